@@ -1,0 +1,9 @@
+/** Environment variable names the stack sets on functions and the functions' config reads. One list, both sides. */
+export const ENV = {
+  indexTable: 'OFFSITE_INDEX_TABLE',
+  operationsTable: 'OFFSITE_OPERATIONS_TABLE',
+  backupBucket: 'OFFSITE_BACKUP_BUCKET',
+  planQueueUrl: 'OFFSITE_PLAN_QUEUE_URL',
+  workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
+  operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
+} as const;

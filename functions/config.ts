@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ENV } from '#core/env-names.ts';
+import { parseOrThrow } from '#core/validation.ts';
+
+// The only module that reads process.env. Each handler calls configFor() once, at cold start.
+const name = z.string().min(1);
+const url = z.url();
+const days = z.coerce.number().int().min(1).max(3650);
+
+const schemas = {
+  indexer: z.object({ indexTable: name, backupBucket: name }),
+  control: z.object({
+    operationsTable: name,
+    indexTable: name,
+    planQueueUrl: url,
+    operationRetentionDays: days,
+  }),
+  planner: z.object({
+    operationsTable: name,
+    indexTable: name,
+    workQueueUrl: url,
+    operationRetentionDays: days,
+  }),
+  worker: z.object({
+    operationsTable: name,
+    indexTable: name,
+    backupBucket: name,
+    operationRetentionDays: days,
+  }),
+  scheduler: z.object({ operationsTable: name, planQueueUrl: url, operationRetentionDays: days }),
+} as const;
+
+export type FunctionName = keyof typeof schemas;
+export type FunctionConfig<F extends FunctionName> = z.output<(typeof schemas)[F]>;
+
+export function configFor<F extends FunctionName>(
+  fn: F,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FunctionConfig<F> {
+  const raw = Object.fromEntries(Object.entries(ENV).map(([key, envName]) => [key, env[envName]]));
+  const schema: z.ZodType = schemas[fn];
+  const what = `environment of function "${fn}" (variables ${Object.values(ENV).join(', ')})`;
+  return parseOrThrow(schema, raw, what) as FunctionConfig<F>;
+}

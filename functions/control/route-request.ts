@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ValidationError } from '#core/errors.ts';
+import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import type { FunctionConfig } from '#functions/config.ts';
+import { createOperation } from '#functions/operations/create-operation.ts';
+import { getOperation, listOperations } from '#functions/operations/operations-store.ts';
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body: string | undefined;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export class RouteNotFoundError extends ValidationError {
+  override readonly name = 'RouteNotFoundError';
+}
+
+const OPERATION_PATH = /^\/operations\/([0-9a-f-]{36})$/;
+const stateQuery = z.enum(OPERATION_STATES).default('running');
+
+/** The control API's routes. Errors are thrown typed; the handler maps them to status codes. */
+export async function routeRequest(
+  config: FunctionConfig<'control'>,
+  request: ApiRequest,
+): Promise<ApiResponse> {
+  const { method, path } = request;
+  if (method === 'GET' && path === '/health') return { status: 200, body: { ok: true } };
+  if (method === 'POST' && path === '/operations') {
+    const input = parseOrThrow(createOperationRequestSchema, parseBody(request.body), 'operation request');
+    const op = await createOperation(config, { ...input, source: 'api' });
+    return { status: 202, body: op };
+  }
+  if (method === 'GET' && path === '/operations') {
+    const state = parseOrThrow(stateQuery, request.query.state, 'query parameter "state"');
+    return { status: 200, body: { operations: await listOperations(config, state) } };
+  }
+  const match = OPERATION_PATH.exec(path);
+  if (method === 'GET' && match?.[1]) return { status: 200, body: await getOperation(config, match[1]) };
+  throw new RouteNotFoundError(`no route for ${method} ${path}`);
+}
+
+function parseBody(body: string | undefined): unknown {
+  if (body === undefined || body === '') return {};
+  try {
+    return JSON.parse(body);
+  } catch (cause) {
+    throw new ValidationError('request body is not JSON', [], { cause });
+  }
+}

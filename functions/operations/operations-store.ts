@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { operationKeys } from '#core/index-keys.ts';
+import type { Operation, OperationKind, OperationState } from '#core/operation.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { OperationNotFoundError } from '#functions/errors.ts';
+
+export interface OperationsTable {
+  readonly operationsTable: string;
+}
+
+const DAY_SECONDS = 86_400;
+
+export async function putOperation(
+  table: OperationsTable,
+  input: { kind: OperationKind; params: Record<string, unknown>; source: Operation['source']; now?: Date },
+): Promise<Operation> {
+  const now = (input.now ?? new Date()).toISOString();
+  const op: Operation = {
+    id: randomUUID(),
+    kind: input.kind,
+    state: 'queued',
+    source: input.source,
+    params: input.params,
+    createdAt: now,
+    updatedAt: now,
+    total: 0,
+    done: 0,
+    failed: 0,
+  };
+  await dynamodb().send(
+    new PutCommand({
+      TableName: table.operationsTable,
+      Item: { ...operationKeys.operation(op.id), ...op },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  return op;
+}
+
+export async function getOperation(table: OperationsTable, id: string): Promise<Operation> {
+  const result = await dynamodb().send(
+    new GetCommand({
+      TableName: table.operationsTable,
+      Key: operationKeys.operation(id),
+      ConsistentRead: true,
+    }),
+  );
+  if (!result.Item) throw new OperationNotFoundError(`operation ${id} does not exist (or has expired)`);
+  return toOperation(result.Item);
+}
+
+export async function listOperations(
+  table: OperationsTable,
+  state: OperationState,
+  limit = 50,
+): Promise<Operation[]> {
+  const result = await dynamodb().send(
+    new QueryCommand({
+      TableName: table.operationsTable,
+      IndexName: 'byState',
+      KeyConditionExpression: '#state = :state',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':state': state },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map(toOperation);
+}
+
+/** queued → running with its number of work items. False if it was no longer queued (a redelivered plan). */
+export async function startOperation(table: OperationsTable, id: string, total: number): Promise<boolean> {
+  return conditionalUpdate(table, id, {
+    UpdateExpression: 'SET #state = :running, #total = :total, updatedAt = :now',
+    ConditionExpression: '#state = :queued',
+    ExpressionAttributeNames: { '#state': 'state', '#total': 'total' },
+    ExpressionAttributeValues: {
+      ':running': 'running',
+      ':queued': 'queued',
+      ':total': total,
+      ':now': nowIso(),
+    },
+  });
+}
+
+/**
+ * Counts one work item as finished, once: the item index is added to a string set under the condition that it
+ * is not in it yet, so a redelivered work item does not count twice. Returns the counters after the update,
+ * or undefined if the item had been counted already.
+ */
+export async function countWorkItem(
+  table: OperationsTable,
+  id: string,
+  index: number,
+  outcome: 'done' | 'failed',
+): Promise<{ done: number; failed: number; total: number } | undefined> {
+  try {
+    const result = await dynamodb().send(
+      new UpdateCommand({
+        TableName: table.operationsTable,
+        Key: operationKeys.operation(id),
+        UpdateExpression: 'ADD #counter :one, #seen :item SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(#seen, :index)',
+        ExpressionAttributeNames: { '#counter': outcome, '#seen': 'countedItems' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':item': new Set([String(index)]),
+          ':index': String(index),
+          ':now': nowIso(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const item = result.Attributes ?? {};
+    return { done: Number(item.done ?? 0), failed: Number(item.failed ?? 0), total: Number(item.total ?? 0) };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/** running|queued → a final state. False if the operation had already finished. */
+export async function finishOperation(
+  table: OperationsTable & { operationRetentionDays?: number },
+  id: string,
+  state: Exclude<OperationState, 'queued' | 'running'>,
+  error?: string,
+): Promise<boolean> {
+  const retention = (table.operationRetentionDays ?? 30) * DAY_SECONDS;
+  return conditionalUpdate(table, id, {
+    UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}`,
+    ConditionExpression: '#state IN (:queued, :running)',
+    ExpressionAttributeNames: { '#state': 'state', ...(error ? { '#error': 'error' } : {}) },
+    ExpressionAttributeValues: {
+      ':state': state,
+      ':queued': 'queued',
+      ':running': 'running',
+      ':now': nowIso(),
+      ':expires': Math.floor(Date.now() / 1000) + retention,
+      ...(error ? { ':error': error } : {}),
+    },
+  });
+}
+
+async function conditionalUpdate(
+  table: OperationsTable,
+  id: string,
+  update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+): Promise<boolean> {
+  try {
+    await dynamodb().send(
+      new UpdateCommand({ TableName: table.operationsTable, Key: operationKeys.operation(id), ...update }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+function toOperation(item: Record<string, unknown>): Operation {
+  const { pk: _pk, sk: _sk, countedItems: _seen, expiresAt: _exp, ...rest } = item;
+  return rest as unknown as Operation;
+}
+
+const nowIso = () => new Date().toISOString();

@@ -1,0 +1,68 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { ValidationError } from '#core/errors.ts';
+import { OPERATION_KINDS, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import { sqs } from '#functions/clients/sqs.ts';
+import {
+  finishOperation,
+  getOperation,
+  type OperationsTable,
+  startOperation,
+} from '#functions/operations/operations-store.ts';
+
+export interface PlanTarget extends OperationsTable {
+  readonly workQueueUrl: string;
+  readonly operationRetentionDays: number;
+}
+
+export type PlanResult =
+  | { outcome: 'planned'; workItems: number }
+  | { outcome: 'skipped' | 'rejected'; reason: string };
+
+/**
+ * Turns a queued operation into work items on the work queue. A redelivered plan message finds the operation
+ * no longer queued and does nothing; work items are sent before the state flips, so a crash in between only
+ * causes a redelivery whose duplicates the worker's once-only counting absorbs.
+ */
+export async function planOperation(target: PlanTarget, operationId: string): Promise<PlanResult> {
+  const op = await getOperation(target, operationId);
+  if (op.state !== 'queued') return { outcome: 'skipped', reason: `operation is ${op.state}` };
+  if (!OPERATION_KINDS[op.kind].available) {
+    const reason = `operation kind "${op.kind}" (${OPERATION_KINDS[op.kind].summary}) is not available in this version of offsite`;
+    await finishOperation(target, op.id, 'failed', reason);
+    return { outcome: 'rejected', reason };
+  }
+  let items: WorkMessage[];
+  try {
+    const params = parseOrThrow(
+      selftestParamsSchema,
+      op.params,
+      `parameters of ${op.kind} operation ${op.id}`,
+    );
+    items = Array.from({ length: params.items }, (_, index) => ({
+      operationId: op.id,
+      index,
+      total: params.items,
+    }));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    await finishOperation(target, op.id, 'failed', error.message);
+    return { outcome: 'rejected', reason: error.message };
+  }
+  for (let start = 0; start < items.length; start += 10) {
+    const batch = items.slice(start, start + 10);
+    const result = await sqs().send(
+      new SendMessageBatchCommand({
+        QueueUrl: target.workQueueUrl,
+        Entries: batch.map((item) => ({ Id: String(item.index), MessageBody: JSON.stringify(item) })),
+      }),
+    );
+    if (result.Failed && result.Failed.length > 0) {
+      throw new Error(
+        `work queue refused ${result.Failed.length} work items of operation ${op.id}: ${result.Failed[0]?.Message}`,
+      );
+    }
+  }
+  await startOperation(target, op.id, items.length);
+  return { outcome: 'planned', workItems: items.length };
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { parseOrThrow } from '#core/validation.ts';
+
+/** EventBridge schedule expression: rate(...) or a 6-field cron(...). Checked deeply by the local scheduler too. */
+const scheduleExpression = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/, {
+    message: 'expected "rate(N minutes|hours|days)" or "cron(min hour day-of-month month day-of-week year)"',
+  });
+
+export const SCHEDULE_JOBS = ['smartscan', 'purge', 'coherency', 'ldap-dump', 'reconcile'] as const;
+export type ScheduleJob = (typeof SCHEDULE_JOBS)[number];
+
+/** Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency, hourly LDAP. */
+export const DEFAULT_SCHEDULES: Record<ScheduleJob, string> = {
+  smartscan: 'cron(0 2 * * ? *)',
+  purge: 'cron(0 4 ? * SUN *)',
+  coherency: 'cron(0 5 1 * ? *)',
+  'ldap-dump': 'rate(1 hour)',
+  reconcile: 'rate(30 minutes)',
+};
+
+const objectLock = z.strictObject({
+  mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+  days: z.number().int().min(1).max(36500),
+});
+
+export const stackConfigSchema = z.strictObject({
+  /** Object Lock on the backup bucket; can only be chosen when the bucket is created. */
+  objectLock: z.union([objectLock, z.literal(false)]).default(false),
+  /** Days before a non-current object version (after purge or overwrite) is removed for good. */
+  noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
+  /** CloudWatch Logs retention for every function, in days. */
+  logRetentionDays: z
+    .union([
+      z.literal(1),
+      z.literal(3),
+      z.literal(5),
+      z.literal(7),
+      z.literal(14),
+      z.literal(30),
+      z.literal(60),
+      z.literal(90),
+      z.literal(180),
+      z.literal(365),
+      z.literal(731),
+      z.literal(1827),
+      z.literal(3653),
+    ])
+    .default(90),
+  /** The agent-lag alarm fires when the agent is this many seconds behind the live redo log (or silent). */
+  agentLagAlarmSeconds: z.number().int().min(10).max(86400).default(300),
+  /** Days a finished operation stays queryable before DynamoDB TTL removes it. */
+  operationRetentionDays: z.number().int().min(1).max(3650).default(30),
+  schedules: z
+    .strictObject({
+      smartscan: scheduleExpression.optional(),
+      purge: scheduleExpression.optional(),
+      coherency: scheduleExpression.optional(),
+      'ldap-dump': scheduleExpression.optional(),
+      reconcile: scheduleExpression.optional(),
+    })
+    .default({}),
+  /** E-mail address subscribed to the alarm topic, if any. */
+  alarmEmail: z.email().optional(),
+});
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+
+/** Validates the `offsite` context value (cdk.json or `-c offsite=...`), rejecting unknown keys by name. */
+export function parseStackConfig(input: unknown): StackConfig {
+  const raw = typeof input === 'string' ? parseJson(input) : (input ?? {});
+  return parseOrThrow(stackConfigSchema, raw, 'offsite stack configuration (cdk context "offsite")');
+}
+
+export function scheduleFor(config: StackConfig, job: ScheduleJob): string {
+  return config.schedules[job] ?? DEFAULT_SCHEDULES[job];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    return parseOrThrow(z.never(), undefined, `offsite stack configuration: not JSON (${String(cause)})`);
+  }
+}

@@ -1,0 +1,178 @@
+import path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  acknowledgePrefixGrant,
+  bucketStatements,
+  queueSendStatements,
+  type TableAccess,
+  tableStatements,
+} from '#infra/constructs/permissions.ts';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface OffsiteFunctionProps {
+  /** Handler file name under functions/handlers, without extension. */
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export interface ConsumeOptions {
+  readonly batchSize: number;
+  readonly maxBatchingWindow?: Duration;
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * Our Lambda function: Node 24 on arm64, ESM bundle with source maps, X-Ray tracing and a log group with
+ * retention. The bind methods set an environment variable and grant exactly the matching permission together,
+ * so a function can never know a resource it may not touch, nor touch one it does not know.
+ */
+export class OffsiteFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: OffsiteFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    // Our own role instead of AWSLambdaBasicExecutionRole: logging only to this function's log group.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `offsite ${props.handler} function`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `offsite-${props.handler}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Offsite',
+        OFFSITE_FUNCTION: props.handler,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        sourceMap: true,
+        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+        minify: false,
+        forceDockerBundling: false,
+        // Some dependencies still call require(); ESM bundles need it defined.
+        banner:
+          "import { createRequire as __offsiteCreateRequire } from 'node:module'; const require = __offsiteCreateRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+      },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions',
+    });
+  }
+
+  get functionName(): string {
+    return this.fn.functionName;
+  }
+
+  readsTable(envName: string, access: TableAccess): this {
+    this.fn.addEnvironment(envName, access.table.tableName);
+    return this.allow(tableStatements(access, false));
+  }
+
+  writesTable(envName: string, access: TableAccess): this {
+    this.fn.addEnvironment(envName, access.table.tableName);
+    return this.allow(tableStatements(access, true));
+  }
+
+  /** Reads objects under the given key prefix (e.g. `servers/`). */
+  readsBucket(envName: string, bucket: s3.IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
+    return this.allow(bucketStatements(bucket, prefix, false));
+  }
+
+  /** Reads and puts (never deletes) objects under the given key prefix. */
+  writesBucket(envName: string, bucket: s3.IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
+    return this.allow(bucketStatements(bucket, prefix, true));
+  }
+
+  sendsTo(envName: string, queue: sqs.IQueue): this {
+    this.fn.addEnvironment(envName, queue.queueUrl);
+    return this.allow(queueSendStatements(queue));
+  }
+
+  private allow(statements: readonly iam.PolicyStatement[]): this {
+    for (const statement of statements) this.fn.addToRolePolicy(statement);
+    return this;
+  }
+
+  /**
+   * Consumes a queue with partial batch failures. Lambda's guidance: the queue's visibility timeout must be at
+   * least six times the function timeout, or a slow batch is delivered twice while still running.
+   */
+  consumes(queue: sqs.Queue, options: ConsumeOptions): this {
+    const visibility = readVisibility(queue);
+    const needed = this.fn.timeout?.toSeconds() ?? 3;
+    if (visibility !== undefined && visibility < needed * 6) {
+      throw new Error(
+        `${queue.node.path}: visibility timeout ${visibility}s is less than 6 × the timeout of ${this.node.path} (${needed}s)`,
+      );
+    }
+    this.fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: options.batchSize,
+        maxBatchingWindow: options.maxBatchingWindow,
+        reportBatchItemFailures: true,
+        maxConcurrency: options.maxConcurrency,
+      }),
+    );
+    return this;
+  }
+
+  /** An EventBridge rule named `<stack>-<job>` invokes the function with the plain Scheduled Event. */
+  runsOnSchedule(job: string, expression: string): this {
+    const ruleName = `${Stack.of(this).stackName}-${job}`;
+    const rule = new events.Rule(this, `Schedule-${job}`, {
+      ruleName,
+      description: `offsite ${job}`,
+      schedule: events.Schedule.expression(expression),
+    });
+    rule.addTarget(new targets.LambdaFunction(this.fn, { retryAttempts: 2 }));
+    return this;
+  }
+}
+
+function readVisibility(queue: sqs.Queue): number | undefined {
+  const cfn = queue.node.defaultChild as sqs.CfnQueue;
+  return typeof cfn.visibilityTimeout === 'number' ? cfn.visibilityTimeout : undefined;
+}

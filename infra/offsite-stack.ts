@@ -1,0 +1,281 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV } from '#core/env-names.ts';
+import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
+import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
+import {
+  acknowledgePrefixGrant,
+  bucketStatements,
+  queueSendStatements,
+} from '#infra/constructs/permissions.ts';
+
+export interface OffsiteStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+/** Names of the key attributes, shared with the local cloud and the functions through core/. */
+const PK = 'pk';
+const SK = 'sk';
+
+export class OffsiteStack extends Stack {
+  constructor(scope: Construct, id: string, props: OffsiteStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const key = new kms.Key(this, 'DataKey', {
+      description: 'offsite: encrypts backups, index, queues and alarms at rest',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // --- S3 ---------------------------------------------------------------------------------------------
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [
+        { expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const backupBucket = new s3.Bucket(this, 'BackupBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      versioned: true,
+      objectLockEnabled: config.objectLock !== false,
+      objectLockDefaultRetention:
+        config.objectLock === false
+          ? undefined
+          : config.objectLock.mode === 'COMPLIANCE'
+            ? s3.ObjectLockRetention.compliance(Duration.days(config.objectLock.days))
+            : s3.ObjectLockRetention.governance(Duration.days(config.objectLock.days)),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'backup-bucket/',
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+        { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // --- DynamoDB ---------------------------------------------------------------------------------------
+    const tableDefaults = {
+      partitionKey: { name: PK, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SK, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    } as const;
+
+    // The point-in-time index: segments, accounts, item versions, blob references. Never expires.
+    const indexTable = new dynamodb.Table(this, 'IndexTable', tableDefaults);
+    indexTable.addGlobalSecondaryIndex({
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+    });
+
+    // Operations and their progress; finished ones expire through TTL.
+    const operationsTable = new dynamodb.Table(this, 'OperationsTable', {
+      ...tableDefaults,
+      timeToLiveAttribute: 'expiresAt',
+    });
+    operationsTable.addGlobalSecondaryIndex({
+      indexName: 'byState',
+      partitionKey: { name: 'state', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+    });
+
+    // --- SQS --------------------------------------------------------------------------------------------
+    const queueDefaults = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+    } as const;
+    const deadLetter = (id: string, fifo: boolean) =>
+      new sqs.Queue(this, id, {
+        ...queueDefaults,
+        fifo: fifo || undefined,
+        retentionPeriod: Duration.days(14),
+      });
+
+    const ingestDlq = deadLetter('IngestDeadLetterQueue', true);
+    const ingestQueue = new sqs.Queue(this, 'IngestQueue', {
+      ...queueDefaults,
+      fifo: true,
+      // The agent sets the deduplication id to the segment identity: re-announcing is harmless.
+      contentBasedDeduplication: false,
+      visibilityTimeout: Duration.minutes(15),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: ingestDlq, maxReceiveCount: 5 },
+    });
+    const planDlq = deadLetter('PlanDeadLetterQueue', false);
+    const planQueue = new sqs.Queue(this, 'PlanQueue', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.minutes(15),
+      deadLetterQueue: { queue: planDlq, maxReceiveCount: 3 },
+    });
+    const workDlq = deadLetter('WorkDeadLetterQueue', false);
+    const workQueue = new sqs.Queue(this, 'WorkQueue', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.minutes(30),
+      deadLetterQueue: { queue: workDlq, maxReceiveCount: 3 },
+    });
+
+    const index = { table: indexTable, indexes: ['gsi1'] };
+    const operations = { table: operationsTable, indexes: ['byState'] };
+
+    // --- Functions --------------------------------------------------------------------------------------
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    new OffsiteFunction(this, 'Indexer', {
+      handler: 'indexer',
+      description: 'Indexes announced redo segments and LDAP dumps into the point-in-time catalog',
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
+      logRetention,
+    })
+      .writesTable(ENV.indexTable, index)
+      .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .consumes(ingestQueue, { batchSize: 10 });
+
+    const control = new OffsiteFunction(this, 'Control', {
+      handler: 'control',
+      description: 'Control API: validates and records operations, answers catalog queries',
+      timeout: Duration.seconds(29),
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .readsTable(ENV.indexTable, index)
+      .sendsTo(ENV.planQueueUrl, planQueue);
+    const controlUrl = control.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+
+    const planner = new OffsiteFunction(this, 'Planner', {
+      handler: 'planner',
+      description: 'Plans an operation and fans its work items out on the work queue',
+      timeout: Duration.minutes(2),
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .readsTable(ENV.indexTable, index)
+      .sendsTo(ENV.workQueueUrl, workQueue)
+      .consumes(planQueue, { batchSize: 1 });
+
+    const worker = new OffsiteFunction(this, 'Worker', {
+      handler: 'worker',
+      description: 'Runs one work item of an operation; the last one finalizes it',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .readsTable(ENV.indexTable, index)
+      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
+      .consumes(workQueue, { batchSize: 5, maxConcurrency: 20 });
+
+    const scheduler = new OffsiteFunction(this, 'Scheduler', {
+      handler: 'scheduler',
+      description:
+        'Turns scheduled events into operations (SmartScan, purge, coherency, LDAP dump, reconcile)',
+      timeout: Duration.seconds(30),
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .sendsTo(ENV.planQueueUrl, planQueue);
+    for (const job of SCHEDULE_JOBS) {
+      scheduler.runsOnSchedule(job, scheduleFor(config, job));
+    }
+    for (const fn of [control, planner, worker, scheduler]) {
+      fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
+    }
+
+    // --- The agent's permissions: ship and announce, nothing else --------------------------------------
+    const agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
+      description:
+        'offsite agent on the mail host: upload to servers/* and blobs/*, announce on the ingest queue',
+    });
+    agentPolicy.addStatements(
+      ...bucketStatements(backupBucket, 'servers/', true),
+      ...bucketStatements(backupBucket, 'blobs/', true),
+      ...queueSendStatements(ingestQueue),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': 'Offsite' } },
+      }),
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunctionUrl'], resources: [control.fn.functionArn] }),
+    );
+    acknowledgePrefixGrant(agentPolicy, backupBucket, 'servers/');
+    acknowledgePrefixGrant(agentPolicy, backupBucket, 'blobs/');
+    Validations.of(agentPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the Offsite namespace by condition',
+    });
+
+    // --- Alarms -----------------------------------------------------------------------------------------
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    if (config.alarmEmail) alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    const notify = new cwActions.SnsAction(alarmTopic);
+
+    for (const [name, dlq] of [
+      ['Ingest', ingestDlq],
+      ['Plan', planDlq],
+      ['Work', workDlq],
+    ] as const) {
+      const alarm = dlq
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
+        .createAlarm(this, `${name}DeadLettersAlarm`, {
+          alarmDescription: `offsite: messages in the ${name.toLowerCase()} dead-letter queue need attention`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      alarm.addAlarmAction(notify);
+    }
+
+    // An agent that stops reporting is as bad as one that lags: missing data breaches.
+    const lag = new cloudwatch.Metric({
+      namespace: 'Offsite',
+      metricName: 'AgentLagSeconds',
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+    }).createAlarm(this, 'AgentLagAlarm', {
+      alarmDescription: `offsite: an agent is more than ${config.agentLagAlarmSeconds}s behind its live redo log, or silent`,
+      threshold: config.agentLagAlarmSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    lag.addAlarmAction(notify);
+
+    new CfnOutput(this, 'BackupBucketName', { value: backupBucket.bucketName });
+    new CfnOutput(this, 'IngestQueueUrl', { value: ingestQueue.queueUrl });
+    new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });
+    new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
+  }
+}
