@@ -4,7 +4,9 @@ import { tracer } from '#functions/observability.ts';
 let client: SQSClient | undefined;
 
 export function sqs(): SQSClient {
-  client ??= tracer.captureAWSv3Client(new SQSClient({}));
+  // Address requests to the configured endpoint, not the queue URL's host: identical on AWS, and emulators
+  // may hand out queue URLs with hosts that do not resolve.
+  client ??= tracer.captureAWSv3Client(new SQSClient({ useQueueUrlAsEndpoint: false }));
   return client;
 }
 

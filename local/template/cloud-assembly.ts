@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createApp, STACK_NAME } from '#infra/create-app.ts';
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly DependsOn?: string | string[];
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+}
+
+export interface Assembly {
+  readonly template: CfnTemplate;
+  /** The cloud assembly directory: function code is in its `asset.<hash>` folders, as deployed. */
+  readonly directory: string;
+}
+
+/**
+ * Synthesizes the real stack (same code, same esbuild bundles as `cdk deploy`) into `outdir`.
+ * `context` is the CDK context, e.g. `{ offsite: { objectLock: { mode: 'GOVERNANCE', days: 1 } } }`.
+ */
+export function synthesize(outdir: string, context: Record<string, unknown> = {}): Assembly {
+  const { app } = createApp({ outdir, context });
+  const assembly = app.synth();
+  return readAssembly(assembly.directory);
+}
+
+export function readAssembly(directory: string): Assembly {
+  const template = JSON.parse(readFileSync(path.join(directory, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+  return { template, directory };
+}
