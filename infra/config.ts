@@ -1,12 +1,19 @@
 import { z } from 'zod';
+import { ValidationError } from '#core/errors.ts';
+import { parseSchedule } from '#core/schedule-expression.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
 /** EventBridge schedule expression: rate(...) or a 6-field cron(...). Checked deeply by the local scheduler too. */
-const scheduleExpression = z
-  .string()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/, {
-    message: 'expected "rate(N minutes|hours|days)" or "cron(min hour day-of-month month day-of-week year)"',
-  });
+const scheduleExpression = z.string().superRefine((expression, ctx) => {
+  try {
+    parseSchedule(expression);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: error instanceof ValidationError ? (error.issues[0] ?? error.message) : String(error),
+    });
+  }
+});
 
 export const SCHEDULE_JOBS = ['smartscan', 'purge', 'coherency', 'ldap-dump', 'reconcile'] as const;
 export type ScheduleJob = (typeof SCHEDULE_JOBS)[number];

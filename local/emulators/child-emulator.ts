@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { LocalCloudError } from '#local/errors.ts';
 import { waitUntil } from '#local/emulators/ports.ts';
+import { LocalCloudError } from '#local/errors.ts';
 
 export interface RunningEmulator {
   readonly name: string;
@@ -54,7 +54,8 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
     await waitUntil(
       options.ready,
       options.startTimeoutMs,
-      () => `${options.name} did not answer at ${options.endpoint} within ${options.startTimeoutMs / 1000}s:\n    ${tail.join('\n    ')}`,
+      () =>
+        `${options.name} did not answer at ${options.endpoint} within ${options.startTimeoutMs / 1000}s:\n    ${tail.join('\n    ')}`,
       exited,
     );
   } catch (error) {

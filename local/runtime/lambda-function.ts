@@ -32,7 +32,10 @@ export class LambdaFunction {
   invocations = 0;
   coldStarts = 0;
 
-  constructor(definition: LocalFunction, options: { baseEnv: NodeJS.ProcessEnv; log: Writable; maxInstances: number }) {
+  constructor(
+    definition: LocalFunction,
+    options: { baseEnv: NodeJS.ProcessEnv; log: Writable; maxInstances: number },
+  ) {
     this.definition = definition;
     this.env = {
       ...options.baseEnv,
@@ -57,17 +60,34 @@ export class LambdaFunction {
         const timer = setTimeout(() => {
           cleanup();
           host.child.kill('SIGKILL');
-          reject(new InvocationError(`${this.definition.name}: Task timed out after ${this.definition.timeoutSeconds} seconds`));
+          reject(
+            new InvocationError(
+              `${this.definition.name}: Task timed out after ${this.definition.timeoutSeconds} seconds`,
+            ),
+          );
         }, timeoutMs);
-        const onMessage = (message: { type: string; id?: string; result?: unknown; errorType?: string; errorMessage?: string }) => {
+        const onMessage = (message: {
+          type: string;
+          id?: string;
+          result?: unknown;
+          errorType?: string;
+          errorMessage?: string;
+        }) => {
           if (message.id !== requestId) return;
           cleanup();
           if (message.type === 'result') resolve(message.result);
-          else reject(new InvocationError(`${this.definition.name}: ${message.errorType}: ${message.errorMessage}`));
+          else
+            reject(
+              new InvocationError(`${this.definition.name}: ${message.errorType}: ${message.errorMessage}`),
+            );
         };
         const onExit = (code: number | null, signal: string | null) => {
           cleanup();
-          reject(new InvocationError(`${this.definition.name}: execution environment exited (${signal ?? `code ${code}`})`));
+          reject(
+            new InvocationError(
+              `${this.definition.name}: execution environment exited (${signal ?? `code ${code}`})`,
+            ),
+          );
         };
         const cleanup = () => {
           clearTimeout(timer);
@@ -112,7 +132,9 @@ export class LambdaFunction {
 
   private async acquire(): Promise<Host> {
     for (;;) {
-      const idle = [...this.hosts].find((h) => !h.busy && h.child.exitCode === null && h.child.signalCode === null);
+      const idle = [...this.hosts].find(
+        (h) => !h.busy && h.child.exitCode === null && h.child.signalCode === null,
+      );
       if (idle) {
         idle.busy = true;
         return idle;
@@ -149,7 +171,11 @@ export class LambdaFunction {
       };
       child.on('message', onMessage);
       child.once('exit', (code) =>
-        reject(new InvocationError(`${this.definition.name}: execution environment failed to start (exit ${code}); see its log`)),
+        reject(
+          new InvocationError(
+            `${this.definition.name}: execution environment failed to start (exit ${code}); see its log`,
+          ),
+        ),
       );
     });
     ready.catch(() => undefined);

@@ -14,14 +14,18 @@ interface InvokeMessage {
 
 const [codeDir, handlerSpec] = process.argv.slice(2);
 if (!codeDir || !handlerSpec || !process.send) {
-  process.stderr.write('lambda-host: usage: node lambda-host.ts <codeDir> <file.export> (with an IPC channel)\n');
+  process.stderr.write(
+    'lambda-host: usage: node lambda-host.ts <codeDir> <file.export> (with an IPC channel)\n',
+  );
   process.exit(2);
 }
 const send = process.send.bind(process);
 const dot = handlerSpec.lastIndexOf('.');
 const file = handlerSpec.slice(0, dot);
 const exportName = handlerSpec.slice(dot + 1);
-const candidate = ['.mjs', '.js', '.cjs'].map((ext) => path.join(codeDir, `${file}${ext}`)).find((p) => existsSync(p));
+const candidate = ['.mjs', '.js', '.cjs']
+  .map((ext) => path.join(codeDir, `${file}${ext}`))
+  .find((p) => existsSync(p));
 if (!candidate) {
   process.stderr.write(`lambda-host: no ${file}.mjs/.js/.cjs in ${codeDir}\n`);
   process.exit(2);
@@ -55,7 +59,10 @@ async function invoke(message: InvokeMessage): Promise<void> {
     succeed: () => undefined,
   };
   try {
-    const result = await (handler as (event: unknown, context: unknown) => Promise<unknown>)(message.event, context);
+    const result = await (handler as (event: unknown, context: unknown) => Promise<unknown>)(
+      message.event,
+      context,
+    );
     send({ type: 'result', id: message.id, result: result === undefined ? null : result });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -40,7 +40,12 @@ export class SqsEventSource {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
 
-  constructor(mapping: LocalEventSourceMapping, fn: LambdaFunction, sqs: SQSClient, options: EventSourceOptions) {
+  constructor(
+    mapping: LocalEventSourceMapping,
+    fn: LambdaFunction,
+    sqs: SQSClient,
+    options: EventSourceOptions,
+  ) {
     this.mapping = mapping;
     this.fn = fn;
     this.sqs = sqs;

@@ -11,6 +11,7 @@ export interface CfnResource {
 
 export interface CfnTemplate {
   readonly Resources: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { readonly Value: unknown }>;
 }
 
 export interface Assembly {
@@ -24,12 +25,15 @@ export interface Assembly {
  * `context` is the CDK context, e.g. `{ offsite: { objectLock: { mode: 'GOVERNANCE', days: 1 } } }`.
  */
 export function synthesize(outdir: string, context: Record<string, unknown> = {}): Assembly {
-  const { app } = createApp({ outdir, context });
+  // The CDK CLI sets this itself; without it the template does not say where each function's bundle is.
+  const { app } = createApp({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, ...context } });
   const assembly = app.synth();
   return readAssembly(assembly.directory);
 }
 
 export function readAssembly(directory: string): Assembly {
-  const template = JSON.parse(readFileSync(path.join(directory, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate;
+  const template = JSON.parse(
+    readFileSync(path.join(directory, `${STACK_NAME}.template.json`), 'utf8'),
+  ) as CfnTemplate;
   return { template, directory };
 }

@@ -41,7 +41,8 @@ function resolveFunction(name: string, arg: unknown, ctx: ResolveContext): unkno
       const [id, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
       const resource = ctx.resources.get(String(id));
       const found = resource?.attributes[String(attribute)];
-      if (found === undefined) throw new UnsupportedTemplateError(`Fn::GetAtt ${id}.${attribute} is not known locally`);
+      if (found === undefined)
+        throw new UnsupportedTemplateError(`Fn::GetAtt ${id}.${attribute} is not known locally`);
       return found;
     }
     case 'Fn::Join': {

@@ -55,6 +55,8 @@ export interface LocalResources {
   readonly eventSourceMappings: readonly LocalEventSourceMapping[];
   readonly rules: readonly LocalScheduleRule[];
   readonly functionUrls: readonly LocalFunctionUrl[];
+  /** The stack outputs, resolved to local values. */
+  readonly outputs: Readonly<Record<string, string>>;
   /** Resource types present in the template that are accepted but not emulated (IAM, KMS, alarms...). */
   readonly notEmulated: readonly string[];
 }

@@ -15,8 +15,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { UnsupportedTemplateError } from '#local/errors.ts';
 import type { CfnResource, CfnTemplate } from '#local/template/cloud-assembly.ts';
-import { type PhysicalResource, type ResolveContext, resolve, resolveString } from '#local/template/intrinsics.ts';
+import {
+  type PhysicalResource,
+  type ResolveContext,
+  resolve,
+  resolveString,
+} from '#local/template/intrinsics.ts';
 import type {
   LocalEventSourceMapping,
   LocalFunction,
@@ -25,7 +31,6 @@ import type {
   LocalResources,
   LocalScheduleRule,
 } from '#local/template/local-resources.ts';
-import { UnsupportedTemplateError } from '#local/errors.ts';
 
 export interface BackendCapabilities {
   /** Bucket versioning, Object Lock, lifecycle and public access block are enforced (moto), not ignored. */
@@ -82,11 +87,17 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     switch (resource.Type) {
       case 'AWS::S3::Bucket': {
         const bucket = name.toLowerCase().slice(0, 63);
-        physical.set(id, { ref: bucket, attributes: { Arn: `arn:aws:s3:::${bucket}`, DomainName: `${bucket}.s3.amazonaws.com` } });
+        physical.set(id, {
+          ref: bucket,
+          attributes: { Arn: `arn:aws:s3:::${bucket}`, DomainName: `${bucket}.s3.amazonaws.com` },
+        });
         break;
       }
       case 'AWS::DynamoDB::Table':
-        physical.set(id, { ref: name, attributes: { Arn: `arn:aws:dynamodb:${region}:${account}:table/${name}` } });
+        physical.set(id, {
+          ref: name,
+          attributes: { Arn: `arn:aws:dynamodb:${region}:${account}:table/${name}` },
+        });
         break;
       case 'AWS::SQS::Queue': {
         const queueName = resource.Properties?.FifoQueue === true ? `${name}.fifo` : name;
@@ -96,27 +107,44 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         break;
       }
       case 'AWS::Lambda::Function':
-        physical.set(id, { ref: name, attributes: { Arn: `arn:aws:lambda:${region}:${account}:function:${name}` } });
+        physical.set(id, {
+          ref: name,
+          attributes: { Arn: `arn:aws:lambda:${region}:${account}:function:${name}` },
+        });
         break;
       case 'AWS::Lambda::Url': {
         const port = options.functionUrlPorts[urlIndex++];
-        if (port === undefined) throw new UnsupportedTemplateError(`no local port was allocated for function URL ${id}`);
-        physical.set(id, { ref: id, attributes: { FunctionUrl: `http://127.0.0.1:${port}/`, FunctionArn: id } });
+        if (port === undefined)
+          throw new UnsupportedTemplateError(`no local port was allocated for function URL ${id}`);
+        physical.set(id, {
+          ref: id,
+          attributes: { FunctionUrl: `http://127.0.0.1:${port}/`, FunctionArn: id },
+        });
         break;
       }
       case 'AWS::Events::Rule': {
         const ruleName = typeof resource.Properties?.Name === 'string' ? resource.Properties.Name : name;
-        physical.set(id, { ref: ruleName, attributes: { Arn: `arn:aws:events:${region}:${account}:rule/${ruleName}` } });
+        physical.set(id, {
+          ref: ruleName,
+          attributes: { Arn: `arn:aws:events:${region}:${account}:rule/${ruleName}` },
+        });
         break;
       }
       default:
         if (!IGNORED_TYPES.has(resource.Type) && resource.Type !== 'AWS::Lambda::EventSourceMapping') {
-          throw new UnsupportedTemplateError(`${id}: resource type ${resource.Type} is not emulated by the local cloud`);
+          throw new UnsupportedTemplateError(
+            `${id}: resource type ${resource.Type} is not emulated by the local cloud`,
+          );
         }
-        if (IGNORED_TYPES.has(resource.Type) && resource.Type !== 'AWS::CDK::Metadata') notEmulated.add(resource.Type);
+        if (IGNORED_TYPES.has(resource.Type) && resource.Type !== 'AWS::CDK::Metadata')
+          notEmulated.add(resource.Type);
         physical.set(id, {
           ref: name,
-          attributes: { Arn: `arn:aws:local:${region}:${account}:${resource.Type.replaceAll('::', '-').toLowerCase()}/${name}`, KeyId: name, TopicName: name },
+          attributes: {
+            Arn: `arn:aws:local:${region}:${account}:${resource.Type.replaceAll('::', '-').toLowerCase()}/${name}`,
+            KeyId: name,
+            TopicName: name,
+          },
         });
     }
   }
@@ -127,14 +155,21 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   const queues = new Map<string, LocalQueue>();
   for (const [id, resource] of entries) {
     if (resource.Type === 'AWS::S3::Bucket') buckets.set(id, await createBucket(id, resource, ctx, options));
-    if (resource.Type === 'AWS::DynamoDB::Table') tables.set(id, await createTable(id, resource, ctx, options.clients.dynamodb));
+    if (resource.Type === 'AWS::DynamoDB::Table')
+      tables.set(id, await createTable(id, resource, ctx, options.clients.dynamodb));
   }
   const queueEntries = entries.filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-  queueEntries.sort(([, a], [, b]) => Number(a.Properties?.RedrivePolicy !== undefined) - Number(b.Properties?.RedrivePolicy !== undefined));
+  queueEntries.sort(
+    ([, a], [, b]) =>
+      Number(a.Properties?.RedrivePolicy !== undefined) - Number(b.Properties?.RedrivePolicy !== undefined),
+  );
   for (const [id, resource] of queueEntries) {
     const queue = await createQueue(id, resource, ctx, options.clients.sqs);
     queues.set(id, queue);
-    physical.set(id, { ref: queue.url, attributes: { Arn: queue.arn, QueueName: queue.name, QueueUrl: queue.url } });
+    physical.set(id, {
+      ref: queue.url,
+      attributes: { Arn: queue.arn, QueueName: queue.name, QueueUrl: queue.url },
+    });
   }
 
   // Pass 3: functions and their triggers, with environments resolved against the created resources.
@@ -160,7 +195,8 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
       const queueArn = resolveString(p.EventSourceArn, ctx, `${id}.EventSourceArn`);
       const queue = [...queues.values()].find((q) => q.arn === queueArn);
-      if (!queue) throw new UnsupportedTemplateError(`${id}: only SQS event sources are emulated (got ${queueArn})`);
+      if (!queue)
+        throw new UnsupportedTemplateError(`${id}: only SQS event sources are emulated (got ${queueArn})`);
       const scaling = p.ScalingConfig as { MaximumConcurrency?: number } | undefined;
       eventSourceMappings.push({
         logicalId: id,
@@ -170,7 +206,9 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         fifo: queue.name.endsWith('.fifo'),
         batchSize: Number(p.BatchSize ?? 10),
         maxBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
-        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+          'ReportBatchItemFailures',
+        ),
         maxConcurrency: Number(scaling?.MaximumConcurrency ?? 2),
         enabled: p.Enabled !== false,
       });
@@ -179,7 +217,9 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       const own = physical.get(id);
       const targets = ((p.Targets as Record<string, unknown>[] | undefined) ?? []).map((target, i) => ({
         functionName: functionNamed(target.Arn, `${id}.Targets[${i}].Arn`).name,
-        retryAttempts: Number((target.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts ?? 185),
+        retryAttempts: Number(
+          (target.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)?.MaximumRetryAttempts ?? 185,
+        ),
       }));
       rules.push({
         logicalId: id,
@@ -198,27 +238,50 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       });
     }
   }
-  return { buckets, tables, queues, functions, eventSourceMappings, rules, functionUrls, notEmulated: [...notEmulated].sort() };
+  const outputs = Object.fromEntries(
+    Object.entries(template.Outputs ?? {}).map(([key, output]) => [
+      key,
+      resolveString(output.Value, ctx, `Outputs.${key}`),
+    ]),
+  );
+  return {
+    buckets,
+    tables,
+    queues,
+    functions,
+    eventSourceMappings,
+    rules,
+    functionUrls,
+    outputs,
+    notEmulated: [...notEmulated].sort(),
+  };
 }
 
-/** The deployed endpoint of a local function URL, as the template's outputs would name it. */
-export function functionUrlOf(resources: Map<string, PhysicalResource>, id: string): string | undefined {
-  return resources.get(id)?.attributes.FunctionUrl;
-}
-
-async function createBucket(id: string, resource: CfnResource, ctx: ResolveContext, options: ProvisionOptions): Promise<string> {
+async function createBucket(
+  id: string,
+  resource: CfnResource,
+  ctx: ResolveContext,
+  options: ProvisionOptions,
+): Promise<string> {
   const name = ctx.resources.get(id)?.ref ?? id;
   const p = (resolve(resource.Properties ?? {}, ctx) ?? {}) as Record<string, unknown>;
   const s3 = options.clients.s3;
   const objectLock = p.ObjectLockEnabled === true;
-  await s3.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: objectLock || undefined }));
+  await s3.send(
+    new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: objectLock || undefined }),
+  );
   if (!options.capabilities.bucketControls) return name;
   const versioning = p.VersioningConfiguration as { Status?: string } | undefined;
   if (versioning?.Status === 'Enabled' || objectLock) {
-    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
   }
   const lock = p.ObjectLockConfiguration as
-    | { ObjectLockEnabled?: string; Rule?: { DefaultRetention?: { Mode?: string; Days?: number; Years?: number } } }
+    | {
+        ObjectLockEnabled?: string;
+        Rule?: { DefaultRetention?: { Mode?: string; Days?: number; Years?: number } };
+      }
     | undefined;
   if (objectLock && lock?.Rule?.DefaultRetention) {
     const retention = lock.Rule.DefaultRetention;
@@ -240,14 +303,18 @@ async function createBucket(id: string, resource: CfnResource, ctx: ResolveConte
   }
   const publicAccess = p.PublicAccessBlockConfiguration as Record<string, boolean> | undefined;
   if (publicAccess) {
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket: name, PublicAccessBlockConfiguration: publicAccess }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({ Bucket: name, PublicAccessBlockConfiguration: publicAccess }),
+    );
   }
   // No KMS locally: the bucket encrypts with S3-managed keys instead of the stack's customer key.
   if (p.BucketEncryption) {
     await s3.send(
       new PutBucketEncryptionCommand({
         Bucket: name,
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
       }),
     );
   }
@@ -277,7 +344,12 @@ function toLifecycleRule(rule: Record<string, unknown>, index: number) {
   };
 }
 
-async function createTable(id: string, resource: CfnResource, ctx: ResolveContext, dynamodb: DynamoDBClient): Promise<string> {
+async function createTable(
+  id: string,
+  resource: CfnResource,
+  ctx: ResolveContext,
+  dynamodb: DynamoDBClient,
+): Promise<string> {
   const name = ctx.resources.get(id)?.ref ?? id;
   const p = (resource.Properties ?? {}) as {
     KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
@@ -319,7 +391,12 @@ const QUEUE_ATTRIBUTES = [
   'FifoQueue',
 ] as const;
 
-async function createQueue(id: string, resource: CfnResource, ctx: ResolveContext, sqs: SQSClient): Promise<LocalQueue> {
+async function createQueue(
+  id: string,
+  resource: CfnResource,
+  ctx: ResolveContext,
+  sqs: SQSClient,
+): Promise<LocalQueue> {
   const own = ctx.resources.get(id);
   const name = own?.attributes.QueueName ?? id;
   const p = (resolve(resource.Properties ?? {}, ctx) ?? {}) as Record<string, unknown>;
@@ -337,15 +414,26 @@ async function createQueue(id: string, resource: CfnResource, ctx: ResolveContex
   return { logicalId: id, name, url: created.QueueUrl, arn: own?.attributes.Arn ?? name };
 }
 
-function describeFunction(id: string, resource: CfnResource, ctx: ResolveContext, assemblyDir: string): LocalFunction {
+function describeFunction(
+  id: string,
+  resource: CfnResource,
+  ctx: ResolveContext,
+  assemblyDir: string,
+): LocalFunction {
   const p = resource.Properties ?? {};
   const assetPath = resource.Metadata?.['aws:asset:path'];
   if (typeof assetPath !== 'string') {
-    throw new UnsupportedTemplateError(`${id}: function code is not a bundled asset (no aws:asset:path metadata)`);
+    throw new UnsupportedTemplateError(
+      `${id}: function code is not a bundled asset (no aws:asset:path metadata)`,
+    );
   }
-  const variables = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const variables = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
   const environment = Object.fromEntries(
-    Object.entries(variables).map(([key, value]) => [key, resolveString(value, ctx, `${id}.Environment.${key}`)]),
+    Object.entries(variables).map(([key, value]) => [
+      key,
+      resolveString(value, ctx, `${id}.Environment.${key}`),
+    ]),
   );
   const own = ctx.resources.get(id);
   return {

@@ -1,0 +1,55 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { OffsiteError } from '#core/errors.ts';
+
+export class ControlApiError extends OffsiteError {
+  override readonly name = 'ControlApiError';
+  readonly status: number;
+  constructor(message: string, status: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+/** Calls the control API (a Lambda function URL with AWS_IAM auth), signing each request with SigV4. */
+export class ControlClient {
+  private readonly baseUrl: URL;
+  private readonly signer: SignatureV4;
+
+  constructor(options: { url: string; region: string; credentials: AwsCredentialIdentity }) {
+    this.baseUrl = new URL(options.url);
+    this.signer = new SignatureV4({
+      service: 'lambda',
+      region: options.region,
+      credentials: options.credentials,
+      sha256: Sha256,
+    });
+  }
+
+  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.baseUrl);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const signed = await this.signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { host: url.host, 'content-type': 'application/json' },
+      body: payload,
+    });
+    const response = await fetch(url, { method, headers: signed.headers, body: payload });
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const message = (parsed as { message?: string } | undefined)?.message ?? text;
+      throw new ControlApiError(
+        `control API ${method} ${url.pathname}: ${response.status} ${message}`,
+        response.status,
+      );
+    }
+    return parsed as T;
+  }
+}
