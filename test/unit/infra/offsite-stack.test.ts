@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { createApp } from '#infra/create-app.ts';
+
+function synth(offsite: Record<string, unknown> = {}) {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'offsite-stack-'));
+  const { app, stack } = createApp({ outdir, context: { offsite } });
+  const template = Template.fromStack(stack);
+  // cdk-nag runs as a validation plugin during synthesis and throws on any unacknowledged finding.
+  app.synth();
+  return template;
+}
+
+const template = synth();
+
+describe('OffsiteStack', () => {
+  it('keeps backups in a versioned, KMS-encrypted, private, TLS-only bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } })]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: Match.anyValue() }) });
+  });
+
+  it('turns Object Lock on only when configured, with the chosen mode and days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockEnabled: false,
+      ObjectLockConfiguration: Match.absent(),
+    });
+    const locked = synth({ objectLock: { mode: 'COMPLIANCE', days: 365 } });
+    locked.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+    });
+  });
+
+  it('has on-demand, PITR, KMS tables; operations expire by TTL', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    assert.equal(Object.keys(tables).length, 2);
+    for (const table of Object.values(tables)) {
+      assert.equal(table.Properties.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.equal(table.Properties.SSESpecification.SSEEnabled, true);
+      assert.equal(table.Properties.SSESpecification.SSEType, 'KMS');
+      assert.equal(table.DeletionPolicy, 'Retain');
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byState' })],
+    });
+  });
+
+  it('gives every queue a dead-letter queue and a visibility timeout ≥ 6 × its consumer timeout', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const functions = template.findResources('AWS::Lambda::Function');
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    assert.equal(Object.keys(mappings).length, 3);
+    for (const mapping of Object.values(mappings)) {
+      const queueId = mapping.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
+      const functionId = mapping.Properties.FunctionName.Ref as string;
+      const queue = queues[queueId];
+      assert.ok(queue, queueId);
+      assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+      assert.ok(queue.Properties.RedrivePolicy?.maxReceiveCount >= 3, `${queueId} has a redrive policy`);
+      const timeout = functions[functionId]?.Properties.Timeout as number;
+      assert.ok(queue.Properties.VisibilityTimeout >= 6 * timeout, `${queueId}: ${queue.Properties.VisibilityTimeout} ≥ 6 × ${timeout}`);
+      assert.ok(queue.Properties.KmsMasterKeyId, `${queueId} is encrypted with the customer key`);
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, ContentBasedDeduplication: false });
+  });
+
+  it('runs every function on Node 24, arm64, traced, with its own log group and no managed policy', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    assert.equal(functions.length, 5);
+    for (const fn of functions) {
+      assert.equal(fn.Properties.Runtime, 'nodejs24.x');
+      assert.deepEqual(fn.Properties.Architectures, ['arm64']);
+      assert.deepEqual(fn.Properties.TracingConfig, { Mode: 'Active' });
+      assert.ok(fn.Properties.LoggingConfig.LogGroup, 'own log group');
+      assert.equal(fn.Properties.Environment.Variables.NODE_OPTIONS, '--enable-source-maps');
+    }
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+    }
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('grants the indexer read on servers/ and put on blobs/ only, never delete', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const indexer = Object.entries(policies).find(([id]) => id.startsWith('IndexerRole'));
+    assert.ok(indexer);
+    const statements = indexer[1].Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    assert.ok(actions.includes('s3:PutObject'));
+    assert.ok(!actions.some((a) => a.startsWith('s3:Delete')), 'no delete');
+    assert.ok(!actions.some((a) => a.includes('*')), `no wildcard actions: ${actions.join(', ')}`);
+    const text = JSON.stringify(statements);
+    assert.match(text, /\/servers\/\*/);
+    assert.match(text, /\/blobs\/\*/);
+    assert.doesNotMatch(text, /\/operations\//);
+  });
+
+  it('schedules the jobs with the plain Scheduled Event, on rules named after the job', () => {
+    for (const [job, expression] of [
+      ['smartscan', 'cron(0 2 * * ? *)'],
+      ['purge', 'cron(0 4 ? * SUN *)'],
+      ['coherency', 'cron(0 5 1 * ? *)'],
+      ['ldap-dump', 'rate(1 hour)'],
+    ]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Name: `Offsite-${job}`,
+        ScheduleExpression: expression,
+        Targets: [Match.objectLike({ Input: Match.absent(), RetryPolicy: { MaximumRetryAttempts: 2 } })],
+      });
+    }
+  });
+
+  it('alarms on dead letters and on agent lag, treating a silent agent as lagging', () => {
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AgentLagSeconds',
+      Namespace: 'Offsite',
+      Threshold: 300,
+      TreatMissingData: 'breaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
+    });
+  });
+
+  it('protects the control API with IAM auth', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  });
+});
