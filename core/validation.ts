@@ -11,7 +11,9 @@ function describe(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string[] {
   const path = fullPath.length > 0 ? fullPath.join('.') : '(root)';
   if (issue.code === 'unrecognized_keys') {
     const where = fullPath.length > 0 ? `${path}: ` : '';
-    return [`${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`];
+    return [
+      `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+    ];
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // Explain the branch that got furthest (an object with a bad field), not just "Invalid input".

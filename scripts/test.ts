@@ -11,11 +11,19 @@ const files = (pattern: string) => globSync(pattern).sort();
 if (!only) {
   steps.push({ name: 'lint and format (biome)', command: bin('biome'), args: ['check', '.'] });
   steps.push({ name: 'types (tsc, strict)', command: bin('tsc'), args: ['-p', 'tsconfig.json'] });
-  steps.push({ name: 'cdk synth (with cdk-nag AwsSolutions)', command: bin('cdk'), args: ['synth', '--quiet'] });
+  steps.push({
+    name: 'cdk synth (with cdk-nag AwsSolutions)',
+    command: bin('cdk'),
+    args: ['synth', '--quiet'],
+  });
   steps.push({ name: 'cfn-lint', command: 'cfn-lint', args: ['cdk.out/Offsite.template.json'] });
 }
 if (!only || only === 'unit') {
-  steps.push({ name: 'unit tests', command: process.execPath, args: ['--test', '--test-reporter=spec', ...files('test/unit/**/*.test.ts')] });
+  steps.push({
+    name: 'unit tests',
+    command: process.execPath,
+    args: ['--test', '--test-reporter=spec', ...files('test/unit/**/*.test.ts')],
+  });
 }
 if (!only || only === 'integration') {
   for (const backend of ['fauxqs', 'moto']) {
@@ -23,7 +31,14 @@ if (!only || only === 'integration') {
     steps.push({
       name: `integration tests on ${backend}`,
       command: process.execPath,
-      args: ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...files('test/integration/*.test.ts'), ...backendOnly],
+      args: [
+        '--test',
+        '--test-concurrency=1',
+        '--test-timeout=300000',
+        '--test-reporter=spec',
+        ...files('test/integration/*.test.ts'),
+        ...backendOnly,
+      ],
       env: { OFFSITE_TEST_BACKEND: backend },
     });
   }
@@ -33,11 +48,16 @@ const failed: string[] = [];
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.name}\n`);
   const started = Date.now();
-  const result = spawnSync(step.command, step.args, { stdio: 'inherit', env: { ...process.env, ...step.env } });
+  const result = spawnSync(step.command, step.args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...step.env },
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     failed.push(step.name);
-    process.stdout.write(`=== FAILED: ${step.name} (${seconds}s)${result.error ? `: ${result.error.message}` : ''}\n`);
+    process.stdout.write(
+      `=== FAILED: ${step.name} (${seconds}s)${result.error ? `: ${result.error.message}` : ''}\n`,
+    );
   } else process.stdout.write(`=== ok: ${step.name} (${seconds}s)\n`);
 }
 process.stdout.write(`\n${steps.length - failed.length} passed, ${failed.length} failed\n`);

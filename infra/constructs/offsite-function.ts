@@ -89,6 +89,8 @@ export class OffsiteFunction extends Construct {
         banner:
           "import { createRequire as __offsiteCreateRequire } from 'node:module'; const require = __offsiteCreateRequire(import.meta.url);",
         mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too: the version we test is the version that runs, not the runtime's copy.
+        externalModules: [],
       },
     });
     Validations.of(role).acknowledge({

@@ -24,10 +24,22 @@ describe('parseSchedule / nextFiring', () => {
   });
 
   it('handles monthly, stepped and listed fields', () => {
-    assert.equal(nextFiring(parseSchedule('cron(0 5 1 * ? *)'), at('2026-11-22T00:00:00Z'))?.toISOString(), '2026-12-01T05:00:00.000Z');
-    assert.equal(nextFiring(parseSchedule('cron(0/15 * * * ? *)'), at('2026-11-22T10:16:00Z'))?.toISOString(), '2026-11-22T10:30:00.000Z');
-    assert.equal(nextFiring(parseSchedule('cron(0 9,17 * * ? *)'), at('2026-11-22T10:00:00Z'))?.toISOString(), '2026-11-22T17:00:00.000Z');
-    assert.equal(nextFiring(parseSchedule('cron(0 0 29 FEB ? *)'), at('2026-03-01T00:00:00Z'))?.toISOString(), '2028-02-29T00:00:00.000Z');
+    assert.equal(
+      nextFiring(parseSchedule('cron(0 5 1 * ? *)'), at('2026-11-22T00:00:00Z'))?.toISOString(),
+      '2026-12-01T05:00:00.000Z',
+    );
+    assert.equal(
+      nextFiring(parseSchedule('cron(0/15 * * * ? *)'), at('2026-11-22T10:16:00Z'))?.toISOString(),
+      '2026-11-22T10:30:00.000Z',
+    );
+    assert.equal(
+      nextFiring(parseSchedule('cron(0 9,17 * * ? *)'), at('2026-11-22T10:00:00Z'))?.toISOString(),
+      '2026-11-22T17:00:00.000Z',
+    );
+    assert.equal(
+      nextFiring(parseSchedule('cron(0 0 29 FEB ? *)'), at('2026-03-01T00:00:00Z'))?.toISOString(),
+      '2028-02-29T00:00:00.000Z',
+    );
     assert.equal(nextFiring(parseSchedule('cron(0 0 1 1 ? 2020)'), at('2026-03-01T00:00:00Z')), undefined);
   });
 
@@ -35,8 +47,14 @@ describe('parseSchedule / nextFiring', () => {
     const s = parseSchedule('rate(30 minutes)');
     const origin = at('2026-11-22T10:00:00Z');
     assert.equal(nextFiring(s, origin, origin)?.toISOString(), '2026-11-22T10:30:00.000Z');
-    assert.equal(nextFiring(s, at('2026-11-22T10:30:00Z'), origin)?.toISOString(), '2026-11-22T11:00:00.000Z');
-    assert.equal(nextFiring(parseSchedule('rate(1 day)'), origin, origin)?.toISOString(), '2026-11-23T10:00:00.000Z');
+    assert.equal(
+      nextFiring(s, at('2026-11-22T10:30:00Z'), origin)?.toISOString(),
+      '2026-11-22T11:00:00.000Z',
+    );
+    assert.equal(
+      nextFiring(parseSchedule('rate(1 day)'), origin, origin)?.toISOString(),
+      '2026-11-23T10:00:00.000Z',
+    );
   });
 
   it('rejects malformed and unsupported expressions by name', () => {
@@ -51,7 +69,11 @@ describe('parseSchedule / nextFiring', () => {
       ['cron(0 2 ? * MON#2 *)', 'L, W and #'],
       ['cron(x 2 * * ? *)', 'minutes'],
     ] as const) {
-      assert.throws(() => parseSchedule(expression), (e: unknown) => e instanceof ValidationError && e.message.includes(fragment), expression);
+      assert.throws(
+        () => parseSchedule(expression),
+        (e: unknown) => e instanceof ValidationError && e.message.includes(fragment),
+        expression,
+      );
     }
   });
 });

@@ -12,7 +12,9 @@ describe('parseStackConfig', () => {
   });
 
   it('accepts JSON text as given with -c offsite=...', () => {
-    const config = parseStackConfig('{"objectLock":{"mode":"COMPLIANCE","days":30},"schedules":{"purge":"rate(7 days)"}}');
+    const config = parseStackConfig(
+      '{"objectLock":{"mode":"COMPLIANCE","days":30},"schedules":{"purge":"rate(7 days)"}}',
+    );
     assert.deepEqual(config.objectLock, { mode: 'COMPLIANCE', days: 30 });
     assert.equal(scheduleFor(config, 'purge'), 'rate(7 days)');
   });
@@ -28,7 +30,10 @@ describe('parseStackConfig', () => {
       assert.fail('accepted invalid configuration');
     };
     assert.match(attempt({ objectLok: true }), /unknown key "objectLok"/);
-    assert.match(attempt({ objectLock: { mode: 'STRICT', days: 1 } }), /objectLock\.mode.*"GOVERNANCE"\|"COMPLIANCE"/s);
+    assert.match(
+      attempt({ objectLock: { mode: 'STRICT', days: 1 } }),
+      /objectLock\.mode.*"GOVERNANCE"\|"COMPLIANCE"/s,
+    );
     assert.match(attempt({ schedules: { purge: 'cron(0 25 * * ? *)' } }), /schedules\.purge: .*hours/);
     assert.match(attempt({ schedules: { nightly: 'rate(1 day)' } }), /schedules: unknown key "nightly"/);
     assert.match(attempt({ logRetentionDays: 8 }), /logRetentionDays/);

@@ -23,12 +23,22 @@ describe('OffsiteStack', () => {
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          Match.objectLike({
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }),
+          }),
         ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: {
-        Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } })]),
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } }),
+        ]),
       },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -38,7 +48,10 @@ describe('OffsiteStack', () => {
         ]),
       },
     });
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: Match.anyValue() }) });
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ VersioningConfiguration: Match.anyValue() }),
+    });
   });
 
   it('turns Object Lock on only when configured, with the chosen mode and days', () => {
@@ -50,7 +63,10 @@ describe('OffsiteStack', () => {
     const locked = synth({ objectLock: { mode: 'COMPLIANCE', days: 365 } });
     locked.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+      },
     });
   });
 
@@ -59,7 +75,9 @@ describe('OffsiteStack', () => {
     assert.equal(Object.keys(tables).length, 2);
     for (const table of Object.values(tables)) {
       assert.equal(table.Properties.BillingMode, 'PAY_PER_REQUEST');
-      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, {
+        PointInTimeRecoveryEnabled: true,
+      });
       assert.equal(table.Properties.SSESpecification.SSEEnabled, true);
       assert.equal(table.Properties.SSESpecification.SSEType, 'KMS');
       assert.equal(table.DeletionPolicy, 'Retain');
@@ -83,7 +101,10 @@ describe('OffsiteStack', () => {
       assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
       assert.ok(queue.Properties.RedrivePolicy?.maxReceiveCount >= 3, `${queueId} has a redrive policy`);
       const timeout = functions[functionId]?.Properties.Timeout as number;
-      assert.ok(queue.Properties.VisibilityTimeout >= 6 * timeout, `${queueId}: ${queue.Properties.VisibilityTimeout} ≥ 6 × ${timeout}`);
+      assert.ok(
+        queue.Properties.VisibilityTimeout >= 6 * timeout,
+        `${queueId}: ${queue.Properties.VisibilityTimeout} ≥ 6 × ${timeout}`,
+      );
       assert.ok(queue.Properties.KmsMasterKeyId, `${queueId} is encrypted with the customer key`);
     }
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, ContentBasedDeduplication: false });
@@ -109,7 +130,10 @@ describe('OffsiteStack', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const indexer = Object.entries(policies).find(([id]) => id.startsWith('IndexerRole'));
     assert.ok(indexer);
-    const statements = indexer[1].Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const statements = indexer[1].Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     assert.ok(actions.includes('s3:PutObject'));
     assert.ok(!actions.some((a) => a.startsWith('s3:Delete')), 'no delete');
@@ -136,7 +160,11 @@ describe('OffsiteStack', () => {
   });
 
   it('alarms on dead letters and on agent lag, treating a silent agent as lagging', () => {
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, 3);
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'ApproximateNumberOfMessagesVisible' },
+      3,
+    );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'AgentLagSeconds',
       Namespace: 'Offsite',

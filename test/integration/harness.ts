@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Backend, type LocalCloud, startLocalCloud } from '#local/local-cloud.ts';
+import type { Clock } from '#local/runtime/clock.ts';
+
+/** The backend this run of the integration suite targets (npm test runs the suite once per backend). */
+export function testBackend(): Backend {
+  const value = process.env.OFFSITE_TEST_BACKEND ?? 'fauxqs';
+  if (value !== 'fauxqs' && value !== 'moto')
+    throw new Error(`OFFSITE_TEST_BACKEND must be fauxqs or moto, not ${value}`);
+  return value;
+}
+
+export function startTestCloud(
+  options: { clock?: Clock; schedules?: boolean; context?: Record<string, unknown> } = {},
+): Promise<LocalCloud> {
+  return startLocalCloud({
+    backend: testBackend(),
+    workDir: mkdtempSync(path.join(tmpdir(), 'offsite-it-')),
+    ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
+    retryVisibilitySeconds: 1,
+    schedules: options.schedules ?? false,
+    clock: options.clock,
+    context: options.context,
+  });
+}
+
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
