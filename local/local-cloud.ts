@@ -53,7 +53,8 @@ export interface Endpoints {
 }
 
 export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT = '000000000000';
+/** The account id each emulator puts in ARNs (moto's default differs from fauxqs'). */
+export const LOCAL_ACCOUNTS: Record<Backend, string> = { fauxqs: '000000000000', moto: '123456789012' };
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalCloud {
@@ -103,6 +104,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         credentials: CREDENTIALS,
       }),
     };
+    const account = LOCAL_ACCOUNTS[options.backend];
     const assembly = synthesize(path.join(options.workDir, 'cdk.out'), options.context);
     const urlCount = Object.values(assembly.template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Url',
@@ -114,7 +116,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       template: assembly.template,
       assemblyDir: assembly.directory,
       region: LOCAL_REGION,
-      account: LOCAL_ACCOUNT,
+      account,
       clients,
       capabilities: { bucketControls: options.backend === 'moto' },
       functionUrlPorts: urlPorts,
@@ -178,7 +180,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         port,
         authType: url.authType,
         region: LOCAL_REGION,
-        account: LOCAL_ACCOUNT,
+        account,
       });
       started.push({ stop: server.close });
     }
@@ -191,11 +193,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         credentials: CREDENTIALS,
       });
       await putRules(events, rules, resources.functions);
-      rules = await readRules(events, resources.functions, LOCAL_REGION, LOCAL_ACCOUNT);
+      rules = await readRules(events, resources.functions, LOCAL_REGION, account);
     }
     const schedules = new ScheduleRunner(rules, functions, options.clock ?? systemClock, {
       region: LOCAL_REGION,
-      account: LOCAL_ACCOUNT,
+      account,
       onFiring: options.onFiring,
     });
     if (options.schedules !== false) schedules.start();
