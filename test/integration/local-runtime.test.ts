@@ -173,10 +173,10 @@ describe(`local cloud on ${testBackend()}`, () => {
   it('records scheduled operations of kinds not yet available as failed, with the reason', async () => {
     const documents = DynamoDBDocumentClient.from(cloud.clients.dynamodb);
     const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('OperationsTable')) ?? '';
-    const { createOperationViaScheduler } = { createOperationViaScheduler: cloud.functionNamed('Scheduler') };
+    const scheduler = cloud.functionNamed('Scheduler');
     const rule = cloud.resources.rules.find((r) => r.name === 'Offsite-purge');
     assert.ok(rule);
-    const result = await createOperationViaScheduler.invoke({
+    const result = await scheduler.invoke({
       version: '0',
       id: randomUUID(),
       'detail-type': 'Scheduled Event',
