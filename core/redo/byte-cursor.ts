@@ -1,0 +1,137 @@
+import { RedoFormatError } from '#core/redo/errors.ts';
+
+/** Longest string a record may carry (spec §2); longer means corrupt. */
+export const MAX_STRING_BYTES = 32 * 1024 * 1024;
+/** Longest id or name list we accept in one record; longer means corrupt (bounds memory on bad input). */
+export const MAX_LIST_LENGTH = 4 * 1024 * 1024;
+
+/**
+ * Thrown (not an Error: cheap, never escapes the reader) when a field runs past the bytes in the window.
+ * `upTo` is the absolute offset the window must reach for the field to be read.
+ */
+export class NeedBytes {
+  readonly upTo: number;
+  constructor(upTo: number) {
+    this.upTo = upTo;
+  }
+}
+
+/** A skipped raw region (message or contact body) with its absolute position; `bytes` when captured. */
+export interface BodyRef {
+  offset: number;
+  length: number;
+  bytes?: Buffer;
+}
+
+/** Big-endian reads over a window of a file; positions are absolute file offsets. */
+export class ByteCursor {
+  private readonly buf: Buffer;
+  private readonly base: number;
+  /** Absolute offset of the next byte to read. */
+  pos: number;
+  /** Bodies up to this many bytes are copied out; larger ones are only located. */
+  private readonly captureLimit: number;
+
+  constructor(buf: Buffer, base: number, pos: number, captureLimit: number) {
+    this.buf = buf;
+    this.base = base;
+    this.pos = pos;
+    this.captureLimit = captureLimit;
+  }
+
+  private take(n: number): number {
+    const at = this.pos - this.base;
+    if (at + n > this.buf.length) throw new NeedBytes(this.pos + n);
+    this.pos += n;
+    return at;
+  }
+
+  bool(): boolean {
+    const value = this.buf[this.take(1)];
+    if (value !== 0 && value !== 1) throw new RedoFormatError(`boolean byte is ${value}`, this.pos - 1);
+    return value === 1;
+  }
+
+  i8(): number {
+    return this.buf.readInt8(this.take(1));
+  }
+
+  i16(): number {
+    return this.buf.readInt16BE(this.take(2));
+  }
+
+  i32(): number {
+    return this.buf.readInt32BE(this.take(4));
+  }
+
+  /** An i64 that must fit a JS number (ids, sizes, times). */
+  i64(): number {
+    const at = this.take(8);
+    const value = this.buf.readBigInt64BE(at);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new RedoFormatError(`64-bit value ${value} is out of range`, this.base + at);
+    }
+    return Number(value);
+  }
+
+  /** An i64 kept exactly (bitmasks). */
+  i64Exact(): bigint {
+    return this.buf.readBigInt64BE(this.take(8));
+  }
+
+  /** i32 byte length, then UTF-8; −1 is null. */
+  str(): string | null {
+    const start = this.pos;
+    const length = this.i32();
+    if (length === -1) return null;
+    if (length < 0 || length > MAX_STRING_BYTES) {
+      throw new RedoFormatError(`string length ${length} is invalid`, start);
+    }
+    const at = this.take(length);
+    return this.buf.toString('utf8', at, at + length);
+  }
+
+  /** i32 count (−1 = null), then that many strings. */
+  strArray(): (string | null)[] | null {
+    const start = this.pos;
+    const count = this.i32();
+    if (count === -1) return null;
+    const out: (string | null)[] = [];
+    for (let i = 0, n = this.count(count, start); i < n; i++) out.push(this.str());
+    return out;
+  }
+
+  /** i32 count, then that many i32. */
+  i32Array(): number[] {
+    const start = this.pos;
+    const n = this.count(this.i32(), start);
+    const at = this.take(n * 4);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.buf.readInt32BE(at + i * 4);
+    return out;
+  }
+
+  /** Validates a list length read at `at`. */
+  count(value: number, at: number): number {
+    if (value < 0 || value > MAX_LIST_LENGTH)
+      throw new RedoFormatError(`list length ${value} is invalid`, at);
+    return value;
+  }
+
+  /** A raw region of `length` bytes: copied when small enough, otherwise skipped and only located. */
+  body(length: number, at: number): BodyRef {
+    if (length < 0) throw new RedoFormatError(`data length ${length} is invalid`, at);
+    const offset = this.pos;
+    if (length <= this.captureLimit) {
+      const from = this.take(length);
+      return { offset, length, bytes: Buffer.from(this.buf.subarray(from, from + length)) };
+    }
+    this.pos += length;
+    return { offset, length };
+  }
+
+  latin1(n: number): string {
+    const at = this.take(n);
+    return this.buf.toString('latin1', at, at + n);
+  }
+}

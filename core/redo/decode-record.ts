@@ -1,0 +1,235 @@
+import type { ByteCursor } from '#core/redo/byte-cursor.ts';
+import { RedoFormatError } from '#core/redo/errors.ts';
+import { isKnownOpCode, OP } from '#core/redo/op-codes.ts';
+import type {
+  ContactField,
+  CreateMessageData,
+  CustomData,
+  OpData,
+  RecordHeader,
+  TxnId,
+} from '#core/redo/redo-record.ts';
+import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
+
+export const RECORD_MAGIC = 'ZMREDO';
+
+/** Reads and validates a record header at the cursor. */
+export function decodeRecordHeader(c: ByteCursor): RecordHeader {
+  const start = c.pos;
+  const magic = c.latin1(6);
+  if (magic !== RECORD_MAGIC) throw new RedoFormatError('no record magic "ZMREDO"', start);
+  const version = { major: c.i16(), minor: c.i16() };
+  if (version.major < 0 || version.minor < 0 || isTooHigh(version)) {
+    throw new RedoFormatError(`record version ${formatVersion(version)} is unknown`, start + 6);
+  }
+  const opCode = c.i32();
+  if (!isKnownOpCode(opCode)) throw new RedoFormatError(`op code ${opCode} is unknown`, start + 10);
+  const timestamp = c.i64();
+  const changeId = c.i32();
+  const changeConstraint = c.i32();
+  const txnId = { time: c.i32(), counter: c.i32() };
+  const mailboxId = atLeast(version, 1, 26) ? c.i64() : c.i32();
+  return { version, opCode, timestamp, changeId, changeConstraint, txnId, mailboxId };
+}
+
+type Decoder = (c: ByteCursor, v: RedoVersion, header: RecordHeader) => OpData;
+
+/** Data decoders for the modelled ops; any other op code has no entry (its end cannot be found). */
+const DECODERS: Record<number, Decoder> = {
+  [OP.Checkpoint]: (c) => {
+    const at = c.pos;
+    const n = c.count(c.i32(), at);
+    const activeTxns: TxnId[] = [];
+    for (let i = 0; i < n; i++) activeTxns.push({ time: c.i32(), counter: c.i32() });
+    return { op: 'Checkpoint', activeTxns };
+  },
+  [OP.CommitTxn]: (c) => ({ op: 'CommitTxn', txnOpCode: c.i32() }),
+  [OP.AbortTxn]: (c) => ({ op: 'AbortTxn', txnOpCode: c.i32() }),
+  [OP.CreateMailbox]: (c) => ({ op: 'CreateMailbox', accountId: c.str() }),
+  [OP.DeleteMailbox]: () => ({ op: 'DeleteMailbox' }),
+  [OP.PurgeOldMessages]: () => ({ op: 'PurgeOldMessages' }),
+  [OP.PurgeImapDeleted]: () => ({ op: 'PurgeImapDeleted' }),
+  [OP.RenameMailbox]: (c, v) => {
+    const newName = c.str();
+    return atLeast(v, 1, 25)
+      ? { op: 'RenameMailbox', newName, oldName: c.str() }
+      : { op: 'RenameMailbox', newName };
+  },
+  [OP.CreateFolder]: (c, v) => {
+    const name = c.str();
+    const parentId = c.i32();
+    const attrs = atLeast(v, 1, 19) ? c.i8() : undefined;
+    const view = c.i8();
+    const flags = c.i32();
+    const color = atLeast(v, 1, 27) ? c.i64() : c.i8();
+    const url = c.str();
+    const folderId = c.i32();
+    const data: OpData = { op: 'CreateFolder', name, parentId, view, flags, color, url, folderId };
+    if (attrs !== undefined) data.attrs = attrs;
+    if (atLeast(v, 1, 37)) data.uuid = c.str();
+    if (atLeast(v, 1, 39)) {
+      data.date = c.bool() ? (atLeast(v, 1, 40) ? c.i64() : c.i32() * 1000) : null;
+    }
+    if (atLeast(v, 1, 41)) data.custom = custom(c);
+    return data;
+  },
+  [OP.RenameFolder]: (c) => ({ op: 'RenameFolder', folderId: c.i32(), parentId: c.i32(), name: c.str() }),
+  [OP.CreateTag]: (c, v) => ({
+    op: 'CreateTag',
+    tagId: c.i32(),
+    name: c.str(),
+    color: atLeast(v, 1, 27) ? c.i64() : c.i8(),
+  }),
+  [OP.MoveItem]: (c, v) => {
+    const legacyId = c.i32();
+    const itemType = c.i8();
+    const destFolderId = c.i32();
+    const constraint = optionalConstraint(c);
+    const ids = itemIds(c, legacyId);
+    const data: OpData = { op: 'MoveItem', ids, itemType, destFolderId, constraint };
+    if (atLeast(v, 1, 16)) data.uidNext = c.i32();
+    return data;
+  },
+  [OP.DeleteItem]: (c) => {
+    const legacyId = c.i32();
+    const itemType = c.i8();
+    const constraint = optionalConstraint(c);
+    return { op: 'DeleteItem', ids: itemIds(c, legacyId), itemType, constraint };
+  },
+  [OP.EmptyFolder]: (c) => ({ op: 'EmptyFolder', folderId: c.i32(), subfolders: c.bool() }),
+  [OP.AlterItemTag]: (c, v) => {
+    const legacyId = c.i32();
+    const itemType = c.i8();
+    const tag = atLeast(v, 1, 33) ? { tagName: c.str() } : { tagId: c.i32() };
+    const tagged = c.bool();
+    const constraint = optionalConstraint(c);
+    return { op: 'AlterItemTag', ids: itemIds(c, legacyId), itemType, ...tag, tagged, constraint };
+  },
+  [OP.SetItemTags]: (c, v) => {
+    const legacyId = c.i32();
+    const itemType = c.i8();
+    const flags = c.i32();
+    const tags = atLeast(v, 1, 33) ? { tags: c.strArray() } : { tagBitmask: c.i64Exact().toString() };
+    const constraint = optionalConstraint(c);
+    return { op: 'SetItemTags', ids: itemIds(c, legacyId), itemType, flags, ...tags, constraint };
+  },
+  [OP.CreateMessage]: (c, v, h) => ({ op: 'CreateMessage', ...createMessage(c, v, h) }),
+  [OP.SaveDraft]: (c, v, h) => {
+    const imapId = c.i32();
+    return { op: 'SaveDraft', imapId, ...createMessage(c, v, h) };
+  },
+  [OP.StoreIncomingBlob]: (c, v) => {
+    const at = c.pos;
+    const n = c.count(c.i32(), at);
+    const mailboxIds: number[] = [];
+    for (let i = 0; i < n; i++) mailboxIds.push(atLeast(v, 1, 26) ? c.i64() : c.i32());
+    const digest = c.str();
+    const path = c.str();
+    c.i16();
+    const size = c.i32();
+    const lengthAt = c.pos;
+    const body = c.body(c.i32(), lengthAt);
+    return { op: 'StoreIncomingBlob', mailboxIds, digest, path, size, body };
+  },
+  [OP.CreateContact]: (c, v) => {
+    const contactId = c.i32();
+    const folderId = c.i32();
+    c.i16();
+    const tags = atLeast(v, 1, 33) ? { tags: c.strArray() } : { tagIds: c.str() };
+    const fields = contactFields(c);
+    const data: OpData = { op: 'CreateContact', contactId, folderId, ...tags, fields };
+    if (atLeast(v, 1, 14)) {
+      const lengthAt = c.pos;
+      data.body = c.body(c.i32(), lengthAt);
+    }
+    return data;
+  },
+  [OP.ModifyContact]: (c, v) => {
+    const contactId = c.i32();
+    if (!atLeast(v, 1, 14)) {
+      const replace = c.bool();
+      return { op: 'ModifyContact', contactId, replace, fields: contactFields(c) };
+    }
+    const fields = contactFields(c);
+    const volumeId = c.i16();
+    const lengthAt = c.pos;
+    return { op: 'ModifyContact', contactId, fields, volumeId, body: c.body(c.i32(), lengthAt) };
+  },
+};
+
+/** Whether records with this op code can be decoded (and so framed) by this reader. */
+export function isModelled(opCode: number): boolean {
+  return DECODERS[opCode] !== undefined;
+}
+
+/** Decodes the data of a modelled op; undefined for an op this reader does not model. */
+export function decodeOpData(c: ByteCursor, header: RecordHeader): OpData | undefined {
+  return DECODERS[header.opCode]?.(c, header.version, header);
+}
+
+function createMessage(c: ByteCursor, v: RedoVersion, h: RecordHeader): CreateMessageData {
+  const rcptEmail = c.str();
+  const receivedDate = atLeast(v, 1, 4) ? c.i64() : h.timestamp;
+  const shared = c.bool();
+  const digest = c.str();
+  const size = atLeast(v, 1, 42) ? c.i64() : c.i32();
+  const msgId = c.i32();
+  const folderId = c.i32();
+  const convId = c.i32();
+  const data: Partial<CreateMessageData> = {
+    rcptEmail,
+    receivedDate,
+    shared,
+    digest,
+    size,
+    msgId,
+    folderId,
+    convId,
+  };
+  if (atLeast(v, 1, 5)) data.convFirstMsgId = c.i32();
+  if (atLeast(v, 1, 32)) data.mergedConvIds = c.i32Array();
+  data.calItemId = c.i32();
+  if (atLeast(v, 1, 1)) data.partStat = c.str();
+  data.flags = c.i32();
+  data.noICal = c.bool();
+  if (atLeast(v, 1, 33)) data.tags = c.strArray();
+  else data.tagIds = c.str();
+  data.path = c.str();
+  c.i16();
+  if (atLeast(v, 1, 25)) data.custom = custom(c);
+  const typeAt = c.pos;
+  const bodyType = c.i8();
+  if (bodyType === 1) {
+    const lengthAt = c.pos;
+    data.body = { type: 'inline', ...c.body(c.i32(), lengthAt) };
+  } else if (bodyType === 2) {
+    c.i16();
+    data.body = { type: 'link' };
+  } else {
+    throw new RedoFormatError(`message body type ${bodyType} is unknown (1 inline, 2 link)`, typeAt);
+  }
+  return data as CreateMessageData;
+}
+
+function custom(c: ByteCursor): CustomData | null {
+  const key = c.str();
+  return key === null ? null : { key, value: c.str() };
+}
+
+function optionalConstraint(c: ByteCursor): string | null {
+  return c.bool() ? c.str() : null;
+}
+
+/** Old writers put one id in `legacyId`; current ones put −1 there and a list after. */
+function itemIds(c: ByteCursor, legacyId: number): number[] {
+  return legacyId > 0 ? [legacyId] : c.i32Array();
+}
+
+function contactFields(c: ByteCursor): ContactField[] {
+  const at = c.pos;
+  const n = c.i16();
+  const fields: ContactField[] = [];
+  // A negative count reads as "no fields" in the server (its loop does not run).
+  for (let i = 0; i < c.count(Math.max(n, 0), at); i++) fields.push([c.str(), c.str()]);
+  return fields;
+}

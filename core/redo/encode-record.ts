@@ -1,0 +1,281 @@
+import { RECORD_MAGIC } from '#core/redo/decode-record.ts';
+import { RedoEncodeError } from '#core/redo/errors.ts';
+import { OP } from '#core/redo/op-codes.ts';
+import type {
+  BodyRef,
+  ContactField,
+  CreateMessageData,
+  CustomData,
+  OpData,
+  RecordHeader,
+} from '#core/redo/redo-record.ts';
+import { atLeast, type RedoVersion } from '#core/redo/version.ts';
+
+/** Big-endian writer growing a list of chunks (Java DataOutput + Zimbra's RedoLogOutput strings). */
+class ByteWriter {
+  private readonly chunks: Buffer[] = [];
+  private scratch = Buffer.alloc(8);
+
+  private fixed(n: number, write: (b: Buffer) => void): void {
+    this.scratch = Buffer.alloc(n);
+    write(this.scratch);
+    this.chunks.push(this.scratch);
+  }
+  bool(v: boolean) {
+    this.fixed(1, (b) => b.writeUInt8(v ? 1 : 0));
+  }
+  i8(v: number) {
+    this.fixed(1, (b) => b.writeInt8(v));
+  }
+  i16(v: number) {
+    this.fixed(2, (b) => b.writeInt16BE(v));
+  }
+  i32(v: number) {
+    this.fixed(4, (b) => b.writeInt32BE(v));
+  }
+  i64(v: number | bigint) {
+    this.fixed(8, (b) => b.writeBigInt64BE(BigInt(v)));
+  }
+  str(v: string | null | undefined) {
+    if (v === null || v === undefined) return this.i32(-1);
+    const bytes = Buffer.from(v, 'utf8');
+    this.i32(bytes.length);
+    this.chunks.push(bytes);
+  }
+  strArray(v: (string | null)[] | null | undefined) {
+    if (v === null || v === undefined) return this.i32(-1);
+    this.i32(v.length);
+    for (const s of v) this.str(s);
+  }
+  raw(bytes: Buffer) {
+    this.chunks.push(bytes);
+  }
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** Encodes one record exactly as the server writes it; bodies must carry their bytes. */
+export function encodeRecord(header: RecordHeader, data: OpData): Buffer {
+  if (OP[data.op] !== header.opCode) {
+    throw new RedoEncodeError(`header op code ${header.opCode} does not match data op ${data.op}`);
+  }
+  const w = new ByteWriter();
+  const v = header.version;
+  w.raw(Buffer.from(RECORD_MAGIC, 'latin1'));
+  w.i16(v.major);
+  w.i16(v.minor);
+  w.i32(header.opCode);
+  w.i64(header.timestamp);
+  w.i32(header.changeId);
+  w.i32(header.changeConstraint);
+  w.i32(header.txnId.time);
+  w.i32(header.txnId.counter);
+  if (atLeast(v, 1, 26)) w.i64(header.mailboxId);
+  else w.i32(header.mailboxId);
+  encodeData(w, v, data);
+  return w.toBuffer();
+}
+
+function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
+  switch (d.op) {
+    case 'Checkpoint':
+      w.i32(d.activeTxns.length);
+      for (const t of d.activeTxns) {
+        w.i32(t.time);
+        w.i32(t.counter);
+      }
+      return;
+    case 'CommitTxn':
+    case 'AbortTxn':
+      w.i32(d.txnOpCode);
+      return;
+    case 'CreateMailbox':
+      w.str(d.accountId);
+      return;
+    case 'DeleteMailbox':
+    case 'PurgeOldMessages':
+    case 'PurgeImapDeleted':
+      return;
+    case 'RenameMailbox':
+      w.str(d.newName);
+      if (atLeast(v, 1, 25)) w.str(d.oldName);
+      return;
+    case 'CreateFolder':
+      w.str(d.name);
+      w.i32(d.parentId);
+      if (atLeast(v, 1, 19)) w.i8(d.attrs ?? 0);
+      w.i8(d.view);
+      w.i32(d.flags);
+      if (atLeast(v, 1, 27)) w.i64(d.color);
+      else w.i8(d.color);
+      w.str(d.url);
+      w.i32(d.folderId);
+      if (atLeast(v, 1, 37)) w.str(d.uuid);
+      if (atLeast(v, 1, 39)) {
+        const date = d.date ?? null;
+        w.bool(date !== null);
+        if (date !== null) {
+          if (atLeast(v, 1, 40)) w.i64(date);
+          else w.i32(Math.floor(date / 1000));
+        }
+      }
+      if (atLeast(v, 1, 41)) custom(w, d.custom);
+      return;
+    case 'RenameFolder':
+      w.i32(d.folderId);
+      w.i32(d.parentId);
+      w.str(d.name);
+      return;
+    case 'CreateTag':
+      w.i32(d.tagId);
+      w.str(d.name);
+      if (atLeast(v, 1, 27)) w.i64(d.color);
+      else w.i8(d.color);
+      return;
+    case 'MoveItem':
+      w.i32(-1);
+      w.i8(d.itemType);
+      w.i32(d.destFolderId);
+      constraint(w, d.constraint);
+      ids(w, d.ids);
+      if (atLeast(v, 1, 16)) w.i32(d.uidNext ?? -1);
+      return;
+    case 'DeleteItem':
+      w.i32(-1);
+      w.i8(d.itemType);
+      constraint(w, d.constraint);
+      ids(w, d.ids);
+      return;
+    case 'EmptyFolder':
+      w.i32(d.folderId);
+      w.bool(d.subfolders);
+      return;
+    case 'AlterItemTag':
+      w.i32(-1);
+      w.i8(d.itemType);
+      if (atLeast(v, 1, 33)) w.str(d.tagName);
+      else w.i32(d.tagId ?? 0);
+      w.bool(d.tagged);
+      constraint(w, d.constraint);
+      ids(w, d.ids);
+      return;
+    case 'SetItemTags':
+      w.i32(-1);
+      w.i8(d.itemType);
+      w.i32(d.flags);
+      if (atLeast(v, 1, 33)) w.strArray(d.tags);
+      else w.i64(BigInt(d.tagBitmask ?? '0'));
+      constraint(w, d.constraint);
+      ids(w, d.ids);
+      return;
+    case 'CreateMessage':
+      createMessage(w, v, d);
+      return;
+    case 'SaveDraft':
+      w.i32(d.imapId);
+      createMessage(w, v, d);
+      return;
+    case 'StoreIncomingBlob': {
+      w.i32(d.mailboxIds.length);
+      for (const id of d.mailboxIds) {
+        if (atLeast(v, 1, 26)) w.i64(id);
+        else w.i32(id);
+      }
+      w.str(d.digest);
+      w.str(d.path);
+      w.i16(-1);
+      w.i32(d.size);
+      body(w, d.body);
+      return;
+    }
+    case 'CreateContact':
+      w.i32(d.contactId);
+      w.i32(d.folderId);
+      w.i16(-1);
+      if (atLeast(v, 1, 33)) w.strArray(d.tags);
+      else w.str(d.tagIds);
+      contactFields(w, d.fields);
+      if (atLeast(v, 1, 14)) body(w, required(d.body, 'CreateContact'));
+      return;
+    case 'ModifyContact':
+      w.i32(d.contactId);
+      if (!atLeast(v, 1, 14)) {
+        w.bool(d.replace ?? false);
+        contactFields(w, d.fields);
+        return;
+      }
+      contactFields(w, d.fields);
+      w.i16(d.volumeId ?? -1);
+      body(w, required(d.body, 'ModifyContact'));
+      return;
+  }
+}
+
+function createMessage(w: ByteWriter, v: RedoVersion, d: CreateMessageData): void {
+  w.str(d.rcptEmail);
+  if (atLeast(v, 1, 4)) w.i64(d.receivedDate);
+  w.bool(d.shared);
+  w.str(d.digest);
+  if (atLeast(v, 1, 42)) w.i64(d.size);
+  else w.i32(d.size);
+  w.i32(d.msgId);
+  w.i32(d.folderId);
+  w.i32(d.convId);
+  if (atLeast(v, 1, 5)) w.i32(d.convFirstMsgId ?? -1);
+  if (atLeast(v, 1, 32)) ids(w, d.mergedConvIds ?? []);
+  w.i32(d.calItemId);
+  if (atLeast(v, 1, 1)) w.str(d.partStat);
+  w.i32(d.flags);
+  w.bool(d.noICal);
+  if (atLeast(v, 1, 33)) w.strArray(d.tags);
+  else w.str(d.tagIds);
+  w.str(d.path);
+  w.i16(-1);
+  if (atLeast(v, 1, 25)) custom(w, d.custom);
+  if (d.body.type === 'inline') {
+    w.i8(1);
+    body(w, d.body);
+  } else {
+    w.i8(2);
+    w.i16(-1);
+  }
+}
+
+function body(w: ByteWriter, ref: BodyRef): void {
+  if (!ref.bytes) throw new RedoEncodeError('a body to write must carry its bytes');
+  w.i32(ref.bytes.length);
+  w.raw(ref.bytes);
+}
+
+function required<T>(value: T | undefined, op: string): T {
+  if (value === undefined) throw new RedoEncodeError(`${op} from version 1.14 needs a body`);
+  return value;
+}
+
+function custom(w: ByteWriter, data: CustomData | null | undefined): void {
+  if (!data) {
+    w.str(null);
+    return;
+  }
+  w.str(data.key);
+  w.str(data.value);
+}
+
+function constraint(w: ByteWriter, value: string | null): void {
+  w.bool(value !== null);
+  if (value !== null) w.str(value);
+}
+
+function ids(w: ByteWriter, list: number[]): void {
+  w.i32(list.length);
+  for (const id of list) w.i32(id);
+}
+
+function contactFields(w: ByteWriter, fields: ContactField[]): void {
+  w.i16(fields.length);
+  for (const [name, value] of fields) {
+    w.str(name);
+    w.str(value ?? '');
+  }
+}

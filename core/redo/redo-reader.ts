@@ -1,0 +1,182 @@
+import { ByteCursor, NeedBytes } from '#core/redo/byte-cursor.ts';
+import type { ByteSource } from '#core/redo/byte-source.ts';
+import { decodeOpData, decodeRecordHeader, RECORD_MAGIC } from '#core/redo/decode-record.ts';
+import { RedoFormatError, RedoHeaderError } from '#core/redo/errors.ts';
+import { FILE_HEADER_SIZE, parseFileHeader, type RedoFileHeader } from '#core/redo/file-header.ts';
+import { isKnownOpCode, opName } from '#core/redo/op-codes.ts';
+import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
+import { LATEST_VERSION } from '#core/redo/version.ts';
+
+/** What the reader found, in file order. The last event is always `end` or `incomplete`. */
+export type RedoEvent =
+  | { kind: 'header'; header: RedoFileHeader }
+  | { kind: 'record'; record: RedoRecord }
+  /** Bytes [offset, end) that could not be decoded: corrupt, or an op this reader does not model (`header` set). */
+  | { kind: 'unparsed'; offset: number; end: number; reason: string; header?: RecordHeader }
+  /** The bytes ended exactly after a record. */
+  | { kind: 'end'; offset: number }
+  /** The last record runs past the available bytes: read again from `offset` once the file has grown. */
+  | { kind: 'incomplete'; offset: number; needed: number };
+
+export interface ReadOptions {
+  /** Absolute offset to start at: 0 (reads the file header), or a record boundary reached earlier. */
+  from?: number;
+  /** Absolute offset of the source's first byte (a segment cut from a file). Default 0. */
+  origin?: number;
+  /** Absolute end of the bytes to read. Default: the source's size when reading starts. */
+  limit?: number;
+  /**
+   * true (default): the bytes will not grow, so a record cut short by a later valid record is corrupt
+   * and is reported and skipped. false (a live file): a record that runs past the end is an incomplete tail.
+   */
+  final?: boolean;
+  /** Copy out message and contact bodies up to this many bytes; larger ones are only located. Default 0. */
+  captureBodies?: number;
+  /** Read size. Default 1 MiB. */
+  chunkSize?: number;
+}
+
+const HEADER_PROBE = 14; // magic + version + op code: enough to judge a candidate record start
+
+/**
+ * Streams the records of a redo log (spec §2) from any offset. Never holds more than one record (plus
+ * one read chunk) in memory, unless captured bodies are larger. Undecodable bytes are reported as
+ * `unparsed` ranges, never hidden; the reader always makes progress, so it cannot loop.
+ */
+export async function* readRedo(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<RedoEvent> {
+  const origin = options.origin ?? 0;
+  const limit = options.limit ?? origin + (await source.size());
+  const final = options.final ?? true;
+  const capture = options.captureBodies ?? 0;
+  const chunkSize = options.chunkSize ?? 1024 * 1024;
+  let pos = options.from ?? origin;
+  if (pos < origin || pos > limit) {
+    throw new RangeError(`start offset ${pos} is outside the bytes [${origin}, ${limit}]`);
+  }
+  const read = (at: number, length: number) => source.read(at - origin, length);
+
+  if (pos === 0) {
+    if (limit < FILE_HEADER_SIZE) {
+      if (final) {
+        throw new RedoHeaderError(
+          `file has ${limit} bytes, fewer than the ${FILE_HEADER_SIZE}-byte header`,
+          0,
+        );
+      }
+      yield { kind: 'incomplete', offset: 0, needed: FILE_HEADER_SIZE };
+      return;
+    }
+    yield { kind: 'header', header: parseFileHeader(await read(0, FILE_HEADER_SIZE)) };
+    pos = FILE_HEADER_SIZE;
+  } else if (pos < FILE_HEADER_SIZE) {
+    throw new RangeError(`start offset ${pos} is inside the ${FILE_HEADER_SIZE}-byte file header`);
+  }
+
+  let win: Buffer = Buffer.alloc(0);
+  let winBase = pos;
+
+  /** Finds the next plausible record start in [from, limit), reading chunk by chunk; −1 if none. */
+  const findRecordStart = async (from: number): Promise<number> => {
+    for (let at = from; at + HEADER_PROBE <= limit; ) {
+      const bytes = await read(at, Math.min(chunkSize, limit - at));
+      for (
+        let i = bytes.indexOf(RECORD_MAGIC, 0, 'latin1');
+        i >= 0;
+        i = bytes.indexOf(RECORD_MAGIC, i + 1, 'latin1')
+      ) {
+        if (i + HEADER_PROBE > bytes.length) break;
+        if (plausibleHeader(bytes, i)) return at + i;
+      }
+      if (at + bytes.length >= limit) break;
+      at += Math.max(1, bytes.length - HEADER_PROBE + 1);
+    }
+    return -1;
+  };
+
+  while (true) {
+    if (pos >= limit) {
+      yield { kind: 'end', offset: pos };
+      return;
+    }
+    if (pos < winBase || pos > winBase + win.length) {
+      win = Buffer.alloc(0);
+      winBase = pos;
+    }
+    let outcome:
+      | RedoEvent
+      | { kind: 'beyond'; needed: number }
+      | { kind: 'unmodelled'; header: RecordHeader; at: number };
+    try {
+      const cursor = new ByteCursor(win, winBase, pos, capture);
+      const header = decodeRecordHeader(cursor);
+      const data = decodeOpData(cursor, header);
+      if (data === undefined) {
+        outcome = { kind: 'unmodelled', header, at: cursor.pos };
+      } else if (cursor.pos > limit) {
+        outcome = { kind: 'beyond', needed: cursor.pos };
+      } else {
+        outcome = { kind: 'record', record: { offset: pos, length: cursor.pos - pos, header, data } };
+      }
+    } catch (error) {
+      if (error instanceof NeedBytes) {
+        if (error.upTo <= limit) {
+          // Grow the window (dropping what lies before this record) and decode the record again.
+          const winEnd = winBase + win.length;
+          const newEnd = Math.min(limit, Math.max(error.upTo, winEnd + chunkSize));
+          win = Buffer.concat([win.subarray(pos - winBase), await read(winEnd, newEnd - winEnd)]);
+          winBase = pos;
+          continue;
+        }
+        outcome = { kind: 'beyond', needed: error.upTo };
+      } else if (error instanceof RedoFormatError) {
+        const next = await findRecordStart(pos + 1);
+        const end = next >= 0 ? next : final ? limit : Math.max(pos + 1, limit - HEADER_PROBE + 1);
+        yield { kind: 'unparsed', offset: pos, end, reason: error.message };
+        pos = end;
+        continue;
+      } else {
+        throw error;
+      }
+    }
+
+    if (outcome.kind === 'record') {
+      yield outcome;
+      pos = outcome.record.offset + outcome.record.length;
+    } else if (outcome.kind === 'unmodelled') {
+      const name = opName(outcome.header.opCode);
+      const next = await findRecordStart(outcome.at);
+      if (next >= 0) {
+        const reason = `op ${name} is not modelled; its end was taken from the next record's magic`;
+        yield { kind: 'unparsed', offset: pos, end: next, reason, header: outcome.header };
+        pos = next;
+      } else if (final) {
+        const reason = `op ${name} is not modelled; it is the last record, taken to run to the end`;
+        yield { kind: 'unparsed', offset: pos, end: limit, reason, header: outcome.header };
+        pos = limit;
+      } else {
+        yield { kind: 'incomplete', offset: pos, needed: limit + 1 };
+        return;
+      }
+    } else if (outcome.kind === 'beyond') {
+      // A writer appends, so only the last record can be torn; a later valid record means corruption.
+      const next = final ? await findRecordStart(pos + 1) : -1;
+      if (next < 0) {
+        yield { kind: 'incomplete', offset: pos, needed: outcome.needed };
+        return;
+      }
+      const reason = `record claims to end at ${outcome.needed}, past the next record at ${next} (corrupt length)`;
+      yield { kind: 'unparsed', offset: pos, end: next, reason };
+      pos = next;
+    }
+  }
+}
+
+/** Magic, a known version and a known op code: good enough to resume at after corruption. */
+function plausibleHeader(bytes: Buffer, at: number): boolean {
+  const major = bytes.readInt16BE(at + 6);
+  const minor = bytes.readInt16BE(at + 8);
+  const opCode = bytes.readInt32BE(at + 10);
+  return (
+    major === LATEST_VERSION.major && minor >= 0 && minor <= LATEST_VERSION.minor && isKnownOpCode(opCode)
+  );
+}
