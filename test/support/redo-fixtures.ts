@@ -1,0 +1,115 @@
+// Small redo logs for reader tests, written with the writer the golden tests verify.
+import { encodeRecord } from '#core/redo/encode-record.ts';
+import { encodeFileHeader } from '#core/redo/file-header.ts';
+import { OP } from '#core/redo/op-codes.ts';
+import type { OpData, RecordHeader } from '#core/redo/redo-record.ts';
+import { LATEST_VERSION } from '#core/redo/version.ts';
+
+export const SERVER_ID = '0b7a9c1e-1111-4222-8333-944455556666';
+
+export function fileHeaderBytes(open = false): Buffer {
+  return encodeFileHeader({
+    open,
+    fileSize: 0,
+    sequence: 1n,
+    serverId: SERVER_ID,
+    firstOpTime: 1700000000000,
+    lastOpTime: 0,
+    version: LATEST_VERSION,
+    createTime: 1700000000000,
+  });
+}
+
+export function recordHeader(
+  data: OpData,
+  txnCounter: number,
+  mailboxId = 11,
+  timestamp = 1700000000000,
+): RecordHeader {
+  return {
+    version: LATEST_VERSION,
+    opCode: OP[data.op],
+    timestamp,
+    changeId: txnCounter,
+    changeConstraint: 0,
+    txnId: { time: 1700000000, counter: txnCounter },
+    mailboxId,
+  };
+}
+
+/** A deterministic pseudo-random generator (mulberry32) so failures reproduce from the seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` transactions of assorted ops, each followed by its CommitTxn; returns the encoded records. */
+export function sampleRecords(count: number, seed = 1): Buffer[] {
+  const random = rng(seed);
+  const out: Buffer[] = [];
+  for (let i = 1; i <= count; i++) {
+    const bodyBytes = Buffer.alloc(Math.floor(random() * 3000), `message ${i} `);
+    const choices: OpData[] = [
+      {
+        op: 'CreateMessage',
+        rcptEmail: `user${i}@example.com`,
+        receivedDate: 1700000000000 + i,
+        shared: false,
+        digest: `digest-${i}`,
+        size: bodyBytes.length,
+        msgId: 256 + i,
+        folderId: 2,
+        convId: -1,
+        convFirstMsgId: -1,
+        mergedConvIds: [],
+        calItemId: -1,
+        partStat: null,
+        flags: 0,
+        noICal: false,
+        tags: ['a', 'b'],
+        path: `/tmp/${i}.msg`,
+        custom: null,
+        body: { type: 'inline', offset: 0, length: bodyBytes.length, bytes: bodyBytes },
+      },
+      { op: 'MoveItem', ids: [256 + i], itemType: 5, destFolderId: 3, constraint: null, uidNext: -1 },
+      {
+        op: 'CreateFolder',
+        name: `f${i}`,
+        parentId: 1,
+        attrs: 0,
+        view: 5,
+        flags: 0,
+        color: 0,
+        url: null,
+        folderId: 256 + i,
+        uuid: null,
+        date: null,
+        custom: null,
+      },
+      { op: 'EmptyFolder', folderId: 3, subfolders: false },
+      {
+        op: 'CreateContact',
+        contactId: 256 + i,
+        folderId: 7,
+        tags: null,
+        fields: [['email', `c${i}@example.com`]],
+        body: { offset: 0, length: 3, bytes: Buffer.from('vcf') },
+      },
+    ];
+    const data = choices[Math.floor(random() * choices.length)] as OpData;
+    out.push(encodeRecord(recordHeader(data, i), data));
+    out.push(
+      encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP[data.op] }, i), {
+        op: 'CommitTxn',
+        txnOpCode: OP[data.op],
+      }),
+    );
+  }
+  return out;
+}
