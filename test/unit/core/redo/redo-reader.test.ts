@@ -13,7 +13,7 @@ async function collect(bytes: Buffer, options: ReadOptions = {}): Promise<RedoEv
 const records = sampleRecords(40);
 const file = Buffer.concat([fileHeaderBytes(), ...records]);
 const starts = records.reduce<number[]>(
-  (acc, r, i) => [...acc, i === 0 ? 512 : (acc[i - 1] as number) + (records[i - 1] as Buffer).length],
+  (acc, _record, i) => [...acc, i === 0 ? 512 : (acc[i - 1] as number) + (records[i - 1] as Buffer).length],
   [],
 );
 const summary = (events: RedoEvent[]) =>
@@ -56,7 +56,7 @@ describe('redo reader framing', () => {
         const events = await collect(file.subarray(0, cut), { final });
         const tail = events.at(-1);
         assert.deepEqual(
-          tail && { kind: tail.kind, offset: tail.offset },
+          tail && tail.kind !== 'header' && { kind: tail.kind, offset: tail.offset },
           { kind: 'incomplete', offset: last },
           `cut at ${cut}`,
         );
