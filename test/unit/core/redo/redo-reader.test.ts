@@ -12,10 +12,8 @@ async function collect(bytes: Buffer, options: ReadOptions = {}): Promise<RedoEv
 
 const records = sampleRecords(40);
 const file = Buffer.concat([fileHeaderBytes(), ...records]);
-const starts = records.reduce<number[]>(
-  (acc, _record, i) => [...acc, i === 0 ? 512 : (acc[i - 1] as number) + (records[i - 1] as Buffer).length],
-  [],
-);
+const starts: number[] = [];
+for (let i = 0, at = 512; i < records.length; at += (records[i] as Buffer).length, i++) starts.push(at);
 const summary = (events: RedoEvent[]) =>
   events.map((e) =>
     e.kind === 'record'
@@ -55,11 +53,7 @@ describe('redo reader framing', () => {
       for (const final of [false, true]) {
         const events = await collect(file.subarray(0, cut), { final });
         const tail = events.at(-1);
-        assert.deepEqual(
-          tail && tail.kind !== 'header' && { kind: tail.kind, offset: tail.offset },
-          { kind: 'incomplete', offset: last },
-          `cut at ${cut}`,
-        );
+        assert.deepEqual(summary(tail ? [tail] : [])[0], `incomplete@${last}`, `cut at ${cut}`);
         assert.equal(events.filter((e) => e.kind === 'unparsed').length, 0);
         assert.equal(events.filter((e) => e.kind === 'record').length, records.length - 1);
       }
