@@ -1,0 +1,888 @@
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
+import {
+  type MailboxState,
+  type MailSnapshot,
+  systemFolders,
+  TRASH_LIFETIME_MS,
+} from '#core/mail-snapshot.ts';
+import { encodeRecord } from '#core/redo/encode-record.ts';
+import { OP } from '#core/redo/op-codes.ts';
+import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
+import { LATEST_VERSION } from '#core/redo/version.ts';
+import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
+import { blobStorePath } from '#local/mail-host/blob-store-path.ts';
+import { accountsLdif, type DirectoryAccount } from '#local/mail-host/ldif.ts';
+import { controlHeader, RedoLogFiles, type RedoPosition } from '#local/mail-host/redo-log-files.ts';
+
+export interface SimulatorOptions {
+  /** Root of the simulated host (`redolog/`, `store/`, `ldap/` are created inside). */
+  hostDir: string;
+  seed: number;
+  accounts?: number;
+  /** The open-source default is true: no archive survives a rollover. Default false (keep archives). */
+  deleteOnRollover?: boolean;
+  /** Roll over when redo.log reaches this size. Default 256 KiB. */
+  rolloverBytes?: number;
+  startTime?: number;
+  serverId?: string;
+}
+
+interface Account extends DirectoryAccount {
+  mailboxId: number;
+}
+
+type Mutation = (state: MailSnapshot) => void;
+
+interface Commit {
+  time: number;
+  /** Redo position right after the CommitTxn record. */
+  end: RedoPosition;
+  mutate: Mutation;
+}
+
+const DOMAINS = ['example.com', 'example.org'];
+const WORDS =
+  'backup restore mail server offsite redo log blob folder message quarterly report invoice'.split(' ');
+
+/**
+ * A mail host that behaves like a Zimbra mailbox server on disk: a seeded, reproducible workload written
+ * to a live redo.log (with rollover and optional crash), blobs in the blob-store layout, accounts as LDIF,
+ * and the ground truth of every mailbox at any instant.
+ */
+export class MailHostSimulator {
+  readonly hostDir: string;
+  readonly serverId: string;
+  readonly redo: RedoLogFiles;
+  readonly accounts: Account[] = [];
+  private readonly random: () => number;
+  private readonly rolloverBytes: number;
+  private now: number;
+  private txnCounter = 0;
+  private changeId = 1000;
+  private nextMailboxId = 1;
+  private readonly nextItemId = new Map<number, number>();
+  private readonly truth: MailSnapshot = { mailboxes: {} };
+  private readonly commits: Commit[] = [];
+  private readonly blobFiles = new Map<string, string>();
+  /** Transactions written but not yet committed: committed on a later step (interleaving). */
+  private readonly deferred: { txnId: TxnId; opCode: number; mutate: Mutation }[] = [];
+  readonly counts: Record<string, number> = {};
+
+  constructor(options: SimulatorOptions) {
+    this.hostDir = options.hostDir;
+    this.random = mulberry32(options.seed);
+    this.serverId = options.serverId ?? uuidFrom(this.random);
+    this.rolloverBytes = options.rolloverBytes ?? 256 * 1024;
+    this.now = options.startTime ?? Date.UTC(2026, 10, 20, 9, 0, 0);
+    mkdirSync(join(this.hostDir, 'store', '0'), { recursive: true });
+    mkdirSync(join(this.hostDir, 'ldap'), { recursive: true });
+    this.redo = new RedoLogFiles({
+      dir: join(this.hostDir, 'redolog'),
+      serverId: this.serverId,
+      deleteOnRollover: options.deleteOnRollover ?? false,
+      now: this.now,
+    });
+    for (let i = 0; i < (options.accounts ?? 5); i++) this.createAccount();
+  }
+
+  /** The state every mailbox had at `time` (ms): all transactions committed at or before it. */
+  truthAt(time: number): MailSnapshot {
+    const state: MailSnapshot = { mailboxes: {} };
+    for (const c of this.commits) if (c.time <= time) c.mutate(state);
+    return state;
+  }
+
+  /** The state after every commit whose record ends at or before `position`. */
+  truthAtPosition(position: RedoPosition): MailSnapshot {
+    const state: MailSnapshot = { mailboxes: {} };
+    for (const c of this.commits) {
+      if (
+        c.end.sequence < position.sequence ||
+        (c.end.sequence === position.sequence && c.end.offset <= position.offset)
+      ) {
+        c.mutate(state);
+      }
+    }
+    return state;
+  }
+
+  current(): MailSnapshot {
+    return structuredClone(this.truth);
+  }
+
+  /** Commit times in order (instants at which the truth changes). */
+  commitTimes(): number[] {
+    return this.commits.map((c) => c.time);
+  }
+
+  time(): number {
+    return this.now;
+  }
+
+  /** Runs `steps` random actions, rolling over whenever redo.log reaches the configured size. */
+  run(steps: number): void {
+    for (let i = 0; i < steps; i++) this.step();
+  }
+
+  step(): void {
+    for (const d of [...this.deferred]) if (this.random() < 0.5) this.commitDeferred(d);
+    const actions: [number, () => void][] = [
+      [35, () => this.deliver()],
+      [10, () => this.move()],
+      [8, () => this.alterFlag('\\Flagged')],
+      [8, () => this.alterFlag('\\Unread')],
+      [6, () => this.tag()],
+      [8, () => this.trash()],
+      [2, () => this.emptyTrash()],
+      [3, () => this.hardDelete()],
+      [4, () => this.createFolder()],
+      [3, () => this.renameFolder()],
+      [4, () => this.draft()],
+      [4, () => this.createContact()],
+      [2, () => this.modifyContact()],
+      [2, () => this.abortedMove()],
+      [1, () => this.purgeImapDeleted()],
+      [1, () => this.purgeOld()],
+      [0.5, () => this.renameAccount()],
+      [0.5, () => this.createAccount()],
+      [0.3, () => this.deleteMailbox()],
+    ];
+    const total = actions.reduce((s, [w]) => s + w, 0);
+    let pick = this.random() * total;
+    for (const [weight, action] of actions) {
+      pick -= weight;
+      if (pick <= 0) {
+        action();
+        break;
+      }
+    }
+    if (this.redo.position().offset >= this.rolloverBytes) this.rollover();
+  }
+
+  rollover(): void {
+    this.redo.rollover(this.tick(), this.newTxn());
+  }
+
+  /** The server dies in the middle of writing a message record: open = 1 stays, the record is torn. */
+  crash(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const content = this.messageContent(mbox.mailboxId);
+    const data = this.messageData(
+      mbox.mailboxId,
+      this.allocId(mbox.mailboxId),
+      FOLDER_ID.inbox,
+      content,
+      false,
+    );
+    const header = this.header(OP.CreateMessage, mbox.mailboxId, this.newTxn());
+    const bytes = encodeForCrash(header, data);
+    this.redo.crash(bytes.subarray(0, Math.max(1, Math.floor(bytes.length * this.random()))));
+  }
+
+  /** The server restarts: open transactions of the crashed file are committed or aborted in the new file. */
+  restart(): void {
+    const open = this.redo.restart(this.tick());
+    for (const txnId of open) {
+      const d = this.deferred.find((x) => x.txnId.time === txnId.time && x.txnId.counter === txnId.counter);
+      if (d && this.random() < 0.5) this.commitDeferred(d);
+      else {
+        this.append(controlHeader(OP.AbortTxn, this.tick(), txnId), {
+          op: 'AbortTxn',
+          txnOpCode: d?.opCode ?? 0,
+        });
+        if (d) this.deferred.splice(this.deferred.indexOf(d), 1);
+      }
+    }
+  }
+
+  /** Commits what is pending and closes redo.log cleanly (open = 0). */
+  close(): void {
+    for (const d of [...this.deferred]) this.commitDeferred(d);
+    this.redo.close(this.tick());
+  }
+
+  // ---- actions -------------------------------------------------------------------------------------
+
+  private deliver(): void {
+    const live = this.accounts.filter((a) => !a.deleted && this.truth.mailboxes[a.mailboxId]);
+    if (live.length === 0) return;
+    const count = Math.min(live.length, this.random() < 0.25 ? 2 + Math.floor(this.random() * 3) : 1);
+    const recipients = shuffle(live, this.random).slice(0, count);
+    const content = this.messageContent(recipients[0]?.mailboxId ?? 0);
+    const old = this.random() < 0.1; // old mail (an import): a PurgeOldMessages can remove it from Trash
+    const receivedDate = old ? this.now - TRASH_LIFETIME_MS - Math.floor(this.random() * 1e9) : this.now;
+    if (recipients.length === 1) {
+      const mbox = (recipients[0] as Account).mailboxId;
+      const data = this.messageData(mbox, this.allocId(mbox), FOLDER_ID.inbox, content, true, receivedDate);
+      this.single(
+        OP.CreateMessage,
+        mbox,
+        { op: 'CreateMessage', ...data },
+        this.messageMutation(mbox, data, content),
+      );
+      this.count('deliver');
+      return;
+    }
+    // Shared delivery: the body once in a StoreIncomingBlob, then a linked CreateMessage per recipient.
+    const path = `/opt/zimbra/data/mailboxd/incoming/${this.changeId}-${Math.floor(this.random() * 1e9)}.msg`;
+    const stored = this.maybeGzip(content);
+    this.single(
+      OP.StoreIncomingBlob,
+      -1,
+      {
+        op: 'StoreIncomingBlob',
+        mailboxIds: recipients.map((r) => r.mailboxId),
+        digest: zimbraDigest(content),
+        path,
+        size: content.length,
+        body: { offset: 0, length: stored.length, bytes: stored },
+      },
+      () => {},
+    );
+    for (const r of recipients) {
+      const data = this.messageData(
+        r.mailboxId,
+        this.allocId(r.mailboxId),
+        FOLDER_ID.inbox,
+        content,
+        false,
+        receivedDate,
+      );
+      data.shared = true;
+      data.path = path;
+      data.body = { type: 'link' };
+      this.single(
+        OP.CreateMessage,
+        r.mailboxId,
+        { op: 'CreateMessage', ...data },
+        this.messageMutation(r.mailboxId, data, content),
+      );
+    }
+    this.count('deliver-shared');
+  }
+
+  private move(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id, state] = pick;
+    const folders = Object.keys(state.folders)
+      .map(Number)
+      .filter((f) => f !== 1 && f !== FOLDER_ID.trash && f !== FOLDER_ID.contacts);
+    const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
+    this.moveTo(mbox, id, dest);
+    this.count('move');
+  }
+
+  private trash(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    this.moveTo(pick[0], pick[1], FOLDER_ID.trash);
+    this.count('trash');
+  }
+
+  private moveTo(mbox: number, id: number, dest: number): void {
+    const data: OpData = {
+      op: 'MoveItem',
+      ids: [id],
+      itemType: ITEM_TYPE.message,
+      destFolderId: dest,
+      constraint: null,
+      uidNext: -1,
+    };
+    this.single(OP.MoveItem, mbox, data, (s) => {
+      const m = s.mailboxes[mbox]?.messages[id];
+      if (m) m.folderId = dest;
+    });
+  }
+
+  private alterFlag(flagName: '\\Flagged' | '\\Unread'): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id, state] = pick;
+    const bit = FLAG_NAMES[flagName] as number;
+    const tagged = !((state.messages[id]?.flags ?? 0) & bit);
+    const data: OpData = {
+      op: 'AlterItemTag',
+      ids: [id],
+      itemType: ITEM_TYPE.message,
+      tagName: flagName,
+      tagged,
+      constraint: null,
+    };
+    this.single(OP.AlterItemTag, mbox, data, (s) => {
+      const m = s.mailboxes[mbox]?.messages[id];
+      if (m) m.flags = tagged ? m.flags | bit : m.flags & ~bit;
+    });
+    this.count(flagName === '\\Flagged' ? 'flag' : 'read');
+  }
+
+  private tag(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id, state] = pick;
+    const name = WORDS[Math.floor(this.random() * 4)] as string;
+    if (state.tags[name] === undefined) {
+      const tagId = 64 + Object.keys(state.tags).length;
+      this.single(OP.CreateTag, mbox, { op: 'CreateTag', tagId, name, color: 0 }, (s) => {
+        const m = s.mailboxes[mbox];
+        if (m) m.tags[name] = tagId;
+      });
+    }
+    const msg = state.messages[id];
+    if (!msg) return;
+    if (this.random() < 0.5) {
+      const tagged = !msg.tags.includes(name);
+      const data: OpData = {
+        op: 'AlterItemTag',
+        ids: [id],
+        itemType: ITEM_TYPE.message,
+        tagName: name,
+        tagged,
+        constraint: null,
+      };
+      this.single(OP.AlterItemTag, mbox, data, (s) => {
+        const m = s.mailboxes[mbox]?.messages[id];
+        if (!m) return;
+        const tags = new Set(m.tags);
+        if (tagged) tags.add(name);
+        else tags.delete(name);
+        m.tags = [...tags].sort();
+      });
+    } else {
+      const tags = [name];
+      const flags = msg.flags ^ FLAG.flagged;
+      const data: OpData = {
+        op: 'SetItemTags',
+        ids: [id],
+        itemType: ITEM_TYPE.message,
+        flags,
+        tags,
+        constraint: null,
+      };
+      this.single(OP.SetItemTags, mbox, data, (s) => {
+        const m = s.mailboxes[mbox]?.messages[id];
+        if (m) {
+          m.flags = flags;
+          m.tags = [...tags];
+        }
+      });
+    }
+    this.count('tag');
+  }
+
+  private emptyTrash(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const doomed = Object.entries(this.truth.mailboxes[id]?.messages ?? {}).filter(
+      ([, m]) => m.folderId === FOLDER_ID.trash,
+    );
+    this.single(
+      OP.EmptyFolder,
+      id,
+      { op: 'EmptyFolder', folderId: FOLDER_ID.trash, subfolders: true },
+      (s) => {
+        const m = s.mailboxes[id];
+        if (!m) return;
+        for (const [itemId, item] of Object.entries(m.messages))
+          if (item.folderId === FOLDER_ID.trash) delete m.messages[itemId];
+        for (const [itemId, item] of Object.entries(m.contacts))
+          if (item.folderId === FOLDER_ID.trash) delete m.contacts[itemId];
+      },
+    );
+    for (const [itemId] of doomed) this.removeBlob(id, Number(itemId));
+    this.count('empty-trash');
+  }
+
+  private hardDelete(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id] = pick;
+    this.single(
+      OP.DeleteItem,
+      mbox,
+      { op: 'DeleteItem', ids: [id], itemType: ITEM_TYPE.message, constraint: null },
+      (s) => {
+        delete s.mailboxes[mbox]?.messages[id];
+      },
+    );
+    this.removeBlob(mbox, id);
+    this.count('delete');
+  }
+
+  private createFolder(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const folderId = this.allocId(id);
+    const userFolders = Object.keys(this.truth.mailboxes[id]?.folders ?? {})
+      .map(Number)
+      .filter((f) => f >= 256);
+    const parentId = this.random() < 0.3 && userFolders.length > 0 ? (userFolders[0] as number) : 1;
+    const name = `${WORDS[Math.floor(this.random() * WORDS.length)]}-${folderId}`;
+    const data: OpData = {
+      op: 'CreateFolder',
+      name,
+      parentId,
+      attrs: 0,
+      view: ITEM_TYPE.message,
+      flags: 0,
+      color: 0,
+      url: null,
+      folderId,
+      uuid: uuidFrom(this.random),
+      date: this.now,
+      custom: null,
+    };
+    // Folder creations may interleave with later transactions: nothing refers to them until committed.
+    this.single(
+      OP.CreateFolder,
+      id,
+      data,
+      (s) => {
+        const m = s.mailboxes[id];
+        if (m) m.folders[folderId] = { name, parentId };
+      },
+      this.random() < 0.3,
+    );
+    this.count('create-folder');
+  }
+
+  private renameFolder(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const folders = this.truth.mailboxes[id]?.folders ?? {};
+    const user = Object.keys(folders)
+      .map(Number)
+      .filter((f) => f >= 256);
+    if (user.length === 0) return;
+    const folderId = user[Math.floor(this.random() * user.length)] as number;
+    const parentId = folders[folderId]?.parentId ?? 1;
+    const name = `renamed-${folderId}-${this.changeId}`;
+    this.single(OP.RenameFolder, id, { op: 'RenameFolder', folderId, parentId, name }, (s) => {
+      const f = s.mailboxes[id]?.folders[folderId];
+      if (f) f.name = name;
+    });
+    this.count('rename-folder');
+  }
+
+  private draft(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const drafts = Object.entries(this.truth.mailboxes[id]?.messages ?? {}).filter(
+      ([, m]) => m.folderId === FOLDER_ID.drafts,
+    );
+    // Half the time a draft is saved again (same id, new content), otherwise a new one.
+    const existing =
+      drafts.length > 0 && this.random() < 0.5 ? Number((drafts[0] as [string, unknown])[0]) : undefined;
+    const msgId = existing ?? this.allocId(id);
+    const content = this.messageContent(id);
+    // A re-saved draft gets a new blob (new revision in its name); the old one goes.
+    if (existing !== undefined) this.removeBlob(id, existing);
+    const data = this.messageData(id, msgId, FOLDER_ID.drafts, content, true);
+    data.flags = FLAG.draft;
+    const mutate = this.messageMutation(id, data, content);
+    this.single(OP.SaveDraft, id, { op: 'SaveDraft', imapId: msgId, ...data }, mutate);
+    this.count('draft');
+  }
+
+  private createContact(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const contactId = this.allocId(id);
+    const first = WORDS[Math.floor(this.random() * WORDS.length)] as string;
+    const fields: [string, string][] = [
+      ['firstName', first],
+      ['email', `${first}.${contactId}@example.net`],
+    ];
+    const vcard = Buffer.from(
+      `BEGIN:VCARD\r\nFN:${first}\r\nEMAIL:${first}.${contactId}@example.net\r\nEND:VCARD\r\n`,
+    );
+    const data: OpData = {
+      op: 'CreateContact',
+      contactId,
+      folderId: FOLDER_ID.contacts,
+      tags: null,
+      fields,
+      body: { offset: 0, length: vcard.length, bytes: vcard },
+    };
+    this.single(
+      OP.CreateContact,
+      id,
+      data,
+      (s) => {
+        const m = s.mailboxes[id];
+        if (m)
+          m.contacts[contactId] = {
+            folderId: FOLDER_ID.contacts,
+            fields: Object.fromEntries(fields),
+            sha256: sha256Hex(vcard),
+          };
+      },
+      this.random() < 0.3,
+    );
+    this.count('create-contact');
+  }
+
+  private modifyContact(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const contacts = Object.keys(this.truth.mailboxes[id]?.contacts ?? {}).map(Number);
+    if (contacts.length === 0) return;
+    const contactId = contacts[Math.floor(this.random() * contacts.length)] as number;
+    const fields: [string, string][] = [
+      ['company', `Company ${this.changeId}`],
+      ['email', `changed.${contactId}@example.net`],
+    ];
+    const vcard = Buffer.from(`BEGIN:VCARD\r\nORG:Company ${this.changeId}\r\nEND:VCARD\r\n`);
+    const data: OpData = {
+      op: 'ModifyContact',
+      contactId,
+      fields,
+      volumeId: -1,
+      body: { offset: 0, length: vcard.length, bytes: vcard },
+    };
+    this.single(OP.ModifyContact, id, data, (s) => {
+      const c = s.mailboxes[id]?.contacts[contactId];
+      if (c) {
+        c.fields = Object.fromEntries(fields);
+        c.sha256 = sha256Hex(vcard);
+      }
+    });
+    this.count('modify-contact');
+  }
+
+  /** A move the server starts and then aborts: in the log, never in the state. */
+  private abortedMove(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id] = pick;
+    const txnId = this.newTxn();
+    const data: OpData = {
+      op: 'MoveItem',
+      ids: [id],
+      itemType: ITEM_TYPE.message,
+      destFolderId: FOLDER_ID.junk,
+      constraint: null,
+      uidNext: -1,
+    };
+    this.append(this.header(OP.MoveItem, mbox, txnId), data);
+    this.append(controlHeader(OP.AbortTxn, this.tick(), txnId, mbox), {
+      op: 'AbortTxn',
+      txnOpCode: OP.MoveItem,
+    });
+    this.count('aborted');
+  }
+
+  private purgeImapDeleted(): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, id] = pick;
+    const bit = FLAG_NAMES['\\Deleted'] as number;
+    const data: OpData = {
+      op: 'AlterItemTag',
+      ids: [id],
+      itemType: ITEM_TYPE.message,
+      tagName: '\\Deleted',
+      tagged: true,
+      constraint: null,
+    };
+    this.single(OP.AlterItemTag, mbox, data, (s) => {
+      const m = s.mailboxes[mbox]?.messages[id];
+      if (m) m.flags |= bit;
+    });
+    const doomed = Object.entries(this.truth.mailboxes[mbox]?.messages ?? {}).filter(
+      ([, m]) => m.flags & bit,
+    );
+    this.single(OP.PurgeImapDeleted, mbox, { op: 'PurgeImapDeleted' }, (s) => {
+      const m = s.mailboxes[mbox];
+      if (m)
+        for (const [itemId, item] of Object.entries(m.messages))
+          if (item.flags & bit) delete m.messages[itemId];
+    });
+    for (const [itemId] of doomed) this.removeBlob(mbox, Number(itemId));
+    this.count('purge-imap');
+  }
+
+  private purgeOld(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const at = this.now + 1;
+    this.single(OP.PurgeOldMessages, id, { op: 'PurgeOldMessages' }, (s) => {
+      const m = s.mailboxes[id];
+      if (!m) return;
+      for (const [itemId, item] of Object.entries(m.messages)) {
+        if (item.folderId === FOLDER_ID.trash && item.receivedDate < at - TRASH_LIFETIME_MS)
+          delete m.messages[itemId];
+      }
+    });
+    this.count('purge-old');
+  }
+
+  private renameAccount(): void {
+    const account = this.liveMailbox();
+    if (!account) return;
+    const oldName = account.name;
+    const newName = `${oldName.split('@')[0]}.r${this.changeId}@${DOMAINS[Math.floor(this.random() * DOMAINS.length)]}`;
+    const mbox = account.mailboxId;
+    this.single(OP.RenameMailbox, mbox, { op: 'RenameMailbox', newName, oldName }, (s) => {
+      const m = s.mailboxes[mbox];
+      if (m) m.renamedTo = newName;
+    });
+    account.name = newName;
+    this.writeLdif();
+    this.count('rename-account');
+  }
+
+  createAccount(): void {
+    const zimbraId = uuidFrom(this.random);
+    const name = `user${this.accounts.length + 1}@${DOMAINS[this.accounts.length % DOMAINS.length]}`;
+    const mailboxId = this.nextMailboxId++;
+    this.accounts.push({ zimbraId, name, deleted: false, mailboxId });
+    this.nextItemId.set(mailboxId, 257);
+    this.writeLdif();
+    this.single(OP.CreateMailbox, mailboxId, { op: 'CreateMailbox', accountId: zimbraId }, (s) => {
+      s.mailboxes[mailboxId] = {
+        accountId: zimbraId,
+        renamedTo: null,
+        folders: systemFolders(),
+        tags: {},
+        messages: {},
+        contacts: {},
+      };
+    });
+    this.count('create-account');
+  }
+
+  private deleteMailbox(): void {
+    const live = this.accounts.filter((a) => !a.deleted);
+    if (live.length <= 2) return;
+    const account = live[Math.floor(this.random() * live.length)] as Account;
+    const mbox = account.mailboxId;
+    this.single(OP.DeleteMailbox, mbox, { op: 'DeleteMailbox' }, (s) => {
+      delete s.mailboxes[mbox];
+    });
+    account.deleted = true;
+    rmSync(join(this.hostDir, 'store', '0', `${(mbox >> 12) & 255}`, String(mbox)), {
+      recursive: true,
+      force: true,
+    });
+    this.writeLdif();
+    this.count('delete-mailbox');
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------------
+
+  /** One op in its own transaction, committed now (or later when `defer`). */
+  private single(opCode: number, mailboxId: number, data: OpData, mutate: Mutation, defer = false): void {
+    const txnId = this.newTxn();
+    this.append(this.header(opCode, mailboxId, txnId), data);
+    if (defer) this.deferred.push({ txnId, opCode, mutate });
+    else this.commit(txnId, opCode, mailboxId, mutate);
+  }
+
+  private commitDeferred(d: { txnId: TxnId; opCode: number; mutate: Mutation }): void {
+    this.deferred.splice(this.deferred.indexOf(d), 1);
+    this.commit(d.txnId, d.opCode, -1, d.mutate);
+  }
+
+  private commit(txnId: TxnId, opCode: number, mailboxId: number, mutate: Mutation): void {
+    const time = this.tick();
+    this.append(controlHeader(OP.CommitTxn, time, txnId, mailboxId), { op: 'CommitTxn', txnOpCode: opCode });
+    mutate(this.truth);
+    this.commits.push({ time, end: this.redo.position(), mutate });
+  }
+
+  private append(header: RecordHeader, data: OpData): void {
+    this.redo.append(header, data);
+  }
+
+  private header(opCode: number, mailboxId: number, txnId: TxnId): RecordHeader {
+    return {
+      version: LATEST_VERSION,
+      opCode,
+      timestamp: this.tick(),
+      changeId: ++this.changeId,
+      changeConstraint: 0,
+      txnId,
+      mailboxId,
+    };
+  }
+
+  private newTxn(): TxnId {
+    return { time: Math.floor(this.now / 1000), counter: ++this.txnCounter };
+  }
+
+  /** Strictly increasing time, so every commit has its own instant. */
+  private tick(): number {
+    this.now += 1 + Math.floor(this.random() * 2000);
+    return this.now;
+  }
+
+  private allocId(mailboxId: number): number {
+    const id = this.nextItemId.get(mailboxId) ?? 257;
+    this.nextItemId.set(mailboxId, id + 1);
+    return id;
+  }
+
+  private liveMailbox(): Account | undefined {
+    const live = this.accounts.filter((a) => !a.deleted && this.truth.mailboxes[a.mailboxId]);
+    return live[Math.floor(this.random() * live.length)];
+  }
+
+  private pickMessage(): [number, number, MailboxState] | undefined {
+    const account = this.liveMailbox();
+    const state = account && this.truth.mailboxes[account.mailboxId];
+    if (!account || !state) return undefined;
+    const ids = Object.keys(state.messages).map(Number);
+    if (ids.length === 0) return undefined;
+    return [account.mailboxId, ids[Math.floor(this.random() * ids.length)] as number, state];
+  }
+
+  private messageContent(mailboxId: number): Buffer {
+    const n = this.changeId;
+    const big = this.random() < 0.05;
+    const length = big
+      ? 60_000 + Math.floor(this.random() * 200_000)
+      : 200 + Math.floor(this.random() * 6000);
+    const words: string[] = [];
+    let size = 0;
+    while (size < length) {
+      const w = WORDS[Math.floor(this.random() * WORDS.length)] as string;
+      words.push(w);
+      size += w.length + 1;
+    }
+    const text = words.join(' ').replace(/(.{1,76})( |$)/g, '$1\r\n');
+    return Buffer.from(
+      `From: sender${n % 17}@example.net\r\nTo: mailbox${mailboxId}@example.com\r\nSubject: ${WORDS[n % WORDS.length]} ${n}\r\n` +
+        `Message-ID: <${n}.${mailboxId}@sim.example>\r\nDate: ${new Date(this.now).toUTCString()}\r\n\r\n${text}`,
+    );
+  }
+
+  private maybeGzip(content: Buffer): Buffer {
+    return content.length > 4096 && this.random() < 0.5 ? gzipSync(content) : content;
+  }
+
+  private messageData(
+    mailboxId: number,
+    msgId: number,
+    folderId: number,
+    content: Buffer,
+    inline: boolean,
+    receivedDate = this.now,
+  ): CreateMessageData {
+    const stored = this.maybeGzip(content);
+    this.writeBlob(mailboxId, msgId, content);
+    return {
+      rcptEmail: this.accounts.find((a) => a.mailboxId === mailboxId)?.name ?? '',
+      receivedDate,
+      shared: false,
+      digest: zimbraDigest(content),
+      size: content.length,
+      msgId,
+      folderId,
+      convId: -1,
+      convFirstMsgId: -1,
+      mergedConvIds: [],
+      calItemId: -1,
+      partStat: null,
+      flags: FLAG.unread,
+      noICal: false,
+      tags: null,
+      path: `/opt/zimbra/data/mailboxd/incoming/${msgId}.msg`,
+      custom: null,
+      body: inline ? { type: 'inline', offset: 0, length: stored.length, bytes: stored } : { type: 'link' },
+    };
+  }
+
+  private messageMutation(mailboxId: number, data: CreateMessageData, content: Buffer): Mutation {
+    const message = {
+      folderId: data.folderId,
+      flags: data.flags,
+      tags: [] as string[],
+      digest: data.digest ?? '',
+      size: data.size,
+      sha256: sha256Hex(content),
+      receivedDate: data.receivedDate,
+    };
+    return (s) => {
+      const m = s.mailboxes[mailboxId];
+      if (m) m.messages[data.msgId] = { ...message, tags: [...message.tags] };
+    };
+  }
+
+  /** Blobs in the blob-store layout; recipients of one delivery share the file (hard links). */
+  private writeBlob(mailboxId: number, itemId: number, content: Buffer): void {
+    const path = join(this.hostDir, 'store', '0', blobStorePath(mailboxId, itemId, this.changeId + 1));
+    mkdirSync(dirname(path), { recursive: true });
+    const digest = zimbraDigest(content);
+    const shared = this.blobFiles.get(`digest:${digest}`);
+    if (shared) {
+      try {
+        linkSync(shared, path);
+      } catch {
+        writeFileSync(path, content);
+      }
+    } else {
+      writeFileSync(path, content);
+      this.blobFiles.set(`digest:${digest}`, path);
+    }
+    this.blobFiles.set(`${mailboxId}:${itemId}`, path);
+  }
+
+  private removeBlob(mailboxId: number, itemId: number): void {
+    const path = this.blobFiles.get(`${mailboxId}:${itemId}`);
+    if (!path) return;
+    this.blobFiles.delete(`${mailboxId}:${itemId}`);
+    for (const [key, value] of this.blobFiles)
+      if (key.startsWith('digest:') && value === path) this.blobFiles.delete(key);
+    rmSync(path, { force: true });
+  }
+
+  private writeLdif(): void {
+    writeFileSync(join(this.hostDir, 'ldap', 'accounts.ldif'), accountsLdif(this.accounts));
+  }
+
+  private count(action: string): void {
+    this.counts[action] = (this.counts[action] ?? 0) + 1;
+  }
+}
+
+function encodeForCrash(header: RecordHeader, data: CreateMessageData): Buffer {
+  return encodeRecord(header, { op: 'CreateMessage', ...data });
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/** A v4-shaped UUID from the seeded generator (reproducible ids). */
+function uuidFrom(random: () => number): string {
+  const hexDigits = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hexDigits.slice(0, 8)}-${hexDigits.slice(8, 12)}-4${hexDigits.slice(13, 16)}-a${hexDigits.slice(17, 20)}-${hexDigits.slice(20, 32)}`;
+}
