@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /** Random-access bytes: a file on disk, or a segment held in memory or fetched by range. */
 export interface ByteSource {
@@ -19,7 +19,11 @@ export function bufferSource(bytes: Buffer): ByteSource {
 
 /** A file read by position; it is never read whole. */
 export async function fileSource(path: string): Promise<ByteSource> {
-  const handle = await open(path, 'r');
+  return handleSource(await open(path, 'r'));
+}
+
+/** An open file handle as a source: keeps reading a file that was renamed or deleted since it was opened. */
+export function handleSource(handle: FileHandle): ByteSource {
   return {
     async read(position, length) {
       const buffer = Buffer.allocUnsafe(length);
