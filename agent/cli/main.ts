@@ -1,0 +1,74 @@
+// `offsite`: the admin CLI. Commands so far: `redo dump`.
+import { parseArgs } from 'node:util';
+import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
+import { OffsiteError } from '#core/errors.ts';
+
+const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME]
+  TIME: ISO 8601 (2026-11-20T10:15:00Z) or milliseconds since the epoch`;
+
+function parseTime(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new OffsiteError(
+      `${flag} ${JSON.stringify(value)} is not a time; use ISO 8601 or epoch milliseconds`,
+    );
+  return ms;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  if (group !== 'redo' || command !== 'dump') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      mailbox: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new OffsiteError(`give exactly one file or directory\n${USAGE}`);
+  const mailboxId = values.mailbox === undefined ? undefined : Number(values.mailbox);
+  if (mailboxId !== undefined && !Number.isInteger(mailboxId)) {
+    throw new OffsiteError(`--mailbox ${JSON.stringify(values.mailbox)} is not a mailbox id (an integer)`);
+  }
+  const options = {
+    json: values.json ?? false,
+    ...(mailboxId !== undefined ? { mailboxId } : {}),
+    ...(values.from !== undefined ? { from: parseTime(values.from, '--from') } : {}),
+    ...(values.to !== undefined ? { to: parseTime(values.to, '--to') } : {}),
+  };
+  const counts = await dumpRedo(redoFiles(positionals[0] as string), options, (line) =>
+    process.stdout.write(`${line}\n`),
+  );
+  if (!options.json) {
+    process.stderr.write(
+      `${counts.shown} of ${counts.records} records shown; ${counts.unparsed} unparsed ranges; ${counts.incomplete} incomplete tails\n`,
+    );
+  }
+  return counts.unparsed > 0 ? 1 : 0;
+}
+
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known = error instanceof OffsiteError || (error instanceof TypeError && 'code' in error);
+    process.stderr.write(
+      `offsite: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
+    );
+    process.exitCode = 2;
+  },
+);
