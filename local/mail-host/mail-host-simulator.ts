@@ -12,6 +12,7 @@ import { encodeRecord } from '#core/redo/encode-record.ts';
 import { OP } from '#core/redo/op-codes.ts';
 import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
+import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 import { blobStorePath } from '#local/mail-host/blob-store-path.ts';
 import { accountsLdif, type DirectoryAccount } from '#local/mail-host/ldif.ts';
@@ -73,7 +74,7 @@ export class MailHostSimulator {
 
   constructor(options: SimulatorOptions) {
     this.hostDir = options.hostDir;
-    this.random = mulberry32(options.seed);
+    this.random = seededRandom(options.seed);
     this.serverId = options.serverId ?? uuidFrom(this.random);
     this.rolloverBytes = options.rolloverBytes ?? 256 * 1024;
     this.now = options.startTime ?? Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -179,7 +180,7 @@ export class MailHostSimulator {
       false,
     );
     const header = this.header(OP.CreateMessage, mbox.mailboxId, this.newTxn());
-    const bytes = encodeForCrash(header, data);
+    const bytes = encodeRecord(header, { op: 'CreateMessage', ...data });
     this.redo.crash(bytes.subarray(0, Math.max(1, Math.floor(bytes.length * this.random()))));
   }
 
@@ -855,21 +856,6 @@ export class MailHostSimulator {
   private count(action: string): void {
     this.counts[action] = (this.counts[action] ?? 0) + 1;
   }
-}
-
-function encodeForCrash(header: RecordHeader, data: CreateMessageData): Buffer {
-  return encodeRecord(header, { op: 'CreateMessage', ...data });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -4,6 +4,7 @@ import { encodeFileHeader } from '#core/redo/file-header.ts';
 import { OP } from '#core/redo/op-codes.ts';
 import type { OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
+import { seededRandom } from '#core/seeded-random.ts';
 
 export const SERVER_ID = '0b7a9c1e-1111-4222-8333-944455556666';
 
@@ -37,21 +38,9 @@ export function recordHeader(
   };
 }
 
-/** A deterministic pseudo-random generator (mulberry32) so failures reproduce from the seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` transactions of assorted ops, each followed by its CommitTxn; returns the encoded records. */
 export function sampleRecords(count: number, seed = 1): Buffer[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const out: Buffer[] = [];
   for (let i = 1; i <= count; i++) {
     const bodyBytes = Buffer.alloc(Math.floor(random() * 3000), `message ${i} `);

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import type { ByteSource } from '#core/redo/byte-source.ts';
 import { RedoHeaderError } from '#core/redo/errors.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
-import { fileHeaderBytes, rng, sampleRecords } from '#test/support/redo-fixtures.ts';
+import { seededRandom } from '#core/seeded-random.ts';
+import { fileHeaderBytes, sampleRecords } from '#test/support/redo-fixtures.ts';
 
 const BUDGET_MS = 4000;
 const base = Buffer.concat([fileHeaderBytes(), ...sampleRecords(60, 7)]);
@@ -61,7 +62,7 @@ function mutate(random: () => number): { name: string; bytes: Buffer } {
 
 describe('redo reader fuzz', () => {
   it(`survives mutated inputs for ${BUDGET_MS} ms`, async () => {
-    const random = rng(20261122);
+    const random = seededRandom(20261122);
     const started = Date.now();
     let cases = 0;
     let heapPeak = 0;
