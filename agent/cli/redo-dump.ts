@@ -1,10 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { ValidationError } from '#core/errors.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
 import type { RedoFileHeader } from '#core/redo/file-header.ts';
+import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { opName } from '#core/redo/op-codes.ts';
-import { archiveSequence } from '#core/redo/redo-file-names.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import { formatVersion } from '#core/redo/version.ts';
@@ -27,14 +26,7 @@ export function redoFiles(path: string): string[] {
     );
   }
   if (!stats.isDirectory()) return [path];
-  const archive = join(path, 'archive');
-  const archived = safeList(archive)
-    .map((name) => ({ name, seq: archiveSequence(name) }))
-    .filter((f): f is { name: string; seq: bigint } => f.seq !== undefined)
-    .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
-    .map((f) => join(archive, f.name));
-  const live = safeList(path).includes('redo.log') ? [join(path, 'redo.log')] : [];
-  const files = [...archived, ...live];
+  const files = listRedoLogFiles(path);
   if (files.length === 0)
     throw new ValidationError(`${path}: no redo.log and no archive/redo-*-seq*.log files`);
   return files;
@@ -136,12 +128,4 @@ function recordLine(r: RedoRecord): string {
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');
   return `${new Date(h.timestamp).toISOString()} txn=${h.txnId.time}-${h.txnId.counter} mbox=${h.mailboxId} ${String(op)} ${keys} @${r.offset}`;
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { setImmediate as yieldToReader } from 'node:timers/promises';
 import { type FollowEvent, followRedoLog } from '#agent/follow-redo-log.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
-import { archiveSequence } from '#core/redo/redo-file-names.ts';
+import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { TransactionAssembler } from '#core/redo/transaction-assembler.ts';
@@ -81,11 +81,7 @@ describe('following a live redo log', () => {
     const reference = new MailHostSimulator(options(false));
     reference.run(600);
     reference.close();
-    const archive = join(reference.hostDir, 'redolog', 'archive');
-    const files = readdirSync(archive)
-      .sort((a, b) => Number((archiveSequence(a) ?? 0n) - (archiveSequence(b) ?? 0n)))
-      .map((f) => join(archive, f));
-    files.push(join(reference.hostDir, 'redolog', 'redo.log'));
+    const files = listRedoLogFiles(join(reference.hostDir, 'redolog'));
     const expected: string[] = [];
     for (const file of files) {
       const source = await fileSource(file);

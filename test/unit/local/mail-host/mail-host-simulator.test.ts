@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileSource } from '#core/redo/byte-source.ts';
-import { archiveSequence } from '#core/redo/redo-file-names.ts';
+import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
@@ -24,16 +24,7 @@ function hostDir(): string {
   return d;
 }
 
-/** Archives by sequence, then the live redo.log. */
-function logFiles(host: string): string[] {
-  const archive = join(host, 'redolog', 'archive');
-  const archived = readdirSync(archive)
-    .map((name) => ({ name, seq: archiveSequence(name) }))
-    .filter((f): f is { name: string; seq: bigint } => f.seq !== undefined)
-    .sort((a, b) => (a.seq < b.seq ? -1 : 1))
-    .map((f) => join(archive, f.name));
-  return [...archived, join(host, 'redolog', 'redo.log')];
-}
+const logFiles = (host: string) => listRedoLogFiles(join(host, 'redolog'));
 
 async function readAll(files: string[]) {
   const assembler = new TransactionAssembler();
