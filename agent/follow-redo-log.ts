@@ -40,7 +40,6 @@ export async function* followRedoLog(
     try {
       const inode = (await handle.stat()).ino;
       let header: RedoFileHeader | undefined;
-      let pos = 0;
       while (!header) {
         if ((await handle.stat()).size >= FILE_HEADER_SIZE) {
           header = parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
@@ -53,7 +52,7 @@ export async function* followRedoLog(
       }
       previous = sequence;
       yield { kind: 'file', sequence, header };
-      pos = FILE_HEADER_SIZE;
+      let pos = FILE_HEADER_SIZE;
       let rolled = false;
       while (true) {
         // Read whatever is there; a live file's last record may still be incomplete.

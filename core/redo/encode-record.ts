@@ -14,12 +14,11 @@ import { atLeast, type RedoVersion } from '#core/redo/version.ts';
 /** Big-endian writer growing a list of chunks (Java DataOutput + Zimbra's RedoLogOutput strings). */
 class ByteWriter {
   private readonly chunks: Buffer[] = [];
-  private scratch = Buffer.alloc(8);
 
   private fixed(n: number, write: (b: Buffer) => void): void {
-    this.scratch = Buffer.alloc(n);
-    write(this.scratch);
-    this.chunks.push(this.scratch);
+    const bytes = Buffer.alloc(n);
+    write(bytes);
+    this.chunks.push(bytes);
   }
   bool(v: boolean) {
     this.fixed(1, (b) => b.writeUInt8(v ? 1 : 0));

@@ -81,7 +81,7 @@ export class MailStateReplayer {
         return;
       case 'DeleteItem':
         for (const id of data.ids) {
-          if (mbox.folders[id]) deleteFolder(mbox, id, true);
+          if (mbox.folders[id]) deleteFolder(mbox, id);
           delete mbox.messages[id];
           delete mbox.contacts[id];
         }
@@ -188,11 +188,12 @@ function emptyFolder(mbox: MailboxState, folderId: number, subfolders: boolean):
   }
   if (!subfolders) return;
   for (const [id, folder] of Object.entries(mbox.folders)) {
-    if (folder.parentId === folderId && Number(id) !== folderId) deleteFolder(mbox, Number(id), true);
+    if (folder.parentId === folderId && Number(id) !== folderId) deleteFolder(mbox, Number(id));
   }
 }
 
-function deleteFolder(mbox: MailboxState, folderId: number, withContents: boolean): void {
-  emptyFolder(mbox, folderId, withContents);
+/** A deleted folder takes its items and subfolders with it. */
+function deleteFolder(mbox: MailboxState, folderId: number): void {
+  emptyFolder(mbox, folderId, true);
   delete mbox.folders[folderId];
 }

@@ -16,7 +16,7 @@ import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 import { blobStorePath } from '#local/mail-host/blob-store-path.ts';
 import { accountsLdif, type DirectoryAccount } from '#local/mail-host/ldif.ts';
-import { controlHeader, RedoLogFiles, type RedoPosition } from '#local/mail-host/redo-log-files.ts';
+import { controlHeader, RedoLogFiles } from '#local/mail-host/redo-log-files.ts';
 
 export interface SimulatorOptions {
   /** Root of the simulated host (`redolog/`, `store/`, `ldap/` are created inside). */
@@ -39,8 +39,6 @@ type Mutation = (state: MailSnapshot) => void;
 
 interface Commit {
   time: number;
-  /** Redo position right after the CommitTxn record. */
-  end: RedoPosition;
   mutate: Mutation;
 }
 
@@ -93,20 +91,6 @@ export class MailHostSimulator {
   truthAt(time: number): MailSnapshot {
     const state: MailSnapshot = { mailboxes: {} };
     for (const c of this.commits) if (c.time <= time) c.mutate(state);
-    return state;
-  }
-
-  /** The state after every commit whose record ends at or before `position`. */
-  truthAtPosition(position: RedoPosition): MailSnapshot {
-    const state: MailSnapshot = { mailboxes: {} };
-    for (const c of this.commits) {
-      if (
-        c.end.sequence < position.sequence ||
-        (c.end.sequence === position.sequence && c.end.offset <= position.offset)
-      ) {
-        c.mutate(state);
-      }
-    }
     return state;
   }
 
@@ -191,7 +175,7 @@ export class MailHostSimulator {
       const d = this.deferred.find((x) => x.txnId.time === txnId.time && x.txnId.counter === txnId.counter);
       if (d && this.random() < 0.5) this.commitDeferred(d);
       else {
-        this.append(controlHeader(OP.AbortTxn, this.tick(), txnId), {
+        this.redo.append(controlHeader(OP.AbortTxn, this.tick(), txnId), {
           op: 'AbortTxn',
           txnOpCode: d?.opCode ?? 0,
         });
@@ -575,8 +559,8 @@ export class MailHostSimulator {
       constraint: null,
       uidNext: -1,
     };
-    this.append(this.header(OP.MoveItem, mbox, txnId), data);
-    this.append(controlHeader(OP.AbortTxn, this.tick(), txnId, mbox), {
+    this.redo.append(this.header(OP.MoveItem, mbox, txnId), data);
+    this.redo.append(controlHeader(OP.AbortTxn, this.tick(), txnId, mbox), {
       op: 'AbortTxn',
       txnOpCode: OP.MoveItem,
     });
@@ -686,7 +670,7 @@ export class MailHostSimulator {
   /** One op in its own transaction, committed now (or later when `defer`). */
   private single(opCode: number, mailboxId: number, data: OpData, mutate: Mutation, defer = false): void {
     const txnId = this.newTxn();
-    this.append(this.header(opCode, mailboxId, txnId), data);
+    this.redo.append(this.header(opCode, mailboxId, txnId), data);
     if (defer) this.deferred.push({ txnId, opCode, mutate });
     else this.commit(txnId, opCode, mailboxId, mutate);
   }
@@ -698,13 +682,12 @@ export class MailHostSimulator {
 
   private commit(txnId: TxnId, opCode: number, mailboxId: number, mutate: Mutation): void {
     const time = this.tick();
-    this.append(controlHeader(OP.CommitTxn, time, txnId, mailboxId), { op: 'CommitTxn', txnOpCode: opCode });
+    this.redo.append(controlHeader(OP.CommitTxn, time, txnId, mailboxId), {
+      op: 'CommitTxn',
+      txnOpCode: opCode,
+    });
     mutate(this.truth);
-    this.commits.push({ time, end: this.redo.position(), mutate });
-  }
-
-  private append(header: RecordHeader, data: OpData): void {
-    this.redo.append(header, data);
+    this.commits.push({ time, mutate });
   }
 
   private header(opCode: number, mailboxId: number, txnId: TxnId): RecordHeader {

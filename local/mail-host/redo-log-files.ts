@@ -133,14 +133,11 @@ export class RedoLogFiles {
   }
 
   private retire(sequence: bigint, now: number): void {
-    const name = archiveFileName(now, sequence);
-    if (this.options.deleteOnRollover) {
-      unlinkSync(this.livePath);
-      this.closedFiles.push({ path: join(this.dir, 'archive', name), sequence, deleted: true });
-    } else {
-      renameSync(this.livePath, join(this.dir, 'archive', name));
-      this.closedFiles.push({ path: join(this.dir, 'archive', name), sequence, deleted: false });
-    }
+    const path = join(this.dir, 'archive', archiveFileName(now, sequence));
+    const deleted = this.options.deleteOnRollover;
+    if (deleted) unlinkSync(this.livePath);
+    else renameSync(this.livePath, path);
+    this.closedFiles.push({ path, sequence, deleted });
   }
 
   private createFile(path: string, sequence: bigint, records: Buffer[], now = this.createTime): number {

@@ -1,7 +1,9 @@
 // Small redo logs for reader tests, written with the writer the golden tests verify.
+import { bufferSource } from '#core/redo/byte-source.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
 import { OP } from '#core/redo/op-codes.ts';
+import { type ReadOptions, type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
 import type { OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -101,4 +103,11 @@ export function sampleRecords(count: number, seed = 1): Buffer[] {
     );
   }
   return out;
+}
+
+/** Every event the reader gives for `bytes`. */
+export async function readEvents(bytes: Buffer, options: ReadOptions = {}): Promise<RedoEvent[]> {
+  const events: RedoEvent[] = [];
+  for await (const e of readRedo(bufferSource(bytes), options)) events.push(e);
+  return events;
 }

@@ -3,11 +3,10 @@
 // record starts right after), and our writer must produce the same bytes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bufferSource } from '#core/redo/byte-source.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
-import { type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
 import type { OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { hex, intHex, strHex } from '#test/support/hex.ts';
+import { readEvents } from '#test/support/redo-fixtures.ts';
 
 const TS = 1700000000123; // 0x0000018bcfe5687b
 const TXN = { time: 1700000000, counter: 7 }; // 0x6553f100, 7
@@ -39,17 +38,9 @@ function header(opCode: number, major: number, minor: number, mailboxId: number)
   };
 }
 
-async function decodeAll(bytes: Buffer): Promise<RedoEvent[]> {
-  const events: RedoEvent[] = [];
-  // Records only: pretend they sit right after a 512-byte file header.
-  for await (const e of readRedo(bufferSource(bytes), {
-    origin: 512,
-    captureBodies: Number.POSITIVE_INFINITY,
-  })) {
-    events.push(e);
-  }
-  return events;
-}
+/** Records only: they sit right after a 512-byte file header. */
+const decodeAll = (bytes: Buffer) =>
+  readEvents(bytes, { origin: 512, captureBodies: Number.POSITIVE_INFINITY });
 
 interface Golden {
   name: string;

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bufferSource } from '#core/redo/byte-source.ts';
-import { type ReadOptions, type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
-import { fileHeaderBytes, sampleRecords } from '#test/support/redo-fixtures.ts';
-
-async function collect(bytes: Buffer, options: ReadOptions = {}): Promise<RedoEvent[]> {
-  const out: RedoEvent[] = [];
-  for await (const e of readRedo(bufferSource(bytes), options)) out.push(e);
-  return out;
-}
+import type { RedoEvent } from '#core/redo/redo-reader.ts';
+import { fileHeaderBytes, readEvents, sampleRecords } from '#test/support/redo-fixtures.ts';
 
 const records = sampleRecords(40);
 const file = Buffer.concat([fileHeaderBytes(), ...records]);
@@ -27,7 +20,7 @@ const summary = (events: RedoEvent[]) =>
 
 describe('redo reader framing', () => {
   it('reads the header, every record and a clean end', async () => {
-    const events = await collect(file);
+    const events = await readEvents(file);
     assert.deepEqual(summary(events), [
       'header',
       ...records.map((r, i) => `record@${starts[i]}+${r.length}`),
@@ -36,13 +29,13 @@ describe('redo reader framing', () => {
   });
 
   it('gives the same records with a tiny read size (the window grows and slides)', async () => {
-    assert.deepEqual(summary(await collect(file, { chunkSize: 7 })), summary(await collect(file)));
+    assert.deepEqual(summary(await readEvents(file, { chunkSize: 7 })), summary(await readEvents(file)));
   });
 
   it('resumes from any record boundary it reached before', async () => {
-    const all = (await collect(file)).filter((e) => e.kind === 'record');
+    const all = (await readEvents(file)).filter((e) => e.kind === 'record');
     for (const k of [0, 1, 17, records.length - 1]) {
-      const resumed = (await collect(file, { from: starts[k] })).filter((e) => e.kind === 'record');
+      const resumed = (await readEvents(file, { from: starts[k] })).filter((e) => e.kind === 'record');
       assert.deepEqual(resumed, all.slice(k));
     }
   });
@@ -51,7 +44,7 @@ describe('redo reader framing', () => {
     const last = starts[records.length - 1] as number;
     for (let cut = last + 1; cut < file.length; cut += 1 + Math.floor((file.length - last) / 97)) {
       for (const final of [false, true]) {
-        const events = await collect(file.subarray(0, cut), { final });
+        const events = await readEvents(file.subarray(0, cut), { final });
         const tail = events.at(-1);
         assert.deepEqual(summary(tail ? [tail] : [])[0], `incomplete@${last}`, `cut at ${cut}`);
         assert.equal(events.filter((e) => e.kind === 'unparsed').length, 0);
@@ -61,17 +54,17 @@ describe('redo reader framing', () => {
   });
 
   it('reports a live file shorter than its header as incomplete, a final one as an error', async () => {
-    assert.deepEqual(await collect(file.subarray(0, 100), { final: false }), [
+    assert.deepEqual(await readEvents(file.subarray(0, 100), { final: false }), [
       { kind: 'incomplete', offset: 0, needed: 512 },
     ]);
-    await assert.rejects(collect(file.subarray(0, 100)), /fewer than the 512-byte header/);
+    await assert.rejects(readEvents(file.subarray(0, 100)), /fewer than the 512-byte header/);
   });
 
   it('reports garbage between records as one unparsed range and reads on', async () => {
     const garbage = Buffer.from('this is not a record at all');
     const k = 10;
     const bytes = Buffer.concat([fileHeaderBytes(), ...records.slice(0, k), garbage, ...records.slice(k)]);
-    const events = await collect(bytes);
+    const events = await readEvents(bytes);
     const unparsed = events.filter((e) => e.kind === 'unparsed');
     assert.deepEqual(
       unparsed.map((e) => [e.offset, e.end]),
@@ -88,14 +81,14 @@ describe('redo reader framing', () => {
     const index = records.findIndex((r, i) => i >= k && r.readInt32BE(10) === 27);
     const at = (starts[index] as number) + 46;
     bytes.writeInt32BE(30 * 1024 * 1024, at);
-    const events = await collect(bytes);
+    const events = await readEvents(bytes);
     const unparsed = events.filter((e) => e.kind === 'unparsed');
     assert.equal(unparsed.length, 1);
     assert.deepEqual([unparsed[0]?.offset, unparsed[0]?.end], [starts[index], starts[index + 1]]);
     assert.match(unparsed[0]?.kind === 'unparsed' ? unparsed[0].reason : '', /corrupt length/);
     assert.equal(events.filter((e) => e.kind === 'record').length, records.length - 1);
     // A live reader cannot tell this from a torn tail, so it waits there.
-    const live = await collect(bytes, { final: false });
+    const live = await readEvents(bytes, { final: false });
     assert.deepEqual(summary(live).at(-1), `incomplete@${starts[index]}`);
   });
 
@@ -104,7 +97,7 @@ describe('redo reader framing', () => {
     const unknownOp = Buffer.from(records[0] as Buffer);
     unknownOp.writeInt32BE(29, 10); // SetImapUid: a real op this reader does not decode
     const bytes = Buffer.concat([fileHeaderBytes(), ...records.slice(0, k), unknownOp, ...records.slice(k)]);
-    const events = await collect(bytes);
+    const events = await readEvents(bytes);
     const unparsed = events.filter((e) => e.kind === 'unparsed');
     assert.equal(unparsed.length, 1);
     const u = unparsed[0];
@@ -116,15 +109,15 @@ describe('redo reader framing', () => {
     assert.match(u.reason, /SetImapUid is not modelled/);
     // As the last record of a live file its end is unknown: wait; of a closed file: it runs to the end.
     const tail = Buffer.concat([fileHeaderBytes(), ...records.slice(0, k), unknownOp]);
-    assert.deepEqual(summary(await collect(tail, { final: false })).at(-1), `incomplete@${starts[k]}`);
-    assert.deepEqual(summary(await collect(tail)).slice(-2), [
+    assert.deepEqual(summary(await readEvents(tail, { final: false })).at(-1), `incomplete@${starts[k]}`);
+    assert.deepEqual(summary(await readEvents(tail)).slice(-2), [
       `unparsed@${starts[k]}-${tail.length}`,
       `end@${tail.length}`,
     ]);
   });
 
   it('locates bodies above the capture limit without copying them', async () => {
-    const events = await collect(file, { captureBodies: 100 });
+    const events = await readEvents(file, { captureBodies: 100 });
     let located = 0;
     for (const e of events) {
       if (
@@ -148,7 +141,7 @@ describe('redo reader framing', () => {
   it('reads a segment cut from the middle of a file with absolute offsets', async () => {
     const from = starts[8] as number;
     const to = starts[20] as number;
-    const events = await collect(file.subarray(from, to), { origin: from });
+    const events = await readEvents(file.subarray(from, to), { origin: from });
     assert.deepEqual(summary(events), [
       ...records.slice(8, 20).map((r, i) => `record@${starts[8 + i]}+${r.length}`),
       `end@${to}`,
