@@ -1,5 +1,6 @@
 // `npm test`: static checks, the synthesized template through cfn-lint (cdk-nag runs inside synthesis),
-// unit tests, then the integration suite twice: on fauxqs + DynamoDB Local, and on moto.
+// unit tests, the tests against real servers (slapd), then the integration suite twice: on fauxqs +
+// DynamoDB Local, and on moto.
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
@@ -26,6 +27,17 @@ if (!only || only === 'unit') {
   });
 }
 if (!only || only === 'integration') {
+  steps.push({
+    name: 'integration tests on real servers (slapd)',
+    command: process.execPath,
+    args: [
+      '--test',
+      '--test-concurrency=1',
+      '--test-timeout=300000',
+      '--test-reporter=spec',
+      ...files('test/integration/servers/**/*.test.ts'),
+    ],
+  });
   for (const backend of ['fauxqs', 'moto']) {
     const backendOnly = files(`test/integration/${backend}/**/*.test.ts`);
     steps.push({

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
+import { formatLdif } from '#core/ldap/ldif.ts';
 import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import {
   type MailboxState,
@@ -15,7 +18,11 @@ import { LATEST_VERSION } from '#core/redo/version.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 import { blobStorePath } from '#local/mail-host/blob-store-path.ts';
-import { accountsLdif, type DirectoryAccount } from '#local/mail-host/ldif.ts';
+import {
+  type DirectoryAccount,
+  type DirectoryDomain,
+  directoryEntries,
+} from '#local/mail-host/directory-entries.ts';
 import { controlHeader, RedoLogFiles } from '#local/mail-host/redo-log-files.ts';
 
 export interface SimulatorOptions {
@@ -56,6 +63,10 @@ export class MailHostSimulator {
   readonly serverId: string;
   readonly redo: RedoLogFiles;
   readonly accounts: Account[] = [];
+  readonly domains: DirectoryDomain[];
+  private readonly cos: { name: string; zimbraId: string; createdAt: number };
+  /** The directory after each change, for `directoryAt`. */
+  private readonly directoryHistory: { time: number; entries: DirectoryEntry[] }[] = [];
   private readonly random: () => number;
   private readonly rolloverBytes: number;
   private now: number;
@@ -78,6 +89,14 @@ export class MailHostSimulator {
     this.now = options.startTime ?? Date.UTC(2026, 10, 20, 9, 0, 0);
     mkdirSync(join(this.hostDir, 'store', '0'), { recursive: true });
     mkdirSync(join(this.hostDir, 'ldap'), { recursive: true });
+    // Directory ids derive from names, not the generator, so adding directory detail changes no workload.
+    this.cos = { name: 'default', zimbraId: stableUuid(this.serverId, 'cos:default'), createdAt: this.now };
+    this.domains = DOMAINS.map((name) => ({
+      name,
+      zimbraId: stableUuid(this.serverId, `domain:${name}`),
+      listId: stableUuid(this.serverId, `list:all@${name}`),
+      createdAt: this.now,
+    }));
     this.redo = new RedoLogFiles({
       dir: join(this.hostDir, 'redolog'),
       serverId: this.serverId,
@@ -92,6 +111,18 @@ export class MailHostSimulator {
     const state: MailSnapshot = { mailboxes: {} };
     for (const c of this.commits) if (c.time <= time) c.mutate(state);
     return state;
+  }
+
+  /** The directory (accounts, aliases, lists, domains, COS) as it was at `time` (ms). */
+  directoryAt(time: number): DirectoryEntry[] {
+    let found: DirectoryEntry[] = [];
+    for (const version of this.directoryHistory) if (version.time <= time) found = version.entries;
+    return structuredClone(found);
+  }
+
+  /** The directory now. */
+  directory(): DirectoryEntry[] {
+    return structuredClone(this.directoryHistory.at(-1)?.entries ?? []);
   }
 
   current(): MailSnapshot {
@@ -632,7 +663,20 @@ export class MailHostSimulator {
     const zimbraId = uuidFrom(this.random);
     const name = `user${this.accounts.length + 1}@${DOMAINS[this.accounts.length % DOMAINS.length]}`;
     const mailboxId = this.nextMailboxId++;
-    this.accounts.push({ zimbraId, name, deleted: false, mailboxId });
+    // Every third account has an alias, kept across renames as Zimbra keeps it.
+    const aliases =
+      this.accounts.length % 3 === 0
+        ? [{ name: name.replace('@', '.alias@'), zimbraId: stableUuid(this.serverId, `alias:${name}`) }]
+        : [];
+    this.accounts.push({
+      zimbraId,
+      name,
+      deleted: false,
+      mailboxId,
+      createdAt: this.now,
+      cosId: this.cos.zimbraId,
+      aliases,
+    });
     this.nextItemId.set(mailboxId, 257);
     this.writeLdif();
     this.single(OP.CreateMailbox, mailboxId, { op: 'CreateMailbox', accountId: zimbraId }, (s) => {
@@ -832,8 +876,18 @@ export class MailHostSimulator {
     rmSync(path, { force: true });
   }
 
+  /** Records the directory as of now and writes it as `ldap/directory.ldif` (what slapcat would print). */
   private writeLdif(): void {
-    writeFileSync(join(this.hostDir, 'ldap', 'accounts.ldif'), accountsLdif(this.accounts));
+    const entries = directoryEntries({
+      mailHost: 'mail.example.com',
+      cos: this.cos,
+      domains: this.domains,
+      accounts: this.accounts,
+    });
+    const last = this.directoryHistory.at(-1);
+    if (last && last.time === this.now) last.entries = entries;
+    else this.directoryHistory.push({ time: this.now, entries });
+    writeFileSync(join(this.hostDir, 'ldap', 'directory.ldif'), formatLdif(entries));
   }
 
   private count(action: string): void {
@@ -848,6 +902,12 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/** A v4-shaped UUID from a name (stable across runs and independent of the workload's generator). */
+function stableUuid(namespace: string, name: string): string {
+  const h = createHash('sha256').update(`${namespace}\0${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** A v4-shaped UUID from the seeded generator (reproducible ids). */

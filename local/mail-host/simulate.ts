@@ -1,6 +1,10 @@
-// `npm run simulate -- --dir DIR [--steps N] [--seed S] [--delete-on-rollover] [--crash]`: writes a
-// simulated Zimbra mail host (redolog/, store/, ldap/) to DIR.
+// `npm run simulate -- --dir DIR [--steps N] [--seed S] [--delete-on-rollover] [--crash]
+//   [--ldap-url URL --ldap-password-file F [--ldap-bind-dn DN]]`: writes a simulated Zimbra mail host
+// (redolog/, store/, ldap/) to DIR and, given an LDAP server, loads the directory into it.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DIRECTORY_ROOT_DN } from '#local/directory/slapd.ts';
+import { syncDirectory } from '#local/directory/sync-directory.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 
 const { values } = parseArgs({
@@ -11,11 +15,15 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '5' },
     'delete-on-rollover': { type: 'boolean', default: false },
     crash: { type: 'boolean', default: false },
+    'ldap-url': { type: 'string' },
+    'ldap-bind-dn': { type: 'string', default: DIRECTORY_ROOT_DN },
+    'ldap-password-file': { type: 'string' },
   },
 });
-if (!values.dir) {
+if (!values.dir || (values['ldap-url'] !== undefined) !== (values['ldap-password-file'] !== undefined)) {
   process.stderr.write(
-    'usage: simulate --dir DIR [--steps N] [--seed S] [--accounts N] [--delete-on-rollover] [--crash]\n',
+    'usage: simulate --dir DIR [--steps N] [--seed S] [--accounts N] [--delete-on-rollover] [--crash]\n' +
+      '                [--ldap-url URL --ldap-password-file FILE [--ldap-bind-dn DN]]\n',
   );
   process.exit(2);
 }
@@ -28,6 +36,16 @@ const sim = new MailHostSimulator({
 sim.run(Number(values.steps));
 if (values.crash) sim.crash();
 else sim.close();
+const directory = values['ldap-url']
+  ? await syncDirectory(
+      {
+        url: values['ldap-url'],
+        bindDn: values['ldap-bind-dn'],
+        password: readFileSync(values['ldap-password-file'] as string, 'utf8').trim(),
+      },
+      sim.directory(),
+    )
+  : undefined;
 process.stdout.write(
-  `${JSON.stringify({ dir: values.dir, serverId: sim.serverId, sequence: String(sim.redo.sequence), actions: sim.counts })}\n`,
+  `${JSON.stringify({ dir: values.dir, serverId: sim.serverId, sequence: String(sim.redo.sequence), actions: sim.counts, directory })}\n`,
 );

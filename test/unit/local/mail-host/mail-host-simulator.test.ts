@@ -119,7 +119,7 @@ describe('mail-host simulator round trip', () => {
     }
     assert.ok(checked > 20);
     assert.match(
-      readFileSync(join(host, 'ldap', 'accounts.ldif'), 'utf8'),
+      readFileSync(join(host, 'ldap', 'directory.ldif'), 'utf8'),
       /dn: uid=user1,ou=people,dc=example,dc=com/,
     );
   });
