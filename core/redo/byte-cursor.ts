@@ -25,8 +25,8 @@ export interface BodyRef {
 
 /** Big-endian reads over a window of a file; positions are absolute file offsets. */
 export class ByteCursor {
-  private readonly buf: Buffer;
-  private readonly base: number;
+  private buf: Buffer;
+  private base: number;
   /** Absolute offset of the next byte to read. */
   pos: number;
   /** Bodies up to this many bytes are copied out; larger ones are only located. */
@@ -37,6 +37,25 @@ export class ByteCursor {
     this.base = base;
     this.pos = pos;
     this.captureLimit = captureLimit;
+  }
+
+  /** Points the cursor at another window (reused across records: one cursor per read, not per record). */
+  reset(buf: Buffer, base: number, pos: number): void {
+    this.buf = buf;
+    this.base = base;
+    this.pos = pos;
+  }
+
+  /** True when the next bytes equal `expected` (does not move; false when the window ends first). */
+  startsWith(expected: Uint8Array): boolean {
+    const at = this.pos - this.base;
+    if (at + expected.length > this.buf.length) throw new NeedBytes(this.pos + expected.length);
+    for (let i = 0; i < expected.length; i++) if (this.buf[at + i] !== expected[i]) return false;
+    return true;
+  }
+
+  skip(n: number): void {
+    this.take(n);
   }
 
   private take(n: number): number {
@@ -64,14 +83,18 @@ export class ByteCursor {
     return this.buf.readInt32BE(this.take(4));
   }
 
-  /** An i64 that must fit a JS number (ids, sizes, times). */
+  /** An i64 that must fit a JS number (ids, sizes, times). Two i32 halves: BigInt is slow on this path. */
   i64(): number {
     const at = this.take(8);
-    const value = this.buf.readBigInt64BE(at);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new RedoFormatError(`64-bit value ${value} is out of range`, this.base + at);
+    const value = this.buf.readInt32BE(at) * 0x1_0000_0000 + this.buf.readUInt32BE(at + 4);
+    // Past ±(2^53 − 1) the sum rounds, but never back into the safe range, so this check is exact.
+    if (!Number.isSafeInteger(value)) {
+      throw new RedoFormatError(
+        `64-bit value ${this.buf.readBigInt64BE(at)} is out of range`,
+        this.base + at,
+      );
     }
-    return Number(value);
+    return value;
   }
 
   /** An i64 kept exactly (bitmasks). */
@@ -128,10 +151,5 @@ export class ByteCursor {
     }
     this.pos += length;
     return { offset, length };
-  }
-
-  latin1(n: number): string {
-    const at = this.take(n);
-    return this.buf.toString('latin1', at, at + n);
   }
 }

@@ -12,12 +12,13 @@ import type {
 import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
 
 export const RECORD_MAGIC = 'ZMREDO';
+const MAGIC_BYTES = Buffer.from(RECORD_MAGIC, 'latin1');
 
 /** Reads and validates a record header at the cursor. */
 export function decodeRecordHeader(c: ByteCursor): RecordHeader {
   const start = c.pos;
-  const magic = c.latin1(6);
-  if (magic !== RECORD_MAGIC) throw new RedoFormatError('no record magic "ZMREDO"', start);
+  if (!c.startsWith(MAGIC_BYTES)) throw new RedoFormatError('no record magic "ZMREDO"', start);
+  c.skip(MAGIC_BYTES.length);
   const version = { major: c.i16(), minor: c.i16() };
   if (version.major < 0 || version.minor < 0 || isTooHigh(version)) {
     throw new RedoFormatError(`record version ${formatVersion(version)} is unknown`, start + 6);

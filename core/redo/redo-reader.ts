@@ -39,11 +39,22 @@ export interface ReadOptions {
 const HEADER_PROBE = 14; // magic + version + op code: enough to judge a candidate record start
 
 /**
- * Streams the records of a redo log (spec §2) from any offset. Never holds more than one record (plus
- * one read chunk) in memory, unless captured bodies are larger. Undecodable bytes are reported as
+ * Streams the records of a redo log (spec §2) from any offset, one event at a time. Never holds more than
+ * one read chunk of records in memory, unless captured bodies are larger. Undecodable bytes are reported as
  * `unparsed` ranges, never hidden; the reader always makes progress, so it cannot loop.
  */
 export async function* readRedo(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<RedoEvent> {
+  for await (const batch of readRedoBatches(source, options)) yield* batch;
+}
+
+/**
+ * The same events as `readRedo`, a read chunk's worth at a time: for hot paths, where one async step per
+ * record would cost more than decoding it.
+ */
+export async function* readRedoBatches(
+  source: ByteSource,
+  options: ReadOptions = {},
+): AsyncGenerator<RedoEvent[]> {
   const origin = options.origin ?? 0;
   const limit = options.limit ?? origin + (await source.size());
   const final = options.final ?? true;
@@ -63,10 +74,10 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
           0,
         );
       }
-      yield { kind: 'incomplete', offset: 0, needed: FILE_HEADER_SIZE };
+      yield [{ kind: 'incomplete', offset: 0, needed: FILE_HEADER_SIZE }];
       return;
     }
-    yield { kind: 'header', header: parseFileHeader(await read(0, FILE_HEADER_SIZE)) };
+    yield [{ kind: 'header', header: parseFileHeader(await read(0, FILE_HEADER_SIZE)) }];
     pos = FILE_HEADER_SIZE;
   } else if (pos < FILE_HEADER_SIZE) {
     throw new RangeError(`start offset ${pos} is inside the ${FILE_HEADER_SIZE}-byte file header`);
@@ -74,6 +85,22 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
 
   let win: Buffer = Buffer.alloc(0);
   let winBase = pos;
+  const cursor = new ByteCursor(win, winBase, pos, capture);
+  // The next chunk is read while this one is decoded (sequential reading is the common case).
+  let ahead: { at: number; length: number; bytes: Promise<Buffer> } | undefined;
+  const readAhead = async (at: number, length: number): Promise<Buffer> => {
+    const hit = ahead && ahead.at === at && ahead.length === length ? ahead.bytes : undefined;
+    ahead = undefined;
+    const bytes = await (hit ?? read(at, length));
+    const next = at + length;
+    if (next < limit) {
+      const nextLength = Math.min(chunkSize, limit - next);
+      ahead = { at: next, length: nextLength, bytes: read(next, nextLength) };
+      ahead.bytes.catch(() => undefined); // an unused read-ahead must not become an unhandled rejection
+    }
+    return bytes;
+  };
+  let batch: RedoEvent[] = [];
 
   /** Finds the next plausible record start in [from, limit), reading chunk by chunk; −1 if none. */
   const findRecordStart = async (from: number): Promise<number> => {
@@ -95,7 +122,8 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
 
   while (true) {
     if (pos >= limit) {
-      yield { kind: 'end', offset: pos };
+      batch.push({ kind: 'end', offset: pos });
+      yield batch;
       return;
     }
     if (pos < winBase || pos > winBase + win.length) {
@@ -107,7 +135,7 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
       | { kind: 'beyond'; needed: number }
       | { kind: 'unmodelled'; header: RecordHeader; at: number };
     try {
-      const cursor = new ByteCursor(win, winBase, pos, capture);
+      cursor.reset(win, winBase, pos);
       const header = decodeRecordHeader(cursor);
       const data = decodeOpData(cursor, header);
       if (data === undefined) {
@@ -120,10 +148,14 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
     } catch (error) {
       if (error instanceof NeedBytes) {
         if (error.upTo <= limit) {
+          if (batch.length > 0) {
+            yield batch;
+            batch = [];
+          }
           // Grow the window (dropping what lies before this record) and decode the record again.
           const winEnd = winBase + win.length;
           const newEnd = Math.min(limit, Math.max(error.upTo, winEnd + chunkSize));
-          win = Buffer.concat([win.subarray(pos - winBase), await read(winEnd, newEnd - winEnd)]);
+          win = Buffer.concat([win.subarray(pos - winBase), await readAhead(winEnd, newEnd - winEnd)]);
           winBase = pos;
           continue;
         }
@@ -131,7 +163,7 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
       } else if (error instanceof RedoFormatError) {
         const next = await findRecordStart(pos + 1);
         const end = next >= 0 ? next : final ? limit : Math.max(pos + 1, limit - HEADER_PROBE + 1);
-        yield { kind: 'unparsed', offset: pos, end, reason: error.message };
+        batch.push({ kind: 'unparsed', offset: pos, end, reason: error.message });
         pos = end;
         continue;
       } else {
@@ -140,32 +172,34 @@ export async function* readRedo(source: ByteSource, options: ReadOptions = {}): 
     }
 
     if (outcome.kind === 'record') {
-      yield outcome;
+      batch.push(outcome);
       pos = outcome.record.offset + outcome.record.length;
     } else if (outcome.kind === 'unmodelled') {
       const name = opName(outcome.header.opCode);
       const next = await findRecordStart(outcome.at);
       if (next >= 0) {
         const reason = `op ${name} is not modelled; its end was taken from the next record's magic`;
-        yield { kind: 'unparsed', offset: pos, end: next, reason, header: outcome.header };
+        batch.push({ kind: 'unparsed', offset: pos, end: next, reason, header: outcome.header });
         pos = next;
       } else if (final) {
         const reason = `op ${name} is not modelled; it is the last record, taken to run to the end`;
-        yield { kind: 'unparsed', offset: pos, end: limit, reason, header: outcome.header };
+        batch.push({ kind: 'unparsed', offset: pos, end: limit, reason, header: outcome.header });
         pos = limit;
       } else {
-        yield { kind: 'incomplete', offset: pos, needed: limit + 1 };
+        batch.push({ kind: 'incomplete', offset: pos, needed: limit + 1 });
+        yield batch;
         return;
       }
     } else if (outcome.kind === 'beyond') {
       // A writer appends, so only the last record can be torn; a later valid record means corruption.
       const next = final ? await findRecordStart(pos + 1) : -1;
       if (next < 0) {
-        yield { kind: 'incomplete', offset: pos, needed: outcome.needed };
+        batch.push({ kind: 'incomplete', offset: pos, needed: outcome.needed });
+        yield batch;
         return;
       }
       const reason = `record claims to end at ${outcome.needed}, past the next record at ${next} (corrupt length)`;
-      yield { kind: 'unparsed', offset: pos, end: next, reason };
+      batch.push({ kind: 'unparsed', offset: pos, end: next, reason });
       pos = next;
     }
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RedoEvent } from '#core/redo/redo-reader.ts';
+import { bufferSource } from '#core/redo/byte-source.ts';
+import { type RedoEvent, readRedoBatches } from '#core/redo/redo-reader.ts';
 import { fileHeaderBytes, readEvents, sampleRecords } from '#test/support/redo-fixtures.ts';
 
 const records = sampleRecords(40);
@@ -30,6 +31,21 @@ describe('redo reader framing', () => {
 
   it('gives the same records with a tiny read size (the window grows and slides)', async () => {
     assert.deepEqual(summary(await readEvents(file, { chunkSize: 7 })), summary(await readEvents(file)));
+  });
+
+  it('gives the same events in batches, each batch within one read chunk', async () => {
+    const chunkSize = 1024;
+    const batches: RedoEvent[][] = [];
+    for await (const batch of readRedoBatches(bufferSource(file), { chunkSize })) batches.push(batch);
+    assert.deepEqual(batches.flat(), await readEvents(file, { chunkSize }));
+    assert.ok(batches.length > 3, `${batches.length} batches`);
+    const longest = Math.max(...records.map((r) => r.length));
+    for (const batch of batches) {
+      const spans = batch.flatMap((e) =>
+        e.kind === 'record' ? [e.record.offset, e.record.offset + e.record.length] : [],
+      );
+      if (spans.length > 0) assert.ok(Math.max(...spans) - Math.min(...spans) <= chunkSize + longest);
+    }
   });
 
   it('resumes from any record boundary it reached before', async () => {
