@@ -1,30 +1,60 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handleSource } from '#core/redo/byte-source.ts';
+import { RedoSequenceError } from '#agent/errors.ts';
+import { type ByteSource, handleSource } from '#core/redo/byte-source.ts';
 import { FILE_HEADER_SIZE, parseFileHeader, type RedoFileHeader } from '#core/redo/file-header.ts';
-import { readRedo } from '#core/redo/redo-reader.ts';
+import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
+import { archiveSequence } from '#core/redo/redo-file-names.ts';
+import { readRedoBatches } from '#core/redo/redo-reader.ts';
 import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 
+/** A byte position in the log: an offset in the file of a sequence number. */
+export interface LogPosition {
+  sequence: bigint;
+  offset: number;
+}
+
 export type FollowEvent =
-  | { kind: 'file'; sequence: bigint; header: RedoFileHeader }
+  /**
+   * A file is being read from `from` (0: its header too). `source` reads its bytes while the consumer
+   * handles this file's events; it is closed after the file's `closed` event.
+   */
+  | {
+      kind: 'file';
+      sequence: bigint;
+      header: RedoFileHeader;
+      source: ByteSource;
+      from: number;
+      archived: boolean;
+    }
   | { kind: 'record'; sequence: bigint; record: RedoRecord }
   | { kind: 'unparsed'; sequence: bigint; offset: number; end: number; reason: string; header?: RecordHeader }
-  /** Files that were rolled over and deleted before they could be opened: their records are lost here. */
+  /** The live file has been read up to `offset` and has nothing more for now. */
+  | { kind: 'idle'; sequence: bigint; offset: number }
+  /** Files that were rolled over and deleted before they could be read: their records are lost here. */
   | { kind: 'gap'; fromSequence: bigint; toSequence: bigint }
-  /** The file of `sequence` was rolled over and has been read to its end. */
+  /** The file of `sequence` was rolled over and has been read to its end (`size`); `torn`: an incomplete tail. */
   | { kind: 'closed'; sequence: bigint; size: number; torn: boolean };
 
 export interface FollowOptions {
   pollMs?: number;
   signal?: AbortSignal;
   captureBodies?: number;
+  /**
+   * Where to start: a position reached before (resumes in archive/ if the server rolled over meanwhile),
+   * 'oldest' (the oldest archived file, else the live file) or 'live' (the live file's start). Default 'live'.
+   */
+  from?: LogPosition | 'oldest' | 'live';
+  /** Stop once the live file has been read to its current end (cron-style shipping). */
+  once?: boolean;
 }
 
 /**
  * Follows `<redologDir>/redo.log` as the server writes it: reads what is there, waits for more, and when
  * the server rolls over (a new file takes the name), reads the old file to its end through the handle
- * still open (it works even when the old file was deleted), then continues in the new one.
+ * still open (it works even when the old file was deleted), then continues in the new one. Files the
+ * server rolled over while nobody was reading are read from archive/, or reported as a gap.
  */
 export async function* followRedoLog(
   redologDir: string,
@@ -32,66 +62,169 @@ export async function* followRedoLog(
 ): AsyncGenerator<FollowEvent> {
   const pollMs = options.pollMs ?? 200;
   const livePath = join(redologDir, 'redo.log');
-  let previous: bigint | undefined;
+  let expected = startPosition(redologDir, options.from ?? 'live');
   while (!options.signal?.aborted) {
     const handle = await openWhenPresent(livePath, pollMs, options.signal);
     if (!handle) return;
     const source = handleSource(handle);
     try {
       const inode = (await handle.stat()).ino;
-      let header: RedoFileHeader | undefined;
-      while (!header) {
-        if ((await handle.stat()).size >= FILE_HEADER_SIZE) {
-          header = parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
-        } else await sleep(pollMs);
-        if (options.signal?.aborted) return;
-      }
+      const header = await waitForHeader(handle, source, pollMs, options.signal);
+      if (!header) return;
       const sequence = header.sequence;
-      if (previous !== undefined && sequence > previous + 1n) {
-        yield { kind: 'gap', fromSequence: previous + 1n, toSequence: sequence - 1n };
+      let from = 0;
+      if (expected !== undefined) {
+        if (sequence < expected.sequence) {
+          throw new RedoSequenceError(
+            `redo.log has sequence ${sequence}, behind the position already shipped (sequence ${expected.sequence}): ` +
+              'the server’s redo log was reset or replaced; if that is intended, start the agent with a new state directory',
+          );
+        }
+        if (sequence > expected.sequence) yield* catchUp(redologDir, expected, sequence, options);
+        else from = expected.offset;
       }
-      previous = sequence;
-      yield { kind: 'file', sequence, header };
-      let pos = FILE_HEADER_SIZE;
+      if (from > (await source.size())) {
+        throw new RedoSequenceError(
+          `redo.log (sequence ${sequence}) has ${await source.size()} bytes, fewer than the ${from} already shipped: ` +
+            'the file was truncated or replaced; start the agent with a new state directory if that is intended',
+        );
+      }
+      yield { kind: 'file', sequence, header, source, from, archived: false };
+      let pos = from;
       let rolled = false;
       while (true) {
         // Read whatever is there; a live file's last record may still be incomplete.
         const final = rolled;
         let torn = false;
-        for await (const e of readRedo(source, {
+        for await (const batch of readRedoBatches(source, {
           from: pos,
           final,
           captureBodies: options.captureBodies ?? 0,
         })) {
-          if (e.kind === 'record') {
-            yield { kind: 'record', sequence, record: e.record };
-            pos = e.record.offset + e.record.length;
-          } else if (e.kind === 'unparsed') {
-            yield {
-              kind: 'unparsed',
-              sequence,
-              offset: e.offset,
-              end: e.end,
-              reason: e.reason,
-              ...(e.header ? { header: e.header } : {}),
-            };
-            pos = e.end;
-          } else if (e.kind === 'incomplete') {
-            torn = true;
+          for (const e of batch) {
+            if (e.kind === 'record') {
+              yield { kind: 'record', sequence, record: e.record };
+              pos = e.record.offset + e.record.length;
+            } else if (e.kind === 'unparsed') {
+              yield unparsedEvent(sequence, e);
+              pos = e.end;
+            } else if (e.kind === 'incomplete') torn = true;
           }
         }
         if (final) {
-          yield { kind: 'closed', sequence, size: (await handle.stat()).size, torn };
+          yield { kind: 'closed', sequence, size: await source.size(), torn };
+          expected = { sequence: sequence + 1n, offset: 0 };
           break;
         }
         if (options.signal?.aborted) return;
         rolled = await replaced(livePath, inode);
-        if (!rolled) await sleep(pollMs);
+        if (!rolled) {
+          yield { kind: 'idle', sequence, offset: pos };
+          if (options.once) return;
+          await sleep(pollMs);
+        }
       }
     } finally {
       await source.close();
     }
   }
+}
+
+/** Reads the files between `expected` and the live `liveSequence` from archive/; missing ones are a gap. */
+async function* catchUp(
+  redologDir: string,
+  expected: LogPosition,
+  liveSequence: bigint,
+  options: FollowOptions,
+): AsyncGenerator<FollowEvent> {
+  const archived = archivedFiles(redologDir);
+  let missingFrom: bigint | undefined;
+  for (let sequence = expected.sequence; sequence < liveSequence; sequence++) {
+    const path = archived.get(sequence);
+    if (!path) {
+      missingFrom ??= sequence;
+      continue;
+    }
+    if (missingFrom !== undefined)
+      yield { kind: 'gap', fromSequence: missingFrom, toSequence: sequence - 1n };
+    missingFrom = undefined;
+    yield* readArchived(path, sequence, sequence === expected.sequence ? expected.offset : 0, options);
+  }
+  if (missingFrom !== undefined)
+    yield { kind: 'gap', fromSequence: missingFrom, toSequence: liveSequence - 1n };
+}
+
+async function* readArchived(
+  path: string,
+  sequence: bigint,
+  from: number,
+  options: FollowOptions,
+): AsyncGenerator<FollowEvent> {
+  const source = handleSource(await open(path, 'r'));
+  try {
+    const header = parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
+    if (header.sequence !== sequence) {
+      throw new RedoSequenceError(
+        `${path} is named sequence ${sequence} but its header says ${header.sequence}`,
+      );
+    }
+    yield { kind: 'file', sequence, header, source, from, archived: true };
+    let torn = false;
+    for await (const batch of readRedoBatches(source, { from, captureBodies: options.captureBodies ?? 0 })) {
+      for (const e of batch) {
+        if (e.kind === 'record') yield { kind: 'record', sequence, record: e.record };
+        else if (e.kind === 'unparsed') yield unparsedEvent(sequence, e);
+        else if (e.kind === 'incomplete') torn = true;
+      }
+    }
+    yield { kind: 'closed', sequence, size: await source.size(), torn };
+  } finally {
+    await source.close();
+  }
+}
+
+function unparsedEvent(
+  sequence: bigint,
+  e: { offset: number; end: number; reason: string; header?: RecordHeader },
+): FollowEvent {
+  return {
+    kind: 'unparsed',
+    sequence,
+    offset: e.offset,
+    end: e.end,
+    reason: e.reason,
+    ...(e.header ? { header: e.header } : {}),
+  };
+}
+
+function startPosition(redologDir: string, from: FollowOptions['from'] & {}): LogPosition | undefined {
+  if (from === 'live') return undefined;
+  if (from !== 'oldest') return from;
+  const oldest = [...archivedFiles(redologDir).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0];
+  return oldest === undefined ? undefined : { sequence: oldest, offset: 0 };
+}
+
+function archivedFiles(redologDir: string): Map<bigint, string> {
+  const files = new Map<bigint, string>();
+  for (const path of listRedoLogFiles(redologDir)) {
+    const sequence = archiveSequence(basename(path));
+    if (sequence !== undefined) files.set(sequence, path);
+  }
+  return files;
+}
+
+async function waitForHeader(
+  handle: FileHandle,
+  source: ByteSource,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<RedoFileHeader | undefined> {
+  while (!signal?.aborted) {
+    if ((await handle.stat()).size >= FILE_HEADER_SIZE)
+      return parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
+    await sleep(pollMs);
+  }
+  return undefined;
 }
 
 async function openWhenPresent(
