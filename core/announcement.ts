@@ -26,3 +26,46 @@ export const segmentAnnouncementSchema = z.strictObject({
 });
 
 export type SegmentAnnouncement = z.output<typeof segmentAnnouncementSchema>;
+
+/**
+ * A redo file was rolled over and shipped to its end: its final header (512 bytes, `open` = 0 and the
+ * final size, unless the server crashed) is stored so the file can be rebuilt byte for byte.
+ */
+export const sealAnnouncementSchema = z.strictObject({
+  type: z.literal('redo-seal'),
+  serverId: z.string().min(1).max(127),
+  seq: decimal,
+  size: decimal,
+  torn: z.boolean(),
+  key: z.string().min(1).max(1024),
+  sha256: sha256Hex,
+  storedSize: z.number().int().nonnegative(),
+  shippedAt: z.iso.datetime(),
+});
+
+export type SealAnnouncement = z.output<typeof sealAnnouncementSchema>;
+
+/** An LDAP dump (LDIF, compressed) is durable in S3. */
+export const ldapDumpAnnouncementSchema = z.strictObject({
+  type: z.literal('ldap-dump'),
+  serverId: z.string().min(1).max(127),
+  key: z.string().min(1).max(1024),
+  sha256: sha256Hex,
+  size: z.number().int().nonnegative(),
+  storedSize: z.number().int().nonnegative(),
+  codec: z.enum(['zstd', 'gzip', 'none']),
+  entries: z.number().int().nonnegative(),
+  dumpedAt: z.iso.datetime(),
+  shippedAt: z.iso.datetime(),
+});
+
+export type LdapDumpAnnouncement = z.output<typeof ldapDumpAnnouncementSchema>;
+
+/** Everything the ingest queue carries. */
+export const ingestMessageSchema = z.discriminatedUnion('type', [
+  segmentAnnouncementSchema,
+  sealAnnouncementSchema,
+  ldapDumpAnnouncementSchema,
+]);
+
+export type IngestMessage = z.output<typeof ingestMessageSchema>;

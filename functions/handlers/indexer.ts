@@ -1,9 +1,9 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { segmentAnnouncementSchema } from '#core/announcement.ts';
+import { ingestMessageSchema } from '#core/announcement.ts';
 import { parseOrThrow } from '#core/validation.ts';
-import { recordSegment } from '#functions/catalog/record-segment.ts';
+import { recordShipment } from '#functions/catalog/record-shipment.ts';
 import { configFor } from '#functions/config.ts';
 import { logger, metrics } from '#functions/observability.ts';
 import { withObservability } from '#functions/with-observability.ts';
@@ -12,19 +12,14 @@ const config = configFor('indexer');
 const processor = new SqsFifoPartialProcessorAsync();
 
 async function indexRecord(record: SQSRecord): Promise<void> {
-  const announcement = parseOrThrow(
-    segmentAnnouncementSchema,
+  const message = parseOrThrow(
+    ingestMessageSchema,
     JSON.parse(record.body),
     `ingest message ${record.messageId}`,
   );
-  const result = await recordSegment(announcement, config);
-  logger.info('segment', {
-    result,
-    serverId: announcement.serverId,
-    seq: announcement.seq,
-    key: announcement.key,
-  });
-  metrics.addMetric(result === 'recorded' ? 'SegmentsIndexed' : 'SegmentsDuplicate', MetricUnit.Count, 1);
+  const result = await recordShipment(message, config);
+  logger.info(message.type, { result, serverId: message.serverId, key: message.key });
+  metrics.addMetric(result === 'recorded' ? 'ShipmentsIndexed' : 'ShipmentsDuplicate', MetricUnit.Count, 1);
 }
 
 export const handler = withObservability((event: SQSEvent, context) =>

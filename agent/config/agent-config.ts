@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { AgentConfigError } from '#agent/errors.ts';
+import { ValidationError } from '#core/errors.ts';
+import { parseOrThrow } from '#core/validation.ts';
+
+const absolutePath = z.string().refine(isAbsolute, { message: 'expected an absolute path' });
+
+const schema = z.strictObject({
+  /** Names this mail server in S3 keys and as the FIFO message group. */
+  serverId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1–64 of A-Z a-z 0-9 . _ -' }),
+  /** The Zimbra home (`/opt/zimbra`): `redolog/` is read from here. */
+  zimbraHome: absolutePath,
+  /** Overrides `<zimbraHome>/redolog`. */
+  redologDir: absolutePath.optional(),
+  /** The agent's durable state and spool; on a disk that survives reboots. */
+  stateDir: absolutePath,
+  aws: z.strictObject({
+    region: z.string().min(1),
+    bucket: z.string().min(3).max(63),
+    ingestQueueUrl: z.url(),
+    /** A non-AWS endpoint (the local cloud); credentials still come from the SDK's default chain. */
+    endpoint: z.url().optional(),
+  }),
+  /** Where a first start begins: the oldest archived redo file, or the live file's start. */
+  startFrom: z.enum(['oldest', 'live']).default('oldest'),
+  pollMs: z.number().int().min(10).max(10_000).default(200),
+  segment: z
+    .strictObject({
+      maxMiB: z.number().positive().max(1024).default(8),
+      /** No committed record waits longer than this before it is cut into a segment. */
+      maxAgeSeconds: z.number().positive().max(300).default(5),
+      zstdLevel: z.number().int().min(1).max(19).default(3),
+    })
+    .prefault({}),
+  upload: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(32).default(4),
+      /** Objects larger than this go up in parts of `partMiB`. */
+      multipartThresholdMiB: z.number().min(5).max(5120).default(16),
+      partMiB: z.number().min(5).max(5120).default(8),
+      /** Upload bandwidth cap in MiB/s, so shipping never starves the mail server. Unset: no cap. */
+      maxMiBps: z.number().positive().optional(),
+    })
+    .prefault({}),
+  spool: z
+    .strictObject({
+      /** Segments wait here while S3 or SQS is unreachable; reading the log pauses at the bound. */
+      maxMiB: z.number().positive().default(2048),
+      warnPercent: z.number().min(1).max(100).default(80),
+    })
+    .prefault({}),
+  ldap: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^ldaps?:\/\/[^\s]+$/, { message: 'expected ldap://host:port or ldaps://host:port' }),
+      bindDn: z.string().min(1),
+      /** A file holding the bind password (never the password itself in this file). */
+      passwordFile: absolutePath,
+      base: z.string().default(''),
+      pageSize: z.number().int().min(1).max(10_000).default(500),
+      intervalMinutes: z.number().positive().default(60),
+    })
+    .optional(),
+});
+
+export type AgentConfig = z.output<typeof schema> & { redologDir: string };
+
+/** Validates a parsed configuration; every problem is listed with its key. */
+export function parseAgentConfig(input: unknown, what = 'agent configuration'): AgentConfig {
+  try {
+    const parsed = parseOrThrow(schema, input, what);
+    return { ...parsed, redologDir: parsed.redologDir ?? join(parsed.zimbraHome, 'redolog') };
+  } catch (error) {
+    if (error instanceof ValidationError) throw new AgentConfigError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Reads and validates the configuration file once at start. */
+export function loadAgentConfig(path: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new AgentConfigError(
+      `cannot read the agent configuration ${path}: ${(error as Error).message}; pass --config FILE`,
+      { cause: error },
+    );
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new AgentConfigError(`${path} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return parseAgentConfig(input, `agent configuration ${path}`);
+}

@@ -1,0 +1,119 @@
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentStateError } from '#agent/errors.ts';
+import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
+
+/** One spooled object: a redo segment, a file seal (final header) or an LDAP dump, ready to upload and announce. */
+export interface SpoolEntry {
+  /** Sorts in shipping order: sequence, then offsets, zero-padded. */
+  id: string;
+  kind: 'segment' | 'seal' | 'ldap';
+  /** Redo file sequence (decimal); '' for LDAP dumps. */
+  sequence: string;
+  first: number;
+  last: number;
+  key: string;
+  /** SHA-256 of the plaintext. */
+  sha256: string;
+  size: number;
+  storedSize: number;
+  codec: 'zstd' | 'none';
+  firstOpTime?: number;
+  lastOpTime?: number;
+  torn?: boolean;
+  entries?: number;
+  spooledAt: string;
+}
+
+const META = '.json';
+const DATA = '.data';
+const UPLOADED = '.uploaded';
+
+/**
+ * Durable queue of objects waiting for S3 and SQS. An entry exists once its metadata file does (written
+ * after its data, both fsynced), so a crash never leaves a half entry that looks whole.
+ */
+export class Spool {
+  readonly dir: string;
+  private readonly entries = new Map<string, SpoolEntry & { uploaded: boolean }>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Loads the entries on disk and removes leftovers of interrupted writes. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const names = await readdir(this.dir);
+    const ids = new Set(names.filter((n) => n.endsWith(META)).map((n) => n.slice(0, -META.length)));
+    for (const name of names) {
+      const id = name.replace(/\.(data|json|uploaded)$/, '');
+      if (name.includes('.tmp-') || !ids.has(id)) await rm(join(this.dir, name), { force: true });
+    }
+    for (const id of ids) {
+      let entry: SpoolEntry;
+      try {
+        entry = JSON.parse(await readFile(join(this.dir, id + META), 'utf8')) as SpoolEntry;
+        const size = (await stat(join(this.dir, id + DATA))).size;
+        if (size !== entry.storedSize)
+          throw new Error(`data is ${size} bytes, metadata says ${entry.storedSize}`);
+      } catch (error) {
+        throw new AgentStateError(
+          `spool entry ${id} in ${this.dir} is damaged (${(error as Error).message}); ` +
+            'it cannot be shipped: move it aside, and ship the range again with a new state directory if the log still holds it',
+          { cause: error },
+        );
+      }
+      const uploaded = names.includes(id + UPLOADED);
+      this.entries.set(id, { ...entry, uploaded });
+    }
+  }
+
+  async put(entry: SpoolEntry, stored: Uint8Array): Promise<void> {
+    await writeDurably(join(this.dir, entry.id + DATA), stored);
+    await writeDurably(join(this.dir, entry.id + META), JSON.stringify(entry));
+    this.entries.set(entry.id, { ...entry, uploaded: false });
+  }
+
+  /** Entries in shipping order. */
+  list(): (SpoolEntry & { uploaded: boolean })[] {
+    return [...this.entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  data(id: string): Promise<Buffer> {
+    return readFile(join(this.dir, id + DATA));
+  }
+
+  async markUploaded(id: string): Promise<void> {
+    await writeDurably(join(this.dir, id + UPLOADED), '');
+    const entry = this.entries.get(id);
+    if (entry) entry.uploaded = true;
+  }
+
+  /** Metadata first: a crash after it leaves only data, which `open` removes. */
+  async remove(id: string): Promise<void> {
+    await rm(join(this.dir, id + META), { force: true });
+    await rm(join(this.dir, id + UPLOADED), { force: true });
+    await rm(join(this.dir, id + DATA), { force: true });
+    await syncDirectory(this.dir);
+    this.entries.delete(id);
+  }
+
+  /** Bytes held (stored, compressed sizes). */
+  usage(): number {
+    let bytes = 0;
+    for (const e of this.entries.values()) bytes += e.storedSize;
+    return bytes;
+  }
+}
+
+/** Zero-padded so that lexical order is shipping order. */
+export function spoolId(
+  kind: SpoolEntry['kind'],
+  sequence: bigint | string,
+  first: number,
+  last: number,
+): string {
+  const pad = (v: bigint | string | number) => String(v).padStart(20, '0');
+  return `${pad(sequence)}-${pad(first)}-${pad(last)}-${kind}`;
+}

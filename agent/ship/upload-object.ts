@@ -1,0 +1,95 @@
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
+
+export interface UploadRequest {
+  bucket: string;
+  key: string;
+  body: Buffer;
+  /** Plaintext digest, size and codec travel with the object so every reader can verify it. */
+  metadata: Record<string, string>;
+  multipartThreshold: number;
+  partSize: number;
+  limiter: RateLimiter;
+  signal?: AbortSignal;
+}
+
+const PACE_CHUNK = 256 * 1024;
+
+/** Puts one object, in parts when it is large; bytes are paced by the shared rate limiter. */
+export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<void> {
+  const options = r.signal ? { abortSignal: r.signal } : {};
+  if (r.body.length <= r.multipartThreshold) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: r.bucket,
+        Key: r.key,
+        Body: await paced(r.body, r.limiter, r.signal),
+        ContentLength: r.body.length,
+        Metadata: r.metadata,
+      }),
+      options,
+    );
+    return;
+  }
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, Metadata: r.metadata }),
+    options,
+  );
+  try {
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    for (let at = 0, n = 1; at < r.body.length; at += r.partSize, n++) {
+      const part = r.body.subarray(at, Math.min(r.body.length, at + r.partSize));
+      const { ETag } = await s3.send(
+        new UploadPartCommand({
+          Bucket: r.bucket,
+          Key: r.key,
+          UploadId,
+          PartNumber: n,
+          Body: await paced(part, r.limiter, r.signal),
+          ContentLength: part.length,
+        }),
+        options,
+      );
+      parts.push({ ETag: ETag ?? '', PartNumber: n });
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: r.bucket,
+        Key: r.key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+      options,
+    );
+  } catch (error) {
+    // Leave no paid-for parts behind; the whole object is uploaded again on the next try.
+    await s3
+      .send(new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId }))
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+async function paced(body: Buffer, limiter: RateLimiter, signal?: AbortSignal): Promise<Readable | Buffer> {
+  if (body.length <= PACE_CHUNK) {
+    await limiter.take(body.length, signal);
+    return body;
+  }
+  return Readable.from(
+    (async function* () {
+      for (let at = 0; at < body.length; at += PACE_CHUNK) {
+        const chunk = body.subarray(at, Math.min(body.length, at + PACE_CHUNK));
+        await limiter.take(chunk.length, signal);
+        yield chunk;
+      }
+    })(),
+  );
+}

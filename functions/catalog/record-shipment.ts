@@ -1,0 +1,114 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { IngestMessage } from '#core/announcement.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { s3 } from '#functions/clients/s3.ts';
+import { SegmentConflictError, SegmentMismatchError } from '#functions/errors.ts';
+
+export interface RecordShipmentTarget {
+  readonly indexTable: string;
+  readonly backupBucket: string;
+}
+
+export type RecordShipmentResult = 'recorded' | 'duplicate';
+
+/**
+ * Records an announced object (redo segment, file seal, LDAP dump) in the catalog once it is confirmed in
+ * S3 as announced (stored size and the plaintext digest in its metadata). Idempotent: a redelivered
+ * announcement of the same object is a no-op; another object claiming the same identity is a conflict.
+ */
+export async function recordShipment(
+  message: IngestMessage,
+  target: RecordShipmentTarget,
+): Promise<RecordShipmentResult> {
+  await confirmObject(message, target.backupBucket);
+  const item = catalogItem(message);
+  try {
+    await dynamodb().send(
+      new PutCommand({
+        TableName: target.indexTable,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return 'recorded';
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  const key = { pk: item.pk, sk: item.sk };
+  const existing = await dynamodb().send(
+    new GetCommand({ TableName: target.indexTable, Key: key, ConsistentRead: true }),
+  );
+  if (existing.Item?.sha256 === message.sha256 && existing.Item?.s3Key === message.key) return 'duplicate';
+  throw new SegmentConflictError(
+    `${item.sk} of server ${message.serverId} is already recorded as ${String(existing.Item?.s3Key)}, announced again as ${message.key}`,
+  );
+}
+
+function catalogItem(m: IngestMessage): Record<string, unknown> & { pk: string; sk: string } {
+  const pk = indexKeys.server(m.serverId);
+  const common = {
+    pk,
+    serverId: m.serverId,
+    s3Key: m.key,
+    sha256: m.sha256,
+    storedSize: m.storedSize,
+    shippedAt: m.shippedAt,
+  };
+  switch (m.type) {
+    case 'redo-segment':
+      return {
+        ...common,
+        sk: indexKeys.segment(m.seq, m.firstOffset),
+        type: 'segment',
+        gsi1pk: `SEGTIME#${m.serverId}`,
+        gsi1sk: m.firstOpTime ?? m.shippedAt,
+        seq: m.seq,
+        firstOffset: m.firstOffset,
+        lastOffset: m.lastOffset,
+        size: m.size,
+        codec: m.codec,
+        firstOpTime: m.firstOpTime,
+        lastOpTime: m.lastOpTime,
+        state: 'announced',
+      };
+    case 'redo-seal':
+      return { ...common, sk: indexKeys.seal(m.seq), type: 'seal', seq: m.seq, size: m.size, torn: m.torn };
+    case 'ldap-dump':
+      return {
+        ...common,
+        sk: indexKeys.ldapDump(m.dumpedAt),
+        type: 'ldap-dump',
+        size: m.size,
+        codec: m.codec,
+        entries: m.entries,
+        dumpedAt: m.dumpedAt,
+      };
+  }
+}
+
+async function confirmObject(m: IngestMessage, bucket: string): Promise<void> {
+  const head = await s3()
+    .send(new HeadObjectCommand({ Bucket: bucket, Key: m.key }))
+    .catch((error: unknown) => {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') {
+        throw new SegmentMismatchError(`announced object s3://${bucket}/${m.key} does not exist`, {
+          cause: error,
+        });
+      }
+      throw error;
+    });
+  const digest = head.Metadata?.sha256;
+  if (digest !== m.sha256) {
+    throw new SegmentMismatchError(
+      `s3://${bucket}/${m.key} carries digest ${digest ?? '(none)'} but was announced with ${m.sha256}`,
+    );
+  }
+  if (head.ContentLength !== m.storedSize) {
+    throw new SegmentMismatchError(
+      `s3://${bucket}/${m.key} is ${head.ContentLength ?? '?'} bytes but was announced as ${m.storedSize}`,
+    );
+  }
+}
