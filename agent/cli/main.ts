@@ -1,10 +1,12 @@
-// `offsite`: the admin CLI. Commands so far: `redo dump`.
+// `offsite`: the admin CLI and the on-host agent. Commands so far: `redo dump`, `agent run|ship-once|status`.
 import { parseArgs } from 'node:util';
+import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { OffsiteError } from '#core/errors.ts';
 
 const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME]
-  TIME: ISO 8601 (2026-11-20T10:15:00Z) or milliseconds since the epoch`;
+  TIME: ISO 8601 (2026-11-20T10:15:00Z) or milliseconds since the epoch
+${AGENT_USAGE}`;
 
 function parseTime(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -18,6 +20,7 @@ function parseTime(value: string | undefined, flag: string): number | undefined 
 
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'agent') return agentCommand(command, rest, (text) => process.stdout.write(text));
   if (group !== 'redo' || command !== 'dump') {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -25,7 +25,7 @@ const schema = z.strictObject({
   }),
   /** Where a first start begins: the oldest archived redo file, or the live file's start. */
   startFrom: z.enum(['oldest', 'live']).default('oldest'),
-  pollMs: z.number().int().min(10).max(10_000).default(200),
+  pollMs: z.number().int().min(1).max(10_000).default(200),
   segment: z
     .strictObject({
       maxMiB: z.number().positive().max(1024).default(8),

@@ -107,7 +107,7 @@ export class Spool {
   }
 }
 
-/** Zero-padded so that lexical order is shipping order. */
+/** Zero-padded so that lexical order is shipping order (LDAP dumps use `ldap-<time>`, after all redo). */
 export function spoolId(
   kind: SpoolEntry['kind'],
   sequence: bigint | string,

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { s3 } from '#agent/clients/s3.ts';
+import { sqs } from '#agent/clients/sqs.ts';
+import { loadAgentConfig } from '#agent/config/agent-config.ts';
+import { createAgentLog } from '#agent/observability.ts';
+import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { OffsiteError } from '#core/errors.ts';
+
+export const AGENT_USAGE = `usage: offsite agent run --config FILE
+       offsite agent ship-once --config FILE [--json]
+       offsite agent status --config FILE [--json]`;
+
+const DEFAULT_CONFIG = '/etc/offsite/agent.json';
+
+/** `offsite agent …`; returns the exit code. */
+export async function agentCommand(
+  command: string | undefined,
+  args: string[],
+  out: (text: string) => void,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${AGENT_USAGE}`);
+  if (command === 'run' && values.json)
+    throw new OffsiteError('agent run logs JSON lines already; --json does not apply');
+  const config = loadAgentConfig(values.config);
+  switch (command) {
+    case 'run': {
+      const log = createAgentLog();
+      const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+      const controller = new AbortController();
+      const stop = (signal: string) => {
+        log.info('stopping', { signal });
+        controller.abort();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      log.info('agent started', { serverId: config.serverId, stateDir: config.stateDir });
+      await shipper.run(controller.signal);
+      log.info('agent stopped');
+      return 0;
+    }
+    case 'ship-once': {
+      const log = createAgentLog(undefined, values.json);
+      const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+      const report = await shipper.shipOnce();
+      if (values.json) out(`${JSON.stringify(report)}\n`);
+      else {
+        out(
+          `shipped ${report.announced} objects (${report.bytes} bytes stored); read up to ${report.cursor ? `sequence ${report.cursor.sequence} byte ${report.cursor.offset}` : 'nothing'}\n`,
+        );
+        if (report.gaps.length > 0)
+          out(
+            `GAPS: ${report.gaps.map((g) => `${g.fromSequence}–${g.toSequence}`).join(', ')} (rolled over and deleted before shipping)\n`,
+          );
+      }
+      return report.gaps.length > 0 ? 1 : 0;
+    }
+    case 'status': {
+      const status = await readAgentStatus(config);
+      out(values.json ? `${JSON.stringify(status)}\n` : `${formatAgentStatus(status).join('\n')}\n`);
+      return 0;
+    }
+    default:
+      throw new OffsiteError(`unknown agent command ${command ?? '(none)'}\n${AGENT_USAGE}`);
+  }
+}

@@ -1,0 +1,405 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { constants as zlib, zstdCompressSync } from 'node:zlib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { AgentConfig } from '#agent/config/agent-config.ts';
+import { AgentStateError, ShipError } from '#agent/errors.ts';
+import { followRedoLog } from '#agent/follow-redo-log.ts';
+import type { AgentLog } from '#agent/observability.ts';
+import { AgentState } from '#agent/ship/agent-state.ts';
+import { RateLimiter } from '#agent/ship/rate-limiter.ts';
+import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
+import { Spool, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
+import { uploadObject } from '#agent/ship/upload-object.ts';
+import type { IngestMessage } from '#core/announcement.ts';
+import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
+
+const MiB = 1024 * 1024;
+
+export interface ShipperDeps {
+  config: AgentConfig;
+  s3: S3Client;
+  sqs: SQSClient;
+  log: AgentLog;
+}
+
+export interface ShipReport {
+  spooled: number;
+  uploaded: number;
+  announced: number;
+  bytes: number;
+  gaps: { fromSequence: string; toSequence: string }[];
+  cursor: { sequence: string; offset: number } | null;
+}
+
+/**
+ * Ships the redo log: follows it (from where the last run stopped), cuts segments, spools them durably,
+ * uploads them and announces them in order on the FIFO ingest queue. A crash at any instant loses
+ * nothing: what is spooled is uploaded and announced after restart, and re-announcing is harmless.
+ */
+export class Shipper {
+  readonly state: AgentState;
+  readonly spool: Spool;
+  private readonly deps: ShipperDeps;
+  private readonly limiter: RateLimiter;
+  private readonly report: ShipReport = {
+    spooled: 0,
+    uploaded: 0,
+    announced: 0,
+    bytes: 0,
+    gaps: [],
+    cursor: null,
+  };
+  private wake: (() => void) | undefined;
+  private spoolWarned = false;
+  private liveWrittenAt = 0;
+
+  private constructor(deps: ShipperDeps, state: AgentState, spool: Spool) {
+    this.deps = deps;
+    this.state = state;
+    this.spool = spool;
+    const mbps = deps.config.upload.maxMiBps;
+    this.limiter = new RateLimiter(mbps === undefined ? undefined : mbps * MiB);
+  }
+
+  static async open(deps: ShipperDeps): Promise<Shipper> {
+    const state = await AgentState.open(deps.config.stateDir, deps.config.serverId);
+    const spool = new Spool(join(deps.config.stateDir, 'spool'));
+    await spool.open();
+    const shipper = new Shipper(deps, state, spool);
+    await shipper.reconcile();
+    return shipper;
+  }
+
+  /** The daemon: follow, spool, upload and announce until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const consumer = this.consume(signal, false);
+    try {
+      await this.produce(signal, false);
+    } finally {
+      this.kick();
+    }
+    await consumer;
+  }
+
+  /** Ships everything the log holds now, then returns (cron-style). Fails if S3 or SQS stays unreachable. */
+  async shipOnce(signal: AbortSignal = new AbortController().signal): Promise<ShipReport> {
+    await this.produce(signal, true);
+    await this.consume(signal, true);
+    return { ...this.report, cursor: this.state.data.cursor };
+  }
+
+  // ---- producing: log → segments → spool ---------------------------------------------------------------
+
+  private async produce(signal: AbortSignal, once: boolean): Promise<void> {
+    const { config, log } = this.deps;
+    const cursor = this.state.data.cursor;
+    const from = cursor ? { sequence: BigInt(cursor.sequence), offset: cursor.offset } : config.startFrom;
+    const segmenter = new Segmenter({
+      maxBytes: config.segment.maxMiB * MiB,
+      maxAgeMs: config.segment.maxAgeSeconds * 1000,
+    });
+    log.info('following the redo log', { redologDir: config.redologDir, from: cursor ?? config.startFrom });
+    for await (const event of followRedoLog(config.redologDir, {
+      from,
+      pollMs: config.pollMs,
+      signal,
+      once,
+    })) {
+      if (event.kind === 'unparsed') {
+        log.warn('redo bytes the reader cannot decode are shipped as they are', {
+          sequence: String(event.sequence),
+          offset: event.offset,
+          end: event.end,
+          reason: event.reason,
+        });
+      }
+      const outputs = segmenter.push(event);
+      // Shipping once: everything read so far is cut while the file is still open.
+      if (once && event.kind === 'idle') outputs.push(...segmenter.flush());
+      for (const output of outputs) await this.spoolOutput(output, signal);
+      if (event.kind === 'idle') await this.noteLive(event.sequence, event.offset);
+      if (signal.aborted) return;
+    }
+  }
+
+  private async spoolOutput(output: SegmenterOutput, signal: AbortSignal): Promise<void> {
+    const { config, log } = this.deps;
+    if (output.kind === 'gap') {
+      const gap = { fromSequence: String(output.fromSequence), toSequence: String(output.toSequence) };
+      log.error(
+        'redo files were rolled over and deleted before the agent read them: their changes are not shipped',
+        gap,
+      );
+      this.report.gaps.push(gap);
+      await this.state.update((s) => {
+        s.gaps.push({ ...gap, detectedAt: new Date().toISOString() });
+      });
+      return;
+    }
+    const sequence = String(output.sequence);
+    const base = `servers/${config.serverId}/redo/${sequence}`;
+    let entry: SpoolEntry;
+    let stored: Buffer;
+    if (output.kind === 'segment') {
+      const plain = await output.source.read(output.first, output.last - output.first);
+      if (plain.length !== output.last - output.first) {
+        throw new AgentStateError(
+          `redo file ${sequence} ended at ${output.first + plain.length}, before byte ${output.last}`,
+        );
+      }
+      const sha256 = createHash('sha256').update(plain).digest('hex');
+      stored = zstdCompressSync(plain, {
+        params: { [zlib.ZSTD_c_compressionLevel]: config.segment.zstdLevel },
+      });
+      entry = {
+        id: spoolId('segment', output.sequence, output.first, output.last),
+        kind: 'segment',
+        sequence,
+        first: output.first,
+        last: output.last,
+        key: `${base}/${output.first}-${output.last}.${sha256}`,
+        sha256,
+        size: plain.length,
+        storedSize: stored.length,
+        codec: 'zstd',
+        ...(output.firstOpTime !== undefined ? { firstOpTime: output.firstOpTime } : {}),
+        ...(output.lastOpTime !== undefined ? { lastOpTime: output.lastOpTime } : {}),
+        spooledAt: new Date().toISOString(),
+      };
+    } else {
+      stored = await output.source.read(0, FILE_HEADER_SIZE);
+      const sha256 = createHash('sha256').update(stored).digest('hex');
+      entry = {
+        id: spoolId('seal', output.sequence, output.size, output.size),
+        kind: 'seal',
+        sequence,
+        first: output.size,
+        last: output.size,
+        key: `${base}/sealed-${output.size}.${sha256}`,
+        sha256,
+        size: stored.length,
+        storedSize: stored.length,
+        codec: 'none',
+        torn: output.torn,
+        spooledAt: new Date().toISOString(),
+      };
+    }
+    await this.waitForSpoolRoom(entry.storedSize, signal);
+    await this.spool.put(entry, stored);
+    const next =
+      output.kind === 'seal'
+        ? { sequence: String(output.sequence + 1n), offset: 0 }
+        : { sequence, offset: output.last };
+    await this.state.update((s) => {
+      s.cursor = next;
+    });
+    this.report.spooled++;
+    this.kick();
+  }
+
+  /** Reading pauses while the spool is full (S3 or SQS unreachable); a warning comes first. */
+  private async waitForSpoolRoom(bytes: number, signal: AbortSignal): Promise<void> {
+    const { config, log } = this.deps;
+    const max = config.spool.maxMiB * MiB;
+    const used = this.spool.usage();
+    if (!this.spoolWarned && used + bytes > (max * config.spool.warnPercent) / 100) {
+      this.spoolWarned = true;
+      log.warn('the spool is filling up: uploads are not keeping up or S3/SQS is unreachable', {
+        usedBytes: used,
+        maxBytes: max,
+      });
+    }
+    let logged = false;
+    while (this.spool.usage() > 0 && this.spool.usage() + bytes > max && !signal.aborted) {
+      if (!logged) {
+        log.error(
+          'the spool is full: reading the redo log pauses until uploads resume (a rollover with deletion now loses data)',
+          {
+            usedBytes: this.spool.usage(),
+            maxBytes: max,
+          },
+        );
+        logged = true;
+      }
+      await sleep(this.deps.config.pollMs);
+    }
+    if (this.spool.usage() + bytes <= (max * config.spool.warnPercent) / 100) this.spoolWarned = false;
+  }
+
+  private async noteLive(sequence: bigint, offset: number): Promise<void> {
+    // The live position only feeds status and lag: written at most every few seconds.
+    if (Date.now() - this.liveWrittenAt < 2000) return;
+    this.liveWrittenAt = Date.now();
+    await this.state.update((s) => {
+      s.live = { sequence: String(sequence), offset, at: new Date().toISOString() };
+    });
+  }
+
+  // ---- consuming: spool → S3 → ingest queue --------------------------------------------------------------
+
+  private async consume(signal: AbortSignal, untilEmpty: boolean): Promise<void> {
+    const { log } = this.deps;
+    let failures = 0;
+    while (true) {
+      const entries = this.spool.list();
+      if (entries.length === 0) {
+        if (untilEmpty || signal.aborted) return;
+        await this.waitForWork(this.deps.config.pollMs * 5);
+        continue;
+      }
+      try {
+        await this.uploadSome(entries, signal);
+        await this.announceUploaded(signal);
+        if (failures > 0) log.info('shipping resumed', { afterFailures: failures });
+        failures = 0;
+        await this.state.update((s) => {
+          s.lastError = null;
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        const message = (error as Error).message || (error as Error).name;
+        log.error('shipping failed; segments stay spooled and are retried', {
+          attempt: failures,
+          error: message,
+        });
+        await this.state.update((s) => {
+          s.lastError = { message, at: new Date().toISOString() };
+        });
+        if (untilEmpty && failures >= 5) {
+          throw new ShipError(`shipping failed ${failures} times, last: ${message}`, { cause: error });
+        }
+        // Exponential backoff with jitter, at most 30 s; the log is still followed meanwhile.
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async uploadSome(
+    entries: (SpoolEntry & { uploaded: boolean })[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { config, s3 } = this.deps;
+    const batch = entries.filter((e) => !e.uploaded).slice(0, config.upload.concurrency);
+    const results = await Promise.allSettled(
+      batch.map(async (entry) => {
+        await uploadObject(s3, {
+          bucket: config.aws.bucket,
+          key: entry.key,
+          body: await this.spool.data(entry.id),
+          metadata: { sha256: entry.sha256, codec: entry.codec, size: String(entry.size) },
+          multipartThreshold: config.upload.multipartThresholdMiB * MiB,
+          partSize: config.upload.partMiB * MiB,
+          limiter: this.limiter,
+          signal,
+        });
+        await this.spool.markUploaded(entry.id);
+        this.report.uploaded++;
+        this.report.bytes += entry.storedSize;
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Announces uploaded entries strictly in spool order; stops at the first one not uploaded yet. */
+  private async announceUploaded(signal: AbortSignal): Promise<void> {
+    const { config, sqs } = this.deps;
+    for (const entry of this.spool.list()) {
+      if (!entry.uploaded || signal.aborted) return;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: config.aws.ingestQueueUrl,
+          MessageBody: JSON.stringify(this.message(entry)),
+          MessageGroupId: config.serverId,
+          // The entry's identity: a re-announcement after a crash is dropped by SQS, or ignored by the indexer.
+          MessageDeduplicationId: entry.id,
+        }),
+        { abortSignal: signal },
+      );
+      await this.state.update((s) => {
+        if (entry.kind !== 'ldap') {
+          s.announced = {
+            id: entry.id,
+            sequence: entry.sequence,
+            offset: entry.last,
+            key: entry.key,
+            at: new Date().toISOString(),
+          };
+        }
+      });
+      await this.spool.remove(entry.id);
+      this.report.announced++;
+    }
+  }
+
+  private message(entry: SpoolEntry): IngestMessage {
+    const common = {
+      serverId: this.deps.config.serverId,
+      key: entry.key,
+      sha256: entry.sha256,
+      storedSize: entry.storedSize,
+      shippedAt: new Date().toISOString(),
+    };
+    switch (entry.kind) {
+      case 'segment':
+        return {
+          type: 'redo-segment',
+          ...common,
+          seq: entry.sequence,
+          firstOffset: String(entry.first),
+          lastOffset: String(entry.last),
+          size: entry.size,
+          codec: entry.codec,
+          ...(entry.firstOpTime !== undefined
+            ? { firstOpTime: new Date(entry.firstOpTime).toISOString() }
+            : {}),
+          ...(entry.lastOpTime !== undefined ? { lastOpTime: new Date(entry.lastOpTime).toISOString() } : {}),
+        };
+      case 'seal':
+        return {
+          type: 'redo-seal',
+          ...common,
+          seq: entry.sequence,
+          size: String(entry.last),
+          torn: entry.torn ?? false,
+        };
+      case 'ldap':
+        return {
+          type: 'ldap-dump',
+          ...common,
+          size: entry.size,
+          codec: entry.codec,
+          entries: entry.entries ?? 0,
+          dumpedAt: entry.spooledAt,
+        };
+    }
+  }
+
+  /** After a crash between announcing and removing: entries up to the last announced one are done. */
+  private async reconcile(): Promise<void> {
+    const announced = this.state.data.announced;
+    if (!announced) return;
+    for (const entry of this.spool.list())
+      if (entry.kind !== 'ldap' && entry.id <= announced.id) await this.spool.remove(entry.id);
+  }
+
+  private kick(): void {
+    this.wake?.();
+  }
+
+  private async waitForWork(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+}
