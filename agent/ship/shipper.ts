@@ -316,8 +316,12 @@ export class Shipper {
           QueueUrl: config.aws.ingestQueueUrl,
           MessageBody: JSON.stringify(this.message(entry)),
           MessageGroupId: config.serverId,
-          // The entry's identity: a re-announcement after a crash is dropped by SQS, or ignored by the indexer.
-          MessageDeduplicationId: entry.id,
+          // The entry's identity (server + spool id, hashed to fit 128 characters): a re-announcement after
+          // a crash is dropped by SQS or ignored by the indexer, while equal offsets of two servers never collide
+          // (deduplication is per queue, not per message group).
+          MessageDeduplicationId: createHash('sha256')
+            .update(`${config.serverId}\0${entry.id}`)
+            .digest('hex'),
         }),
         { abortSignal: signal },
       );
