@@ -1,3 +1,4 @@
+// fauxqs only: moto's SQS (about 30 sends/s, slow long polling) cannot carry this many announcements in time.
 // The agent follows a simulated mail host's redo log while it is written and rolled over, and ships it to
 // the local cloud: every byte of every file ends up in S3 exactly once, and the files rebuild byte for byte.
 import assert from 'node:assert/strict';
