@@ -27,30 +27,27 @@ if (!only || only === 'unit') {
   });
 }
 if (!only || only === 'integration') {
+  // Integration files run one at a time: each starts servers of its own.
+  const integration = (testFiles: string[]) => [
+    '--test',
+    '--test-concurrency=1',
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...testFiles,
+  ];
   steps.push({
     name: 'integration tests on real servers (slapd)',
     command: process.execPath,
-    args: [
-      '--test',
-      '--test-concurrency=1',
-      '--test-timeout=300000',
-      '--test-reporter=spec',
-      ...files('test/integration/servers/**/*.test.ts'),
-    ],
+    args: integration(files('test/integration/servers/**/*.test.ts')),
   });
   for (const backend of ['fauxqs', 'moto']) {
-    const backendOnly = files(`test/integration/${backend}/**/*.test.ts`);
     steps.push({
       name: `integration tests on ${backend}`,
       command: process.execPath,
-      args: [
-        '--test',
-        '--test-concurrency=1',
-        '--test-timeout=300000',
-        '--test-reporter=spec',
+      args: integration([
         ...files('test/integration/*.test.ts'),
-        ...backendOnly,
-      ],
+        ...files(`test/integration/${backend}/**/*.test.ts`),
+      ]),
       env: { OFFSITE_TEST_BACKEND: backend },
     });
   }
