@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
-import { loadAgentConfig } from '#agent/config/agent-config.ts';
+import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
+import { AgentStateError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
 
 export const AGENT_USAGE = `usage: offsite agent run --config FILE
        offsite agent ship-once --config FILE [--json]
+       offsite agent ldap-dump --config FILE [--json]
        offsite agent status --config FILE [--json]`;
 
 const DEFAULT_CONFIG = '/etc/offsite/agent.json';
@@ -34,23 +37,58 @@ export async function agentCommand(
   switch (command) {
     case 'run': {
       const log = createAgentLog();
-      const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
-      const controller = new AbortController();
-      const stop = (signal: string) => {
-        log.info('stopping', { signal });
-        controller.abort();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      log.info('agent started', { serverId: config.serverId, stateDir: config.stateDir });
-      await shipper.run(controller.signal);
-      log.info('agent stopped');
-      return 0;
+      return withStateDir(config, 'agent run', async () => {
+        const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+        const controller = new AbortController();
+        const stop = (signal: string) => {
+          log.info('stopping', { signal });
+          controller.abort();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+        // `offsite agent ldap-dump` (or `systemctl kill -s USR1 offsite-agent`) asks for a dump now.
+        process.on('SIGUSR1', () => shipper.requestLdapDump());
+        log.info('agent started', { serverId: config.serverId, stateDir: config.stateDir });
+        await shipper.run(controller.signal);
+        log.info('agent stopped');
+        return 0;
+      });
+    }
+    case 'ldap-dump': {
+      const lock = await lockStateDir(config.stateDir);
+      if (!lock.held) {
+        process.kill(lock.pid, 'SIGUSR1');
+        const text = `asked the running agent (pid ${lock.pid}) for an LDAP dump; \`offsite agent status\` shows when it is shipped`;
+        out(values.json ? `${JSON.stringify({ requested: true, pid: lock.pid })}\n` : `${text}\n`);
+        return 0;
+      }
+      try {
+        const log = createAgentLog(undefined, values.json);
+        const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+        const entry = await shipper.dumpLdap();
+        await shipper.drain();
+        const result = {
+          key: entry.key,
+          entries: entry.entries,
+          bytes: entry.size,
+          dumpedAt: entry.spooledAt,
+        };
+        out(
+          values.json
+            ? `${JSON.stringify(result)}\n`
+            : `shipped an LDAP dump of ${result.entries} entries (${result.bytes} bytes of LDIF) to ${result.key}\n`,
+        );
+        return 0;
+      } finally {
+        await lock.release();
+      }
     }
     case 'ship-once': {
       const log = createAgentLog(undefined, values.json);
-      const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
-      const report = await shipper.shipOnce();
+      const report = await withStateDir(config, 'agent ship-once', async () => {
+        const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+        return shipper.shipOnce();
+      });
       if (values.json) out(`${JSON.stringify(report)}\n`);
       else {
         out(
@@ -70,5 +108,20 @@ export async function agentCommand(
     }
     default:
       throw new OffsiteError(`unknown agent command ${command ?? '(none)'}\n${AGENT_USAGE}`);
+  }
+}
+
+/** Runs `work` owning the state directory; a second agent on the same directory is refused. */
+async function withStateDir<T>(config: AgentConfig, what: string, work: () => Promise<T>): Promise<T> {
+  const lock = await lockStateDir(config.stateDir);
+  if (!lock.held) {
+    throw new AgentStateError(
+      `${what}: another agent (pid ${lock.pid}) is using ${config.stateDir}; stop it first (for one-shot shipping, stop the daemon or let it ship)`,
+    );
+  }
+  try {
+    return await work();
+  } finally {
+    await lock.release();
   }
 }

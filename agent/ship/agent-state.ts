@@ -19,7 +19,10 @@ export interface AgentStateData {
   /** Rolled-over files nobody read before they were deleted. */
   gaps: { fromSequence: string; toSequence: string; detectedAt: string }[];
   lastError: { message: string; at: string } | null;
+  /** The last LDAP dump announced. */
   ldap: { lastDumpAt: string; key: string; entries: number } | null;
+  /** Why the last LDAP dump failed (cleared by the next good one). */
+  lastLdapError: { message: string; at: string } | null;
   /** Live log size and time the follower last saw (lag = what it saw minus what was announced). */
   live: { sequence: string; offset: number; at: string } | null;
 }
@@ -93,6 +96,7 @@ function emptyState(serverId: string): AgentStateData {
     gaps: [],
     lastError: null,
     ldap: null,
+    lastLdapError: null,
     live: null,
   };
 }

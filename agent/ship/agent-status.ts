@@ -15,6 +15,7 @@ export interface AgentStatus {
   live: AgentStateData['live'];
   spool: { entries: number; bytes: number; maxBytes: number; percent: number };
   lastLdapDump: AgentStateData['ldap'];
+  lastLdapError: AgentStateData['lastLdapError'];
   lastError: AgentStateData['lastError'];
   gaps: AgentStateData['gaps'];
 }
@@ -43,6 +44,7 @@ export async function readAgentStatus(config: AgentConfig, now = Date.now()): Pr
     live,
     spool: { entries: entries.length, bytes, maxBytes, percent: Math.round((bytes / maxBytes) * 1000) / 10 },
     lastLdapDump: state?.ldap ?? null,
+    lastLdapError: state?.lastLdapError ?? null,
     lastError: state?.lastError ?? null,
     gaps: state?.gaps ?? [],
   };
@@ -77,6 +79,7 @@ export function formatAgentStatus(s: AgentStatus): string[] {
     `last segment    ${s.announced?.key ?? '–'}`,
     `spool           ${s.spool.entries} entries, ${s.spool.bytes} of ${s.spool.maxBytes} bytes (${s.spool.percent}%)`,
     `last LDAP dump  ${s.lastLdapDump ? `${s.lastLdapDump.lastDumpAt}, ${s.lastLdapDump.entries} entries` : '–'}`,
+    `LDAP error      ${s.lastLdapError ? `${s.lastLdapError.at}: ${s.lastLdapError.message}` : '–'}`,
     `last error      ${s.lastError ? `${s.lastError.at}: ${s.lastError.message}` : '–'}`,
     `gaps            ${s.gaps.length === 0 ? 'none' : s.gaps.map((g) => `sequences ${g.fromSequence}–${g.toSequence} (${g.detectedAt})`).join('; ')}`,
   ];

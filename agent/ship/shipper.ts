@@ -5,13 +5,14 @@ import { constants as zlib, zstdCompressSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
-import { AgentStateError, ShipError } from '#agent/errors.ts';
+import { AgentStateError, LdapDumpError, ShipError } from '#agent/errors.ts';
 import { followRedoLog } from '#agent/follow-redo-log.ts';
+import { dumpDirectory } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
-import { Spool, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
+import { ldapSpoolId, Spool, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
 import { uploadObject } from '#agent/ship/upload-object.ts';
 import type { IngestMessage } from '#core/announcement.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
@@ -53,6 +54,8 @@ export class Shipper {
     cursor: null,
   };
   private wake: (() => void) | undefined;
+  private ldapWake: (() => void) | undefined;
+  private ldapRequested = false;
   private spoolWarned = false;
   private liveWrittenAt = 0;
 
@@ -73,15 +76,107 @@ export class Shipper {
     return shipper;
   }
 
-  /** The daemon: follow, spool, upload and announce until `signal` aborts. */
+  /** The daemon: follow, spool, upload and announce (and dump LDAP on schedule) until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const consumer = this.consume(signal, false);
+    // A reader failure (say, a replaced log) stops the uploads and the schedule too, so the process ends.
+    const stop = new AbortController();
+    const stopAll = () => stop.abort();
+    signal.addEventListener('abort', stopAll, { once: true });
+    const consumer = this.consume(stop.signal, false);
+    const ldap = this.ldapSchedule(stop.signal);
     try {
-      await this.produce(signal, false);
+      await this.produce(stop.signal, false);
     } finally {
+      stopAll();
+      signal.removeEventListener('abort', stopAll);
       this.kick();
+      this.ldapWake?.();
+      await Promise.all([consumer, ldap]);
     }
-    await consumer;
+  }
+
+  /** Asks a running `run` for an LDAP dump now (SIGUSR1, `agent ldap-dump`). */
+  requestLdapDump(): void {
+    this.ldapRequested = true;
+    this.ldapWake?.();
+  }
+
+  /**
+   * Dumps the directory and spools the compressed LDIF (shipped after the redo spooled before it). A failed
+   * bind or search throws and spools nothing.
+   */
+  async dumpLdap(): Promise<SpoolEntry> {
+    const { config, log } = this.deps;
+    if (!config.ldap)
+      throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
+    let dump: Awaited<ReturnType<typeof dumpDirectory>>;
+    try {
+      dump = await dumpDirectory(config.ldap);
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error('LDAP dump failed; nothing shipped for it', { error: message });
+      await this.state.update((s) => {
+        s.lastLdapError = { message, at: new Date().toISOString() };
+      });
+      throw error;
+    }
+    const sha256 = createHash('sha256').update(dump.ldif).digest('hex');
+    const stored = zstdCompressSync(dump.ldif, {
+      params: { [zlib.ZSTD_c_compressionLevel]: config.segment.zstdLevel },
+    });
+    const at = dump.dumpedAt.toISOString();
+    const entry: SpoolEntry = {
+      id: ldapSpoolId(dump.dumpedAt),
+      kind: 'ldap',
+      sequence: '',
+      first: 0,
+      last: 0,
+      key: `servers/${config.serverId}/ldap/${at.replace(/[-:]/g, '')}.${sha256}`,
+      sha256,
+      size: dump.ldif.length,
+      storedSize: stored.length,
+      codec: 'zstd',
+      entries: dump.entries,
+      spooledAt: at,
+    };
+    await this.spool.put(entry, stored);
+    await this.state.update((s) => {
+      s.lastLdapError = null;
+    });
+    log.info('LDAP dump spooled', { entries: dump.entries, bytes: dump.ldif.length, key: entry.key });
+    this.kick();
+    return entry;
+  }
+
+  /** Dumps when the last dump is older than the interval, or on request; a failure is retried sooner. */
+  private async ldapSchedule(signal: AbortSignal): Promise<void> {
+    const ldap = this.deps.config.ldap;
+    if (!ldap) return;
+    const interval = ldap.intervalMinutes * 60_000;
+    let retryAt = 0;
+    while (!signal.aborted) {
+      const pending = this.spool.list().findLast((e) => e.kind === 'ldap');
+      const last = pending?.spooledAt ?? this.state.data.ldap?.lastDumpAt;
+      const due = Math.max(last ? Date.parse(last) + interval : 0, retryAt);
+      if (this.ldapRequested || Date.now() >= due) {
+        this.ldapRequested = false;
+        try {
+          await this.dumpLdap();
+          retryAt = 0;
+        } catch {
+          retryAt = Date.now() + Math.min(interval, 5 * 60_000);
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(due - Date.now(), 60_000));
+        this.ldapWake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.ldapWake = undefined;
+    }
   }
 
   /** Ships everything the log holds now, then returns (cron-style). Fails if S3 or SQS stays unreachable. */
@@ -89,6 +184,11 @@ export class Shipper {
     await this.produce(signal, true);
     await this.consume(signal, true);
     return { ...this.report, cursor: this.state.data.cursor };
+  }
+
+  /** Uploads and announces what is spooled, without reading the log (an on-demand LDAP dump). */
+  async drain(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    await this.consume(signal, true);
   }
 
   // ---- producing: log → segments → spool ---------------------------------------------------------------
@@ -326,7 +426,9 @@ export class Shipper {
         { abortSignal: signal },
       );
       await this.state.update((s) => {
-        if (entry.kind !== 'ldap') {
+        if (entry.kind === 'ldap') {
+          s.ldap = { lastDumpAt: entry.spooledAt, key: entry.key, entries: entry.entries ?? 0 };
+        } else {
           s.announced = {
             id: entry.id,
             sequence: entry.sequence,
@@ -384,12 +486,30 @@ export class Shipper {
     }
   }
 
-  /** After a crash between announcing and removing: entries up to the last announced one are done. */
+  /**
+   * Repairs what a crash can leave between two durable writes: entries announced but not removed are
+   * done, and a segment spooled before the cursor moved past it must not be cut again (a second cut from
+   * the old cursor would overlap it with different bounds).
+   */
   private async reconcile(): Promise<void> {
     const announced = this.state.data.announced;
-    if (!announced) return;
-    for (const entry of this.spool.list())
-      if (entry.kind !== 'ldap' && entry.id <= announced.id) await this.spool.remove(entry.id);
+    if (announced) {
+      for (const entry of this.spool.list())
+        if (entry.kind !== 'ldap' && entry.id <= announced.id) await this.spool.remove(entry.id);
+    }
+    const last = this.spool.list().findLast((e) => e.kind !== 'ldap');
+    if (!last) return;
+    const end =
+      last.kind === 'seal'
+        ? { sequence: String(BigInt(last.sequence) + 1n), offset: 0 }
+        : { sequence: last.sequence, offset: last.last };
+    const cursor = this.state.data.cursor;
+    if (!cursor || comparePositions(end, cursor) > 0) {
+      this.deps.log.info('moving the cursor past the last spooled entry', { from: cursor, to: end });
+      await this.state.update((s) => {
+        s.cursor = end;
+      });
+    }
   }
 
   private kick(): void {
@@ -406,4 +526,14 @@ export class Shipper {
     });
     this.wake = undefined;
   }
+}
+
+function comparePositions(
+  a: { sequence: string; offset: number },
+  b: { sequence: string; offset: number },
+): number {
+  const sa = BigInt(a.sequence);
+  const sb = BigInt(b.sequence);
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  return a.offset - b.offset;
 }

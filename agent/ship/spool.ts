@@ -117,3 +117,8 @@ export function spoolId(
   const pad = (v: bigint | string | number) => String(v).padStart(20, '0');
   return `${pad(sequence)}-${pad(first)}-${pad(last)}-${kind}`;
 }
+
+/** LDAP dumps sort after every redo entry, among themselves by time. */
+export function ldapSpoolId(dumpedAt: Date): string {
+  return `ldap-${dumpedAt.toISOString().replace(/[-:.]/g, '')}`;
+}

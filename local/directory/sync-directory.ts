@@ -1,6 +1,7 @@
 import { Attribute, Change, Client } from 'ldapts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
 import { attr, type DirectoryEntry, dnDepth, normalizeDn } from '#core/ldap/directory-entry.ts';
+import { ldapReason } from '#core/ldap/ldap-reason.ts';
 import { LocalCloudError } from '#local/errors.ts';
 
 export interface DirectoryTarget {
@@ -89,15 +90,4 @@ function sameValues(a: readonly string[], b: readonly string[], foldCase = false
   const x = sorted(a);
   const y = sorted(b);
   return x.every((v, i) => v === y[i]);
-}
-
-/** ldapts errors carry the result code in their class name and often no message. */
-export function ldapReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const words = error.name
-    .replace(/Error$/, '')
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase();
-  const code = (error as { code?: unknown }).code;
-  return `${words}${typeof code === 'number' ? ` (LDAP result ${code})` : ''}${error.message.trim() ? `: ${error.message.trim()}` : ''}`;
 }

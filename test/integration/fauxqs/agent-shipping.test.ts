@@ -10,8 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { zstdDecompressSync } from 'node:zlib';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
@@ -20,6 +18,7 @@ import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { checkCatalog } from '#test/support/catalog-checks.ts';
 import { listShippedRedo, rebuildFiles } from '#test/support/shipped-redo.ts';
 
 const STEPS = 700;
@@ -103,37 +102,6 @@ describe('the agent ships a live redo log', () => {
     return { sim, serverId: config.serverId, shipper };
   }
 
-  async function checkCatalog(serverId: string, objects: number) {
-    const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('IndexTable')) as string;
-    let lastCount = 0;
-    await eventually(
-      async () => {
-        const items = await cloud.clients.dynamodb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: `SRV#${serverId}` } },
-            Select: 'COUNT',
-          }),
-        );
-        lastCount = items.Count ?? 0;
-        return items.Count === objects ? true : undefined;
-      },
-      60_000,
-      `the indexer to record ${objects} objects of ${serverId}`,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message} (${lastCount} recorded)`);
-    });
-    const dlq = [...cloud.resources.queues.values()].find((q) =>
-      q.logicalId.startsWith('IngestDeadLetterQueue'),
-    );
-    assert.ok(dlq, 'the stack has an ingest dead-letter queue');
-    const attributes = await cloud.clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    assert.equal(attributes.Attributes?.ApproximateNumberOfMessages, '0', 'nothing dead-lettered');
-  }
-
   it('with archives kept: the shipped objects rebuild every file byte for byte, and the indexer records each once', async () => {
     const { sim, serverId } = await shipWorkload('archives', false);
     const objects = await listShippedRedo(cloud.clients.s3, bucket(), serverId);
@@ -150,7 +118,7 @@ describe('the agent ships a live redo log', () => {
       objects.filter((o) => o.kind === 'segment').length > onDisk.length,
       'files were cut into several segments',
     );
-    await checkCatalog(serverId, objects.length);
+    await checkCatalog(cloud, serverId, objects.length);
 
     // The AWS CLI, an independent client, reads the same objects back.
     const copy = join(work, 'cli-copy');
@@ -209,6 +177,6 @@ describe('the agent ships a live redo log', () => {
       const sequence = parseFileHeader(bytes.subarray(0, 512)).sequence;
       assert.ok(files.get(sequence)?.equals(bytes), `file of sequence ${sequence} rebuilt byte for byte`);
     }
-    await checkCatalog(serverId, objects.length);
+    await checkCatalog(cloud, serverId, objects.length);
   });
 });
