@@ -97,6 +97,7 @@ export class Shipper {
 
   /** Asks a running `run` for an LDAP dump now (SIGUSR1, `agent ldap-dump`). */
   requestLdapDump(): void {
+    this.deps.log.info('LDAP dump requested');
     this.ldapRequested = true;
     this.ldapWake?.();
   }

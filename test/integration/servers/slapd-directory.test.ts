@@ -6,23 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'ldapts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
-import { attr, type DirectoryEntry, normalizeDn } from '#core/ldap/directory-entry.ts';
+import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { type RunningDirectory, startSlapd } from '#local/directory/slapd.ts';
 import { syncDirectory } from '#local/directory/sync-directory.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
-
-/** Entries keyed by normalized DN, attribute names lower-cased and values sorted: comparable across readers. */
-function canonical(entries: readonly DirectoryEntry[]): Map<string, Record<string, string[]>> {
-  const out = new Map<string, Record<string, string[]>>();
-  for (const e of entries) {
-    const attributes: Record<string, string[]> = {};
-    for (const [name, values] of Object.entries(e.attributes))
-      attributes[name.toLowerCase()] = [...values].sort();
-    out.set(normalizeDn(e.dn), attributes);
-  }
-  return out;
-}
+import { canonical } from '#test/support/canonical-directory.ts';
 
 describe('the simulator directory in a real slapd', () => {
   let server: RunningDirectory;
