@@ -42,6 +42,8 @@ const schema = z.strictObject({
       partMiB: z.number().min(5).max(5120).default(8),
       /** Upload bandwidth cap in MiB/s, so shipping never starves the mail server. Unset: no cap. */
       maxMiBps: z.number().positive().optional(),
+      /** Retries after failures wait longer each time, up to this. */
+      maxBackoffSeconds: z.number().positive().max(3600).default(30),
     })
     .prefault({}),
   spool: z

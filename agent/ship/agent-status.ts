@@ -25,8 +25,10 @@ export async function readAgentStatus(config: AgentConfig, now = Date.now()): Pr
   const state = await AgentState.peek(config.stateDir);
   const entries = await spoolEntries(join(config.stateDir, 'spool'));
   const redo = entries.filter((e) => e.kind !== 'ldap');
+  // The agent's own clock (when the segment was cut, at most segment.maxAgeSeconds after its first
+  // record): the mail server's clock in the records may be skewed.
   const oldest = redo.reduce<number | undefined>((min, e) => {
-    const t = e.firstOpTime ?? Date.parse(e.spooledAt);
+    const t = Date.parse(e.spooledAt);
     return min === undefined || t < min ? t : min;
   }, undefined);
   const cursor = state?.cursor ?? null;

@@ -327,7 +327,8 @@ export class Shipper {
       }
       await sleep(this.deps.config.pollMs);
     }
-    if (this.spool.usage() + bytes <= (max * config.spool.warnPercent) / 100) this.spoolWarned = false;
+    // Warn again only after the spool drained well below the mark (no warning per segment at the edge).
+    if (this.spool.usage() + bytes <= (max * config.spool.warnPercent) / 200) this.spoolWarned = false;
   }
 
   private async noteLive(sequence: bigint, offset: number): Promise<void> {
@@ -342,7 +343,7 @@ export class Shipper {
   // ---- consuming: spool → S3 → ingest queue --------------------------------------------------------------
 
   private async consume(signal: AbortSignal, untilEmpty: boolean): Promise<void> {
-    const { log } = this.deps;
+    const { config, log } = this.deps;
     let failures = 0;
     while (true) {
       const entries = this.spool.list();
@@ -373,8 +374,10 @@ export class Shipper {
         if (untilEmpty && failures >= 5) {
           throw new ShipError(`shipping failed ${failures} times, last: ${message}`, { cause: error });
         }
-        // Exponential backoff with jitter, at most 30 s; the log is still followed meanwhile.
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+        // Exponential backoff with jitter; the log is still followed meanwhile.
+        const delay =
+          Math.min(config.upload.maxBackoffSeconds * 1000, 500 * 2 ** Math.min(failures, 12)) *
+          (0.5 + Math.random() / 2);
         await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
     }

@@ -1,0 +1,172 @@
+// fauxqs only: many announcements (see agent-shipping.test.ts).
+// S3 and SQS vanish behind a loopback proxy while `offsite agent run` follows a growing log: it keeps
+// reading, spools up to its bound (warning first), backs off, and catches up when they return.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { AgentStatus } from '#agent/ship/agent-status.ts';
+import { parseFileHeader } from '#core/redo/file-header.ts';
+import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { checkCatalog } from '#test/support/catalog-checks.ts';
+import { listShippedRedo, rebuildFiles } from '#test/support/shipped-redo.ts';
+import { startTcpProxy, type TcpProxy } from '#test/support/tcp-proxy.ts';
+
+const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
+const ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: 'us-east-1',
+};
+const OUTAGE_MS = 8000;
+
+describe('the agent rides out an S3/SQS outage', () => {
+  let cloud: LocalCloud;
+  let proxy: TcpProxy;
+  const work = mkdtempSync(join(tmpdir(), 'offsite-outage-'));
+  before(async () => {
+    cloud = await startTestCloud();
+    proxy = await startTcpProxy(cloud.endpoints.s3);
+  });
+  after(async () => {
+    await proxy?.close();
+    await cloud?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('keeps following, spools within its bound, and catches up with nothing lost', async () => {
+    const bucket = cloud.outputs.BackupBucketName as string;
+    const serverId = 'srv-outage';
+    const sim = new MailHostSimulator({
+      hostDir: join(work, 'host'),
+      seed: 13,
+      accounts: 4,
+      rolloverBytes: 40 * 1024,
+    });
+    const configFile = join(work, 'agent.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        serverId,
+        zimbraHome: sim.hostDir,
+        stateDir: join(work, 'state'),
+        aws: {
+          region: 'us-east-1',
+          bucket,
+          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
+          endpoint: proxy.url,
+        },
+        pollMs: 5,
+        segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
+        upload: { concurrency: 3, maxBackoffSeconds: 1 },
+        spool: { maxMiB: 96 / 1024, warnPercent: 50 },
+      }),
+    );
+    const status = async (): Promise<AgentStatus> => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'agent', 'status', '--config', configFile, '--json'],
+        { env: ENV },
+      );
+      return JSON.parse(stdout) as AgentStatus;
+    };
+    const caughtUp = async () => {
+      const s = await status();
+      return s.spool.entries === 0 &&
+        s.lagBytes === 0 &&
+        s.lastError === null &&
+        s.cursor?.sequence === String(sim.redo.sequence)
+        ? s
+        : undefined;
+    };
+    const write = async (steps: number) => {
+      for (let i = 0; i < steps; i++) {
+        sim.step();
+        if (i % 10 === 0) await sleep(10);
+      }
+    };
+
+    const agent = spawn(process.execPath, [CLI, 'agent', 'run', '--config', configFile], {
+      env: ENV,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    agent.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    let during: AgentStatus;
+    let recoveredMs: number;
+    let outageStart = 0;
+    try {
+      await write(150);
+      await eventually(caughtUp, 30_000, 'the agent to catch up before the outage');
+
+      await proxy.down();
+      outageStart = Date.now();
+      await write(400);
+      during = await eventually(
+        async () => {
+          const s = await status();
+          return s.lastError && s.spool.entries > 0 ? s : undefined;
+        },
+        10_000,
+        'the agent to notice the outage',
+      );
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageStart)));
+      during = await status();
+
+      await proxy.up();
+      const upAt = Date.now();
+      await eventually(caughtUp, 60_000, 'the agent to catch up after the outage');
+      recoveredMs = Date.now() - upAt;
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+
+    // During the outage: errors recorded, lag grew, the spool filled to its bound and reading paused.
+    assert.ok(
+      during.lagBytes > 0 && during.lagSeconds > 0,
+      `lag during the outage: ${JSON.stringify(during)}`,
+    );
+    assert.ok(during.spool.bytes <= during.spool.maxBytes, 'the spool stays within its bound');
+    const outageLog = stderr
+      .split('\n')
+      .filter((line) => line && Date.parse((JSON.parse(line) as { time: string }).time) >= outageStart)
+      .join('\n');
+    assert.match(outageLog, /shipping failed; segments stay spooled.*ECONNREFUSED/);
+    assert.match(outageLog, /the spool is filling up/);
+    assert.match(outageLog, /the spool is full: reading the redo log pauses/);
+    assert.match(outageLog, /shipping resumed/);
+
+    sim.rollover();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [CLI, 'agent', 'ship-once', '--config', configFile, '--json'],
+      { env: ENV },
+    );
+    assert.deepEqual((JSON.parse(stdout) as { gaps: unknown[] }).gaps, []);
+    const objects = await listShippedRedo(cloud.clients.s3, bucket, serverId);
+    const files = await rebuildFiles(cloud.clients.s3, bucket, objects);
+    for (const path of listRedoLogFiles(join(sim.hostDir, 'redolog'))) {
+      const bytes = readFileSync(path);
+      const sequence = parseFileHeader(bytes.subarray(0, 512)).sequence;
+      if (bytes.length === 512 && !files.has(sequence)) continue;
+      assert.ok(files.get(sequence)?.equals(bytes), `file of sequence ${sequence} rebuilt byte for byte`);
+    }
+    await checkCatalog(cloud, serverId, objects.length);
+    process.stderr.write(
+      `# outage of ${OUTAGE_MS} ms: lag ${during.lagSeconds} s / ${during.lagBytes} bytes, spool ${during.spool.bytes} of ${during.spool.maxBytes} bytes; caught up ${recoveredMs} ms after the endpoint returned\n`,
+    );
+  });
+});
