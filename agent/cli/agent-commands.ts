@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { cloudwatch } from '#agent/clients/cloudwatch.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
 import { AgentStateError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
+import { reportLag } from '#agent/ship/lag-metrics.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -49,7 +51,24 @@ export async function agentCommand(
         // `offsite agent ldap-dump` (or `systemctl kill -s USR1 offsite-agent`) asks for a dump now.
         process.on('SIGUSR1', () => shipper.requestLdapDump());
         log.info('agent started', { serverId: config.serverId, stateDir: config.stateDir });
-        await shipper.run(controller.signal);
+        const metrics = config.metrics.enabled
+          ? reportLag(
+              {
+                cloudwatch: cloudwatch(config.aws),
+                serverId: config.serverId,
+                log,
+                lag: () => shipper.lag(),
+              },
+              config.metrics.intervalSeconds * 1000,
+              controller.signal,
+            )
+          : undefined;
+        try {
+          await shipper.run(controller.signal);
+        } finally {
+          controller.abort();
+          await metrics;
+        }
         log.info('agent stopped');
         return 0;
       });

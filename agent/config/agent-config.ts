@@ -53,6 +53,13 @@ const schema = z.strictObject({
       warnPercent: z.number().min(1).max(100).default(80),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Publish AgentLagSeconds/AgentLagBytes to CloudWatch (the stack alarms when they stop or grow). */
+      enabled: z.boolean().default(true),
+      intervalSeconds: z.number().min(1).max(3600).default(60),
+    })
+    .prefault({}),
   ldap: z
     .strictObject({
       url: z

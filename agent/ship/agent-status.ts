@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
+import { agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState, type AgentStateData } from '#agent/ship/agent-state.ts';
 import type { SpoolEntry } from '#agent/ship/spool.ts';
 
@@ -24,23 +25,15 @@ export interface AgentStatus {
 export async function readAgentStatus(config: AgentConfig, now = Date.now()): Promise<AgentStatus> {
   const state = await AgentState.peek(config.stateDir);
   const entries = await spoolEntries(join(config.stateDir, 'spool'));
-  const redo = entries.filter((e) => e.kind !== 'ldap');
-  // The agent's own clock (when the segment was cut, at most segment.maxAgeSeconds after its first
-  // record): the mail server's clock in the records may be skewed.
-  const oldest = redo.reduce<number | undefined>((min, e) => {
-    const t = Date.parse(e.spooledAt);
-    return min === undefined || t < min ? t : min;
-  }, undefined);
   const cursor = state?.cursor ?? null;
   const live = state?.live ?? null;
-  const unspooled =
-    cursor && live && cursor.sequence === live.sequence ? Math.max(0, live.offset - cursor.offset) : 0;
+  const lag = agentLag(entries, cursor, live, now);
   const bytes = entries.reduce((n, e) => n + e.storedSize, 0);
   const maxBytes = config.spool.maxMiB * 1024 * 1024;
   return {
     serverId: config.serverId,
-    lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / 1000)),
-    lagBytes: redo.reduce((n, e) => n + (e.kind === 'segment' ? e.size : 0), 0) + unspooled,
+    lagSeconds: lag.seconds,
+    lagBytes: lag.bytes,
     cursor,
     announced: state?.announced ?? null,
     live,

@@ -9,6 +9,7 @@ import { AgentStateError, LdapDumpError, ShipError } from '#agent/errors.ts';
 import { followRedoLog } from '#agent/follow-redo-log.ts';
 import { dumpDirectory } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
+import { type AgentLag, agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
@@ -93,6 +94,11 @@ export class Shipper {
       this.ldapWake?.();
       await Promise.all([consumer, ldap]);
     }
+  }
+
+  /** How far shipping is behind the live log now. */
+  lag(now = Date.now()): AgentLag {
+    return agentLag(this.spool.list(), this.state.data.cursor, this.state.data.live, now);
   }
 
   /** Asks a running `run` for an LDAP dump now (SIGUSR1, `agent ldap-dump`). */

@@ -71,6 +71,8 @@ describe('the agent survives SIGKILL at any instant', () => {
           endpoint: cloud.endpoints.s3,
         },
         pollMs: 5,
+        // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
+        metrics: { enabled: false },
         segment: { maxMiB: 8 / 1024, maxAgeSeconds: 0.02 },
         upload: { concurrency: 3 },
       }),

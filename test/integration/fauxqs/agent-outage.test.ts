@@ -66,6 +66,8 @@ describe('the agent rides out an S3/SQS outage', () => {
           endpoint: proxy.url,
         },
         pollMs: 5,
+        // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
+        metrics: { enabled: false },
         segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
         upload: { concurrency: 3, maxBackoffSeconds: 1 },
         spool: { maxMiB: 96 / 1024, warnPercent: 50 },

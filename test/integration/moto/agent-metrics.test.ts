@@ -1,0 +1,137 @@
+// moto only (fauxqs has no CloudWatch): a running agent publishes its lag where the stack's alarm looks,
+// and the AWS CLI reads it back.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { AgentStatus } from '#agent/ship/agent-status.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { eventually, startTestCloud } from '#test/integration/harness.ts';
+
+const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
+const ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
+const run = promisify(execFile);
+
+describe('agent lag metrics', () => {
+  let cloud: LocalCloud;
+  const work = mkdtempSync(join(tmpdir(), 'offsite-metrics-'));
+  before(async () => {
+    cloud = await startTestCloud();
+  });
+  after(async () => {
+    await cloud?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('AgentLagSeconds and AgentLagBytes reach CloudWatch, over all agents and per server', async () => {
+    const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 4, accounts: 2 });
+    sim.run(40);
+    const configFile = join(work, 'agent.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        serverId: 'srv-metrics',
+        zimbraHome: sim.hostDir,
+        stateDir: join(work, 'state'),
+        aws: {
+          region: 'us-east-1',
+          bucket: cloud.outputs.BackupBucketName,
+          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
+          endpoint: cloud.endpoints.s3,
+        },
+        pollMs: 20,
+        metrics: { intervalSeconds: 1 },
+      }),
+    );
+    const agent = spawn(process.execPath, [CLI, 'agent', 'run', '--config', configFile], {
+      env: ENV,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    agent.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    try {
+      await eventually(
+        async () => {
+          const { stdout } = await run(
+            process.execPath,
+            [CLI, 'agent', 'status', '--config', configFile, '--json'],
+            {
+              env: ENV,
+            },
+          );
+          const s = JSON.parse(stdout) as AgentStatus;
+          return s.announced && s.spool.entries === 0 ? true : undefined;
+        },
+        30_000,
+        'the agent to ship the log',
+      );
+      await sleep(2500);
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.doesNotMatch(stderr, /cannot publish lag metrics/);
+
+    const aws = async (args: string[]) =>
+      JSON.parse(
+        (await run('aws', [...args, '--endpoint-url', cloud.endpoints.s3, '--output', 'json'], { env: ENV }))
+          .stdout,
+      ) as Record<string, unknown>;
+    const listed = (await aws(['cloudwatch', 'list-metrics', '--namespace', 'Offsite'])) as {
+      Metrics: { MetricName: string; Dimensions: { Name: string; Value: string }[] }[];
+    };
+    // moto lists a dimensionless metric once per put: compare the distinct series.
+    const series = [
+      ...new Set(
+        listed.Metrics.map(
+          (m) => `${m.MetricName}${m.Dimensions.map((d) => ` ${d.Name}=${d.Value}`).join('')}`,
+        ),
+      ),
+    ].sort();
+    assert.deepEqual(series, [
+      'AgentLagBytes',
+      'AgentLagBytes ServerId=srv-metrics',
+      'AgentLagSeconds',
+      'AgentLagSeconds ServerId=srv-metrics',
+    ]);
+    const now = Date.now();
+    const stats = (await aws([
+      'cloudwatch',
+      'get-metric-statistics',
+      '--namespace',
+      'Offsite',
+      '--metric-name',
+      'AgentLagSeconds',
+      '--dimensions',
+      'Name=ServerId,Value=srv-metrics',
+      '--start-time',
+      new Date(now - 600_000).toISOString(),
+      '--end-time',
+      new Date(now + 60_000).toISOString(),
+      '--period',
+      '60',
+      '--statistics',
+      'Maximum',
+      'SampleCount',
+    ])) as { Datapoints: { Maximum: number; SampleCount: number }[] };
+    const samples = stats.Datapoints.reduce((n, d) => n + d.SampleCount, 0);
+    assert.ok(samples >= 3, `${samples} lag samples published once a second`);
+    // Caught up within the run: the worst lag is a few seconds, not the simulated clock's hours.
+    assert.ok(Math.max(...stats.Datapoints.map((d) => d.Maximum)) < 30, JSON.stringify(stats.Datapoints));
+  });
+});
