@@ -24,3 +24,8 @@ export class ShipError extends OffsiteError {
 export class LdapDumpError extends OffsiteError {
   override readonly name = 'LdapDumpError';
 }
+
+/** The redo log directory or a redo file cannot be read as a Zimbra redo log; the message names the path. */
+export class RedoLogError extends OffsiteError {
+  override readonly name = 'RedoLogError';
+}

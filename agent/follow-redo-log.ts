@@ -1,8 +1,9 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { access, constants, type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedoSequenceError } from '#agent/errors.ts';
+import { RedoLogError, RedoSequenceError } from '#agent/errors.ts';
 import { type ByteSource, handleSource } from '#core/redo/byte-source.ts';
+import { RedoHeaderError } from '#core/redo/errors.ts';
 import { FILE_HEADER_SIZE, parseFileHeader, type RedoFileHeader } from '#core/redo/file-header.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { archiveSequence } from '#core/redo/redo-file-names.ts';
@@ -62,14 +63,15 @@ export async function* followRedoLog(
 ): AsyncGenerator<FollowEvent> {
   const pollMs = options.pollMs ?? 200;
   const livePath = join(redologDir, 'redo.log');
+  await checkRedologDir(redologDir);
   let expected = startPosition(redologDir, options.from ?? 'live');
   while (!options.signal?.aborted) {
-    const handle = await openWhenPresent(livePath, pollMs, options.signal);
+    const handle = await openWhenPresent(livePath, pollMs, options.signal, options.once);
     if (!handle) return;
     const source = handleSource(handle);
     try {
       const inode = (await handle.stat()).ino;
-      const header = await waitForHeader(handle, source, pollMs, options.signal);
+      const header = await waitForHeader(livePath, handle, source, pollMs, options.signal);
       if (!header) return;
       const sequence = header.sequence;
       let from = 0;
@@ -162,7 +164,7 @@ async function* readArchived(
 ): AsyncGenerator<FollowEvent> {
   const source = handleSource(await open(path, 'r'));
   try {
-    const header = parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
+    const header = readHeader(path, await source.read(0, FILE_HEADER_SIZE));
     if (header.sequence !== sequence) {
       throw new RedoSequenceError(
         `${path} is named sequence ${sequence} but its header says ${header.sequence}`,
@@ -213,7 +215,49 @@ function archivedFiles(redologDir: string): Map<bigint, string> {
   return files;
 }
 
+/** A missing or unreadable directory is a configuration mistake, reported before anything is read. */
+async function checkRedologDir(dir: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RedoLogError(
+        `no redo log directory ${dir}: this does not look like a Zimbra mailbox host; set zimbraHome (usually /opt/zimbra), or redologDir if the log lives elsewhere`,
+        { cause: error },
+      );
+    }
+    throw new RedoLogError(`cannot read the redo log directory ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (!info.isDirectory())
+    throw new RedoLogError(`${dir} is not a directory; redologDir must name the redolog directory`);
+  try {
+    await access(dir, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    throw new RedoLogError(
+      `cannot read the redo log directory ${dir} (permission denied): run the agent as the zimbra user or grant it read access`,
+      { cause: error },
+    );
+  }
+}
+
+function readHeader(path: string, bytes: Buffer): RedoFileHeader {
+  try {
+    return parseFileHeader(bytes);
+  } catch (error) {
+    if (error instanceof RedoHeaderError) {
+      throw new RedoLogError(`${path} is not a redo log this agent can ship: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 async function waitForHeader(
+  path: string,
   handle: FileHandle,
   source: ByteSource,
   pollMs: number,
@@ -221,7 +265,7 @@ async function waitForHeader(
 ): Promise<RedoFileHeader | undefined> {
   while (!signal?.aborted) {
     if ((await handle.stat()).size >= FILE_HEADER_SIZE)
-      return parseFileHeader(await source.read(0, FILE_HEADER_SIZE));
+      return readHeader(path, await source.read(0, FILE_HEADER_SIZE));
     await sleep(pollMs);
   }
   return undefined;
@@ -231,13 +275,28 @@ async function openWhenPresent(
   path: string,
   pollMs: number,
   signal?: AbortSignal,
+  once?: boolean,
 ): Promise<FileHandle | undefined> {
+  // Between the old file's removal and the new file's rename there is briefly no redo.log; one-shot
+  // shipping waits a few seconds for it, the daemon as long as it takes.
+  const deadline = once ? Date.now() + 5000 : Number.POSITIVE_INFINITY;
   while (!signal?.aborted) {
     try {
       return await open(path, 'r');
     } catch (error) {
-      // Between the old file's removal and the new file's rename there is briefly no redo.log.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') {
+        throw new RedoLogError(`cannot read ${path} (permission denied): run the agent as the zimbra user`, {
+          cause: error,
+        });
+      }
+      if (code !== 'ENOENT') throw error;
+      if (Date.now() > deadline) {
+        throw new RedoLogError(
+          `no ${path}: the mail server has not started a redo log there (is redo logging enabled, and zimbraHome right?)`,
+          { cause: error },
+        );
+      }
       await sleep(pollMs);
     }
   }

@@ -17,6 +17,7 @@ export const AGENT_USAGE = `usage: offsite agent run --config FILE
        offsite agent status --config FILE [--json]`;
 
 const DEFAULT_CONFIG = '/etc/offsite/agent.json';
+// One-shot commands log only warnings and errors (stderr); their result goes to stdout.
 
 /** `offsite agent …`; returns the exit code. */
 export async function agentCommand(
@@ -82,7 +83,7 @@ export async function agentCommand(
         return 0;
       }
       try {
-        const log = createAgentLog(undefined, values.json);
+        const log = createAgentLog(undefined, true);
         const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
         const entry = await shipper.dumpLdap();
         await shipper.drain();
@@ -103,7 +104,7 @@ export async function agentCommand(
       }
     }
     case 'ship-once': {
-      const log = createAgentLog(undefined, values.json);
+      const log = createAgentLog(undefined, true);
       const report = await withStateDir(config, 'agent ship-once', async () => {
         const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
         return shipper.shipOnce();

@@ -11,6 +11,7 @@ import { dumpDirectory } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import { type AgentLag, agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
+import { describeAwsError } from '#agent/ship/describe-aws-error.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
 import { ldapSpoolId, Spool, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
@@ -369,7 +370,7 @@ export class Shipper {
       } catch (error) {
         if (signal.aborted) return;
         failures++;
-        const message = (error as Error).message || (error as Error).name;
+        const { message, permanent } = describeAwsError(error, config.aws);
         log.error('shipping failed; segments stay spooled and are retried', {
           attempt: failures,
           error: message,
@@ -377,6 +378,8 @@ export class Shipper {
         await this.state.update((s) => {
           s.lastError = { message, at: new Date().toISOString() };
         });
+        // The daemon retries even these (someone may fix the bucket policy); one-shot shipping says so now.
+        if (untilEmpty && permanent) throw new ShipError(message, { cause: error });
         if (untilEmpty && failures >= 5) {
           throw new ShipError(`shipping failed ${failures} times, last: ${message}`, { cause: error });
         }
