@@ -16,7 +16,7 @@ export const AGENT_USAGE = `usage: offsite agent run --config FILE
        offsite agent ldap-dump --config FILE [--json]
        offsite agent status --config FILE [--json]`;
 
-const DEFAULT_CONFIG = '/etc/offsite/agent.json';
+export const DEFAULT_CONFIG = '/etc/offsite/agent.json';
 // One-shot commands log only warnings and errors (stderr); their result goes to stdout.
 
 /** `offsite agent …`; returns the exit code. */

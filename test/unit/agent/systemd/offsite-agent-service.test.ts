@@ -1,0 +1,58 @@
+// The shipped systemd unit starts the agent this repository builds, with the configuration path the CLI
+// defaults to, and systemd itself accepts it.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
+import { parseAgentConfig } from '#agent/config/agent-config.ts';
+
+const dir = fileURLToPath(new URL('.', import.meta.resolve('#agent/systemd/offsite-agent.service')));
+const root = fileURLToPath(new URL('..', import.meta.resolve('#agent/cli/main.ts'))).replace(
+  /\/agent\/$/,
+  '',
+);
+const unit = readFileSync(join(dir, 'offsite-agent.service'), 'utf8');
+const setting = (name: string) => {
+  const values = [...unit.matchAll(new RegExp(`^${name}=(.*)$`, 'gm'))].map((m) => m[1] as string);
+  assert.equal(values.length, 1, `one ${name}=`);
+  return values[0] as string;
+};
+const INSTALL_ROOT = '/opt/offsite';
+
+describe('the systemd unit', () => {
+  it('runs `agent run` of this tree with the default configuration file', () => {
+    const [node, script, ...args] = setting('ExecStart').split(' ');
+    assert.equal(node, `${INSTALL_ROOT}/node_modules/.bin/node`, 'the pinned Node, not the system one');
+    assert.ok(script?.startsWith(`${INSTALL_ROOT}/`));
+    assert.ok(
+      existsSync(join(root, (script as string).slice(INSTALL_ROOT.length + 1))),
+      `${script} exists here`,
+    );
+    assert.deepEqual(args, ['agent', 'run', '--config', DEFAULT_CONFIG]);
+  });
+
+  it('keeps its state where the example configuration says, and the example is valid', () => {
+    const example = parseAgentConfig(JSON.parse(readFileSync(join(dir, 'agent.example.json'), 'utf8')));
+    assert.equal(example.stateDir, `/var/lib/${setting('StateDirectory')}`);
+    assert.equal(example.redologDir, '/opt/zimbra/redolog');
+    assert.equal(setting('KillSignal'), 'SIGTERM');
+    assert.equal(setting('Restart'), 'always');
+  });
+
+  // systemd-analyze comes with Debian's systemd package (installed by .ci/run).
+  it('passes systemd-analyze verify', () => {
+    const work = mkdtempSync(join(tmpdir(), 'offsite-unit-'));
+    try {
+      const local = join(work, 'offsite-agent.service');
+      writeFileSync(local, unit.replaceAll(INSTALL_ROOT, root));
+      // Throws (non-zero exit) with systemd's complaint on stderr.
+      execFileSync('systemd-analyze', ['verify', '--man=no', local], { stdio: 'pipe' });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
