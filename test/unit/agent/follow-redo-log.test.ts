@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setImmediate as yieldToReader } from 'node:timers/promises';
-import { type FollowEvent, followRedoLog } from '#agent/follow-redo-log.ts';
+import { type FollowEvent, followRedoLog, type LogPosition } from '#agent/follow-redo-log.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
@@ -104,5 +104,90 @@ describe('following a live redo log', () => {
       if (txn) replayer.apply(txn);
     }
     assert.deepEqual(replayer.state, live.current());
+  });
+
+  /** Everything `followRedoLog` yields until the live file's current end. */
+  async function followOnce(dir: string, from: LogPosition | 'oldest') {
+    const events: FollowEvent[] = [];
+    for await (const e of followRedoLog(dir, { from, once: true, pollMs: 1 })) events.push(e);
+    return events;
+  }
+  const records = (events: FollowEvent[]) =>
+    events.flatMap((e) =>
+      e.kind === 'record' ? [key(e.sequence, e.record.offset, e.record.length, e.record.header.opCode)] : [],
+    );
+
+  it('catches up from archive/ in sequence order, then reads the live file', async () => {
+    const sim = new MailHostSimulator(options(false));
+    sim.run(300);
+    const dir = join(sim.hostDir, 'redolog');
+    const events = await followOnce(dir, 'oldest');
+    const files = events.flatMap((e) => (e.kind === 'file' ? [[e.sequence, e.archived] as const] : []));
+    assert.ok(files.length >= 4, `${files.length} files`);
+    files.forEach(([sequence, archived], i) => {
+      assert.equal(
+        sequence,
+        (files[0] as readonly [bigint, boolean])[0] + BigInt(i),
+        'consecutive sequences',
+      );
+      assert.equal(archived, i < files.length - 1, 'all but the live file from archive/');
+    });
+    assert.equal(events.at(-1)?.kind, 'idle');
+    assert.equal(events.filter((e) => e.kind === 'closed').length, files.length - 1);
+  });
+
+  it('resumes at a position: exactly the records after it, in order', async () => {
+    const sim = new MailHostSimulator(options(false));
+    sim.run(300);
+    const dir = join(sim.hostDir, 'redolog');
+    const all = await followOnce(dir, 'oldest');
+    const everything = records(all);
+    // The 40th record of the second file: mid-file, after a rollover.
+    const secondFile = all.filter((e) => e.kind === 'file')[1];
+    assert.ok(secondFile?.kind === 'file');
+    const resumeAt = all.filter((e) => e.kind === 'record' && e.sequence === secondFile.sequence)[40];
+    assert.ok(resumeAt?.kind === 'record');
+    const from = { sequence: secondFile.sequence, offset: resumeAt.record.offset };
+    const resumed = await followOnce(dir, from);
+    const first = resumed[0];
+    assert.ok(first?.kind === 'file' && first.from === from.offset && first.archived);
+    const rest = records(resumed);
+    assert.deepEqual(rest, everything.slice(everything.length - rest.length));
+    assert.equal(
+      rest[0],
+      key(resumeAt.sequence, resumeAt.record.offset, resumeAt.record.length, resumeAt.record.header.opCode),
+    );
+  });
+
+  it('reports a deleted archive file as a gap and goes on with the next one', async () => {
+    const sim = new MailHostSimulator(options(false));
+    sim.run(300);
+    const dir = join(sim.hostDir, 'redolog');
+    const missing = sim.redo.closedFiles[1];
+    assert.ok(missing);
+    rmSync(missing.path);
+    const events = await followOnce(dir, {
+      sequence: (sim.redo.closedFiles[0] as { sequence: bigint }).sequence,
+      offset: 0,
+    });
+    const gaps = events.filter((e) => e.kind === 'gap');
+    assert.deepEqual(gaps, [{ kind: 'gap', fromSequence: missing.sequence, toSequence: missing.sequence }]);
+    const sequences = events.flatMap((e) => (e.kind === 'file' ? [e.sequence] : []));
+    assert.ok(!sequences.includes(missing.sequence) && sequences.includes(missing.sequence + 1n));
+  });
+
+  it('refuses a log that went backwards or shrank below what was shipped', async () => {
+    const sim = new MailHostSimulator(options(false));
+    sim.run(50);
+    const dir = join(sim.hostDir, 'redolog');
+    const live = sim.redo.position();
+    await assert.rejects(followOnce(dir, { sequence: live.sequence + 5n, offset: 0 }), {
+      name: 'RedoSequenceError',
+      message: new RegExp(`redo.log has sequence ${live.sequence}, behind the position already shipped`),
+    });
+    await assert.rejects(followOnce(dir, { sequence: live.sequence, offset: live.offset + 100 }), {
+      name: 'RedoSequenceError',
+      message: /fewer than the \d+ already shipped: the file was truncated or replaced/,
+    });
   });
 });
