@@ -1,0 +1,331 @@
+// The agent's shipping on the local S3 (fauxqs on loopback), next to the tools an admin would otherwise use,
+// all writing the same redo files to the same S3 in one run:
+//   1. throughput: `offsite agent ship-once` path (follow, segment, zstd, SHA-256, spool, upload, announce)
+//      vs `aws s3 cp --recursive`, `aws s3 sync` and `restic backup` (when installed), medians and ratios;
+//   2. recovery point: time from a record written to redo.log to its segment acknowledged by S3, median
+//      and 99th percentile, for several segment age settings.
+// Usage: npm run bench:ship -- [--size-mib 128] [--runs 3] [--rpo-seconds 10]
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs, promisify } from 'node:util';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { encodeRecord } from '#core/redo/encode-record.ts';
+import { encodeFileHeader } from '#core/redo/file-header.ts';
+import { OP } from '#core/redo/op-codes.ts';
+import { archiveFileName } from '#core/redo/redo-file-names.ts';
+import type { OpData } from '#core/redo/redo-record.ts';
+import { LATEST_VERSION } from '#core/redo/version.ts';
+import { seededRandom } from '#core/seeded-random.ts';
+import { startFauxqs } from '#local/emulators/fauxqs.ts';
+import { startMoto } from '#local/emulators/moto.ts';
+import { freePort } from '#local/emulators/ports.ts';
+import { recordHeader } from '#test/support/redo-fixtures.ts';
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '128' },
+    runs: { type: 'string', default: '3' },
+    'rpo-seconds': { type: 'string', default: '10' },
+    backend: { type: 'string', default: 'fauxqs' },
+  },
+});
+const MiB = 1024 * 1024;
+const sizeBytes = Number(values['size-mib']) * MiB;
+const runs = Number(values.runs);
+const rpoSeconds = Number(values['rpo-seconds']);
+const run = promisify(execFile);
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const ENV = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  RESTIC_PASSWORD: 'bench',
+};
+
+const random = seededRandom(17);
+let txn = 0;
+/** A delivered message and its commit: text and base64 attachments, 2–60 KB, like a mail server's log. */
+function messageRecords(): Buffer {
+  txn++;
+  const text = Buffer.from(
+    `Subject: quarterly report ${txn}\r\n\r\n${'The figures are attached. '.repeat(20)}\r\n`,
+  );
+  const attachment = Buffer.from(randomBytes(Math.floor(random() * 45_000)).toString('base64'));
+  const body = Buffer.concat([text, attachment]);
+  const data: OpData = {
+    op: 'CreateMessage',
+    rcptEmail: `user${txn % 50}@example.com`,
+    receivedDate: Date.now(),
+    shared: false,
+    digest: `digest-${txn}`,
+    size: body.length,
+    msgId: 256 + txn,
+    folderId: 2,
+    convId: -1,
+    convFirstMsgId: -1,
+    mergedConvIds: [],
+    calItemId: -1,
+    partStat: null,
+    flags: 0,
+    noICal: false,
+    tags: null,
+    path: `/opt/zimbra/store/0/1/msg/0/${txn}-1.msg`,
+    custom: null,
+    body: { type: 'inline', offset: 0, length: body.length, bytes: body },
+  };
+  return Buffer.concat([
+    encodeRecord(recordHeader(data, txn), data),
+    encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP.CreateMessage }, txn), {
+      op: 'CommitTxn',
+      txnOpCode: OP.CreateMessage,
+    }),
+  ]);
+}
+
+function header(sequence: bigint, open: boolean): Buffer {
+  return encodeFileHeader({
+    open,
+    fileSize: 0,
+    sequence,
+    serverId: 'bench',
+    firstOpTime: Date.now(),
+    lastOpTime: 0,
+    version: LATEST_VERSION,
+    createTime: Date.now(),
+  });
+}
+
+/** A redolog directory holding `size` bytes: archived files of 32 MiB and a live redo.log. */
+function generateRedolog(dir: string, size: number): void {
+  mkdirSync(join(dir, 'archive'), { recursive: true });
+  const fileSize = 32 * MiB;
+  let sequence = 1n;
+  for (let written = 0; written < size; sequence++) {
+    const last = written + fileSize >= size;
+    const parts = [header(sequence, last)];
+    let bytes = 512;
+    while (bytes < Math.min(fileSize, size - written)) {
+      const r = messageRecords();
+      parts.push(r);
+      bytes += r.length;
+    }
+    const path = last
+      ? join(dir, 'redo.log')
+      : join(dir, 'archive', archiveFileName(Date.now() + Number(sequence), sequence));
+    writeFileSync(path, Buffer.concat(parts));
+    written += bytes;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
+
+const work = mkdtempSync(join(tmpdir(), 'offsite-bench-ship-'));
+const backend = values.backend;
+if (backend !== 'fauxqs' && backend !== 'moto')
+  throw new Error(`--backend must be fauxqs or moto, not ${backend}`);
+// fauxqs is fast but stores minio-go's signed streaming uploads undecoded, so restic needs moto.
+const emulator = backend === 'moto' ? await startMoto(await freePort()) : await startFauxqs(0);
+const endpoint = emulator.endpoint;
+const bucket = 'bench-backups';
+const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
+const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials });
+try {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'bench-ingest.fifo',
+      Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' },
+    }),
+  );
+  const queueUrl = queue.QueueUrl as string;
+  const host = join(work, 'host');
+  const redolog = join(host, 'redolog');
+  process.stderr.write(`generating ${values['size-mib']} MiB of redo log…\n`);
+  generateRedolog(redolog, sizeBytes);
+  const restic =
+    backend === 'moto' &&
+    (await run('restic', ['version']).then(
+      () => true,
+      () => false,
+    ));
+
+  const tools: { name: string; ship(i: number): Promise<void> }[] = [
+    {
+      name: 'offsite agent (zstd 3, 4 uploads)',
+      ship: async (i) => {
+        const config = parseAgentConfig({
+          serverId: `bench-${i}`,
+          zimbraHome: host,
+          stateDir: join(work, `state-${i}`),
+          aws: { region: 'us-east-1', bucket, ingestQueueUrl: queueUrl, endpoint },
+          metrics: { enabled: false },
+        });
+        const shipper = await Shipper.open({ config, s3, sqs, log: memoryLog() });
+        await shipper.shipOnce();
+      },
+    },
+    {
+      name: 'aws s3 cp --recursive',
+      ship: async (i) => {
+        await run(
+          'aws',
+          [
+            's3',
+            'cp',
+            '--recursive',
+            '--only-show-errors',
+            redolog,
+            `s3://${bucket}/cp-${i}/`,
+            '--endpoint-url',
+            endpoint,
+          ],
+          {
+            env: ENV,
+          },
+        );
+      },
+    },
+    {
+      name: 'aws s3 sync',
+      ship: async (i) => {
+        await run(
+          'aws',
+          [
+            's3',
+            'sync',
+            '--only-show-errors',
+            redolog,
+            `s3://${bucket}/sync-${i}/`,
+            '--endpoint-url',
+            endpoint,
+          ],
+          {
+            env: ENV,
+          },
+        );
+      },
+    },
+    ...(restic
+      ? [
+          {
+            name: 'restic backup',
+            ship: async (i: number) => {
+              const repo = ['-r', `s3:${endpoint}/${bucket}/restic-${i}`];
+              await run('restic', [...repo, 'init'], { env: ENV });
+              await run('restic', [...repo, 'backup', '--quiet', redolog], { env: ENV });
+            },
+          },
+        ]
+      : []),
+  ];
+
+  const seconds = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    for (const tool of tools) {
+      const started = performance.now();
+      await tool.ship(i);
+      const s = (performance.now() - started) / 1000;
+      seconds.set(tool.name, [...(seconds.get(tool.name) ?? []), s]);
+      process.stderr.write(`run ${i + 1}: ${tool.name} ${s.toFixed(2)} s\n`);
+    }
+  }
+  const ours = median(seconds.get(tools[0]?.name as string) ?? []);
+  const mib = sizeBytes / MiB;
+  console.log(
+    `\nShipping ${mib} MiB of redo log (messages 2–60 KB, text + base64 attachments) to ${backend} S3 on loopback, median of ${runs}:\n`,
+  );
+  console.log('| tool | median s | MiB/s | time vs offsite |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const tool of tools) {
+    const m = median(seconds.get(tool.name) ?? []);
+    console.log(`| ${tool.name} | ${m.toFixed(2)} | ${(mib / m).toFixed(0)} | ${(m / ours).toFixed(2)}× |`);
+  }
+  if (!restic) {
+    console.log(
+      backend === 'moto'
+        ? '\nrestic is not installed (apt-get install restic) and was left out.'
+        : '\nrestic runs only with --backend moto (fauxqs keeps its signed streaming uploads undecoded).',
+    );
+  }
+
+  // ---- recovery point ------------------------------------------------------------------------------------
+  console.log(
+    `\nRecovery point: record written to redo.log → its segment acknowledged by S3 (${rpoSeconds} s of 20 messages/s):\n`,
+  );
+  console.log('| segment.maxAgeSeconds | segment.maxMiB | samples | median ms | p99 ms |');
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (const maxAgeSeconds of [0.2, 1, 5]) {
+    const liveHost = join(work, `rpo-${maxAgeSeconds}`);
+    mkdirSync(join(liveHost, 'redolog'), { recursive: true });
+    const live = join(liveHost, 'redolog', 'redo.log');
+    writeFileSync(live, header(1n, true));
+    let size = 512;
+    // Acknowledgements observed on the client the agent uses: key → time.
+    const acked: { first: number; last: number; at: number }[] = [];
+    const timed = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials,
+      maxAttempts: 1,
+    });
+    timed.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const key = String((args.input as { Key?: string }).Key ?? '');
+        const m = /\/(\d+)-(\d+)\.[0-9a-f]{64}$/.exec(key);
+        if (context.commandName === 'PutObjectCommand' && m)
+          acked.push({ first: Number(m[1]), last: Number(m[2]), at: performance.now() });
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    const config = parseAgentConfig({
+      serverId: `rpo-${maxAgeSeconds}`,
+      zimbraHome: liveHost,
+      stateDir: join(work, `rpo-state-${maxAgeSeconds}`),
+      aws: { region: 'us-east-1', bucket, ingestQueueUrl: queueUrl, endpoint },
+      startFrom: 'live',
+      pollMs: 50,
+      segment: { maxAgeSeconds, maxMiB: 8 },
+      metrics: { enabled: false },
+    });
+    const shipper = await Shipper.open({ config, s3: timed, sqs, log: memoryLog() });
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    const written: { end: number; at: number }[] = [];
+    const until = performance.now() + rpoSeconds * 1000;
+    while (performance.now() < until) {
+      const r = messageRecords();
+      appendFileSync(live, r);
+      size += r.length;
+      written.push({ end: size, at: performance.now() });
+      await sleep(50);
+    }
+    const deadline = performance.now() + maxAgeSeconds * 1000 + 10_000;
+    while ((acked.at(-1)?.last ?? 0) < size && performance.now() < deadline) await sleep(20);
+    controller.abort();
+    await running;
+    const latencies = written.flatMap((w) => {
+      const ack = acked.find((a) => a.first < w.end && a.last >= w.end);
+      return ack ? [ack.at - w.at] : [];
+    });
+    console.log(
+      `| ${maxAgeSeconds} | 8 | ${latencies.length}/${written.length} | ${median(latencies).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} |`,
+    );
+  }
+} finally {
+  await emulator.stop();
+  rmSync(work, { recursive: true, force: true });
+}
