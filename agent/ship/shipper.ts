@@ -84,7 +84,7 @@ export class Shipper {
     const stop = new AbortController();
     const stopAll = () => stop.abort();
     signal.addEventListener('abort', stopAll, { once: true });
-    const consumer = this.consume(stop.signal, false);
+    const consumer = this.consume(stop.signal, undefined);
     const ldap = this.ldapSchedule(stop.signal);
     try {
       await this.produce(stop.signal, false);
@@ -189,14 +189,34 @@ export class Shipper {
 
   /** Ships everything the log holds now, then returns (cron-style). Fails if S3 or SQS stays unreachable. */
   async shipOnce(signal: AbortSignal = new AbortController().signal): Promise<ShipReport> {
-    await this.produce(signal, true);
-    await this.consume(signal, true);
+    // Uploads start while the log is still being read; either side's failure stops the other.
+    const stop = new AbortController();
+    const stopAll = () => stop.abort();
+    signal.addEventListener('abort', stopAll, { once: true });
+    let reading = true;
+    let failure: unknown;
+    const consumer = this.consume(stop.signal, () => !reading).catch((error: unknown) => {
+      failure ??= error;
+      stop.abort();
+    });
+    try {
+      await this.produce(stop.signal, true);
+    } catch (error) {
+      failure ??= error;
+      stop.abort();
+    } finally {
+      reading = false;
+      this.kick();
+      await consumer;
+      signal.removeEventListener('abort', stopAll);
+    }
+    if (failure !== undefined) throw failure;
     return { ...this.report, cursor: this.state.data.cursor };
   }
 
   /** Uploads and announces what is spooled, without reading the log (an on-demand LDAP dump). */
   async drain(signal: AbortSignal = new AbortController().signal): Promise<void> {
-    await this.consume(signal, true);
+    await this.consume(signal, () => true);
   }
 
   // ---- producing: log → segments → spool ---------------------------------------------------------------
@@ -349,13 +369,16 @@ export class Shipper {
 
   // ---- consuming: spool → S3 → ingest queue --------------------------------------------------------------
 
-  private async consume(signal: AbortSignal, untilEmpty: boolean): Promise<void> {
+  /** Ships spooled entries; with `done`, returns once the spool is empty and `done()` (else runs until aborted). */
+  private async consume(signal: AbortSignal, done: (() => boolean) | undefined): Promise<void> {
+    const untilEmpty = done !== undefined;
     const { config, log } = this.deps;
     let failures = 0;
-    while (true) {
+    // Aborted with entries uploaded but not announced: they stay spooled for the next start.
+    while (!signal.aborted) {
       const entries = this.spool.list();
       if (entries.length === 0) {
-        if (untilEmpty || signal.aborted) return;
+        if (done?.() || signal.aborted) return;
         await this.waitForWork(this.deps.config.pollMs * 5);
         continue;
       }
