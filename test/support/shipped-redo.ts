@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { FILE_HEADER_SIZE, parseFileHeader } from '#core/redo/file-header.ts';
 
 export interface ShippedObject {
   key: string;
@@ -92,4 +95,25 @@ export async function rebuildFiles(
     files.set(sequence, file);
   }
   return files;
+}
+
+/**
+ * Asserts that every redo file in `paths` equals its rebuild from the server's objects in S3 (a live file
+ * holding only its header may not be shipped yet). Returns the objects.
+ */
+export async function assertShippedLikeDisk(
+  s3: S3Client,
+  bucket: string,
+  serverId: string,
+  paths: readonly string[],
+): Promise<ShippedObject[]> {
+  const objects = await listShippedRedo(s3, bucket, serverId);
+  const files = await rebuildFiles(s3, bucket, objects);
+  for (const path of paths) {
+    const bytes = readFileSync(path);
+    const sequence = parseFileHeader(bytes.subarray(0, FILE_HEADER_SIZE)).sequence;
+    if (bytes.length === FILE_HEADER_SIZE && !files.has(sequence)) continue;
+    assert.ok(files.get(sequence)?.equals(bytes), `file of sequence ${sequence} rebuilt byte for byte`);
+  }
+  return objects;
 }

@@ -1,25 +1,15 @@
 // One-shot shipping with bad input: each mistake gives one message naming what and where, a non-zero
 // exit, and ships nothing.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
-
-const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_REGION: 'us-east-1',
-};
+import { offsite } from '#test/support/agent-cli.ts';
 
 describe('agent ship-once with bad input', () => {
   let cloud: LocalCloud;
@@ -57,20 +47,13 @@ describe('agent ship-once with bad input', () => {
     const file = join(work, `agent-${n}.json`);
     writeFileSync(file, JSON.stringify(config));
     const started = Date.now();
-    try {
-      await promisify(execFile)(process.execPath, [CLI, 'agent', 'ship-once', '--config', file], {
-        env: ENV,
-      });
-      return { code: 0, stderr: '', ms: Date.now() - started, serverId: config.serverId as string };
-    } catch (error) {
-      const e = error as { code: number; stderr: string };
-      return {
-        code: e.code,
-        stderr: e.stderr,
-        ms: Date.now() - started,
-        serverId: config.serverId as string,
-      };
-    }
+    const result = await offsite(['agent', 'ship-once', '--config', file]);
+    return {
+      code: result.code,
+      stderr: result.stderr,
+      ms: Date.now() - started,
+      serverId: config.serverId as string,
+    };
   }
 
   async function shippedKeys(serverId: string): Promise<number> {

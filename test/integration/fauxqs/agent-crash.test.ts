@@ -2,33 +2,23 @@
 // `offsite agent run` is killed with SIGKILL at random instants while it follows a growing redo log and
 // uploads and announces; a final `ship-once` must leave every byte in S3 exactly once, recorded once.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { parseFileHeader } from '#core/redo/file-header.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
+import { offsite, startAgent } from '#test/support/agent-cli.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
-import { listShippedRedo, rebuildFiles } from '#test/support/shipped-redo.ts';
+import { assertShippedLikeDisk } from '#test/support/shipped-redo.ts';
 
 const TRIALS = 50;
 /** Bounds the whole loop even on a slow machine; the test fails if fewer than TRIALS kills fit. */
 const BUDGET_MS = 240_000;
-const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_REGION: 'us-east-1',
-};
 
 interface Phase {
   spooled: number;
@@ -101,21 +91,15 @@ describe('the agent survives SIGKILL at any instant', () => {
     for (; kills < TRIALS && Date.now() - started < BUDGET_MS; kills++) {
       sim.run(25 + Math.floor(random() * 40));
       const before = phase();
-      const child = spawn(process.execPath, [CLI, 'agent', 'run', '--config', configFile], {
-        env: ENV,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const agent = startAgent(configFile);
       // Start-up takes a few hundred milliseconds; kills land before, during and after the first uploads.
-      const raced = await Promise.race([sleep(150 + random() * 1500).then(() => 'alive' as const), exited]);
-      assert.equal(raced, 'alive', `trial ${kills}: the agent exited on its own:\n${stderr}`);
-      child.kill('SIGKILL');
-      await exited;
-      assert.doesNotMatch(stderr, /"level":"ERROR"/, `trial ${kills}: the agent logged an error`);
+      const raced = await Promise.race([
+        sleep(150 + random() * 1500).then(() => 'alive' as const),
+        agent.exited,
+      ]);
+      assert.equal(raced, 'alive', `trial ${kills}: the agent exited on its own:\n${agent.log()}`);
+      await agent.kill('SIGKILL');
+      assert.doesNotMatch(agent.log(), /"level":"ERROR"/, `trial ${kills}: the agent logged an error`);
       const afterKill = phase();
       if (afterKill.announcedId !== before.announcedId) progressed++;
       if (afterKill.uploaded > 0) killedWithUploads++;
@@ -128,27 +112,16 @@ describe('the agent survives SIGKILL at any instant', () => {
     assert.ok(killedWithUploads > 0, 'some kills left segments uploaded but not announced');
 
     sim.rollover();
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [CLI, 'agent', 'ship-once', '--config', configFile, '--json'],
-      { env: ENV },
-    );
-    const report = JSON.parse(stdout) as { gaps: unknown[]; cursor: { sequence: string } };
+    const shipped = await offsite(['agent', 'ship-once', '--config', configFile, '--json']);
+    assert.equal(shipped.code, 0, shipped.stderr);
+    const report = JSON.parse(shipped.stdout) as { gaps: unknown[]; cursor: { sequence: string } };
     assert.deepEqual(report.gaps, []);
     assert.equal(BigInt(report.cursor.sequence), sim.redo.sequence);
 
     // Every file rebuilds byte for byte from segments that tile it with no hole and no overlap.
-    const objects = await listShippedRedo(cloud.clients.s3, bucket, serverId);
-    const files = await rebuildFiles(cloud.clients.s3, bucket, objects);
     const onDisk = listRedoLogFiles(join(sim.hostDir, 'redolog'));
     assert.ok(onDisk.length >= 5, `${onDisk.length} redo files`);
-    for (const path of onDisk) {
-      const bytes = readFileSync(path);
-      const sequence = parseFileHeader(bytes.subarray(0, 512)).sequence;
-      // The live file holds only its header: shipped once the agent reads past it.
-      if (bytes.length === 512 && !files.has(sequence)) continue;
-      assert.ok(files.get(sequence)?.equals(bytes), `file of sequence ${sequence} rebuilt byte for byte`);
-    }
+    const objects = await assertShippedLikeDisk(cloud.clients.s3, bucket, serverId, onDisk);
     // Re-announcements after kills were dropped or ignored: one catalog item per object, nothing dead-lettered.
     await checkCatalog(cloud, serverId, objects.length);
     process.stderr.write(

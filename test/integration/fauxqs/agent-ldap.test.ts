@@ -1,14 +1,11 @@
 // The agent dumps a real slapd over LDAP (paged search) and ships compressed LDIF: on demand, on request to
 // a running agent, and on schedule; a failed bind or search ships nothing and says why.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseLdif } from '#core/ldap/ldif.ts';
@@ -17,27 +14,9 @@ import { syncDirectory } from '#local/directory/sync-directory.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { offsite, startAgent } from '#test/support/agent-cli.ts';
 import { canonical } from '#test/support/canonical-directory.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
-
-const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_REGION: 'us-east-1',
-};
-
-/** Runs the CLI without blocking this process (the emulators live in it); never throws on exit codes. */
-async function offsite(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: ENV });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('the agent dumps LDAP', () => {
   let cloud: LocalCloud;
@@ -160,15 +139,7 @@ describe('the agent dumps LDAP', () => {
     const before = (await dumpsInS3()).length;
     // An interval of 3 s: the last dump is older than that, so one is due at start, then every 3 s.
     const file = config('scheduled', { intervalMinutes: 0.05 });
-    const agent = spawn(process.execPath, [CLI, 'agent', 'run', '--config', file], {
-      env: ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    agent.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    const agent = startAgent(file);
     try {
       await eventually(
         async () => ((await dumpsInS3()).length >= before + 2 ? true : undefined),
@@ -182,9 +153,10 @@ describe('the agent dumps LDAP', () => {
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, new RegExp(`another agent \\(pid ${agent.pid}\\) is using`));
     } finally {
-      agent.kill('SIGTERM');
+      await agent.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, stderr);
+    const stderr = agent.log();
+    assert.equal(await agent.exited, 0, stderr);
     assert.match(stderr, /LDAP dump requested/);
     assert.match(stderr, /LDAP dump spooled/);
     assert.doesNotMatch(stderr, /"level":"ERROR"/);

@@ -2,31 +2,21 @@
 // S3 and SQS vanish behind a loopback proxy while `offsite agent run` follows a growing log: it keeps
 // reading, spools up to its bound (warning first), backs off, and catches up when they return.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { AgentStatus } from '#agent/ship/agent-status.ts';
-import { parseFileHeader } from '#core/redo/file-header.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { offsite, startAgent } from '#test/support/agent-cli.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
-import { listShippedRedo, rebuildFiles } from '#test/support/shipped-redo.ts';
+import { assertShippedLikeDisk } from '#test/support/shipped-redo.ts';
 import { startTcpProxy, type TcpProxy } from '#test/support/tcp-proxy.ts';
 
-const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_REGION: 'us-east-1',
-};
 const OUTAGE_MS = 8000;
 
 describe('the agent rides out an S3/SQS outage', () => {
@@ -74,12 +64,9 @@ describe('the agent rides out an S3/SQS outage', () => {
       }),
     );
     const status = async (): Promise<AgentStatus> => {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [CLI, 'agent', 'status', '--config', configFile, '--json'],
-        { env: ENV },
-      );
-      return JSON.parse(stdout) as AgentStatus;
+      return JSON.parse(
+        (await offsite(['agent', 'status', '--config', configFile, '--json'])).stdout,
+      ) as AgentStatus;
     };
     const caughtUp = async () => {
       const s = await status();
@@ -97,15 +84,7 @@ describe('the agent rides out an S3/SQS outage', () => {
       }
     };
 
-    const agent = spawn(process.execPath, [CLI, 'agent', 'run', '--config', configFile], {
-      env: ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    agent.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    const agent = startAgent(configFile);
     let during: AgentStatus;
     let recoveredMs: number;
     let outageStart = 0;
@@ -132,9 +111,10 @@ describe('the agent rides out an S3/SQS outage', () => {
       await eventually(caughtUp, 60_000, 'the agent to catch up after the outage');
       recoveredMs = Date.now() - upAt;
     } finally {
-      agent.kill('SIGTERM');
+      await agent.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, stderr);
+    const stderr = agent.log();
+    assert.equal(await agent.exited, 0, stderr);
 
     // During the outage: errors recorded, lag grew, the spool filled to its bound and reading paused.
     assert.ok(
@@ -152,20 +132,15 @@ describe('the agent rides out an S3/SQS outage', () => {
     assert.match(outageLog, /shipping resumed/);
 
     sim.rollover();
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [CLI, 'agent', 'ship-once', '--config', configFile, '--json'],
-      { env: ENV },
+    const shipped = await offsite(['agent', 'ship-once', '--config', configFile, '--json']);
+    assert.equal(shipped.code, 0, shipped.stderr);
+    assert.deepEqual((JSON.parse(shipped.stdout) as { gaps: unknown[] }).gaps, []);
+    const objects = await assertShippedLikeDisk(
+      cloud.clients.s3,
+      bucket,
+      serverId,
+      listRedoLogFiles(join(sim.hostDir, 'redolog')),
     );
-    assert.deepEqual((JSON.parse(stdout) as { gaps: unknown[] }).gaps, []);
-    const objects = await listShippedRedo(cloud.clients.s3, bucket, serverId);
-    const files = await rebuildFiles(cloud.clients.s3, bucket, objects);
-    for (const path of listRedoLogFiles(join(sim.hostDir, 'redolog'))) {
-      const bytes = readFileSync(path);
-      const sequence = parseFileHeader(bytes.subarray(0, 512)).sequence;
-      if (bytes.length === 512 && !files.has(sequence)) continue;
-      assert.ok(files.get(sequence)?.equals(bytes), `file of sequence ${sequence} rebuilt byte for byte`);
-    }
     await checkCatalog(cloud, serverId, objects.length);
     process.stderr.write(
       `# outage of ${OUTAGE_MS} ms: lag ${during.lagSeconds} s / ${during.lagBytes} bytes, spool ${during.spool.bytes} of ${during.spool.maxBytes} bytes; caught up ${recoveredMs} ms after the endpoint returned\n`,

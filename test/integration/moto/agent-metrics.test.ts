@@ -1,27 +1,19 @@
 // moto only (fauxqs has no CloudWatch): a running agent publishes its lag where the stack's alarm looks,
 // and the AWS CLI reads it back.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { AgentStatus } from '#agent/ship/agent-status.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { LOCAL_AWS_ENV, offsite, startAgent } from '#test/support/agent-cli.ts';
 
-const CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-};
 const run = promisify(execFile);
 
 describe('agent lag metrics', () => {
@@ -55,25 +47,11 @@ describe('agent lag metrics', () => {
         metrics: { intervalSeconds: 1 },
       }),
     );
-    const agent = spawn(process.execPath, [CLI, 'agent', 'run', '--config', configFile], {
-      env: ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    agent.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+    const agent = startAgent(configFile);
     try {
       await eventually(
         async () => {
-          const { stdout } = await run(
-            process.execPath,
-            [CLI, 'agent', 'status', '--config', configFile, '--json'],
-            {
-              env: ENV,
-            },
-          );
+          const { stdout } = await offsite(['agent', 'status', '--config', configFile, '--json']);
           const s = JSON.parse(stdout) as AgentStatus;
           return s.announced && s.spool.entries === 0 ? true : undefined;
         },
@@ -82,15 +60,19 @@ describe('agent lag metrics', () => {
       );
       await sleep(2500);
     } finally {
-      agent.kill('SIGTERM');
+      await agent.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, stderr);
+    const stderr = agent.log();
+    assert.equal(await agent.exited, 0, stderr);
     assert.doesNotMatch(stderr, /cannot publish lag metrics/);
 
     const aws = async (args: string[]) =>
       JSON.parse(
-        (await run('aws', [...args, '--endpoint-url', cloud.endpoints.s3, '--output', 'json'], { env: ENV }))
-          .stdout,
+        (
+          await run('aws', [...args, '--endpoint-url', cloud.endpoints.s3, '--output', 'json'], {
+            env: LOCAL_AWS_ENV,
+          })
+        ).stdout,
       ) as Record<string, unknown>;
     const listed = (await aws(['cloudwatch', 'list-metrics', '--namespace', 'Offsite'])) as {
       Metrics: { MetricName: string; Dimensions: { Name: string; Value: string }[] }[];

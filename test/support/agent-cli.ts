@@ -1,0 +1,63 @@
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** The `offsite` CLI of this tree, run as a user would (a child process with the pinned Node). */
+export const OFFSITE_CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
+
+/** Credentials the local emulators accept, from the environment as on a host. */
+export const LOCAL_AWS_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `offsite …` without blocking this process (emulators may live in it); never throws on exit codes. */
+export async function offsite(args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [OFFSITE_CLI, ...args], {
+      env: LOCAL_AWS_ENV,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `offsite agent run` in the background, its log (stderr) collected. */
+export interface RunningAgent {
+  pid: number;
+  log(): string;
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startAgent(configFile: string): RunningAgent {
+  const child = spawn(process.execPath, [OFFSITE_CLI, 'agent', 'run', '--config', configFile], {
+    env: LOCAL_AWS_ENV,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    pid: child.pid as number,
+    log: () => stderr,
+    exited,
+    kill: (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
