@@ -71,7 +71,15 @@ describe('the agent ships a live redo log', () => {
         return c && BigInt(c.sequence) > sequence && c.offset > 0;
       };
       while (!opened() && Date.now() < deadline) await sleep(5);
+      assert.ok(opened(), `the agent read past file ${sequence}`);
     };
+    // The agent follows the first file before the workload starts: with deletion on rollover, a file that
+    // rolls before the follower first opens redo.log is gone (a first start begins at the live file).
+    await eventually(
+      async () => (shipper.state.data.cursor ? true : undefined),
+      20_000,
+      'the agent to start',
+    );
     for (let i = 0; i < STEPS; i++) {
       const before = sim.redo.sequence;
       sim.step();
