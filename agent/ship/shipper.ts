@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { constants as zlib, zstdCompressSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants as zlib, zstdCompress } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
@@ -20,6 +21,7 @@ import type { IngestMessage } from '#core/announcement.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
 
 const MiB = 1024 * 1024;
+const compress = promisify(zstdCompress);
 
 export interface ShipperDeps {
   config: AgentConfig;
@@ -129,7 +131,7 @@ export class Shipper {
       throw error;
     }
     const sha256 = createHash('sha256').update(dump.ldif).digest('hex');
-    const stored = zstdCompressSync(dump.ldif, {
+    const stored = await compress(dump.ldif, {
       params: { [zlib.ZSTD_c_compressionLevel]: config.segment.zstdLevel },
     });
     const at = dump.dumpedAt.toISOString();
@@ -279,7 +281,8 @@ export class Shipper {
         );
       }
       const sha256 = createHash('sha256').update(plain).digest('hex');
-      stored = zstdCompressSync(plain, {
+      // Off the event loop (libuv's thread pool): uploads and announcements go on meanwhile.
+      stored = await compress(plain, {
         params: { [zlib.ZSTD_c_compressionLevel]: config.segment.zstdLevel },
       });
       entry = {
@@ -369,27 +372,44 @@ export class Shipper {
 
   // ---- consuming: spool → S3 → ingest queue --------------------------------------------------------------
 
-  /** Ships spooled entries; with `done`, returns once the spool is empty and `done()` (else runs until aborted). */
+  /**
+   * Ships spooled entries; with `done`, returns once the spool is empty and `done()` (else runs until
+   * aborted). Up to `upload.concurrency` uploads are in flight at any time (a sliding window, not batches:
+   * a slow object holds back only the announcements after it), and announcements go strictly in order.
+   */
   private async consume(signal: AbortSignal, done: (() => boolean) | undefined): Promise<void> {
     const untilEmpty = done !== undefined;
     const { config, log } = this.deps;
+    const inflight = new Map<string, Promise<void>>();
     let failures = 0;
     // Aborted with entries uploaded but not announced: they stay spooled for the next start.
     while (!signal.aborted) {
       const entries = this.spool.list();
       if (entries.length === 0) {
         if (done?.() || signal.aborted) return;
-        await this.waitForWork(this.deps.config.pollMs * 5);
+        await this.waitForWork(config.pollMs * 5);
         continue;
       }
       try {
-        await this.uploadSome(entries, signal);
+        for (const entry of entries) {
+          if (inflight.size >= config.upload.concurrency) break;
+          if (entry.uploaded || inflight.has(entry.id)) continue;
+          const upload = this.upload(entry, signal).finally(() => inflight.delete(entry.id));
+          // Rejections are taken below through `Promise.race`; this marks them handled meanwhile.
+          upload.catch(() => undefined);
+          inflight.set(entry.id, upload);
+        }
         await this.announceUploaded(signal);
-        if (failures > 0) log.info('shipping resumed', { afterFailures: failures });
-        failures = 0;
-        await this.state.update((s) => {
-          s.lastError = null;
-        });
+        if (failures > 0) {
+          log.info('shipping resumed', { afterFailures: failures });
+          failures = 0;
+          await this.state.update((s) => {
+            s.lastError = null;
+          });
+        }
+        // Until an upload finishes or new entries are spooled.
+        if (inflight.size > 0)
+          await Promise.race([...inflight.values(), this.waitForWork(config.pollMs * 5)]);
       } catch (error) {
         if (signal.aborted) return;
         failures++;
@@ -415,31 +435,21 @@ export class Shipper {
     }
   }
 
-  private async uploadSome(
-    entries: (SpoolEntry & { uploaded: boolean })[],
-    signal: AbortSignal,
-  ): Promise<void> {
+  private async upload(entry: SpoolEntry, signal: AbortSignal): Promise<void> {
     const { config, s3 } = this.deps;
-    const batch = entries.filter((e) => !e.uploaded).slice(0, config.upload.concurrency);
-    const results = await Promise.allSettled(
-      batch.map(async (entry) => {
-        await uploadObject(s3, {
-          bucket: config.aws.bucket,
-          key: entry.key,
-          body: await this.spool.data(entry.id),
-          metadata: { sha256: entry.sha256, codec: entry.codec, size: String(entry.size) },
-          multipartThreshold: config.upload.multipartThresholdMiB * MiB,
-          partSize: config.upload.partMiB * MiB,
-          limiter: this.limiter,
-          signal,
-        });
-        await this.spool.markUploaded(entry.id);
-        this.report.uploaded++;
-        this.report.bytes += entry.storedSize;
-      }),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await uploadObject(s3, {
+      bucket: config.aws.bucket,
+      key: entry.key,
+      body: await this.spool.data(entry.id),
+      metadata: { sha256: entry.sha256, codec: entry.codec, size: String(entry.size) },
+      multipartThreshold: config.upload.multipartThresholdMiB * MiB,
+      partSize: config.upload.partMiB * MiB,
+      limiter: this.limiter,
+      signal,
+    });
+    await this.spool.markUploaded(entry.id);
+    this.report.uploaded++;
+    this.report.bytes += entry.storedSize;
   }
 
   /** Announces uploaded entries strictly in spool order; stops at the first one not uploaded yet. */
@@ -552,15 +562,18 @@ export class Shipper {
     this.wake?.();
   }
 
+  /** Until `kick` (new entries spooled) or `ms`; a newer wait replaces an older one's wake-up. */
   private async waitForWork(ms: number): Promise<void> {
+    let wake: (() => void) | undefined;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      wake = () => {
         clearTimeout(timer);
         resolve();
       };
+      this.wake = wake;
     });
-    this.wake = undefined;
+    if (this.wake === wake) this.wake = undefined;
   }
 }
 
