@@ -3,19 +3,19 @@ import { parseArgs } from 'node:util';
 import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { OffsiteError } from '#core/errors.ts';
+import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
-const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME]
-  TIME: ISO 8601 (2026-11-20T10:15:00Z) or milliseconds since the epoch
+const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME] [--tz ZONE]
+  TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)
 ${AGENT_USAGE}`;
 
-function parseTime(value: string | undefined, flag: string): number | undefined {
+function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new OffsiteError(
-      `${flag} ${JSON.stringify(value)} is not a time; use ISO 8601 or epoch milliseconds`,
-    );
-  return ms;
+  try {
+    return parseTime(value, zone === undefined ? {} : { zone });
+  } catch (error) {
+    throw new OffsiteError(`${flag} ${(error as Error).message}`, { cause: error });
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       mailbox: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      tz: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new OffsiteError(`give exactly one file or directory\n${USAGE}`);
@@ -43,8 +44,8 @@ async function main(argv: string[]): Promise<number> {
   const options = {
     json: values.json ?? false,
     ...(mailboxId !== undefined ? { mailboxId } : {}),
-    ...(values.from !== undefined ? { from: parseTime(values.from, '--from') } : {}),
-    ...(values.to !== undefined ? { to: parseTime(values.to, '--to') } : {}),
+    ...(values.from !== undefined ? { from: timeOption(values.from, '--from', values.tz) } : {}),
+    ...(values.to !== undefined ? { to: timeOption(values.to, '--to', values.tz) } : {}),
   };
   const counts = await dumpRedo(redoFiles(positionals[0] as string), options, (line) =>
     process.stdout.write(`${line}\n`),

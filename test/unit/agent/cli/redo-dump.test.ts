@@ -37,8 +37,11 @@ describe('offsite redo dump', () => {
       '--json',
       '--mailbox',
       '2',
+      // The Zimbra form, wall-clock time in Paris (whole seconds).
       '--from',
-      new Date(from).toISOString(),
+      parisWallClock(from),
+      '--tz',
+      'Europe/Paris',
       '--to',
       String(to),
     );
@@ -51,7 +54,7 @@ describe('offsite redo dump', () => {
     assert.ok(records.length > 0);
     for (const r of records) {
       assert.equal(r.mailbox, 2);
-      assert.ok(Date.parse(r.time) >= from && Date.parse(r.time) <= to);
+      assert.ok(Date.parse(r.time) >= Math.floor(from / 1000) * 1000 && Date.parse(r.time) <= to);
       if (r.body) assert.equal(r.body.bytes, undefined);
     }
   });
@@ -65,3 +68,22 @@ describe('offsite redo dump', () => {
     assert.match(bad.stderr, /--from "yesterday-ish" is not a time/);
   });
 });
+
+/** `yyyyMMddHHmmss` of `ms` as a clock in Paris shows it. */
+function parisWallClock(ms: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: 'Europe/Paris',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
+}
