@@ -17,17 +17,14 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
-import { encodeRecord } from '#core/redo/encode-record.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
-import { OP } from '#core/redo/op-codes.ts';
 import { archiveFileName } from '#core/redo/redo-file-names.ts';
-import type { OpData } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { startFauxqs } from '#local/emulators/fauxqs.ts';
 import { startMoto } from '#local/emulators/moto.ts';
 import { freePort } from '#local/emulators/ports.ts';
-import { recordHeader } from '#test/support/redo-fixtures.ts';
+import { committedTransaction, createMessageOp } from '#test/support/redo-fixtures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,34 +58,17 @@ function messageRecords(): Buffer {
   );
   const attachment = Buffer.from(randomBytes(Math.floor(random() * 45_000)).toString('base64'));
   const body = Buffer.concat([text, attachment]);
-  const data: OpData = {
-    op: 'CreateMessage',
-    rcptEmail: `user${txn % 50}@example.com`,
-    receivedDate: Date.now(),
-    shared: false,
-    digest: `digest-${txn}`,
-    size: body.length,
-    msgId: 256 + txn,
-    folderId: 2,
-    convId: -1,
-    convFirstMsgId: -1,
-    mergedConvIds: [],
-    calItemId: -1,
-    partStat: null,
-    flags: 0,
-    noICal: false,
-    tags: null,
-    path: `/opt/zimbra/store/0/1/msg/0/${txn}-1.msg`,
-    custom: null,
-    body: { type: 'inline', offset: 0, length: body.length, bytes: body },
-  };
-  return Buffer.concat([
-    encodeRecord(recordHeader(data, txn), data),
-    encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP.CreateMessage }, txn), {
-      op: 'CommitTxn',
-      txnOpCode: OP.CreateMessage,
-    }),
-  ]);
+  return Buffer.concat(
+    committedTransaction(
+      createMessageOp(txn, body, {
+        rcptEmail: `user${txn % 50}@example.com`,
+        receivedDate: Date.now(),
+        tags: null,
+        path: `/opt/zimbra/store/0/1/msg/0/${txn}-1.msg`,
+      }),
+      txn,
+    ),
+  );
 }
 
 function header(sequence: bigint, open: boolean): Buffer {

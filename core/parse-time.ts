@@ -62,21 +62,31 @@ export function parseTime(text: string, options: ParseTimeOptions = {}): number 
   return fromWallClock(fields, options.zone ?? 'UTC', text);
 }
 
+/** The calendar fields a clock in `zone` (an IANA name) shows at `instant`, to the second. */
+export function wallClock(
+  instant: number,
+  zone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+  const { year = '', month = '', day = '', hour = '', minute = '', second = '' } = parts;
+  return { year, month, day, hour, minute, second };
+}
+
 /** Epoch ms of wall-clock `fields` (as if UTC) in `zone`; a time skipped by a DST change moves forward. */
 function fromWallClock(fields: number, zone: string, text: string): number {
   if (zone === 'UTC') return fields;
-  let format: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch (error) {
     throw new ValidationError(
       `unknown time zone ${JSON.stringify(zone)} for ${JSON.stringify(text)}; use an IANA name such as Europe/Paris, or UTC`,
@@ -85,14 +95,14 @@ function fromWallClock(fields: number, zone: string, text: string): number {
     );
   }
   const offsetAt = (instant: number) => {
-    const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+    const c = wallClock(instant, zone);
     const wall = Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
+      Number(c.year),
+      Number(c.month) - 1,
+      Number(c.day),
+      Number(c.hour),
+      Number(c.minute),
+      Number(c.second),
     );
     return wall - Math.floor(instant / 1000) * 1000;
   };

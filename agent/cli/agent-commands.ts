@@ -17,7 +17,6 @@ export const AGENT_USAGE = `usage: offsite agent run --config FILE
        offsite agent status --config FILE [--json]`;
 
 export const DEFAULT_CONFIG = '/etc/offsite/agent.json';
-// One-shot commands log only warnings and errors (stderr); their result goes to stdout.
 
 /** `offsite agent …`; returns the exit code. */
 export async function agentCommand(
@@ -104,6 +103,7 @@ export async function agentCommand(
       }
     }
     case 'ship-once': {
+      // One-shot commands log only warnings and errors (stderr); their result goes to stdout.
       const log = createAgentLog(undefined, true);
       const report = await withStateDir(config, 'agent ship-once', async () => {
         const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });

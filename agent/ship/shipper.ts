@@ -8,7 +8,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
 import { AgentStateError, LdapDumpError, ShipError } from '#agent/errors.ts';
 import { followRedoLog } from '#agent/follow-redo-log.ts';
-import { dumpDirectory } from '#agent/ldap/dump-directory.ts';
+import { type DirectoryDump, dumpDirectory } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import { type AgentLag, agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
@@ -83,16 +83,14 @@ export class Shipper {
   /** The daemon: follow, spool, upload and announce (and dump LDAP on schedule) until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     // A reader failure (say, a replaced log) stops the uploads and the schedule too, so the process ends.
-    const stop = new AbortController();
-    const stopAll = () => stop.abort();
-    signal.addEventListener('abort', stopAll, { once: true });
-    const consumer = this.consume(stop.signal, undefined);
-    const ldap = this.ldapSchedule(stop.signal);
+    const local = new AbortController();
+    const stop = AbortSignal.any([signal, local.signal]);
+    const consumer = this.consume(stop, undefined);
+    const ldap = this.ldapSchedule(stop);
     try {
-      await this.produce(stop.signal, false);
+      await this.produce(stop, false);
     } finally {
-      stopAll();
-      signal.removeEventListener('abort', stopAll);
+      local.abort();
       this.kick();
       this.ldapWake?.();
       await Promise.all([consumer, ldap]);
@@ -119,7 +117,7 @@ export class Shipper {
     const { config, log } = this.deps;
     if (!config.ldap)
       throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
-    let dump: Awaited<ReturnType<typeof dumpDirectory>>;
+    let dump: DirectoryDump;
     try {
       dump = await dumpDirectory(config.ldap);
     } catch (error) {
@@ -192,25 +190,23 @@ export class Shipper {
   /** Ships everything the log holds now, then returns (cron-style). Fails if S3 or SQS stays unreachable. */
   async shipOnce(signal: AbortSignal = new AbortController().signal): Promise<ShipReport> {
     // Uploads start while the log is still being read; either side's failure stops the other.
-    const stop = new AbortController();
-    const stopAll = () => stop.abort();
-    signal.addEventListener('abort', stopAll, { once: true });
+    const local = new AbortController();
+    const stop = AbortSignal.any([signal, local.signal]);
     let reading = true;
     let failure: unknown;
-    const consumer = this.consume(stop.signal, () => !reading).catch((error: unknown) => {
+    const consumer = this.consume(stop, () => !reading).catch((error: unknown) => {
       failure ??= error;
-      stop.abort();
+      local.abort();
     });
     try {
-      await this.produce(stop.signal, true);
+      await this.produce(stop, true);
     } catch (error) {
       failure ??= error;
-      stop.abort();
+      local.abort();
     } finally {
       reading = false;
       this.kick();
       await consumer;
-      signal.removeEventListener('abort', stopAll);
     }
     if (failure !== undefined) throw failure;
     return { ...this.report, cursor: this.state.data.cursor };

@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { LocalCloud } from '#local/local-cloud.ts';
 
 /** The `offsite` CLI of this tree, run as a user would (a child process with the pinned Node). */
 export const OFFSITE_CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
@@ -60,4 +62,24 @@ export function startAgent(configFile: string): RunningAgent {
       return exited;
     },
   };
+}
+
+/**
+ * Writes an agent configuration file for the local cloud: `aws` points at its bucket, ingest queue and
+ * endpoint unless `fields.aws` overrides a key. Returns the file.
+ */
+export function writeAgentConfig(
+  file: string,
+  cloud: LocalCloud,
+  fields: Record<string, unknown> & { aws?: Record<string, unknown> },
+): string {
+  const aws = {
+    region: 'us-east-1',
+    bucket: cloud.outputs.BackupBucketName,
+    ingestQueueUrl: cloud.outputs.IngestQueueUrl,
+    endpoint: cloud.endpoints.s3,
+    ...fields.aws,
+  };
+  writeFileSync(file, JSON.stringify({ ...fields, aws }));
+  return file;
 }

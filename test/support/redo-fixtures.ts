@@ -4,7 +4,7 @@ import { encodeRecord } from '#core/redo/encode-record.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
 import { OP } from '#core/redo/op-codes.ts';
 import { type ReadOptions, type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
-import type { OpData, RecordHeader } from '#core/redo/redo-record.ts';
+import type { CreateMessageData, OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 
@@ -47,27 +47,7 @@ export function sampleRecords(count: number, seed = 1): Buffer[] {
   for (let i = 1; i <= count; i++) {
     const bodyBytes = Buffer.alloc(Math.floor(random() * 3000), `message ${i} `);
     const choices: OpData[] = [
-      {
-        op: 'CreateMessage',
-        rcptEmail: `user${i}@example.com`,
-        receivedDate: 1700000000000 + i,
-        shared: false,
-        digest: `digest-${i}`,
-        size: bodyBytes.length,
-        msgId: 256 + i,
-        folderId: 2,
-        convId: -1,
-        convFirstMsgId: -1,
-        mergedConvIds: [],
-        calItemId: -1,
-        partStat: null,
-        flags: 0,
-        noICal: false,
-        tags: ['a', 'b'],
-        path: `/tmp/${i}.msg`,
-        custom: null,
-        body: { type: 'inline', offset: 0, length: bodyBytes.length, bytes: bodyBytes },
-      },
+      createMessageOp(i, bodyBytes),
       { op: 'MoveItem', ids: [256 + i], itemType: 5, destFolderId: 3, constraint: null, uidNext: -1 },
       {
         op: 'CreateFolder',
@@ -94,13 +74,7 @@ export function sampleRecords(count: number, seed = 1): Buffer[] {
       },
     ];
     const data = choices[Math.floor(random() * choices.length)] as OpData;
-    out.push(encodeRecord(recordHeader(data, i), data));
-    out.push(
-      encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP[data.op] }, i), {
-        op: 'CommitTxn',
-        txnOpCode: OP[data.op],
-      }),
-    );
+    out.push(...committedTransaction(data, i));
   }
   return out;
 }
@@ -110,4 +84,41 @@ export async function readEvents(bytes: Buffer, options: ReadOptions = {}): Prom
   const events: RedoEvent[] = [];
   for await (const e of readRedo(bufferSource(bytes), options)) events.push(e);
   return events;
+}
+
+/** A delivery as the server logs it: a CreateMessage with `body` inline, its ids derived from `i`. */
+export function createMessageOp(i: number, body: Buffer, overrides: Partial<CreateMessageData> = {}): OpData {
+  return {
+    op: 'CreateMessage',
+    rcptEmail: `user${i}@example.com`,
+    receivedDate: 1700000000000 + i,
+    shared: false,
+    digest: `digest-${i}`,
+    size: body.length,
+    msgId: 256 + i,
+    folderId: 2,
+    convId: -1,
+    convFirstMsgId: -1,
+    mergedConvIds: [],
+    calItemId: -1,
+    partStat: null,
+    flags: 0,
+    noICal: false,
+    tags: ['a', 'b'],
+    path: `/tmp/${i}.msg`,
+    custom: null,
+    body: { type: 'inline', offset: 0, length: body.length, bytes: body },
+    ...overrides,
+  };
+}
+
+/** Transaction `i`: the encoded record of `data` and its CommitTxn. */
+export function committedTransaction(data: OpData, i: number): Buffer[] {
+  return [
+    encodeRecord(recordHeader(data, i), data),
+    encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP[data.op] }, i), {
+      op: 'CommitTxn',
+      txnOpCode: OP[data.op],
+    }),
+  ];
 }

@@ -2,7 +2,7 @@
 // `offsite agent run` is killed with SIGKILL at random instants while it follows a growing redo log and
 // uploads and announces; a final `ship-once` must leave every byte in S3 exactly once, recorded once.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { seededRandom } from '#core/seeded-random.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
-import { offsite, startAgent } from '#test/support/agent-cli.ts';
+import { offsite, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
 import { assertShippedLikeDisk } from '#test/support/shipped-redo.ts';
 
@@ -48,25 +48,16 @@ describe('the agent survives SIGKILL at any instant', () => {
     const stateDir = join(work, 'state');
     const configFile = join(work, 'agent.json');
     const serverId = 'srv-crash';
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        serverId,
-        zimbraHome: sim.hostDir,
-        stateDir,
-        aws: {
-          region: 'us-east-1',
-          bucket,
-          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
-          endpoint: cloud.endpoints.s3,
-        },
-        pollMs: 5,
-        // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
-        metrics: { enabled: false },
-        segment: { maxMiB: 8 / 1024, maxAgeSeconds: 0.02 },
-        upload: { concurrency: 3 },
-      }),
-    );
+    writeAgentConfig(configFile, cloud, {
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir,
+      pollMs: 5,
+      // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
+      metrics: { enabled: false },
+      segment: { maxMiB: 8 / 1024, maxAgeSeconds: 0.02 },
+      upload: { concurrency: 3 },
+    });
     const phase = (): Phase => {
       const dir = join(stateDir, 'spool');
       const names = existsSync(dir) ? readdirSync(dir) : [];

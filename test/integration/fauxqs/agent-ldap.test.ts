@@ -14,7 +14,7 @@ import { syncDirectory } from '#local/directory/sync-directory.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { offsite, startAgent } from '#test/support/agent-cli.ts';
+import { offsite, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { canonical } from '#test/support/canonical-directory.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
 
@@ -41,27 +41,16 @@ describe('the agent dumps LDAP', () => {
   const bucket = () => cloud.outputs.BackupBucketName as string;
 
   function config(name: string, ldap: Record<string, unknown>): string {
-    const file = join(work, `${name}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        serverId,
-        zimbraHome: sim.hostDir,
-        stateDir: join(work, 'state'),
-        aws: {
-          region: 'us-east-1',
-          bucket: bucket(),
-          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
-          endpoint: cloud.endpoints.s3,
-        },
-        startFrom: 'live',
-        pollMs: 20,
-        // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
-        metrics: { enabled: false },
-        ldap: { url: directory.url, bindDn: directory.bindDn, passwordFile, pageSize: 4, ...ldap },
-      }),
-    );
-    return file;
+    return writeAgentConfig(join(work, `${name}.json`), cloud, {
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      startFrom: 'live',
+      pollMs: 20,
+      // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
+      metrics: { enabled: false },
+      ldap: { url: directory.url, bindDn: directory.bindDn, passwordFile, pageSize: 4, ...ldap },
+    });
   }
 
   async function dumpsInS3(): Promise<string[]> {

@@ -2,7 +2,7 @@
 // S3 and SQS vanish behind a loopback proxy while `offsite agent run` follows a growing log: it keeps
 // reading, spools up to its bound (warning first), backs off, and catches up when they return.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { offsite, startAgent } from '#test/support/agent-cli.ts';
+import { offsite, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { checkCatalog } from '#test/support/catalog-checks.ts';
 import { assertShippedLikeDisk } from '#test/support/shipped-redo.ts';
 import { startTcpProxy, type TcpProxy } from '#test/support/tcp-proxy.ts';
@@ -43,26 +43,18 @@ describe('the agent rides out an S3/SQS outage', () => {
       rolloverBytes: 40 * 1024,
     });
     const configFile = join(work, 'agent.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        serverId,
-        zimbraHome: sim.hostDir,
-        stateDir: join(work, 'state'),
-        aws: {
-          region: 'us-east-1',
-          bucket,
-          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
-          endpoint: proxy.url,
-        },
-        pollMs: 5,
-        // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
-        metrics: { enabled: false },
-        segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
-        upload: { concurrency: 3, maxBackoffSeconds: 1 },
-        spool: { maxMiB: 96 / 1024, warnPercent: 50 },
-      }),
-    );
+    writeAgentConfig(configFile, cloud, {
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      aws: { endpoint: proxy.url },
+      pollMs: 5,
+      // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
+      metrics: { enabled: false },
+      segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
+      upload: { concurrency: 3, maxBackoffSeconds: 1 },
+      spool: { maxMiB: 96 / 1024, warnPercent: 50 },
+    });
     const status = async (): Promise<AgentStatus> => {
       return JSON.parse(
         (await offsite(['agent', 'status', '--config', configFile, '--json'])).stdout,

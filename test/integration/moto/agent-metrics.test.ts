@@ -2,7 +2,7 @@
 // and the AWS CLI reads it back.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import type { AgentStatus } from '#agent/ship/agent-status.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite, startAgent } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, offsite, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
 
 const run = promisify(execFile);
 
@@ -31,22 +31,13 @@ describe('agent lag metrics', () => {
     const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 4, accounts: 2 });
     sim.run(40);
     const configFile = join(work, 'agent.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        serverId: 'srv-metrics',
-        zimbraHome: sim.hostDir,
-        stateDir: join(work, 'state'),
-        aws: {
-          region: 'us-east-1',
-          bucket: cloud.outputs.BackupBucketName,
-          ingestQueueUrl: cloud.outputs.IngestQueueUrl,
-          endpoint: cloud.endpoints.s3,
-        },
-        pollMs: 20,
-        metrics: { intervalSeconds: 1 },
-      }),
-    );
+    writeAgentConfig(configFile, cloud, {
+      serverId: 'srv-metrics',
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      pollMs: 20,
+      metrics: { intervalSeconds: 1 },
+    });
     const agent = startAgent(configFile);
     try {
       await eventually(

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { wallClock } from '#core/parse-time.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 
 const host = mkdtempSync(join(tmpdir(), 'offsite-dump-'));
@@ -71,19 +72,6 @@ describe('offsite redo dump', () => {
 
 /** `yyyyMMddHHmmss` of `ms` as a clock in Paris shows it. */
 function parisWallClock(ms: number): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: 'Europe/Paris',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
+  const c = wallClock(ms, 'Europe/Paris');
+  return `${c.year}${c.month}${c.day}${c.hour}${c.minute}${c.second}`;
 }
