@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   rolloverBytes?: number;
   startTime?: number;
   serverId?: string;
+  /** Each record advances the clock by 1 ms to this many ms (uniform). Default 2000; larger spans days. */
+  tickMaxMs?: number;
 }
 
 interface Account extends DirectoryAccount {
@@ -69,6 +71,7 @@ export class MailHostSimulator {
   private readonly directoryHistory: { time: number; entries: DirectoryEntry[] }[] = [];
   private readonly random: () => number;
   private readonly rolloverBytes: number;
+  private readonly tickMaxMs: number;
   private now: number;
   private txnCounter = 0;
   private changeId = 1000;
@@ -86,6 +89,7 @@ export class MailHostSimulator {
     this.random = seededRandom(options.seed);
     this.serverId = options.serverId ?? uuidFrom(this.random);
     this.rolloverBytes = options.rolloverBytes ?? 256 * 1024;
+    this.tickMaxMs = options.tickMaxMs ?? 2000;
     this.now = options.startTime ?? Date.UTC(2026, 10, 20, 9, 0, 0);
     mkdirSync(join(this.hostDir, 'store', '0'), { recursive: true });
     mkdirSync(join(this.hostDir, 'ldap'), { recursive: true });
@@ -752,7 +756,7 @@ export class MailHostSimulator {
 
   /** Strictly increasing time, so every commit has its own instant. */
   private tick(): number {
-    this.now += 1 + Math.floor(this.random() * 2000);
+    this.now += 1 + Math.floor(this.random() * this.tickMaxMs);
     return this.now;
   }
 

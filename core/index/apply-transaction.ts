@@ -1,0 +1,346 @@
+import { gunzipSync } from 'node:zlib';
+import { IndexInputError } from '#core/index/errors.ts';
+import {
+  type EntityState,
+  itemIdOf,
+  itemKey,
+  MAILBOX_KEY,
+  type MessageEntity,
+  tagKey,
+} from '#core/index/index-entity.ts';
+import { summarizeMessage } from '#core/index/message-summary.ts';
+import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
+import { systemFolders, TRASH_LIFETIME_MS } from '#core/mail-snapshot.ts';
+import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
+import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
+
+/** A StoreIncomingBlob body, kept by path so the linked CreateMessage records of a shared delivery find it. */
+export interface IncomingBlob {
+  path: string;
+  sha256: string;
+  size: number;
+  subject?: string;
+  from?: string;
+}
+
+/** A message body the redo stream carried: goes to the content-addressed blob store once. */
+export interface StoredBody {
+  sha256: string;
+  content: Buffer;
+}
+
+/** Where transactions are applied: the index (entities loaded from DynamoDB) or an in-memory replay. */
+export interface EntityView {
+  get(mailboxId: number, key: string): EntityState | null;
+  set(mailboxId: number, key: string, state: EntityState | null): void;
+  /** Every live entity of the mailbox but the mailbox itself. Only asked for after an `all` need. */
+  list(mailboxId: number): Iterable<readonly [string, EntityState]>;
+  incoming(path: string): IncomingBlob | undefined;
+  storeIncoming(blob: IncomingBlob): void;
+  storeBody(body: StoredBody): void;
+  warn(message: string): void;
+}
+
+/** What applying a transaction reads: one entity, every entity of a mailbox, or an incoming blob. */
+export type EntityNeed =
+  | { mailboxId: number; key: string }
+  | { mailboxId: number; all: true }
+  | { incoming: string };
+
+/** The entities `applyTransaction` will read, so a store can fetch them in one round before applying. */
+export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
+  const needs: EntityNeed[] = [];
+  for (const { data, header } of txn.ops) {
+    const mailboxId = header.mailboxId;
+    if (data.op === 'StoreIncomingBlob') continue;
+    needs.push({ mailboxId, key: MAILBOX_KEY });
+    switch (data.op) {
+      case 'CreateMailbox':
+        for (const id of Object.keys(systemFolders())) needs.push({ mailboxId, key: itemKey(id) });
+        break;
+      case 'RenameFolder':
+        needs.push({ mailboxId, key: itemKey(data.folderId) });
+        break;
+      case 'CreateFolder':
+        needs.push({ mailboxId, key: itemKey(data.folderId) });
+        break;
+      case 'CreateTag':
+        if (data.name !== null) needs.push({ mailboxId, key: tagKey(data.name) });
+        break;
+      case 'CreateMessage':
+      case 'SaveDraft':
+        needs.push({ mailboxId, key: itemKey(data.msgId) });
+        if (data.body.type === 'link' && data.path !== null) needs.push({ incoming: data.path });
+        break;
+      case 'CreateContact':
+        needs.push({ mailboxId, key: itemKey(data.contactId) });
+        break;
+      case 'ModifyContact':
+        needs.push({ mailboxId, key: itemKey(data.contactId) });
+        break;
+      case 'MoveItem':
+      case 'AlterItemTag':
+      case 'SetItemTags':
+        for (const id of data.ids) needs.push({ mailboxId, key: itemKey(id) });
+        break;
+      case 'DeleteItem':
+        // Deleting a folder takes its subtree: that needs the whole mailbox. Which ids are folders is only
+        // known once loaded, so a DeleteItem always asks for everything (deletes are rarer than deliveries).
+        needs.push({ mailboxId, all: true });
+        break;
+      case 'EmptyFolder':
+      case 'PurgeImapDeleted':
+      case 'PurgeOldMessages':
+        needs.push({ mailboxId, all: true });
+        break;
+      default:
+        break;
+    }
+  }
+  return needs;
+}
+
+/**
+ * Applies one committed transaction: the reference semantics of the redo ops, in log order. A message body
+ * is checked against the digest the server recorded before it is believed.
+ */
+export function applyTransaction(txn: CommittedTxn, view: EntityView): void {
+  for (const record of txn.ops) applyOp(record, view);
+}
+
+function applyOp(record: RedoRecord, view: EntityView): void {
+  const { data, header } = record;
+  const mailboxId = header.mailboxId;
+  if (data.op === 'StoreIncomingBlob') {
+    if (data.path === null) return;
+    const content = inflate(bodyBytes(data.body, record), data.size, record);
+    checkDigest(data.digest, content, record);
+    const sha256 = sha256Hex(content);
+    view.storeBody({ sha256, content });
+    view.storeIncoming({ path: data.path, sha256, size: content.length, ...summarizeMessage(content) });
+    return;
+  }
+  if (data.op === 'CreateMailbox') {
+    view.set(mailboxId, MAILBOX_KEY, { kind: 'mailbox', accountId: data.accountId ?? '', renamedTo: null });
+    for (const [id, folder] of Object.entries(systemFolders()))
+      view.set(mailboxId, itemKey(id), { kind: 'folder', ...folder });
+    return;
+  }
+  const mailbox = view.get(mailboxId, MAILBOX_KEY);
+  if (mailbox?.kind !== 'mailbox') {
+    if (data.op !== 'Checkpoint' && data.op !== 'CommitTxn' && data.op !== 'AbortTxn')
+      view.warn(`${data.op} at ${record.offset}: mailbox ${mailboxId} does not exist`);
+    return;
+  }
+  switch (data.op) {
+    case 'DeleteMailbox':
+      // The mailbox's items keep their last versions; the mailbox's own validity ends here, which ends theirs.
+      view.set(mailboxId, MAILBOX_KEY, null);
+      return;
+    case 'RenameMailbox':
+      view.set(mailboxId, MAILBOX_KEY, { ...mailbox, renamedTo: data.newName });
+      return;
+    case 'CreateFolder':
+      view.set(mailboxId, itemKey(data.folderId), {
+        kind: 'folder',
+        name: data.name ?? '',
+        parentId: data.parentId,
+      });
+      return;
+    case 'RenameFolder': {
+      const folder = view.get(mailboxId, itemKey(data.folderId));
+      if (folder?.kind === 'folder')
+        view.set(mailboxId, itemKey(data.folderId), {
+          kind: 'folder',
+          name: data.name ?? folder.name,
+          parentId: data.parentId,
+        });
+      return;
+    }
+    case 'CreateTag':
+      if (data.name !== null) view.set(mailboxId, tagKey(data.name), { kind: 'tag', tagId: data.tagId });
+      return;
+    case 'CreateMessage':
+    case 'SaveDraft':
+      createMessage(mailboxId, data, record, view);
+      return;
+    case 'MoveItem':
+      for (const id of data.ids) {
+        const item = view.get(mailboxId, itemKey(id));
+        if (item?.kind === 'message' || item?.kind === 'contact')
+          view.set(mailboxId, itemKey(id), { ...item, folderId: data.destFolderId });
+        else if (item?.kind === 'folder')
+          view.set(mailboxId, itemKey(id), { ...item, parentId: data.destFolderId });
+      }
+      return;
+    case 'DeleteItem':
+      for (const id of data.ids) {
+        const item = view.get(mailboxId, itemKey(id));
+        if (item?.kind === 'folder') deleteFolder(mailboxId, id, view);
+        else if (item?.kind === 'message' || item?.kind === 'contact') view.set(mailboxId, itemKey(id), null);
+      }
+      return;
+    case 'EmptyFolder':
+      emptyFolder(mailboxId, data.folderId, data.subfolders, view);
+      return;
+    case 'AlterItemTag':
+      for (const id of data.ids) {
+        const msg = view.get(mailboxId, itemKey(id));
+        if (msg?.kind !== 'message') continue;
+        const name = data.tagName ?? null;
+        const flag = name === null ? undefined : FLAG_NAMES[name];
+        if (flag !== undefined) {
+          view.set(mailboxId, itemKey(id), {
+            ...msg,
+            flags: data.tagged ? msg.flags | flag : msg.flags & ~flag,
+          });
+        } else if (name !== null) {
+          const tags = new Set(msg.tags);
+          if (data.tagged) tags.add(name);
+          else tags.delete(name);
+          view.set(mailboxId, itemKey(id), { ...msg, tags: [...tags].sort() });
+        }
+      }
+      return;
+    case 'SetItemTags':
+      for (const id of data.ids) {
+        const msg = view.get(mailboxId, itemKey(id));
+        if (msg?.kind !== 'message') continue;
+        view.set(mailboxId, itemKey(id), { ...msg, flags: data.flags, tags: tagNames(data.tags) });
+      }
+      return;
+    case 'CreateContact':
+      view.set(mailboxId, itemKey(data.contactId), {
+        kind: 'contact',
+        folderId: data.folderId,
+        fields: fieldMap(data.fields),
+        sha256: data.body && data.body.length > 0 ? sha256Hex(bodyBytes(data.body, record)) : null,
+      });
+      return;
+    case 'ModifyContact': {
+      const contact = view.get(mailboxId, itemKey(data.contactId));
+      if (contact?.kind !== 'contact') return;
+      view.set(mailboxId, itemKey(data.contactId), {
+        ...contact,
+        fields: fieldMap(data.fields),
+        sha256: data.body && data.body.length > 0 ? sha256Hex(bodyBytes(data.body, record)) : null,
+      });
+      return;
+    }
+    case 'PurgeImapDeleted':
+      for (const [key, item] of [...view.list(mailboxId)]) {
+        if (item.kind === 'message' && item.flags & (FLAG_NAMES['\\Deleted'] as number))
+          view.set(mailboxId, key, null);
+      }
+      return;
+    case 'PurgeOldMessages':
+      for (const [key, item] of [...view.list(mailboxId)]) {
+        if (
+          item.kind === 'message' &&
+          item.folderId === FOLDER_ID.trash &&
+          item.receivedDate < header.timestamp - TRASH_LIFETIME_MS
+        )
+          view.set(mailboxId, key, null);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function createMessage(
+  mailboxId: number,
+  data: CreateMessageData,
+  record: RedoRecord,
+  view: EntityView,
+): void {
+  let stored: Omit<IncomingBlob, 'path'> | undefined;
+  if (data.body.type === 'inline') {
+    const content = inflate(bodyBytes(data.body, record), data.size, record);
+    checkDigest(data.digest, content, record);
+    stored = { sha256: sha256Hex(content), size: content.length, ...summarizeMessage(content) };
+    view.storeBody({ sha256: stored.sha256, content });
+  } else {
+    stored = data.path === null ? undefined : view.incoming(data.path);
+  }
+  if (!stored) {
+    view.warn(`message ${data.msgId} at ${record.offset}: linked blob ${data.path} was never stored`);
+    return;
+  }
+  const message: MessageEntity = {
+    kind: 'message',
+    folderId: data.folderId,
+    flags: data.flags,
+    tags: tagNames(data.tags),
+    digest: data.digest ?? '',
+    size: data.size,
+    sha256: stored.sha256,
+    receivedDate: data.receivedDate,
+    ...(stored.subject !== undefined ? { subject: stored.subject } : {}),
+    ...(stored.from !== undefined ? { from: stored.from } : {}),
+  };
+  view.set(mailboxId, itemKey(data.msgId), message);
+}
+
+function emptyFolder(mailboxId: number, folderId: number, subfolders: boolean, view: EntityView): void {
+  const entities = [...view.list(mailboxId)];
+  for (const [key, item] of entities) {
+    if ((item.kind === 'message' || item.kind === 'contact') && item.folderId === folderId)
+      view.set(mailboxId, key, null);
+  }
+  if (!subfolders) return;
+  for (const [key, item] of entities) {
+    const id = itemIdOf(key);
+    if (item.kind === 'folder' && item.parentId === folderId && id !== folderId && id !== undefined)
+      deleteFolder(mailboxId, id, view);
+  }
+}
+
+/** A deleted folder takes its items and subfolders with it. */
+function deleteFolder(mailboxId: number, folderId: number, view: EntityView): void {
+  if (view.get(mailboxId, itemKey(folderId)) === null) return; // reached twice through a cycle
+  emptyFolder(mailboxId, folderId, true, view);
+  view.set(mailboxId, itemKey(folderId), null);
+}
+
+function tagNames(tags: OpDataOf<'SetItemTags'>['tags']): string[] {
+  return (tags ?? []).filter((t): t is string => t !== null).sort();
+}
+
+type OpDataOf<N extends OpData['op']> = Extract<OpData, { op: N }>;
+
+function bodyBytes(body: BodyRef, record: RedoRecord): Buffer {
+  if (!body.bytes) throw new IndexInputError('body was not captured; read with captureBodies', record.offset);
+  return body.bytes;
+}
+
+/** Bodies whose stored length differs from the message size are gzip (spec §3). */
+function inflate(bytes: Buffer, size: number, record: RedoRecord): Buffer {
+  if (bytes.length === size) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (cause) {
+    throw new IndexInputError(
+      `body of ${bytes.length} bytes for a ${size}-byte message is neither plain nor gzip`,
+      record.offset,
+      { cause },
+    );
+  }
+}
+
+function checkDigest(digest: string | null, content: Buffer, record: RedoRecord): void {
+  if (digest === null || digest === '') return;
+  const actual = zimbraDigest(content);
+  if (actual !== digest)
+    throw new IndexInputError(`body digest ${actual} differs from the recorded ${digest}`, record.offset);
+}
+
+function fieldMap(fields: [string | null, string | null][]): Record<string, string> {
+  return Object.fromEntries(fields.filter(([k]) => k !== null).map(([k, v]) => [k as string, v ?? '']));
+}
+
+/** What a transaction did, for history: its first op (transactions are almost always one op). */
+export function transactionOp(txn: CommittedTxn): string {
+  return txn.ops[0]?.data.op ?? 'CommitTxn';
+}

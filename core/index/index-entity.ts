@@ -1,0 +1,50 @@
+import type { ContactState, MessageState } from '#core/mail-snapshot.ts';
+
+// What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
+// contacts) as a plain JSON state. A version is one state with the interval of redo time it was valid in.
+
+export interface MailboxEntity {
+  kind: 'mailbox';
+  accountId: string;
+  renamedTo: string | null;
+}
+
+export interface FolderEntity {
+  kind: 'folder';
+  name: string;
+  parentId: number;
+}
+
+export interface TagEntity {
+  kind: 'tag';
+  tagId: number;
+}
+
+/** A message as the snapshot knows it, plus what search needs (from its headers, when the body was seen). */
+export interface MessageEntity extends MessageState {
+  kind: 'message';
+  subject?: string;
+  from?: string;
+}
+
+export interface ContactEntity extends ContactState {
+  kind: 'contact';
+}
+
+export type EntityState = MailboxEntity | FolderEntity | TagEntity | MessageEntity | ContactEntity;
+
+/**
+ * Entity keys within a mailbox. Folders, messages and contacts share Zimbra's item id space (a MoveItem or
+ * DeleteItem id can name any of them); tags are addressed by name, as the redo log addresses them.
+ */
+export const MAILBOX_KEY = 'mailbox';
+export const itemKey = (id: number | string): string => `item:${id}`;
+export const tagKey = (name: string): string => `tag:${name}`;
+
+export function itemIdOf(key: string): number | undefined {
+  return key.startsWith('item:') ? Number(key.slice(5)) : undefined;
+}
+
+export function tagNameOf(key: string): string | undefined {
+  return key.startsWith('tag:') ? key.slice(4) : undefined;
+}

@@ -1,0 +1,41 @@
+import { type EntityState, itemIdOf, type MailboxEntity, tagNameOf } from '#core/index/index-entity.ts';
+import type { MailboxState } from '#core/mail-snapshot.ts';
+
+/** The snapshot form of a mailbox from its live entities (what the ground truth and a restore compare on). */
+export function mailboxStateOf(
+  mailbox: MailboxEntity,
+  entities: Iterable<readonly [string, EntityState]>,
+): MailboxState {
+  const state: MailboxState = {
+    accountId: mailbox.accountId,
+    renamedTo: mailbox.renamedTo,
+    folders: {},
+    tags: {},
+    messages: {},
+    contacts: {},
+  };
+  for (const [key, entity] of entities) {
+    const id = itemIdOf(key);
+    switch (entity.kind) {
+      case 'folder':
+        state.folders[String(id)] = { name: entity.name, parentId: entity.parentId };
+        break;
+      case 'tag':
+        state.tags[tagNameOf(key) as string] = entity.tagId;
+        break;
+      case 'message': {
+        const { kind: _kind, subject: _subject, from: _from, ...message } = entity;
+        state.messages[String(id)] = message;
+        break;
+      }
+      case 'contact': {
+        const { kind: _kind, ...contact } = entity;
+        state.contacts[String(id)] = contact;
+        break;
+      }
+      case 'mailbox':
+        break;
+    }
+  }
+  return state;
+}

@@ -1,0 +1,172 @@
+import type { EntityView, IncomingBlob, StoredBody } from '#core/index/apply-transaction.ts';
+import type { EntityState } from '#core/index/index-entity.ts';
+
+/** The newest version of an entity, as the index keeps it. `state` null: deleted (a tombstone). */
+export interface EntityHead {
+  state: EntityState | null;
+  /** Redo position and commit time of the transaction that made this version. */
+  fromPos: string;
+  fromTime: number;
+  /** fromPos of the version before this one (with a tombstone: the last live one), null if none. */
+  prevFrom: string | null;
+  /** The op that made this version. */
+  op: string;
+}
+
+/** A closed version: a state and the interval [fromTime, toTime) it was valid in. */
+export interface EntityVersion {
+  mailboxId: number;
+  key: string;
+  state: EntityState;
+  fromPos: string;
+  fromTime: number;
+  toPos: string;
+  toTime: number;
+  prevFrom: string | null;
+  op: string;
+  /** The op that ended it (moved, flagged, deleted…). */
+  endedBy: string;
+}
+
+export interface ChangedHead {
+  mailboxId: number;
+  key: string;
+  head: EntityHead;
+}
+
+/**
+ * An `EntityView` over the entities loaded for a batch of transactions, recording every change as a closed
+ * version plus the final head of each touched entity. Changes within one transaction are one version: a
+ * transaction is atomic, its intermediate states never existed for a reader.
+ */
+export class VersionOverlay implements EntityView {
+  private readonly heads = new Map<number, Map<string, EntityHead | null>>();
+  private readonly complete = new Set<number>();
+  private readonly incomingBlobs = new Map<string, IncomingBlob>();
+  private readonly changed = new Map<number, Set<string>>();
+  private position: { pos: string; time: number; op: string } | undefined;
+  readonly versions: EntityVersion[] = [];
+  readonly bodies: StoredBody[] = [];
+  readonly newIncoming: IncomingBlob[] = [];
+  readonly warnings: string[] = [];
+
+  /** Seeds one entity's head as stored (null: no head, or one that does not exist). */
+  load(mailboxId: number, key: string, head: EntityHead | null): void {
+    this.mailbox(mailboxId).set(key, head);
+  }
+
+  /** Every head of the mailbox has been loaded: what is not known does not exist. */
+  markComplete(mailboxId: number): void {
+    this.complete.add(mailboxId);
+  }
+
+  isLoaded(mailboxId: number, key: string): boolean {
+    return this.complete.has(mailboxId) || this.heads.get(mailboxId)?.has(key) === true;
+  }
+
+  isComplete(mailboxId: number): boolean {
+    return this.complete.has(mailboxId);
+  }
+
+  loadIncoming(blob: IncomingBlob): void {
+    this.incomingBlobs.set(blob.path, blob);
+  }
+
+  hasIncoming(path: string): boolean {
+    return this.incomingBlobs.has(path);
+  }
+
+  /** The transaction applied next: its commit position and time, and its op (for history). */
+  begin(pos: string, time: number, op: string): void {
+    this.position = { pos, time, op };
+  }
+
+  head(mailboxId: number, key: string): EntityHead | null {
+    const head = this.heads.get(mailboxId)?.get(key);
+    if (head === undefined && !this.complete.has(mailboxId))
+      throw new Error(`entity ${mailboxId}/${key} was read without being loaded first`);
+    return head ?? null;
+  }
+
+  get(mailboxId: number, key: string): EntityState | null {
+    return this.head(mailboxId, key)?.state ?? null;
+  }
+
+  set(mailboxId: number, key: string, state: EntityState | null): void {
+    const at = this.position;
+    if (!at) throw new Error('VersionOverlay.set before begin()');
+    const current = this.head(mailboxId, key);
+    if (current && current.fromPos === at.pos) {
+      current.state = state; // again in the same transaction
+      return;
+    }
+    if (state === null && !current?.state) return;
+    if (current?.state) {
+      this.versions.push({
+        mailboxId,
+        key,
+        state: current.state,
+        fromPos: current.fromPos,
+        fromTime: current.fromTime,
+        toPos: at.pos,
+        toTime: at.time,
+        prevFrom: current.prevFrom,
+        op: current.op,
+        endedBy: at.op,
+      });
+    }
+    this.mailbox(mailboxId).set(key, {
+      state,
+      fromPos: at.pos,
+      fromTime: at.time,
+      prevFrom: current?.state ? current.fromPos : (current?.prevFrom ?? null),
+      op: at.op,
+    });
+    let keys = this.changed.get(mailboxId);
+    if (!keys) {
+      keys = new Set();
+      this.changed.set(mailboxId, keys);
+    }
+    keys.add(key);
+  }
+
+  *list(mailboxId: number): Iterable<readonly [string, EntityState]> {
+    if (!this.complete.has(mailboxId))
+      throw new Error(`mailbox ${mailboxId} was listed without being loaded completely`);
+    for (const [key, head] of this.heads.get(mailboxId) ?? []) if (head?.state) yield [key, head.state];
+  }
+
+  incoming(path: string): IncomingBlob | undefined {
+    return this.incomingBlobs.get(path);
+  }
+
+  storeIncoming(blob: IncomingBlob): void {
+    this.incomingBlobs.set(blob.path, blob);
+    this.newIncoming.push(blob);
+  }
+
+  storeBody(body: StoredBody): void {
+    this.bodies.push(body);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  /** The final head of every entity a transaction changed (tombstones for deleted ones). */
+  changedHeads(): ChangedHead[] {
+    const out: ChangedHead[] = [];
+    for (const [mailboxId, keys] of this.changed)
+      for (const key of keys) out.push({ mailboxId, key, head: this.head(mailboxId, key) as EntityHead });
+    return out;
+  }
+
+  private mailbox(mailboxId: number): Map<string, EntityHead | null> {
+    let map = this.heads.get(mailboxId);
+    if (!map) {
+      map = new Map();
+      this.heads.set(mailboxId, map);
+    }
+    return map;
+  }
+}

@@ -1,0 +1,83 @@
+import {
+  applyTransaction,
+  entityNeeds,
+  type IncomingBlob,
+  transactionOp,
+} from '#core/index/apply-transaction.ts';
+import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
+import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
+import { type EntityHead, type EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
+import type { MailSnapshot } from '#core/mail-snapshot.ts';
+import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
+
+/** A transaction and the file sequence its CommitTxn is in. */
+export interface PlacedTxn {
+  seq: bigint;
+  txn: CommittedTxn;
+}
+
+/**
+ * The index's versioning in memory, batch by batch the way the indexer loads and applies a segment: only the
+ * entities a batch needs are loaded (a missing need fails loudly), heads and closed versions are kept.
+ */
+export class MemoryIndex {
+  readonly heads = new Map<number, Map<string, EntityHead>>();
+  readonly versions: EntityVersion[] = [];
+  readonly incoming = new Map<string, IncomingBlob>();
+
+  applyBatch(batch: readonly PlacedTxn[]): VersionOverlay {
+    const overlay = new VersionOverlay();
+    for (const { txn } of batch) {
+      for (const need of entityNeeds(txn)) {
+        if ('incoming' in need) {
+          const blob = this.incoming.get(need.incoming);
+          if (blob) overlay.loadIncoming(blob);
+          continue;
+        }
+        const heads = this.heads.get(need.mailboxId);
+        if ('all' in need) {
+          for (const [key, head] of heads ?? []) overlay.load(need.mailboxId, key, head);
+          overlay.markComplete(need.mailboxId);
+        } else if (!overlay.isLoaded(need.mailboxId, need.key)) {
+          overlay.load(need.mailboxId, need.key, heads?.get(need.key) ?? null);
+        }
+      }
+    }
+    for (const { seq, txn } of batch) {
+      overlay.begin(redoPosition(seq, txn.commit.offset), txn.commitTime, transactionOp(txn));
+      applyTransaction(txn, overlay);
+    }
+    this.versions.push(...overlay.versions);
+    for (const blob of overlay.newIncoming) this.incoming.set(blob.path, blob);
+    for (const { mailboxId, key, head } of overlay.changedHeads()) {
+      let map = this.heads.get(mailboxId);
+      if (!map) {
+        map = new Map();
+        this.heads.set(mailboxId, map);
+      }
+      map.set(key, structuredClone(head));
+    }
+    return overlay;
+  }
+
+  snapshotAt(time: number): MailSnapshot {
+    const snapshot: MailSnapshot = { mailboxes: {} };
+    for (const mailboxId of this.heads.keys()) {
+      const entities = this.entitiesAt(mailboxId, time);
+      const mailbox = entities.get(MAILBOX_KEY);
+      if (mailbox?.kind !== 'mailbox') continue;
+      entities.delete(MAILBOX_KEY);
+      snapshot.mailboxes[String(mailboxId)] = mailboxStateOf(mailbox, entities);
+    }
+    return snapshot;
+  }
+
+  entitiesAt(mailboxId: number, time: number) {
+    const candidates: TimedState[] = [];
+    for (const [key, head] of this.heads.get(mailboxId) ?? []) candidates.push({ key, ...head });
+    for (const v of this.versions) if (v.mailboxId === mailboxId) candidates.push(v);
+    return entitiesAsOf(candidates, time);
+  }
+}
