@@ -4,6 +4,10 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a lowe
 const decimal = z
   .string()
   .regex(/^(0|[1-9]\d{0,18})$/, { message: 'expected a non-negative decimal integer' });
+/** As the agent's configuration accepts it: no `#` or `/`, which index keys and S3 keys use as separators. */
+const serverId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1–64 of A-Z a-z 0-9 . _ -' });
 
 /**
  * What the agent announces on the FIFO ingest queue after a redo segment is durable in S3.
@@ -11,7 +15,7 @@ const decimal = z
  */
 export const segmentAnnouncementSchema = z.strictObject({
   type: z.literal('redo-segment'),
-  serverId: z.string().min(1).max(127),
+  serverId,
   seq: decimal,
   firstOffset: decimal,
   lastOffset: decimal,
@@ -33,7 +37,7 @@ export type SegmentAnnouncement = z.output<typeof segmentAnnouncementSchema>;
  */
 export const sealAnnouncementSchema = z.strictObject({
   type: z.literal('redo-seal'),
-  serverId: z.string().min(1).max(127),
+  serverId,
   seq: decimal,
   size: decimal,
   torn: z.boolean(),
@@ -48,7 +52,7 @@ export type SealAnnouncement = z.output<typeof sealAnnouncementSchema>;
 /** An LDAP dump (LDIF, compressed) is durable in S3. */
 export const ldapDumpAnnouncementSchema = z.strictObject({
   type: z.literal('ldap-dump'),
-  serverId: z.string().min(1).max(127),
+  serverId,
   key: z.string().min(1).max(1024),
   sha256: sha256Hex,
   size: z.number().int().nonnegative(),
@@ -61,11 +65,20 @@ export const ldapDumpAnnouncementSchema = z.strictObject({
 
 export type LdapDumpAnnouncement = z.output<typeof ldapDumpAnnouncementSchema>;
 
+/** The indexer ran out of time with segments left: it asks itself, in the server's group, to go on. */
+export const indexContinueSchema = z.strictObject({
+  type: z.literal('index-continue'),
+  serverId,
+});
+
+export type IndexContinue = z.output<typeof indexContinueSchema>;
+
 /** Everything the ingest queue carries. */
 export const ingestMessageSchema = z.discriminatedUnion('type', [
   segmentAnnouncementSchema,
   sealAnnouncementSchema,
   ldapDumpAnnouncementSchema,
+  indexContinueSchema,
 ]);
 
 export type IngestMessage = z.output<typeof ingestMessageSchema>;

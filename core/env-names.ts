@@ -4,6 +4,7 @@ export const ENV = {
   operationsTable: 'OFFSITE_OPERATIONS_TABLE',
   backupBucket: 'OFFSITE_BACKUP_BUCKET',
   planQueueUrl: 'OFFSITE_PLAN_QUEUE_URL',
+  ingestQueueUrl: 'OFFSITE_INGEST_QUEUE_URL',
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
 } as const;

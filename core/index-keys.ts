@@ -1,5 +1,7 @@
+import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+
 /** DynamoDB key layout of the index table. Fixed-width numbers keep lexical order equal to numeric order. */
-const pad = (decimal: string) => decimal.padStart(20, '0');
+const pad = (decimal: string | number, width = 20) => String(decimal).padStart(width, '0');
 
 export const indexKeys = {
   server: (serverId: string) => `SRV#${serverId}`,
@@ -7,7 +9,42 @@ export const indexKeys = {
   /** A redo file's seal (final header): the file is complete. */
   seal: (seq: string) => `FILE#${pad(seq)}`,
   ldapDump: (dumpedAt: string) => `LDAP#${dumpedAt}`,
+  /** One item per server whose redo stream is indexed (sort key: the server id). */
+  servers: 'SERVERS',
+  /** Where indexing of a server's redo stream stands (one item in the server's partition). */
+  cursor: 'CURSOR',
+  /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */
+  incoming: (path: string) => `INC#${path}`,
+  /** A segment that could not be indexed, with the reason. */
+  quarantine: (seq: string, firstOffset: string) => `QUAR#${pad(seq)}#${pad(firstOffset)}`,
+  mailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,
+  /** The mailboxes an account (zimbraId) has had. */
+  account: (accountId: string) => `ACCT#${accountId}`,
+  accountMailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,
+  /** Who refers to a blob: one item per (server, mailbox, item). */
+  blob: (sha256: string) => `BLOB#${sha256}`,
+  blobRef: (serverId: string, mailboxId: number, itemId: number) => `REF#${serverId}#${mailboxId}#${itemId}`,
 } as const;
+
+/**
+ * Where an entity's head (`H#…`, its newest version) and closed versions (`V#…#<fromPos>`) live. A
+ * mailbox's own entity sits in the server's partition, so a server's mailboxes list in one query; every
+ * other entity sits in its mailbox's partition. Closed versions are also in gsi1 by the time they ended,
+ * so "as of T" reads only what was live at T or changed after it.
+ */
+export function entityKeys(serverId: string, mailboxId: number, key: string) {
+  const own = key === MAILBOX_KEY;
+  const suffix = own ? `MBX#${pad(mailboxId, 10)}` : key;
+  return {
+    pk: own ? indexKeys.server(serverId) : indexKeys.mailbox(serverId, mailboxId),
+    head: `H#${suffix}`,
+    version: (fromPos: string) => `V#${suffix}#${fromPos}`,
+    historyPk: own ? `HIST#${serverId}#MBX` : `HIST#${serverId}#${mailboxId}`,
+  };
+}
+
+/** gsi1 sort key of a closed version: the instant (ms) it stopped being valid. */
+export const historySortKey = (toTime: number) => pad(Math.max(0, toTime), 15);
 
 export const operationKeys = {
   operation: (id: string) => ({ pk: `OP#${id}`, sk: 'OP' }),

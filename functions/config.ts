@@ -8,7 +8,7 @@ const url = z.url();
 const days = z.coerce.number().int().min(1).max(3650);
 
 const schemas = {
-  indexer: z.object({ indexTable: name, backupBucket: name }),
+  indexer: z.object({ indexTable: name, backupBucket: name, ingestQueueUrl: url }),
   control: z.object({
     operationsTable: name,
     indexTable: name,

@@ -158,6 +158,7 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.indexTable, index)
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
       .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .sendsTo(ENV.ingestQueueUrl, ingestQueue)
       .consumes(ingestQueue, { batchSize: 10 });
 
     const control = new OffsiteFunction(this, 'Control', {

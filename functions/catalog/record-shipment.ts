@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { IngestMessage } from '#core/announcement.ts';
+import type { IndexContinue, IngestMessage } from '#core/announcement.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -14,13 +14,16 @@ export interface RecordShipmentTarget {
 
 export type RecordShipmentResult = 'recorded' | 'duplicate';
 
+/** What the agent ships and announces (the rest of the ingest queue is the indexer's own). */
+export type ShipmentMessage = Exclude<IngestMessage, IndexContinue>;
+
 /**
  * Records an announced object (redo segment, file seal, LDAP dump) in the catalog once it is confirmed in
  * S3 as announced (stored size and the plaintext digest in its metadata). Idempotent: a redelivered
  * announcement of the same object is a no-op; another object claiming the same identity is a conflict.
  */
 export async function recordShipment(
-  message: IngestMessage,
+  message: ShipmentMessage,
   target: RecordShipmentTarget,
 ): Promise<RecordShipmentResult> {
   await confirmObject(message, target.backupBucket);
@@ -47,7 +50,7 @@ export async function recordShipment(
   );
 }
 
-function catalogItem(m: IngestMessage): Record<string, unknown> & { pk: string; sk: string } {
+function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string; sk: string } {
   const pk = indexKeys.server(m.serverId);
   const common = {
     pk,
@@ -89,7 +92,7 @@ function catalogItem(m: IngestMessage): Record<string, unknown> & { pk: string; 
   }
 }
 
-async function confirmObject(m: IngestMessage, bucket: string): Promise<void> {
+async function confirmObject(m: ShipmentMessage, bucket: string): Promise<void> {
   const head = await s3()
     .send(new HeadObjectCommand({ Bucket: bucket, Key: m.key }))
     .catch((error: unknown) => {

@@ -1,28 +1,72 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestMessageSchema } from '#core/announcement.ts';
 import { parseOrThrow } from '#core/validation.ts';
-import { recordShipment } from '#functions/catalog/record-shipment.ts';
 import { configFor } from '#functions/config.ts';
+import { handleIngest } from '#functions/index/handle-ingest.ts';
 import { logger, metrics } from '#functions/observability.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('indexer');
 const processor = new SqsFifoPartialProcessorAsync();
+/** Stop starting new segments with this much of the invocation left (a segment takes seconds at most). */
+const RESERVE_MS = 30_000;
+let deadline = 0;
 
 async function indexRecord(record: SQSRecord): Promise<void> {
+  try {
+    await indexMessage(record);
+  } catch (error) {
+    // The batch processor turns a throw into a retry silently: say why here.
+    logger.error('ingest message failed; it will be retried', { messageId: record.messageId, error });
+    throw error;
+  }
+}
+
+async function indexMessage(record: SQSRecord): Promise<void> {
   const message = parseOrThrow(
     ingestMessageSchema,
     JSON.parse(record.body),
     `ingest message ${record.messageId}`,
   );
-  const result = await recordShipment(message, config);
-  logger.info(message.type, { result, serverId: message.serverId, key: message.key });
-  metrics.addMetric(result === 'recorded' ? 'ShipmentsIndexed' : 'ShipmentsDuplicate', MetricUnit.Count, 1);
+  const { shipment, outcome } = await handleIngest(message, config, deadline);
+  if (shipment)
+    metrics.addMetric(
+      shipment === 'recorded' ? 'ShipmentsIndexed' : 'ShipmentsDuplicate',
+      MetricUnit.Count,
+      1,
+    );
+  if (!outcome) return;
+  const ops = outcome.indexed.reduce((sum, r) => sum + r.ops, 0);
+  metrics.addMetric('SegmentsIndexed', MetricUnit.Count, outcome.indexed.length);
+  metrics.addMetric('RedoOpsIndexed', MetricUnit.Count, ops);
+  const warnings = outcome.indexed.flatMap((r) => r.warnings);
+  if (warnings.length > 0)
+    logger.warn('ops referred to missing entities', {
+      serverId: message.serverId,
+      warnings: warnings.slice(0, 20),
+      count: warnings.length,
+    });
+  if (outcome.state === 'gap') metrics.addMetric('IndexGaps', MetricUnit.Count, 1);
+  if (outcome.state === 'quarantined') {
+    metrics.addMetric('SegmentsQuarantined', MetricUnit.Count, 1);
+    logger.error('indexing is held at a quarantined segment', {
+      serverId: message.serverId,
+      reason: outcome.reason,
+    });
+  } else {
+    logger.info(message.type, {
+      serverId: message.serverId,
+      state: outcome.state,
+      segments: outcome.indexed.length,
+      ops,
+    });
+  }
 }
 
-export const handler = withObservability((event: SQSEvent, context) =>
+export const handler = withObservability((event: SQSEvent, context: Context) => {
+  deadline = Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS;
   // A failed segment holds back the later segments of its server (its message group), not other servers.
-  processPartialResponse(event, indexRecord, processor, { context, skipGroupOnError: true }),
-);
+  return processPartialResponse(event, indexRecord, processor, { context, skipGroupOnError: true });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { eventually } from '#test/integration/harness.ts';
@@ -10,16 +10,8 @@ export async function checkCatalog(cloud: LocalCloud, serverId: string, objects:
   let lastCount = 0;
   await eventually(
     async () => {
-      const items = await cloud.clients.dynamodb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: `SRV#${serverId}` } },
-          Select: 'COUNT',
-        }),
-      );
-      lastCount = items.Count ?? 0;
-      return items.Count === objects ? true : undefined;
+      lastCount = await countCatalogued(cloud, table, serverId);
+      return lastCount === objects ? true : undefined;
     },
     60_000,
     `the indexer to record ${objects} objects of ${serverId}`,
@@ -34,4 +26,30 @@ export async function checkCatalog(cloud: LocalCloud, serverId: string, objects:
     new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );
   assert.equal(attributes.Attributes?.ApproximateNumberOfMessages, '0', 'nothing dead-lettered');
+}
+
+/** Catalogued objects of a server: segments, seals and LDAP dumps (its partition also holds index state). */
+async function countCatalogued(cloud: LocalCloud, table: string, serverId: string): Promise<number> {
+  let count = 0;
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await cloud.clients.dynamodb.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'begins_with(sk, :seg) OR begins_with(sk, :file) OR begins_with(sk, :ldap)',
+        ExpressionAttributeValues: {
+          ':pk': { S: `SRV#${serverId}` },
+          ':seg': { S: 'SEG#' },
+          ':file': { S: 'FILE#' },
+          ':ldap': { S: 'LDAP#' },
+        },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }

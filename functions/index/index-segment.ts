@@ -1,0 +1,326 @@
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
+import { IndexInputError } from '#core/index/errors.ts';
+import { itemIdOf } from '#core/index/index-entity.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
+import { VersionOverlay } from '#core/index/version-overlay.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { bufferSource } from '#core/redo/byte-source.ts';
+import { readRedo } from '#core/redo/redo-reader.ts';
+import type { RedoRecord } from '#core/redo/redo-record.ts';
+import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
+import { headItem, type Item, versionItem } from '#functions/index/entity-items.ts';
+import { SegmentCorruptError } from '#functions/index/errors.ts';
+import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
+import { incomingItem, loadEntities } from '#functions/index/load-entities.ts';
+import type { SegmentItem } from '#functions/index/segment-item.ts';
+import { fetchPlaintext } from '#functions/index/segment-object.ts';
+import { storeBodies } from '#functions/index/store-bodies.ts';
+
+export interface IndexTarget {
+  table: string;
+  bucket: string;
+  serverId: string;
+}
+
+export interface SegmentResult {
+  transactions: number;
+  ops: number;
+  versions: number;
+  heads: number;
+  /** Records of ops the index does not model (calendar, documents…): skipped, counted. */
+  unmodelled: number;
+  bodiesWritten: number;
+  pending: number;
+  warnings: string[];
+}
+
+/**
+ * Indexes one redo segment, the next one after `cursor`: parses it, completes transactions (with those
+ * carried over from earlier segments), applies the committed ones to the entities they touch, and writes
+ * in an order that makes a retry after a crash at any point compute the same writes again: bodies, then
+ * closed versions (and incoming blobs, references), then heads, then the cursor, then tombstone clean-up.
+ */
+export async function indexSegment(
+  target: IndexTarget,
+  segment: SegmentItem,
+  cursor: IndexCursor | undefined,
+): Promise<SegmentResult> {
+  const segmentStart = redoPosition(segment.seq, segment.firstOffset);
+  const seqOf = new WeakMap<RedoRecord, string>();
+  const plain = await fetchPlaintext(target.bucket, segment.s3Key, segment.sha256, segment.codec);
+  const expected = Number(BigInt(segment.lastOffset) - BigInt(segment.firstOffset));
+  if (plain.length !== expected)
+    throw new SegmentCorruptError(`${segment.s3Key} holds ${plain.length} bytes, its name says ${expected}`);
+
+  const assembler = new TransactionAssembler(await loadPending(target, cursor?.pending ?? [], seqOf));
+  const committed: { seq: string; txn: CommittedTxn }[] = [];
+  let unmodelled = 0;
+  for await (const event of readRedo(bufferSource(plain), {
+    origin: Number(segment.firstOffset),
+    from: Number(segment.firstOffset),
+    final: true,
+    captureBodies: Number.POSITIVE_INFINITY,
+  })) {
+    if (event.kind === 'header' && String(event.header.sequence) !== segment.seq) {
+      throw new SegmentCorruptError(
+        `${segment.s3Key} starts a redo file with sequence ${event.header.sequence}, not ${segment.seq}`,
+      );
+    }
+    if (event.kind === 'unparsed') {
+      if (event.header) {
+        unmodelled++;
+        continue;
+      }
+      throw new SegmentCorruptError(
+        `${segment.s3Key}: bytes ${event.offset}-${event.end} of redo file ${segment.seq} are not redo records (${event.reason})`,
+      );
+    }
+    if (event.kind === 'incomplete')
+      throw new SegmentCorruptError(`${segment.s3Key} ends inside a record at offset ${event.offset}`);
+    if (event.kind !== 'record') continue;
+    seqOf.set(event.record, segment.seq);
+    const txn = assembler.push(event.record);
+    if (txn) committed.push({ seq: segment.seq, txn });
+  }
+
+  const overlay = new VersionOverlay();
+  const stale = await loadEntities(
+    { table: target.table, serverId: target.serverId, segmentStart },
+    overlay,
+    committed.flatMap(({ txn }) => entityNeeds(txn)),
+  );
+  let ops = 0;
+  for (const { seq, txn } of committed) {
+    overlay.begin(redoPosition(seq, txn.commit.offset), txn.commitTime, transactionOp(txn));
+    try {
+      applyTransaction(txn, overlay);
+    } catch (error) {
+      if (error instanceof IndexInputError)
+        throw new SegmentCorruptError(`${segment.s3Key}: ${error.message}`, { cause: error });
+      throw error;
+    }
+    ops += txn.ops.length;
+  }
+
+  const bodiesWritten = await storeBodies(target.bucket, overlay.bodies);
+  const heads = overlay.changedHeads();
+  const phase1: WriteRequest[] = [
+    ...overlay.versions.map((v) => put(versionItem(target.serverId, v))),
+    ...overlay.newIncoming.map((blob) => put(incomingItem(target.serverId, blob))),
+    ...referenceItems(target.serverId, overlay, segmentStart).map(put),
+  ];
+  await writeAll(target.table, phase1);
+  await writeAll(
+    target.table,
+    heads.map(({ mailboxId, key, head }) => put(headItem(target.serverId, mailboxId, key, head))),
+  );
+
+  const pending = assembler.pending().map(
+    (txn): PendingTxnRef => ({
+      txnId: txn.txnId,
+      ops: txn.ops.map(
+        (r): PendingRef => ({ seq: seqOf.get(r) ?? segment.seq, offset: r.offset, length: r.length }),
+      ),
+    }),
+  );
+  const result: SegmentResult = {
+    transactions: committed.length,
+    ops,
+    versions: overlay.versions.length,
+    heads: heads.length,
+    unmodelled,
+    bodiesWritten,
+    pending: pending.length,
+    warnings: overlay.warnings,
+  };
+  await commitSegment(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result);
+
+  // Tombstones only had to outlive the segment (a retry walks back through them); now they can go.
+  const tombstones = heads
+    .filter((h) => h.head.state === null)
+    .map((h) => headItem(target.serverId, h.mailboxId, h.key, h.head));
+  await writeAll(
+    target.table,
+    [...tombstones, ...stale].map((i) => ({
+      DeleteRequest: { Key: { pk: i.pk as string, sk: i.sk as string } },
+    })),
+  );
+
+  return result;
+}
+
+const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
+
+/** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
+function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart: string): Item[] {
+  const items = new Map<string, Item>();
+  const created = [
+    ...overlay.versions,
+    ...overlay.changedHeads().map((h) => ({ mailboxId: h.mailboxId, key: h.key, ...h.head })),
+  ];
+  for (const c of created) {
+    if (c.fromPos < segmentStart || !c.state) continue;
+    if (c.state.kind === 'message' && (c.op === 'CreateMessage' || c.op === 'SaveDraft')) {
+      const itemId = itemIdOf(c.key) as number;
+      const item = {
+        pk: indexKeys.blob(c.state.sha256),
+        sk: indexKeys.blobRef(serverId, c.mailboxId, itemId),
+        size: c.state.size,
+        firstSeen: c.fromTime,
+      };
+      items.set(`${item.pk}\0${item.sk}`, item);
+    }
+    if (c.state.kind === 'mailbox' && c.op === 'CreateMailbox') {
+      const item = {
+        pk: indexKeys.account(c.state.accountId),
+        sk: indexKeys.accountMailbox(serverId, c.mailboxId),
+        serverId,
+        mailboxId: c.mailboxId,
+        createdAt: c.fromTime,
+      };
+      items.set(`${item.pk}\0${item.sk}`, item);
+    }
+  }
+  return [...items.values()];
+}
+
+/**
+ * Moves the cursor past the segment and marks the segment indexed, in one transaction: a crash can leave
+ * neither half done alone. The cursor must still be where this segment began (no one else moved it).
+ */
+async function commitSegment(
+  target: IndexTarget,
+  segment: SegmentItem,
+  cursor: IndexCursor | undefined,
+  pending: PendingTxnRef[],
+  lastCommitTime: number | undefined,
+  result: SegmentResult,
+): Promise<void> {
+  const last = lastCommitTime ?? cursor?.lastCommitTime ?? null;
+  await dynamodb().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: target.table,
+            Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
+            UpdateExpression:
+              'SET #seq = :seq, #offset = :offset, #pending = :pending, #segments = :segments, #state = :ok, #last = :last REMOVE #reason, #since',
+            ConditionExpression: cursor
+              ? '#seq = :was_seq AND #offset = :was_offset'
+              : 'attribute_not_exists(pk)',
+            ExpressionAttributeNames: {
+              '#seq': 'seq',
+              '#offset': 'offset',
+              '#state': 'state',
+              '#pending': 'pending',
+              '#segments': 'segments',
+              '#last': 'lastCommitTime',
+              '#reason': 'reason',
+              '#since': 'since',
+            },
+            ExpressionAttributeValues: {
+              ':seq': segment.seq,
+              ':offset': segment.lastOffset,
+              ':pending': pending,
+              ':segments': (cursor?.segments ?? 0) + 1,
+              ':ok': 'ok',
+              ':last': last,
+              ...(cursor ? { ':was_seq': cursor.seq, ':was_offset': cursor.offset } : {}),
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: target.table,
+            Key: { pk: segment.pk, sk: segment.sk },
+            UpdateExpression: 'SET #state = :indexed, #counts = :counts',
+            ExpressionAttributeNames: { '#state': 'state', '#counts': 'indexed' },
+            ExpressionAttributeValues: {
+              ':indexed': 'indexed',
+              ':counts': {
+                transactions: result.transactions,
+                ops: result.ops,
+                versions: result.versions,
+                unmodelled: result.unmodelled,
+                warnings: result.warnings.length,
+              },
+            },
+          },
+        },
+        // The list of servers the query API offers: written with a server's first segment.
+        ...(cursor
+          ? []
+          : [{ Put: { TableName: target.table, Item: { pk: indexKeys.servers, sk: target.serverId } } }]),
+      ],
+    }),
+  );
+}
+
+/** Reads the records of transactions left open by earlier segments from the segments that hold them. */
+async function loadPending(
+  target: IndexTarget,
+  refs: readonly PendingTxnRef[],
+  seqOf: WeakMap<RedoRecord, string>,
+): Promise<{ txnId: PendingTxnRef['txnId']; ops: RedoRecord[] }[]> {
+  const plaintexts = new Map<string, Promise<Buffer>>();
+  const holder = async (ref: PendingRef) => {
+    const item = await containingSegment(target, ref);
+    let plain = plaintexts.get(item.sk);
+    if (!plain) {
+      plain = fetchPlaintext(target.bucket, item.s3Key, item.sha256, item.codec);
+      plaintexts.set(item.sk, plain);
+    }
+    return { item, plain: await plain };
+  };
+  const out: { txnId: PendingTxnRef['txnId']; ops: RedoRecord[] }[] = [];
+  for (const txn of refs) {
+    const ops: RedoRecord[] = [];
+    for (const ref of txn.ops) {
+      const { item, plain } = await holder(ref);
+      const record = await readOne(item, plain, ref);
+      seqOf.set(record, ref.seq);
+      ops.push(record);
+    }
+    out.push({ txnId: txn.txnId, ops });
+  }
+  return out;
+}
+
+async function containingSegment(target: IndexTarget, ref: PendingRef): Promise<SegmentItem> {
+  const out = await dynamodb().send(
+    new QueryCommand({
+      TableName: target.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+      ExpressionAttributeValues: {
+        ':pk': indexKeys.server(target.serverId),
+        ':low': indexKeys.segment(ref.seq, '0'),
+        ':high': indexKeys.segment(ref.seq, String(ref.offset)),
+      },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  const item = out.Items?.[0] as SegmentItem | undefined;
+  if (!item || BigInt(item.lastOffset) < BigInt(ref.offset + ref.length))
+    throw new SegmentCorruptError(
+      `the record at ${ref.offset} of redo file ${ref.seq}, part of an open transaction, is in no catalogued segment`,
+    );
+  return item;
+}
+
+async function readOne(item: SegmentItem, plain: Buffer, ref: PendingRef): Promise<RedoRecord> {
+  for await (const event of readRedo(bufferSource(plain), {
+    origin: Number(item.firstOffset),
+    from: ref.offset,
+    limit: ref.offset + ref.length,
+    captureBodies: Number.POSITIVE_INFINITY,
+  })) {
+    if (event.kind === 'record') return event.record;
+  }
+  throw new SegmentCorruptError(`no record at ${ref.offset} of redo file ${ref.seq} (${item.s3Key})`);
+}

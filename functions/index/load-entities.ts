@@ -1,0 +1,141 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { EntityNeed, IncomingBlob } from '#core/index/apply-transaction.ts';
+import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
+import { entityKeys, indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { getAll } from '#functions/index/batch-requests.ts';
+import { capacity } from '#functions/index/capacity.ts';
+import { headFromItem, type Item } from '#functions/index/entity-items.ts';
+import { IndexIntegrityError } from '#functions/index/errors.ts';
+
+export interface LoadScope {
+  table: string;
+  serverId: string;
+  /** Position of the segment's first byte: heads at or after it were written by an earlier try of it. */
+  segmentStart: string;
+}
+
+/**
+ * Loads what a segment's transactions read into the overlay, as it stood when the segment began. A head
+ * an interrupted earlier try already moved past the segment start is walked back along its version chain:
+ * applying a segment again from its start then computes exactly the same writes. Returns the keys of
+ * tombstones left by earlier segments (deleted entities whose head removal did not finish).
+ */
+export async function loadEntities(
+  scope: LoadScope,
+  overlay: VersionOverlay,
+  needs: readonly EntityNeed[],
+): Promise<Item[]> {
+  const whole = new Set<number>();
+  const single = new Map<string, { mailboxId: number; key: string }>();
+  const paths = new Set<string>();
+  for (const need of needs) {
+    if ('incoming' in need) paths.add(need.incoming);
+    else if ('all' in need) whole.add(need.mailboxId);
+  }
+  for (const need of needs) {
+    if ('incoming' in need || 'all' in need) continue;
+    if (whole.has(need.mailboxId) && need.key !== MAILBOX_KEY) continue; // comes with the whole mailbox
+    single.set(`${need.mailboxId}\0${need.key}`, need);
+  }
+  const stale: Item[] = [];
+  const keyed = [...single.values()].map((n) => ({
+    ...n,
+    keys: entityKeys(scope.serverId, n.mailboxId, n.key),
+  }));
+  const found = await getAll(
+    scope.table,
+    keyed.map((n) => ({ pk: n.keys.pk, sk: n.keys.head })),
+  );
+  const byKey = new Map(found.map((item) => [`${item.pk}\0${item.sk}`, item]));
+  await Promise.all(
+    keyed.map(async (n) => {
+      const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
+      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, item, stale) : null);
+    }),
+  );
+  for (const mailboxId of whole) {
+    for (const item of await queryHeads(scope, mailboxId)) {
+      const head = await startHead(scope, item, stale);
+      if (head) overlay.load(mailboxId, item.k as string, head);
+    }
+    overlay.markComplete(mailboxId);
+  }
+  if (paths.size > 0) {
+    const blobs = await getAll(
+      scope.table,
+      [...paths].map((path) => ({ pk: indexKeys.server(scope.serverId), sk: indexKeys.incoming(path) })),
+    );
+    for (const item of blobs) overlay.loadIncoming(incomingFromItem(item));
+  }
+  return stale;
+}
+
+async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb().send(
+      new QueryCommand({
+        TableName: scope.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+        ExpressionAttributeValues: { ':pk': indexKeys.mailbox(scope.serverId, mailboxId), ':h': 'H#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    capacity.addRead(page.ConsumedCapacity);
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The head as it was at the segment's start (null: the entity did not exist then). */
+async function startHead(scope: LoadScope, item: Item, stale: Item[]): Promise<EntityHead | null> {
+  const { mailboxId: _m, key: _k, ...head } = headFromItem(item);
+  if (head.fromPos < scope.segmentStart) {
+    if (head.state === null) stale.push({ pk: item.pk, sk: item.sk });
+    return head.state === null ? null : head;
+  }
+  let prev = head.prevFrom;
+  while (prev !== null) {
+    const version = await getVersion(scope, item, prev);
+    if ((version.fp as string) < scope.segmentStart) {
+      if ((version.tp as string) < scope.segmentStart) return null; // deleted before the segment
+      const { mailboxId: _m, key: _k, ...restored } = headFromItem(version);
+      return restored;
+    }
+    prev = (version.pp as string | undefined) ?? null;
+  }
+  return null;
+}
+
+async function getVersion(scope: LoadScope, head: Item, fromPos: string): Promise<Item> {
+  const keys = entityKeys(scope.serverId, head.m as number, head.k as string);
+  const out = await dynamodb().send(
+    new GetCommand({
+      TableName: scope.table,
+      Key: { pk: keys.pk, sk: keys.version(fromPos) },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  capacity.addRead(out.ConsumedCapacity);
+  if (!out.Item)
+    throw new IndexIntegrityError(
+      `version ${keys.version(fromPos)} of ${keys.pk} is missing: the chain of ${String(head.k)} is broken`,
+    );
+  return out.Item;
+}
+
+export function incomingItem(serverId: string, blob: IncomingBlob): Item {
+  return { pk: indexKeys.server(serverId), sk: indexKeys.incoming(blob.path), ...blob };
+}
+
+function incomingFromItem(item: Item): IncomingBlob {
+  const { pk: _pk, sk: _sk, ...blob } = item;
+  return blob as unknown as IncomingBlob;
+}

@@ -1,0 +1,13 @@
+/** A redo segment as the catalog records it (see recordShipment). */
+export interface SegmentItem {
+  pk: string;
+  sk: string;
+  seq: string;
+  firstOffset: string;
+  lastOffset: string;
+  s3Key: string;
+  sha256: string;
+  codec: string;
+  size: number;
+  state: string;
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { s3 } from '#functions/clients/s3.ts';
+import { SegmentMismatchError } from '#functions/errors.ts';
+import { SegmentCorruptError } from '#functions/index/errors.ts';
+
+/** A stored object's plaintext, decompressed by its codec and checked against the digest it was announced with. */
+export async function fetchPlaintext(
+  bucket: string,
+  key: string,
+  sha256: string,
+  codec: string,
+): Promise<Buffer> {
+  const got = await s3()
+    .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    .catch((error: unknown) => {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+        throw new SegmentMismatchError(`s3://${bucket}/${key} does not exist`, { cause: error });
+      throw error;
+    });
+  const stored = Buffer.from(
+    await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+  let plain: Buffer;
+  try {
+    plain = codec === 'zstd' ? zstdDecompressSync(stored) : codec === 'gzip' ? gunzipSync(stored) : stored;
+  } catch (cause) {
+    throw new SegmentCorruptError(`s3://${bucket}/${key} does not decompress as ${codec}`, { cause });
+  }
+  const actual = createHash('sha256').update(plain).digest('hex');
+  if (actual !== sha256)
+    throw new SegmentCorruptError(`s3://${bucket}/${key} has digest ${actual}, not the announced ${sha256}`);
+  return plain;
+}

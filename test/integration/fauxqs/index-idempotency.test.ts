@@ -1,0 +1,271 @@
+// fauxqs: the agent announces to a queue of the test's own, whose messages are then fed to the indexer's
+// code in-process, so the test chooses the order, the duplicates and the crashes.
+// Exactly-once effect under at-least-once delivery: a server indexed with crashes injected at every kind of
+// write, its announcements shuffled and repeated, ends with an index identical to a clean run's; a corrupt
+// segment is quarantined and holds later ones back; a missing segment is a visible gap until it arrives.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { zstdCompressSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { type IngestMessage, ingestMessageSchema, type SegmentAnnouncement } from '#core/announcement.ts';
+import { seededRandom } from '#core/seeded-random.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
+import { setDynamodb } from '#functions/clients/dynamodb.ts';
+import { setS3 } from '#functions/clients/s3.ts';
+import type { FunctionConfig } from '#functions/config.ts';
+import { handleIngest } from '#functions/index/handle-ingest.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { startTestCloud } from '#test/integration/harness.ts';
+import { indexTable, readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
+
+const FAR = Number.MAX_SAFE_INTEGER;
+
+describe('indexing is exactly-once in effect', () => {
+  let cloud: LocalCloud;
+  let client: DynamoDBDocumentClient;
+  let config: FunctionConfig<'indexer'>;
+  let announcements: IngestMessage[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'offsite-idem-'));
+
+  before(async () => {
+    cloud = await startTestCloud();
+    client = useLocalIndex(cloud);
+    setS3(cloud.clients.s3);
+    const queue = await cloud.clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'test-announcements.fifo',
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' },
+      }),
+    );
+    config = {
+      indexTable: indexTable(cloud),
+      backupBucket: cloud.outputs.BackupBucketName as string,
+      ingestQueueUrl: queue.QueueUrl as string,
+    };
+    const sim = new MailHostSimulator({
+      hostDir: join(work, 'host'),
+      seed: 17,
+      accounts: 5,
+      rolloverBytes: 64 * 1024,
+      tickMaxMs: 30_000,
+    });
+    sim.run(600);
+    sim.close();
+    const agent = parseAgentConfig({
+      serverId: 'srv-a',
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      aws: { region: 'us-east-1', bucket: config.backupBucket, ingestQueueUrl: config.ingestQueueUrl },
+      segment: { maxMiB: 12 / 1024 },
+    });
+    const shipper = await Shipper.open({
+      config: agent,
+      s3: cloud.clients.s3,
+      sqs: cloud.clients.sqs,
+      log: memoryLog(),
+    });
+    await shipper.shipOnce();
+    announcements = await drain(config.ingestQueueUrl);
+    assert.ok(announcements.filter((a) => a.type === 'redo-segment').length > 20, 'many segments');
+    for (const message of announcements) await handleIngest(message, config, FAR);
+  });
+  after(async () => {
+    setDynamodb(undefined);
+    setS3(undefined);
+    await cloud?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function drain(url: string): Promise<IngestMessage[]> {
+    const out: IngestMessage[] = [];
+    for (;;) {
+      const got = await cloud.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      if (!got.Messages?.length) return out;
+      for (const m of got.Messages) {
+        out.push(ingestMessageSchema.parse(JSON.parse(m.Body as string)));
+        await cloud.clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
+        );
+      }
+    }
+  }
+
+  /** Every index item that belongs to `serverId`, with the id replaced, sorted: comparable across servers. */
+  async function indexOf(serverId: string): Promise<string[]> {
+    const items: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: config.indexTable, ExclusiveStartKey: start }),
+      );
+      for (const item of page.Items ?? []) {
+        const text = JSON.stringify(item, Object.keys(item).sort());
+        // Servers other than srv-a index srv-a's objects: object keys keep naming srv-a.
+        if (text.includes(`#${serverId}`))
+          items.push(
+            JSON.stringify(sortKeys(item)).replaceAll(serverId, 'SERVER').replaceAll('srv-a/', 'SERVER/'),
+          );
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort();
+  }
+
+  const as = (serverId: string, m: IngestMessage): IngestMessage => ({ ...m, serverId });
+
+  it('a clean run indexes every segment', async () => {
+    const cursor = await readIndexCursor(cloud, 'srv-a');
+    assert.equal(cursor?.state, 'ok');
+    const segments = announcements.filter((a) => a.type === 'redo-segment') as SegmentAnnouncement[];
+    assert.equal(cursor?.segments, segments.length);
+    assert.equal(cursor?.offset, segments.at(-1)?.lastOffset);
+  });
+
+  it('crashes at any write, shuffled and repeated announcements: the same index as the clean run', async () => {
+    const random = seededRandom(99);
+    let crashes = 0;
+    // A crash before or after any write reaches DynamoDB, as a timeout or a killed container would leave it.
+    const faulty = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: { constructor: { name: string } }) => {
+          const write = /Write|Update|Put|Delete/.test(command.constructor.name);
+          if (write && random() < 0.04) {
+            crashes++;
+            throw new Error('injected crash before the write');
+          }
+          const out = await target.send(command as never);
+          if (write && random() < 0.04) {
+            crashes++;
+            throw new Error('injected crash after the write');
+          }
+          return out;
+        };
+      },
+    });
+    setDynamodb(faulty);
+    try {
+      const order = announcements.map((m) => as('srv-b', m));
+      // Redeliveries: a third of the messages twice; out of order: swap neighbours now and then.
+      for (let i = order.length - 1; i > 0; i--)
+        if (random() < 0.3) order.splice(i, 0, order[i] as IngestMessage);
+      // (Not the first: a server's stream starts at the first segment the indexer sees; FIFO keeps it first.)
+      for (let i = 1; i + 1 < order.length; i++)
+        if (random() < 0.2)
+          [order[i], order[i + 1]] = [order[i + 1] as IngestMessage, order[i] as IngestMessage];
+      for (const message of [...order, { type: 'index-continue', serverId: 'srv-b' } as IngestMessage]) {
+        for (let attempt = 0; ; attempt++) {
+          assert.ok(attempt < 100, 'a message keeps failing');
+          try {
+            await handleIngest(message, config, FAR);
+            break;
+          } catch (error) {
+            if (!/injected crash/.test((error as Error).message)) throw error;
+          }
+        }
+      }
+    } finally {
+      setDynamodb(client);
+    }
+    assert.ok(crashes > 20, `${crashes} crashes injected`);
+    assert.equal((await readIndexCursor(cloud, 'srv-b'))?.reason, undefined);
+    const [a, b] = [await indexOf('srv-a'), await indexOf('srv-b')];
+    assert.ok(a.length > 500, `${a.length} index items`);
+    assertSameItems(b, a);
+  });
+
+  it('replaying every announcement again changes nothing', async () => {
+    const before = await indexOf('srv-a');
+    for (const message of announcements) await handleIngest(message, config, FAR);
+    assertSameItems(await indexOf('srv-a'), before);
+  });
+
+  it('a missing segment is a gap until it arrives; a corrupt one is quarantined and holds later ones', async () => {
+    const segments = announcements.filter((a) => a.type === 'redo-segment') as SegmentAnnouncement[];
+    const serverId = 'srv-c';
+    // Segments before `hole` in order, then the one after it: a gap inside one redo file.
+    const hole = segments.findIndex(
+      (s, i) => i >= 3 && s.seq === segments[i - 1]?.seq && s.seq === segments[i + 1]?.seq,
+    );
+    assert.ok(hole > 0, 'a redo file of three segments or more');
+    const at = announcements.indexOf(segments[hole] as SegmentAnnouncement);
+    assert.equal(
+      announcements[at + 1],
+      segments[hole + 1],
+      'nothing is announced between two segments of a file',
+    );
+    for (const m of announcements.slice(0, at)) await handleIngest(as(serverId, m), config, FAR);
+    const gapped = await handleIngest(as(serverId, segments[hole + 1] as SegmentAnnouncement), config, FAR);
+    assert.equal(gapped.outcome?.state, 'gap');
+    let cursor = await readIndexCursor(cloud, serverId);
+    assert.equal(cursor?.state, 'gap');
+    assert.match(cursor?.reason ?? '', /missing/);
+    assert.equal(cursor?.segments, hole);
+    // The missing segment arrives, corrupted: same length, garbage in the middle, stored under a digest that matches.
+    const good = segments[hole] as SegmentAnnouncement;
+    const { fetchPlaintext } = await import('#functions/index/segment-object.ts');
+    const plain = Buffer.from(await fetchPlaintext(config.backupBucket, good.key, good.sha256, good.codec));
+    plain.fill(0x5a, Math.floor(plain.length / 3), Math.floor(plain.length / 3) + 64);
+    const sha256 = sha256Hex(plain);
+    const stored = zstdCompressSync(plain);
+    const key = `servers/${serverId}/redo/${good.seq}/${good.firstOffset}-${good.lastOffset}.${sha256}`;
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: config.backupBucket,
+        Key: key,
+        Body: stored,
+        Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
+      }),
+    );
+    const corrupt = { ...good, serverId, key, sha256, storedSize: stored.length };
+    const held = await handleIngest(corrupt, config, FAR);
+    assert.equal(held.outcome?.state, 'quarantined');
+    for (const m of announcements.slice(at + 2)) {
+      const out = await handleIngest(as(serverId, m), config, FAR);
+      if (out.outcome) assert.equal(out.outcome.state, 'quarantined', 'later segments wait');
+    }
+    cursor = await readIndexCursor(cloud, serverId);
+    assert.equal(cursor?.state, 'quarantined');
+    assert.equal(cursor?.segments, hole, 'nothing after the hole was applied');
+    assert.match(cursor?.reason ?? '', /not redo records|digest/);
+    const items = await indexOf(serverId);
+    assert.ok(
+      items.some((i) => i.includes('"type":"quarantine"') && i.includes(key.replaceAll(serverId, 'SERVER'))),
+    );
+  });
+});
+
+/** Equal item sets, with a readable difference when not. */
+function assertSameItems(actual: string[], expected: string[]): void {
+  const want = new Set(expected);
+  const have = new Set(actual);
+  const missing = expected.filter((i) => !have.has(i));
+  const extra = actual.filter((i) => !want.has(i));
+  assert.ok(
+    missing.length === 0 && extra.length === 0,
+    `${missing.length} items missing, ${extra.length} unexpected.\nmissing: ${missing.slice(0, 3).join('\n')}\nunexpected: ${extra.slice(0, 3).join('\n')}`,
+  );
+  assert.equal(actual.length, expected.length);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}

@@ -1,0 +1,53 @@
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { setDynamodb } from '#functions/clients/dynamodb.ts';
+import type { IndexCursor } from '#functions/index/index-cursor.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { eventually } from '#test/integration/harness.ts';
+import { listShippedRedo } from '#test/support/shipped-redo.ts';
+
+export function indexTable(cloud: LocalCloud): string {
+  return [...cloud.resources.tables.values()].find((t) => t.startsWith('IndexTable')) as string;
+}
+
+/** Points the functions' DynamoDB client (used by the query modules) at the local cloud. */
+export function useLocalIndex(cloud: LocalCloud): DynamoDBDocumentClient {
+  const client = DynamoDBDocumentClient.from(cloud.clients.dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  setDynamodb(client);
+  return client;
+}
+
+export async function readIndexCursor(cloud: LocalCloud, serverId: string): Promise<IndexCursor | undefined> {
+  const out = await useLocalIndex(cloud).send(
+    new GetCommand({
+      TableName: indexTable(cloud),
+      Key: { pk: `SRV#${serverId}`, sk: 'CURSOR' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item as IndexCursor | undefined;
+}
+
+/** Waits until the indexer's cursor stands at the end of the server's last shipped segment; returns it. */
+export async function waitForIndexed(
+  cloud: LocalCloud,
+  serverId: string,
+  timeoutMs = 120_000,
+): Promise<IndexCursor> {
+  const shipped = await listShippedRedo(cloud.clients.s3, cloud.outputs.BackupBucketName as string, serverId);
+  const end = shipped.filter((o) => o.kind === 'segment').at(-1);
+  if (!end) throw new Error(`no segment of ${serverId} was shipped`);
+  let last: IndexCursor | undefined;
+  return eventually(
+    async () => {
+      last = await readIndexCursor(cloud, serverId);
+      if (last?.state === 'quarantined') throw new Error(`indexing is quarantined: ${last.reason}`);
+      return last && BigInt(last.seq) === end.sequence && Number(last.offset) === end.last ? last : undefined;
+    },
+    timeoutMs,
+    `the indexer to reach the end of ${end.key}`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (cursor ${JSON.stringify(last)})`);
+  });
+}
