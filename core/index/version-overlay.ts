@@ -26,6 +26,8 @@ export interface EntityVersion {
   op: string;
   /** The op that ended it (moved, flagged, deleted…). */
   endedBy: string;
+  /** It ended because the entity was deleted (what undelete and `search --deleted` look for). */
+  deleted: boolean;
 }
 
 export interface ChangedHead {
@@ -97,7 +99,11 @@ export class VersionOverlay implements EntityView {
     if (!at) throw new Error('VersionOverlay.set before begin()');
     const current = this.head(mailboxId, key);
     if (current && current.fromPos === at.pos) {
-      current.state = state; // again in the same transaction
+      current.state = state; // again in the same transaction: still one version, which may now be a deletion
+      const closed = this.versions.findLast(
+        (v) => v.toPos === at.pos && v.mailboxId === mailboxId && v.key === key,
+      );
+      if (closed) closed.deleted = state === null;
       return;
     }
     if (state === null && !current?.state) return;
@@ -113,6 +119,7 @@ export class VersionOverlay implements EntityView {
         prevFrom: current.prevFrom,
         op: current.op,
         endedBy: at.op,
+        deleted: state === null,
       });
     }
     this.mailbox(mailboxId).set(key, {

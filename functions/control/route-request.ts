@@ -3,6 +3,7 @@ import { ValidationError } from '#core/errors.ts';
 import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
+import { queryRoute } from '#functions/control/query-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { getOperation, listOperations } from '#functions/operations/operations-store.ts';
 
@@ -41,6 +42,8 @@ export async function routeRequest(
     const state = parseOrThrow(stateQuery, request.query.state, 'query parameter "state"');
     return { status: 200, body: { operations: await listOperations(config, state) } };
   }
+  const query = await queryRoute(config.indexTable, request);
+  if (query) return query;
   const match = OPERATION_PATH.exec(path);
   if (method === 'GET' && match?.[1]) return { status: 200, body: await getOperation(config, match[1]) };
   throw new RouteNotFoundError(`no route for ${method} ${path}`);

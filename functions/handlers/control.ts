@@ -4,6 +4,7 @@ import { configFor } from '#functions/config.ts';
 import { RouteNotFoundError, routeRequest } from '#functions/control/route-request.ts';
 import { OperationNotFoundError } from '#functions/errors.ts';
 import { logger } from '#functions/observability.ts';
+import { AccountNotFoundError } from '#functions/query/resolve-account.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('control');
@@ -21,7 +22,11 @@ export const handler = withObservability(
       });
       return json(response.status, response.body);
     } catch (error) {
-      if (error instanceof RouteNotFoundError || error instanceof OperationNotFoundError) {
+      if (
+        error instanceof RouteNotFoundError ||
+        error instanceof OperationNotFoundError ||
+        error instanceof AccountNotFoundError
+      ) {
         return json(404, { error: error.name, message: error.message });
       }
       if (error instanceof ValidationError)

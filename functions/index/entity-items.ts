@@ -4,7 +4,8 @@ import { entityKeys, historySortKey } from '#core/index-keys.ts';
 
 // How heads and closed versions are stored: short attribute names, since every byte is paid per write.
 // k entity key, m mailbox id, st state (absent on a tombstone), fp/ft from position/time, tp/tt to
-// position/time, pp previous version's fromPos, op the op that made it, by the op that ended it.
+// position/time, pp previous version's fromPos, op the op that made it, by the op that ended it, dl
+// present when it ended in a deletion.
 
 export type Item = Record<string, unknown>;
 
@@ -43,6 +44,7 @@ export function versionItem(serverId: string, v: EntityVersion): Item {
     ...(v.prevFrom !== null ? { pp: v.prevFrom } : {}),
     op: v.op,
     by: v.endedBy,
+    ...(v.deleted ? { dl: true } : {}),
     gsi1pk: keys.historyPk,
     gsi1sk: historySortKey(v.toTime),
   };
@@ -72,5 +74,6 @@ export function versionFromItem(item: Item): EntityVersion {
     prevFrom: (item.pp as string | undefined) ?? null,
     op: item.op as string,
     endedBy: item.by as string,
+    deleted: item.dl === true,
   };
 }

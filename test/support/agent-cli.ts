@@ -23,10 +23,10 @@ export interface CliResult {
 }
 
 /** Runs `offsite …` without blocking this process (emulators may live in it); never throws on exit codes. */
-export async function offsite(args: string[]): Promise<CliResult> {
+export async function offsite(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [OFFSITE_CLI, ...args], {
-      env: LOCAL_AWS_ENV,
+      env: { ...LOCAL_AWS_ENV, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -31,25 +31,21 @@ export async function checkCatalog(cloud: LocalCloud, serverId: string, objects:
 /** Catalogued objects of a server: segments, seals and LDAP dumps (its partition also holds index state). */
 async function countCatalogued(cloud: LocalCloud, table: string, serverId: string): Promise<number> {
   let count = 0;
-  let start: QueryCommandOutput['LastEvaluatedKey'];
-  do {
-    const page = await cloud.clients.dynamodb.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'begins_with(sk, :seg) OR begins_with(sk, :file) OR begins_with(sk, :ldap)',
-        ExpressionAttributeValues: {
-          ':pk': { S: `SRV#${serverId}` },
-          ':seg': { S: 'SEG#' },
-          ':file': { S: 'FILE#' },
-          ':ldap': { S: 'LDAP#' },
-        },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const prefix of ['SEG#', 'FILE#', 'LDAP#']) {
+    let start: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page = await cloud.clients.dynamodb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': { S: `SRV#${serverId}` }, ':prefix': { S: prefix } },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
   return count;
 }

@@ -3,7 +3,7 @@
 // agent and indexed by the indexer function; the index then answers "mailbox as of T" exactly as the
 // simulator's ground truth has it, at 100 random instants.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,10 +13,12 @@ import { Shipper } from '#agent/ship/shipper.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import { seededRandom } from '#core/seeded-random.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import { mailboxAsOf, mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
+import { offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 
 describe('the index answers "mailbox as of T"', () => {
@@ -41,8 +43,11 @@ describe('the index answers "mailbox as of T"', () => {
     return snapshot;
   }
 
+  let sim: MailHostSimulator;
+  const serverId = 'srv-pit';
+
   it('equals the ground truth at 100 random instants of a three-day workload', async () => {
-    const sim = new MailHostSimulator({
+    sim = new MailHostSimulator({
       hostDir: join(work, 'host'),
       seed: 5,
       accounts: 6,
@@ -66,7 +71,7 @@ describe('the index answers "mailbox as of T"', () => {
     assert.ok(last - first > 2 * 86_400_000, 'the workload spans more than two days');
 
     const config = parseAgentConfig({
-      serverId: 'srv-pit',
+      serverId,
       zimbraHome: sim.hostDir,
       stateDir: join(work, 'state'),
       aws: {
@@ -102,5 +107,104 @@ describe('the index answers "mailbox as of T"', () => {
     // Before the first commit nothing existed; after the last, everything is as it is now.
     assert.deepEqual(await snapshotAt(config.serverId, first - 1), { mailboxes: {} });
     assert.deepEqual(await snapshotAt(config.serverId, last + 1), sim.current());
+  });
+
+  it('the CLI answers over the control API: restore points, accounts, mailbox as of T, item history, search', async () => {
+    const cli = async (...args: string[]) => {
+      const out = await offsite([...args, '--json', '--url', cloud.outputs.ControlUrl as string], {
+        AWS_ENDPOINT_URL_S3: cloud.endpoints.s3,
+      });
+      assert.equal(out.code, 0, `offsite ${args.join(' ')}: ${out.stderr}`);
+      return JSON.parse(out.stdout);
+    };
+    const times = sim.commitTimes();
+    const [points] = await cli('backup', 'list', '--server', serverId);
+    assert.equal(points.redo.length, 1, 'one unbroken redo range');
+    assert.ok(
+      Date.parse(points.redo[0].from) <= (times[0] as number),
+      'the range starts by the first commit',
+    );
+    assert.ok(Date.parse(points.redo[0].to) >= (times.at(-1) as number), 'and ends after the last');
+    assert.equal(points.waiting.state, 'ok');
+
+    const mid = times[Math.floor(times.length / 2)] as number;
+    const truth = sim.truthAt(mid);
+    const { accounts } = await cli('accounts', '--at', new Date(mid).toISOString(), '--deleted');
+    const live = accounts.filter((a: { deletedAt?: string }) => !a.deletedAt);
+    assert.deepEqual(
+      live.map((a: { mailboxId: number }) => String(a.mailboxId)).sort(),
+      Object.keys(truth.mailboxes).sort(),
+    );
+    const { accounts: now } = await cli('accounts', '--deleted');
+    assert.ok(
+      now.some((a: { deletedAt?: string }) => a.deletedAt),
+      'a deleted mailbox is listed with --deleted',
+    );
+
+    // Mailbox as of T, in the Zimbra time form and an operator's zone, addressed by account id.
+    const [mailboxId, state] = Object.entries(truth.mailboxes).sort(
+      (a, b) => Object.keys(b[1].messages).length - Object.keys(a[1].messages).length,
+    )[0] as [string, (typeof truth.mailboxes)[string]];
+    const zimbraTime = new Date(mid)
+      .toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' })
+      .replaceAll('-', '/');
+    const mailbox = await cli('mailbox', state.accountId, '--at', zimbraTime, '--tz', 'Europe/Berlin');
+    assert.equal(String(mailbox.mailboxId), mailboxId);
+    const atSecond = Math.floor(mid / 1000) * 1000;
+    const expected = sim.truthAt(atSecond).mailboxes[mailboxId];
+    for (const folder of mailbox.folders as { id: number; messages: number; bytes: number }[]) {
+      const inFolder = Object.values(expected?.messages ?? {}).filter((m) => m.folderId === folder.id);
+      assert.equal(folder.messages, inFolder.length, `messages in folder ${folder.id}`);
+      assert.equal(
+        folder.bytes,
+        inFolder.reduce((sum, m) => sum + m.size, 0),
+      );
+    }
+
+    // One item's history: every state, the last one now.
+    const [itemId, message] = Object.entries(sim.current().mailboxes[mailboxId]?.messages ?? {})[0] ?? [];
+    assert.ok(itemId && message, 'the mailbox still has a message');
+    const item = await cli('item', `${serverId}:${mailboxId}`, itemId, '--history');
+    assert.ok(item.history.length >= 1);
+    assert.equal(item.history.at(-1).to, undefined);
+    assert.equal(item.history.at(-1).state.folderId, message.folderId);
+    const file = join(work, 'message.eml');
+    await cli(
+      'item',
+      `${serverId}:${mailboxId}`,
+      itemId,
+      '--dump-blob',
+      file,
+      '--bucket',
+      cloud.outputs.BackupBucketName as string,
+    );
+    assert.equal(
+      sha256Hex(readFileSync(file)),
+      message.sha256,
+      'the dumped message is the original, byte for byte',
+    );
+
+    const found = await cli(
+      'search',
+      `${serverId}:${mailboxId}`,
+      '--subject',
+      item.history.at(-1).state.subject,
+    );
+    assert.ok(found.messages.some((m: { id: number }) => String(m.id) === itemId));
+    const deleted = await cli('search', `${serverId}:${mailboxId}`, '--deleted');
+    assert.ok(
+      deleted.messages.every(
+        (m: { id: number }) => !(String(m.id) in (sim.current().mailboxes[mailboxId]?.messages ?? {})),
+      ),
+    );
+
+    const wrong = await offsite([
+      'mailbox',
+      'nobody@example.com',
+      '--url',
+      cloud.outputs.ControlUrl as string,
+    ]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /404.*no mailbox is known as nobody@example.com/);
   });
 });

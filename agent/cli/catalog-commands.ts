@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { zstdDecompressSync } from 'node:zlib';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { ControlClient } from '#agent/control-client.ts';
+import { blobKey } from '#core/blob-key.ts';
+import { OffsiteError } from '#core/errors.ts';
+import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+
+export const CATALOG_COMMANDS = ['backup', 'accounts', 'mailbox', 'item', 'search'] as const;
+
+export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
+       offsite accounts [--at TIME] [--deleted]
+       offsite mailbox <account> [--at TIME]
+       offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
+       offsite search <account> [--at TIME] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
+  every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
+  <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
+  TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)`;
+
+const COMMON = {
+  json: { type: 'boolean', default: false },
+  url: { type: 'string' },
+  region: { type: 'string' },
+  tz: { type: 'string' },
+} as const;
+
+/** The catalog queries over the control API: restore points, accounts, a mailbox as of T, an item, search. */
+export async function catalogCommand(
+  group: string,
+  argv: string[],
+  write: (text: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const args = group === 'backup' ? argv.slice(1) : argv;
+  if (group === 'backup' && argv[0] !== 'list')
+    throw new OffsiteError(`offsite backup ${argv[0] ?? ''}: only "list"\n${CATALOG_USAGE}`);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...COMMON,
+      server: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      at: { type: 'string' },
+      deleted: { type: 'boolean', default: false },
+      history: { type: 'boolean', default: false },
+      'dump-blob': { type: 'string' },
+      bucket: { type: 'string' },
+      folder: { type: 'string' },
+      subject: { type: 'string' },
+      before: { type: 'string' },
+      after: { type: 'string' },
+    },
+  });
+  const allowed: Record<string, string[]> = {
+    backup: ['server', 'from', 'to'],
+    accounts: ['at', 'deleted'],
+    mailbox: ['at'],
+    item: ['history', 'dump-blob', 'bucket'],
+    search: ['at', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
+  };
+  for (const [name, value] of Object.entries(values)) {
+    if (name in COMMON || value === undefined || value === false) continue;
+    if (!allowed[group]?.includes(name))
+      throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${CATALOG_USAGE}`);
+  }
+  const positionalCount = { backup: 0, accounts: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
+  if (positionals.length !== positionalCount)
+    throw new OffsiteError(
+      `offsite ${group} takes ${positionalCount} argument(s), got ${positionals.length}\n${CATALOG_USAGE}`,
+    );
+  const zone = values.tz;
+  const iso = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    try {
+      return new Date(parseTime(value, zone === undefined ? {} : { zone })).toISOString();
+    } catch (error) {
+      throw new OffsiteError(`--${flag} ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const url = values.url ?? env.OFFSITE_CONTROL_URL;
+  if (!url)
+    throw new OffsiteError(
+      'give the control API with --url or OFFSITE_CONTROL_URL (the stack output ControlUrl)',
+    );
+  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const client = new ControlClient({ url, region, credentials: await defaultProvider()() });
+  const query = (params: Record<string, string | boolean | undefined>) => {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== false) search.set(k, String(v));
+    const text = search.toString();
+    return text ? `?${text}` : '';
+  };
+  const account = encodeURIComponent(positionals[0] ?? '');
+  const show = (body: unknown, human: () => string[]) => {
+    write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);
+  };
+
+  switch (group) {
+    case 'backup': {
+      const servers = values.server
+        ? [values.server]
+        : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
+      const all: RestorePointsBody[] = [];
+      for (const server of servers)
+        all.push(
+          await client.request<RestorePointsBody>(
+            'GET',
+            `/servers/${encodeURIComponent(server)}/restore-points${query({ from: iso(values.from, 'from'), to: iso(values.to, 'to') })}`,
+          ),
+        );
+      show(all, () => all.flatMap(describeRestorePoints));
+      return 0;
+    }
+    case 'accounts': {
+      const body = await client.request<{ accounts: AccountBody[] }>(
+        'GET',
+        `/accounts${query({ at: iso(values.at, 'at'), deleted: values.deleted })}`,
+      );
+      show(body, () => [
+        'SERVER:MAILBOX  ACCOUNT ID                            NAME  CREATED  DELETED',
+        ...body.accounts.map(
+          (a) =>
+            `${a.serverId}:${a.mailboxId}  ${a.accountId}  ${a.name ?? '-'}  ${a.createdAt}  ${a.deletedAt ?? ''}`,
+        ),
+      ]);
+      return 0;
+    }
+    case 'mailbox': {
+      const body = await client.request<MailboxBody>(
+        'GET',
+        `/mailboxes/${account}${query({ at: iso(values.at, 'at') })}`,
+      );
+      show(body, () => [
+        `${body.serverId}:${body.mailboxId} account ${body.accountId}${body.name ? ` (${body.name})` : ''} as of ${body.at}`,
+        'MESSAGES  CONTACTS  BYTES  FOLDER',
+        ...body.folders.map(
+          (f) =>
+            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
+        ),
+      ]);
+      return 0;
+    }
+    case 'item': {
+      const body = await client.request<ItemBody>(
+        'GET',
+        `/mailboxes/${account}/items/${encodeURIComponent(positionals[1] ?? '')}`,
+      );
+      if (body.history.length === 0)
+        throw new OffsiteError(`item ${positionals[1]} of ${positionals[0]} is not in the index`);
+      const states = values.history ? body.history : body.history.slice(-1);
+      if (values['dump-blob'])
+        await dumpBlob(body, values['dump-blob'], values.bucket ?? env.OFFSITE_BUCKET, region, env);
+      show(values.history ? body : { ...body, history: states }, () =>
+        states.map(
+          (s) =>
+            `${s.from} → ${s.to ?? 'now'}  ${s.op}${s.endedBy ? ` (ended by ${s.endedBy})` : ''}  ${JSON.stringify(s.state)}`,
+        ),
+      );
+      return 0;
+    }
+    default: {
+      const body = await client.request<{ messages: MessageBody[] }>(
+        'GET',
+        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), folder: values.folder, from: values.from, subject: values.subject, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
+      );
+      show(body, () =>
+        body.messages.map(
+          (m) =>
+            `${m.id}  folder ${m.folderId}  ${m.deletedAt ? `deleted ${m.deletedAt}` : m.receivedDate}  ${m.from ?? ''}  ${m.subject ?? ''}`,
+        ),
+      );
+      return 0;
+    }
+  }
+}
+
+interface RestorePointsBody {
+  serverId: string;
+  redo: {
+    from: string;
+    to: string;
+    firstSeq: string;
+    lastSeq: string;
+    segments: number;
+    bytes: number;
+    storedBytes: number;
+  }[];
+  ldapDumps: { dumpedAt: string; entries: number; bytes: number }[];
+  waiting: { segments: number; state: string; reason?: string };
+  quarantined: { s3Key: string; reason: string }[];
+}
+interface AccountBody {
+  serverId: string;
+  mailboxId: number;
+  accountId: string;
+  name: string | null;
+  createdAt: string;
+  deletedAt?: string;
+}
+interface MailboxBody {
+  serverId: string;
+  mailboxId: number;
+  accountId: string;
+  name: string | null;
+  at: string;
+  folders: { id: number; path: string; messages: number; contacts: number; bytes: number }[];
+}
+interface ItemBody {
+  serverId: string;
+  mailboxId: number;
+  history: { from: string; to?: string; op: string; endedBy?: string; state: { sha256?: string } }[];
+}
+interface MessageBody {
+  id: number;
+  folderId: number;
+  receivedDate: string;
+  deletedAt?: string;
+  from?: string;
+  subject?: string;
+}
+
+function describeRestorePoints(p: RestorePointsBody): string[] {
+  return [
+    `server ${p.serverId}: indexing ${p.waiting.state}${p.waiting.reason ? ` (${p.waiting.reason})` : ''}, ${p.waiting.segments} segments waiting`,
+    ...p.redo.map(
+      (r) =>
+        `  redo ${r.from} → ${r.to}  files ${r.firstSeq}-${r.lastSeq}, ${r.segments} segments, ${r.bytes} bytes (${r.storedBytes} stored)`,
+    ),
+    ...p.ldapDumps.map((d) => `  ldap ${d.dumpedAt}  ${d.entries} entries, ${d.bytes} bytes`),
+    ...p.quarantined.map((q) => `  QUARANTINED ${q.s3Key}: ${q.reason}`),
+  ];
+}
+
+/** Writes the message of the item's newest state, fetched from the blob store and checked against its digest. */
+async function dumpBlob(
+  body: ItemBody,
+  file: string,
+  bucket: string | undefined,
+  region: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const sha256 = body.history.at(-1)?.state.sha256;
+  if (!sha256)
+    throw new OffsiteError('the item has no message body (not a message, or its body was never shipped)');
+  if (!bucket) throw new OffsiteError('--dump-blob needs the backup bucket: --bucket or OFFSITE_BUCKET');
+  const s3 = new S3Client({
+    region,
+    ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: true } : {}),
+  });
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
+  const stored = Buffer.from(
+    await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+  const plain = got.Metadata?.codec === 'zstd' ? zstdDecompressSync(stored) : stored;
+  const actual = createHash('sha256').update(plain).digest('hex');
+  if (actual !== sha256)
+    throw new OffsiteError(`blob ${blobKey(sha256)} has digest ${actual}: refusing to write it`);
+  writeFileSync(file, plain, { mode: 0o600 });
+}

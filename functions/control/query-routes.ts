@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ValidationError } from '#core/errors.ts';
+import { parseTime } from '#core/parse-time.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import type { ApiRequest, ApiResponse } from '#functions/control/route-request.ts';
+import { itemHistory } from '#functions/query/item-history.ts';
+import { listAccounts } from '#functions/query/list-accounts.ts';
+import { listRestorePoints } from '#functions/query/list-restore-points.ts';
+import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
+import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
+import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
+import { searchItems } from '#functions/query/search-items.ts';
+
+const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
+const MAILBOX = /^\/mailboxes\/([^/]{1,320})(?:\/(items\/(\d{1,10})|search))?$/;
+
+const flag = z.enum(['true', 'false']).optional();
+
+/**
+ * The catalog queries (read-only): restore points, accounts, a mailbox as of T, one item's history, search.
+ * Undefined when the path is not one of them. Times are ISO 8601, the Zimbra forms, or epoch ms; UTC unless
+ * they carry an offset (the CLI converts from the operator's zone before asking).
+ */
+export async function queryRoute(table: string, request: ApiRequest): Promise<ApiResponse | undefined> {
+  if (request.method !== 'GET') return undefined;
+  const q = request.query;
+  if (request.path === '/servers') return ok({ servers: await listServers(table) });
+  const points = SERVER_POINTS.exec(request.path);
+  if (points) {
+    const from = time(q.from, 'from');
+    const to = time(q.to, 'to');
+    return ok(
+      await listRestorePoints(table, points[1] as string, {
+        ...(from !== undefined ? { from: new Date(from).toISOString() } : {}),
+        ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
+      }),
+    );
+  }
+  if (request.path === '/accounts') {
+    const deleted = parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true';
+    return ok({ accounts: await listAccounts(table, time(q.at, 'at') ?? Date.now(), deleted) });
+  }
+  const mailbox = MAILBOX.exec(request.path);
+  if (!mailbox) return undefined;
+  const at = time(q.at, 'at') ?? Date.now();
+  const ref = await resolveAccount(table, decodeURIComponent(mailbox[1] as string), at);
+  if (mailbox[3] !== undefined)
+    return ok({
+      ...ref,
+      itemId: Number(mailbox[3]),
+      history: await itemHistory(table, ref, Number(mailbox[3])),
+    });
+  if (mailbox[2] === 'search') {
+    const folder = q.folder === undefined ? undefined : Number(q.folder);
+    if (folder !== undefined && !Number.isInteger(folder))
+      throw new ValidationError(
+        `query parameter "folder" must be a folder id, not ${JSON.stringify(q.folder)}`,
+      );
+    const before = time(q.before, 'before');
+    const after = time(q.after, 'after');
+    const messages = await searchItems(table, ref, {
+      at,
+      ...(folder !== undefined ? { folderId: folder } : {}),
+      ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.subject !== undefined ? { subject: q.subject } : {}),
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+      deleted: parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true',
+    });
+    return ok({ ...ref, messages });
+  }
+  const found = await mailboxAsOf(table, ref.serverId, ref.mailboxId, at);
+  if (!found)
+    return {
+      status: 404,
+      body: {
+        error: 'MailboxNotFound',
+        message: `mailbox ${ref.serverId}:${ref.mailboxId} did not exist at ${new Date(at).toISOString()}`,
+      },
+    };
+  return ok({
+    ...ref,
+    at: new Date(at).toISOString(),
+    accountId: found.mailbox.accountId,
+    name: found.mailbox.renamedTo,
+    folders: summarizeMailbox(found),
+    cost: { itemsRead: found.itemsRead, readUnits: found.readUnits },
+  });
+}
+
+const ok = (body: unknown): ApiResponse => ({ status: 200, body });
+
+function time(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseTime(value);
+  } catch (cause) {
+    throw new ValidationError(`query parameter "${name}": ${(cause as Error).message}`, [], { cause });
+  }
+}

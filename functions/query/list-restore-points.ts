@@ -1,0 +1,102 @@
+import { indexKeys } from '#core/index-keys.ts';
+import { type Item, queryAll } from '#functions/query/query-all.ts';
+
+/** A run of contiguous indexed segments: every instant from `from` to `to` can be restored. */
+export interface RedoRange {
+  from: string;
+  to: string;
+  firstSeq: string;
+  lastSeq: string;
+  segments: number;
+  bytes: number;
+  storedBytes: number;
+}
+
+export interface RestorePoints {
+  serverId: string;
+  redo: RedoRange[];
+  ldapDumps: { dumpedAt: string; entries: number; bytes: number; storedBytes: number }[];
+  /** Segments catalogued but not (yet) indexed, and why indexing stands still. */
+  waiting: { segments: number; state: string; reason?: string };
+  quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
+}
+
+/**
+ * What a server can be restored to (the zmbackupquery analog): redo ranges with their times and sizes, LDAP
+ * dumps, and whatever holds indexing back. Optionally limited to [from, to] (ISO times).
+ */
+export async function listRestorePoints(
+  table: string,
+  serverId: string,
+  window: { from?: string; to?: string } = {},
+): Promise<RestorePoints> {
+  const pk = indexKeys.server(serverId);
+  const byPrefix = (prefix: string) =>
+    queryAll({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    }).then((r) => r.items);
+  const [segments, dumps, quarantine, cursors] = await Promise.all([
+    byPrefix('SEG#'),
+    byPrefix('LDAP#'),
+    byPrefix('QUAR#'),
+    byPrefix(indexKeys.cursor),
+  ]);
+  const inWindow = (from: string, to: string) =>
+    (window.to === undefined || from <= window.to) && (window.from === undefined || to >= window.from);
+  const redo: RedoRange[] = [];
+  let run: RedoRange | undefined;
+  let waiting = 0;
+  const cursor: Item | undefined = cursors.find((c) => c.sk === indexKeys.cursor);
+  for (const item of segments) {
+    if (item.state !== 'indexed') {
+      waiting++;
+      run = undefined;
+      continue;
+    }
+    const from = (item.firstOpTime ?? item.shippedAt) as string;
+    const to = (item.lastOpTime ?? from) as string;
+    if (run) {
+      if (to > run.to) run.to = to;
+      run.lastSeq = item.seq as string;
+      run.segments++;
+      run.bytes += item.size as number;
+      run.storedBytes += item.storedSize as number;
+    } else {
+      run = {
+        from,
+        to,
+        firstSeq: item.seq as string,
+        lastSeq: item.seq as string,
+        segments: 1,
+        bytes: item.size as number,
+        storedBytes: item.storedSize as number,
+      };
+      redo.push(run);
+    }
+  }
+  return {
+    serverId,
+    redo: redo.filter((r) => inWindow(r.from, r.to)),
+    ldapDumps: dumps
+      .filter((i) => inWindow(i.dumpedAt as string, i.dumpedAt as string))
+      .map((i) => ({
+        dumpedAt: i.dumpedAt as string,
+        entries: i.entries as number,
+        bytes: i.size as number,
+        storedBytes: i.storedSize as number,
+      })),
+    waiting: {
+      segments: waiting,
+      state: (cursor?.state as string | undefined) ?? 'not started',
+      ...(cursor?.reason ? { reason: cursor.reason as string } : {}),
+    },
+    quarantined: quarantine.map((i) => ({
+      segment: i.segment as string,
+      s3Key: i.s3Key as string,
+      reason: i.reason as string,
+      since: i.since as string,
+    })),
+  };
+}

@@ -1,0 +1,35 @@
+import { itemIdOf } from '#core/index/index-entity.ts';
+import type { MailboxAsOf } from '#functions/query/mailbox-as-of.ts';
+
+export interface FolderSummary {
+  id: number;
+  path: string;
+  messages: number;
+  contacts: number;
+  bytes: number;
+}
+
+/** Folders of a mailbox as of T with their item counts and sizes, by path. */
+export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
+  const folders = new Map<number, { name: string; parentId: number }>();
+  for (const [key, entity] of found.entities)
+    if (entity.kind === 'folder') folders.set(itemIdOf(key) as number, entity);
+  const path = (id: number, depth = 0): string => {
+    const folder = folders.get(id);
+    if (!folder || id === 1 || depth > 64) return '';
+    return `${path(folder.parentId, depth + 1)}/${folder.name}`;
+  };
+  const summary = new Map<number, FolderSummary>();
+  for (const id of folders.keys())
+    if (id !== 1) summary.set(id, { id, path: path(id), messages: 0, contacts: 0, bytes: 0 });
+  for (const entity of found.entities.values()) {
+    if (entity.kind !== 'message' && entity.kind !== 'contact') continue;
+    const folder = summary.get(entity.folderId);
+    if (!folder) continue;
+    if (entity.kind === 'message') {
+      folder.messages++;
+      folder.bytes += entity.size;
+    } else folder.contacts++;
+  }
+  return [...summary.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
