@@ -274,6 +274,28 @@ export class OffsiteStack extends Stack {
     });
     lag.addAlarmAction(notify);
 
+    // Indexing that stands still: a segment missing before later ones (a gap), or one that cannot be parsed.
+    for (const [id, metricName, what] of [
+      ['IndexGapAlarm', 'IndexGaps', 'a server has a gap in its redo segments; see offsite backup list'],
+      ['QuarantineAlarm', 'SegmentsQuarantined', 'a redo segment is quarantined and holds its server back'],
+    ] as const) {
+      new cloudwatch.Metric({
+        namespace: 'Offsite',
+        metricName,
+        dimensionsMap: { service: 'offsite-indexer' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      })
+        .createAlarm(this, id, {
+          alarmDescription: `offsite: ${what}`,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(notify);
+    }
+
     new CfnOutput(this, 'BackupBucketName', { value: backupBucket.bucketName });
     new CfnOutput(this, 'IngestQueueUrl', { value: ingestQueue.queueUrl });
     new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });

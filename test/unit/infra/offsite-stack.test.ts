@@ -174,6 +174,31 @@ describe('OffsiteStack', () => {
     });
   });
 
+  it('alarms when indexing stands still: a gap or a quarantined segment', () => {
+    for (const metric of ['IndexGaps', 'SegmentsQuarantined']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'Offsite',
+        Dimensions: [{ Name: 'service', Value: 'offsite-indexer' }],
+        Threshold: 1,
+        AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
+      });
+    }
+  });
+
+  it('lets the indexer queue its own continuation on the ingest queue, and nothing else', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('IndexerRole') }] },
+    });
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const sends = statements.filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
+    assert.equal(sends.length, 1);
+  });
+
   it('protects the control API with IAM auth', () => {
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
   });
