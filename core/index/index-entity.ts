@@ -1,3 +1,4 @@
+import type { DirectoryKind } from '#core/ldap/directory-objects.ts';
 import type { ContactState, MessageState } from '#core/mail-snapshot.ts';
 
 // What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
@@ -31,7 +32,35 @@ export interface ContactEntity extends ContactState {
   kind: 'contact';
 }
 
-export type EntityState = MailboxEntity | FolderEntity | TagEntity | MessageEntity | ContactEntity;
+/** A directory object (from an LDAP dump) as it was at the dump's time. */
+export interface DirectoryEntity {
+  kind: 'directory';
+  object: DirectoryKind;
+  name: string;
+  targetId?: string;
+  attributes: Record<string, string[]>;
+}
+
+/** What a name (address, domain, class of service) meant: an alias names its account. */
+export interface NameEntity {
+  kind: 'name';
+  zimbraId: string;
+  object: DirectoryKind;
+}
+
+export type EntityState =
+  | MailboxEntity
+  | FolderEntity
+  | TagEntity
+  | MessageEntity
+  | ContactEntity
+  | DirectoryEntity
+  | NameEntity;
+
+/** Zimbra mailbox ids start at 1: scope 0 holds the server's directory (from its LDAP dumps). */
+export const DIRECTORY_SCOPE = 0;
+export const directoryKey = (zimbraId: string): string => `dir:${zimbraId}`;
+export const nameKey = (name: string): string => `name:${name}`;
 
 /**
  * Entity keys within a mailbox. Folders, messages and contacts share Zimbra's item id space (a MoveItem or

@@ -33,8 +33,8 @@ export function mailboxStateOf(
         state.contacts[String(id)] = contact;
         break;
       }
-      case 'mailbox':
-        break;
+      default:
+        break; // the mailbox itself; directory entities live in their own scope
     }
   }
   return state;

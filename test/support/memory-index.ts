@@ -5,10 +5,12 @@ import {
   transactionOp,
 } from '#core/index/apply-transaction.ts';
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
-import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { DIRECTORY_SCOPE, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { type EntityHead, type EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
+import { applyDirectoryDump } from '#core/ldap/apply-directory-dump.ts';
+import type { DirectoryObject } from '#core/ldap/directory-objects.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
 
@@ -49,6 +51,22 @@ export class MemoryIndex {
       overlay.begin(redoPosition(seq, txn.commit.offset), txn.commitTime, transactionOp(txn));
       applyTransaction(txn, overlay);
     }
+    this.commit(overlay);
+    return overlay;
+  }
+
+  /** Applies an LDAP dump's objects to the directory scope, as of `time`. */
+  applyDump(objects: readonly DirectoryObject[], pos: string, time: number): VersionOverlay {
+    const overlay = new VersionOverlay();
+    for (const [key, head] of this.heads.get(DIRECTORY_SCOPE) ?? []) overlay.load(DIRECTORY_SCOPE, key, head);
+    overlay.markComplete(DIRECTORY_SCOPE);
+    overlay.begin(pos, time, 'LdapDump');
+    applyDirectoryDump(objects, overlay);
+    this.commit(overlay);
+    return overlay;
+  }
+
+  private commit(overlay: VersionOverlay): void {
     this.versions.push(...overlay.versions);
     for (const blob of overlay.newIncoming) this.incoming.set(blob.path, blob);
     for (const { mailboxId, key, head } of overlay.changedHeads()) {
@@ -59,12 +77,12 @@ export class MemoryIndex {
       }
       map.set(key, structuredClone(head));
     }
-    return overlay;
   }
 
   snapshotAt(time: number): MailSnapshot {
     const snapshot: MailSnapshot = { mailboxes: {} };
     for (const mailboxId of this.heads.keys()) {
+      if (mailboxId === DIRECTORY_SCOPE) continue;
       const entities = this.entitiesAt(mailboxId, time);
       const mailbox = entities.get(MAILBOX_KEY);
       if (mailbox?.kind !== 'mailbox') continue;
