@@ -13,6 +13,8 @@ export const indexKeys = {
   servers: 'SERVERS',
   /** Where indexing of a server's redo stream stands (one item in the server's partition). */
   cursor: 'CURSOR',
+  /** The time of the last LDAP dump indexed into the server's directory scope. */
+  directoryCursor: 'DIRCURSOR',
   /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */
   incoming: (path: string) => `INC#${path}`,
   /** A segment that could not be indexed, with the reason. */

@@ -9,10 +9,11 @@ import { blobKey } from '#core/blob-key.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
-export const CATALOG_COMMANDS = ['backup', 'accounts', 'mailbox', 'item', 'search'] as const;
+export const CATALOG_COMMANDS = ['backup', 'accounts', 'domains', 'mailbox', 'item', 'search'] as const;
 
 export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
        offsite accounts [--at TIME] [--deleted]
+       offsite domains [--at TIME]
        offsite mailbox <account> [--at TIME]
        offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
        offsite search <account> [--at TIME] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
@@ -59,6 +60,7 @@ export async function catalogCommand(
   const allowed: Record<string, string[]> = {
     backup: ['server', 'from', 'to'],
     accounts: ['at', 'deleted'],
+    domains: ['at'],
     mailbox: ['at'],
     item: ['history', 'dump-blob', 'bucket'],
     search: ['at', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
@@ -68,7 +70,7 @@ export async function catalogCommand(
     if (!allowed[group]?.includes(name))
       throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${CATALOG_USAGE}`);
   }
-  const positionalCount = { backup: 0, accounts: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
+  const positionalCount = { backup: 0, accounts: 0, domains: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
   if (positionals.length !== positionalCount)
     throw new OffsiteError(
       `offsite ${group} takes ${positionalCount} argument(s), got ${positionals.length}\n${CATALOG_USAGE}`,
@@ -128,6 +130,15 @@ export async function catalogCommand(
             `${a.serverId}:${a.mailboxId}  ${a.accountId}  ${a.name ?? '-'}  ${a.createdAt}  ${a.deletedAt ?? ''}`,
         ),
       ]);
+      return 0;
+    }
+    case 'domains': {
+      const body = await client.request<{
+        domains: { serverId: string; zimbraId: string; name: string; status?: string }[];
+      }>('GET', `/domains${query({ at: iso(values.at, 'at') })}`);
+      show(body, () =>
+        body.domains.map((d) => `${d.name}  ${d.status ?? ''}  ${d.zimbraId}  (server ${d.serverId})`),
+      );
       return 0;
     }
     case 'mailbox': {

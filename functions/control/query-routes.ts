@@ -4,7 +4,7 @@ import { parseTime } from '#core/parse-time.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/route-request.ts';
 import { itemHistory } from '#functions/query/item-history.ts';
-import { listAccounts } from '#functions/query/list-accounts.ts';
+import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
@@ -40,6 +40,8 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
     const deleted = parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true';
     return ok({ accounts: await listAccounts(table, time(q.at, 'at') ?? Date.now(), deleted) });
   }
+  if (request.path === '/domains')
+    return ok({ domains: await listDomains(table, time(q.at, 'at') ?? Date.now()) });
   const mailbox = MAILBOX.exec(request.path);
   if (!mailbox) return undefined;
   const at = time(q.at, 'at') ?? Date.now();

@@ -30,13 +30,17 @@ async function indexMessage(record: SQSRecord): Promise<void> {
     JSON.parse(record.body),
     `ingest message ${record.messageId}`,
   );
-  const { shipment, outcome } = await handleIngest(message, config, deadline);
+  const { shipment, outcome, directory } = await handleIngest(message, config, deadline);
   if (shipment)
     metrics.addMetric(
       shipment === 'recorded' ? 'ShipmentsIndexed' : 'ShipmentsDuplicate',
       MetricUnit.Count,
       1,
     );
+  if (directory?.state === 'quarantined') {
+    metrics.addMetric('SegmentsQuarantined', MetricUnit.Count, 1);
+    logger.error('an LDAP dump is quarantined', { serverId: message.serverId, reason: directory.reason });
+  } else if (directory) logger.info('ldap-dump', { serverId: message.serverId, ...directory });
   if (!outcome) return;
   const ops = outcome.indexed.reduce((sum, r) => sum + r.ops, 0);
   metrics.addMetric('SegmentsIndexed', MetricUnit.Count, outcome.indexed.length);

@@ -4,10 +4,12 @@ import { type RecordShipmentResult, recordShipment } from '#functions/catalog/re
 import { sqs } from '#functions/clients/sqs.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { type AdvanceOutcome, advanceServer } from '#functions/index/advance-server.ts';
+import { indexLdapDump, type LdapIndexResult } from '#functions/index/index-ldap-dump.ts';
 
 export interface IngestResult {
   shipment?: RecordShipmentResult;
   outcome?: AdvanceOutcome;
+  directory?: LdapIndexResult;
 }
 
 /**
@@ -22,7 +24,13 @@ export async function handleIngest(
 ): Promise<IngestResult> {
   const result: IngestResult = {};
   if (message.type !== 'index-continue') result.shipment = await recordShipment(message, config);
-  if (message.type === 'ldap-dump') return result;
+  if (message.type === 'ldap-dump') {
+    result.directory = await indexLdapDump(
+      { table: config.indexTable, bucket: config.backupBucket, serverId: message.serverId },
+      message,
+    );
+    return result;
+  }
   const target = { table: config.indexTable, bucket: config.backupBucket, serverId: message.serverId };
   result.outcome = await advanceServer(target, deadline);
   if (result.outcome.state === 'more') {

@@ -1,4 +1,4 @@
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
 import { IndexInputError } from '#core/index/errors.ts';
 import { itemIdOf } from '#core/index/index-entity.ts';
@@ -10,11 +10,11 @@ import { readRedo } from '#core/redo/redo-reader.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
-import { headItem, type Item, versionItem } from '#functions/index/entity-items.ts';
+import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
 import { incomingItem, loadEntities } from '#functions/index/load-entities.ts';
+import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { storeBodies } from '#functions/index/store-bodies.ts';
@@ -107,17 +107,6 @@ export async function indexSegment(
 
   const bodiesWritten = await storeBodies(target.bucket, overlay.bodies);
   const heads = overlay.changedHeads();
-  const phase1: WriteRequest[] = [
-    ...overlay.versions.map((v) => put(versionItem(target.serverId, v))),
-    ...overlay.newIncoming.map((blob) => put(incomingItem(target.serverId, blob))),
-    ...referenceItems(target.serverId, overlay, segmentStart).map(put),
-  ];
-  await writeAll(target.table, phase1);
-  await writeAll(
-    target.table,
-    heads.map(({ mailboxId, key, head }) => put(headItem(target.serverId, mailboxId, key, head))),
-  );
-
   const pending = assembler.pending().map(
     (txn): PendingTxnRef => ({
       txnId: txn.txnId,
@@ -136,23 +125,16 @@ export async function indexSegment(
     pending: pending.length,
     warnings: overlay.warnings,
   };
-  await commitSegment(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result);
-
-  // Tombstones only had to outlive the segment (a retry walks back through them); now they can go.
-  const tombstones = heads
-    .filter((h) => h.head.state === null)
-    .map((h) => headItem(target.serverId, h.mailboxId, h.key, h.head));
-  await writeAll(
-    target.table,
-    [...tombstones, ...stale].map((i) => ({
-      DeleteRequest: { Key: { pk: i.pk as string, sk: i.sk as string } },
-    })),
-  );
-
+  await persistOverlay(target.table, target.serverId, overlay, {
+    extra: [
+      ...overlay.newIncoming.map((blob) => incomingItem(target.serverId, blob)),
+      ...referenceItems(target.serverId, overlay, segmentStart),
+    ],
+    commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),
+    stale,
+  });
   return result;
 }
-
-const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
 
 /** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
 function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart: string): Item[] {
@@ -191,73 +173,69 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
  * Moves the cursor past the segment and marks the segment indexed, in one transaction: a crash can leave
  * neither half done alone. The cursor must still be where this segment began (no one else moved it).
  */
-async function commitSegment(
+function commitItems(
   target: IndexTarget,
   segment: SegmentItem,
   cursor: IndexCursor | undefined,
   pending: PendingTxnRef[],
   lastCommitTime: number | undefined,
   result: SegmentResult,
-): Promise<void> {
+): TransactItem[] {
   const last = lastCommitTime ?? cursor?.lastCommitTime ?? null;
-  await dynamodb().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: target.table,
-            Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
-            UpdateExpression:
-              'SET #seq = :seq, #offset = :offset, #pending = :pending, #segments = :segments, #state = :ok, #last = :last REMOVE #reason, #since',
-            ConditionExpression: cursor
-              ? '#seq = :was_seq AND #offset = :was_offset'
-              : 'attribute_not_exists(pk)',
-            ExpressionAttributeNames: {
-              '#seq': 'seq',
-              '#offset': 'offset',
-              '#state': 'state',
-              '#pending': 'pending',
-              '#segments': 'segments',
-              '#last': 'lastCommitTime',
-              '#reason': 'reason',
-              '#since': 'since',
-            },
-            ExpressionAttributeValues: {
-              ':seq': segment.seq,
-              ':offset': segment.lastOffset,
-              ':pending': pending,
-              ':segments': (cursor?.segments ?? 0) + 1,
-              ':ok': 'ok',
-              ':last': last,
-              ...(cursor ? { ':was_seq': cursor.seq, ':was_offset': cursor.offset } : {}),
-            },
+  return [
+    {
+      Update: {
+        TableName: target.table,
+        Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
+        UpdateExpression:
+          'SET #seq = :seq, #offset = :offset, #pending = :pending, #segments = :segments, #state = :ok, #last = :last REMOVE #reason, #since',
+        ConditionExpression: cursor
+          ? '#seq = :was_seq AND #offset = :was_offset'
+          : 'attribute_not_exists(pk)',
+        ExpressionAttributeNames: {
+          '#seq': 'seq',
+          '#offset': 'offset',
+          '#state': 'state',
+          '#pending': 'pending',
+          '#segments': 'segments',
+          '#last': 'lastCommitTime',
+          '#reason': 'reason',
+          '#since': 'since',
+        },
+        ExpressionAttributeValues: {
+          ':seq': segment.seq,
+          ':offset': segment.lastOffset,
+          ':pending': pending,
+          ':segments': (cursor?.segments ?? 0) + 1,
+          ':ok': 'ok',
+          ':last': last,
+          ...(cursor ? { ':was_seq': cursor.seq, ':was_offset': cursor.offset } : {}),
+        },
+      },
+    },
+    {
+      Update: {
+        TableName: target.table,
+        Key: { pk: segment.pk, sk: segment.sk },
+        UpdateExpression: 'SET #state = :indexed, #counts = :counts',
+        ExpressionAttributeNames: { '#state': 'state', '#counts': 'indexed' },
+        ExpressionAttributeValues: {
+          ':indexed': 'indexed',
+          ':counts': {
+            transactions: result.transactions,
+            ops: result.ops,
+            versions: result.versions,
+            unmodelled: result.unmodelled,
+            warnings: result.warnings.length,
           },
         },
-        {
-          Update: {
-            TableName: target.table,
-            Key: { pk: segment.pk, sk: segment.sk },
-            UpdateExpression: 'SET #state = :indexed, #counts = :counts',
-            ExpressionAttributeNames: { '#state': 'state', '#counts': 'indexed' },
-            ExpressionAttributeValues: {
-              ':indexed': 'indexed',
-              ':counts': {
-                transactions: result.transactions,
-                ops: result.ops,
-                versions: result.versions,
-                unmodelled: result.unmodelled,
-                warnings: result.warnings.length,
-              },
-            },
-          },
-        },
-        // The list of servers the query API offers: written with a server's first segment.
-        ...(cursor
-          ? []
-          : [{ Put: { TableName: target.table, Item: { pk: indexKeys.servers, sk: target.serverId } } }]),
-      ],
-    }),
-  );
+      },
+    },
+    // The list of servers the query API offers: written with a server's first segment.
+    ...(cursor
+      ? []
+      : [{ Put: { TableName: target.table, Item: { pk: indexKeys.servers, sk: target.serverId } } }]),
+  ];
 }
 
 /** Reads the records of transactions left open by earlier segments from the segments that hold them. */

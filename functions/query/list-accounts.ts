@@ -1,5 +1,6 @@
 import { indexKeys } from '#core/index-keys.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
+import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 
@@ -7,7 +8,7 @@ export interface AccountRow {
   serverId: string;
   mailboxId: number;
   accountId: string;
-  /** The name a RenameMailbox gave it, when there was one. */
+  /** Its name at `at`: from the LDAP dumps, else the name a RenameMailbox gave it. */
   name: string | null;
   createdAt: string;
   /** When the mailbox was deleted, if it was by `at`. */
@@ -18,6 +19,7 @@ export interface AccountRow {
 export async function listAccounts(table: string, at: number, deleted: boolean): Promise<AccountRow[]> {
   const rows: AccountRow[] = [];
   for (const serverId of await listServers(table)) {
+    const directory = await directoryAsOf(table, serverId, at);
     const pages = await Promise.all(
       ['H#MBX#', 'V#MBX#'].map((prefix) =>
         queryAll({
@@ -56,11 +58,31 @@ export async function listAccounts(table: string, at: number, deleted: boolean):
         serverId,
         mailboxId,
         accountId: last.state.accountId,
-        name: last.state.renamedTo,
+        name: directory.objects.get(last.state.accountId)?.name ?? last.state.renamedTo,
         createdAt: new Date(first.fromTime).toISOString(),
         ...(live ? {} : { deletedAt: new Date(last.toTime).toISOString() }),
       });
     }
   }
   return rows.sort((a, b) => a.serverId.localeCompare(b.serverId) || a.mailboxId - b.mailboxId);
+}
+
+export interface DomainRow {
+  serverId: string;
+  zimbraId: string;
+  name: string;
+  status?: string;
+}
+
+/** Domains in the directory of every server at `at` (from its LDAP dumps). */
+export async function listDomains(table: string, at: number): Promise<DomainRow[]> {
+  const rows: DomainRow[] = [];
+  for (const serverId of await listServers(table)) {
+    for (const [zimbraId, object] of (await directoryAsOf(table, serverId, at)).objects) {
+      if (object.object !== 'domain') continue;
+      const status = object.attributes.zimbraDomainStatus?.[0];
+      rows.push({ serverId, zimbraId, name: object.name, ...(status ? { status } : {}) });
+    }
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name) || a.serverId.localeCompare(b.serverId));
 }

@@ -29,7 +29,28 @@ export async function mailboxAsOf(
   const own = await mailboxesAsOf(table, serverId, time, mailboxId);
   const mailbox = own.mailboxes.get(mailboxId);
   if (!mailbox) return undefined;
-  const keys = entityKeys(serverId, mailboxId, 'item:0');
+  const scope = await scopeAsOf(table, serverId, mailboxId, time);
+  return {
+    serverId,
+    mailboxId,
+    mailbox,
+    entities: scope.entities,
+    itemsRead: own.itemsRead + scope.itemsRead,
+    readUnits: own.readUnits + scope.readUnits,
+  };
+}
+
+/**
+ * The entities of one scope (a mailbox's items, or the directory) valid at `time`: current heads plus the
+ * closed versions that ended after `time`.
+ */
+export async function scopeAsOf(
+  table: string,
+  serverId: string,
+  scope: number,
+  time: number,
+): Promise<{ entities: Map<string, EntityState>; itemsRead: number; readUnits: number }> {
+  const keys = entityKeys(serverId, scope, 'item:0');
   const [heads, history] = await Promise.all([
     queryAll({
       TableName: table,
@@ -48,12 +69,9 @@ export async function mailboxAsOf(
     ...history.items.map(versionFromItem),
   ];
   return {
-    serverId,
-    mailboxId,
-    mailbox,
     entities: entitiesAsOf(candidates, time),
-    itemsRead: own.itemsRead + heads.items.length + history.items.length,
-    readUnits: own.readUnits + heads.readUnits + history.readUnits,
+    itemsRead: heads.items.length + history.items.length,
+    readUnits: heads.readUnits + history.readUnits,
   };
 }
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '#core/errors.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -36,6 +37,11 @@ export async function resolveAccount(table: string, account: string, time: numbe
     );
   }
   const lower = account.toLowerCase();
+  // A name: what the directory (LDAP dumps) said it meant at `time`, across renames and deletions.
+  for (const serverId of await listServers(table)) {
+    const named = (await directoryAsOf(table, serverId, time)).names.get(lower);
+    if (named?.object === 'account') return resolveAccount(table, named.zimbraId, time);
+  }
   for (const serverId of await listServers(table)) {
     const { mailboxes } = await mailboxesAsOf(table, serverId, time);
     for (const [mailboxId, mailbox] of mailboxes)

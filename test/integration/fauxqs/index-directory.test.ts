@@ -1,0 +1,185 @@
+// fauxqs: the agent's redo announcements go to a queue of the test's own and are fed in-process.
+// LDAP dumps indexed as versions: domains and accounts by name as each dump had them, a name resolved to
+// its mailbox at an instant across renames, an old dump arriving late ignored, a corrupt one set aside.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { zstdCompressSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { type IngestMessage, ingestMessageSchema, type LdapDumpAnnouncement } from '#core/announcement.ts';
+import { attr } from '#core/ldap/directory-entry.ts';
+import { formatLdif } from '#core/ldap/ldif.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
+import { setDynamodb } from '#functions/clients/dynamodb.ts';
+import { setS3 } from '#functions/clients/s3.ts';
+import type { FunctionConfig } from '#functions/config.ts';
+import { handleIngest } from '#functions/index/handle-ingest.ts';
+import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
+import { resolveAccount } from '#functions/query/resolve-account.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { startTestCloud } from '#test/integration/harness.ts';
+import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
+
+const FAR = Number.MAX_SAFE_INTEGER;
+const serverId = 'srv-dir';
+
+describe('LDAP dumps in the index', () => {
+  let cloud: LocalCloud;
+  let config: FunctionConfig<'indexer'>;
+  let sim: MailHostSimulator;
+  const dumps: { at: number; message: LdapDumpAnnouncement }[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'offsite-dir-'));
+
+  async function uploadDump(at: number, text: string): Promise<LdapDumpAnnouncement> {
+    const plain = Buffer.from(text);
+    const sha256 = sha256Hex(plain);
+    const stored = zstdCompressSync(plain);
+    const key = `servers/${serverId}/ldap/${new Date(at).toISOString().replace(/[-:]/g, '')}.${sha256}`;
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: config.backupBucket,
+        Key: key,
+        Body: stored,
+        Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
+      }),
+    );
+    return {
+      type: 'ldap-dump',
+      serverId,
+      key,
+      sha256,
+      size: plain.length,
+      storedSize: stored.length,
+      codec: 'zstd',
+      entries: 0,
+      dumpedAt: new Date(at).toISOString(),
+      shippedAt: new Date().toISOString(),
+    };
+  }
+
+  before(async () => {
+    cloud = await startTestCloud();
+    useLocalIndex(cloud);
+    setS3(cloud.clients.s3);
+    const queue = await cloud.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: 'dir-announcements.fifo', Attributes: { FifoQueue: 'true' } }),
+    );
+    config = {
+      indexTable: indexTable(cloud),
+      backupBucket: cloud.outputs.BackupBucketName as string,
+      ingestQueueUrl: queue.QueueUrl as string,
+    };
+    sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 31, accounts: 6, tickMaxMs: 60_000 });
+    for (let i = 0; i < 10; i++) {
+      sim.run(120);
+      dumps.push({
+        at: sim.time(),
+        message: await uploadDump(sim.time(), formatLdif(sim.directoryAt(sim.time()))),
+      });
+    }
+    sim.close();
+    assert.ok((sim.counts['rename-account'] ?? 0) > 0, 'the workload renames an account');
+    const agent = parseAgentConfig({
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      aws: { region: 'us-east-1', bucket: config.backupBucket, ingestQueueUrl: config.ingestQueueUrl },
+    });
+    const shipper = await Shipper.open({
+      config: agent,
+      s3: cloud.clients.s3,
+      sqs: cloud.clients.sqs,
+      log: memoryLog(),
+    });
+    await shipper.shipOnce();
+    const messages: IngestMessage[] = [];
+    for (;;) {
+      const got = await cloud.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: config.ingestQueueUrl, MaxNumberOfMessages: 10 }),
+      );
+      if (!got.Messages?.length) break;
+      for (const m of got.Messages) {
+        messages.push(ingestMessageSchema.parse(JSON.parse(m.Body as string)));
+        await cloud.clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: config.ingestQueueUrl, ReceiptHandle: m.ReceiptHandle }),
+        );
+      }
+    }
+    for (const m of messages) await handleIngest(m, config, FAR);
+    for (const { message } of dumps)
+      assert.equal((await handleIngest(message, config, FAR)).directory?.state, 'indexed');
+  });
+  after(async () => {
+    setDynamodb(undefined);
+    setS3(undefined);
+    await cloud?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const accountsIn = (at: number) =>
+    sim.directoryAt(at).filter((e) => attr(e, 'objectClass').includes('zimbraAccount'));
+
+  it('answers domains and account names as each dump had them', async () => {
+    for (const { at } of dumps) {
+      const domains = await listDomains(config.indexTable, at);
+      assert.deepEqual(
+        domains.map((d) => d.name),
+        ['example.com', 'example.org'],
+      );
+      const accounts = await listAccounts(config.indexTable, at, false);
+      for (const account of accountsIn(at)) {
+        const row = accounts.find((a) => a.accountId === attr(account, 'zimbraId')[0]);
+        assert.equal(
+          row?.name,
+          attr(account, 'zimbraMailDeliveryAddress')[0],
+          `name at ${new Date(at).toISOString()}`,
+        );
+      }
+    }
+  });
+
+  it('resolves a name to its mailbox at an instant, before and after a rename', async () => {
+    let renamed = 0;
+    for (let i = 1; i < dumps.length; i++) {
+      const [earlier, later] = [dumps[i - 1]?.at as number, dumps[i]?.at as number];
+      for (const old of accountsIn(earlier)) {
+        const id = attr(old, 'zimbraId')[0] as string;
+        const oldName = attr(old, 'zimbraMailDeliveryAddress')[0] as string;
+        const now = accountsIn(later).find((a) => attr(a, 'zimbraId')[0] === id);
+        const mailbox = sim.accounts.find((a) => a.zimbraId === id)?.mailboxId;
+        assert.deepEqual(await resolveAccount(config.indexTable, oldName, earlier), {
+          serverId,
+          mailboxId: mailbox,
+        });
+        const newName = now ? (attr(now, 'zimbraMailDeliveryAddress')[0] as string) : undefined;
+        if (newName && newName !== oldName) {
+          renamed++;
+          assert.deepEqual(await resolveAccount(config.indexTable, newName, later), {
+            serverId,
+            mailboxId: mailbox,
+          });
+          await assert.rejects(resolveAccount(config.indexTable, oldName, later), /no mailbox is known/);
+        }
+      }
+    }
+    assert.ok(renamed > 0, 'a rename fell between two dumps');
+  });
+
+  it('ignores a dump older than the last one indexed, and sets a corrupt one aside', async () => {
+    const again = await handleIngest(dumps[3]?.message as LdapDumpAnnouncement, config, FAR);
+    assert.equal(again.directory?.state, 'older');
+    const last = dumps.at(-1)?.at as number;
+    const corrupt = await uploadDump(last + 1000, 'dn: uid=x\nthis is not ldif\n\x00');
+    const out = await handleIngest(corrupt, config, FAR);
+    assert.equal(out.directory?.state, 'quarantined');
+    const accounts = await listAccounts(config.indexTable, last + 2000, false);
+    assert.equal(accounts.length, accountsIn(last).length, 'the directory is as the last good dump had it');
+  });
+});
