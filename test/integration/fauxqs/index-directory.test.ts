@@ -13,7 +13,7 @@ import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { type IngestMessage, ingestMessageSchema, type LdapDumpAnnouncement } from '#core/announcement.ts';
-import { attr } from '#core/ldap/directory-entry.ts';
+import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
@@ -25,6 +25,7 @@ import { resolveAccount } from '#functions/query/resolve-account.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
+import { offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
@@ -143,6 +144,30 @@ describe('LDAP dumps in the index', () => {
         );
       }
     }
+  });
+
+  it('offsite domains and offsite mailbox <name> answer through the control API', async () => {
+    const url = cloud.outputs.ControlUrl as string;
+    const domains = await offsite(['domains', '--json', '--url', url]);
+    assert.equal(domains.code, 0, domains.stderr);
+    assert.deepEqual(
+      JSON.parse(domains.stdout).domains.map((d: { name: string }) => d.name),
+      ['example.com', 'example.org'],
+    );
+    const first = dumps[0]?.at as number;
+    const account = accountsIn(first)[0] as DirectoryEntry;
+    const name = attr(account, 'zimbraMailDeliveryAddress')[0] as string;
+    const mailbox = await offsite([
+      'mailbox',
+      name,
+      '--at',
+      new Date(first).toISOString(),
+      '--json',
+      '--url',
+      url,
+    ]);
+    assert.equal(mailbox.code, 0, mailbox.stderr);
+    assert.equal(JSON.parse(mailbox.stdout).accountId, attr(account, 'zimbraId')[0]);
   });
 
   it('resolves a name to its mailbox at an instant, before and after a rename', async () => {
