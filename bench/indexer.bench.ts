@@ -10,15 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { parseAgentConfig } from '#agent/config/agent-config.ts';
-import { memoryLog } from '#agent/observability.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
-import { type IngestMessage, ingestMessageSchema } from '#core/announcement.ts';
 import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
-import { entityKeys } from '#core/index-keys.ts';
+import { scopeKeys } from '#core/index-keys.ts';
 import { FLAG, FOLDER_ID } from '#core/mail-item.ts';
 import { systemFolders } from '#core/mail-snapshot.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
@@ -30,6 +25,7 @@ import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { startLocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { simulatedTransactions } from '#test/support/simulated-transactions.ts';
 
@@ -58,11 +54,7 @@ try {
   useLocalIndex(cloud);
   setS3(cloud.clients.s3);
   const table = indexTable(cloud);
-  const bucket = cloud.outputs.BackupBucketName as string;
-  const queue = await cloud.clients.sqs.send(
-    new CreateQueueCommand({ QueueName: 'bench-announcements.fifo', Attributes: { FifoQueue: 'true' } }),
-  );
-  const config = { indexTable: table, backupBucket: bucket, ingestQueueUrl: queue.QueueUrl as string };
+  const config = await privateIndexerConfig(cloud, 'bench-announcements');
 
   // --- 1. throughput -------------------------------------------------------------------------------
   const sim = new MailHostSimulator({
@@ -77,32 +69,11 @@ try {
   const indexed: { ms: number; ops: number; wcu: number; rcu: number; segments: number }[] = [];
   for (let r = 0; r < runs; r++) {
     const serverId = `bench-${r}`;
-    const agent = parseAgentConfig({
+    const messages = await shipAndCollect(cloud, config, {
       serverId,
-      zimbraHome: sim.hostDir,
+      hostDir: sim.hostDir,
       stateDir: join(work, `state-${r}`),
-      aws: { region: 'us-east-1', bucket, ingestQueueUrl: config.ingestQueueUrl },
     });
-    const shipper = await Shipper.open({
-      config: agent,
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    const messages: IngestMessage[] = [];
-    for (;;) {
-      const got = await cloud.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: config.ingestQueueUrl, MaxNumberOfMessages: 10 }),
-      );
-      if (!got.Messages?.length) break;
-      for (const m of got.Messages) {
-        messages.push(ingestMessageSchema.parse(JSON.parse(m.Body as string)));
-        await cloud.clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: config.ingestQueueUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
-    }
     capacity.reset();
     const start = performance.now();
     let ops = 0;
@@ -235,7 +206,7 @@ try {
       () => null,
     );
 
-    const keys = entityKeys(serverId, mailboxId, 'item:0');
+    const keys = scopeKeys(serverId, mailboxId);
     const history: number[] = [];
     let historyItems = 0;
     let historyRcu = 0;

@@ -8,11 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { parseAgentConfig } from '#agent/config/agent-config.ts';
-import { memoryLog } from '#agent/observability.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
-import { type IngestMessage, ingestMessageSchema, type LdapDumpAnnouncement } from '#core/announcement.ts';
+import type { LdapDumpAnnouncement } from '#core/announcement.ts';
 import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -26,7 +22,8 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
-import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
+import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
+import { useLocalIndex } from '#test/support/index-checks.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 const serverId = 'srv-dir';
@@ -69,14 +66,7 @@ describe('LDAP dumps in the index', () => {
     cloud = await startTestCloud();
     useLocalIndex(cloud);
     setS3(cloud.clients.s3);
-    const queue = await cloud.clients.sqs.send(
-      new CreateQueueCommand({ QueueName: 'dir-announcements.fifo', Attributes: { FifoQueue: 'true' } }),
-    );
-    config = {
-      indexTable: indexTable(cloud),
-      backupBucket: cloud.outputs.BackupBucketName as string,
-      ingestQueueUrl: queue.QueueUrl as string,
-    };
+    config = await privateIndexerConfig(cloud, 'dir-announcements');
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 31, accounts: 6, tickMaxMs: 60_000 });
     for (let i = 0; i < 10; i++) {
       sim.run(120);
@@ -87,32 +77,11 @@ describe('LDAP dumps in the index', () => {
     }
     sim.close();
     assert.ok((sim.counts['rename-account'] ?? 0) > 0, 'the workload renames an account');
-    const agent = parseAgentConfig({
+    const messages = await shipAndCollect(cloud, config, {
       serverId,
-      zimbraHome: sim.hostDir,
+      hostDir: sim.hostDir,
       stateDir: join(work, 'state'),
-      aws: { region: 'us-east-1', bucket: config.backupBucket, ingestQueueUrl: config.ingestQueueUrl },
     });
-    const shipper = await Shipper.open({
-      config: agent,
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    const messages: IngestMessage[] = [];
-    for (;;) {
-      const got = await cloud.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: config.ingestQueueUrl, MaxNumberOfMessages: 10 }),
-      );
-      if (!got.Messages?.length) break;
-      for (const m of got.Messages) {
-        messages.push(ingestMessageSchema.parse(JSON.parse(m.Body as string)));
-        await cloud.clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: config.ingestQueueUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
-    }
     for (const m of messages) await handleIngest(m, config, FAR);
     for (const { message } of dumps)
       assert.equal((await handleIngest(message, config, FAR)).directory?.state, 'indexed');

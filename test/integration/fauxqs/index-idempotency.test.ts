@@ -10,12 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { parseAgentConfig } from '#agent/config/agent-config.ts';
-import { memoryLog } from '#agent/observability.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
-import { type IngestMessage, ingestMessageSchema, type SegmentAnnouncement } from '#core/announcement.ts';
+import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
@@ -25,7 +21,8 @@ import { handleIngest } from '#functions/index/handle-ingest.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
-import { indexTable, readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
+import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
+import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -40,17 +37,7 @@ describe('indexing is exactly-once in effect', () => {
     cloud = await startTestCloud();
     client = useLocalIndex(cloud);
     setS3(cloud.clients.s3);
-    const queue = await cloud.clients.sqs.send(
-      new CreateQueueCommand({
-        QueueName: 'test-announcements.fifo',
-        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' },
-      }),
-    );
-    config = {
-      indexTable: indexTable(cloud),
-      backupBucket: cloud.outputs.BackupBucketName as string,
-      ingestQueueUrl: queue.QueueUrl as string,
-    };
+    config = await privateIndexerConfig(cloud, 'test-announcements');
     const sim = new MailHostSimulator({
       hostDir: join(work, 'host'),
       seed: 17,
@@ -60,21 +47,12 @@ describe('indexing is exactly-once in effect', () => {
     });
     sim.run(600);
     sim.close();
-    const agent = parseAgentConfig({
+    announcements = await shipAndCollect(cloud, config, {
       serverId: 'srv-a',
-      zimbraHome: sim.hostDir,
+      hostDir: sim.hostDir,
       stateDir: join(work, 'state'),
-      aws: { region: 'us-east-1', bucket: config.backupBucket, ingestQueueUrl: config.ingestQueueUrl },
-      segment: { maxMiB: 12 / 1024 },
+      segmentMiB: 12 / 1024,
     });
-    const shipper = await Shipper.open({
-      config: agent,
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    announcements = await drain(config.ingestQueueUrl);
     assert.ok(announcements.filter((a) => a.type === 'redo-segment').length > 20, 'many segments');
     for (const message of announcements) await handleIngest(message, config, FAR);
   });
@@ -84,22 +62,6 @@ describe('indexing is exactly-once in effect', () => {
     await cloud?.stop();
     rmSync(work, { recursive: true, force: true });
   });
-
-  async function drain(url: string): Promise<IngestMessage[]> {
-    const out: IngestMessage[] = [];
-    for (;;) {
-      const got = await cloud.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-      );
-      if (!got.Messages?.length) return out;
-      for (const m of got.Messages) {
-        out.push(ingestMessageSchema.parse(JSON.parse(m.Body as string)));
-        await cloud.clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
-    }
-  }
 
   /** Every index item that belongs to `serverId`, with the id replaced, sorted: comparable across servers. */
   async function indexOf(serverId: string): Promise<string[]> {

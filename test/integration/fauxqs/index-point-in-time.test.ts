@@ -20,6 +20,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { randomInstants } from '#test/support/random-instants.ts';
 
 describe('the index answers "mailbox as of T"', () => {
   let cloud: LocalCloud;
@@ -92,12 +93,7 @@ describe('the index answers "mailbox as of T"', () => {
     const cursor = await waitForIndexed(cloud, config.serverId, 240_000);
     assert.equal(cursor.pending.length, 0, 'no transaction is left open after a clean close');
 
-    const random = seededRandom(3);
-    for (let i = 0; i < 100; i++) {
-      const t =
-        i % 2 === 0
-          ? (times[Math.floor(random() * times.length)] as number)
-          : first + Math.floor(random() * (last - first));
+    for (const t of randomInstants(times, 100, seededRandom(3))) {
       assert.deepEqual(
         await snapshotAt(config.serverId, t),
         sim.truthAt(t),

@@ -8,6 +8,7 @@ import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MemoryIndex } from '#test/support/memory-index.ts';
+import { randomInstants } from '#test/support/random-instants.ts';
 import { simulatedTransactions } from '#test/support/simulated-transactions.ts';
 
 const dirs: string[] = [];
@@ -106,15 +107,7 @@ describe('VersionOverlay', () => {
       assert.deepEqual(overlay.warnings, []);
       i += size;
     }
-    const times = sim.commitTimes();
-    const first = times[0] as number;
-    const last = times.at(-1) as number;
-    for (let i = 0; i < 100; i++) {
-      // Half the instants land exactly on a commit, where an off-by-one in the interval would show.
-      const t =
-        i % 2 === 0
-          ? (times[Math.floor(random() * times.length)] as number)
-          : first + Math.floor(random() * (last - first));
+    for (const t of randomInstants(sim.commitTimes(), 100, random)) {
       assert.deepEqual(index.snapshotAt(t), sim.truthAt(t), `state at ${new Date(t).toISOString()}`);
     }
   });
