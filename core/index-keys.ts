@@ -37,12 +37,18 @@ export const indexKeys = {
 export function entityKeys(serverId: string, mailboxId: number, key: string) {
   const own = key === MAILBOX_KEY;
   const suffix = own ? `MBX#${pad(mailboxId, 10)}` : key;
+  const scope = scopeKeys(serverId, mailboxId);
   return {
-    pk: own ? indexKeys.server(serverId) : indexKeys.mailbox(serverId, mailboxId),
+    pk: own ? indexKeys.server(serverId) : scope.pk,
     head: `H#${suffix}`,
     version: (fromPos: string) => `V#${suffix}#${fromPos}`,
-    historyPk: own ? `HIST#${serverId}#MBX` : `HIST#${serverId}#${mailboxId}`,
+    historyPk: own ? `HIST#${serverId}#MBX` : scope.historyPk,
   };
+}
+
+/** The partition and the gsi1 history key of a scope's entities (a mailbox's items, or the directory). */
+export function scopeKeys(serverId: string, scope: number) {
+  return { pk: indexKeys.mailbox(serverId, scope), historyPk: `HIST#${serverId}#${scope}` };
 }
 
 /** gsi1 sort key of a closed version: the instant (ms) it stopped being valid. */

@@ -8,6 +8,12 @@ import { ControlClient } from '#agent/control-client.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import type { ItemState } from '#functions/query/item-history.ts';
+import type { AccountRow, DomainRow } from '#functions/query/list-accounts.ts';
+import type { RestorePoints } from '#functions/query/list-restore-points.ts';
+import type { FolderSummary } from '#functions/query/mailbox-summary.ts';
+import type { MailboxRef } from '#functions/query/resolve-account.ts';
+import type { FoundMessage } from '#functions/query/search-items.ts';
 
 export const CATALOG_COMMANDS = ['backup', 'accounts', 'domains', 'mailbox', 'item', 'search'] as const;
 
@@ -107,10 +113,10 @@ export async function catalogCommand(
       const servers = values.server
         ? [values.server]
         : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
-      const all: RestorePointsBody[] = [];
+      const all: RestorePoints[] = [];
       for (const server of servers)
         all.push(
-          await client.request<RestorePointsBody>(
+          await client.request<RestorePoints>(
             'GET',
             `/servers/${encodeURIComponent(server)}/restore-points${query({ from: iso(values.from, 'from'), to: iso(values.to, 'to') })}`,
           ),
@@ -119,7 +125,7 @@ export async function catalogCommand(
       return 0;
     }
     case 'accounts': {
-      const body = await client.request<{ accounts: AccountBody[] }>(
+      const body = await client.request<{ accounts: AccountRow[] }>(
         'GET',
         `/accounts${query({ at: iso(values.at, 'at'), deleted: values.deleted })}`,
       );
@@ -133,9 +139,10 @@ export async function catalogCommand(
       return 0;
     }
     case 'domains': {
-      const body = await client.request<{
-        domains: { serverId: string; zimbraId: string; name: string; status?: string }[];
-      }>('GET', `/domains${query({ at: iso(values.at, 'at') })}`);
+      const body = await client.request<{ domains: DomainRow[] }>(
+        'GET',
+        `/domains${query({ at: iso(values.at, 'at') })}`,
+      );
       show(body, () =>
         body.domains.map((d) => `${d.name}  ${d.status ?? ''}  ${d.zimbraId}  (server ${d.serverId})`),
       );
@@ -175,7 +182,7 @@ export async function catalogCommand(
       return 0;
     }
     default: {
-      const body = await client.request<{ messages: MessageBody[] }>(
+      const body = await client.request<{ messages: FoundMessage[] }>(
         'GET',
         `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), folder: values.folder, from: values.from, subject: values.subject, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
       );
@@ -190,52 +197,16 @@ export async function catalogCommand(
   }
 }
 
-interface RestorePointsBody {
-  serverId: string;
-  redo: {
-    from: string;
-    to: string;
-    firstSeq: string;
-    lastSeq: string;
-    segments: number;
-    bytes: number;
-    storedBytes: number;
-  }[];
-  ldapDumps: { dumpedAt: string; entries: number; bytes: number }[];
-  waiting: { segments: number; state: string; reason?: string };
-  quarantined: { s3Key: string; reason: string }[];
-}
-interface AccountBody {
-  serverId: string;
-  mailboxId: number;
-  accountId: string;
-  name: string | null;
-  createdAt: string;
-  deletedAt?: string;
-}
-interface MailboxBody {
-  serverId: string;
-  mailboxId: number;
+// The control API's answers, typed where they are built.
+type MailboxBody = MailboxRef & {
   accountId: string;
   name: string | null;
   at: string;
-  folders: { id: number; path: string; messages: number; contacts: number; bytes: number }[];
-}
-interface ItemBody {
-  serverId: string;
-  mailboxId: number;
-  history: { from: string; to?: string; op: string; endedBy?: string; state: { sha256?: string } }[];
-}
-interface MessageBody {
-  id: number;
-  folderId: number;
-  receivedDate: string;
-  deletedAt?: string;
-  from?: string;
-  subject?: string;
-}
+  folders: FolderSummary[];
+};
+type ItemBody = MailboxRef & { itemId: number; history: ItemState[] };
 
-function describeRestorePoints(p: RestorePointsBody): string[] {
+function describeRestorePoints(p: RestorePoints): string[] {
   return [
     `server ${p.serverId}: indexing ${p.waiting.state}${p.waiting.reason ? ` (${p.waiting.reason})` : ''}, ${p.waiting.segments} segments waiting`,
     ...p.redo.map(
@@ -256,7 +227,7 @@ async function dumpBlob(
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
   const sha256 = body.history.at(-1)?.state.sha256;
-  if (!sha256)
+  if (typeof sha256 !== 'string')
     throw new OffsiteError('the item has no message body (not a message, or its body was never shipped)');
   if (!bucket) throw new OffsiteError('--dump-blob needs the backup bucket: --bucket or OFFSITE_BUCKET');
   const s3 = new S3Client({

@@ -59,10 +59,8 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'CreateMailbox':
         for (const id of Object.keys(systemFolders())) needs.push({ mailboxId, key: itemKey(id) });
         break;
-      case 'RenameFolder':
-        needs.push({ mailboxId, key: itemKey(data.folderId) });
-        break;
       case 'CreateFolder':
+      case 'RenameFolder':
         needs.push({ mailboxId, key: itemKey(data.folderId) });
         break;
       case 'CreateTag':
@@ -74,8 +72,6 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         if (data.body.type === 'link' && data.path !== null) needs.push({ incoming: data.path });
         break;
       case 'CreateContact':
-        needs.push({ mailboxId, key: itemKey(data.contactId) });
-        break;
       case 'ModifyContact':
         needs.push({ mailboxId, key: itemKey(data.contactId) });
         break;

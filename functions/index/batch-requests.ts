@@ -1,4 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { inParallel } from '#core/in-parallel.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { capacity } from '#functions/index/capacity.ts';
 
@@ -14,58 +15,54 @@ export async function writeAll(
   requests: readonly WriteRequest[],
   concurrency = 4,
 ): Promise<void> {
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
-  await inParallel(chunks, concurrency, async (chunk) => {
-    let pending: WriteRequest[] = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_ATTEMPTS)
-        throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${MAX_ATTEMPTS} attempts`);
-      if (attempt > 1) await backoff(attempt);
-      const out = await dynamodb().send(
-        new BatchWriteCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
-      );
-      capacity.addWrite(out.ConsumedCapacity);
-      pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
-    }
+  await inBatches(requests, 25, concurrency, 'writes', async (pending) => {
+    const out = await dynamodb().send(
+      new BatchWriteCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    capacity.addWrite(out.ConsumedCapacity);
+    return (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
   });
 }
 
 /** Strongly consistent reads of many keys, 100 per BatchGetItem; items that do not exist are absent. */
 export async function getAll(table: string, keys: readonly Key[], concurrency = 4): Promise<Item[]> {
-  const chunks: Key[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
   const found: Item[] = [];
-  await inParallel(chunks, concurrency, async (chunk) => {
-    let pending: Key[] = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_ATTEMPTS)
-        throw new Error(`DynamoDB left ${pending.length} reads unprocessed after ${MAX_ATTEMPTS} attempts`);
-      if (attempt > 1) await backoff(attempt);
-      const out = await dynamodb().send(
-        new BatchGetCommand({
-          RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      capacity.addRead(out.ConsumedCapacity);
-      found.push(...(out.Responses?.[table] ?? []));
-      pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
-    }
+  await inBatches(keys, 100, concurrency, 'reads', async (pending) => {
+    const out = await dynamodb().send(
+      new BatchGetCommand({
+        RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    capacity.addRead(out.ConsumedCapacity);
+    found.push(...(out.Responses?.[table] ?? []));
+    return (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
   });
   return found;
 }
 
-async function inParallel<T>(
+/**
+ * Sends `items` in batches of `size`, `concurrency` batches at a time; `send` returns what DynamoDB left
+ * unprocessed, which is sent again with backoff until nothing is left or the attempts run out.
+ */
+async function inBatches<T>(
   items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
+  size: number,
+  concurrency: number,
+  what: string,
+  send: (batch: T[]) => Promise<T[]>,
 ): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  await inParallel(batches, concurrency, async (batch) => {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_ATTEMPTS)
+        throw new Error(`DynamoDB left ${pending.length} ${what} unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (attempt > 1) await backoff(attempt);
+      pending = await send(pending);
+    }
   });
-  await Promise.all(workers);
 }
 
 function backoff(attempt: number): Promise<void> {

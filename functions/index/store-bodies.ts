@@ -1,6 +1,7 @@
 import { zstdCompressSync } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
+import { inParallel } from '#core/in-parallel.ts';
 import type { StoredBody } from '#core/index/apply-transaction.ts';
 import { s3 } from '#functions/clients/s3.ts';
 
@@ -15,24 +16,19 @@ export async function storeBodies(
 ): Promise<number> {
   const unique = [...new Map(bodies.map((b) => [b.sha256, b])).values()];
   let written = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < unique.length) {
-      const body = unique[next++] as StoredBody;
-      const key = blobKey(body.sha256);
-      if (await alreadyStored(bucket, key, body.sha256)) continue;
-      await s3().send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: zstdCompressSync(body.content),
-          Metadata: { sha256: body.sha256, codec: 'zstd', size: String(body.content.length) },
-        }),
-      );
-      written++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, unique.length) }, worker));
+  await inParallel(unique, concurrency, async (body) => {
+    const key = blobKey(body.sha256);
+    if (await alreadyStored(bucket, key, body.sha256)) return;
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: zstdCompressSync(body.content),
+        Metadata: { sha256: body.sha256, codec: 'zstd', size: String(body.content.length) },
+      }),
+    );
+    written++;
+  });
   return written;
 }
 

@@ -1,7 +1,5 @@
-import { indexKeys } from '#core/index-keys.ts';
-import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { type MailboxVersion, mailboxHistory } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 
 export interface AccountRow {
@@ -20,39 +18,19 @@ export async function listAccounts(table: string, at: number, deleted: boolean):
   const rows: AccountRow[] = [];
   for (const serverId of await listServers(table)) {
     const directory = await directoryAsOf(table, serverId, at);
-    const pages = await Promise.all(
-      ['H#MBX#', 'V#MBX#'].map((prefix) =>
-        queryAll({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': prefix },
-        }),
-      ),
-    );
-    const items = pages.flatMap((p) => p.items);
-    const byMailbox = new Map<number, ReturnType<typeof versionFromItem>[]>();
-    for (const item of items) {
-      const v =
-        item.tp === undefined
-          ? {
-              ...headFromItem(item),
-              toPos: '',
-              toTime: Number.POSITIVE_INFINITY,
-              endedBy: '',
-              deleted: false,
-            }
-          : versionFromItem(item);
-      if (!v.state && item.tp === undefined) continue; // a tombstone not yet cleaned up
+    const byMailbox = new Map<number, MailboxVersion[]>();
+    for (const v of (await mailboxHistory(table, serverId)).versions) {
+      if (!v.state) continue; // a deletion's tombstone not yet cleaned up
       const list = byMailbox.get(v.mailboxId) ?? [];
-      list.push(v as ReturnType<typeof versionFromItem>);
+      list.push(v);
       byMailbox.set(v.mailboxId, list);
     }
     for (const [mailboxId, versions] of byMailbox) {
       const known = versions.filter((v) => v.fromTime <= at).sort((a, b) => a.fromTime - b.fromTime);
       const first = known[0];
       const last = known.at(-1);
-      if (!first || !last || last.state?.kind !== 'mailbox') continue;
-      const live = last.toTime > at;
+      if (!first || !last?.state) continue;
+      const live = last.toTime === undefined || last.toTime > at;
       if (!live && !(deleted && last.deleted)) continue;
       rows.push({
         serverId,
@@ -60,7 +38,7 @@ export async function listAccounts(table: string, at: number, deleted: boolean):
         accountId: last.state.accountId,
         name: directory.objects.get(last.state.accountId)?.name ?? last.state.renamedTo,
         createdAt: new Date(first.fromTime).toISOString(),
-        ...(live ? {} : { deletedAt: new Date(last.toTime).toISOString() }),
+        ...(live ? {} : { deletedAt: new Date(last.toTime as number).toISOString() }),
       });
     }
   }

@@ -1,8 +1,8 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
-import { entityKeys, historySortKey, indexKeys } from '#core/index-keys.ts';
+import { entityKeys, historySortKey, indexKeys, scopeKeys } from '#core/index-keys.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
-import { type Item, queryAll } from '#functions/query/query-all.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 
 export interface MailboxAsOf {
   serverId: string;
@@ -50,7 +50,7 @@ export async function scopeAsOf(
   scope: number,
   time: number,
 ): Promise<{ entities: Map<string, EntityState>; itemsRead: number; readUnits: number }> {
-  const keys = entityKeys(serverId, scope, 'item:0');
+  const keys = scopeKeys(serverId, scope);
   const [heads, history] = await Promise.all([
     queryAll({
       TableName: table,
@@ -75,15 +75,25 @@ export async function scopeAsOf(
   };
 }
 
-/** The server's mailboxes (their own entity: account id, rename) valid at `time`; one if `only` is given. */
-export async function mailboxesAsOf(
+/** One version of a mailbox's own entity; `toTime` absent: current. A null state is a deletion's tombstone. */
+export interface MailboxVersion {
+  mailboxId: number;
+  state: MailboxEntity | null;
+  fromPos: string;
+  fromTime: number;
+  toTime?: number;
+  /** The version ended because the mailbox was deleted. */
+  deleted: boolean;
+}
+
+/** Every version of the server's mailboxes' own entities (account id, rename); one mailbox's if `only`. */
+export async function mailboxHistory(
   table: string,
   serverId: string,
-  time: number,
   only?: number,
-): Promise<{ mailboxes: Map<number, MailboxEntity>; itemsRead: number; readUnits: number }> {
+): Promise<{ versions: MailboxVersion[]; readUnits: number }> {
   const suffix = only === undefined ? 'MBX#' : entityKeys(serverId, only, MAILBOX_KEY).head.slice(2);
-  const [heads, versions] = await Promise.all(
+  const pages = await Promise.all(
     ['H#', 'V#'].map((prefix) =>
       queryAll({
         TableName: table,
@@ -92,17 +102,32 @@ export async function mailboxesAsOf(
       }),
     ),
   );
-  const items: Item[] = [...(heads?.items ?? []), ...(versions?.items ?? [])];
-  const candidates: TimedState[] = items.map((item) => {
-    const base = item.tp === undefined ? headFromItem(item) : versionFromItem(item);
-    return { ...base, key: String(base.mailboxId) };
-  });
+  const versions = pages.flatMap((page) =>
+    page.items.map((item): MailboxVersion => {
+      if (item.tp === undefined) {
+        const { mailboxId, state, fromPos, fromTime } = headFromItem(item);
+        return { mailboxId, state: state as MailboxEntity | null, fromPos, fromTime, deleted: false };
+      }
+      const { mailboxId, state, fromPos, fromTime, toTime, deleted } = versionFromItem(item);
+      return { mailboxId, state: state as MailboxEntity, fromPos, fromTime, toTime, deleted };
+    }),
+  );
+  return { versions, readUnits: pages.reduce((sum, page) => sum + page.readUnits, 0) };
+}
+
+/** The server's mailboxes (their own entity: account id, rename) valid at `time`; one if `only` is given. */
+export async function mailboxesAsOf(
+  table: string,
+  serverId: string,
+  time: number,
+  only?: number,
+): Promise<{ mailboxes: Map<number, MailboxEntity>; itemsRead: number; readUnits: number }> {
+  const { versions, readUnits } = await mailboxHistory(table, serverId, only);
   const mailboxes = new Map<number, MailboxEntity>();
-  for (const [id, state] of entitiesAsOf(candidates, time))
+  for (const [id, state] of entitiesAsOf(
+    versions.map((v) => ({ ...v, key: String(v.mailboxId) })),
+    time,
+  ))
     if (state.kind === 'mailbox') mailboxes.set(Number(id), state);
-  return {
-    mailboxes,
-    itemsRead: items.length,
-    readUnits: (heads?.readUnits ?? 0) + (versions?.readUnits ?? 0),
-  };
+  return { mailboxes, itemsRead: versions.length, readUnits };
 }

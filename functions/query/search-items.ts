@@ -1,5 +1,5 @@
 import { itemIdOf, type MessageEntity } from '#core/index/index-entity.ts';
-import { entityKeys, historySortKey } from '#core/index-keys.ts';
+import { historySortKey, scopeKeys } from '#core/index-keys.ts';
 import { versionFromItem } from '#functions/index/entity-items.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -45,7 +45,7 @@ export async function searchItems(
     (filter.subject === undefined || (m.subject ?? '').toLowerCase().includes(filter.subject.toLowerCase()));
   const found: FoundMessage[] = [];
   if (filter.deleted) {
-    const keys = entityKeys(ref.serverId, ref.mailboxId, 'item:0');
+    const keys = scopeKeys(ref.serverId, ref.mailboxId);
     const { items } = await queryAll({
       TableName: table,
       IndexName: 'gsi1',
