@@ -28,10 +28,12 @@ describe(`local cloud on ${testBackend()}`, () => {
     await cloud?.stop();
   });
 
-  it('runs the demo path: ingest → indexer → DynamoDB, and a selftest operation through the fan-out', async () => {
-    const { segment, operation } = await runDemo(cloud);
-    assert.equal(segment.state, 'announced');
-    assert.equal(segment.serverId, 'demo-server');
+  it('runs the demo path: agent → ingest → indexer → mailbox as of T, and a selftest operation through the fan-out', async () => {
+    const { restorePoints, mailbox, operation } = await runDemo(cloud);
+    assert.equal(restorePoints.redo.length, 1, 'one unbroken redo range');
+    assert.equal(restorePoints.waiting.state, 'ok');
+    assert.ok(mailbox.truthMessages > 0, 'the mailbox had mail at that instant');
+    assert.equal(mailbox.indexedMessages, mailbox.truthMessages);
     assert.equal(operation.state, 'succeeded');
     assert.equal(operation.done, 5);
     assert.equal(operation.total, 5);
