@@ -6,6 +6,10 @@ import { z } from 'zod';
  */
 export const OPERATION_KINDS = {
   selftest: { available: true, summary: 'fan-out check: every stage of the operation pipeline runs once' },
+  restore: {
+    available: true,
+    summary: 'restore bundle of accounts, items or the directory at a point in time',
+  },
   smartscan: { available: false, summary: 'incremental scan of changed accounts' },
   purge: { available: false, summary: 'retention purge' },
   coherency: { available: false, summary: 'coherency check of stored objects' },
@@ -45,6 +49,10 @@ export interface Operation {
   readonly done: number;
   readonly failed: number;
   readonly error?: string;
+  /** Counters the work items add up (restore: messages, bytes, unrestored). */
+  readonly progress?: Record<string, number>;
+  /** What a finished operation produced (restore: where its bundle is, with the manifest's SHA-256). */
+  readonly result?: Record<string, unknown>;
 }
 
 /** Message on the plan queue. */

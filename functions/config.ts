@@ -18,6 +18,7 @@ const schemas = {
   planner: z.object({
     operationsTable: name,
     indexTable: name,
+    backupBucket: name,
     workQueueUrl: url,
     operationRetentionDays: days,
   }),

@@ -57,6 +57,8 @@ export const stackConfigSchema = z.strictObject({
     .default(90),
   /** The agent-lag alarm fires when the agent is this many seconds behind the live redo log (or silent). */
   agentLagAlarmSeconds: z.number().int().min(10).max(86400).default(300),
+  /** Work items (restore chunks…) processed at once: the worker's SQS maximum concurrency. */
+  restoreWorkers: z.number().int().min(2).max(1000).default(20),
   /** Days a finished operation stays queryable before DynamoDB TTL removes it. */
   operationRetentionDays: z.number().int().min(1).max(3650).default(30),
   schedules: z

@@ -180,6 +180,7 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .readsTable(ENV.indexTable, index)
+      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .sendsTo(ENV.workQueueUrl, workQueue)
       .consumes(planQueue, { batchSize: 1 });
 
@@ -193,7 +194,8 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.operationsTable, operations)
       .readsTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
-      .consumes(workQueue, { batchSize: 5, maxConcurrency: 20 });
+      .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .consumes(workQueue, { batchSize: 1, maxConcurrency: config.restoreWorkers });
 
     const scheduler = new OffsiteFunction(this, 'Scheduler', {
       handler: 'scheduler',

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ValidationError } from '#core/errors.ts';
 import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
+import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
-import { getOperation, listOperations } from '#functions/operations/operations-store.ts';
+import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -24,6 +25,7 @@ export class RouteNotFoundError extends ValidationError {
 }
 
 const OPERATION_PATH = /^\/operations\/([0-9a-f-]{36})$/;
+const STOP_PATH = /^\/operations\/([0-9a-f-]{36})\/stop$/;
 const stateQuery = z.enum(OPERATION_STATES).default('running');
 
 /** The control API's routes. Errors are thrown typed; the handler maps them to status codes. */
@@ -35,7 +37,12 @@ export async function routeRequest(
   if (method === 'GET' && path === '/health') return { status: 200, body: { ok: true } };
   if (method === 'POST' && path === '/operations') {
     const input = parseOrThrow(createOperationRequestSchema, parseBody(request.body), 'operation request');
-    const op = await createOperation(config, { ...input, source: 'api' });
+    // A restore's parameters are checked here too, so a mistake is a 400 now rather than a failed operation.
+    const params =
+      input.kind === 'restore'
+        ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
+        : input.params;
+    const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }
   if (method === 'GET' && path === '/operations') {
@@ -44,6 +51,12 @@ export async function routeRequest(
   }
   const query = await queryRoute(config.indexTable, request);
   if (query) return query;
+  const stop = STOP_PATH.exec(path);
+  if (method === 'POST' && stop?.[1]) {
+    // Workers look at the state between messages and stop; a finished operation stays as it ended.
+    await finishOperation(config, stop[1], 'stopped', 'stopped by request');
+    return { status: 200, body: await getOperation(config, stop[1]) };
+  }
   const match = OPERATION_PATH.exec(path);
   if (method === 'GET' && match?.[1]) return { status: 200, body: await getOperation(config, match[1]) };
   throw new RouteNotFoundError(`no route for ${method} ${path}`);

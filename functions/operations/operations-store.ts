@@ -73,13 +73,14 @@ export async function listOperations(
 /** queued → running with its number of work items. False if it was no longer queued (a redelivered plan). */
 export async function startOperation(table: OperationsTable, id: string, total: number): Promise<boolean> {
   return conditionalUpdate(table, id, {
-    UpdateExpression: 'SET #state = :running, #total = :total, updatedAt = :now',
+    UpdateExpression: 'SET #state = :running, #total = :total, #progress = :progress, updatedAt = :now',
     ConditionExpression: '#state = :queued',
-    ExpressionAttributeNames: { '#state': 'state', '#total': 'total' },
+    ExpressionAttributeNames: { '#state': 'state', '#total': 'total', '#progress': 'progress' },
     ExpressionAttributeValues: {
       ':running': 'running',
       ':queued': 'queued',
       ':total': total,
+      ':progress': {},
       ':now': nowIso(),
     },
   });
@@ -87,28 +88,37 @@ export async function startOperation(table: OperationsTable, id: string, total: 
 
 /**
  * Counts one work item as finished, once: the item index is added to a string set under the condition that it
- * is not in it yet, so a redelivered work item does not count twice. Returns the counters after the update,
- * or undefined if the item had been counted already.
+ * is not in it yet, so a redelivered work item does not count twice; its progress counters (messages, bytes…)
+ * are added in the same update. Returns the counters after the update, or undefined if the item had been
+ * counted already.
  */
 export async function countWorkItem(
   table: OperationsTable,
   id: string,
   index: number,
   outcome: 'done' | 'failed',
+  progress: Readonly<Record<string, number>> = {},
 ): Promise<{ done: number; failed: number; total: number } | undefined> {
+  const counters = Object.entries(progress).filter(([name]) => /^[a-zA-Z]{1,32}$/.test(name));
   try {
     const result = await dynamodb().send(
       new UpdateCommand({
         TableName: table.operationsTable,
         Key: operationKeys.operation(id),
-        UpdateExpression: 'ADD #counter :one, #seen :item SET updatedAt = :now',
+        UpdateExpression: `ADD #counter :one, #seen :item${counters.map((_, i) => `, #progress.#p${i} :p${i}`).join('')} SET updatedAt = :now`,
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(#seen, :index)',
-        ExpressionAttributeNames: { '#counter': outcome, '#seen': 'countedItems' },
+        ExpressionAttributeNames: {
+          '#counter': outcome,
+          '#seen': 'countedItems',
+          ...(counters.length > 0 ? { '#progress': 'progress' } : {}),
+          ...Object.fromEntries(counters.map(([name], i) => [`#p${i}`, name])),
+        },
         ExpressionAttributeValues: {
           ':one': 1,
           ':item': new Set([String(index)]),
           ':index': String(index),
           ':now': nowIso(),
+          ...Object.fromEntries(counters.map(([, value], i) => [`:p${i}`, value])),
         },
         ReturnValues: 'ALL_NEW',
       }),
@@ -127,12 +137,17 @@ export async function finishOperation(
   id: string,
   state: Exclude<OperationState, 'queued' | 'running'>,
   error?: string,
+  result?: Record<string, unknown>,
 ): Promise<boolean> {
   const retention = (table.operationRetentionDays ?? 30) * DAY_SECONDS;
   return conditionalUpdate(table, id, {
-    UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}`,
+    UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}${result ? ', #result = :result' : ''}`,
     ConditionExpression: '#state IN (:queued, :running)',
-    ExpressionAttributeNames: { '#state': 'state', ...(error ? { '#error': 'error' } : {}) },
+    ExpressionAttributeNames: {
+      '#state': 'state',
+      ...(error ? { '#error': 'error' } : {}),
+      ...(result ? { '#result': 'result' } : {}),
+    },
     ExpressionAttributeValues: {
       ':state': state,
       ':queued': 'queued',
@@ -140,6 +155,7 @@ export async function finishOperation(
       ':now': nowIso(),
       ':expires': Math.floor(Date.now() / 1000) + retention,
       ...(error ? { ':error': error } : {}),
+      ...(result ? { ':result': result } : {}),
     },
   });
 }

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ValidationError } from '#core/errors.ts';
-import { OPERATION_KINDS, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import { OPERATION_KINDS, type Operation, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import {
@@ -9,10 +10,13 @@ import {
   type OperationsTable,
   startOperation,
 } from '#functions/operations/operations-store.ts';
+import { planRestore } from '#functions/restore/plan-restore.ts';
 
 export interface PlanTarget extends OperationsTable {
   readonly workQueueUrl: string;
   readonly operationRetentionDays: number;
+  readonly indexTable: string;
+  readonly backupBucket: string;
 }
 
 export type PlanResult =
@@ -22,7 +26,8 @@ export type PlanResult =
 /**
  * Turns a queued operation into work items on the work queue. A redelivered plan message finds the operation
  * no longer queued and does nothing; work items are sent before the state flips, so a crash in between only
- * causes a redelivery whose duplicates the worker's once-only counting absorbs.
+ * causes a redelivery whose duplicates the worker's once-only counting absorbs. Planning is a function of the
+ * operation record alone ("latest" means the moment it was created), so a re-plan writes the same plan.
  */
 export async function planOperation(target: PlanTarget, operationId: string): Promise<PlanResult> {
   const op = await getOperation(target, operationId);
@@ -32,23 +37,19 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     await finishOperation(target, op.id, 'failed', reason);
     return { outcome: 'rejected', reason };
   }
-  let items: WorkMessage[];
+  let count: number;
   try {
-    const params = parseOrThrow(
-      selftestParamsSchema,
-      op.params,
-      `parameters of ${op.kind} operation ${op.id}`,
-    );
-    items = Array.from({ length: params.items }, (_, index) => ({
-      operationId: op.id,
-      index,
-      total: params.items,
-    }));
+    count = await workItemsOf(target, op);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     await finishOperation(target, op.id, 'failed', error.message);
     return { outcome: 'rejected', reason: error.message };
   }
+  const items: WorkMessage[] = Array.from({ length: count }, (_, index) => ({
+    operationId: op.id,
+    index,
+    total: count,
+  }));
   for (let start = 0; start < items.length; start += 10) {
     const batch = items.slice(start, start + 10);
     const result = await sqs().send(
@@ -65,4 +66,14 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
   }
   await startOperation(target, op.id, items.length);
   return { outcome: 'planned', workItems: items.length };
+}
+
+/** How many work items the operation needs (and, for a restore, its plan written to the bucket). */
+async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
+  const what = `parameters of ${op.kind} operation ${op.id}`;
+  if (op.kind === 'restore') {
+    const params = parseOrThrow(restoreParamsSchema, op.params, what);
+    return (await planRestore(target, op.id, params, Date.parse(op.createdAt))).workItems;
+  }
+  return parseOrThrow(selftestParamsSchema, op.params, what).items;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { WorkMessage } from '#core/operation.ts';
+import type { Operation, WorkMessage } from '#core/operation.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import {
   countWorkItem,
@@ -8,6 +8,8 @@ import {
   getOperation,
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
+import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
+import { restoreChunk } from '#functions/restore/restore-chunk.ts';
 
 export interface WorkTarget extends OperationsTable {
   readonly backupBucket: string;
@@ -17,13 +19,40 @@ export interface WorkTarget extends OperationsTable {
 export type WorkResult = 'done' | 'finalized' | 'duplicate' | 'stopped';
 
 /**
- * Runs one work item. At this stage the only available kind is selftest: each item writes a small report into
- * the operation's prefix, proving the worker can reach its bucket prefix and tables. The worker whose count
- * completes the operation finalizes it.
+ * Runs one work item and counts it once; the worker whose count completes the operation finalizes it. A
+ * redelivered item that finds every item counted but the operation still running finalizes it again (the
+ * first finalizer may have crashed): finalization is idempotent.
  */
 export async function runWorkItem(target: WorkTarget, item: WorkMessage): Promise<WorkResult> {
   const op = await getOperation(target, item.operationId);
-  if (op.state === 'stopped' || op.state === 'failed') return 'stopped';
+  if (op.state !== 'running' && op.state !== 'queued')
+    return op.state === 'succeeded' ? 'duplicate' : 'stopped';
+  const progress = await runItem(target, op, item);
+  if (!progress) return 'stopped';
+  const counters = await countWorkItem(target, op.id, item.index, 'done', progress);
+  if (!counters) {
+    const now = await getOperation(target, op.id);
+    if (now.state !== 'running' || now.done + now.failed < now.total) return 'duplicate';
+    await finalize(target, now);
+    return 'finalized';
+  }
+  if (counters.done + counters.failed < item.total) return 'done';
+  await finalize(target, op);
+  return 'finalized';
+}
+
+/** The item's own work; its progress counters, or undefined if the operation was stopped meanwhile. */
+async function runItem(
+  target: WorkTarget,
+  op: Operation,
+  item: WorkMessage,
+): Promise<Record<string, number> | undefined> {
+  if (op.kind === 'restore') {
+    const stopped = async () => (await getOperation(target, op.id)).state === 'stopped';
+    const result = await restoreChunk(target, op.id, item.index, stopped);
+    return result && { messages: result.restored, bytes: result.bytes, unrestored: result.unrestored.length };
+  }
+  // selftest: each item writes a small report into the operation's prefix, proving the worker can reach it.
   const body = JSON.stringify({ operationId: op.id, kind: op.kind, index: item.index, total: item.total });
   const sha256 = createHash('sha256').update(body).digest('hex');
   await s3().send(
@@ -35,9 +64,20 @@ export async function runWorkItem(target: WorkTarget, item: WorkMessage): Promis
       Metadata: { sha256, codec: 'none' },
     }),
   );
-  const counters = await countWorkItem(target, op.id, item.index, 'done');
-  if (!counters) return 'duplicate';
-  if (counters.done + counters.failed < item.total) return 'done';
-  await finishOperation(target, op.id, counters.failed > 0 ? 'failed' : 'succeeded');
-  return 'finalized';
+  return {};
+}
+
+async function finalize(target: WorkTarget, op: Operation): Promise<void> {
+  const counters = await getOperation(target, op.id);
+  if (op.kind !== 'restore') {
+    await finishOperation(target, op.id, counters.failed > 0 ? 'failed' : 'succeeded');
+    return;
+  }
+  const { manifestKey, sha256, report } = await finalizeRestore(target.backupBucket, op.id);
+  await finishOperation(target, op.id, 'succeeded', undefined, {
+    bundle: manifestKey,
+    sha256,
+    report: `operations/${op.id}/report.json`,
+    ...report.totals,
+  });
 }

@@ -81,6 +81,7 @@ export interface MailboxVersion {
   state: MailboxEntity | null;
   fromPos: string;
   fromTime: number;
+  toPos?: string;
   toTime?: number;
   /** The version ended because the mailbox was deleted. */
   deleted: boolean;
@@ -108,8 +109,8 @@ export async function mailboxHistory(
         const { mailboxId, state, fromPos, fromTime } = headFromItem(item);
         return { mailboxId, state: state as MailboxEntity | null, fromPos, fromTime, deleted: false };
       }
-      const { mailboxId, state, fromPos, fromTime, toTime, deleted } = versionFromItem(item);
-      return { mailboxId, state: state as MailboxEntity, fromPos, fromTime, toTime, deleted };
+      const { mailboxId, state, fromPos, fromTime, toPos, toTime, deleted } = versionFromItem(item);
+      return { mailboxId, state: state as MailboxEntity, fromPos, fromTime, toPos, toTime, deleted };
     }),
   );
   return { versions, readUnits: pages.reduce((sum, page) => sum + page.readUnits, 0) };

@@ -1,0 +1,374 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
+import { ProgressBar } from '#agent/cli/progress-bar.ts';
+import type { ControlClient } from '#agent/control-client.ts';
+import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
+import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
+import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
+import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
+import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
+import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
+import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
+import { OffsiteError } from '#core/errors.ts';
+import { isFinished, type Operation } from '#core/operation.ts';
+import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
+
+export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D... | --all  [--at TIME | --seq N[:OFFSET]] [--skip-deletes]
+       offsite restore undelete <account>... --from TIME [--to TIME] [--folder NAME]
+       offsite restore item <account> <itemId>... [--at TIME] [--folder NAME]
+       offsite restore deleted-account <account>
+       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME]
+         each takes [--server ID] [--new-account NAME | --prefix P] (not ldap) and [--wait]
+       offsite restore status <operation> [--wait]
+       offsite restore stop <operation>
+       offsite restore report <operation>
+       offsite restore download <operation> --dir DIR
+       offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
+         [--account NAME...] [--master-user USER] [--password-env VAR | --password-file FILE]
+  every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE, --bucket NAME (or OFFSITE_BUCKET)
+  TIME: ${TIME_FORMATS}`;
+
+const MODES = ['undelete', 'item', 'deleted-account', 'ldap'] as const;
+const ACTIONS = ['status', 'stop', 'report', 'download', 'apply'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Which flags each subcommand accepts; anything else given is an error, never silently ignored. */
+const ALLOWED: Record<string, string[]> = {
+  'point-in-time': ['domain', 'all', 'server', 'at', 'seq', 'skip-deletes', 'new-account', 'prefix', 'wait'],
+  undelete: ['domain', 'all', 'server', 'from', 'to', 'folder', 'new-account', 'prefix', 'wait'],
+  item: ['server', 'at', 'folder', 'new-account', 'prefix', 'wait'],
+  'deleted-account': ['server', 'new-account', 'prefix', 'wait'],
+  ldap: ['domain', 'all', 'server', 'at', 'wait'],
+  status: ['wait'],
+  stop: [],
+  report: ['bucket'],
+  download: ['dir', 'bucket'],
+  apply: ['to', 'from-dir', 'account', 'bucket', 'master-user', 'password-env', 'password-file'],
+};
+const COMMON = ['json', 'url', 'region', 'tz'];
+
+/** `offsite restore …`: start a restore, follow it, read its report, download or apply its bundle. */
+export async function restoreCommand(
+  argv: string[],
+  write: (text: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const first = argv[0] ?? '';
+  const sub: string =
+    (MODES as readonly string[]).includes(first) || (ACTIONS as readonly string[]).includes(first)
+      ? first
+      : 'point-in-time';
+  const { values, positionals } = parseArgs({
+    args: sub === 'point-in-time' ? argv : argv.slice(1),
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      region: { type: 'string' },
+      tz: { type: 'string' },
+      bucket: { type: 'string' },
+      domain: { type: 'string', multiple: true },
+      all: { type: 'boolean', default: false },
+      server: { type: 'string' },
+      at: { type: 'string' },
+      seq: { type: 'string' },
+      'skip-deletes': { type: 'boolean', default: false },
+      'new-account': { type: 'string' },
+      prefix: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      folder: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      'from-dir': { type: 'string' },
+      account: { type: 'string', multiple: true },
+      'master-user': { type: 'string' },
+      'password-env': { type: 'string' },
+      'password-file': { type: 'string' },
+    },
+  });
+  for (const [name, value] of Object.entries(values)) {
+    if (COMMON.includes(name) || value === undefined || value === false) continue;
+    if (!ALLOWED[sub]?.includes(name))
+      throw new OffsiteError(
+        `--${name} does not apply to offsite restore ${sub === 'point-in-time' ? '<account>' : sub}\n${RESTORE_USAGE}`,
+      );
+  }
+  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const time = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    try {
+      return new Date(parseTime(value, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
+    } catch (error) {
+      throw new OffsiteError(`--${flag} ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const show = (body: unknown, human: () => string[]) =>
+    write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);
+  const operationArg = () => {
+    const id = positionals[0];
+    if (positionals.length !== 1 || !id || !UUID.test(id))
+      throw new OffsiteError(`offsite restore ${sub} takes one operation id (a UUID)\n${RESTORE_USAGE}`);
+    return id;
+  };
+
+  if (sub === 'status' || sub === 'stop') {
+    const client = await controlClientFrom(values.url, region, env);
+    const id = operationArg();
+    const op =
+      sub === 'stop'
+        ? await client.request<Operation>('POST', `/operations/${id}/stop`)
+        : values.wait
+          ? await waitFor(client, id, values.json)
+          : await client.request<Operation>('GET', `/operations/${id}`);
+    show(op, () => describeOperation(op));
+    return op.state === 'failed' ? 1 : 0;
+  }
+  if (sub === 'report') {
+    const id = operationArg();
+    const s3 = s3ClientFrom(region, env);
+    const bucket = bucketFrom(values.bucket, env, 'offsite restore report');
+    const report = JSON.parse((await readReport(s3, bucket, id)).toString('utf8')) as RestoreReport;
+    show(report, () => describeReport(report));
+    return 0;
+  }
+  if (sub === 'download') {
+    const id = operationArg();
+    if (!values.dir) throw new OffsiteError(`offsite restore download needs --dir DIR\n${RESTORE_USAGE}`);
+    const bundle = await bundleOf(id, undefined);
+    const bar = new ProgressBar('download', bundleFileCount(bundle));
+    const report = await downloadBundle(bundle, values.dir, (bytes) => bar.tick(bytes));
+    bar.finish();
+    show({ operationId: id, dir: values.dir, ...report }, () => [
+      `downloaded ${report.files} files (${report.bytes} bytes) to ${values.dir}, ${report.kept} already there; every SHA-256 checked`,
+    ]);
+    return 0;
+  }
+  if (sub === 'apply') {
+    if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
+    const fromDir = values['from-dir'];
+    if (fromDir !== undefined && positionals.length > 0)
+      throw new OffsiteError('give an operation id or --from-dir, not both');
+    const bundle = await bundleOf(fromDir === undefined ? operationArg() : undefined, fromDir);
+    const accounts = values.account ?? [];
+    const total = bundle.accounts
+      .filter(
+        (a) => accounts.length === 0 || accounts.includes(a.account.name) || accounts.includes(a.target),
+      )
+      .reduce((sum, a) => sum + a.messages.length, 0);
+    const bar = new ProgressBar('apply', total);
+    const options = { accounts, onMessage: (bytes: number) => bar.tick(bytes) };
+    const reports = await applyTo(bundle, values.to, options, values, env);
+    bar.finish();
+    show({ target: values.to.replace(/\/\/[^@/]*@/, '//'), accounts: reports }, () =>
+      reports.map(
+        (r) =>
+          `${r.account} → ${r.target}: ${r.appended} appended (${r.bytes} bytes), ${r.skipped} already present, ${r.folders} folders${r.contactsNotApplied ? `, ${r.contactsNotApplied} contacts kept in the bundle only` : ''}`,
+      ),
+    );
+    return 0;
+  }
+
+  // Starting a restore.
+  const newAccount =
+    values['new-account'] !== undefined && values.prefix !== undefined
+      ? (() => {
+          throw new OffsiteError('give --new-account or --prefix, not both');
+        })()
+      : values['new-account'] !== undefined
+        ? { name: values['new-account'] }
+        : values.prefix !== undefined
+          ? { prefix: values.prefix }
+          : undefined;
+  const selection = {
+    accounts: sub === 'item' ? positionals.slice(0, 1) : positionals,
+    ...(values.domain ? { domains: values.domain } : {}),
+    ...(values.all ? { all: true } : {}),
+    ...(values.server ? { serverId: values.server } : {}),
+  };
+  let params: Record<string, unknown>;
+  switch (sub) {
+    case 'undelete':
+      if (!values.from)
+        throw new OffsiteError(`offsite restore undelete needs --from TIME\n${RESTORE_USAGE}`);
+      params = {
+        mode: sub,
+        ...selection,
+        from: time(values.from, 'from'),
+        to: time(values.to, 'to'),
+        folder: values.folder,
+      };
+      break;
+    case 'item': {
+      const ids = positionals.slice(1).map(Number);
+      if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 1))
+        throw new OffsiteError(
+          `offsite restore item takes an account and item ids (positive integers)\n${RESTORE_USAGE}`,
+        );
+      params = { mode: sub, ...selection, itemIds: ids, at: time(values.at, 'at'), folder: values.folder };
+      break;
+    }
+    case 'deleted-account':
+      params = { mode: sub, ...selection };
+      break;
+    case 'ldap':
+      params = { mode: sub, ...selection, at: time(values.at, 'at') };
+      break;
+    default:
+      params = {
+        mode: 'point-in-time',
+        ...selection,
+        at: time(values.at, 'at'),
+        sequence: values.seq,
+        skipDeletes: values['skip-deletes'] || undefined,
+      };
+  }
+  if (newAccount) params.newAccount = newAccount;
+  const client = await controlClientFrom(values.url, region, env);
+  const created = await client.request<Operation>('POST', '/operations', {
+    kind: 'restore',
+    params: JSON.parse(JSON.stringify(params)),
+  });
+  const op = values.wait ? await waitFor(client, created.id, values.json) : created;
+  show(op, () => describeOperation(op));
+  return op.state === 'failed' ? 1 : 0;
+
+  async function bundleOf(operationId: string | undefined, dir: string | undefined): Promise<OpenBundle> {
+    if (dir !== undefined) return openBundle(directoryBundleSource(dir));
+    const id = operationId as string;
+    const client = await controlClientFrom(values.url, region, env);
+    const op = await client.request<Operation>('GET', `/operations/${id}`);
+    if (op.kind !== 'restore') throw new OffsiteError(`operation ${id} is a ${op.kind}, not a restore`);
+    if (op.state !== 'succeeded')
+      throw new OffsiteError(
+        `restore ${id} is ${op.state}${op.error ? ` (${op.error})` : ''}: its bundle is not complete`,
+      );
+    const source: BundleSource = s3BundleSource(
+      s3ClientFrom(region, env),
+      bucketFrom(values.bucket, env, `offsite restore ${sub}`),
+      id,
+    );
+    return openBundle(source, op.result?.sha256 as string | undefined);
+  }
+}
+
+async function applyTo(
+  bundle: OpenBundle,
+  to: string,
+  options: { accounts: string[]; onMessage: (bytes: number) => void },
+  values: { 'master-user'?: string; 'password-env'?: string; 'password-file'?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<ApplyAccountReport[]> {
+  const colon = to.indexOf(':');
+  const scheme = colon > 0 ? to.slice(0, colon) : '';
+  const rest = to.slice(colon + 1);
+  if (
+    scheme !== 'imap' &&
+    scheme !== 'imaps' &&
+    (values['master-user'] || values['password-env'] || values['password-file'])
+  )
+    throw new OffsiteError('--master-user and the password options apply to imap:// targets only');
+  switch (scheme) {
+    case 'maildir':
+      return applyToMaildir(bundle, rest, options);
+    case 'mbox':
+      return applyToMbox(bundle, rest, options);
+    case 'tgz':
+      return applyToTgz(bundle, rest, options);
+    case 'imap':
+    case 'imaps': {
+      const password = values['password-file']
+        ? readFileSync(values['password-file'], 'utf8').trim()
+        : values['password-env']
+          ? env[values['password-env']]
+          : env.OFFSITE_IMAP_PASSWORD;
+      if (password === undefined || password === '')
+        throw new OffsiteError(
+          'the IMAP password: --password-env VAR, --password-file FILE, or OFFSITE_IMAP_PASSWORD',
+        );
+      return applyToImap(
+        bundle,
+        {
+          ...parseImapUrl(to),
+          password,
+          ...(values['master-user'] ? { masterUser: values['master-user'] } : {}),
+        },
+        options,
+      );
+    }
+    default:
+      throw new OffsiteError(
+        `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
+      );
+  }
+}
+
+async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buffer> {
+  const key = `operations/${id}/report.json`;
+  try {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(
+      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  } catch (cause) {
+    throw new OffsiteError(
+      `no report at s3://${bucket}/${key} (${(cause as Error).name}): is the restore finished?`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Polls the operation until it finishes, drawing its progress on stderr (when it is a terminal). */
+async function waitFor(client: ControlClient, id: string, quiet: boolean): Promise<Operation> {
+  let bar: ProgressBar | undefined;
+  let shown = 0;
+  for (;;) {
+    const op = await client.request<Operation>('GET', `/operations/${id}`);
+    if (!quiet && op.total > 0) {
+      bar ??= new ProgressBar(`${op.kind} ${id.slice(0, 8)}`, op.total);
+      const counted = op.done + op.failed;
+      for (; shown < counted; shown++) bar.tick(0);
+    }
+    if (isFinished(op.state)) {
+      bar?.finish();
+      return op;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function describeOperation(op: Operation): string[] {
+  const lines = [
+    `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} work items)` : ''}`,
+  ];
+  if (op.progress && Object.keys(op.progress).length > 0)
+    lines.push(
+      `  ${Object.entries(op.progress)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (op.error) lines.push(`  ${op.error}`);
+  if (op.result) lines.push(`  bundle ${op.result.bundle} (sha256 ${op.result.sha256})`);
+  return lines;
+}
+
+function describeReport(report: RestoreReport): string[] {
+  const lines = [
+    `restore ${report.operationId} (${report.mode}) at ${report.point.time ?? report.point.position}`,
+  ];
+  for (const a of report.accounts) {
+    lines.push(
+      `${a.name}${a.target !== a.name ? ` → ${a.target}` : ''}: ${a.restored} restored (${a.bytes} bytes), ${a.unrestored.length} unrestored`,
+    );
+    for (const u of a.unrestored) lines.push(`  ${u.kind} ${u.id}: ${u.reason} — ${u.detail}`);
+  }
+  lines.push(
+    `total: ${report.totals.restored} restored, ${report.totals.unrestored} unrestored, ${report.totals.bytes} bytes`,
+  );
+  return lines;
+}

@@ -1,0 +1,195 @@
+import { ImapFlow } from 'imapflow';
+import { type ApplyAccountReport, type ApplyOptions, chosen } from '#agent/restore/apply-report.ts';
+import { RestoreTargetError } from '#agent/restore/errors.ts';
+import { type OpenBundle, sha256Of } from '#agent/restore/open-bundle.ts';
+import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
+import { imapFlagsOf } from '#core/restore/imap-flags.ts';
+
+export interface ImapTarget {
+  host: string;
+  port: number;
+  secure: boolean;
+  /** Log in as this user (one account only); otherwise as each account's target name. */
+  user?: string;
+  /** Log in as `<account>*<masterUser>` with the master user's password (Dovecot master users). */
+  masterUser?: string;
+  password: string;
+}
+
+/** `imap://[user@]host[:port]` or `imaps://…`; the password never comes from the URL (it would show in `ps`). */
+export function parseImapUrl(url: string): Omit<ImapTarget, 'password' | 'masterUser'> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new RestoreTargetError(`not an IMAP URL: ${url}`, { cause });
+  }
+  if (parsed.protocol !== 'imap:' && parsed.protocol !== 'imaps:')
+    throw new RestoreTargetError(`not an IMAP URL (imap:// or imaps://): ${url}`);
+  if (parsed.password)
+    throw new RestoreTargetError(
+      'do not put the password in the URL: use --password-env VAR or --password-file FILE',
+    );
+  const secure = parsed.protocol === 'imaps:';
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : secure ? 993 : 143,
+    secure,
+    ...(parsed.username ? { user: decodeURIComponent(parsed.username) } : {}),
+  };
+}
+
+/**
+ * Appends each account's messages to an IMAP server: folders are created as needed, flags and tags set,
+ * the internal date is the received date. A message already in its folder (same size and SHA-256 of its
+ * content) is skipped, so re-running or resuming an interrupted apply never duplicates a message.
+ */
+export async function applyToImap(
+  bundle: OpenBundle,
+  target: ImapTarget,
+  options: ApplyOptions = {},
+): Promise<ApplyAccountReport[]> {
+  const selected = bundle.accounts.map((a, i) => [i, a] as const).filter(([, a]) => chosen(options, a));
+  if (target.user && selected.length > 1)
+    throw new RestoreTargetError(
+      `the URL names one user but ${selected.length} accounts are selected: choose one with --account, or log in per account (leave the user out, or use --master-user)`,
+    );
+  const reports: ApplyAccountReport[] = [];
+  for (const [index, account] of selected) {
+    const user =
+      target.user ?? (target.masterUser ? `${account.target}*${target.masterUser}` : account.target);
+    const client = new ImapFlow({
+      host: target.host,
+      port: target.port,
+      secure: target.secure,
+      auth: { user, pass: target.password },
+      logger: false,
+    });
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw new RestoreTargetError(
+        `cannot log in to ${target.host}:${target.port} as ${user}: ${(cause as { responseText?: string }).responseText ?? (cause as Error).message}`,
+        { cause },
+      );
+    }
+    try {
+      reports.push(await applyAccount(client, bundle, index, options));
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+  return reports;
+}
+
+async function applyAccount(
+  client: ImapFlow,
+  bundle: OpenBundle,
+  index: number,
+  options: ApplyOptions,
+): Promise<ApplyAccountReport> {
+  const account = bundle.accounts[index] as OpenBundle['accounts'][number];
+  const report: ApplyAccountReport = {
+    account: account.account.name,
+    target: account.target,
+    folders: 0,
+    appended: 0,
+    skipped: 0,
+    bytes: 0,
+    contactsNotApplied: account.contacts.length,
+  };
+  const existing = await client.list();
+  const delimiter = existing[0]?.delimiter ?? '/';
+  const have = new Set(existing.map((m) => (m.path.toUpperCase() === 'INBOX' ? 'INBOX' : m.path)));
+  const paths = folderPaths(account.folders);
+  const pathOf = (folderId: number): string => {
+    const path = paths.get(folderId) ?? ['INBOX'];
+    const clash = path.find((name) => name.includes(delimiter));
+    if (clash)
+      throw new RestoreTargetError(
+        `folder name "${clash}" of ${account.account.name} contains the server's hierarchy delimiter "${delimiter}"`,
+      );
+    return path.length === 0 ? 'INBOX' : path.join(delimiter);
+  };
+  const folders = account.folders
+    .filter((f) => !CONTACT_FOLDERS.has(f.id))
+    .map((f) => pathOf(f.id))
+    .sort((a, b) => a.split(delimiter).length - b.split(delimiter).length);
+  for (const path of folders) {
+    report.folders++;
+    if (have.has(path)) continue;
+    await client.mailboxCreate(path);
+    have.add(path);
+  }
+  for (const [folderId, messages] of Map.groupBy(account.messages, (m) => m.folderId)) {
+    const path = pathOf(folderId);
+    if (!have.has(path)) {
+      await client.mailboxCreate(path);
+      have.add(path);
+    }
+    const present = await contentIndex(client, path);
+    for (const message of messages) {
+      const body = await bundle.message(index, message);
+      if (await present.has(body)) {
+        report.skipped++;
+        options.onMessage?.(0);
+        continue;
+      }
+      await client.append(
+        path,
+        body,
+        imapFlagsOf(message.flags, message.tags),
+        new Date(message.receivedDate),
+      );
+      report.appended++;
+      report.bytes += body.length;
+      options.onMessage?.(body.length);
+    }
+  }
+  return report;
+}
+
+/**
+ * What a folder already holds, by size (cheap, one FETCH), with a message's content fetched and hashed only
+ * when its size matches one being restored. Servers may store bare LFs as CRLF, so both forms are compared.
+ */
+async function contentIndex(
+  client: ImapFlow,
+  path: string,
+): Promise<{ has(body: Buffer): Promise<boolean> }> {
+  const bySize = new Map<number, number[]>();
+  const lock = await client.getMailboxLock(path);
+  try {
+    const mailbox = client.mailbox;
+    if (mailbox && mailbox.exists > 0)
+      for await (const m of client.fetch('1:*', { uid: true, size: true })) {
+        const list = bySize.get(m.size ?? -1) ?? [];
+        list.push(m.uid);
+        bySize.set(m.size ?? -1, list);
+      }
+  } finally {
+    lock.release();
+  }
+  const hashes = new Map<number, string>();
+  return {
+    async has(body) {
+      const crlf = Buffer.from(body.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+      const wanted = new Set([sha256Of(body), sha256Of(crlf)]);
+      for (const uid of [...(bySize.get(body.length) ?? []), ...(bySize.get(crlf.length) ?? [])]) {
+        let hash = hashes.get(uid);
+        if (hash === undefined) {
+          const lock = await client.getMailboxLock(path);
+          try {
+            const got = await client.fetchOne(String(uid), { source: true }, { uid: true });
+            hash = got === false || !got.source ? '' : sha256Of(got.source);
+          } finally {
+            lock.release();
+          }
+          hashes.set(uid, hash);
+        }
+        if (wanted.has(hash)) return true;
+      }
+      return false;
+    },
+  };
+}

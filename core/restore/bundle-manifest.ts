@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.ts';
+
+// The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
+// manifest (with its SHA-256), and per account the folders, tags, messages (one `.eml` each, with its
+// SHA-256) and contacts, the account's LDIF, and what could not be restored and why. A bundle is read back
+// from a bucket: these schemas are the gate every untrusted manifest passes before anything is written.
+
+export const BUNDLE_FORMAT = 'offsite-restore-bundle/1';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256');
+const itemId = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
+const safeFolderName = z.string().superRefine((name, ctx) => {
+  const problem = folderNameProblem(name);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `folder name ${JSON.stringify(name.slice(0, 80))} ${problem}` });
+});
+const safeAccountName = z.string().superRefine((name, ctx) => {
+  const problem = accountNameProblem(name);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `account name ${JSON.stringify(name.slice(0, 80))} ${problem}` });
+});
+/** Files are named by the bundle's writer after ids; a manifest may not choose its own paths. */
+const messageFile = (id: number) => `messages/${id}.eml`;
+
+export const UNRESTORED_REASONS = ['read-error', 'digest-mismatch', 'broken-item', 'not-found'] as const;
+
+const unrestored = z.strictObject({
+  id: itemId,
+  kind: z.enum(['message', 'contact', 'item']),
+  reason: z.enum(UNRESTORED_REASONS),
+  detail: z.string().max(2000),
+});
+
+export const accountManifestSchema = z
+  .strictObject({
+    format: z.literal(BUNDLE_FORMAT),
+    account: z.strictObject({
+      name: safeAccountName,
+      zimbraId: z.string().max(64),
+      serverId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      mailboxId: z.number().int().min(1),
+    }),
+    /** The account to restore into (the source's name, or a new account). */
+    target: safeAccountName,
+    folders: z.array(z.strictObject({ id: itemId, name: safeFolderName, parentId: itemId })).max(100_000),
+    tags: z.array(z.strictObject({ name: safeFolderName, id: z.number().int() })).max(10_000),
+    messages: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          folderId: itemId,
+          flags: z.number().int().nonnegative(),
+          tags: z.array(safeFolderName).max(1000),
+          receivedDate: z.number().int(),
+          size: z.number().int().nonnegative(),
+          digest: z.string().max(64),
+          sha256,
+          file: z.string(),
+        }),
+      )
+      .max(10_000_000),
+    contacts: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          folderId: itemId,
+          fields: z.record(z.string().max(256), z.string().max(100_000)),
+          sha256: sha256.nullable(),
+        }),
+      )
+      .max(1_000_000),
+    ldif: z.strictObject({ file: z.literal('account.ldif'), sha256 }).optional(),
+    unrestored: z.array(unrestored),
+  })
+  .superRefine((manifest, ctx) => {
+    const folders = new Map(manifest.folders.map((f) => [f.id, f]));
+    for (const [i, m] of manifest.messages.entries()) {
+      if (m.file !== messageFile(m.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages', i, 'file'],
+          message: `must be ${messageFile(m.id)}`,
+        });
+      if (m.folderId !== 1 && !folders.has(m.folderId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages', i, 'folderId'],
+          message: `folder ${m.folderId} is not in the bundle`,
+        });
+    }
+    for (const [i, f] of manifest.folders.entries()) {
+      // Every chain of parents must reach the root (id 1) without a cycle.
+      const seen = new Set<number>();
+      let at: number | undefined = f.id;
+      while (at !== undefined && at !== 1) {
+        if (seen.has(at) || seen.size > 64) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['folders', i],
+            message: `folder ${f.id} has a parent cycle or is nested too deep`,
+          });
+          break;
+        }
+        seen.add(at);
+        const parent: number | undefined = folders.get(at)?.parentId;
+        if (parent === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['folders', i],
+            message: `folder ${at} is not in the bundle`,
+          });
+        at = parent;
+      }
+    }
+  });
+
+export type AccountManifest = z.output<typeof accountManifestSchema>;
+export type BundleMessage = AccountManifest['messages'][number];
+export type UnrestoredItem = z.output<typeof unrestored>;
+
+export const bundleManifestSchema = z.strictObject({
+  format: z.literal(BUNDLE_FORMAT),
+  operationId: z.uuid(),
+  mode: z.enum(['point-in-time', 'undelete', 'item', 'deleted-account', 'ldap']),
+  createdAt: z.iso.datetime(),
+  /** The instant restored: a time (ISO) and/or a redo position. */
+  point: z.strictObject({ time: z.iso.datetime().optional(), position: z.string().max(41).optional() }),
+  accounts: z.array(
+    z.strictObject({
+      index: z.number().int().nonnegative(),
+      name: safeAccountName,
+      target: safeAccountName,
+      file: z.string().regex(/^accounts\/\d{1,6}\/manifest\.json$/),
+      sha256,
+      messages: z.number().int().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+      unrestored: z.number().int().nonnegative(),
+    }),
+  ),
+  directory: z
+    .strictObject({ file: z.literal('directory.ldif'), sha256, entries: z.number().int() })
+    .optional(),
+});
+
+export type BundleManifest = z.output<typeof bundleManifestSchema>;
+
+export const accountDir = (index: number) => `accounts/${index}`;
+export { messageFile };

@@ -1,0 +1,27 @@
+import { FOLDER_ID } from '#core/mail-item.ts';
+import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
+
+/**
+ * Each folder's path from the mailbox root, as names (the manifest schema has already refused cycles,
+ * unknown parents and unsafe names). Zimbra's Inbox is IMAP's INBOX.
+ */
+export function folderPaths(folders: AccountManifest['folders']): Map<number, string[]> {
+  const byId = new Map(folders.map((f) => [f.id, f]));
+  const paths = new Map<number, string[]>();
+  const pathOf = (id: number): string[] => {
+    const known = paths.get(id);
+    if (known) return known;
+    const folder = byId.get(id);
+    if (!folder || id === FOLDER_ID.root) return [];
+    const name = id === FOLDER_ID.inbox ? 'INBOX' : folder.name;
+    const path = [...pathOf(folder.parentId), name];
+    paths.set(id, path);
+    return path;
+  };
+  for (const f of folders) pathOf(f.id);
+  paths.set(FOLDER_ID.root, []);
+  return paths;
+}
+
+/** Folders that hold contacts in every Zimbra mailbox: they have no place on a mail-only target. */
+export const CONTACT_FOLDERS: ReadonlySet<number> = new Set([FOLDER_ID.contacts, FOLDER_ID.emailedContacts]);

@@ -1,0 +1,40 @@
+import { historySortKey, scopeKeys } from '#core/index-keys.ts';
+import type { EntityRecord } from '#core/restore/restore-selection.ts';
+import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import type { MailboxRef } from '#functions/query/resolve-account.ts';
+
+/** Every version and head of a mailbox's entities: what skip-deletes and single-item restores look through. */
+export async function mailboxRecords(table: string, ref: MailboxRef): Promise<EntityRecord[]> {
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk },
+  });
+  return items.flatMap((item): EntityRecord[] => {
+    const sk = item.sk as string;
+    if (sk.startsWith('H#')) return [headFromItem(item)];
+    if (sk.startsWith('V#')) return [versionFromItem(item)];
+    return [];
+  });
+}
+
+/** The versions of a mailbox's entities that ended in [from, to] (gsi1, by end time): undelete's candidates. */
+export async function recordsEndedBetween(
+  table: string,
+  ref: MailboxRef,
+  from: number,
+  to: number,
+): Promise<EntityRecord[]> {
+  const { items } = await queryAll({
+    TableName: table,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': scopeKeys(ref.serverId, ref.mailboxId).historyPk,
+      ':from': historySortKey(from),
+      ':to': historySortKey(to),
+    },
+  });
+  return items.map(versionFromItem);
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '#functions/clients/s3.ts';
+import { OperationObjectError } from '#functions/restore/errors.ts';
+
+/** Where an operation keeps its plan, its work items, their results and its bundle. */
+export const operationObject = {
+  prefix: (operationId: string) => `operations/${operationId}/`,
+  summary: (operationId: string) => `operations/${operationId}/plan/summary.json`,
+  accountPlan: (operationId: string, account: number) =>
+    `operations/${operationId}/plan/account-${account}.json`,
+  work: (operationId: string, index: number) => `operations/${operationId}/work/${pad(index)}.json`,
+  result: (operationId: string, index: number) => `operations/${operationId}/results/${pad(index)}.json`,
+  bundle: (operationId: string, path = '') => `operations/${operationId}/bundle/${path}`,
+  report: (operationId: string) => `operations/${operationId}/report.json`,
+};
+
+const pad = (n: number) => String(n).padStart(6, '0');
+
+export const sha256Of = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes an object with its SHA-256 in metadata (every read checks it). Returns the SHA-256. */
+export async function putBytes(
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+  contentType: string,
+): Promise<string> {
+  const sha256 = sha256Of(body);
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      Metadata: { sha256, codec: 'none' },
+    }),
+  );
+  return sha256;
+}
+
+export const putJson = (bucket: string, key: string, value: unknown) =>
+  putBytes(bucket, key, JSON.stringify(value), 'application/json');
+
+/** Reads an object and checks it against the SHA-256 in its metadata. */
+export async function getBytes(
+  bucket: string,
+  key: string,
+): Promise<{ bytes: Buffer; metadata: Record<string, string> }> {
+  let bytes: Buffer;
+  let metadata: Record<string, string>;
+  try {
+    const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    bytes = Buffer.from(
+      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    metadata = got.Metadata ?? {};
+  } catch (cause) {
+    throw new OperationObjectError(`cannot read s3://${bucket}/${key}: ${(cause as Error).name}`, { cause });
+  }
+  if (metadata.sha256 && metadata.codec === 'none' && sha256Of(bytes) !== metadata.sha256)
+    throw new OperationObjectError(`s3://${bucket}/${key} does not match the SHA-256 it was written with`);
+  return { bytes, metadata };
+}
+
+export async function getJson<T>(bucket: string, key: string): Promise<T> {
+  const { bytes } = await getBytes(bucket, key);
+  return JSON.parse(bytes.toString('utf8')) as T;
+}

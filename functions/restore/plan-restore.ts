@@ -1,0 +1,295 @@
+import type { DirectoryEntity } from '#core/index/index-entity.ts';
+import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
+import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
+import { formatLdif } from '#core/ldap/ldif.ts';
+import type { MailboxState } from '#core/mail-snapshot.ts';
+import {
+  accountDir,
+  BUNDLE_FORMAT,
+  messageFile,
+  type UnrestoredItem,
+} from '#core/restore/bundle-manifest.ts';
+import { directoryEntryOf, renamedAccountEntry } from '#core/restore/directory-entries-of.ts';
+import { positionOfSequence, type RestorePoint } from '#core/restore/restore-point.ts';
+import { type RestoreParams, targetAccountName, toMs } from '#core/restore/restore-request.ts';
+import { deletedBetween, itemsAt, stateAt, stateIgnoringDeletes } from '#core/restore/restore-selection.ts';
+import { accountNameProblem } from '#core/restore/safe-name.ts';
+import { directoryAsOf } from '#functions/query/directory-as-of.ts';
+import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
+import { listServers } from '#functions/query/resolve-account.ts';
+import { RestorePlanError } from '#functions/restore/errors.ts';
+import { mailboxRecords, recordsEndedBetween } from '#functions/restore/mailbox-records.ts';
+import { operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
+import type { AccountPlan, RestoreSummary, WorkFile } from '#functions/restore/restore-plan.ts';
+import { type RestoreSource, restoreSources } from '#functions/restore/restore-sources.ts';
+
+export interface RestorePlanTarget {
+  readonly indexTable: string;
+  readonly backupBucket: string;
+}
+
+/**
+ * Plans a restore: resolves the accounts and the instant, reads each mailbox's state for the mode, writes
+ * each account's planned manifest and LDIF, and splits the messages into work files of `chunkItems`. Work
+ * items alternate between accounts, so one huge mailbox does not hold the others back. Returns the number
+ * of work items (at least one, so that an empty restore still finalizes).
+ */
+export async function planRestore(
+  target: RestorePlanTarget,
+  operationId: string,
+  params: RestoreParams,
+  now = Date.now(),
+): Promise<RestoreSummary> {
+  const point: RestorePoint =
+    'sequence' in params && params.sequence !== undefined
+      ? { position: positionOfSequence(params.sequence) }
+      : { time: 'at' in params && params.at !== undefined ? toMs(params.at) : now };
+  const summary: RestoreSummary = {
+    operationId,
+    mode: params.mode,
+    createdAt: new Date(now).toISOString(),
+    point: 'time' in point ? { time: new Date(point.time).toISOString() } : { position: point.position },
+    accounts: [],
+    workItems: 0,
+  };
+  const chunks: WorkFile[][] = [];
+  if (params.mode === 'ldap') {
+    const { ldif, entries } = await directoryLdif(
+      target.indexTable,
+      params,
+      'time' in point ? point.time : now,
+    );
+    const sha256 = await putBytes(
+      target.backupBucket,
+      operationObject.bundle(operationId, 'directory.ldif'),
+      ldif,
+      'text/plain',
+    );
+    summary.directory = { file: 'directory.ldif', sha256, entries };
+  } else {
+    const sources = await restoreSources(target.indexTable, params, point, now);
+    for (const [index, source] of sources.entries()) {
+      const plan = await accountPlan(target, operationId, params, source, index, now);
+      await putJson(target.backupBucket, operationObject.accountPlan(operationId, index), plan);
+      const files: WorkFile[] = [];
+      for (let start = 0; start < plan.messages.length || start === 0; start += params.chunkItems)
+        files.push({
+          account: index,
+          messages: plan.messages
+            .slice(start, start + params.chunkItems)
+            .map((m) => ({ id: m.id, sha256: m.sha256, size: m.size })),
+        });
+      chunks.push(files);
+      summary.accounts.push({ index, name: source.name, target: plan.target, chunks: files.length });
+    }
+  }
+  const interleaved = roundRobin(chunks);
+  if (interleaved.length === 0) interleaved.push({ account: -1, messages: [] });
+  for (const [index, file] of interleaved.entries())
+    await putJson(target.backupBucket, operationObject.work(operationId, index), file);
+  summary.workItems = interleaved.length;
+  await putJson(target.backupBucket, operationObject.summary(operationId), summary);
+  return summary;
+}
+
+async function accountPlan(
+  target: RestorePlanTarget,
+  operationId: string,
+  params: Exclude<RestoreParams, { mode: 'ldap' }>,
+  source: RestoreSource,
+  index: number,
+  now: number,
+): Promise<AccountPlan> {
+  const table = target.indexTable;
+  const unrestored: UnrestoredItem[] = [];
+  let state: MailboxState;
+  switch (params.mode) {
+    case 'point-in-time':
+      if (params.skipDeletes || !('time' in source.point))
+        state = (params.skipDeletes ? stateIgnoringDeletes : stateAt)(
+          source.mailbox,
+          await mailboxRecords(table, source),
+          source.point,
+        );
+      else {
+        const { entities } = await scopeAsOf(table, source.serverId, source.mailboxId, source.point.time);
+        state = mailboxStateOf(source.mailbox, entities);
+      }
+      break;
+    case 'deleted-account': {
+      const { entities } = await scopeAsOf(
+        table,
+        source.serverId,
+        source.mailboxId,
+        (source.point as { time: number }).time,
+      );
+      state = mailboxStateOf(source.mailbox, entities);
+      break;
+    }
+    case 'undelete': {
+      const from = toMs(params.from);
+      const to = params.to === undefined ? now : toMs(params.to);
+      const folder =
+        params.folder ?? `Undeleted ${new Date(from).toISOString().slice(0, 16).replace('T', ' ')}`;
+      state = deletedBetween(
+        source.mailbox,
+        await recordsEndedBetween(table, source, from, to),
+        from,
+        to,
+        folder,
+      );
+      break;
+    }
+    case 'item': {
+      const found = itemsAt(
+        source.mailbox,
+        await mailboxRecords(table, source),
+        params.itemIds,
+        source.point,
+        params.folder,
+      );
+      state = found.state;
+      for (const id of found.missing)
+        unrestored.push({
+          id,
+          kind: 'item',
+          reason: 'not-found',
+          detail: 'the mailbox had no such message or contact by the restore point',
+        });
+      break;
+    }
+  }
+  const targetName = targetAccountName(source.name, params.newAccount);
+  const problem = accountNameProblem(targetName);
+  if (problem) throw new RestorePlanError(`the new account name ${targetName} ${problem}`);
+  const entry = await accountEntry(table, source, targetName, operationId);
+  const ldif = entry
+    ? {
+        file: 'account.ldif' as const,
+        sha256: await putBytes(
+          target.backupBucket,
+          operationObject.bundle(operationId, `${accountDir(index)}/account.ldif`),
+          formatLdif([entry]),
+          'text/plain',
+        ),
+      }
+    : undefined;
+  const folders = Object.entries(state.folders)
+    .filter(([id]) => Number(id) > 1)
+    .map(([id, f]) => ({ id: Number(id), name: f.name, parentId: f.parentId }))
+    .sort((a, b) => a.id - b.id);
+  const messages = Object.entries(state.messages)
+    .map(([id, m]) => ({
+      id: Number(id),
+      folderId: m.folderId,
+      flags: m.flags,
+      tags: m.tags,
+      receivedDate: m.receivedDate,
+      size: m.size,
+      digest: m.digest,
+      sha256: m.sha256,
+      file: messageFile(Number(id)),
+    }))
+    .sort((a, b) => a.folderId - b.folderId || a.id - b.id);
+  return {
+    format: BUNDLE_FORMAT,
+    account: {
+      name: source.name,
+      zimbraId: source.mailbox.accountId,
+      serverId: source.serverId,
+      mailboxId: source.mailboxId,
+    },
+    target: targetName,
+    folders,
+    tags: Object.entries(state.tags)
+      .map(([name, id]) => ({ name, id }))
+      .sort((a, b) => a.id - b.id),
+    messages,
+    contacts: Object.entries(state.contacts)
+      .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))
+      .sort((a, b) => a.id - b.id),
+    ...(ldif ? { ldif } : {}),
+    unrestored,
+  };
+}
+
+/** The account's directory entry at its point (renamed for a new account), if the LDAP dumps had it. */
+async function accountEntry(
+  table: string,
+  source: RestoreSource,
+  targetName: string,
+  operationId: string,
+): Promise<DirectoryEntry | undefined> {
+  const time = 'time' in source.point ? source.point.time : Date.now();
+  const object = (await directoryAsOf(table, source.serverId, time)).objects.get(source.mailbox.accountId);
+  if (!object) return undefined;
+  return targetName === source.name
+    ? directoryEntryOf(source.mailbox.accountId, object)
+    : renamedAccountEntry(source.mailbox.accountId, object, targetName, operationId);
+}
+
+/**
+ * LDAP-only restore: the directory objects the selection names, as LDIF. Accounts bring their aliases;
+ * a domain brings everything in it; classes of service come along, since accounts refer to them.
+ */
+async function directoryLdif(
+  table: string,
+  params: Extract<RestoreParams, { mode: 'ldap' }>,
+  time: number,
+): Promise<{ ldif: string; entries: number }> {
+  const servers = params.serverId ? [params.serverId] : await listServers(table);
+  const chosen = new Map<string, DirectoryEntity>();
+  const resolved = new Set<string>();
+  for (const serverId of servers) {
+    const { objects, names } = await directoryAsOf(table, serverId, time);
+    const accountIds = new Set<string>();
+    for (const account of params.accounts) {
+      const lower = account.toLowerCase();
+      const named = names.get(lower);
+      const id = objects.has(lower)
+        ? lower
+        : named?.object === 'alias'
+          ? objects.get(named.zimbraId)?.targetId
+          : named?.zimbraId;
+      if (id && objects.get(id)?.object === 'account') {
+        accountIds.add(id);
+        resolved.add(account);
+      }
+    }
+    const domains = params.domains.map((d) => d.toLowerCase());
+    for (const [id, object] of objects) {
+      const inDomain = domains.some((d) => object.name === d || object.name.endsWith(`@${d}`));
+      const ofAccount =
+        accountIds.has(id) || (object.targetId !== undefined && accountIds.has(object.targetId));
+      const accountDomain =
+        object.object === 'domain' &&
+        [...accountIds].some((a) => objects.get(a)?.name.endsWith(`@${object.name}`));
+      if (params.all || inDomain || ofAccount || accountDomain || object.object === 'cos')
+        chosen.set(id, object);
+    }
+  }
+  const unknown = params.accounts.filter((a) => !resolved.has(a));
+  if (unknown.length > 0)
+    throw new RestorePlanError(
+      `the directory had no account ${unknown.join(', ')} at ${new Date(time).toISOString()}`,
+    );
+  const entries = [...chosen]
+    .map(([id, object]) => directoryEntryOf(id, object))
+    .sort((a, b) => a.dn.split(',').length - b.dn.split(',').length || a.dn.localeCompare(b.dn));
+  if (entries.length === 0)
+    throw new RestorePlanError(
+      `the directory had nothing the selection names at ${new Date(time).toISOString()}`,
+    );
+  return { ldif: formatLdif(entries), entries: entries.length };
+}
+
+/** Work files in turns: account 0's first chunk, account 1's first, …, then everyone's second. */
+function roundRobin(chunks: WorkFile[][]): WorkFile[] {
+  const out: WorkFile[] = [];
+  for (let turn = 0; chunks.some((c) => turn < c.length); turn++)
+    for (const list of chunks) {
+      const file = list[turn];
+      if (file) out.push(file);
+    }
+  return out;
+}

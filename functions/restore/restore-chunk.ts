@@ -1,0 +1,107 @@
+import { zstdDecompressSync } from 'node:zlib';
+import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { blobKey } from '#core/blob-key.ts';
+import { inParallel } from '#core/in-parallel.ts';
+import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
+import { s3 } from '#functions/clients/s3.ts';
+import {
+  getJson,
+  operationObject,
+  putBytes,
+  putJson,
+  sha256Of,
+} from '#functions/restore/operation-objects.ts';
+import type { WorkFile, WorkResult } from '#functions/restore/restore-plan.ts';
+
+export interface ChunkTarget {
+  readonly backupBucket: string;
+  /** Copies running at once within one work item. */
+  readonly concurrency?: number;
+}
+
+/** Asked between messages; true stops the chunk (the operation was stopped). */
+export type StopCheck = () => Promise<boolean>;
+
+/**
+ * Copies one work item's messages from the blob store into the bundle, each checked against the SHA-256
+ * the index recorded. A message whose blob is missing, unreadable or different is recorded as unrestored
+ * with the reason, and the others go on; other failures (throttling, network) throw so that the work item
+ * is retried. Returns undefined if the operation was stopped meanwhile (nothing is counted then).
+ */
+export async function restoreChunk(
+  target: ChunkTarget,
+  operationId: string,
+  index: number,
+  stopped: StopCheck,
+): Promise<WorkResult | undefined> {
+  const work = await getJson<WorkFile>(target.backupBucket, operationObject.work(operationId, index));
+  const result: WorkResult = { account: work.account, restored: 0, bytes: 0, unrestored: [] };
+  let sinceCheck = 0;
+  let halted = false;
+  await inParallel(work.messages, target.concurrency ?? 8, async (message) => {
+    if (halted) return;
+    if (++sinceCheck >= 50) {
+      sinceCheck = 0;
+      if (await stopped()) {
+        halted = true;
+        return;
+      }
+    }
+    const copied = await copyMessage(target.backupBucket, operationId, work.account, message);
+    if ('reason' in copied) result.unrestored.push(copied);
+    else {
+      result.restored++;
+      result.bytes += copied.bytes;
+    }
+  });
+  if (halted) return undefined;
+  result.unrestored.sort((a, b) => a.id - b.id);
+  await putJson(target.backupBucket, operationObject.result(operationId, index), result);
+  return result;
+}
+
+async function copyMessage(
+  bucket: string,
+  operationId: string,
+  account: number,
+  message: WorkFile['messages'][number],
+): Promise<{ bytes: number } | UnrestoredItem> {
+  const fail = (reason: UnrestoredItem['reason'], detail: string): UnrestoredItem => ({
+    id: message.id,
+    kind: 'message',
+    reason,
+    detail,
+  });
+  if (!/^[0-9a-f]{64}$/.test(message.sha256))
+    return fail('broken-item', 'the index has no body for this message (its content was never shipped)');
+  let stored: Uint8Array;
+  let codec: string | undefined;
+  try {
+    const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(message.sha256) }));
+    stored = await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    codec = got.Metadata?.codec;
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+      return fail('read-error', `blob ${blobKey(message.sha256)} is missing from the bucket`);
+    throw error;
+  }
+  let body: Buffer;
+  try {
+    body = codec === 'zstd' ? zstdDecompressSync(stored) : Buffer.from(stored);
+  } catch (error) {
+    return fail(
+      'broken-item',
+      `blob ${blobKey(message.sha256)} does not decompress: ${(error as Error).message}`,
+    );
+  }
+  const actual = sha256Of(body);
+  if (actual !== message.sha256)
+    return fail('digest-mismatch', `blob ${blobKey(message.sha256)} holds content with SHA-256 ${actual}`);
+  await putBytes(
+    bucket,
+    operationObject.bundle(operationId, `${accountDir(account)}/messages/${message.id}.eml`),
+    body,
+    'message/rfc822',
+  );
+  return { bytes: body.length };
+}

@@ -1,0 +1,60 @@
+import type { OpenBundle } from '#agent/restore/open-bundle.ts';
+import type { MailboxState, MailSnapshot } from '#core/mail-snapshot.ts';
+import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
+
+/** A bundle account's manifest in the snapshot form the simulator's truth has (renames aside). */
+export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, 'renamedTo'> {
+  return {
+    accountId: manifest.account.zimbraId,
+    folders: Object.fromEntries(
+      manifest.folders.map((f) => [String(f.id), { name: f.name, parentId: f.parentId }]),
+    ),
+    tags: Object.fromEntries(manifest.tags.map((t) => [t.name, t.id])),
+    messages: Object.fromEntries(
+      manifest.messages.map((m) => [
+        String(m.id),
+        {
+          folderId: m.folderId,
+          flags: m.flags,
+          tags: m.tags,
+          digest: m.digest,
+          size: m.size,
+          sha256: m.sha256,
+          receivedDate: m.receivedDate,
+        },
+      ]),
+    ),
+    contacts: Object.fromEntries(
+      manifest.contacts.map((c) => [
+        String(c.id),
+        { folderId: c.folderId, fields: c.fields, sha256: c.sha256 },
+      ]),
+    ),
+  };
+}
+
+/** The truth's mailbox without what a bundle does not carry: the root folder and the redo rename. */
+export function comparableTruth(state: MailboxState): Omit<MailboxState, 'renamedTo'> {
+  const { renamedTo: _renamed, ...rest } = structuredClone(state);
+  delete rest.folders['1'];
+  return rest;
+}
+
+/**
+ * Every account of a bundle as a snapshot keyed by mailbox id, each message's bytes read (and so checked
+ * against the manifest's SHA-256, which the comparison then checks against the truth's).
+ */
+export async function snapshotOfBundle(
+  bundle: OpenBundle,
+): Promise<Record<string, Omit<MailboxState, 'renamedTo'>>> {
+  const out: Record<string, Omit<MailboxState, 'renamedTo'>> = {};
+  for (const [index, account] of bundle.accounts.entries()) {
+    for (const message of account.messages) await bundle.message(index, message);
+    out[String(account.account.mailboxId)] = stateOfManifest(account);
+  }
+  return out;
+}
+
+export function comparableSnapshot(snapshot: MailSnapshot): Record<string, Omit<MailboxState, 'renamedTo'>> {
+  return Object.fromEntries(Object.entries(snapshot.mailboxes).map(([id, m]) => [id, comparableTruth(m)]));
+}
