@@ -29,6 +29,18 @@ export async function readIndexCursor(cloud: LocalCloud, serverId: string): Prom
   return out.Item as IndexCursor | undefined;
 }
 
+/** When the last LDAP dump indexed for the server was taken (ISO), if any was. */
+export async function readDirectoryCursor(cloud: LocalCloud, serverId: string): Promise<string | undefined> {
+  const out = await useLocalIndex(cloud).send(
+    new GetCommand({
+      TableName: indexTable(cloud),
+      Key: { pk: `SRV#${serverId}`, sk: 'DIRCURSOR' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item?.dumpedAt as string | undefined;
+}
+
 /** Waits until the indexer's cursor stands at the end of the server's last shipped segment; returns it. */
 export async function waitForIndexed(
   cloud: LocalCloud,

@@ -6,12 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { zstdCompressSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LdapDumpAnnouncement } from '#core/announcement.ts';
 import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
-import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import type { FunctionConfig } from '#functions/config.ts';
@@ -24,6 +21,7 @@ import { startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { useLocalIndex } from '#test/support/index-checks.ts';
+import { uploadLdapDump } from '#test/support/ldap-dumps.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 const serverId = 'srv-dir';
@@ -35,32 +33,8 @@ describe('LDAP dumps in the index', () => {
   const dumps: { at: number; message: LdapDumpAnnouncement }[] = [];
   const work = mkdtempSync(join(tmpdir(), 'offsite-dir-'));
 
-  async function uploadDump(at: number, text: string): Promise<LdapDumpAnnouncement> {
-    const plain = Buffer.from(text);
-    const sha256 = sha256Hex(plain);
-    const stored = zstdCompressSync(plain);
-    const key = `servers/${serverId}/ldap/${new Date(at).toISOString().replace(/[-:]/g, '')}.${sha256}`;
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: config.backupBucket,
-        Key: key,
-        Body: stored,
-        Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
-      }),
-    );
-    return {
-      type: 'ldap-dump',
-      serverId,
-      key,
-      sha256,
-      size: plain.length,
-      storedSize: stored.length,
-      codec: 'zstd',
-      entries: 0,
-      dumpedAt: new Date(at).toISOString(),
-      shippedAt: new Date().toISOString(),
-    };
-  }
+  const uploadDump = (at: number, text: string) =>
+    uploadLdapDump(cloud.clients.s3, config.backupBucket, serverId, at, text);
 
   before(async () => {
     cloud = await startTestCloud();
