@@ -149,6 +149,7 @@ export async function restoreCommand(
   }
   if (sub === 'apply') {
     if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
+    if (!/^(imaps?:\/\/|maildir:|mbox:|tgz:)/.test(values.to)) throw unknownTarget(values.to);
     const fromDir = values['from-dir'];
     if (fromDir !== undefined && positionals.length > 0)
       throw new OffsiteError('give an operation id or --from-dir, not both');
@@ -300,10 +301,14 @@ async function applyTo(
       );
     }
     default:
-      throw new OffsiteError(
-        `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
-      );
+      throw unknownTarget(to);
   }
+}
+
+function unknownTarget(to: string): OffsiteError {
+  return new OffsiteError(
+    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
+  );
 }
 
 async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buffer> {

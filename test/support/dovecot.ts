@@ -10,8 +10,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 
@@ -90,8 +90,9 @@ service imap-login {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  // Dovecot's mail processes run as the mail user: they must be able to reach the mail root.
-  if (root) chmodSync(dir, 0o755);
+  // Dovecot's mail processes run as the mail user: they must be able to reach the mail root through
+  // the test's temporary directories (created 0700).
+  if (root) openPath(dir);
   const adopt = () => {
     if (root) chownTree(mailRoot, uid, gid);
   };
@@ -117,6 +118,12 @@ service imap-login {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+function openPath(dir: string): void {
+  const top = resolve(tmpdir());
+  for (let at = resolve(dir); at.startsWith(`${top}/`); at = dirname(at))
+    chmodSync(at, statSync(at).mode | 0o055);
 }
 
 function chownTree(path: string, uid: number, gid: number): void {

@@ -59,7 +59,10 @@ describe('restore', () => {
     OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string,
   });
   async function cli<T = unknown>(...args: string[]): Promise<T> {
-    const out = await offsite(['restore', ...args, '--json'], cliEnv());
+    const out = await offsite(['restore', ...args, '--json'], {
+      ...cliEnv(),
+      IMAP_PW: dovecots[0]?.password ?? '',
+    });
     assert.equal(out.code, 0, `offsite restore ${args.join(' ')}: ${out.stderr}`);
     return JSON.parse(out.stdout) as T;
   }
@@ -176,5 +179,418 @@ describe('restore', () => {
         for (let t = pending.shift(); t !== undefined; t = pending.shift()) await check(t);
       }),
     );
+  });
+
+  /** What an IMAP client must see for a mailbox of the truth: folders by path, messages by content. */
+  function expectedListing(
+    mailbox: MailboxState,
+  ): Record<string, { flags: string[]; sha256: string; size: number }[]> {
+    const pathOf = (id: number): string[] => {
+      const folder = mailbox.folders[String(id)];
+      if (!folder || id === 1) return [];
+      return [...pathOf(folder.parentId), id === 2 ? 'INBOX' : folder.name];
+    };
+    const out: Record<string, { flags: string[]; sha256: string; size: number }[]> = {};
+    for (const id of Object.keys(mailbox.folders).map(Number))
+      if (id !== 1 && id !== 7 && id !== 13) out[pathOf(id).join('/')] = [];
+    out.INBOX ??= [];
+    for (const m of Object.values(mailbox.messages)) {
+      const flags = [
+        ...(m.flags & FLAG.unread ? [] : ['\\Seen']),
+        ...(m.flags & FLAG.flagged ? ['\\Flagged'] : []),
+        ...(m.flags & FLAG.replied ? ['\\Answered'] : []),
+        ...(m.flags & FLAG.draft ? ['\\Draft'] : []),
+        ...(m.flags & FLAG.deleted ? ['\\Deleted'] : []),
+        ...(m.flags & FLAG.forwarded ? ['$Forwarded'] : []),
+        ...m.tags,
+      ].sort();
+      (out[pathOf(m.folderId).join('/')] ??= []).push({ flags, sha256: m.sha256, size: m.size });
+    }
+    for (const list of Object.values(out))
+      list.sort((a, b) => a.sha256.localeCompare(b.sha256) || a.flags.join().localeCompare(b.flags.join()));
+    return out;
+  }
+  function listing(dovecot: Dovecot, user: string) {
+    const found = imapListing(dovecot.port, user, dovecot.password);
+    return Object.fromEntries(
+      Object.entries(found).map(([folder, messages]) => [
+        folder,
+        messages
+          .map(({ flags, sha256, size }) => ({ flags: [...flags].sort(), sha256, size }))
+          .sort((a, b) => a.sha256.localeCompare(b.sha256) || a.flags.join().localeCompare(b.flags.join())),
+      ]),
+    );
+  }
+  /** A mailbox that is still there at the end, with a deletion of the kind `pick` wants. */
+  function liveAtEnd(mailboxId: number): boolean {
+    return sim.current().mailboxes[mailboxId] !== undefined;
+  }
+
+  it('the CLI restores all accounts and applies them to Dovecot: an independent IMAP listing equals the truth, and a second apply adds nothing', async () => {
+    const t = (history.times[Math.floor(history.times.length * 0.6)] as number) + 1;
+    const truth = sim.truthAt(t);
+    const op = await cli<Operation>('--all', '--at', new Date(t).toISOString(), '--wait');
+    assert.equal(op.state, 'succeeded', op.error);
+    const dovecot = await startDovecot(join(work, 'dovecot-imap'));
+    dovecots.unshift(dovecot);
+    const url = `imap://127.0.0.1:${dovecot.port}`;
+    const first = await cli<{ accounts: { target: string; appended: number; skipped: number }[] }>(
+      'apply',
+      op.id,
+      '--to',
+      url,
+      '--password-env',
+      'IMAP_PW',
+    );
+    const bundle = await bundleOf(op);
+    assert.equal(first.accounts.length, Object.keys(truth.mailboxes).length);
+    for (const account of bundle.accounts) {
+      const expected = expectedListing(truth.mailboxes[account.account.mailboxId] as MailboxState);
+      assert.deepEqual(listing(dovecot, account.target), expected, `IMAP listing of ${account.target}`);
+      const dates = imapListing(dovecot.port, account.target, dovecot.password);
+      const received = Object.values(truth.mailboxes[account.account.mailboxId]?.messages ?? {})
+        .map((m) => Math.floor(m.receivedDate / 1000))
+        .sort();
+      const seen = Object.values(dates)
+        .flat()
+        .map((m) => Date.parse(m.internaldate.replace(/^(\d+)-(\w+)-(\d+) /, '$2 $1 $3 ')) / 1000)
+        .sort();
+      assert.deepEqual(seen, received, 'internal dates are the received dates');
+    }
+    const again = await cli<{ accounts: { appended: number; skipped: number }[] }>(
+      'apply',
+      op.id,
+      '--to',
+      url,
+      '--password-env',
+      'IMAP_PW',
+    );
+    const total = Object.values(truth.mailboxes).reduce((sum, m) => sum + Object.keys(m.messages).length, 0);
+    assert.deepEqual(
+      [
+        again.accounts.reduce((sum, a) => sum + a.appended, 0),
+        again.accounts.reduce((sum, a) => sum + a.skipped, 0),
+      ],
+      [0, total],
+      'a second apply appends nothing',
+    );
+
+    // Downloaded (every digest checked), then applied offline to a Maildir that Dovecot serves as it is.
+    const dir = join(work, 'download');
+    const downloaded = await cli<{ files: number; kept: number }>('download', op.id, '--dir', dir);
+    assert.equal(
+      downloaded.files,
+      total + bundle.accounts.length * 2 + 1 - bundle.accounts.filter((a) => !a.ldif).length,
+    );
+    const resumed = await cli<{ files: number; kept: number }>('download', op.id, '--dir', dir);
+    assert.equal(resumed.files, 0, 'a second download finds every file in place');
+    const maildirHost = join(work, 'dovecot-maildir');
+    const applied = await cli<{ accounts: { appended: number }[] }>(
+      'apply',
+      '--from-dir',
+      dir,
+      '--to',
+      `maildir:${join(maildirHost, 'mail')}`,
+    );
+    assert.equal(
+      applied.accounts.reduce((sum, a) => sum + a.appended, 0),
+      total,
+    );
+    const reapplied = await cli<{ accounts: { appended: number; skipped: number }[] }>(
+      'apply',
+      '--from-dir',
+      dir,
+      '--to',
+      `maildir:${join(maildirHost, 'mail')}`,
+    );
+    assert.equal(
+      reapplied.accounts.reduce((sum, a) => sum + a.appended, 0),
+      0,
+      'a second Maildir apply writes nothing',
+    );
+    const served = await startDovecot(maildirHost);
+    dovecots.push(served);
+    for (const account of bundle.accounts)
+      assert.deepEqual(
+        listing(served, account.target),
+        expectedListing(truth.mailboxes[account.account.mailboxId] as MailboxState),
+        `Maildir of ${account.target} as Dovecot serves it`,
+      );
+
+    // mbox: one file per folder, one "From " line per message; tgz: one account, an .eml per message.
+    const mbox = join(work, 'mbox');
+    await cli('apply', '--from-dir', dir, '--to', `mbox:${mbox}`);
+    for (const account of bundle.accounts) {
+      const files = readdirSync(join(mbox, account.target), { recursive: true, encoding: 'utf8' }).filter(
+        (f) => f.endsWith('.mbox'),
+      );
+      const messages = files.reduce(
+        (sum, f) =>
+          sum +
+          (readFileSync(join(mbox, account.target, f), 'latin1').match(/^From MAILER-DAEMON /gm)?.length ??
+            0),
+        0,
+      );
+      assert.equal(messages, account.messages.length, `mbox of ${account.target}`);
+    }
+    const one = bundle.accounts[0] as OpenBundle['accounts'][number];
+    const tgz = join(work, 'account.tgz');
+    await cli('apply', '--from-dir', dir, '--account', one.account.name, '--to', `tgz:${tgz}`);
+    const entries = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((e) => e.endsWith('.eml'));
+    assert.equal(entries.length, one.messages.length, 'GNU tar lists one .eml per message');
+    const several = await offsite(['restore', 'apply', '--from-dir', dir, '--to', `tgz:${tgz}`], cliEnv());
+    assert.equal(several.code, 2);
+    assert.match(several.stderr, /one account.*--account/);
+  });
+
+  it('undelete: messages deleted in a window (an emptied Trash) come back into a folder of their own, the deleted flag cleared', async () => {
+    const emptied = history.deletions.find((d) => d.before.folderId === 3 && liveAtEnd(d.mailboxId));
+    assert.ok(emptied, 'the workload emptied a Trash');
+    const from = emptied.time - 10 * 60_000;
+    const to = emptied.time + 10 * 60_000;
+    const expected = history.deletions.filter(
+      (d) => d.mailboxId === emptied.mailboxId && d.time >= from && d.time <= to,
+    );
+    const op = await cli<Operation>(
+      'undelete',
+      `${serverId}:${emptied.mailboxId}`,
+      '--from',
+      new Date(from).toISOString(),
+      '--to',
+      new Date(to).toISOString(),
+      '--folder',
+      'Recovered items',
+      '--wait',
+    );
+    assert.equal(op.state, 'succeeded', op.error);
+    const [account] = (await bundleOf(op)).accounts;
+    assert.ok(account);
+    assert.equal(account.folders.length, 1);
+    const folder = account.folders[0] as { id: number; name: string; parentId: number };
+    assert.deepEqual(
+      { name: folder.name, parentId: folder.parentId },
+      { name: 'Recovered items', parentId: 1 },
+    );
+    assert.deepEqual(
+      stateOfManifest(account).messages,
+      Object.fromEntries(
+        expected.map((d) => [
+          String(d.itemId),
+          { ...d.before, folderId: folder.id, flags: d.before.flags & ~FLAG.deleted },
+        ]),
+      ),
+    );
+  });
+
+  it('restore on a new account: a prefix names the target, its LDIF follows the new name, the source stays as it is', async () => {
+    const t = (history.times[Math.floor(history.times.length * 0.8)] as number) + 1;
+    const [mailboxId, mailbox] =
+      Object.entries(sim.truthAt(t).mailboxes).find(([id]) => nameAt(Number(id), t)) ?? [];
+    assert.ok(mailboxId && mailbox);
+    const name = nameAt(Number(mailboxId), t) as string;
+    const op = await cli<Operation>(
+      name,
+      '--at',
+      new Date(t).toISOString(),
+      '--prefix',
+      'restore_',
+      '--wait',
+    );
+    assert.equal(op.state, 'succeeded', op.error);
+    const bundle = await bundleOf(op);
+    const [account] = bundle.accounts;
+    assert.equal(account?.target, `restore_${name}`);
+    assert.deepEqual(await snapshotOfBundle(bundle), { [mailboxId]: comparableTruth(mailbox) });
+    const ldif = parseLdif(
+      (await bundle.file('accounts/0/account.ldif', account?.ldif?.sha256 as string)).toString('utf8'),
+    );
+    assert.equal(ldif.length, 1);
+    const entry = ldif[0] as (typeof ldif)[number];
+    assert.deepEqual(attr(entry, 'mail'), [`restore_${name}`]);
+    assert.deepEqual(attr(entry, 'zimbraMailAlias'), []);
+    assert.notEqual(attr(entry, 'zimbraId')[0], mailbox.accountId, 'the new account has an id of its own');
+    const dovecot = dovecots[0] as Dovecot;
+    const sourceBefore = listing(dovecot, name);
+    await cli('apply', op.id, '--to', `imap://127.0.0.1:${dovecot.port}`, '--password-env', 'IMAP_PW');
+    assert.deepEqual(listing(dovecot, `restore_${name}`), expectedListing(mailbox));
+    assert.deepEqual(listing(dovecot, name), sourceBefore, 'the source account is untouched');
+  });
+
+  it('single item: a message deleted since comes back as it was, into its folder or a chosen one; an unknown id is reported', async () => {
+    const gone = history.deletions.find(
+      (d) => liveAtEnd(d.mailboxId) && d.before.folderId !== 3 && d.before.folderId !== 2,
+    );
+    assert.ok(gone, 'the workload deleted a message from a folder of its own');
+    const before = sim.truthAt(gone.time - 1).mailboxes[gone.mailboxId] as MailboxState;
+    const ref = `${serverId}:${gone.mailboxId}`;
+    const op = await cli<Operation>('item', ref, String(gone.itemId), '999999', '--wait');
+    assert.equal(op.state, 'succeeded', op.error);
+    const [account] = (await bundleOf(op)).accounts;
+    assert.ok(account);
+    assert.deepEqual(stateOfManifest(account).messages, { [gone.itemId]: gone.before });
+    const folder = account.folders.find((f) => f.id === gone.before.folderId);
+    assert.deepEqual(
+      folder && { name: folder.name, parentId: folder.parentId },
+      before.folders[gone.before.folderId],
+    );
+    assert.deepEqual(
+      account.unrestored.map((u) => [u.id, u.reason]),
+      [[999999, 'not-found']],
+    );
+    const report = await cli<RestoreReport>('report', op.id);
+    assert.equal(report.totals.restored, 1);
+    assert.equal(report.accounts[0]?.unrestored[0]?.reason, 'not-found');
+
+    const chosen = await cli<Operation>('item', ref, String(gone.itemId), '--folder', 'Recovered', '--wait');
+    const [into] = (await bundleOf(chosen)).accounts;
+    assert.deepEqual(
+      into?.folders.map((f) => [f.name, f.parentId]),
+      [['Recovered', 1]],
+    );
+    assert.equal(into?.messages[0]?.folderId, into?.folders[0]?.id);
+  });
+
+  it('deleted account: restored as it was when it was deleted, found by the name it had', async () => {
+    const deleted = history.deletedMailboxes[0];
+    assert.ok(deleted, 'the workload deleted a mailbox');
+    const name = nameAt(deleted.mailboxId, deleted.time - 1);
+    assert.ok(name, 'an LDAP dump named the account before it was deleted');
+    const op = await cli<Operation>('deleted-account', name, '--wait');
+    assert.equal(op.state, 'succeeded', op.error);
+    const bundle = await bundleOf(op);
+    assert.deepEqual(await snapshotOfBundle(bundle), {
+      [deleted.mailboxId]: comparableTruth(deleted.before),
+    });
+    const live = await offsite(['restore', 'deleted-account', 'nobody@example.com', '--wait'], cliEnv());
+    assert.equal(live.code, 1);
+    assert.match(live.stdout + live.stderr, /no deleted account is known as nobody@example.com/);
+  });
+
+  it('--skip-deletes: deletions, emptied folders and moves to Trash are ignored, as zmrestore -skipDeletes does', async () => {
+    const last = [...history.deletions]
+      .reverse()
+      .find(
+        (d) =>
+          liveAtEnd(d.mailboxId) && history.deletions.filter((x) => x.mailboxId === d.mailboxId).length > 3,
+      );
+    assert.ok(last);
+    const t = last.time + 1;
+    const op = await cli<Operation>(
+      `${serverId}:${last.mailboxId}`,
+      '--at',
+      new Date(t).toISOString(),
+      '--skip-deletes',
+      '--wait',
+    );
+    assert.equal(op.state, 'succeeded', op.error);
+    const bundle = await bundleOf(op);
+    const expected = comparableTruth(history.ignoringDeletes(last.mailboxId, t));
+    assert.ok(
+      Object.keys(expected.messages).length >
+        Object.keys(sim.truthAt(t).mailboxes[last.mailboxId]?.messages ?? {}).length,
+    );
+    assert.deepEqual(await snapshotOfBundle(bundle), { [last.mailboxId]: expected });
+  });
+
+  it('LDAP only: the directory objects of a domain at an instant, as LDIF', async () => {
+    const t = dumpTimes[Math.floor(dumpTimes.length / 2)] as number;
+    const op = await cli<Operation>(
+      'ldap',
+      '--domain',
+      'example.org',
+      '--at',
+      new Date(t).toISOString(),
+      '--wait',
+    );
+    assert.equal(op.state, 'succeeded', op.error);
+    const bundle = await bundleOf(op);
+    const directory = bundle.manifest.directory;
+    assert.ok(directory);
+    const entries = parseLdif((await bundle.file(directory.file, directory.sha256)).toString('utf8'));
+    const ids = (list: typeof entries) =>
+      list
+        .filter((e) => !/cn=cos,cn=zimbra$/i.test(e.dn))
+        .map((e) => attr(e, 'zimbraId')[0])
+        .filter(Boolean)
+        .sort();
+    const expected = sim.directoryAt(t).filter((e) => /dc=example,dc=org$/i.test(e.dn));
+    assert.deepEqual(ids(entries), ids(expected));
+    assert.ok(
+      entries.every((e) => attr(e, 'userPassword').length === 0),
+      'no password leaves the index',
+    );
+  });
+
+  it('a stopped restore stops its workers', async () => {
+    const t = history.times.at(-1) as number;
+    const created = await client.request<Operation>('POST', '/operations', {
+      kind: 'restore',
+      params: { mode: 'point-in-time', all: true, at: t, chunkItems: 1 },
+    });
+    await eventually(
+      async () =>
+        (await client.request<Operation>('GET', `/operations/${created.id}`)).state === 'running'
+          ? true
+          : undefined,
+      30_000,
+      'the restore to start',
+    );
+    const stopped = await cli<Operation>('stop', created.id);
+    assert.equal(stopped.state, 'stopped');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = await client.request<Operation>('GET', `/operations/${created.id}`);
+    assert.equal(after.state, 'stopped');
+    assert.ok(after.done < after.total, `work stopped early (${after.done} of ${after.total} items)`);
+    const results = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `operations/${created.id}/results/` }),
+    );
+    assert.ok((results.KeyCount ?? 0) < after.total);
+  });
+
+  it('a missing blob and a corrupted one are reported as unrestored with the reason; everything else is restored', async () => {
+    const t = history.times.at(-1) as number;
+    const truth = sim.truthAt(t);
+    const all = Object.values(truth.mailboxes).flatMap((m) => Object.values(m.messages));
+    const [missing, corrupt] = [...new Set(all.map((m) => m.sha256))];
+    assert.ok(missing && corrupt);
+    await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: blobKey(missing) }));
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: blobKey(corrupt),
+        Body: zstdCompressSync(Buffer.from('not the message')),
+        Metadata: { sha256: corrupt, codec: 'zstd' },
+      }),
+    );
+    const op = await restore({ mode: 'point-in-time', all: true, at: t });
+    assert.equal(op.state, 'succeeded', op.error);
+    const report = await cli<RestoreReport>('report', op.id);
+    const reasons = report.accounts.flatMap((a) => a.unrestored.map((u) => u.reason)).sort();
+    const expected = all
+      .filter((m) => m.sha256 === missing || m.sha256 === corrupt)
+      .map((m) => (m.sha256 === missing ? 'read-error' : 'digest-mismatch'))
+      .sort();
+    assert.deepEqual(reasons, expected);
+    assert.equal(report.totals.restored, all.length - expected.length);
+    const bundle = await bundleOf(op);
+    assert.ok(
+      bundle.accounts.every((a) => a.messages.every((m) => m.sha256 !== missing && m.sha256 !== corrupt)),
+    );
+  });
+
+  it('refuses what it cannot do, saying why', async () => {
+    const both = await offsite(['restore', 'x@example.com', '--at', '2026-11-20', '--seq', '3'], cliEnv());
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /a time or a redo sequence, not both/);
+    const noIds = await offsite(['restore', 'item', 'x@example.com'], cliEnv());
+    assert.match(noIds.stderr, /takes an account and item ids/);
+    const flag = await offsite(['restore', 'ldap', '--all', '--skip-deletes'], cliEnv());
+    assert.match(flag.stderr, /--skip-deletes does not apply to offsite restore ldap/);
+    const target = await offsite(['restore', 'apply', '--from-dir', work, '--to', 'ftp://host'], cliEnv());
+    assert.equal(target.code, 2);
+    assert.match(target.stderr, /unknown target "ftp:\/\/host"/);
   });
 });
