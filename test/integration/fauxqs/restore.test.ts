@@ -204,7 +204,8 @@ describe('restore', () => {
         ...(m.flags & FLAG.forwarded ? ['$Forwarded'] : []),
         ...m.tags,
       ].sort();
-      (out[pathOf(m.folderId).join('/')] ??= []).push({ flags, sha256: m.sha256, size: m.size });
+      const path = pathOf(m.folderId).join('/');
+      out[path] = [...(out[path] ?? []), { flags, sha256: m.sha256, size: m.size }];
     }
     for (const list of Object.values(out))
       list.sort((a, b) => a.sha256.localeCompare(b.sha256) || a.flags.join().localeCompare(b.flags.join()));

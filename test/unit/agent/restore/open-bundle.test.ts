@@ -48,44 +48,72 @@ describe('an untrusted restore bundle', () => {
   const cases: [string, (a: ReturnType<typeof fixtureAccount>) => void, RegExp][] = [
     [
       'a folder named ".."',
-      (a) => void ((a.folders[1] as { name: string }).name = '..'),
+      (a) => {
+        (a.folders[1] as { name: string }).name = '..';
+      },
       /folder name "\.\." is "\.\."/,
     ],
     [
       'a folder name with a path',
-      (a) => void ((a.folders[1] as { name: string }).name = '../../etc'),
+      (a) => {
+        (a.folders[1] as { name: string }).name = '../../etc';
+      },
       /contains a path separator/,
     ],
     [
       'an absolute folder name',
-      (a) => void ((a.folders[1] as { name: string }).name = '/etc/cron.d'),
+      (a) => {
+        (a.folders[1] as { name: string }).name = '/etc/cron.d';
+      },
       /contains a path separator/,
     ],
     [
       'a NUL in a folder name',
-      (a) => void ((a.folders[1] as { name: string }).name = 'Work\0.eml'),
+      (a) => {
+        (a.folders[1] as { name: string }).name = 'Work\0.eml';
+      },
       /contains a NUL/,
     ],
     [
       'an overlong folder name',
-      (a) => void ((a.folders[1] as { name: string }).name = 'x'.repeat(300)),
+      (a) => {
+        (a.folders[1] as { name: string }).name = 'x'.repeat(300);
+      },
       /longer than 255/,
     ],
     [
       'a tag with a control character',
-      (a) => void ((a.messages[0] as { tags: string[] }).tags = ['a\nb']),
+      (a) => {
+        (a.messages[0] as { tags: string[] }).tags = ['a\nb'];
+      },
       /control character/,
     ],
-    ['an account name that climbs', (a) => void (a.target = '../../root@example.com'), /account name/],
+    [
+      'an account name that climbs',
+      (a) => {
+        a.target = '../../root@example.com';
+      },
+      /account name/,
+    ],
     [
       'a message file of its own choosing',
-      (a) => void ((a.messages[0] as { file: string }).file = '../../../evil.eml'),
+      (a) => {
+        (a.messages[0] as { file: string }).file = '../../../evil.eml';
+      },
       /must be messages\/257\.eml/,
     ],
-    ['a folder cycle', (a) => void ((a.folders[1] as { parentId: number }).parentId = 300), /parent cycle/],
+    [
+      'a folder cycle',
+      (a) => {
+        (a.folders[1] as { parentId: number }).parentId = 300;
+      },
+      /parent cycle/,
+    ],
     [
       'a message in a folder the bundle lacks',
-      (a) => void ((a.messages[1] as { folderId: number }).folderId = 999),
+      (a) => {
+        (a.messages[1] as { folderId: number }).folderId = 999;
+      },
       /folder 999 is not in the bundle/,
     ],
   ];
