@@ -144,6 +144,35 @@ describe('OffsiteStack', () => {
     assert.doesNotMatch(text, /\/operations\//);
   });
 
+  /** The S3 statements of a function's role, as text, and every action they grant. */
+  function bucketGrants(role: string): { text: string; actions: string[] } {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const found = Object.entries(policies).find(([id]) => id.startsWith(role));
+    assert.ok(found, `${role} has a policy`);
+    const statements = (found[1].Properties.PolicyDocument.Statement as { Action: string | string[] }[]).filter(
+      (s) => [s.Action].flat().some((a) => a.startsWith('s3:')),
+    );
+    return { text: JSON.stringify(statements), actions: statements.flatMap((s) => [s.Action].flat()) };
+  }
+
+  it('lets restore workers read blobs/ and write operations/ only; the planner writes operations/, reads no blob', () => {
+    const worker = bucketGrants('WorkerRole');
+    assert.match(worker.text, /\/blobs\/\*/);
+    assert.match(worker.text, /\/operations\/\*/);
+    assert.doesNotMatch(worker.text, /\/servers\//);
+    assert.ok(!worker.actions.some((a) => a.startsWith('s3:Delete')), 'no delete');
+    const planner = bucketGrants('PlannerRole');
+    assert.match(planner.text, /\/operations\/\*/);
+    assert.doesNotMatch(planner.text, /\/blobs\/|\/servers\//);
+  });
+
+  it('bounds the restore workers by configuration, one work item per invocation', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
   it('schedules the jobs with the plain Scheduled Event, on rules named after the job', () => {
     for (const [job, expression] of [
       ['smartscan', 'cron(0 2 * * ? *)'],
