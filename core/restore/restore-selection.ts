@@ -38,17 +38,27 @@ export function stateIgnoringDeletes(
   point: RestorePoint,
 ): MailboxState {
   const started = [...records].filter((r) => startedBy(r, point) && r.state !== null);
+  return mailboxStateOf(
+    mailbox,
+    outOfTrash(
+      started,
+      latestBy(started, () => true),
+    ),
+  );
+}
+
+/** Messages in Trash put back in the folder they were in before (where one is known). */
+function outOfTrash(records: EntityRecord[], entities: Map<string, EntityState>): Map<string, EntityState> {
   const lastOutsideTrash = new Map<string, number>();
-  for (const r of [...started].sort(byPosition))
+  for (const r of [...records].sort(byPosition))
     if (r.state?.kind === 'message' && r.state.folderId !== FOLDER_ID.trash)
       lastOutsideTrash.set(r.key, r.state.folderId);
-  const entities = latestBy(started, () => true);
   for (const [key, entity] of entities) {
     const before = lastOutsideTrash.get(key);
     if (entity.kind === 'message' && entity.folderId === FOLDER_ID.trash && before !== undefined)
       entities.set(key, { ...entity, folderId: before });
   }
-  return mailboxStateOf(mailbox, entities);
+  return entities;
 }
 
 /**
@@ -79,7 +89,8 @@ export function deletedBetween(
 }
 
 /**
- * Chosen items as they were at the point, or, for an item gone by then, as it was last; with the folders
+ * Chosen items as they were at the point, or, for an item gone by then, as it was last (out of Trash, if
+ * that is where it went before it was deleted); with the folders
  * they were in (and those folders' parents). With `folderName` they go into that folder instead. Ids the
  * mailbox never had at or before the point are returned as missing.
  */
@@ -92,7 +103,10 @@ export function itemsAt(
 ): { state: MailboxState; missing: number[] } {
   const all = [...records].filter((r) => startedBy(r, point) && r.state !== null);
   const live = latestBy(all, (r) => validAt(r, point));
-  const last = latestBy(all, () => true);
+  const last = outOfTrash(
+    all,
+    latestBy(all, () => true),
+  );
   const wanted = new Map<string, EntityState>();
   const missing: number[] = [];
   for (const id of itemIds) {

@@ -149,9 +149,9 @@ describe('OffsiteStack', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const found = Object.entries(policies).find(([id]) => id.startsWith(role));
     assert.ok(found, `${role} has a policy`);
-    const statements = (found[1].Properties.PolicyDocument.Statement as { Action: string | string[] }[]).filter(
-      (s) => [s.Action].flat().some((a) => a.startsWith('s3:')),
-    );
+    const statements = (
+      found[1].Properties.PolicyDocument.Statement as { Action: string | string[] }[]
+    ).filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
     return { text: JSON.stringify(statements), actions: statements.flatMap((s) => [s.Action].flat()) };
   }
 
