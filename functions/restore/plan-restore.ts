@@ -17,6 +17,7 @@ import { accountNameProblem } from '#core/restore/safe-name.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
+import { cachedDirectoryReader, type DirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
 import { mailboxRecords, recordsEndedBetween } from '#functions/restore/mailbox-records.ts';
 import { operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
@@ -67,9 +68,10 @@ export async function planRestore(
     );
     summary.directory = { file: 'directory.ldif', sha256, entries };
   } else {
-    const sources = await restoreSources(target.indexTable, params, point, now);
+    const directory = cachedDirectoryReader(target.indexTable);
+    const sources = await restoreSources(target.indexTable, params, point, now, directory);
     for (const [index, source] of sources.entries()) {
-      const plan = await accountPlan(target, operationId, params, source, index, now);
+      const plan = await accountPlan(target, operationId, params, source, index, now, directory);
       await putJson(target.backupBucket, operationObject.accountPlan(operationId, index), plan);
       const files: WorkFile[] = [];
       for (let start = 0; start < plan.messages.length || start === 0; start += params.chunkItems)
@@ -99,6 +101,7 @@ async function accountPlan(
   source: RestoreSource,
   index: number,
   now: number,
+  directory: DirectoryReader,
 ): Promise<AccountPlan> {
   const table = target.indexTable;
   const unrestored: UnrestoredItem[] = [];
@@ -162,7 +165,7 @@ async function accountPlan(
   const targetName = targetAccountName(source.name, params.newAccount);
   const problem = accountNameProblem(targetName);
   if (problem) throw new RestorePlanError(`the new account name ${targetName} ${problem}`);
-  const entry = await accountEntry(table, source, targetName, operationId);
+  const entry = await accountEntry(directory, source, targetName, operationId);
   const ldif = entry
     ? {
         file: 'account.ldif' as const,
@@ -215,13 +218,13 @@ async function accountPlan(
 
 /** The account's directory entry at its point (renamed for a new account), if the LDAP dumps had it. */
 async function accountEntry(
-  table: string,
+  directory: DirectoryReader,
   source: RestoreSource,
   targetName: string,
   operationId: string,
 ): Promise<DirectoryEntry | undefined> {
   const time = 'time' in source.point ? source.point.time : Date.now();
-  const object = (await directoryAsOf(table, source.serverId, time)).objects.get(source.mailbox.accountId);
+  const object = (await directory(source.serverId, time)).objects.get(source.mailbox.accountId);
   if (!object) return undefined;
   return targetName === source.name
     ? directoryEntryOf(source.mailbox.accountId, object)

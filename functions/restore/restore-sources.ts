@@ -2,10 +2,10 @@ import type { MailboxEntity } from '#core/index/index-entity.ts';
 import { type RestorePoint, validAt } from '#core/restore/restore-point.ts';
 import type { RestoreParams } from '#core/restore/restore-request.ts';
 import { accountNameProblem } from '#core/restore/safe-name.ts';
-import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { listAccounts } from '#functions/query/list-accounts.ts';
 import { type MailboxVersion, mailboxHistory } from '#functions/query/mailbox-as-of.ts';
 import { AccountNotFoundError, type MailboxRef, resolveAccount } from '#functions/query/resolve-account.ts';
+import type { DirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
 
 /** One mailbox a restore reads: which, its own entity at the point, and the name it had. */
@@ -26,10 +26,11 @@ export async function restoreSources(
   params: RestoreParams,
   point: RestorePoint,
   now: number,
+  directory: DirectoryReader,
 ): Promise<RestoreSource[]> {
   const nameTime = 'time' in point ? point.time : now;
   if (params.mode === 'deleted-account')
-    return [await deletedSource(table, params.accounts[0] as string, now)];
+    return [await deletedSource(table, params.accounts[0] as string, now, directory)];
   const refs: MailboxRef[] = [];
   for (const account of params.accounts) {
     try {
@@ -61,7 +62,7 @@ export async function restoreSources(
       ...ref,
       mailbox: live.state,
       point,
-      name: await nameOf(table, ref, live.state, nameTime),
+      name: await nameOf(directory, ref, live.state, nameTime),
     });
   }
   if (sources.length === 0) throw new RestorePlanError('no account matches: nothing to restore');
@@ -72,14 +73,19 @@ export async function restoreSources(
  * A deleted account, as it was just before its deletion. `account` is server:mailboxId, a zimbraId, or the
  * name it had when it was deleted (the latest deletion wins if a name was reused).
  */
-async function deletedSource(table: string, account: string, now: number): Promise<RestoreSource> {
+async function deletedSource(
+  table: string,
+  account: string,
+  now: number,
+  directory: DirectoryReader,
+): Promise<RestoreSource> {
   const lower = account.toLowerCase();
   const candidates = (await listAccounts(table, now, true)).filter((row) => row.deletedAt !== undefined);
   const matches: { ref: MailboxRef; deletedAt: number }[] = [];
   for (const row of candidates) {
     const deletedAt = Date.parse(row.deletedAt as string);
     const ref = { serverId: row.serverId, mailboxId: row.mailboxId };
-    const name = (await directoryAsOf(table, row.serverId, deletedAt - 1)).objects.get(row.accountId)?.name;
+    const name = (await directory(row.serverId, deletedAt - 1)).objects.get(row.accountId)?.name;
     if (
       `${row.serverId}:${row.mailboxId}` === account ||
       row.accountId === lower ||
@@ -104,7 +110,7 @@ async function deletedSource(table: string, account: string, now: number): Promi
     ...found.ref,
     mailbox: live.state,
     point,
-    name: await nameOf(table, found.ref, live.state, point.time),
+    name: await nameOf(directory, found.ref, live.state, point.time),
   };
 }
 
@@ -113,8 +119,13 @@ function latest(versions: MailboxVersion[]): MailboxVersion | undefined {
 }
 
 /** The directory's name for the account then, else its redo rename, else a placeholder built from its id. */
-async function nameOf(table: string, ref: MailboxRef, mailbox: MailboxEntity, time: number): Promise<string> {
-  const fromDirectory = (await directoryAsOf(table, ref.serverId, time)).objects.get(mailbox.accountId)?.name;
+async function nameOf(
+  directory: DirectoryReader,
+  ref: MailboxRef,
+  mailbox: MailboxEntity,
+  time: number,
+): Promise<string> {
+  const fromDirectory = (await directory(ref.serverId, time)).objects.get(mailbox.accountId)?.name;
   for (const name of [fromDirectory, mailbox.renamedTo?.toLowerCase()])
     if (name && !accountNameProblem(name)) return name;
   return `${mailbox.accountId.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}@unknown.invalid`;
