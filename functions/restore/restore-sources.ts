@@ -31,33 +31,39 @@ export async function restoreSources(
   const nameTime = 'time' in point ? point.time : now;
   if (params.mode === 'deleted-account')
     return [await deletedSource(table, params.accounts[0] as string, now, directory)];
-  const refs: MailboxRef[] = [];
+  const named: MailboxRef[] = [];
   for (const account of params.accounts) {
     try {
-      refs.push(await resolveAccount(table, account, nameTime));
+      named.push(await resolveAccount(table, account, nameTime));
     } catch (error) {
       if (!(error instanceof AccountNotFoundError)) throw error;
       throw new RestorePlanError(error.message, [], { cause: error });
     }
   }
+  // A domain or "all" takes the mailboxes live at the point, also those deleted since (a redo-position
+  // point names accounts as they are now).
+  const matched: MailboxRef[] = [];
   if (params.all || params.domains.length > 0) {
     const domains = params.domains.map((d) => `@${d.toLowerCase()}`);
-    for (const row of await listAccounts(table, nameTime, false)) {
+    for (const row of await listAccounts(table, nameTime, true)) {
       if (!params.all && !domains.some((d) => row.name?.toLowerCase().endsWith(d))) continue;
-      refs.push({ serverId: row.serverId, mailboxId: row.mailboxId });
+      matched.push({ serverId: row.serverId, mailboxId: row.mailboxId });
     }
   }
-  const unique = [...new Map(refs.map((r) => [`${r.serverId}:${r.mailboxId}`, r])).values()].filter(
-    (r) => params.serverId === undefined || r.serverId === params.serverId,
-  );
+  const explicit = new Set(named.map((r) => `${r.serverId}:${r.mailboxId}`));
+  const unique = [
+    ...new Map([...named, ...matched].map((r) => [`${r.serverId}:${r.mailboxId}`, r])).values(),
+  ].filter((r) => params.serverId === undefined || r.serverId === params.serverId);
   const sources: RestoreSource[] = [];
   for (const ref of unique) {
     const versions = (await mailboxHistory(table, ref.serverId, ref.mailboxId)).versions;
     const live = latest(versions.filter((v) => v.state && validAt(v, point)));
-    if (!live?.state)
+    if (!live?.state) {
+      if (!explicit.has(`${ref.serverId}:${ref.mailboxId}`)) continue;
       throw new RestorePlanError(
         `mailbox ${ref.serverId}:${ref.mailboxId} did not exist at the restore point: choose a later time, or restore it as a deleted account`,
       );
+    }
     sources.push({
       ...ref,
       mailbox: live.state,

@@ -50,6 +50,7 @@ describe('restore', () => {
   let client: ControlClient;
   let bucket: string;
   const dumpTimes: number[] = [];
+  const checkpoints: { time: number; sequence: bigint; offset: number }[] = [];
   const work = mkdtempSync(join(tmpdir(), 'offsite-restore-'));
   const dovecots: Dovecot[] = [];
 
@@ -108,7 +109,11 @@ describe('restore', () => {
       rolloverBytes: 192 * 1024,
       tickMaxMs: 120_000,
     });
-    sim.run(900);
+    // In steps of 100, noting where the redo log stood: points to restore to by redo position.
+    for (let i = 0; i < 9; i++) {
+      sim.run(100);
+      checkpoints.push({ time: sim.time(), ...sim.redo.position() });
+    }
     sim.close();
     history = truthHistory(sim);
     for (const action of ['empty-trash', 'delete', 'delete-mailbox', 'trash', 'deliver-shared'])
@@ -345,6 +350,29 @@ describe('restore', () => {
     const several = await offsite(['restore', 'apply', '--from-dir', dir, '--to', `tgz:${tgz}`], cliEnv());
     assert.equal(several.code, 2);
     assert.match(several.stderr, /one account.*--account/);
+  });
+
+  it('restores to a redo position: everything committed up to <seq>:<offset>, accounts deleted since included', async () => {
+    const early = checkpoints[2];
+    assert.ok(
+      early && history.deletedMailboxes.some((d) => d.time > early.time),
+      'a mailbox is deleted after the point',
+    );
+    for (const checkpoint of [checkpoints[2], checkpoints[5]]) {
+      assert.ok(checkpoint);
+      const op = await cli<Operation>(
+        '--all',
+        '--seq',
+        `${checkpoint.sequence}:${checkpoint.offset}`,
+        '--wait',
+      );
+      assert.equal(op.state, 'succeeded', op.error);
+      assert.deepEqual(
+        await snapshotOfBundle(await bundleOf(op)),
+        comparableSnapshot(sim.truthAt(checkpoint.time)),
+        `at redo ${checkpoint.sequence}:${checkpoint.offset}`,
+      );
+    }
   });
 
   it('undelete: messages deleted in a window (an emptied Trash) come back into a folder of their own, the deleted flag cleared', async () => {
