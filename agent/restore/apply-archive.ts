@@ -1,29 +1,21 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type ApplyAccountReport, type ApplyOptions, chosen } from '#agent/restore/apply-report.ts';
+import {
+  type ApplyAccountReport,
+  type ApplyOptions,
+  chosen,
+  emptyReport,
+} from '#agent/restore/apply-report.ts';
 import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { type TarEntry, tarArchive } from '#agent/restore/tar-archive.ts';
-import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
 import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
 
 // File targets rewritten whole on each run (a temporary file renamed into place), so a re-run gives the
 // same files, and an interrupted run leaves the previous ones intact.
-
-function emptyReport(account: AccountManifest): ApplyAccountReport {
-  return {
-    account: account.account.name,
-    target: account.target,
-    folders: 0,
-    appended: 0,
-    skipped: 0,
-    bytes: 0,
-    contactsNotApplied: account.contacts.length,
-  };
-}
 
 /**
  * One mbox file per folder, `<dir>/<account>/<folder path>.mbox` (mboxrd: `From ` lines in bodies are

@@ -1,5 +1,10 @@
 import { ImapFlow } from 'imapflow';
-import { type ApplyAccountReport, type ApplyOptions, chosen } from '#agent/restore/apply-report.ts';
+import {
+  type ApplyAccountReport,
+  type ApplyOptions,
+  chosen,
+  emptyReport,
+} from '#agent/restore/apply-report.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import { type OpenBundle, sha256Of } from '#agent/restore/open-bundle.ts';
 import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
@@ -89,15 +94,7 @@ async function applyAccount(
   options: ApplyOptions,
 ): Promise<ApplyAccountReport> {
   const account = bundle.accounts[index] as OpenBundle['accounts'][number];
-  const report: ApplyAccountReport = {
-    account: account.account.name,
-    target: account.target,
-    folders: 0,
-    appended: 0,
-    skipped: 0,
-    bytes: 0,
-    contactsNotApplied: account.contacts.length,
-  };
+  const report: ApplyAccountReport = emptyReport(account);
   const existing = await client.list();
   const delimiter = existing[0]?.delimiter ?? '/';
   const have = new Set(existing.map((m) => (m.path.toUpperCase() === 'INBOX' ? 'INBOX' : m.path)));

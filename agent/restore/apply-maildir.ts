@@ -1,6 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ApplyAccountReport, type ApplyOptions, chosen } from '#agent/restore/apply-report.ts';
+import {
+  type ApplyAccountReport,
+  type ApplyOptions,
+  chosen,
+  emptyReport,
+} from '#agent/restore/apply-report.ts';
 import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
@@ -27,15 +32,7 @@ export async function applyToMaildir(
     if (!chosen(options, account)) continue;
     const root = inside(dir, account.target);
     const paths = folderPaths(account.folders);
-    const report: ApplyAccountReport = {
-      account: account.account.name,
-      target: account.target,
-      folders: 0,
-      appended: 0,
-      skipped: 0,
-      bytes: 0,
-      contactsNotApplied: account.contacts.length,
-    };
+    const report: ApplyAccountReport = emptyReport(account);
     const folderDir = (folderId: number): string => {
       const path = paths.get(folderId) ?? [];
       const reserved = path.find((name) => RESERVED.has(name));

@@ -1,3 +1,5 @@
+import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
+
 /** What applying a bundle did to one account of a target. */
 export interface ApplyAccountReport {
   account: string;
@@ -26,4 +28,17 @@ export function chosen(
   if (!options.accounts || options.accounts.length === 0) return true;
   const names = options.accounts.map((a) => a.toLowerCase());
   return names.includes(account.account.name) || names.includes(account.target);
+}
+
+/** A report with nothing done yet; contacts count as not applied (mail-only targets cannot hold them). */
+export function emptyReport(account: AccountManifest): ApplyAccountReport {
+  return {
+    account: account.account.name,
+    target: account.target,
+    folders: 0,
+    appended: 0,
+    skipped: 0,
+    bytes: 0,
+    contactsNotApplied: account.contacts.length,
+  };
 }
