@@ -5,6 +5,6 @@ export function zimbraDigest(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('base64').replaceAll('/', ',');
 }
 
-export function sha256Hex(bytes: Buffer): string {
+export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { zstdDecompressSync } from 'node:zlib';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { ControlClient } from '#agent/control-client.ts';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
 import type { AccountRow, DomainRow } from '#functions/query/list-accounts.ts';
 import type { RestorePoints } from '#functions/query/list-restore-points.ts';
@@ -90,13 +89,8 @@ export async function catalogCommand(
       throw new OffsiteError(`--${flag} ${(error as Error).message}`, { cause: error });
     }
   };
-  const url = values.url ?? env.OFFSITE_CONTROL_URL;
-  if (!url)
-    throw new OffsiteError(
-      'give the control API with --url or OFFSITE_CONTROL_URL (the stack output ControlUrl)',
-    );
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
-  const client = new ControlClient({ url, region, credentials: await defaultProvider()() });
+  const client = await controlClientFrom(values.url, region, env);
   const query = (params: Record<string, string | boolean | undefined>) => {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== false) search.set(k, String(v));
@@ -229,17 +223,14 @@ async function dumpBlob(
   const sha256 = body.history.at(-1)?.state.sha256;
   if (typeof sha256 !== 'string')
     throw new OffsiteError('the item has no message body (not a message, or its body was never shipped)');
-  if (!bucket) throw new OffsiteError('--dump-blob needs the backup bucket: --bucket or OFFSITE_BUCKET');
-  const s3 = new S3Client({
-    region,
-    ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3, forcePathStyle: true } : {}),
-  });
-  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
+  const got = await s3ClientFrom(region, env).send(
+    new GetObjectCommand({ Bucket: bucketFrom(bucket, env, '--dump-blob'), Key: blobKey(sha256) }),
+  );
   const stored = Buffer.from(
     await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
   );
   const plain = got.Metadata?.codec === 'zstd' ? zstdDecompressSync(stored) : stored;
-  const actual = createHash('sha256').update(plain).digest('hex');
+  const actual = sha256Hex(plain);
   if (actual !== sha256)
     throw new OffsiteError(`blob ${blobKey(sha256)} has digest ${actual}: refusing to write it`);
   writeFileSync(file, plain, { mode: 0o600 });

@@ -6,9 +6,10 @@ import {
   emptyReport,
 } from '#agent/restore/apply-report.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
-import { type OpenBundle, sha256Of } from '#agent/restore/open-bundle.ts';
+import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 
 export interface ImapTarget {
   host: string;
@@ -171,14 +172,14 @@ async function contentIndex(
   return {
     async has(body) {
       const crlf = Buffer.from(body.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-      const wanted = new Set([sha256Of(body), sha256Of(crlf)]);
+      const wanted = new Set([sha256Hex(body), sha256Hex(crlf)]);
       for (const uid of [...(bySize.get(body.length) ?? []), ...(bySize.get(crlf.length) ?? [])]) {
         let hash = hashes.get(uid);
         if (hash === undefined) {
           const lock = await client.getMailboxLock(path);
           try {
             const got = await client.fetchOne(String(uid), { source: true }, { uid: true });
-            hash = got === false || !got.source ? '' : sha256Of(got.source);
+            hash = got === false || !got.source ? '' : sha256Hex(got.source);
           } finally {
             lock.release();
           }

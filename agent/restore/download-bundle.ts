@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inside } from '#agent/restore/bundle-source.ts';
-import { type OpenBundle, sha256Of } from '#agent/restore/open-bundle.ts';
+import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { accountDir } from '#core/restore/bundle-manifest.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 
 export interface DownloadReport {
   files: number;
@@ -24,7 +25,7 @@ export async function downloadBundle(
   const report: DownloadReport = { files: 0, kept: 0, bytes: 0 };
   const put = async (path: string, sha256: string, read: () => Promise<Buffer>) => {
     const file = inside(dir, path);
-    if (existsSync(file) && sha256Of(readFileSync(file)) === sha256) {
+    if (existsSync(file) && sha256Hex(readFileSync(file)) === sha256) {
       report.kept++;
       onFile(0);
       return;
@@ -54,7 +55,7 @@ export async function downloadBundle(
     await put(directory.file, directory.sha256, () => bundle.file(directory.file, directory.sha256));
   // The bundle manifest last: a directory with it is a complete bundle.
   const manifest = await bundle.source.read('manifest.json');
-  await put('manifest.json', sha256Of(manifest), async () => manifest);
+  await put('manifest.json', sha256Hex(manifest), async () => manifest);
   return report;
 }
 

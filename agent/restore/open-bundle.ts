@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { BundleSource } from '#agent/restore/bundle-source.ts';
 import { BundleIntegrityError } from '#agent/restore/errors.ts';
@@ -12,8 +11,7 @@ import {
   bundleManifestSchema,
 } from '#core/restore/bundle-manifest.ts';
 import { parseOrThrow } from '#core/validation.ts';
-
-export const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+import { sha256Hex } from '#core/zimbra-digest.ts';
 
 export interface OpenBundle {
   readonly source: BundleSource;
@@ -34,9 +32,9 @@ export interface OpenBundle {
  */
 export async function openBundle(source: BundleSource, expectedSha256?: string): Promise<OpenBundle> {
   const raw = await source.read('manifest.json');
-  if (expectedSha256 && sha256Of(raw) !== expectedSha256)
+  if (expectedSha256 && sha256Hex(raw) !== expectedSha256)
     throw new BundleIntegrityError(
-      `the bundle manifest in ${source.description} has SHA-256 ${sha256Of(raw)}, but the operation recorded ${expectedSha256}`,
+      `the bundle manifest in ${source.description} has SHA-256 ${sha256Hex(raw)}, but the operation recorded ${expectedSha256}`,
     );
   const manifest = parse(bundleManifestSchema, raw, `bundle manifest in ${source.description}`);
   const accounts: AccountManifest[] = [];
@@ -64,7 +62,7 @@ export async function openBundle(source: BundleSource, expectedSha256?: string):
 
 async function checked(source: BundleSource, path: string, sha256: string): Promise<Buffer> {
   const bytes = await source.read(path);
-  const actual = sha256Of(bytes);
+  const actual = sha256Hex(bytes);
   if (actual !== sha256)
     throw new BundleIntegrityError(
       `${path} in ${source.description} has SHA-256 ${actual}, the manifest says ${sha256}: the bundle was altered or damaged; download it again`,

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Operation, WorkMessage } from '#core/operation.ts';
-import { s3 } from '#functions/clients/s3.ts';
 import {
   countWorkItem,
   finishOperation,
@@ -9,6 +6,7 @@ import {
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
 import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
+import { putJson } from '#functions/restore/operation-objects.ts';
 import { restoreChunk } from '#functions/restore/restore-chunk.ts';
 
 export interface WorkTarget extends OperationsTable {
@@ -53,16 +51,15 @@ async function runItem(
     return result && { messages: result.restored, bytes: result.bytes, unrestored: result.unrestored.length };
   }
   // selftest: each item writes a small report into the operation's prefix, proving the worker can reach it.
-  const body = JSON.stringify({ operationId: op.id, kind: op.kind, index: item.index, total: item.total });
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  await s3().send(
-    new PutObjectCommand({
-      Bucket: target.backupBucket,
-      Key: `operations/${op.id}/selftest/${String(item.index).padStart(6, '0')}.json`,
-      Body: body,
-      ContentType: 'application/json',
-      Metadata: { sha256, codec: 'none' },
-    }),
+  await putJson(
+    target.backupBucket,
+    `operations/${op.id}/selftest/${String(item.index).padStart(6, '0')}.json`,
+    {
+      operationId: op.id,
+      kind: op.kind,
+      index: item.index,
+      total: item.total,
+    },
   );
   return {};
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { OperationObjectError } from '#functions/restore/errors.ts';
 
@@ -17,8 +17,6 @@ export const operationObject = {
 
 const pad = (n: number) => String(n).padStart(6, '0');
 
-export const sha256Of = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
 /** Writes an object with its SHA-256 in metadata (every read checks it). Returns the SHA-256. */
 export async function putBytes(
   bucket: string,
@@ -26,7 +24,7 @@ export async function putBytes(
   body: Uint8Array | string,
   contentType: string,
 ): Promise<string> {
-  const sha256 = sha256Of(body);
+  const sha256 = sha256Hex(body);
   await s3().send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -58,7 +56,7 @@ export async function getBytes(
   } catch (cause) {
     throw new OperationObjectError(`cannot read s3://${bucket}/${key}: ${(cause as Error).name}`, { cause });
   }
-  if (metadata.sha256 && metadata.codec === 'none' && sha256Of(bytes) !== metadata.sha256)
+  if (metadata.sha256 && metadata.codec === 'none' && sha256Hex(bytes) !== metadata.sha256)
     throw new OperationObjectError(`s3://${bucket}/${key} does not match the SHA-256 it was written with`);
   return { bytes, metadata };
 }

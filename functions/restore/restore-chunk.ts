@@ -3,14 +3,9 @@ import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
-import {
-  getJson,
-  operationObject,
-  putBytes,
-  putJson,
-  sha256Of,
-} from '#functions/restore/operation-objects.ts';
+import { getJson, operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
 import type { WorkFile, WorkResult } from '#functions/restore/restore-plan.ts';
 
 export interface ChunkTarget {
@@ -94,7 +89,7 @@ async function copyMessage(
       `blob ${blobKey(message.sha256)} does not decompress: ${(error as Error).message}`,
     );
   }
-  const actual = sha256Of(body);
+  const actual = sha256Hex(body);
   if (actual !== message.sha256)
     return fail('digest-mismatch', `blob ${blobKey(message.sha256)} holds content with SHA-256 ${actual}`);
   await putBytes(
