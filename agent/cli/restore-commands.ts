@@ -7,7 +7,7 @@ import type { ControlClient } from '#agent/control-client.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
-import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
+import { type ApplyAccountReport, selectedAccounts } from '#agent/restore/apply-report.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
@@ -155,11 +155,10 @@ export async function restoreCommand(
       throw new OffsiteError('give an operation id or --from-dir, not both');
     const bundle = await bundleOf(fromDir === undefined ? operationArg() : undefined, fromDir);
     const accounts = values.account ?? [];
-    const total = bundle.accounts
-      .filter(
-        (a) => accounts.length === 0 || accounts.includes(a.account.name) || accounts.includes(a.target),
-      )
-      .reduce((sum, a) => sum + a.messages.length, 0);
+    const total = selectedAccounts(bundle.accounts, accounts).reduce(
+      (sum, [, a]) => sum + a.messages.length,
+      0,
+    );
     const bar = new ProgressBar('apply', total);
     const options = { accounts, onMessage: (bytes: number) => bar.tick(bytes) };
     const reports = await applyTo(bundle, values.to, options, values, env);
@@ -174,16 +173,14 @@ export async function restoreCommand(
   }
 
   // Starting a restore.
+  if (values['new-account'] !== undefined && values.prefix !== undefined)
+    throw new OffsiteError('give --new-account or --prefix, not both');
   const newAccount =
-    values['new-account'] !== undefined && values.prefix !== undefined
-      ? (() => {
-          throw new OffsiteError('give --new-account or --prefix, not both');
-        })()
-      : values['new-account'] !== undefined
-        ? { name: values['new-account'] }
-        : values.prefix !== undefined
-          ? { prefix: values.prefix }
-          : undefined;
+    values['new-account'] !== undefined
+      ? { name: values['new-account'] }
+      : values.prefix !== undefined
+        ? { prefix: values.prefix }
+        : undefined;
   const selection = {
     accounts: sub === 'item' ? positionals.slice(0, 1) : positionals,
     ...(values.domain ? { domains: values.domain } : {}),

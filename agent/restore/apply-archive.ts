@@ -4,8 +4,8 @@ import { gzipSync } from 'node:zlib';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
-  chosen,
   emptyReport,
+  selectedAccounts,
 } from '#agent/restore/apply-report.ts';
 import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
@@ -27,8 +27,7 @@ export async function applyToMbox(
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport[]> {
   const reports: ApplyAccountReport[] = [];
-  for (const [index, account] of bundle.accounts.entries()) {
-    if (!chosen(options, account)) continue;
+  for (const [index, account] of selectedAccounts(bundle.accounts, options.accounts)) {
     const report = emptyReport(account);
     const paths = folderPaths(account.folders);
     for (const [folderId, messages] of Map.groupBy(account.messages, (m) => m.folderId)) {
@@ -75,7 +74,7 @@ export async function applyToTgz(
   file: string,
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport[]> {
-  const accounts = bundle.accounts.map((a, i) => [i, a] as const).filter(([, a]) => chosen(options, a));
+  const accounts = selectedAccounts(bundle.accounts, options.accounts);
   if (accounts.length !== 1)
     throw new RestoreTargetError(
       `a tgz holds one account for Zimbra's import; this bundle has ${accounts.length} selected (${accounts.map(([, a]) => a.account.name).join(', ')}): choose one with --account`,

@@ -2,8 +2,8 @@ import { ImapFlow } from 'imapflow';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
-  chosen,
   emptyReport,
+  selectedAccounts,
 } from '#agent/restore/apply-report.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
@@ -55,7 +55,7 @@ export async function applyToImap(
   target: ImapTarget,
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport[]> {
-  const selected = bundle.accounts.map((a, i) => [i, a] as const).filter(([, a]) => chosen(options, a));
+  const selected = selectedAccounts(bundle.accounts, options.accounts);
   if (target.user && selected.length > 1)
     throw new RestoreTargetError(
       `the URL names one user but ${selected.length} accounts are selected: choose one with --account, or log in per account (leave the user out, or use --master-user)`,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
-  chosen,
   emptyReport,
+  selectedAccounts,
 } from '#agent/restore/apply-report.ts';
 import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
@@ -28,8 +28,7 @@ export async function applyToMaildir(
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport[]> {
   const reports: ApplyAccountReport[] = [];
-  for (const [index, account] of bundle.accounts.entries()) {
-    if (!chosen(options, account)) continue;
+  for (const [index, account] of selectedAccounts(bundle.accounts, options.accounts)) {
     const root = inside(dir, account.target);
     const paths = folderPaths(account.folders);
     const report: ApplyAccountReport = emptyReport(account);

@@ -21,13 +21,15 @@ export interface ApplyOptions {
   readonly onMessage?: (bytes: number) => void;
 }
 
-export function chosen(
-  options: ApplyOptions,
-  account: { account: { name: string }; target: string },
-): boolean {
-  if (!options.accounts || options.accounts.length === 0) return true;
-  const names = options.accounts.map((a) => a.toLowerCase());
-  return names.includes(account.account.name) || names.includes(account.target);
+/** The accounts an apply writes, with their index in the bundle: all, or those named by source or target. */
+export function selectedAccounts(
+  accounts: readonly AccountManifest[],
+  names: readonly string[] = [],
+): [index: number, account: AccountManifest][] {
+  const wanted = names.map((n) => n.toLowerCase());
+  return [...accounts.entries()].filter(
+    ([, a]) => wanted.length === 0 || wanted.includes(a.account.name) || wanted.includes(a.target),
+  );
 }
 
 /** A report with nothing done yet; contacts count as not applied (mail-only targets cannot hold them). */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { BundleSource } from '#agent/restore/bundle-source.ts';
 import { BundleIntegrityError } from '#agent/restore/errors.ts';
-import { OffsiteError, ValidationError } from '#core/errors.ts';
+import { ValidationError } from '#core/errors.ts';
 import {
   type AccountManifest,
   accountDir,
@@ -81,6 +81,6 @@ function parse<S extends z.ZodType>(schema: S, bytes: Buffer, what: string): z.o
     return parseOrThrow(schema, json, what);
   } catch (error) {
     if (error instanceof ValidationError) throw new BundleIntegrityError(error.message, { cause: error });
-    throw error instanceof OffsiteError ? error : new BundleIntegrityError(String(error), { cause: error });
+    throw error;
   }
 }

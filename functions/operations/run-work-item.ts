@@ -31,11 +31,11 @@ export async function runWorkItem(target: WorkTarget, item: WorkMessage): Promis
   if (!counters) {
     const now = await getOperation(target, op.id);
     if (now.state !== 'running' || now.done + now.failed < now.total) return 'duplicate';
-    await finalize(target, now);
+    await finalize(target, now, now.failed);
     return 'finalized';
   }
   if (counters.done + counters.failed < item.total) return 'done';
-  await finalize(target, op);
+  await finalize(target, op, counters.failed);
   return 'finalized';
 }
 
@@ -64,10 +64,9 @@ async function runItem(
   return {};
 }
 
-async function finalize(target: WorkTarget, op: Operation): Promise<void> {
-  const counters = await getOperation(target, op.id);
+async function finalize(target: WorkTarget, op: Operation, failed: number): Promise<void> {
   if (op.kind !== 'restore') {
-    await finishOperation(target, op.id, counters.failed > 0 ? 'failed' : 'succeeded');
+    await finishOperation(target, op.id, failed > 0 ? 'failed' : 'succeeded');
     return;
   }
   const { manifestKey, sha256, report } = await finalizeRestore(target.backupBucket, op.id);
