@@ -1,6 +1,6 @@
 import type { DirectoryEntity } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
-import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
+import { type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import {
@@ -278,7 +278,7 @@ async function directoryLdif(
     );
   const entries = [...chosen]
     .map(([id, object]) => directoryEntryOf(id, object))
-    .sort((a, b) => a.dn.split(',').length - b.dn.split(',').length || a.dn.localeCompare(b.dn));
+    .sort((a, b) => dnDepth(a.dn) - dnDepth(b.dn) || a.dn.localeCompare(b.dn));
   if (entries.length === 0)
     throw new RestorePlanError(
       `the directory had nothing the selection names at ${new Date(time).toISOString()}`,
