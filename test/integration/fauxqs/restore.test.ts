@@ -53,6 +53,15 @@ describe('restore', () => {
   const checkpoints: { time: number; sequence: bigint; offset: number }[] = [];
   const work = mkdtempSync(join(tmpdir(), 'offsite-restore-'));
   const dovecots: Dovecot[] = [];
+  let imapServer: Dovecot | undefined;
+  /** The Dovecot restores are applied to over IMAP, started by the first test that needs it. */
+  async function imap(): Promise<Dovecot> {
+    if (!imapServer) {
+      imapServer = await startDovecot(join(work, 'dovecot-imap'));
+      dovecots.push(imapServer);
+    }
+    return imapServer;
+  }
 
   const cliEnv = () => ({
     AWS_ENDPOINT_URL_S3: cloud.endpoints.s3,
@@ -62,7 +71,7 @@ describe('restore', () => {
   async function cli<T = unknown>(...args: string[]): Promise<T> {
     const out = await offsite(['restore', ...args, '--json'], {
       ...cliEnv(),
-      IMAP_PW: dovecots[0]?.password ?? '',
+      IMAP_PW: imapServer?.password ?? '',
     });
     assert.equal(out.code, 0, `offsite restore ${args.join(' ')}: ${out.stderr}`);
     return JSON.parse(out.stdout) as T;
@@ -237,8 +246,7 @@ describe('restore', () => {
     const truth = sim.truthAt(t);
     const op = await cli<Operation>('--all', '--at', new Date(t).toISOString(), '--wait');
     assert.equal(op.state, 'succeeded', op.error);
-    const dovecot = await startDovecot(join(work, 'dovecot-imap'));
-    dovecots.unshift(dovecot);
+    const dovecot = await imap();
     const url = `imap://127.0.0.1:${dovecot.port}`;
     const first = await cli<{ accounts: { target: string; appended: number; skipped: number }[] }>(
       'apply',
@@ -441,7 +449,7 @@ describe('restore', () => {
     assert.deepEqual(attr(entry, 'mail'), [`restore_${name}`]);
     assert.deepEqual(attr(entry, 'zimbraMailAlias'), []);
     assert.notEqual(attr(entry, 'zimbraId')[0], mailbox.accountId, 'the new account has an id of its own');
-    const dovecot = dovecots[0] as Dovecot;
+    const dovecot = await imap();
     const sourceBefore = listing(dovecot, name);
     await cli('apply', op.id, '--to', `imap://127.0.0.1:${dovecot.port}`, '--password-env', 'IMAP_PW');
     assert.deepEqual(listing(dovecot, `restore_${name}`), expectedListing(mailbox));
