@@ -29,3 +29,8 @@ export class LdapDumpError extends OffsiteError {
 export class RedoLogError extends OffsiteError {
   override readonly name = 'RedoLogError';
 }
+
+/** A scan cannot start or go on: no database configured, an unknown account, an interrupted scan in the way. */
+export class ScanError extends OffsiteError {
+  override readonly name = 'ScanError';
+}

@@ -65,6 +65,35 @@ export const ldapDumpAnnouncementSchema = z.strictObject({
 
 export type LdapDumpAnnouncement = z.output<typeof ldapDumpAnnouncementSchema>;
 
+/**
+ * A scan snapshot (one mailbox as the server's database held it) is durable in S3. It is announced in its
+ * place in the redo stream: after the segment ending at `seq`/`offset`, before any later one.
+ */
+export const scanAnnouncementSchema = z.strictObject({
+  type: z.literal('scan-snapshot'),
+  serverId,
+  key: z.string().min(1).max(1024),
+  sha256: sha256Hex,
+  size: z.number().int().nonnegative(),
+  storedSize: z.number().int().nonnegative(),
+  codec: z.enum(['zstd', 'gzip', 'none']),
+  seq: decimal,
+  offset: decimal,
+  scanId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+  scanKind: z.enum(['full', 'smart']),
+  mailboxId: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1),
+  accountId: z.string().min(1).max(127),
+  items: z.number().int().nonnegative(),
+  takenAt: z.iso.datetime(),
+  shippedAt: z.iso.datetime(),
+});
+
+export type ScanAnnouncement = z.output<typeof scanAnnouncementSchema>;
+
 /** The indexer ran out of time with segments left: it asks itself, in the server's group, to go on. */
 export const indexContinueSchema = z.strictObject({
   type: z.literal('index-continue'),
@@ -78,6 +107,7 @@ export const ingestMessageSchema = z.discriminatedUnion('type', [
   segmentAnnouncementSchema,
   sealAnnouncementSchema,
   ldapDumpAnnouncementSchema,
+  scanAnnouncementSchema,
   indexContinueSchema,
 ]);
 

@@ -4,6 +4,7 @@ import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/catalog-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
+import { SCAN_USAGE, scanCommand } from '#agent/cli/scan-commands.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
@@ -11,7 +12,8 @@ const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N
   TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)
 ${AGENT_USAGE}
 ${CATALOG_USAGE}
-${RESTORE_USAGE}`;
+${RESTORE_USAGE}
+${SCAN_USAGE}`;
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,6 +27,7 @@ function timeOption(value: string | undefined, flag: string, zone: string | unde
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'agent') return agentCommand(command, rest, (text) => process.stdout.write(text));
+  if (group === 'scan') return scanCommand(command, rest, (text) => process.stdout.write(text));
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));

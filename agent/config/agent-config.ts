@@ -73,15 +73,45 @@ const schema = z.strictObject({
       intervalMinutes: z.number().positive().default(60),
     })
     .optional(),
+  /** The server's MariaDB (Zimbra's own is on 7306): scans read item metadata from it, read-only. */
+  mailboxDb: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(1).max(65_535).default(7306),
+      user: z.string().min(1),
+      /** A file holding the password (never the password itself in this file). */
+      passwordFile: absolutePath,
+      /** `zimbra_mailbox_groups`: how many `mboxgroup…` databases the server spreads mailboxes over. */
+      groups: z.number().int().min(1).max(10_000).default(100),
+    })
+    .optional(),
+  scan: z
+    .strictObject({
+      /** Volume id (the `locator` column) → the volume's root; default: volume 1 at `<zimbraHome>/store`. */
+      volumes: z
+        .record(z.string().regex(/^\d{1,5}$/, { message: 'expected a volume id' }), absolutePath)
+        .optional(),
+      /** Blob bytes read per second at most, so a scan never starves the mail server. Unset: no cap. */
+      maxMiBps: z.number().positive().optional(),
+      /** Blobs uploaded at once. */
+      concurrency: z.number().int().min(1).max(32).default(4),
+      /** A pause between two mailboxes, to give the database and disks room. */
+      pauseMs: z.number().int().min(0).max(60_000).default(0),
+    })
+    .prefault({}),
 });
 
-export type AgentConfig = z.output<typeof schema> & { redologDir: string };
+export type AgentConfig = z.output<typeof schema> & { redologDir: string; volumes: Record<string, string> };
 
 /** Validates a parsed configuration; every problem is listed with its key. */
 export function parseAgentConfig(input: unknown, what = 'agent configuration'): AgentConfig {
   try {
     const parsed = parseOrThrow(schema, input, what);
-    return { ...parsed, redologDir: parsed.redologDir ?? join(parsed.zimbraHome, 'redolog') };
+    return {
+      ...parsed,
+      redologDir: parsed.redologDir ?? join(parsed.zimbraHome, 'redolog'),
+      volumes: parsed.scan.volumes ?? { '1': join(parsed.zimbraHome, 'store') },
+    };
   } catch (error) {
     if (error instanceof ValidationError) throw new AgentConfigError(error.message, { cause: error });
     throw error;

@@ -25,6 +25,21 @@ export interface AgentStateData {
   lastLdapError: { message: string; at: string } | null;
   /** Live log size and time the follower last saw (lag = what it saw minus what was announced). */
   live: { sequence: string; offset: number; at: string } | null;
+  /** Scans of the server's database (absent until the first). */
+  scan?: ScanState;
+}
+
+export interface ScanState {
+  /** The scan under way, or one interrupted: a new start with the same kind resumes it. */
+  current: {
+    scanId: string;
+    kind: 'full' | 'smart';
+    startedAt: string;
+    mailboxes: number[];
+    done: number[];
+  } | null;
+  /** Per mailbox id: its change checkpoint when last scanned (a smart scan skips mailboxes where it is equal). */
+  mailboxes: Record<string, { changeCheckpoint: number; scanId: string; at: string }>;
 }
 
 /** The agent's state file: read at start, every change written durably (serialized, never torn). */

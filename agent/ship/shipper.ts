@@ -15,7 +15,7 @@ import { AgentState } from '#agent/ship/agent-state.ts';
 import { describeAwsError } from '#agent/ship/describe-aws-error.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
-import { ldapSpoolId, Spool, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
+import { ldapSpoolId, Spool, type SpoolEntry, scanSpoolId, spoolId } from '#agent/ship/spool.ts';
 import { uploadObject } from '#agent/ship/upload-object.ts';
 import type { IngestMessage } from '#core/announcement.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
@@ -59,6 +59,10 @@ export class Shipper {
   };
   private wake: (() => void) | undefined;
   private ldapWake: (() => void) | undefined;
+  /** Scans waiting for a cut: the producer serves them between two events of the log. */
+  private readonly cutRequests: { mailboxId: number; resolve: (cut: ScanCut) => void }[] = [];
+  /** Spool ids of scans cut but not spooled yet: nothing after one is announced before it. */
+  private readonly barriers = new Set<string>();
   private ldapRequested = false;
   private spoolWarned = false;
   private liveWrittenAt = 0;
@@ -187,6 +191,43 @@ export class Shipper {
     }
   }
 
+  /**
+   * Cuts the shipped stream for a scan of one mailbox: everything read so far is spooled as a segment, and
+   * the scan's place in the stream is held (a barrier) until `spoolScan` fills it or the cut is released.
+   * Reading and uploading go on meanwhile; only announcements after the cut wait, so the indexer meets the
+   * scan exactly between the redo before and after it. Needs `run` to be going (it serves the cut).
+   */
+  cutForScan(mailboxId: number, signal?: AbortSignal): Promise<ScanCut> {
+    return new Promise<ScanCut>((resolve, reject) => {
+      const request = { mailboxId, resolve };
+      this.cutRequests.push(request);
+      signal?.addEventListener('abort', () => {
+        const at = this.cutRequests.indexOf(request);
+        if (at >= 0) this.cutRequests.splice(at, 1);
+        reject(new ShipError('the scan was stopped before the redo stream was cut'));
+      });
+    });
+  }
+
+  /** Fills a cut with the scan snapshot of its mailbox; it is announced in its place in the stream. */
+  async spoolScan(
+    cut: ScanCut,
+    entry: Omit<SpoolEntry, 'id' | 'sequence' | 'first' | 'last'>,
+    dataFile: string,
+  ): Promise<void> {
+    await this.spool.adopt(
+      { ...entry, id: cut.id, sequence: cut.sequence, first: cut.offset, last: cut.offset },
+      dataFile,
+    );
+    this.releaseCut(cut);
+  }
+
+  /** Gives up a cut (the scan failed): announcements after it go on. */
+  releaseCut(cut: ScanCut): void {
+    this.barriers.delete(cut.id);
+    this.kick();
+  }
+
   /** Ships everything the log holds now, then returns (cron-style). Fails if S3 or SQS stays unreachable. */
   async shipOnce(signal: AbortSignal = new AbortController().signal): Promise<ShipReport> {
     // Uploads start while the log is still being read; either side's failure stops the other.
@@ -246,8 +287,21 @@ export class Shipper {
       // Shipping once: everything read so far is cut while the file is still open.
       if (once && event.kind === 'idle') outputs.push(...segmenter.flush());
       for (const output of outputs) await this.spoolOutput(output, signal);
+      if (this.cutRequests.length > 0) await this.serveCuts(segmenter, signal);
       if (event.kind === 'idle') await this.noteLive(event.sequence, event.offset);
       if (signal.aborted) return;
+    }
+  }
+
+  /** Spools what was read and places a barrier for each waiting scan at the position reached. */
+  private async serveCuts(segmenter: Segmenter, signal: AbortSignal): Promise<void> {
+    for (const output of segmenter.flush()) await this.spoolOutput(output, signal);
+    const cursor = this.state.data.cursor;
+    if (!cursor) return; // nothing read yet: served after the first segment
+    for (const request of this.cutRequests.splice(0)) {
+      const id = scanSpoolId(cursor.sequence, cursor.offset, request.mailboxId);
+      this.barriers.add(id);
+      request.resolve({ id, sequence: cursor.sequence, offset: cursor.offset });
     }
   }
 
@@ -451,8 +505,10 @@ export class Shipper {
   /** Announces uploaded entries strictly in spool order; stops at the first one not uploaded yet. */
   private async announceUploaded(signal: AbortSignal): Promise<void> {
     const { config, sqs } = this.deps;
+    const barrier = [...this.barriers].sort()[0];
     for (const entry of this.spool.list()) {
       if (!entry.uploaded || signal.aborted) return;
+      if (barrier !== undefined && entry.id > barrier) return;
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: config.aws.ingestQueueUrl,
@@ -468,6 +524,7 @@ export class Shipper {
         { abortSignal: signal },
       );
       await this.state.update((s) => {
+        if (entry.kind === 'scan') return;
         if (entry.kind === 'ldap') {
           s.ldap = { lastDumpAt: entry.spooledAt, key: entry.key, entries: entry.entries ?? 0 };
         } else {
@@ -516,6 +573,16 @@ export class Shipper {
           size: String(entry.last),
           torn: entry.torn ?? false,
         };
+      case 'scan':
+        return {
+          type: 'scan-snapshot',
+          ...common,
+          size: entry.size,
+          codec: entry.codec,
+          seq: entry.sequence,
+          offset: String(entry.first),
+          ...(entry.scan as ScanEntryFields),
+        };
       case 'ldap':
         return {
           type: 'ldap-dump',
@@ -539,7 +606,7 @@ export class Shipper {
       for (const entry of this.spool.list())
         if (entry.kind !== 'ldap' && entry.id <= announced.id) await this.spool.remove(entry.id);
     }
-    const last = this.spool.list().findLast((e) => e.kind !== 'ldap');
+    const last = this.spool.list().findLast((e) => e.kind === 'segment' || e.kind === 'seal');
     if (!last) return;
     const end =
       last.kind === 'seal'
@@ -572,6 +639,16 @@ export class Shipper {
     if (this.wake === wake) this.wake = undefined;
   }
 }
+
+/** Where a scan's cut sits in the stream: a barrier until its snapshot is spooled. */
+export interface ScanCut {
+  id: string;
+  sequence: string;
+  offset: number;
+}
+
+/** What a scan entry announces besides the object: which scan, which mailbox. */
+export type ScanEntryFields = NonNullable<SpoolEntry['scan']>;
 
 function comparePositions(
   a: { sequence: string; offset: number },

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentStateError } from '#agent/errors.ts';
 import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
@@ -7,7 +7,7 @@ import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
 export interface SpoolEntry {
   /** Sorts in shipping order: sequence, then offsets, zero-padded. */
   id: string;
-  kind: 'segment' | 'seal' | 'ldap';
+  kind: 'segment' | 'seal' | 'ldap' | 'scan';
   /** Redo file sequence (decimal); '' for LDAP dumps. */
   sequence: string;
   first: number;
@@ -22,6 +22,15 @@ export interface SpoolEntry {
   lastOpTime?: number;
   torn?: boolean;
   entries?: number;
+  /** A scan snapshot's identity (kind `scan`). */
+  scan?: {
+    scanId: string;
+    scanKind: 'full' | 'smart';
+    mailboxId: number;
+    accountId: string;
+    items: number;
+    takenAt: string;
+  };
   spooledAt: string;
 }
 
@@ -75,6 +84,27 @@ export class Spool {
     this.entries.set(entry.id, { ...entry, uploaded: false });
   }
 
+  /**
+   * Takes a data file written elsewhere in the spool directory (named with `.tmp-`, so an interrupted
+   * write is cleaned up at open) as the entry's data: fsync, rename, then the metadata.
+   */
+  async adopt(entry: SpoolEntry, dataFile: string): Promise<void> {
+    const handle = await open(dataFile, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(dataFile, join(this.dir, entry.id + DATA));
+    await writeDurably(join(this.dir, entry.id + META), JSON.stringify(entry));
+    this.entries.set(entry.id, { ...entry, uploaded: false });
+  }
+
+  /** A path for a data file being written (see `adopt`). */
+  scratch(name: string): string {
+    return join(this.dir, `${name}.tmp-${process.pid}`);
+  }
+
   /** Entries in shipping order. */
   list(): (SpoolEntry & { uploaded: boolean })[] {
     return [...this.entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -121,4 +151,9 @@ export function spoolId(
 /** LDAP dumps sort after every redo entry, among themselves by time. */
 export function ldapSpoolId(dumpedAt: Date): string {
   return `ldap-${dumpedAt.toISOString().replace(/[-:.]/g, '')}`;
+}
+
+/** A scan sits right after the redo before its cut and before the redo after it (and other scans there). */
+export function scanSpoolId(sequence: string, offset: number, mailboxId: number): string {
+  return `${spoolId('scan', sequence, offset, offset)}-${String(mailboxId).padStart(10, '0')}`;
 }

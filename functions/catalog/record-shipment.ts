@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexContinue, IngestMessage } from '#core/announcement.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -18,7 +19,7 @@ export type RecordShipmentResult = 'recorded' | 'duplicate';
 export type ShipmentMessage = Exclude<IngestMessage, IndexContinue>;
 
 /**
- * Records an announced object (redo segment, file seal, LDAP dump) in the catalog once it is confirmed in
+ * Records an announced object (redo segment, file seal, LDAP dump, scan snapshot) in the catalog once it is confirmed in
  * S3 as announced (stored size and the plaintext digest in its metadata). Idempotent: a redelivered
  * announcement of the same object is a no-op; another object claiming the same identity is a conflict.
  */
@@ -79,6 +80,25 @@ function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string
       };
     case 'redo-seal':
       return { ...common, sk: indexKeys.seal(m.seq), type: 'seal', seq: m.seq, size: m.size, torn: m.torn };
+    case 'scan-snapshot':
+      return {
+        ...common,
+        sk: indexKeys.scan(redoPosition(m.seq, m.offset), m.mailboxId),
+        type: 'scan',
+        position: redoPosition(m.seq, m.offset),
+        seq: m.seq,
+        offset: m.offset,
+        size: m.size,
+        codec: m.codec,
+        scanId: m.scanId,
+        scanKind: m.scanKind,
+        mailboxId: m.mailboxId,
+        accountId: m.accountId,
+        items: m.items,
+        takenAt: m.takenAt,
+        // Applied by the indexer once the redo before it is indexed, before any after it.
+        state: 'pending',
+      };
     case 'ldap-dump':
       return {
         ...common,

@@ -1,6 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { applyPendingScans, type ScanResult } from '#functions/index/apply-scans.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
@@ -8,12 +10,14 @@ import type { SegmentItem } from '#functions/index/segment-item.ts';
 
 export type AdvanceOutcome =
   /** Every catalogued segment is indexed. */
-  | { state: 'caught-up'; indexed: SegmentResult[] }
-  /** Out of time with segments left: the caller asks for another round. */
-  | { state: 'more'; indexed: SegmentResult[] }
-  /** The next segment is not in the catalog yet, though later ones are: waiting for it. */
-  | { state: 'gap'; indexed: SegmentResult[]; reason: string }
-  | { state: 'quarantined'; indexed: SegmentResult[]; reason: string };
+  (
+    | { state: 'caught-up' }
+    /** Out of time with segments left: the caller asks for another round. */
+    | { state: 'more' }
+    /** The next segment is not in the catalog yet, though later ones are: waiting for it. */
+    | { state: 'gap'; reason: string }
+    | { state: 'quarantined'; reason: string }
+  ) & { indexed: SegmentResult[]; scans: ScanResult[] };
 
 /**
  * Indexes a server's catalogued segments in redo order, from its cursor on, until none follows or time
@@ -22,32 +26,40 @@ export type AdvanceOutcome =
  */
 export async function advanceServer(target: IndexTarget, deadline: number): Promise<AdvanceOutcome> {
   const indexed: SegmentResult[] = [];
+  const scans: ScanResult[] = [];
   for (;;) {
     const cursor = await readCursor(target.table, target.serverId);
     if (cursor?.state === 'quarantined')
-      return { state: 'quarantined', indexed, reason: cursor.reason ?? '' };
+      return { state: 'quarantined', indexed, scans, reason: cursor.reason ?? '' };
     const next = await nextSegment(target, cursor);
-    if (!next) return { state: 'caught-up', indexed };
+    if (!next) {
+      // The agent announces a scan after the redo before its cut: with nothing left to index, it is due.
+      scans.push(...(await applyPendingScans(target, cursor, undefined)));
+      return { state: 'caught-up', indexed, scans };
+    }
     if (!cursor && next.firstOffset !== '0') {
       // A server's stream is indexed from the start of a redo file; its first segment has not arrived yet.
       return {
         state: 'gap',
         indexed,
+        scans,
         reason: `the first segment catalogued starts at ${next.firstOffset} of redo file ${next.seq}, not at its start`,
       };
     }
     const hole = cursor ? await holeBefore(target, cursor, next) : undefined;
     if (hole) {
       await setCursorState(target, cursor as IndexCursor, 'gap', hole);
-      return { state: 'gap', indexed, reason: hole };
+      return { state: 'gap', indexed, scans, reason: hole };
     }
-    if (Date.now() > deadline) return { state: 'more', indexed };
+    if (Date.now() > deadline) return { state: 'more', indexed, scans };
+    // Scans cut at or before this segment's start come first: the redo after them applies on top.
+    scans.push(...(await applyPendingScans(target, cursor, redoPosition(next.seq, next.firstOffset))));
     try {
       indexed.push(await indexSegment(target, next, cursor));
     } catch (error) {
       if (!(error instanceof SegmentCorruptError)) throw error;
       await quarantine(target, cursor, next, error.message);
-      return { state: 'quarantined', indexed, reason: error.message };
+      return { state: 'quarantined', indexed, scans, reason: error.message };
     }
   }
 }

@@ -27,7 +27,8 @@ export async function persistOverlay(
     table,
     heads.map(({ mailboxId, key, head }) => put(headItem(serverId, mailboxId, key, head))),
   );
-  await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
+  if (options.commit.length > 0)
+    await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
   // Tombstones only had to outlive the run (a retry walks back through them); now they can go.
   const tombstones = heads
     .filter((h) => h.head.state === null)

@@ -15,9 +15,9 @@ import { encodeRecord } from '#core/redo/encode-record.ts';
 import { OP } from '#core/redo/op-codes.ts';
 import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
+import { blobStorePath } from '#core/scan/blob-store-path.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
-import { blobStorePath } from '#local/mail-host/blob-store-path.ts';
 import {
   type DirectoryAccount,
   type DirectoryDomain,
@@ -51,6 +51,8 @@ interface Commit {
   mutate: Mutation;
 }
 
+/** Blobs larger than this are stored gzipped on the volume (Zimbra's `zimbraVolumeCompressionThreshold`). */
+const BLOB_COMPRESS_THRESHOLD = 64 * 1024;
 const DOMAINS = ['example.com', 'example.org'];
 const WORDS =
   'backup restore mail server offsite redo log blob folder message quarterly report invoice'.split(' ');
@@ -62,6 +64,8 @@ const WORDS =
  */
 export class MailHostSimulator {
   readonly hostDir: string;
+  /** The message volume's root (Zimbra's volume 1, `/opt/zimbra/store`): blobs live below it. */
+  readonly volumePath: string;
   readonly serverId: string;
   readonly redo: RedoLogFiles;
   readonly accounts: Account[] = [];
@@ -86,12 +90,13 @@ export class MailHostSimulator {
 
   constructor(options: SimulatorOptions) {
     this.hostDir = options.hostDir;
+    this.volumePath = join(this.hostDir, 'store', '0');
     this.random = seededRandom(options.seed);
     this.serverId = options.serverId ?? uuidFrom(this.random);
     this.rolloverBytes = options.rolloverBytes ?? 256 * 1024;
     this.tickMaxMs = options.tickMaxMs ?? 2000;
     this.now = options.startTime ?? Date.UTC(2026, 10, 20, 9, 0, 0);
-    mkdirSync(join(this.hostDir, 'store', '0'), { recursive: true });
+    mkdirSync(this.volumePath, { recursive: true });
     mkdirSync(join(this.hostDir, 'ldap'), { recursive: true });
     // Directory ids derive from names, not the generator, so adding directory detail changes no workload.
     this.cos = { name: 'default', zimbraId: stableUuid(this.serverId, 'cos:default'), createdAt: this.now };
@@ -234,7 +239,10 @@ export class MailHostSimulator {
     const recipients = shuffle(live, this.random).slice(0, count);
     const content = this.messageContent(recipients[0]?.mailboxId ?? 0);
     const old = this.random() < 0.1; // old mail (an import): a PurgeOldMessages can remove it from Trash
-    const receivedDate = old ? this.now - TRASH_LIFETIME_MS - Math.floor(this.random() * 1e9) : this.now;
+    // Whole seconds, as the server's database keeps an item's date (a scan reads it from there).
+    const receivedDate = wholeSeconds(
+      old ? this.now - TRASH_LIFETIME_MS - Math.floor(this.random() * 1e9) : this.now,
+    );
     if (recipients.length === 1) {
       const mbox = (recipients[0] as Account).mailboxId;
       const data = this.messageData(mbox, this.allocId(mbox), FOLDER_ID.inbox, content, true, receivedDate);
@@ -525,6 +533,7 @@ export class MailHostSimulator {
     const vcard = Buffer.from(
       `BEGIN:VCARD\r\nFN:${first}\r\nEMAIL:${first}.${contactId}@example.net\r\nEND:VCARD\r\n`,
     );
+    this.writeBlob(id, contactId, vcard);
     const data: OpData = {
       op: 'CreateContact',
       contactId,
@@ -563,6 +572,9 @@ export class MailHostSimulator {
       ['email', `changed.${contactId}@example.net`],
     ];
     const vcard = Buffer.from(`BEGIN:VCARD\r\nORG:Company ${this.changeId}\r\nEND:VCARD\r\n`);
+    // A changed contact gets a new blob revision, as a re-saved draft does.
+    this.removeBlob(id, contactId);
+    this.writeBlob(id, contactId, vcard);
     const data: OpData = {
       op: 'ModifyContact',
       contactId,
@@ -705,7 +717,7 @@ export class MailHostSimulator {
       delete s.mailboxes[mbox];
     });
     account.deleted = true;
-    rmSync(join(this.hostDir, 'store', '0', `${(mbox >> 12) & 255}`, String(mbox)), {
+    rmSync(join(this.volumePath, `${(mbox >> 12) & 255}`, String(mbox)), {
       recursive: true,
       force: true,
     });
@@ -810,7 +822,7 @@ export class MailHostSimulator {
     folderId: number,
     content: Buffer,
     inline: boolean,
-    receivedDate = this.now,
+    receivedDate = wholeSeconds(this.now),
   ): CreateMessageData {
     const stored = this.maybeGzip(content);
     this.writeBlob(mailboxId, msgId, content);
@@ -852,20 +864,34 @@ export class MailHostSimulator {
     };
   }
 
+  /** The blob file of an item (message or contact) and the revision (mod_content) in its name. */
+  blobOf(mailboxId: number, itemId: number): { path: string; modContent: number } | undefined {
+    const path = this.blobFiles.get(`${mailboxId}:${itemId}`);
+    const revision = path && /-(\d+)\.msg$/.exec(path)?.[1];
+    return path && revision ? { path, modContent: Number(revision) } : undefined;
+  }
+
+  /** The last change number the server used (Zimbra's change id: mod_metadata, change_checkpoint). */
+  changeNumber(): number {
+    return this.changeId;
+  }
+
   /** Blobs in the blob-store layout; recipients of one delivery share the file (hard links). */
   private writeBlob(mailboxId: number, itemId: number, content: Buffer): void {
-    const path = join(this.hostDir, 'store', '0', blobStorePath(mailboxId, itemId, this.changeId + 1));
+    const path = join(this.volumePath, blobStorePath(mailboxId, itemId, this.changeId + 1));
     mkdirSync(dirname(path), { recursive: true });
     const digest = zimbraDigest(content);
     const shared = this.blobFiles.get(`digest:${digest}`);
+    // A volume with blob compression on keeps blobs above its threshold gzipped (readers check the magic).
+    const onDisk = content.length > BLOB_COMPRESS_THRESHOLD ? gzipSync(content, { level: 1 }) : content;
     if (shared) {
       try {
         linkSync(shared, path);
       } catch {
-        writeFileSync(path, content);
+        writeFileSync(path, onDisk);
       }
     } else {
-      writeFileSync(path, content);
+      writeFileSync(path, onDisk);
       this.blobFiles.set(`digest:${digest}`, path);
     }
     this.blobFiles.set(`${mailboxId}:${itemId}`, path);
@@ -897,6 +923,10 @@ export class MailHostSimulator {
   private count(action: string): void {
     this.counts[action] = (this.counts[action] ?? 0) + 1;
   }
+}
+
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import mariadb, { type Connection } from 'mariadb';
+import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
+import { ProgressBar } from '#agent/cli/progress-bar.ts';
+import { s3 } from '#agent/clients/s3.ts';
+import { sqs } from '#agent/clients/sqs.ts';
+import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
+import { AgentStateError, ScanError } from '#agent/errors.ts';
+import { createAgentLog } from '#agent/observability.ts';
+import { runScan, type ScanReport } from '#agent/scan/run-scan.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { lockStateDir } from '#agent/ship/state-lock.ts';
+import { OffsiteError } from '#core/errors.ts';
+
+export const SCAN_USAGE = `usage: offsite scan full|smart --config FILE (--all | --account NAME… | --domain NAME…) [--restart] [--json]`;
+
+/** `offsite scan full|smart`: scans the server's database and blob store; returns the exit code. */
+export async function scanCommand(
+  command: string | undefined,
+  args: string[],
+  out: (text: string) => void,
+): Promise<number> {
+  if (command !== 'full' && command !== 'smart')
+    throw new OffsiteError(`unknown scan command ${command ?? '(none)'}\n${SCAN_USAGE}`);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG },
+      account: { type: 'string', multiple: true, default: [] },
+      domain: { type: 'string', multiple: true, default: [] },
+      all: { type: 'boolean', default: false },
+      restart: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${SCAN_USAGE}`);
+  const named = values.account.length + values.domain.length;
+  if (values.all && named > 0)
+    throw new ScanError('--all scans every mailbox: leave out --account and --domain');
+  if (!values.all && named === 0)
+    throw new ScanError(`say which mailboxes: --all, --account NAME or --domain NAME\n${SCAN_USAGE}`);
+  const config = loadAgentConfig(values.config);
+  const database = config.mailboxDb;
+  if (!database)
+    throw new ScanError(
+      'no "mailboxDb" section in the agent configuration: a scan reads the server\'s MariaDB (host, port, user, passwordFile)',
+    );
+  const lock = await lockStateDir(config.stateDir);
+  if (!lock.held)
+    throw new AgentStateError(
+      `the agent (pid ${lock.pid}) is running on ${config.stateDir}: a scan cuts the redo stream it ships, so it runs in the process that ships; stop the agent for a one-shot scan`,
+    );
+  const log = createAgentLog(undefined, true);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let db: Connection | undefined;
+  try {
+    const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
+    // Shipping goes on during the scan: the scan's cuts need it, and so does the mail arriving meanwhile.
+    const shipping = new AbortController();
+    const running = shipper.run(AbortSignal.any([shipping.signal, controller.signal]));
+    let report: ScanReport;
+    try {
+      db = await connect(config, database);
+      let bar: ProgressBar | undefined;
+      let done = 0;
+      let bytes = 0;
+      report = await runScan(
+        {
+          config,
+          shipper,
+          s3: s3(config.aws),
+          db,
+          log,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (values.json) return;
+            bar ??= new ProgressBar(`scan ${command}`, p.mailboxesTotal);
+            while (done < p.mailboxesDone) {
+              done++;
+              bar.tick(p.bytesRead - bytes);
+              bytes = p.bytesRead;
+            }
+          },
+        },
+        {
+          kind: command,
+          accounts: values.account,
+          domains: values.domain,
+          all: values.all,
+          restart: values.restart,
+        },
+      );
+      bar?.finish();
+      // Done when every snapshot is announced (the redo before each was announced first).
+      while (shipper.spool.list().some((e) => e.kind === 'scan') && !controller.signal.aborted)
+        await sleep(config.pollMs);
+    } finally {
+      shipping.abort();
+      await running;
+    }
+    out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return report.problemCount > 0 ? 1 : 0;
+  } finally {
+    await db?.end().catch(() => undefined);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await lock.release();
+  }
+}
+
+async function connect(
+  config: AgentConfig,
+  database: NonNullable<AgentConfig['mailboxDb']>,
+): Promise<Connection> {
+  let password: string;
+  try {
+    password = readFileSync(database.passwordFile, 'utf8').trim();
+  } catch (error) {
+    throw new ScanError(
+      `cannot read mailboxDb.passwordFile ${database.passwordFile}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    return await mariadb.createConnection({
+      host: database.host,
+      port: database.port,
+      user: database.user,
+      password,
+      connectTimeout: 10_000,
+    });
+  } catch (error) {
+    throw new ScanError(
+      `cannot log in to the mailbox database ${database.user}@${database.host}:${database.port} for server ${config.serverId}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function formatReport(r: ScanReport): string {
+  const mib = (n: number) => (n / 1048576).toFixed(1);
+  const lines = [
+    `${r.kind} scan ${r.scanId}${r.resumed ? ' (resumed)' : ''}: ${r.mailboxes.scanned} mailboxes scanned` +
+      (r.mailboxes.unchanged > 0 ? `, ${r.mailboxes.unchanged} unchanged since their last scan` : '') +
+      (r.mailboxes.vanished > 0 ? `, ${r.mailboxes.vanished} deleted meanwhile` : ''),
+    `items: ${r.items.messages} messages, ${r.items.contacts} contacts, ${r.items.folders} folders, ${r.items.tags} tags`,
+    `blobs: ${r.blobs.uploaded} uploaded (${mib(r.blobs.bytesStored)} MiB stored of ${mib(r.blobs.bytesRead)} MiB read), ` +
+      `${r.blobs.present} already stored, ${r.blobs.skipped} shared within this scan; ${r.blobs.requests} S3 requests`,
+  ];
+  if (r.problemCount > 0) {
+    lines.push(`PROBLEMS: ${r.problemCount}`);
+    for (const p of r.problems.slice(0, 20))
+      lines.push(`  ${p.account} item ${p.itemId ?? '-'}: ${p.problem} (${p.detail})`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+import type { Connection } from 'mariadb';
+import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
+import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
+import { contactFieldsOf } from '#core/scan/zimbra-metadata.ts';
+
+/** A row of `zimbra.mailbox`: which account a mailbox belongs to and its change checkpoint. */
+export interface MailboxRow {
+  mailboxId: number;
+  accountId: string;
+  accountName: string;
+  changeCheckpoint: number;
+}
+
+/** A message or contact row with what a scan needs of it. */
+export interface ItemRow {
+  id: number;
+  type: 'message' | 'contact';
+  folderId: number;
+  /** The flag bits with unread folded back in (the server keeps unread in a column of its own). */
+  flags: number;
+  tags: string[];
+  digest: string | null;
+  size: number;
+  /** Volume id (`locator`) and revision (`mod_content`): where the blob file is. */
+  volumeId: string | null;
+  modContent: number;
+  /** ms; the server keeps seconds. */
+  date: number;
+  subject: string | null;
+  sender: string | null;
+  fields: Record<string, string>;
+}
+
+export interface MailboxContents {
+  mailbox: MailboxRow;
+  folders: { id: number; name: string; parentId: number }[];
+  tags: { id: number; name: string }[];
+}
+
+interface MailboxTableRow {
+  id: number;
+  account_id: string;
+  comment: string | null;
+  change_checkpoint: number;
+}
+
+export async function listMailboxes(db: Connection): Promise<MailboxRow[]> {
+  const rows = (await db.query(
+    'SELECT id, account_id, comment, change_checkpoint FROM zimbra.mailbox ORDER BY id',
+  )) as MailboxTableRow[];
+  return rows.map(mailboxRow);
+}
+
+/**
+ * Reads one mailbox as of one instant: a read-only transaction with a consistent snapshot (InnoDB), so
+ * the server writes on, unblocked, while every query sees the same state. The mailbox, its folders and
+ * tags go to `start`; messages and contacts then stream to `item` in id order (bounded memory whatever the
+ * mailbox size). False when the mailbox no longer exists.
+ */
+export async function readMailbox(
+  db: Connection,
+  mailboxId: number,
+  groups: number,
+  handle: {
+    /** The mailbox row, folders and tags, before any item. */
+    start(contents: MailboxContents): Promise<void>;
+    item(item: ItemRow): Promise<void>;
+  },
+): Promise<boolean> {
+  const database = mailboxGroupDatabase(mailboxId, groups);
+  await db.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  await db.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+  try {
+    const [row] = (await db.query(
+      'SELECT id, account_id, comment, change_checkpoint FROM zimbra.mailbox WHERE id = ?',
+      [mailboxId],
+    )) as MailboxTableRow[];
+    if (!row) return false;
+    const folders = (
+      (await db.query(
+        `SELECT id, name, parent_id FROM ${database}.mail_item WHERE mailbox_id = ? AND type = ? ORDER BY id`,
+        [mailboxId, ITEM_TYPE.folder],
+      )) as { id: number; name: string | null; parent_id: number | null }[]
+    ).map((f) => ({ id: f.id, name: f.name ?? '', parentId: f.parent_id ?? f.id }));
+    const tags = (
+      (await db.query(`SELECT id, name FROM ${database}.tag WHERE mailbox_id = ? ORDER BY id`, [
+        mailboxId,
+      ])) as { id: number; name: string }[]
+    ).map((t) => ({ id: t.id, name: t.name }));
+    const tagNames = new Map(tags.map((t) => [t.id, t.name]));
+    await handle.start({ mailbox: mailboxRow(row), folders, tags });
+    const stream = db.queryStream(
+      `SELECT mi.id, mi.type, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
+              mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata,
+              (SELECT GROUP_CONCAT(ti.tag_id) FROM ${database}.tagged_item ti
+                WHERE ti.mailbox_id = mi.mailbox_id AND ti.item_id = mi.id) AS tag_ids
+         FROM ${database}.mail_item mi
+        WHERE mi.mailbox_id = ? AND mi.type IN (?, ?)
+        ORDER BY mi.id`,
+      [mailboxId, ITEM_TYPE.message, ITEM_TYPE.contact],
+    );
+    for await (const raw of stream) {
+      const r = raw as {
+        id: number;
+        type: number;
+        folder_id: number;
+        flags: number;
+        unread: number | null;
+        blob_digest: string | null;
+        size: number | bigint;
+        locator: string | null;
+        mod_content: number;
+        date: number;
+        subject: string | null;
+        sender: string | null;
+        metadata: string | null;
+        tag_ids: string | null;
+      };
+      const tagIds = r.tag_ids ? r.tag_ids.split(',').map(Number) : [];
+      await handle.item({
+        id: r.id,
+        type: r.type === ITEM_TYPE.message ? 'message' : 'contact',
+        folderId: r.folder_id,
+        flags: r.flags | ((r.unread ?? 0) > 0 ? FLAG.unread : 0),
+        tags: tagIds
+          .map((t) => tagNames.get(t))
+          .filter((n): n is string => n !== undefined)
+          .sort(),
+        digest: r.blob_digest,
+        size: Number(r.size),
+        volumeId: r.locator,
+        modContent: r.mod_content,
+        date: r.date * 1000,
+        subject: r.subject,
+        sender: r.sender,
+        fields: r.type === ITEM_TYPE.contact ? contactFieldsOf(r.metadata) : {},
+      });
+    }
+    return true;
+  } finally {
+    await db.query('COMMIT');
+  }
+}
+
+function mailboxRow(r: MailboxTableRow): MailboxRow {
+  return {
+    mailboxId: r.id,
+    accountId: r.account_id,
+    accountName: r.comment ?? '',
+    changeCheckpoint: r.change_checkpoint,
+  };
+}

@@ -1,0 +1,432 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createZstdCompress } from 'node:zlib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Connection } from 'mariadb';
+import type { AgentConfig } from '#agent/config/agent-config.ts';
+import { ScanError } from '#agent/errors.ts';
+import type { AgentLog } from '#agent/observability.ts';
+import { type BlobOutcome, type BlobRef, BlobUploader } from '#agent/scan/blob-uploader.ts';
+import { type ItemRow, listMailboxes, type MailboxRow, readMailbox } from '#agent/scan/mailbox-source.ts';
+import { RateLimiter } from '#agent/ship/rate-limiter.ts';
+import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
+import { inParallel } from '#core/in-parallel.ts';
+import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
+import { SCAN_FORMAT, type ScanKind, type ScanLine, sha256OfDigest } from '#core/scan/scan-snapshot.ts';
+
+const MiB = 1024 * 1024;
+const PAGE = 1000;
+const MAX_PROBLEMS = 1000;
+
+export interface ScanRequest {
+  kind: ScanKind;
+  accounts?: string[];
+  domains?: string[];
+  all?: boolean;
+  /** Drop an interrupted scan instead of resuming it. */
+  restart?: boolean;
+}
+
+export interface ScanProgress {
+  mailboxesDone: number;
+  mailboxesTotal: number;
+  account: string;
+  items: number;
+  blobsUploaded: number;
+  bytesRead: number;
+}
+
+export interface ScanProblem {
+  mailboxId: number;
+  account: string;
+  itemId?: number;
+  problem: string;
+  detail: string;
+}
+
+export interface ScanReport {
+  scanId: string;
+  kind: ScanKind;
+  resumed: boolean;
+  startedAt: string;
+  finishedAt: string;
+  mailboxes: { selected: number; scanned: number; unchanged: number; vanished: number };
+  items: { folders: number; tags: number; messages: number; contacts: number };
+  blobs: {
+    uploaded: number;
+    present: number;
+    skipped: number;
+    bytesRead: number;
+    bytesStored: number;
+    requests: number;
+  };
+  problems: ScanProblem[];
+  problemCount: number;
+}
+
+export interface ScanDeps {
+  config: AgentConfig;
+  shipper: Shipper;
+  s3: S3Client;
+  db: Connection;
+  log: AgentLog;
+  onProgress?: (progress: ScanProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Scans the server's mailboxes into the backup: every blob the database points at is stored once
+ * (deduplicated by digest across mailboxes and runs), then each mailbox is read in one consistent snapshot
+ * at a cut of the redo stream and shipped as a scan snapshot, which the indexer applies at that cut. A
+ * full scan takes every selected mailbox; a smart scan only those whose change checkpoint moved since
+ * their last scan. An interrupted scan resumes with the mailboxes it had left.
+ */
+export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<ScanReport> {
+  const { config, shipper, db, log } = deps;
+  const selection = JSON.stringify({
+    accounts: request.accounts ?? [],
+    domains: request.domains ?? [],
+    all: request.all ?? false,
+  });
+  const startedAt = new Date().toISOString();
+  const all = await listMailboxes(db);
+  const previous = shipper.state.data.scan;
+  const interrupted = previous?.current;
+  let scanId: string;
+  let todo: MailboxRow[];
+  let resumed = false;
+  let unchanged = 0;
+  if (interrupted && !request.restart) {
+    if (interrupted.kind !== request.kind || (interrupted as { selection?: string }).selection !== selection)
+      throw new ScanError(
+        `an interrupted ${interrupted.kind} scan (${interrupted.scanId}, ${interrupted.done.length} of ${interrupted.mailboxes.length} mailboxes done) is in the way: run it again with the same selection to resume it, or pass --restart to drop it`,
+      );
+    scanId = interrupted.scanId;
+    const done = new Set(interrupted.done);
+    const wanted = new Set(interrupted.mailboxes);
+    todo = all.filter((m) => wanted.has(m.mailboxId) && !done.has(m.mailboxId));
+    resumed = true;
+  } else {
+    scanId = `${request.kind}-${startedAt.replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+    todo = select(all, request);
+    if (request.kind === 'smart') {
+      const before = todo.length;
+      todo = todo.filter(
+        (m) => previous?.mailboxes[String(m.mailboxId)]?.changeCheckpoint !== m.changeCheckpoint,
+      );
+      unchanged = before - todo.length;
+    }
+  }
+  await shipper.state.update((s) => {
+    s.scan ??= { current: null, mailboxes: {} };
+    const done = resumed ? (s.scan.current?.done ?? []) : [];
+    s.scan.current = {
+      scanId,
+      kind: request.kind,
+      startedAt: resumed ? (s.scan.current?.startedAt ?? startedAt) : startedAt,
+      mailboxes: resumed ? (s.scan.current?.mailboxes ?? []) : todo.map((m) => m.mailboxId),
+      done,
+      selection,
+    } as NonNullable<typeof s.scan.current>;
+  });
+
+  const uploader = new BlobUploader({
+    s3: deps.s3,
+    bucket: config.aws.bucket,
+    volumes: config.volumes,
+    limiter: new RateLimiter(config.scan.maxMiBps === undefined ? undefined : config.scan.maxMiBps * MiB),
+  });
+  const report: ScanReport = {
+    scanId,
+    kind: request.kind,
+    resumed,
+    startedAt,
+    finishedAt: startedAt,
+    mailboxes: { selected: todo.length + unchanged, scanned: 0, unchanged, vanished: 0 },
+    items: { folders: 0, tags: 0, messages: 0, contacts: 0 },
+    blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 },
+    problems: [],
+    problemCount: 0,
+  };
+  const problem = (p: ScanProblem) => {
+    report.problemCount++;
+    if (report.problems.length < MAX_PROBLEMS) report.problems.push(p);
+    log.warn('scan problem', { ...p });
+  };
+  let items = 0;
+  const progress = (account: string) =>
+    deps.onProgress?.({
+      mailboxesDone: report.mailboxes.scanned + report.mailboxes.vanished,
+      mailboxesTotal: todo.length,
+      account,
+      items,
+      blobsUploaded: uploader.counts.uploaded,
+      bytesRead: uploader.counts.bytesRead,
+    });
+
+  for (const mailbox of todo) {
+    if (deps.signal?.aborted) throw new ScanError('the scan was stopped; run it again to resume');
+    progress(mailbox.accountName);
+    const outcome = await scanMailbox(deps, uploader, mailbox, scanId, request.kind, problem, (n) => {
+      items += n;
+      progress(mailbox.accountName);
+    });
+    if (outcome === undefined) report.mailboxes.vanished++;
+    else {
+      report.mailboxes.scanned++;
+      for (const k of ['folders', 'tags', 'messages', 'contacts'] as const) report.items[k] += outcome[k];
+    }
+    await shipper.state.update((s) => {
+      if (!s.scan?.current) return;
+      s.scan.current.done.push(mailbox.mailboxId);
+      if (outcome)
+        s.scan.mailboxes[String(mailbox.mailboxId)] = {
+          changeCheckpoint: outcome.changeCheckpoint,
+          scanId,
+          at: new Date().toISOString(),
+        };
+      else delete s.scan.mailboxes[String(mailbox.mailboxId)];
+    });
+    progress(mailbox.accountName);
+    if (config.scan.pauseMs > 0) await sleep(config.scan.pauseMs);
+  }
+  await shipper.state.update((s) => {
+    if (s.scan) s.scan.current = null;
+  });
+  report.blobs = { ...uploader.counts };
+  report.finishedAt = new Date().toISOString();
+  return report;
+}
+
+function select(all: MailboxRow[], request: ScanRequest): MailboxRow[] {
+  if (request.all) return all;
+  const names = new Set((request.accounts ?? []).map((a) => a.toLowerCase()));
+  const domains = (request.domains ?? []).map((d) => `@${d.toLowerCase()}`);
+  const found = new Set<string>();
+  const chosen = all.filter((m) => {
+    const name = m.accountName.toLowerCase();
+    if (names.has(name)) {
+      found.add(name);
+      return true;
+    }
+    return domains.some((d) => name.endsWith(d));
+  });
+  const unknown = [...names].filter((n) => !found.has(n));
+  if (unknown.length > 0)
+    throw new ScanError(
+      `no mailbox on this server belongs to ${unknown.join(', ')} (zimbra.mailbox.comment)`,
+    );
+  if (chosen.length === 0) throw new ScanError('the selection names no mailbox on this server');
+  return chosen;
+}
+
+interface MailboxOutcome {
+  folders: number;
+  tags: number;
+  messages: number;
+  contacts: number;
+  changeCheckpoint: number;
+}
+
+/** One mailbox: blobs first (outside any transaction), then the snapshot at a cut, then late blobs. */
+async function scanMailbox(
+  deps: ScanDeps,
+  uploader: BlobUploader,
+  mailbox: MailboxRow,
+  scanId: string,
+  kind: ScanKind,
+  problem: (p: ScanProblem) => void,
+  counted: (items: number) => void,
+): Promise<MailboxOutcome | undefined> {
+  const { config, shipper, db } = deps;
+  const account = mailbox.accountName;
+  if (!/^[A-Za-z0-9-]{1,127}$/.test(mailbox.accountId)) {
+    problem({ mailboxId: mailbox.mailboxId, account, problem: 'bad-account-id', detail: mailbox.accountId });
+    return undefined;
+  }
+  const groups = config.mailboxDb?.groups ?? 100;
+  const blobProblem = (itemId: number, outcome: BlobOutcome) => {
+    if ('detail' in outcome)
+      problem({
+        mailboxId: mailbox.mailboxId,
+        account,
+        itemId,
+        problem: outcome.state,
+        detail: outcome.detail,
+      });
+  };
+  // 1. Blobs, page by page: short queries, no transaction held while files are read and uploaded.
+  const seen = { id: 0, modContent: 0 };
+  const sha256OfSha1 = new Map<string, string>();
+  const database = mailboxGroupDatabase(mailbox.mailboxId, groups);
+  for (let after = 0; ; ) {
+    const rows = (await db.query(
+      `SELECT id, blob_digest, locator, mod_content FROM ${database}.mail_item
+        WHERE mailbox_id = ? AND id > ? AND blob_digest IS NOT NULL ORDER BY id LIMIT ${PAGE}`,
+      [mailbox.mailboxId, after],
+    )) as { id: number; blob_digest: string; locator: string | null; mod_content: number }[];
+    if (rows.length === 0) break;
+    await inParallel(rows, config.scan.concurrency, async (r) => {
+      const ref: BlobRef = {
+        mailboxId: mailbox.mailboxId,
+        itemId: r.id,
+        digest: r.blob_digest,
+        volumeId: r.locator,
+        modContent: r.mod_content,
+      };
+      const outcome = await uploader.ensure(ref, deps.signal);
+      blobProblem(r.id, outcome);
+      if ('sha256' in outcome && r.blob_digest.length !== 44) sha256OfSha1.set(r.blob_digest, outcome.sha256);
+    });
+    for (const r of rows) seen.modContent = Math.max(seen.modContent, r.mod_content);
+    after = (rows.at(-1) as { id: number }).id;
+    seen.id = after;
+    counted(rows.length);
+  }
+
+  // 2. The snapshot, at a cut of the redo stream.
+  const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, deps.signal);
+  const file = shipper.spool.scratch(`scan-${mailbox.mailboxId}`);
+  const late: ItemRow[] = [];
+  try {
+    const takenAt = new Date().toISOString();
+    const hash = createHash('sha256');
+    let size = 0;
+    const zstd = createZstdCompress();
+    const sink = createWriteStream(file, { mode: 0o600 });
+    const written = new Promise<void>((resolve, reject) => {
+      sink.on('finish', resolve);
+      sink.on('error', reject);
+      zstd.on('error', reject);
+    });
+    zstd.pipe(sink);
+    const write = async (line: ScanLine) => {
+      const text = `${JSON.stringify(line)}\n`;
+      hash.update(text);
+      size += Buffer.byteLength(text);
+      if (!zstd.write(text)) await new Promise((resolve) => zstd.once('drain', resolve));
+    };
+    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0 };
+    let checkpoint = 0;
+    let accountId = mailbox.accountId;
+    const found = await readMailbox(db, mailbox.mailboxId, groups, {
+      start: async (contents) => {
+        checkpoint = contents.mailbox.changeCheckpoint;
+        accountId = contents.mailbox.accountId;
+        await write({
+          type: 'header',
+          format: SCAN_FORMAT,
+          scanId,
+          kind,
+          serverId: config.serverId,
+          mailboxId: mailbox.mailboxId,
+          accountId,
+          accountName: contents.mailbox.accountName,
+          changeCheckpoint: checkpoint,
+          position: { seq: cut.sequence, offset: String(cut.offset) },
+          takenAt,
+        });
+        for (const f of contents.folders) await write({ type: 'folder', ...f });
+        for (const t of contents.tags) await write({ type: 'tag', ...t });
+        counts.folders = contents.folders.length;
+        counts.tags = contents.tags.length;
+      },
+      item: async (item) => {
+        if (item.id > seen.id || item.modContent > seen.modContent) late.push(item);
+        const line = itemLine(item, sha256OfSha1);
+        if (!line) {
+          problem({
+            mailboxId: mailbox.mailboxId,
+            account,
+            itemId: item.id,
+            problem: 'no-digest',
+            detail: `message ${item.id} has no blob digest the backup can use`,
+          });
+          return;
+        }
+        await write(line);
+        counts[line.type === 'message' ? 'messages' : 'contacts']++;
+      },
+    });
+    if (found) await write({ type: 'end', ...counts });
+    zstd.end();
+    await written;
+    if (!found) {
+      await rm(file, { force: true });
+      shipper.releaseCut(cut);
+      return undefined; // deleted since it was listed
+    }
+    const sha256 = hash.digest('hex');
+    const storedSize = (await stat(file)).size;
+    await shipper.spoolScan(
+      cut,
+      {
+        kind: 'scan',
+        key: `servers/${config.serverId}/scans/${accountId}/${takenAt.replace(/[-:]/g, '')}.${sha256}`,
+        sha256,
+        size,
+        storedSize,
+        codec: 'zstd',
+        scan: {
+          scanId,
+          scanKind: kind,
+          mailboxId: mailbox.mailboxId,
+          accountId,
+          items: counts.messages + counts.contacts,
+          takenAt,
+        },
+        spooledAt: new Date().toISOString(),
+      },
+      file,
+    );
+    // 3. Blobs of items written after the first pass read their page.
+    for (const item of late) {
+      if (!item.digest) continue;
+      const outcome = await uploader.ensure(
+        {
+          mailboxId: mailbox.mailboxId,
+          itemId: item.id,
+          digest: item.digest,
+          volumeId: item.volumeId,
+          modContent: item.modContent,
+        },
+        deps.signal,
+      );
+      blobProblem(item.id, outcome);
+    }
+    return { ...counts, changeCheckpoint: checkpoint };
+  } catch (error) {
+    shipper.releaseCut(cut);
+    await rm(file, { force: true });
+    throw error;
+  }
+}
+
+/** A message or contact as the snapshot carries it; undefined for a message whose SHA-256 is unknown. */
+function itemLine(item: ItemRow, sha256OfSha1: ReadonlyMap<string, string>): ScanLine | undefined {
+  const sha256 = item.digest ? (sha256OfDigest(item.digest) ?? sha256OfSha1.get(item.digest)) : undefined;
+  if (item.type === 'contact')
+    return {
+      type: 'contact',
+      id: item.id,
+      folderId: item.folderId,
+      fields: item.fields,
+      sha256: sha256 ?? null,
+    };
+  if (!sha256 || !item.digest) return undefined;
+  return {
+    type: 'message',
+    id: item.id,
+    folderId: item.folderId,
+    flags: item.flags,
+    tags: item.tags,
+    digest: item.digest,
+    size: item.size,
+    sha256,
+    receivedDate: item.date,
+    ...(item.subject !== null ? { subject: item.subject.slice(0, 1024) } : {}),
+    ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
+  };
+}

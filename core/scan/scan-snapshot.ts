@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+// A scan snapshot: one mailbox as the server's database held it at one redo position, written by the agent
+// as JSON lines (a header, then folders, tags, messages and contacts, then a trailer with the counts, so a
+// truncated object is refused) and read by the indexer, which treats it as untrusted input.
+
+export const SCAN_FORMAT = 'offsite-scan/1';
+export const SCAN_KINDS = ['full', 'smart'] as const;
+export type ScanKind = (typeof SCAN_KINDS)[number];
+
+const decimal = z.string().regex(/^(0|[1-9]\d{0,18})$/);
+const itemId = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const shortText = z.string().max(1024);
+
+export const scanHeaderSchema = z.strictObject({
+  type: z.literal('header'),
+  format: z.literal(SCAN_FORMAT),
+  scanId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+  kind: z.enum(SCAN_KINDS),
+  serverId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  mailboxId: itemId,
+  accountId: z.string().min(1).max(127),
+  accountName: z.string().max(255),
+  /** `zimbra.mailbox.change_checkpoint` when read: the next smart scan compares it. */
+  changeCheckpoint: z.number().int().nonnegative(),
+  /** The redo position the snapshot is taken at: everything committed before it is in the snapshot. */
+  position: z.strictObject({ seq: decimal, offset: decimal }),
+  takenAt: z.iso.datetime(),
+});
+
+export const scanFolderSchema = z.strictObject({
+  type: z.literal('folder'),
+  id: itemId,
+  name: shortText,
+  parentId: itemId,
+});
+
+export const scanTagSchema = z.strictObject({
+  type: z.literal('tag'),
+  id: z.number().int(),
+  name: z.string().min(1).max(128),
+});
+
+export const scanMessageSchema = z.strictObject({
+  type: z.literal('message'),
+  id: itemId,
+  folderId: itemId,
+  flags: z.number().int(),
+  tags: z.array(z.string().max(128)).max(1000),
+  digest: z.string().max(64),
+  size: z.number().int().nonnegative(),
+  sha256: sha256Hex,
+  receivedDate: z.number().int(),
+  subject: shortText.optional(),
+  from: shortText.optional(),
+});
+
+export const scanContactSchema = z.strictObject({
+  type: z.literal('contact'),
+  id: itemId,
+  folderId: itemId,
+  fields: z.record(z.string().max(256), z.string().max(65_536)),
+  sha256: sha256Hex.nullable(),
+});
+
+export const scanTrailerSchema = z.strictObject({
+  type: z.literal('end'),
+  folders: z.number().int().nonnegative(),
+  tags: z.number().int().nonnegative(),
+  messages: z.number().int().nonnegative(),
+  contacts: z.number().int().nonnegative(),
+});
+
+export const scanLineSchema = z.discriminatedUnion('type', [
+  scanHeaderSchema,
+  scanFolderSchema,
+  scanTagSchema,
+  scanMessageSchema,
+  scanContactSchema,
+  scanTrailerSchema,
+]);
+
+export type ScanHeader = z.output<typeof scanHeaderSchema>;
+export type ScanFolder = z.output<typeof scanFolderSchema>;
+export type ScanTag = z.output<typeof scanTagSchema>;
+export type ScanMessage = z.output<typeof scanMessageSchema>;
+export type ScanContact = z.output<typeof scanContactSchema>;
+export type ScanTrailer = z.output<typeof scanTrailerSchema>;
+export type ScanLine = z.output<typeof scanLineSchema>;
+
+/** A whole snapshot, as the indexer holds it after reading and checking every line. */
+export interface ScanSnapshot {
+  header: ScanHeader;
+  folders: ScanFolder[];
+  tags: ScanTag[];
+  messages: ScanMessage[];
+  contacts: ScanContact[];
+}
+
+export class ScanSnapshotError extends Error {
+  override readonly name = 'ScanSnapshotError';
+}
+
+/** Parses the JSON lines of a snapshot: header first, trailer last with matching counts, nothing else odd. */
+export function parseScanSnapshot(text: string): ScanSnapshot {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const parse = (line: string, n: number): ScanLine => {
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new ScanSnapshotError(`line ${n + 1} is not JSON`);
+    }
+    const result = scanLineSchema.safeParse(json);
+    if (!result.success)
+      throw new ScanSnapshotError(`line ${n + 1}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+    return result.data;
+  };
+  const first = lines[0] === undefined ? undefined : parse(lines[0], 0);
+  if (first?.type !== 'header') throw new ScanSnapshotError('the snapshot does not start with its header');
+  const snapshot: ScanSnapshot = { header: first, folders: [], tags: [], messages: [], contacts: [] };
+  const last = lines.length > 1 ? parse(lines[lines.length - 1] as string, lines.length - 1) : undefined;
+  if (last?.type !== 'end') throw new ScanSnapshotError('the snapshot has no trailer: it is truncated');
+  for (let n = 1; n < lines.length - 1; n++) {
+    const line = parse(lines[n] as string, n);
+    if (line.type === 'folder') snapshot.folders.push(line);
+    else if (line.type === 'tag') snapshot.tags.push(line);
+    else if (line.type === 'message') snapshot.messages.push(line);
+    else if (line.type === 'contact') snapshot.contacts.push(line);
+    else throw new ScanSnapshotError(`line ${n + 1}: a second ${line.type}`);
+  }
+  const counts = {
+    folders: snapshot.folders.length,
+    tags: snapshot.tags.length,
+    messages: snapshot.messages.length,
+    contacts: snapshot.contacts.length,
+  };
+  for (const [what, count] of Object.entries(counts))
+    if (last[what as keyof typeof counts] !== count)
+      throw new ScanSnapshotError(
+        `the trailer counts ${last[what as keyof typeof counts]} ${what}, the snapshot holds ${count}`,
+      );
+  const ids = new Set<number>();
+  for (const item of [...snapshot.folders, ...snapshot.messages, ...snapshot.contacts]) {
+    if (ids.has(item.id)) throw new ScanSnapshotError(`item ${item.id} appears twice`);
+    ids.add(item.id);
+  }
+  return snapshot;
+}
+
+/** Zimbra's SHA-256 digest (base64, `/` → `,`) as hex; undefined for older SHA-1 digests or garbage. */
+export function sha256OfDigest(digest: string): string | undefined {
+  if (!/^[A-Za-z0-9+,]{43}=$/.test(digest)) return undefined;
+  return Buffer.from(digest.replaceAll(',', '/'), 'base64').toString('hex');
+}

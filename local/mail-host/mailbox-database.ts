@@ -1,0 +1,315 @@
+import { readFileSync } from 'node:fs';
+import mariadb, { type Pool } from 'mariadb';
+import { summarizeMessage } from '#core/index/message-summary.ts';
+import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
+import type { MailboxState } from '#core/mail-snapshot.ts';
+import { mailboxGroup, mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
+import { plainBlob } from '#core/scan/plain-blob.ts';
+import { encodeMetadata } from '#core/scan/zimbra-metadata.ts';
+import { zimbraDigest } from '#core/zimbra-digest.ts';
+import type { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { mailboxGroupDdl, ZIMBRA_DATABASE_DDL } from '#local/mail-host/mailbox-schema.ts';
+import type { DatabaseLogin } from '#local/mail-host/mariadb-server.ts';
+
+/** The volume id in `locator`: the simulator has one message volume. */
+const VOLUME_ID = '1';
+
+const ITEM_COLUMNS = [
+  'mailbox_id',
+  'id',
+  'type',
+  'parent_id',
+  'folder_id',
+  'date',
+  'size',
+  'locator',
+  'blob_digest',
+  'unread',
+  'flags',
+  'sender',
+  'subject',
+  'name',
+  'metadata',
+  'mod_metadata',
+  'change_date',
+  'mod_content',
+] as const;
+
+type ItemRow = Record<(typeof ITEM_COLUMNS)[number], string | number | null>;
+
+interface Desired {
+  items: Map<number, ItemRow>;
+  tags: Map<number, string>;
+  tagged: Map<number, number[]>;
+}
+
+export interface MirrorReport {
+  mailboxes: number;
+  upserted: number;
+  deleted: number;
+  removedMailboxes: number;
+}
+
+/**
+ * Keeps a MariaDB shaped like a Zimbra server's (`zimbra.mailbox`, `mboxgroup<N>.mail_item`, `tag`,
+ * `tagged_item`) equal to the simulator's committed state, as the server's own writes would: a row gets the
+ * server's current change number (`mod_metadata`) only when it changes, every mailbox is written in one
+ * transaction, and a deleted mailbox loses its rows.
+ */
+export class MailboxDatabase {
+  private readonly pool: Pool;
+  private readonly written = new Map<number, { items: Map<number, string>; checkpoint: number }>();
+  private readonly groups = new Set<string>();
+  private readonly summaries = new Map<string, { subject?: string; from?: string }>();
+
+  private constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  static async open(login: DatabaseLogin): Promise<MailboxDatabase> {
+    const pool = mariadb.createPool({ ...login, connectionLimit: 2 });
+    for (const ddl of ZIMBRA_DATABASE_DDL) await pool.query(ddl);
+    return new MailboxDatabase(pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Writes what changed since the last mirror. */
+  async mirror(sim: MailHostSimulator): Promise<MirrorReport> {
+    const truth = sim.current();
+    const change = sim.changeNumber();
+    const now = Math.floor(sim.time() / 1000);
+    const report: MirrorReport = { mailboxes: 0, upserted: 0, deleted: 0, removedMailboxes: 0 };
+    const live = new Set<number>();
+    for (const account of sim.accounts) {
+      const state = truth.mailboxes[account.mailboxId];
+      if (!state || account.deleted) continue;
+      live.add(account.mailboxId);
+      report.mailboxes++;
+      const desired = this.desiredRows(sim, account.mailboxId, state, change, now);
+      await this.writeMailbox(account, desired, change, report);
+    }
+    for (const mailboxId of [...this.written.keys()]) {
+      if (live.has(mailboxId)) continue;
+      await this.removeMailbox(mailboxId);
+      report.removedMailboxes++;
+    }
+    return report;
+  }
+
+  private desiredRows(
+    sim: MailHostSimulator,
+    mailboxId: number,
+    state: MailboxState,
+    change: number,
+    now: number,
+  ): Desired {
+    const items = new Map<number, ItemRow>();
+    const base = { mailbox_id: mailboxId, mod_metadata: change, change_date: now, recipients: null };
+    for (const [id, folder] of Object.entries(state.folders)) {
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: ITEM_TYPE.folder,
+        parent_id: folder.parentId,
+        folder_id: folder.parentId,
+        date: now,
+        size: 0,
+        locator: null,
+        blob_digest: null,
+        unread: 0,
+        flags: 0,
+        sender: null,
+        subject: null,
+        name: folder.name,
+        metadata: null,
+        mod_content: change,
+      });
+    }
+    for (const [id, message] of Object.entries(state.messages)) {
+      const blob = sim.blobOf(mailboxId, Number(id));
+      const summary = blob ? this.summary(message.digest, blob.path) : {};
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: ITEM_TYPE.message,
+        parent_id: null,
+        folder_id: message.folderId,
+        date: Math.floor(message.receivedDate / 1000),
+        size: message.size,
+        locator: VOLUME_ID,
+        blob_digest: message.digest,
+        // The server keeps unread apart from the other flags (so it can be indexed).
+        unread: message.flags & FLAG.unread ? 1 : 0,
+        flags: message.flags & ~FLAG.unread,
+        sender: summary.from?.slice(0, 128) ?? null,
+        subject: summary.subject ?? null,
+        name: null,
+        metadata: null,
+        mod_content: blob?.modContent ?? change,
+      });
+    }
+    for (const [id, contact] of Object.entries(state.contacts)) {
+      const blob = sim.blobOf(mailboxId, Number(id));
+      const bytes = blob ? plainBlob(readFileSync(blob.path)) : undefined;
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: ITEM_TYPE.contact,
+        parent_id: null,
+        folder_id: contact.folderId,
+        date: now,
+        size: bytes?.length ?? 0,
+        locator: bytes ? VOLUME_ID : null,
+        blob_digest: bytes ? zimbraDigest(bytes) : null,
+        unread: 0,
+        flags: 0,
+        sender: null,
+        subject: null,
+        name: null,
+        metadata: encodeMetadata({ fld: contact.fields }),
+        mod_content: blob?.modContent ?? change,
+      });
+    }
+    const tags = new Map(Object.entries(state.tags).map(([name, id]) => [id, name]));
+    const tagged = new Map<number, number[]>();
+    for (const [id, message] of Object.entries(state.messages)) {
+      const ids = message.tags.map((name) => state.tags[name]).filter((t): t is number => t !== undefined);
+      if (ids.length > 0)
+        tagged.set(
+          Number(id),
+          ids.sort((a, b) => a - b),
+        );
+    }
+    return { items, tags, tagged };
+  }
+
+  private async writeMailbox(
+    account: MailHostSimulator['accounts'][number],
+    desired: Desired,
+    change: number,
+    report: MirrorReport,
+  ): Promise<void> {
+    const mailboxId = account.mailboxId;
+    const database = await this.group(mailboxId);
+    const before = this.written.get(mailboxId) ?? { items: new Map<number, string>(), checkpoint: 0 };
+    const after = new Map<number, string>();
+    const upserts: ItemRow[] = [];
+    for (const [id, row] of desired.items) {
+      // What the row says, apart from the change stamps: a row is rewritten only when that differs.
+      const { mod_metadata: _m, change_date: _d, ...content } = row;
+      const tagIds = desired.tagged.get(id) ?? [];
+      const fingerprint = JSON.stringify([content, tagIds, ...tagIds.map((t) => desired.tags.get(t))]);
+      after.set(id, fingerprint);
+      if (before.items.get(id) !== fingerprint) upserts.push(row);
+    }
+    const deletes = [...before.items.keys()].filter((id) => !desired.items.has(id));
+    const changed = upserts.length > 0 || deletes.length > 0;
+    const checkpoint = changed ? change : before.checkpoint;
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.query('SET foreign_key_checks = 0');
+      await connection.beginTransaction();
+      await connection.query(
+        `INSERT INTO zimbra.mailbox (id, group_id, account_id, item_id_checkpoint, change_checkpoint, comment)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE change_checkpoint = VALUES(change_checkpoint), comment = VALUES(comment),
+           item_id_checkpoint = VALUES(item_id_checkpoint)`,
+        [
+          mailboxId,
+          mailboxGroup(mailboxId),
+          account.zimbraId,
+          Math.max(0, ...desired.items.keys()),
+          checkpoint,
+          account.name,
+        ],
+      );
+      for (const [id, name] of desired.tags) {
+        await connection.query(
+          `INSERT INTO ${database}.tag (mailbox_id, id, name, sequence) VALUES (?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE name = VALUES(name)`,
+          [mailboxId, id, name, change],
+        );
+      }
+      if (deletes.length > 0) {
+        await connection.query(`DELETE FROM ${database}.mail_item WHERE mailbox_id = ? AND id IN (?)`, [
+          mailboxId,
+          deletes,
+        ]);
+        await connection.query(
+          `DELETE FROM ${database}.tagged_item WHERE mailbox_id = ? AND item_id IN (?)`,
+          [mailboxId, deletes],
+        );
+      }
+      if (upserts.length > 0) {
+        const columns = ITEM_COLUMNS.join(', ');
+        const updates = ITEM_COLUMNS.filter((c) => c !== 'mailbox_id' && c !== 'id')
+          .map((c) => `${c} = VALUES(${c})`)
+          .join(', ');
+        await connection.batch(
+          `INSERT INTO ${database}.mail_item (${columns}) VALUES (${ITEM_COLUMNS.map(() => '?').join(', ')})
+           ON DUPLICATE KEY UPDATE ${updates}`,
+          upserts.map((row) => ITEM_COLUMNS.map((c) => row[c])),
+        );
+        const ids = upserts.map((row) => row.id as number);
+        await connection.query(
+          `DELETE FROM ${database}.tagged_item WHERE mailbox_id = ? AND item_id IN (?)`,
+          [mailboxId, ids],
+        );
+        const tagged = ids.flatMap((id) => (desired.tagged.get(id) ?? []).map((tag) => [mailboxId, tag, id]));
+        if (tagged.length > 0)
+          await connection.batch(
+            `INSERT INTO ${database}.tagged_item (mailbox_id, tag_id, item_id) VALUES (?, ?, ?)`,
+            tagged,
+          );
+      }
+      await connection.commit();
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      await connection.release();
+    }
+    this.written.set(mailboxId, { items: after, checkpoint });
+    report.upserted += upserts.length;
+    report.deleted += deletes.length;
+  }
+
+  private async removeMailbox(mailboxId: number): Promise<void> {
+    const database = mailboxGroupDatabase(mailboxId);
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      for (const table of ['tagged_item', 'mail_item', 'tag'])
+        await connection.query(`DELETE FROM ${database}.${table} WHERE mailbox_id = ?`, [mailboxId]);
+      await connection.query('DELETE FROM zimbra.mailbox WHERE id = ?', [mailboxId]);
+      await connection.commit();
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      await connection.release();
+    }
+    this.written.delete(mailboxId);
+  }
+
+  private async group(mailboxId: number): Promise<string> {
+    const database = mailboxGroupDatabase(mailboxId);
+    if (!this.groups.has(database)) {
+      for (const ddl of mailboxGroupDdl(database)) await this.pool.query(ddl);
+      this.groups.add(database);
+    }
+    return database;
+  }
+
+  private summary(digest: string, path: string): { subject?: string; from?: string } {
+    let summary = this.summaries.get(digest);
+    if (!summary) {
+      summary = summarizeMessage(plainBlob(readFileSync(path)));
+      this.summaries.set(digest, summary);
+    }
+    return summary;
+  }
+}
