@@ -211,7 +211,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
         kind: 'contact',
         folderId: data.folderId,
         fields: fieldMap(data.fields),
-        sha256: data.body && data.body.length > 0 ? sha256Hex(bodyBytes(data.body, record)) : null,
+        sha256: storeContactBody(data.body, record, view),
       });
       return;
     case 'ModifyContact': {
@@ -220,7 +220,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       view.set(mailboxId, itemKey(data.contactId), {
         ...contact,
         fields: fieldMap(data.fields),
-        sha256: data.body && data.body.length > 0 ? sha256Hex(bodyBytes(data.body, record)) : null,
+        sha256: storeContactBody(data.body, record, view),
       });
       return;
     }
@@ -277,6 +277,19 @@ function createMessage(
     ...(stored.from !== undefined ? { from: stored.from } : {}),
   };
   view.set(mailboxId, itemKey(data.msgId), message);
+}
+
+/** A contact's blob (its vCard) goes to the blob store like a message body; its SHA-256, or null. */
+function storeContactBody(
+  body: BodyRef | null | undefined,
+  record: RedoRecord,
+  view: EntityView,
+): string | null {
+  if (!body || body.length === 0) return null;
+  const content = bodyBytes(body, record);
+  const sha256 = sha256Hex(content);
+  view.storeBody({ sha256, content });
+  return sha256;
 }
 
 function emptyFolder(mailboxId: number, folderId: number, subfolders: boolean, view: EntityView): void {

@@ -18,7 +18,8 @@ export interface ScanChanges {
   deleted: number;
   unchanged: number;
   mailboxAdded: boolean;
-  details: { key: string; change: 'added' | 'changed' | 'deleted' }[];
+  /** With `changed`: the fields the index had wrong. */
+  details: { key: string; change: 'added' | 'changed' | 'deleted'; fields?: string[] }[];
 }
 
 const MAX_DETAILS = 200;
@@ -39,9 +40,10 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     mailboxAdded: false,
     details: [],
   };
-  const note = (key: string, change: 'added' | 'changed' | 'deleted') => {
+  const note = (key: string, change: 'added' | 'changed' | 'deleted', fields?: string[]) => {
     changes[change]++;
-    if (changes.details.length < MAX_DETAILS) changes.details.push({ key, change });
+    if (changes.details.length < MAX_DETAILS)
+      changes.details.push({ key, change, ...(fields ? { fields } : {}) });
   };
   const mailbox = view.get(mailboxId, MAILBOX_KEY);
   if (mailbox?.kind !== 'mailbox' || mailbox.accountId !== accountId) {
@@ -74,10 +76,13 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     if (!current) {
       view.set(mailboxId, key, state);
       note(key, 'added');
-    } else if (sameForScan(current, state)) changes.unchanged++;
+      continue;
+    }
+    const differ = differences(current, state);
+    if (differ.length === 0) changes.unchanged++;
     else {
       view.set(mailboxId, key, keepRedoDetail(current, state));
-      note(key, 'changed');
+      note(key, 'changed', differ);
     }
   }
   for (const [key, state] of [...view.list(mailboxId)]) {
@@ -90,26 +95,27 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
 
 const SCANNED_KINDS = new Set<EntityState['kind']>(['folder', 'tag', 'message', 'contact']);
 
-function sameForScan(current: EntityState, scanned: EntityState): boolean {
-  if (current.kind !== scanned.kind) return false;
-  if (current.kind === 'message' && scanned.kind === 'message') {
-    return (
-      current.folderId === scanned.folderId &&
-      current.flags === scanned.flags &&
-      current.digest === scanned.digest &&
-      current.size === scanned.size &&
-      current.sha256 === scanned.sha256 &&
-      Math.floor(current.receivedDate / 1000) === Math.floor(scanned.receivedDate / 1000) &&
-      JSON.stringify(current.tags) === JSON.stringify(scanned.tags)
-    );
-  }
-  if (current.kind === 'contact' && scanned.kind === 'contact')
-    return (
-      current.folderId === scanned.folderId &&
-      current.sha256 === scanned.sha256 &&
-      JSON.stringify(sorted(current.fields)) === JSON.stringify(sorted(scanned.fields))
-    );
-  return JSON.stringify(current) === JSON.stringify(scanned);
+/** The fields in which the index differs from the server (empty: the same, as far as a scan can tell). */
+function differences(current: EntityState, scanned: EntityState): string[] {
+  if (current.kind !== scanned.kind) return ['kind'];
+  const a = current as unknown as Record<string, unknown>;
+  const b = scanned as unknown as Record<string, unknown>;
+  const fields =
+    current.kind === 'message'
+      ? ['folderId', 'flags', 'digest', 'size', 'sha256', 'receivedDate', 'tags']
+      : current.kind === 'contact'
+        ? ['folderId', 'sha256', 'fields']
+        : [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return fields.filter((f) => {
+    if (f === 'receivedDate')
+      return Math.floor((a[f] as number) / 1000) !== Math.floor((b[f] as number) / 1000);
+    if (f === 'fields')
+      return (
+        JSON.stringify(sorted(a[f] as Record<string, string>)) !==
+        JSON.stringify(sorted(b[f] as Record<string, string>))
+      );
+    return JSON.stringify(a[f]) !== JSON.stringify(b[f]);
+  });
 }
 
 function keepRedoDetail(current: EntityState, scanned: EntityState): EntityState {

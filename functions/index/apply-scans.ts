@@ -119,8 +119,8 @@ async function applyScan(
   const cut = BigInt(scan.offset);
   // Just before the cut (no record starts in the last byte of another), or the file's start (its header).
   const position = late ? (cursorPos as string) : redoPosition(scan.seq, cut > 0n ? cut - 1n : 0n);
-  const takenAt = Date.parse(snapshot.header.takenAt);
-  const time = late ? Math.max(takenAt, cursor?.lastCommitTime ?? 0) : takenAt;
+  // On the redo stream's clock (the server's), like every version: the last commit before the cut.
+  const time = cursor?.lastCommitTime ?? Date.parse(snapshot.header.takenAt);
 
   const overlay = new VersionOverlay();
   const stale = await loadEntities(
@@ -132,13 +132,13 @@ async function applyScan(
     ],
   );
   overlay.begin(position, time, 'Scan');
-  const { details: _details, ...changes } = reconcileScan(snapshot, overlay);
+  const { details, ...changes } = reconcileScan(snapshot, overlay);
   await persistOverlay(target.table, target.serverId, overlay, {
     extra: referenceItems(target.serverId, overlay, snapshot),
     commit: [],
     stale,
   });
-  await finish(target, scan, { state: 'applied', changes, late, appliedAt: position });
+  await finish(target, scan, { state: 'applied', changes, details, late, appliedAt: position });
   return { scanId: scan.scanId, mailboxId: scan.mailboxId, state: 'applied', late, changes };
 }
 

@@ -11,8 +11,8 @@ import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
 import { type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
-import { sha256Hex } from '#core/zimbra-digest.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 
 const dirs: string[] = [];

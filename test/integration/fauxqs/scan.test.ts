@@ -1,0 +1,219 @@
+// fauxqs only: many restores need fauxqs' SQS speed.
+// A server with years of mail before the agent: the simulator's history goes to a real MariaDB shaped like
+// Zimbra's and to the blob store, its redo log is rolled over and deleted (the open-source default), then
+// the agent starts. A full scan (the CLI, as an admin runs it) makes every later instant restorable exactly
+// as the ground truth had it, with every blob stored once.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { loadAgentConfig } from '#agent/config/agent-config.ts';
+import { ControlClient } from '#agent/control-client.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { s3BundleSource } from '#agent/restore/bundle-source.ts';
+import { openBundle } from '#agent/restore/open-bundle.ts';
+import type { ScanReport } from '#agent/scan/run-scan.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import type { Operation } from '#core/operation.ts';
+import { seededRandom } from '#core/seeded-random.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
+import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
+import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
+import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { randomInstants } from '#test/support/random-instants.ts';
+
+const serverId = 'srv-scan';
+
+describe('full scan of a server with mail from before the agent', () => {
+  let cloud: LocalCloud;
+  let mariadb: RunningMariaDb;
+  let database: MailboxDatabase;
+  let sim: MailHostSimulator;
+  let client: ControlClient;
+  let bucket: string;
+  let configFile: string;
+  let scanTime: number;
+  let report: ScanReport;
+  const work = mkdtempSync(join(tmpdir(), 'offsite-scan-'));
+
+  async function scan(...args: string[]): Promise<ScanReport> {
+    const out = await offsite(['scan', ...args, '--config', configFile, '--json']);
+    assert.equal(out.code, 0, `offsite scan ${args.join(' ')}: ${out.stderr}`);
+    return JSON.parse(out.stdout) as ScanReport;
+  }
+  async function restore(params: Record<string, unknown>): Promise<Operation> {
+    const op = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
+    return eventually(
+      async () => {
+        const got = await client.request<Operation>('GET', `/operations/${op.id}`);
+        return got.state === 'queued' || got.state === 'running' ? undefined : got;
+      },
+      120_000,
+      `restore ${op.id} to finish`,
+    );
+  }
+  async function scanItems(): Promise<Record<string, unknown>[]> {
+    const out = await useLocalIndex(cloud).send(
+      new QueryCommand({
+        TableName: indexTable(cloud),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :scan)',
+        ExpressionAttributeValues: { ':pk': `SRV#${serverId}`, ':scan': 'SCAN#' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
+  before(async () => {
+    [cloud, mariadb] = await Promise.all([
+      startTestCloud(),
+      startMariaDb({ workDir: join(work, 'mariadb') }),
+    ]);
+    useLocalIndex(cloud);
+    bucket = cloud.outputs.BackupBucketName as string;
+    client = new ControlClient({
+      url: cloud.outputs.ControlUrl as string,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    database = await MailboxDatabase.open(mariadb.admin);
+    sim = new MailHostSimulator({
+      hostDir: join(work, 'host'),
+      seed: 41,
+      accounts: 5,
+      deleteOnRollover: true,
+      // No rollover once the agent runs: with deletion on rollover, a file the agent has not read is lost.
+      rolloverBytes: 64 * 1024 * 1024,
+      tickMaxMs: 60_000,
+    });
+    // Years of mail, as far as the backup is concerned: the redo that carried it is gone.
+    for (let i = 0; i < 4; i++) {
+      sim.run(90);
+      sim.rollover();
+    }
+    await database.mirror(sim);
+    writeFileSync(join(work, 'db-password'), mariadb.reader.password, { mode: 0o600 });
+    configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      segment: { maxMiB: 48 / 1024, maxAgeSeconds: 1 },
+      pollMs: 50,
+      metrics: { enabled: false },
+      mailboxDb: {
+        host: mariadb.reader.host,
+        port: mariadb.reader.port,
+        user: mariadb.reader.user,
+        passwordFile: join(work, 'db-password'),
+      },
+      scan: { volumes: { '1': sim.volumePath } },
+    });
+    // The agent's first days: it ships what happens, old mail is touched too (moves, deletes of it).
+    sim.run(60);
+    await database.mirror(sim);
+    scanTime = sim.time();
+    const started = Date.now();
+    report = await scan('full', '--all');
+    process.stdout.write(`# full scan: ${Date.now() - started} ms, ${JSON.stringify(report.blobs)}\n`);
+    // Life goes on after the scan.
+    sim.run(200);
+    sim.close();
+    await database.mirror(sim);
+    const shipper = await Shipper.open({
+      config: loadAgentConfig(configFile),
+      s3: cloud.clients.s3,
+      sqs: cloud.clients.sqs,
+      log: memoryLog(),
+    });
+    await shipper.shipOnce();
+    await waitForIndexed(cloud, serverId, 240_000);
+  });
+  after(async () => {
+    await database?.close();
+    await Promise.all([cloud?.stop(), mariadb?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('scans every mailbox and stores each distinct blob once', async () => {
+    const truth = sim.truthAt(scanTime);
+    const mailboxes = Object.keys(truth.mailboxes).length;
+    assert.equal(report.mailboxes.scanned, mailboxes);
+    assert.equal(report.problemCount, 0, JSON.stringify(report.problems));
+    const messages = Object.values(truth.mailboxes).flatMap((m) => Object.values(m.messages));
+    assert.equal(report.items.messages, messages.length);
+    const distinct = new Set(messages.map((m) => m.sha256));
+    assert.ok(distinct.size < messages.length, 'the workload shares messages between mailboxes');
+    // Blobs the redo stream carried since the agent started are stored by the indexer: present, not uploaded.
+    assert.equal(
+      report.blobs.uploaded + report.blobs.present + report.blobs.skipped,
+      messages.length + report.items.contacts,
+    );
+    // The AWS CLI, an independent reader: one object per distinct body, whatever carried it.
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['s3', 'ls', `s3://${bucket}/blobs/`, '--recursive', '--endpoint-url', cloud.endpoints.s3],
+      { env: LOCAL_AWS_ENV },
+    );
+    const stored = new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('/').at(-1)),
+    );
+    for (const sha of distinct) assert.ok(stored.has(sha), `blob ${sha} is stored`);
+    const scans = await scanItems();
+    assert.equal(scans.length, mailboxes);
+    for (const s of scans) assert.equal(s.state, 'applied', JSON.stringify(s));
+  });
+
+  it('restores every account at 25 random instants after the scan exactly as the ground truth had it', async () => {
+    const times = sim.commitTimes().filter((t) => t > scanTime);
+    for (const t of randomInstants(times, 25, seededRandom(5))) {
+      const op = await restore({ mode: 'point-in-time', all: true, at: t, chunkItems: 50 });
+      assert.equal(op.state, 'succeeded', `restore at ${new Date(t).toISOString()}: ${op.error}`);
+      assert.equal(op.result?.unrestored, 0);
+      const bundle = await openBundle(
+        s3BundleSource(cloud.clients.s3, bucket, op.id),
+        op.result?.sha256 as string,
+      );
+      assert.deepEqual(
+        await snapshotOfBundle(bundle),
+        comparableSnapshot(sim.truthAt(t)),
+        `bundle at ${new Date(t).toISOString()}`,
+      );
+    }
+  });
+
+  it('a second full scan uploads nothing and changes nothing in the index', async () => {
+    const again = await scan('full', '--all');
+    assert.equal(again.blobs.uploaded, 0);
+    assert.equal(again.problemCount, 0);
+    await waitForIndexed(cloud, serverId, 120_000);
+    const applied = await eventually(
+      async () => {
+        const mine = (await scanItems()).filter((s) => s.scanId === again.scanId);
+        return mine.length === again.mailboxes.scanned && mine.every((s) => s.state === 'applied')
+          ? mine
+          : undefined;
+      },
+      60_000,
+      'the second scan to be applied',
+    );
+    for (const s of applied) {
+      const changes = s.changes as { added: number; changed: number; deleted: number };
+      assert.deepEqual(
+        [changes.added, changes.changed, changes.deleted],
+        [0, 0, 0],
+        `mailbox ${s.mailboxId}`,
+      );
+    }
+  });
+});
