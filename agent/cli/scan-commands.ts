@@ -14,7 +14,8 @@ import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
 
-export const SCAN_USAGE = `usage: offsite scan full|smart --config FILE (--all | --account NAME… | --domain NAME…) [--restart] [--json]`;
+export const SCAN_USAGE = `usage: offsite scan full|smart --config FILE (--all | --account NAME… | --domain NAME…) [--verify] [--restart] [--json]
+  smart: only mailboxes changed since their last scan (or last scanned over scan.verifyDays ago; --verify: all)`;
 
 /** `offsite scan full|smart`: scans the server's database and blob store; returns the exit code. */
 export async function scanCommand(
@@ -33,10 +34,13 @@ export async function scanCommand(
       domain: { type: 'string', multiple: true, default: [] },
       all: { type: 'boolean', default: false },
       restart: { type: 'boolean', default: false },
+      verify: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${SCAN_USAGE}`);
+  if (values.verify && command !== 'smart')
+    throw new ScanError('--verify applies to smart scans (a full scan reads every mailbox anyway)');
   const named = values.account.length + values.domain.length;
   if (values.all && named > 0)
     throw new ScanError('--all scans every mailbox: leave out --account and --domain');
@@ -94,6 +98,7 @@ export async function scanCommand(
           domains: values.domain,
           all: values.all,
           restart: values.restart,
+          verify: values.verify,
         },
       );
       bar?.finish();

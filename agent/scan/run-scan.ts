@@ -27,6 +27,8 @@ export interface ScanRequest {
   all?: boolean;
   /** Drop an interrupted scan instead of resuming it. */
   restart?: boolean;
+  /** Smart scan: rescan unchanged mailboxes too (they may have been damaged in the index). */
+  verify?: boolean;
 }
 
 export interface ScanProgress {
@@ -113,9 +115,15 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     todo = select(all, request);
     if (request.kind === 'smart') {
       const before = todo.length;
-      todo = todo.filter(
-        (m) => previous?.mailboxes[String(m.mailboxId)]?.changeCheckpoint !== m.changeCheckpoint,
-      );
+      const verifyBefore = Date.now() - config.scan.verifyDays * 86_400_000;
+      todo = todo.filter((m) => {
+        const last = previous?.mailboxes[String(m.mailboxId)];
+        return (
+          request.verify ||
+          last?.changeCheckpoint !== m.changeCheckpoint ||
+          Date.parse(last.at) < verifyBefore
+        );
+      });
       unchanged = before - todo.length;
     }
   }
@@ -169,7 +177,10 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   for (const mailbox of todo) {
     if (deps.signal?.aborted) throw new ScanError('the scan was stopped; run it again to resume');
     progress(mailbox.accountName);
-    const outcome = await scanMailbox(deps, uploader, mailbox, scanId, request.kind, problem, (n) => {
+    // A smart scan reads only the blobs written since the mailbox's last scan (older ones are stored).
+    const since =
+      request.kind === 'smart' ? (previous?.mailboxes[String(mailbox.mailboxId)]?.modContent ?? 0) : 0;
+    const outcome = await scanMailbox(deps, uploader, mailbox, scanId, request.kind, since, problem, (n) => {
       items += n;
       progress(mailbox.accountName);
     });
@@ -184,6 +195,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       if (outcome)
         s.scan.mailboxes[String(mailbox.mailboxId)] = {
           changeCheckpoint: outcome.changeCheckpoint,
+          modContent: outcome.modContent,
           scanId,
           at: new Date().toISOString(),
         };
@@ -228,6 +240,8 @@ interface MailboxOutcome {
   messages: number;
   contacts: number;
   changeCheckpoint: number;
+  /** The highest blob revision the snapshot holds: a smart scan reads blobs above it. */
+  modContent: number;
 }
 
 /** One mailbox: blobs first (outside any transaction), then the snapshot at a cut, then late blobs. */
@@ -237,6 +251,7 @@ async function scanMailbox(
   mailbox: MailboxRow,
   scanId: string,
   kind: ScanKind,
+  since: number,
   problem: (p: ScanProblem) => void,
   counted: (items: number) => void,
 ): Promise<MailboxOutcome | undefined> {
@@ -258,14 +273,14 @@ async function scanMailbox(
       });
   };
   // 1. Blobs, page by page: short queries, no transaction held while files are read and uploaded.
-  const seen = { id: 0, modContent: 0 };
+  const seen = { modContent: since };
   const sha256OfSha1 = new Map<string, string>();
   const database = mailboxGroupDatabase(mailbox.mailboxId, groups);
   for (let after = 0; ; ) {
     const rows = (await db.query(
       `SELECT id, blob_digest, locator, mod_content FROM ${database}.mail_item
-        WHERE mailbox_id = ? AND id > ? AND blob_digest IS NOT NULL ORDER BY id LIMIT ${PAGE}`,
-      [mailbox.mailboxId, after],
+        WHERE mailbox_id = ? AND id > ? AND blob_digest IS NOT NULL AND mod_content > ? ORDER BY id LIMIT ${PAGE}`,
+      [mailbox.mailboxId, after, since],
     )) as { id: number; blob_digest: string; locator: string | null; mod_content: number }[];
     if (rows.length === 0) break;
     await inParallel(rows, config.scan.concurrency, async (r) => {
@@ -282,12 +297,11 @@ async function scanMailbox(
     });
     for (const r of rows) seen.modContent = Math.max(seen.modContent, r.mod_content);
     after = (rows.at(-1) as { id: number }).id;
-    seen.id = after;
     counted(rows.length);
   }
 
   // 2. The snapshot, at a cut of the redo stream.
-  const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, deps.signal);
+  const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, scanId, deps.signal);
   const file = shipper.spool.scratch(`scan-${mailbox.mailboxId}`);
   const late: ItemRow[] = [];
   try {
@@ -310,6 +324,7 @@ async function scanMailbox(
     };
     const counts = { folders: 0, tags: 0, messages: 0, contacts: 0 };
     let checkpoint = 0;
+    let maxModContent = since;
     let accountId = mailbox.accountId;
     const found = await readMailbox(db, mailbox.mailboxId, groups, {
       start: async (contents) => {
@@ -334,7 +349,9 @@ async function scanMailbox(
         counts.tags = contents.tags.length;
       },
       item: async (item) => {
-        if (item.id > seen.id || item.modContent > seen.modContent) late.push(item);
+        // Change numbers only grow: content written after the first pass has a higher one.
+        if (item.modContent > seen.modContent) late.push(item);
+        maxModContent = Math.max(maxModContent, item.modContent);
         const line = itemLine(item, sha256OfSha1);
         if (!line) {
           problem({
@@ -396,7 +413,7 @@ async function scanMailbox(
       );
       blobProblem(item.id, outcome);
     }
-    return { ...counts, changeCheckpoint: checkpoint };
+    return { ...counts, changeCheckpoint: checkpoint, modContent: maxModContent };
   } catch (error) {
     shipper.releaseCut(cut);
     await rm(file, { force: true });

@@ -60,7 +60,7 @@ export class Shipper {
   private wake: (() => void) | undefined;
   private ldapWake: (() => void) | undefined;
   /** Scans waiting for a cut: the producer serves them between two events of the log. */
-  private readonly cutRequests: { mailboxId: number; resolve: (cut: ScanCut) => void }[] = [];
+  private readonly cutRequests: { mailboxId: number; scanId: string; resolve: (cut: ScanCut) => void }[] = [];
   /** Spool ids of scans cut but not spooled yet: nothing after one is announced before it. */
   private readonly barriers = new Set<string>();
   private ldapRequested = false;
@@ -197,9 +197,9 @@ export class Shipper {
    * Reading and uploading go on meanwhile; only announcements after the cut wait, so the indexer meets the
    * scan exactly between the redo before and after it. Needs `run` to be going (it serves the cut).
    */
-  cutForScan(mailboxId: number, signal?: AbortSignal): Promise<ScanCut> {
+  cutForScan(mailboxId: number, scanId: string, signal?: AbortSignal): Promise<ScanCut> {
     return new Promise<ScanCut>((resolve, reject) => {
-      const request = { mailboxId, resolve };
+      const request = { mailboxId, scanId, resolve };
       this.cutRequests.push(request);
       signal?.addEventListener('abort', () => {
         const at = this.cutRequests.indexOf(request);
@@ -299,7 +299,7 @@ export class Shipper {
     const cursor = this.state.data.cursor;
     if (!cursor) return; // nothing read yet: served after the first segment
     for (const request of this.cutRequests.splice(0)) {
-      const id = scanSpoolId(cursor.sequence, cursor.offset, request.mailboxId);
+      const id = scanSpoolId(cursor.sequence, cursor.offset, request.mailboxId, request.scanId);
       this.barriers.add(id);
       request.resolve({ id, sequence: cursor.sequence, offset: cursor.offset });
     }

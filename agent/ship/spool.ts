@@ -153,7 +153,10 @@ export function ldapSpoolId(dumpedAt: Date): string {
   return `ldap-${dumpedAt.toISOString().replace(/[-:.]/g, '')}`;
 }
 
-/** A scan sits right after the redo before its cut and before the redo after it (and other scans there). */
-export function scanSpoolId(sequence: string, offset: number, mailboxId: number): string {
-  return `${spoolId('scan', sequence, offset, offset)}-${String(mailboxId).padStart(10, '0')}`;
+/**
+ * A scan sits right after the redo before its cut and before the redo after it (and other scans there).
+ * The scan id keeps two scans of a mailbox at one cut apart (their announcements are deduplicated by id).
+ */
+export function scanSpoolId(sequence: string, offset: number, mailboxId: number, scanId: string): string {
+  return `${spoolId('scan', sequence, offset, offset)}-${String(mailboxId).padStart(10, '0')}-${scanId}`;
 }

@@ -117,8 +117,10 @@ async function applyScan(
   const cursorPos = cursor ? redoPosition(cursor.seq, cursor.offset) : undefined;
   const late = cursorPos !== undefined && cursorPos > scan.position;
   const cut = BigInt(scan.offset);
-  // Just before the cut (no record starts in the last byte of another), or the file's start (its header).
-  const position = late ? (cursorPos as string) : redoPosition(scan.seq, cut > 0n ? cut - 1n : 0n);
+  // Just before the cut (no record starts in the last byte of another), or the file's start (its header);
+  // the snapshot's time orders two scans at one cut, and keeps a retry of this one apart from the other.
+  const base = late ? (cursorPos as string) : redoPosition(scan.seq, cut > 0n ? cut - 1n : 0n);
+  const position = `${base}#${String(Date.parse(snapshot.header.takenAt)).padStart(15, '0')}`;
   // On the redo stream's clock (the server's), like every version: the last commit before the cut.
   const time = cursor?.lastCommitTime ?? Date.parse(snapshot.header.takenAt);
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { loadAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
 import { memoryLog } from '#agent/observability.ts';
@@ -190,6 +190,88 @@ describe('full scan of a server with mail from before the agent', () => {
         `bundle at ${new Date(t).toISOString()}`,
       );
     }
+  });
+
+  async function appliedScans(report: ScanReport): Promise<Record<string, unknown>[]> {
+    return eventually(
+      async () => {
+        const mine = (await scanItems()).filter((s) => s.scanId === report.scanId);
+        return mine.length === report.mailboxes.scanned && mine.every((s) => s.state === 'applied')
+          ? mine
+          : undefined;
+      },
+      60_000,
+      `scan ${report.scanId} to be applied`,
+    );
+  }
+  async function restoreLatest(): Promise<Record<string, unknown>> {
+    const op = await restore({ mode: 'point-in-time', all: true, at: sim.time() + 1, chunkItems: 50 });
+    assert.equal(op.state, 'succeeded', op.error);
+    return snapshotOfBundle(
+      await openBundle(s3BundleSource(cloud.clients.s3, bucket, op.id), op.result?.sha256 as string),
+    );
+  }
+
+  it('a smart scan reads only the mailboxes that changed since the last scan, and none of their old blobs', async () => {
+    const changed = Object.keys(sim.current().mailboxes).filter(
+      (id) =>
+        JSON.stringify(sim.truthAt(scanTime).mailboxes[id]) !== JSON.stringify(sim.current().mailboxes[id]),
+    );
+    assert.ok(changed.length > 0, 'the workload after the scan changed mailboxes');
+    const smart = await scan('smart', '--all');
+    assert.equal(smart.mailboxes.scanned, changed.length);
+    assert.equal(smart.blobs.uploaded, 0, 'their new bodies came with the redo stream');
+    for (const s of await appliedScans(smart)) {
+      const changes = s.changes as { added: number; changed: number; deleted: number };
+      assert.deepEqual(
+        [changes.added, changes.changed, changes.deleted],
+        [0, 0, 0],
+        'the redo stream had it all',
+      );
+    }
+    const again = await scan('smart', '--all');
+    assert.equal(again.mailboxes.scanned, 0);
+  });
+
+  it('a smart scan skips unchanged mailboxes; with --verify it repairs an index that lost item versions and reports exactly what it fixed', async () => {
+    const truth = sim.current();
+    const [mailboxId, mailbox] = Object.entries(truth.mailboxes).find(
+      ([, m]) => Object.keys(m.messages).length >= 3,
+    ) as [string, (typeof truth.mailboxes)[string]];
+    const lost = Object.keys(mailbox.messages).slice(0, 3).map(Number);
+    // The damage: every version of three messages is gone from the index.
+    const table = indexTable(cloud);
+    const dynamo = useLocalIndex(cloud);
+    for (const id of lost) {
+      const items = await dynamo.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND (begins_with(sk, :v))',
+          ExpressionAttributeValues: { ':pk': `MBX#${serverId}#${mailboxId}`, ':v': `V#item:${id}#` },
+        }),
+      );
+      for (const item of [...(items.Items ?? []), { pk: `MBX#${serverId}#${mailboxId}`, sk: `H#item:${id}` }])
+        await dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+    }
+    assert.notDeepEqual(await restoreLatest(), comparableSnapshot(truth), 'the damage shows in a restore');
+
+    const quiet = await scan('smart', '--all');
+    assert.equal(quiet.mailboxes.scanned, 0, 'nothing changed on the server since the last scan');
+    assert.equal(quiet.mailboxes.unchanged, Object.keys(truth.mailboxes).length);
+    assert.notDeepEqual(await restoreLatest(), comparableSnapshot(truth), 'an unchanged mailbox is not read');
+
+    const verified = await scan('smart', '--all', '--verify');
+    assert.equal(verified.mailboxes.scanned, Object.keys(truth.mailboxes).length);
+    assert.equal(verified.blobs.uploaded, 0, 'a smart scan reads no blob older than the last scan');
+    for (const s of await appliedScans(verified)) {
+      const changes = s.changes as { added: number; changed: number; deleted: number };
+      const details = s.details as { key: string; change: string }[];
+      if (String(s.mailboxId) === mailboxId) {
+        assert.deepEqual([changes.added, changes.changed, changes.deleted], [3, 0, 0]);
+        assert.deepEqual(details.map((d) => d.key).sort(), lost.map((id) => `item:${id}`).sort());
+      } else assert.deepEqual([changes.added, changes.changed, changes.deleted], [0, 0, 0]);
+    }
+    assert.deepEqual(await restoreLatest(), comparableSnapshot(truth), 'repaired');
   });
 
   it('a second full scan uploads nothing and changes nothing in the index', async () => {
