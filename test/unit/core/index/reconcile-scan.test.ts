@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { itemKey, MAILBOX_KEY, type MessageEntity, tagKey } from '#core/index/index-entity.ts';
+import { reconcileScan } from '#core/index/reconcile-scan.ts';
+import { VersionOverlay } from '#core/index/version-overlay.ts';
+import type { ScanSnapshot } from '#core/scan/scan-snapshot.ts';
+
+const sha = (c: string) => c.repeat(64);
+const message = (folderId: number, extra: Partial<MessageEntity> = {}): MessageEntity => ({
+  kind: 'message',
+  folderId,
+  flags: 0,
+  tags: [],
+  digest: 'd',
+  size: 10,
+  sha256: sha('a'),
+  receivedDate: 1_795_000_000_000,
+  ...extra,
+});
+const snapshot = (messages: ScanSnapshot['messages']): ScanSnapshot => ({
+  header: {
+    type: 'header',
+    format: 'offsite-scan/1',
+    scanId: 'full-1',
+    kind: 'full',
+    serverId: 'srv',
+    mailboxId: 1,
+    accountId: 'acct-1',
+    accountName: 'ann@example.com',
+    changeCheckpoint: 5,
+    position: { seq: '1', offset: '600' },
+    takenAt: '2026-11-22T10:00:00.000Z',
+  },
+  folders: [
+    { type: 'folder', id: 1, name: 'USER_ROOT', parentId: 1 },
+    { type: 'folder', id: 2, name: 'Inbox', parentId: 1 },
+  ],
+  tags: [{ type: 'tag', id: 64, name: 'work' }],
+  messages,
+  contacts: [],
+});
+const scanned = (id: number, folderId: number, extra: Partial<ScanSnapshot['messages'][number]> = {}) => ({
+  type: 'message' as const,
+  id,
+  folderId,
+  flags: 0,
+  tags: [],
+  digest: 'd',
+  size: 10,
+  sha256: sha('a'),
+  receivedDate: 1_795_000_000_000,
+  ...extra,
+});
+
+function loaded(entities: [string, ReturnType<typeof message> | { kind: string; [k: string]: unknown }][]) {
+  const overlay = new VersionOverlay();
+  for (const [key, state] of entities)
+    overlay.load(1, key, {
+      state: state as never,
+      fromPos: '00000000000000000001:00000000000000000512',
+      fromTime: 1,
+      prevFrom: null,
+      op: 'CreateMessage',
+    });
+  overlay.markComplete(1);
+  overlay.begin('00000000000000000001:00000000000000000599#000001795000000', 2, 'Scan');
+  return overlay;
+}
+
+describe('reconciling a mailbox with a scan', () => {
+  it('adds a mailbox the index never saw, with everything in it', () => {
+    const overlay = loaded([]);
+    const changes = reconcileScan(snapshot([scanned(300, 2, { tags: ['work'] })]), overlay);
+    assert.equal(changes.mailboxAdded, true);
+    assert.deepEqual([changes.added, changes.changed, changes.deleted], [4, 0, 0]);
+    assert.deepEqual(overlay.get(1, MAILBOX_KEY), { kind: 'mailbox', accountId: 'acct-1', renamedTo: null });
+    assert.deepEqual(overlay.get(1, tagKey('work')), { kind: 'tag', tagId: 64 });
+    assert.equal((overlay.get(1, itemKey(300)) as MessageEntity).tags[0], 'work');
+  });
+
+  it('changes only what differs, keeps what only the redo stream knew, deletes what the server lost', () => {
+    const overlay = loaded([
+      [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
+      [itemKey(1), { kind: 'folder', parentId: 1, name: 'USER_ROOT' }], // another key order, same folder
+      [itemKey(2), { kind: 'folder', name: 'Inbox', parentId: 1 }],
+      [tagKey('work'), { kind: 'tag', tagId: 64 }],
+      [itemKey(300), message(2, { subject: 'from the body', receivedDate: 1_795_000_000_123 })],
+      [itemKey(301), message(2)],
+      [itemKey(302), message(2)],
+    ]);
+    const changes = reconcileScan(snapshot([scanned(300, 2), scanned(301, 3)]), overlay);
+    assert.equal(changes.mailboxAdded, false);
+    assert.deepEqual([changes.added, changes.changed, changes.deleted, changes.unchanged], [0, 1, 1, 4]);
+    assert.deepEqual(changes.details, [
+      { key: itemKey(301), change: 'changed', fields: ['folderId'] },
+      { key: itemKey(302), change: 'deleted' },
+    ]);
+    assert.equal((overlay.get(1, itemKey(301)) as MessageEntity).folderId, 3);
+    assert.equal(overlay.get(1, itemKey(302)), null);
+    // Unchanged: the subject read from the body and the millisecond of the redo date stay.
+    assert.equal((overlay.get(1, itemKey(300)) as MessageEntity).subject, 'from the body');
+    assert.equal(overlay.versions.length, 2, 'the two changes close two versions, nothing else');
+  });
+});
