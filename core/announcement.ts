@@ -49,15 +49,20 @@ export const sealAnnouncementSchema = z.strictObject({
 
 export type SealAnnouncement = z.output<typeof sealAnnouncementSchema>;
 
-/** An LDAP dump (LDIF, compressed) is durable in S3. */
-export const ldapDumpAnnouncementSchema = z.strictObject({
-  type: z.literal('ldap-dump'),
+/** What every announcement of a stored, compressed object says about it. */
+const storedObject = {
   serverId,
   key: z.string().min(1).max(1024),
   sha256: sha256Hex,
   size: z.number().int().nonnegative(),
   storedSize: z.number().int().nonnegative(),
   codec: z.enum(['zstd', 'gzip', 'none']),
+};
+
+/** An LDAP dump (LDIF, compressed) is durable in S3. */
+export const ldapDumpAnnouncementSchema = z.strictObject({
+  type: z.literal('ldap-dump'),
+  ...storedObject,
   entries: z.number().int().nonnegative(),
   dumpedAt: z.iso.datetime(),
   shippedAt: z.iso.datetime(),
@@ -71,12 +76,7 @@ export type LdapDumpAnnouncement = z.output<typeof ldapDumpAnnouncementSchema>;
  */
 export const scanAnnouncementSchema = z.strictObject({
   type: z.literal('scan-snapshot'),
-  serverId,
-  key: z.string().min(1).max(1024),
-  sha256: sha256Hex,
-  size: z.number().int().nonnegative(),
-  storedSize: z.number().int().nonnegative(),
-  codec: z.enum(['zstd', 'gzip', 'none']),
+  ...storedObject,
   seq: decimal,
   offset: decimal,
   scanId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),

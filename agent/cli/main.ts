@@ -4,7 +4,7 @@ import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/catalog-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
-import { SCAN_USAGE, scanCommand } from '#agent/cli/scan-commands.ts';
+import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
@@ -27,7 +27,11 @@ function timeOption(value: string | undefined, flag: string, zone: string | unde
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'agent') return agentCommand(command, rest, (text) => process.stdout.write(text));
-  if (group === 'scan') return scanCommand(command, rest, (text) => process.stdout.write(text));
+  if (group === 'scan') {
+    // Loaded on demand: the database driver is not the daemon's business (start-up time after a crash).
+    const { scanCommand } = await import('#agent/cli/scan-commands.ts');
+    return scanCommand(command, rest, (text) => process.stdout.write(text));
+  }
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import mariadb, { type Connection } from 'mariadb';
 import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
+import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
@@ -13,9 +14,6 @@ import { runScan, type ScanReport } from '#agent/scan/run-scan.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
-
-export const SCAN_USAGE = `usage: offsite scan full|smart --config FILE (--all | --account NAME… | --domain NAME…) [--verify] [--restart] [--json]
-  smart: only mailboxes changed since their last scan (or last scanned over scan.verifyDays ago; --verify: all)`;
 
 /** `offsite scan full|smart`: scans the server's database and blob store; returns the exit code. */
 export async function scanCommand(

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import mariadb, { type Pool } from 'mariadb';
+import mariadb, { type Pool, type PoolConnection } from 'mariadb';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -208,10 +208,7 @@ export class MailboxDatabase {
     const deletes = [...before.items.keys()].filter((id) => !desired.items.has(id));
     const changed = upserts.length > 0 || deletes.length > 0;
     const checkpoint = changed ? change : before.checkpoint;
-    const connection = await this.pool.getConnection();
-    try {
-      await connection.query('SET foreign_key_checks = 0');
-      await connection.beginTransaction();
+    await this.inTransaction(async (connection) => {
       await connection.query(
         `INSERT INTO zimbra.mailbox (id, group_id, account_id, item_id_checkpoint, change_checkpoint, comment)
          VALUES (?, ?, ?, ?, ?, ?)
@@ -265,13 +262,7 @@ export class MailboxDatabase {
             tagged,
           );
       }
-      await connection.commit();
-    } catch (error) {
-      await connection.rollback().catch(() => undefined);
-      throw error;
-    } finally {
-      await connection.release();
-    }
+    });
     this.written.set(mailboxId, { items: after, checkpoint });
     report.upserted += upserts.length;
     report.deleted += deletes.length;
@@ -279,12 +270,21 @@ export class MailboxDatabase {
 
   private async removeMailbox(mailboxId: number): Promise<void> {
     const database = mailboxGroupDatabase(mailboxId);
-    const connection = await this.pool.getConnection();
-    try {
-      await connection.beginTransaction();
+    await this.inTransaction(async (connection) => {
       for (const table of ['tagged_item', 'mail_item', 'tag'])
         await connection.query(`DELETE FROM ${database}.${table} WHERE mailbox_id = ?`, [mailboxId]);
       await connection.query('DELETE FROM zimbra.mailbox WHERE id = ?', [mailboxId]);
+    });
+    this.written.delete(mailboxId);
+  }
+
+  /** One transaction (rows of a mailbox are written in the order convenient, not the order of the keys). */
+  private async inTransaction(work: (connection: PoolConnection) => Promise<void>): Promise<void> {
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.query('SET foreign_key_checks = 0');
+      await connection.beginTransaction();
+      await work(connection);
       await connection.commit();
     } catch (error) {
       await connection.rollback().catch(() => undefined);
@@ -292,7 +292,6 @@ export class MailboxDatabase {
     } finally {
       await connection.release();
     }
-    this.written.delete(mailboxId);
   }
 
   private async group(mailboxId: number): Promise<string> {

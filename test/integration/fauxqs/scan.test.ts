@@ -279,17 +279,7 @@ describe('full scan of a server with mail from before the agent', () => {
     assert.equal(again.blobs.uploaded, 0);
     assert.equal(again.problemCount, 0);
     await waitForIndexed(cloud, serverId, 120_000);
-    const applied = await eventually(
-      async () => {
-        const mine = (await scanItems()).filter((s) => s.scanId === again.scanId);
-        return mine.length === again.mailboxes.scanned && mine.every((s) => s.state === 'applied')
-          ? mine
-          : undefined;
-      },
-      60_000,
-      'the second scan to be applied',
-    );
-    for (const s of applied) {
+    for (const s of await appliedScans(again)) {
       const changes = s.changes as { added: number; changed: number; deleted: number };
       assert.deepEqual(
         [changes.added, changes.changed, changes.deleted],
