@@ -69,7 +69,10 @@ export class BlobUploader {
     if (known && (await this.present(known))) return { state: 'present', sha256: known, bytes: 0 };
     let plain: Buffer;
     try {
-      plain = plainBlob(await readFile(path));
+      const stored = await readFile(path);
+      // Paced by what the server's disk gives up, so a scan never starves the mail server.
+      await this.options.limiter.take(stored.length, signal);
+      plain = plainBlob(stored);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { state: 'missing-file', detail: path };
@@ -82,7 +85,6 @@ export class BlobUploader {
     const sha256 = known ?? sha256Hex(plain);
     if (!known && (await this.present(sha256))) return { state: 'present', sha256, bytes: 0 };
     const body = await compress(plain);
-    await this.options.limiter.take(body.length, signal);
     this.counts.requests++;
     await this.options.s3.send(
       new PutObjectCommand({
