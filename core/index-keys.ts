@@ -10,8 +10,8 @@ export const indexKeys = {
   seal: (seq: string) => `FILE#${pad(seq)}`,
   ldapDump: (dumpedAt: string) => `LDAP#${dumpedAt}`,
   /** A scan snapshot of one mailbox, by the redo position it was taken at (two scans may share one). */
-  scan: (position: string, mailboxId: number, scanId: string) =>
-    `SCAN#${position}#${pad(mailboxId, 10)}#${scanId}`,
+  scan: (position: string, mailboxId: number, takenAt: string, scanId: string) =>
+    `SCAN#${position}#${pad(mailboxId, 10)}#${takenAt}#${scanId}`,
   /** One item per server whose redo stream is indexed (sort key: the server id). */
   servers: 'SERVERS',
   /** Where indexing of a server's redo stream stands (one item in the server's partition). */

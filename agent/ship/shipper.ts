@@ -299,7 +299,13 @@ export class Shipper {
     const cursor = this.state.data.cursor;
     if (!cursor) return; // nothing read yet: served after the first segment
     for (const request of this.cutRequests.splice(0)) {
-      const id = scanSpoolId(cursor.sequence, cursor.offset, request.mailboxId, request.scanId);
+      // The cut's time too: a mailbox scanned again at the same cut (a resumed scan) is a new entry.
+      const id = scanSpoolId(
+        cursor.sequence,
+        cursor.offset,
+        request.mailboxId,
+        `${Date.now()}-${request.scanId}`,
+      );
       this.barriers.add(id);
       request.resolve({ id, sequence: cursor.sequence, offset: cursor.offset });
     }

@@ -155,8 +155,9 @@ export function ldapSpoolId(dumpedAt: Date): string {
 
 /**
  * A scan sits right after the redo before its cut and before the redo after it (and other scans there).
- * The scan id keeps two scans of a mailbox at one cut apart (their announcements are deduplicated by id).
+ * The tag (cut time and scan id) keeps two snapshots of a mailbox at one cut apart (announcements are
+ * deduplicated by id).
  */
-export function scanSpoolId(sequence: string, offset: number, mailboxId: number, scanId: string): string {
-  return `${spoolId('scan', sequence, offset, offset)}-${String(mailboxId).padStart(10, '0')}-${scanId}`;
+export function scanSpoolId(sequence: string, offset: number, mailboxId: number, tag: string): string {
+  return `${spoolId('scan', sequence, offset, offset)}-${String(mailboxId).padStart(10, '0')}-${tag}`;
 }

@@ -83,7 +83,7 @@ function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string
     case 'scan-snapshot':
       return {
         ...common,
-        sk: indexKeys.scan(redoPosition(m.seq, m.offset), m.mailboxId, m.scanId),
+        sk: indexKeys.scan(redoPosition(m.seq, m.offset), m.mailboxId, m.takenAt, m.scanId),
         type: 'scan',
         position: redoPosition(m.seq, m.offset),
         seq: m.seq,

@@ -4,8 +4,8 @@
 // the agent starts. A full scan (the CLI, as an admin runs it) makes every later instant restorable exactly
 // as the ground truth had it, with every blob stored once.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
+import type { AgentStateData } from '#agent/ship/agent-state.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -25,7 +26,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, OFFSITE_CLI, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
@@ -195,8 +196,9 @@ describe('full scan of a server with mail from before the agent', () => {
   async function appliedScans(report: ScanReport): Promise<Record<string, unknown>[]> {
     return eventually(
       async () => {
+        // A resumed scan keeps its id: its snapshots from before the interruption count too.
         const mine = (await scanItems()).filter((s) => s.scanId === report.scanId);
-        return mine.length === report.mailboxes.scanned && mine.every((s) => s.state === 'applied')
+        return mine.length >= report.mailboxes.scanned && mine.every((s) => s.state === 'applied')
           ? mine
           : undefined;
       },
@@ -287,5 +289,40 @@ describe('full scan of a server with mail from before the agent', () => {
         `mailbox ${s.mailboxId}`,
       );
     }
+  });
+
+  it('a scan killed half-way resumes with the mailboxes it had left, and the backup stays exact', async () => {
+    // The same agent, slowed down between mailboxes so the kill lands in the middle.
+    const slow = join(work, 'agent-slow.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { scan: Record<string, unknown> };
+    writeFileSync(slow, JSON.stringify({ ...config, scan: { ...config.scan, pauseMs: 1500 } }));
+    const child = spawn(
+      process.execPath,
+      [OFFSITE_CLI, 'scan', 'full', '--all', '--restart', '--config', slow],
+      {
+        env: LOCAL_AWS_ENV,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const stateFile = join(work, 'state', 'state.json');
+    const doneBefore = await eventually(
+      async () => {
+        const done = (JSON.parse(readFileSync(stateFile, 'utf8')) as AgentStateData).scan?.current?.done;
+        return done && done.length >= 1 ? done.length : undefined;
+      },
+      60_000,
+      'the first mailbox of the scan to be done',
+    );
+    child.kill('SIGKILL');
+    await exited;
+    const total = Object.keys(sim.current().mailboxes).length;
+    assert.ok(doneBefore < total, 'killed before the end');
+    const resumed = await scan('full', '--all');
+    assert.equal(resumed.resumed, true);
+    assert.ok(resumed.mailboxes.scanned <= total - doneBefore, 'only what was left');
+    assert.equal(resumed.problemCount, 0);
+    await appliedScans(resumed);
+    assert.deepEqual(await restoreLatest(), comparableSnapshot(sim.current()));
   });
 });
