@@ -10,13 +10,23 @@ import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
 import type { AccountRow, DomainRow } from '#functions/query/list-accounts.ts';
 import type { RestorePoints } from '#functions/query/list-restore-points.ts';
+import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { FolderSummary } from '#functions/query/mailbox-summary.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
 import type { FoundMessage } from '#functions/query/search-items.ts';
 
-export const CATALOG_COMMANDS = ['backup', 'accounts', 'domains', 'mailbox', 'item', 'search'] as const;
+export const CATALOG_COMMANDS = [
+  'backup',
+  'scans',
+  'accounts',
+  'domains',
+  'mailbox',
+  'item',
+  'search',
+] as const;
 
 export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
+       offsite scans [--server ID] [--scan SCAN_ID]   (what each scan found wrong in the index and fixed)
        offsite accounts [--at TIME] [--deleted]
        offsite domains [--at TIME]
        offsite mailbox <account> [--at TIME]
@@ -49,6 +59,7 @@ export async function catalogCommand(
     options: {
       ...COMMON,
       server: { type: 'string' },
+      scan: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       at: { type: 'string' },
@@ -64,6 +75,7 @@ export async function catalogCommand(
   });
   const allowed: Record<string, string[]> = {
     backup: ['server', 'from', 'to'],
+    scans: ['server', 'scan'],
     accounts: ['at', 'deleted'],
     domains: ['at'],
     mailbox: ['at'],
@@ -75,7 +87,8 @@ export async function catalogCommand(
     if (!allowed[group]?.includes(name))
       throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${CATALOG_USAGE}`);
   }
-  const positionalCount = { backup: 0, accounts: 0, domains: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
+  const positionalCount =
+    { backup: 0, scans: 0, accounts: 0, domains: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
   if (positionals.length !== positionalCount)
     throw new OffsiteError(
       `offsite ${group} takes ${positionalCount} argument(s), got ${positionals.length}\n${CATALOG_USAGE}`,
@@ -116,6 +129,29 @@ export async function catalogCommand(
           ),
         );
       show(all, () => all.flatMap(describeRestorePoints));
+      return 0;
+    }
+    case 'scans': {
+      const servers = values.server
+        ? [values.server]
+        : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
+      const all: (ScanRow & { serverId: string })[] = [];
+      for (const server of servers) {
+        const body = await client.request<{ scans: ScanRow[] }>(
+          'GET',
+          `/servers/${encodeURIComponent(server)}/scans${query({ scan: values.scan })}`,
+        );
+        all.push(...body.scans.map((row) => ({ ...row, serverId: server })));
+      }
+      show({ scans: all }, () => [
+        'TAKEN AT                  KIND   SCAN                               SERVER:MAILBOX  STATE    ADDED CHANGED DELETED',
+        ...all.flatMap((r) => [
+          `${r.takenAt}  ${r.scanKind.padEnd(5)}  ${r.scanId.padEnd(33)}  ${`${r.serverId}:${r.mailboxId}`.padEnd(14)}  ${r.state.padEnd(7)}  ${r.changes ? `${r.changes.added} ${r.changes.changed} ${r.changes.deleted}` : (r.reason ?? '')}`,
+          ...(r.details ?? []).map(
+            (d) => `    ${d.change} ${d.key}${d.fields ? ` (${d.fields.join(', ')})` : ''}`,
+          ),
+        ]),
+      ]);
       return 0;
     }
     case 'accounts': {

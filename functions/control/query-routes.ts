@@ -6,18 +6,20 @@ import type { ApiRequest, ApiResponse } from '#functions/control/route-request.t
 import { itemHistory } from '#functions/query/item-history.ts';
 import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';
+import { listScans } from '#functions/query/list-scans.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
 import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
 import { searchItems } from '#functions/query/search-items.ts';
 
 const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
+const SERVER_SCANS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/scans$/;
 const MAILBOX = /^\/mailboxes\/([^/]{1,320})(?:\/(items\/(\d{1,10})|search))?$/;
 
 const flag = z.enum(['true', 'false']).optional();
 
 /**
- * The catalog queries (read-only): restore points, accounts, a mailbox as of T, one item's history, search.
+ * The catalog queries (read-only): restore points, scans, accounts, a mailbox as of T, one item's history, search.
  * Undefined when the path is not one of them. Times are ISO 8601, the Zimbra forms, or epoch ms; UTC unless
  * they carry an offset (the CLI converts from the operator's zone before asking).
  */
@@ -35,6 +37,18 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
         ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
       }),
     );
+  }
+  const scans = SERVER_SCANS.exec(request.path);
+  if (scans) {
+    const scan = parseOrThrow(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,80}$/)
+        .optional(),
+      q.scan,
+      'query parameter "scan"',
+    );
+    return ok({ scans: await listScans(table, scans[1] as string, scan) });
   }
   if (request.path === '/accounts') {
     const deleted = parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true';

@@ -21,6 +21,7 @@ import type { AgentStateData } from '#agent/ship/agent-state.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
+import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
@@ -265,9 +266,17 @@ describe('full scan of a server with mail from before the agent', () => {
     const verified = await scan('smart', '--all', '--verify');
     assert.equal(verified.mailboxes.scanned, Object.keys(truth.mailboxes).length);
     assert.equal(verified.blobs.uploaded, 0, 'a smart scan reads no blob older than the last scan');
-    for (const s of await appliedScans(verified)) {
+    await appliedScans(verified);
+    // What the operator sees: the scan's report from the control API, through the CLI.
+    const shown = await offsite(['scans', '--server', serverId, '--scan', verified.scanId, '--json'], {
+      OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string,
+    });
+    assert.equal(shown.code, 0, shown.stderr);
+    const rows = (JSON.parse(shown.stdout) as { scans: ScanRow[] }).scans;
+    assert.equal(rows.length, verified.mailboxes.scanned);
+    for (const s of rows) {
       const changes = s.changes as { added: number; changed: number; deleted: number };
-      const details = s.details as { key: string; change: string }[];
+      const details = s.details ?? [];
       if (String(s.mailboxId) === mailboxId) {
         assert.deepEqual([changes.added, changes.changed, changes.deleted], [3, 0, 0]);
         assert.deepEqual(details.map((d) => d.key).sort(), lost.map((id) => `item:${id}`).sort());
