@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { itemIdOf, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { reconcileScan, type ScanChanges } from '#core/index/reconcile-scan.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
@@ -14,6 +14,7 @@ import type { IndexTarget } from '#functions/index/index-segment.ts';
 import { loadEntities } from '#functions/index/load-entities.ts';
 import { persistOverlay } from '#functions/index/persist-overlay.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 
 /** A catalogued scan snapshot (see record-shipment). */
 export interface ScanItem {
@@ -58,29 +59,20 @@ export async function applyPendingScans(
 }
 
 async function pendingScans(target: IndexTarget, before: string | undefined): Promise<ScanItem[]> {
-  const items: ScanItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb().send(
-      new QueryCommand({
-        TableName: target.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        FilterExpression: '#state = :pending',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':pk': indexKeys.server(target.serverId),
-          ':from': 'SCAN#',
-          ':to': before === undefined ? 'SCAN$' : `SCAN#${before}$`,
-          ':pending': 'pending',
-        },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((page.Items ?? []) as ScanItem[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+  const { items } = await queryAll({
+    TableName: target.table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: '#state = :pending',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: {
+      ':pk': indexKeys.server(target.serverId),
+      ':from': 'SCAN#',
+      ':to': before === undefined ? 'SCAN$' : `SCAN#${before}$`,
+      ':pending': 'pending',
+    },
+    ConsistentRead: true,
+  });
+  return items as unknown as ScanItem[];
 }
 
 async function applyScan(
