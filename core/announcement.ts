@@ -102,6 +102,21 @@ export const indexContinueSchema = z.strictObject({
 
 export type IndexContinue = z.output<typeof indexContinueSchema>;
 
+/**
+ * An operator accepts that redo is lost at a gap and lets indexing go on after it (the control API queues it
+ * in the server's group, so it runs in order with the indexing). It applies only while the cursor still
+ * stands at the gap it names.
+ */
+export const indexBridgeSchema = z.strictObject({
+  type: z.literal('index-bridge'),
+  serverId,
+  seq: decimal,
+  offset: decimal,
+  requestedAt: z.iso.datetime(),
+});
+
+export type IndexBridge = z.output<typeof indexBridgeSchema>;
+
 /** Everything the ingest queue carries. */
 export const ingestMessageSchema = z.discriminatedUnion('type', [
   segmentAnnouncementSchema,
@@ -109,6 +124,7 @@ export const ingestMessageSchema = z.discriminatedUnion('type', [
   ldapDumpAnnouncementSchema,
   scanAnnouncementSchema,
   indexContinueSchema,
+  indexBridgeSchema,
 ]);
 
 export type IngestMessage = z.output<typeof ingestMessageSchema>;

@@ -22,6 +22,8 @@ export const indexKeys = {
   incoming: (path: string) => `INC#${path}`,
   /** A segment that could not be indexed, with the reason. */
   quarantine: (seq: string, firstOffset: string) => `QUAR#${pad(seq)}#${pad(firstOffset)}`,
+  /** Where an operator let indexing go on past a gap (redo lost between the cursor then and the next segment). */
+  bridge: (seq: string, offset: string) => `BRIDGE#${pad(seq)}#${pad(offset)}`,
   mailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,
   /** The mailboxes an account (zimbraId) has had. */
   account: (accountId: string) => `ACCT#${accountId}`,
@@ -59,4 +61,9 @@ export const historySortKey = (toTime: number) => pad(Math.max(0, toTime), 15);
 
 export const operationKeys = {
   operation: (id: string) => ({ pk: `OP#${id}`, sk: 'OP' }),
+  /** An operation's share for one agent: listed by the agent in the order operations were created. */
+  dispatch: (serverId: string, createdAt: string, id: string) => ({
+    pk: `AGENT#${serverId}`,
+    sk: `OP#${createdAt}#${id}`,
+  }),
 } as const;

@@ -2,19 +2,26 @@ import { z } from 'zod';
 
 /**
  * Kinds of operation. `available: false` kinds are accepted and recorded (schedules fire for them from the
- * first deployment) but end as failed with a clear reason until their capability ships.
+ * first deployment) but end as failed with a clear reason until their capability ships. Kinds that run on
+ * `agent` are dispatched to the agents of the servers they name, which claim them over the control API, run
+ * them on the mail host and report back; the others fan out to the workers.
  */
 export const OPERATION_KINDS = {
-  selftest: { available: true, summary: 'fan-out check: every stage of the operation pipeline runs once' },
+  selftest: {
+    available: true,
+    runsOn: 'cloud',
+    summary: 'fan-out check: every stage of the operation pipeline runs once',
+  },
   restore: {
     available: true,
+    runsOn: 'cloud',
     summary: 'restore bundle of accounts, items or the directory at a point in time',
   },
-  smartscan: { available: false, summary: 'incremental scan of changed accounts' },
-  purge: { available: false, summary: 'retention purge' },
-  coherency: { available: false, summary: 'coherency check of stored objects' },
-  'ldap-dump': { available: false, summary: 'LDAP dump request to the agents' },
-  reconcile: { available: false, summary: 'compare S3 with the segment catalog' },
+  smartscan: { available: true, runsOn: 'agent', summary: 'incremental scan of changed accounts' },
+  purge: { available: false, runsOn: 'cloud', summary: 'retention purge' },
+  coherency: { available: false, runsOn: 'cloud', summary: 'coherency check of stored objects' },
+  'ldap-dump': { available: true, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
+  reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },
 } as const;
 
 export type OperationKind = keyof typeof OPERATION_KINDS;
@@ -64,3 +71,46 @@ export const workMessageSchema = z.strictObject({
   total: z.number().int().positive(),
 });
 export type WorkMessage = z.output<typeof workMessageSchema>;
+
+const serverId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'expected 1–64 of A-Z a-z 0-9 . _ -' });
+const name = z.string().min(1).max(320);
+
+/** Parameters of the operations agents run; `servers` picks agents (default: every server in the index). */
+export const agentParamsSchemas = {
+  smartscan: z.strictObject({
+    servers: z.array(serverId).min(1).optional(),
+    accounts: z.array(name).default([]),
+    domains: z.array(name).default([]),
+    /** Rescan unchanged mailboxes too (the planner sets it for a server with a gap bridged and not rescanned). */
+    verify: z.boolean().default(false),
+  }),
+  'ldap-dump': z.strictObject({ servers: z.array(serverId).min(1).optional() }),
+} as const;
+export type AgentKind = keyof typeof agentParamsSchemas;
+export const isAgentKind = (kind: OperationKind): kind is AgentKind =>
+  OPERATION_KINDS[kind].runsOn === 'agent';
+
+/** An agent operation's share for one server, as the agent lists and claims it. */
+export interface Dispatch {
+  readonly operationId: string;
+  readonly kind: AgentKind;
+  readonly serverId: string;
+  /** The operation's parameters for this server (`servers` left out). */
+  readonly params: Record<string, unknown>;
+  readonly createdAt: string;
+  readonly state: 'pending' | 'claimed';
+  readonly claimedAt?: string;
+}
+
+/** What an agent reports when its share is over. */
+export const dispatchReportSchema = z.strictObject({
+  outcome: z.enum(['done', 'failed']),
+  error: z.string().max(2000).optional(),
+  /** Counters added to the operation's progress (messages scanned, blobs uploaded…). */
+  progress: z.record(z.string().regex(/^[a-zA-Z]{1,32}$/), z.number().finite()).default({}),
+  /** A short summary kept on the operation under result.servers[serverId]. */
+  summary: z.record(z.string(), z.unknown()).default({}),
+});
+export type DispatchReport = z.output<typeof dispatchReportSchema>;

@@ -13,6 +13,7 @@ const schemas = {
     operationsTable: name,
     indexTable: name,
     planQueueUrl: url,
+    ingestQueueUrl: url,
     operationRetentionDays: days,
   }),
   planner: z.object({

@@ -13,3 +13,8 @@ export class SegmentConflictError extends OffsiteError {
 export class OperationNotFoundError extends OffsiteError {
   override readonly name = 'OperationNotFoundError';
 }
+
+/** The request is well formed but does not fit the state it meets (HTTP 409): say what to do instead. */
+export class ConflictError extends OffsiteError {
+  override readonly name = 'ConflictError';
+}

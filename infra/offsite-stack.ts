@@ -169,7 +169,9 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .readsTable(ENV.indexTable, index)
-      .sendsTo(ENV.planQueueUrl, planQueue);
+      .sendsTo(ENV.planQueueUrl, planQueue)
+      // Bridging a gap is the indexer's work: the control API queues it in the server's group.
+      .sendsTo(ENV.ingestQueueUrl, ingestQueue);
     const controlUrl = control.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     const planner = new OffsiteFunction(this, 'Planner', {

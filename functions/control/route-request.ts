@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { ValidationError } from '#core/errors.ts';
-import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
+import {
+  agentParamsSchemas,
+  createOperationRequestSchema,
+  isAgentKind,
+  OPERATION_STATES,
+} from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
+import { agentRoute } from '#functions/control/agent-routes.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
@@ -41,7 +47,9 @@ export async function routeRequest(
     const params =
       input.kind === 'restore'
         ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
-        : input.params;
+        : isAgentKind(input.kind)
+          ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
+          : input.params;
     const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }
@@ -51,6 +59,8 @@ export async function routeRequest(
   }
   const query = await queryRoute(config.indexTable, request);
   if (query) return query;
+  const agent = await agentRoute(config, request, () => parseBody(request.body));
+  if (agent) return agent;
   const stop = STOP_PATH.exec(path);
   if (method === 'POST' && stop?.[1]) {
     // Workers look at the state between messages and stop; a finished operation stays as it ended.

@@ -2,7 +2,7 @@ import type { APIGatewayProxyResultV2, LambdaFunctionURLEvent } from 'aws-lambda
 import { ValidationError } from '#core/errors.ts';
 import { configFor } from '#functions/config.ts';
 import { RouteNotFoundError, routeRequest } from '#functions/control/route-request.ts';
-import { OperationNotFoundError } from '#functions/errors.ts';
+import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
 import { logger } from '#functions/observability.ts';
 import { AccountNotFoundError } from '#functions/query/resolve-account.ts';
 import { withObservability } from '#functions/with-observability.ts';
@@ -29,6 +29,7 @@ export const handler = withObservability(
       ) {
         return json(404, { error: error.name, message: error.message });
       }
+      if (error instanceof ConflictError) return json(409, { error: error.name, message: error.message });
       if (error instanceof ValidationError)
         return json(400, { error: error.name, message: error.message, issues: error.issues });
       logger.error('control request failed', { error });

@@ -30,7 +30,10 @@ async function indexMessage(record: SQSRecord): Promise<void> {
     JSON.parse(record.body),
     `ingest message ${record.messageId}`,
   );
-  const { shipment, outcome, directory } = await handleIngest(message, config, deadline);
+  const { shipment, outcome, directory, bridge } = await handleIngest(message, config, deadline);
+  if (bridge?.state === 'bridged') logger.warn('indexing bridged a gap: redo in it is lost', { ...bridge });
+  else if (bridge)
+    logger.warn('bridge request refused', { serverId: message.serverId, reason: bridge.reason });
   if (shipment)
     metrics.addMetric(
       shipment === 'recorded' ? 'ShipmentsIndexed' : 'ShipmentsDuplicate',

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -6,6 +6,7 @@ import { applyPendingScans, type ScanResult } from '#functions/index/apply-scans
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
+import { nextSegment } from '#functions/index/next-segment.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 
 export type AdvanceOutcome =
@@ -62,27 +63,6 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
       return { state: 'quarantined', indexed, scans, reason: error.message };
     }
   }
-}
-
-/** The first catalogued segment at or after the cursor. */
-async function nextSegment(
-  target: IndexTarget,
-  cursor: IndexCursor | undefined,
-): Promise<SegmentItem | undefined> {
-  const out = await dynamodb().send(
-    new QueryCommand({
-      TableName: target.table,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': indexKeys.server(target.serverId),
-        ':from': cursor ? indexKeys.segment(cursor.seq, cursor.offset) : 'SEG#',
-        ':to': 'SEG$', // '$' sorts right after '#': every SEG# key
-      },
-      Limit: 1,
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items?.[0] as SegmentItem | undefined;
 }
 
 /** Why `next` cannot be applied after the cursor yet, or undefined if it follows it. */

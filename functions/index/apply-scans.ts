@@ -7,6 +7,7 @@ import { indexKeys } from '#core/index-keys.ts';
 import { parseScanSnapshot, type ScanSnapshot, ScanSnapshotError } from '#core/scan/scan-snapshot.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
+import { noteRescan } from '#functions/index/bridge-gap.ts';
 import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor } from '#functions/index/index-cursor.ts';
@@ -133,6 +134,7 @@ async function applyScan(
     stale,
   });
   await finish(target, scan, { state: 'applied', changes, details, late, appliedAt: position });
+  await noteRescan(target, scan.mailboxId, position);
   return { scanId: scan.scanId, mailboxId: scan.mailboxId, state: 'applied', late, changes };
 }
 

@@ -4,12 +4,14 @@ import { type RecordShipmentResult, recordShipment } from '#functions/catalog/re
 import { sqs } from '#functions/clients/sqs.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { type AdvanceOutcome, advanceServer } from '#functions/index/advance-server.ts';
+import { type BridgeResult, bridgeGap } from '#functions/index/bridge-gap.ts';
 import { indexLdapDump, type LdapIndexResult } from '#functions/index/index-ldap-dump.ts';
 
 export interface IngestResult {
   shipment?: RecordShipmentResult;
   outcome?: AdvanceOutcome;
   directory?: LdapIndexResult;
+  bridge?: BridgeResult;
 }
 
 /**
@@ -23,7 +25,9 @@ export async function handleIngest(
   deadline: number,
 ): Promise<IngestResult> {
   const result: IngestResult = {};
-  if (message.type !== 'index-continue') result.shipment = await recordShipment(message, config);
+  const target = { table: config.indexTable, bucket: config.backupBucket, serverId: message.serverId };
+  if (message.type === 'index-bridge') result.bridge = await bridgeGap(target, message);
+  else if (message.type !== 'index-continue') result.shipment = await recordShipment(message, config);
   if (message.type === 'ldap-dump') {
     result.directory = await indexLdapDump(
       { table: config.indexTable, bucket: config.backupBucket, serverId: message.serverId },
@@ -31,7 +35,6 @@ export async function handleIngest(
     );
     return result;
   }
-  const target = { table: config.indexTable, bucket: config.backupBucket, serverId: message.serverId };
   result.outcome = await advanceServer(target, deadline);
   if (result.outcome.state === 'more') {
     const last = result.outcome.indexed.length;
@@ -43,8 +46,6 @@ export async function handleIngest(
         MessageBody: JSON.stringify({
           type: 'index-continue',
           serverId: message.serverId,
-          seq: '0',
-          offset: '0',
         }),
       }),
     );

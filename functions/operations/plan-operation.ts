@@ -1,9 +1,16 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ValidationError } from '#core/errors.ts';
-import { OPERATION_KINDS, type Operation, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import {
+  isAgentKind,
+  OPERATION_KINDS,
+  type Operation,
+  selftestParamsSchema,
+  type WorkMessage,
+} from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
+import { dispatchToAgents } from '#functions/operations/agent-dispatch.ts';
 import {
   finishOperation,
   getOperation,
@@ -37,6 +44,7 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     await finishOperation(target, op.id, 'failed', reason);
     return { outcome: 'rejected', reason };
   }
+  if (isAgentKind(op.kind)) return planForAgents(target, op);
   let count: number;
   try {
     count = await workItemsOf(target, op);
@@ -66,6 +74,27 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
   }
   await startOperation(target, op.id, items.length);
   return { outcome: 'planned', workItems: items.length };
+}
+
+/** An agent operation: dispatches for the agents, then running (the agents' reports finish it). */
+async function planForAgents(target: PlanTarget, op: Operation): Promise<PlanResult> {
+  let count: number;
+  try {
+    count = await dispatchToAgents(target, op);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    await finishOperation(target, op.id, 'failed', error.message);
+    return { outcome: 'rejected', reason: error.message };
+  }
+  if (count === 0) {
+    await finishOperation(target, op.id, 'succeeded', undefined, {
+      servers: {},
+      note: 'no server has shipped to this backup yet',
+    });
+    return { outcome: 'planned', workItems: 0 };
+  }
+  await startOperation(target, op.id, count);
+  return { outcome: 'planned', workItems: count };
 }
 
 /** How many work items the operation needs (and, for a restore, its plan written to the bucket). */

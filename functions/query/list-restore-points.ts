@@ -17,8 +17,20 @@ export interface RestorePoints {
   redo: RedoRange[];
   ldapDumps: { dumpedAt: string; entries: number; bytes: number; storedBytes: number }[];
   /** Segments catalogued but not (yet) indexed, and why indexing stands still. */
-  waiting: { segments: number; state: string; reason?: string };
+  waiting: { segments: number; state: string; reason?: string; at?: { seq: string; offset: string } };
   quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
+  /**
+   * Gaps an operator let indexing go past: redo between `from` and `to` is lost, and the listed mailboxes are
+   * approximate from there until a scan restates them.
+   */
+  bridges: {
+    from: string;
+    to: string;
+    reason: string;
+    bridgedAt: string;
+    mailboxes: number;
+    unscanned: number[];
+  }[];
 }
 
 /**
@@ -37,11 +49,12 @@ export async function listRestorePoints(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }).then((r) => r.items);
-  const [segments, dumps, quarantine, cursors] = await Promise.all([
+  const [segments, dumps, quarantine, cursors, bridges] = await Promise.all([
     byPrefix('SEG#'),
     byPrefix('LDAP#'),
     byPrefix('QUAR#'),
     byPrefix(indexKeys.cursor),
+    byPrefix('BRIDGE#'),
   ]);
   const inWindow = (from: string, to: string) =>
     (window.to === undefined || from <= window.to) && (window.from === undefined || to >= window.from);
@@ -91,12 +104,21 @@ export async function listRestorePoints(
       segments: waiting,
       state: (cursor?.state as string | undefined) ?? 'not started',
       ...(cursor?.reason ? { reason: cursor.reason as string } : {}),
+      ...(cursor ? { at: { seq: cursor.seq as string, offset: cursor.offset as string } } : {}),
     },
     quarantined: quarantine.map((i) => ({
       segment: i.segment as string,
       s3Key: i.s3Key as string,
       reason: i.reason as string,
       since: i.since as string,
+    })),
+    bridges: bridges.map((i) => ({
+      from: i.from as string,
+      to: i.to as string,
+      reason: i.reason as string,
+      bridgedAt: i.bridgedAt as string,
+      mailboxes: i.mailboxes as number,
+      unscanned: [...((i.unscanned as Set<string> | undefined) ?? [])].map(Number).sort((a, b) => a - b),
     })),
   };
 }

@@ -1,0 +1,156 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { IndexBridge } from '#core/announcement.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { readCursor } from '#functions/index/index-cursor.ts';
+import type { IndexTarget } from '#functions/index/index-segment.ts';
+import { nextSegment } from '#functions/index/next-segment.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+export type BridgeResult =
+  | { state: 'bridged'; from: string; to: string; mailboxes: number; droppedTransactions: number }
+  | { state: 'refused'; reason: string };
+
+/** A bridge as kept in the server's partition. */
+export interface BridgeItem {
+  from: string;
+  to: string;
+  reason: string;
+  bridgedAt: string;
+  requestedAt: string;
+  /** Transactions open at the gap, whose remaining records may be lost: dropped. */
+  droppedTransactions: number;
+  mailboxes: number;
+  /** Mailboxes (ids) live at the bridge that no scan has restated since; gone once all are. */
+  unscanned?: Set<string>;
+}
+
+/**
+ * Lets indexing go on past a gap the operator has given up on: the cursor moves to the next catalogued
+ * segment, transactions left open at the gap are dropped (their later records may be among the lost ones),
+ * and a bridge record says which mailboxes are untrusted until a scan restates them. The index is approximate
+ * for those mailboxes between the gap and their next scan: the lost redo is lost.
+ */
+export async function bridgeGap(target: IndexTarget, request: IndexBridge): Promise<BridgeResult> {
+  const cursor = await readCursor(target.table, target.serverId);
+  const at = `redo file ${request.seq} at ${request.offset}`;
+  if (cursor?.state !== 'gap')
+    return { state: 'refused', reason: `indexing of ${target.serverId} is not held at a gap` };
+  if (cursor.seq !== request.seq || cursor.offset !== request.offset)
+    return {
+      state: 'refused',
+      reason: `the gap is now at redo file ${cursor.seq} at ${cursor.offset}, not at ${at}: look again before bridging`,
+    };
+  const next = await nextSegment(target, cursor);
+  if (!next)
+    return { state: 'refused', reason: `no segment is catalogued after ${at}: nothing to go on with` };
+  const { items } = await queryAll({
+    TableName: target.table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :heads)',
+    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':heads': 'H#MBX#' },
+    ConsistentRead: true,
+  });
+  const live = items.filter((i) => i.st !== undefined).map((i) => String(i.m));
+  const from = redoPosition(cursor.seq, cursor.offset);
+  const to = redoPosition(next.seq, next.firstOffset);
+  const bridge: BridgeItem = {
+    from,
+    to,
+    reason: cursor.reason ?? 'gap',
+    bridgedAt: new Date().toISOString(),
+    requestedAt: request.requestedAt,
+    droppedTransactions: cursor.pending.length,
+    mailboxes: live.length,
+    ...(live.length > 0 ? { unscanned: new Set(live) } : {}),
+  };
+  try {
+    await dynamodb().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: target.table,
+              Item: {
+                pk: indexKeys.server(target.serverId),
+                sk: indexKeys.bridge(cursor.seq, cursor.offset),
+                type: 'bridge',
+                ...bridge,
+              },
+            },
+          },
+          {
+            Update: {
+              TableName: target.table,
+              Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
+              UpdateExpression:
+                'SET #seq = :nseq, #offset = :noffset, #pending = :none, #state = :ok REMOVE #reason, #since',
+              ConditionExpression: '#seq = :seq AND #offset = :offset AND #state = :gap',
+              ExpressionAttributeNames: {
+                '#seq': 'seq',
+                '#offset': 'offset',
+                '#pending': 'pending',
+                '#state': 'state',
+                '#reason': 'reason',
+                '#since': 'since',
+              },
+              ExpressionAttributeValues: {
+                ':nseq': next.seq,
+                ':noffset': next.firstOffset,
+                ':none': [],
+                ':ok': 'ok',
+                ':gap': 'gap',
+                ':seq': cursor.seq,
+                ':offset': cursor.offset,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    // The cursor moved meanwhile (a redelivered bridge, or the missing segment arrived): nothing to do.
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as Error).name === 'TransactionCanceledException'
+    )
+      return { state: 'refused', reason: `the cursor left ${at} meanwhile` };
+    throw error;
+  }
+  return {
+    state: 'bridged',
+    from,
+    to,
+    mailboxes: live.length,
+    droppedTransactions: cursor.pending.length,
+  };
+}
+
+/** A scan restated a mailbox at `position`: bridges before it no longer wait for that mailbox. */
+export async function noteRescan(target: IndexTarget, mailboxId: number, position: string): Promise<void> {
+  const { items } = await queryAll({
+    TableName: target.table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bridge)',
+    FilterExpression: 'contains(#unscanned, :m)',
+    ExpressionAttributeNames: { '#unscanned': 'unscanned' },
+    ExpressionAttributeValues: {
+      ':pk': indexKeys.server(target.serverId),
+      ':bridge': 'BRIDGE#',
+      ':m': String(mailboxId),
+    },
+    ConsistentRead: true,
+  });
+  for (const bridge of items) {
+    if ((bridge.to as string) > position) continue;
+    await dynamodb().send(
+      new UpdateCommand({
+        TableName: target.table,
+        Key: { pk: bridge.pk, sk: bridge.sk },
+        UpdateExpression: 'DELETE #unscanned :m',
+        ExpressionAttributeNames: { '#unscanned': 'unscanned' },
+        ExpressionAttributeValues: { ':m': new Set([String(mailboxId)]) },
+      }),
+    );
+  }
+}

@@ -1,0 +1,231 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { indexKeys, operationKeys } from '#core/index-keys.ts';
+import {
+  type AgentKind,
+  agentParamsSchemas,
+  type Dispatch,
+  type DispatchReport,
+  isFinished,
+  type Operation,
+} from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
+import {
+  countWorkItem,
+  finishOperation,
+  getOperation,
+  type OperationsTable,
+} from '#functions/operations/operations-store.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import { listServers } from '#functions/query/resolve-account.ts';
+
+export interface DispatchTarget extends OperationsTable {
+  readonly indexTable: string;
+  readonly operationRetentionDays: number;
+}
+
+const DAY_SECONDS = 86_400;
+const expiresIn = (target: DispatchTarget, days = target.operationRetentionDays) =>
+  Math.floor(Date.now() / 1000) + days * DAY_SECONDS;
+
+/**
+ * The planner's part of an agent operation: one dispatch per server it names (default: every server in the
+ * index), which that server's agent lists, claims, runs and reports. Returns how many. A smart scan of a
+ * server whose index went past a lost segment verifies every mailbox until each is rescanned.
+ */
+export async function dispatchToAgents(target: DispatchTarget, op: Operation): Promise<number> {
+  const kind = op.kind as AgentKind;
+  const params = parseOrThrow(
+    agentParamsSchemas[kind],
+    op.params,
+    `parameters of ${kind} operation ${op.id}`,
+  );
+  const { servers: named, ...shared } = params;
+  const servers = named ?? (await listServers(target.indexTable));
+  for (const [index, serverId] of servers.entries()) {
+    const own =
+      kind === 'smartscan' &&
+      !(shared as { verify: boolean }).verify &&
+      (await awaitsRescan(target, serverId))
+        ? { ...shared, verify: true }
+        : shared;
+    try {
+      await dynamodb().send(
+        new PutCommand({
+          TableName: target.operationsTable,
+          Item: {
+            ...operationKeys.dispatch(serverId, op.createdAt, op.id),
+            type: 'dispatch',
+            operationId: op.id,
+            kind,
+            serverId,
+            params: own,
+            createdAt: op.createdAt,
+            index,
+            dispatchState: 'pending',
+            expiresAt: expiresIn(target),
+          },
+          // A redelivered plan leaves a claimed dispatch as it is.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return servers.length;
+}
+
+/** True when an operator bridged a gap of the server and some mailbox has not been rescanned since. */
+async function awaitsRescan(target: DispatchTarget, serverId: string): Promise<boolean> {
+  const { items } = await queryAll({
+    TableName: target.indexTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bridge)',
+    FilterExpression: 'attribute_exists(unscanned)',
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':bridge': 'BRIDGE#' },
+  });
+  return items.length > 0;
+}
+
+/** What waits for a server's agent, oldest first (claimed ones too: an agent that restarted resumes them). */
+export async function listDispatches(table: OperationsTable, serverId: string): Promise<Dispatch[]> {
+  const { items } = await queryAll({
+    TableName: table.operationsTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :op)',
+    ExpressionAttributeValues: { ':pk': `AGENT#${serverId}`, ':op': 'OP#' },
+    ConsistentRead: true,
+  });
+  return items.map(toDispatch);
+}
+
+/**
+ * The agent takes its share of a running operation. Claiming again what it claimed is allowed (it restarted);
+ * a dispatch of an operation that was stopped meanwhile is dropped, and the claim refused.
+ */
+export async function claimDispatch(
+  table: OperationsTable,
+  serverId: string,
+  operationId: string,
+): Promise<Dispatch> {
+  const op = await getOperation(table, operationId);
+  const key = operationKeys.dispatch(serverId, op.createdAt, op.id);
+  if (isFinished(op.state)) {
+    await dynamodb().send(new DeleteCommand({ TableName: table.operationsTable, Key: key }));
+    throw new ConflictError(`operation ${op.id} is ${op.state}: nothing to run`);
+  }
+  if (op.state === 'queued')
+    throw new ConflictError(`operation ${op.id} is still being planned: claim it again in a moment`);
+  try {
+    const out = await dynamodb().send(
+      new UpdateCommand({
+        TableName: table.operationsTable,
+        Key: key,
+        UpdateExpression: 'SET dispatchState = :claimed, claimedAt = if_not_exists(claimedAt, :now)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':claimed': 'claimed', ':now': new Date().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toDispatch(out.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException)
+      throw new OperationNotFoundError(
+        `operation ${op.id} has no share for server ${serverId} (or it was reported)`,
+      );
+    throw error;
+  }
+}
+
+/**
+ * The agent's share is over: it counts once (a repeated report does not count twice), its summary is kept
+ * with the operation, and the last share to report finishes the operation: failed if any share failed.
+ */
+export async function reportDispatch(
+  target: DispatchTarget,
+  serverId: string,
+  operationId: string,
+  report: DispatchReport,
+): Promise<Operation> {
+  const op = await getOperation(target, operationId);
+  const key = operationKeys.dispatch(serverId, op.createdAt, op.id);
+  const dispatch = (
+    await dynamodb().send(
+      new GetCommand({ TableName: target.operationsTable, Key: key, ConsistentRead: true }),
+    )
+  ).Item;
+  if (!dispatch)
+    throw new OperationNotFoundError(
+      `operation ${op.id} has no share for server ${serverId} (or it was reported)`,
+    );
+  await dynamodb().send(
+    new PutCommand({
+      TableName: target.operationsTable,
+      Item: {
+        pk: operationKeys.operation(op.id).pk,
+        sk: `REPORT#${serverId}`,
+        serverId,
+        outcome: report.outcome,
+        ...(report.error ? { error: report.error } : {}),
+        summary: report.summary,
+        reportedAt: new Date().toISOString(),
+        expiresAt: expiresIn(target, target.operationRetentionDays + 1),
+      },
+    }),
+  );
+  const counts = await countWorkItem(target, op.id, Number(dispatch.index), report.outcome, report.progress);
+  await dynamodb().send(new DeleteCommand({ TableName: target.operationsTable, Key: key }));
+  if (counts && counts.total > 0 && counts.done + counts.failed >= counts.total) {
+    const reports = await operationReports(target, op.id);
+    const failed = Object.entries(reports).filter(([, r]) => r.outcome === 'failed');
+    await finishOperation(
+      target,
+      op.id,
+      failed.length > 0 ? 'failed' : 'succeeded',
+      failed.length > 0
+        ? `${failed.length} of ${counts.total} servers failed: ${failed.map(([id, r]) => `${id}: ${r.error ?? 'no reason given'}`).join('; ')}`
+        : undefined,
+      { servers: reports },
+    );
+  }
+  return getOperation(target, op.id);
+}
+
+/** Each server's report on an agent operation, by server id. */
+export async function operationReports(
+  table: OperationsTable,
+  operationId: string,
+): Promise<
+  Record<string, { outcome: string; error?: string; summary: Record<string, unknown>; reportedAt: string }>
+> {
+  const { items } = await queryAll({
+    TableName: table.operationsTable,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :report)',
+    ExpressionAttributeValues: { ':pk': operationKeys.operation(operationId).pk, ':report': 'REPORT#' },
+    ConsistentRead: true,
+  });
+  return Object.fromEntries(
+    items.map((i) => [
+      i.serverId as string,
+      {
+        outcome: i.outcome as string,
+        ...(i.error ? { error: i.error as string } : {}),
+        summary: (i.summary as Record<string, unknown>) ?? {},
+        reportedAt: i.reportedAt as string,
+      },
+    ]),
+  );
+}
+
+function toDispatch(item: Record<string, unknown>): Dispatch {
+  return {
+    operationId: item.operationId as string,
+    kind: item.kind as AgentKind,
+    serverId: item.serverId as string,
+    params: (item.params as Record<string, unknown>) ?? {},
+    createdAt: item.createdAt as string,
+    state: item.dispatchState as Dispatch['state'],
+    ...(item.claimedAt ? { claimedAt: item.claimedAt as string } : {}),
+  };
+}
