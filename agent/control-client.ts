@@ -1,5 +1,5 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { OffsiteError } from '#core/errors.ts';
 
@@ -17,7 +17,12 @@ export class ControlClient {
   private readonly baseUrl: URL;
   private readonly signer: SignatureV4;
 
-  constructor(options: { url: string; region: string; credentials: AwsCredentialIdentity }) {
+  constructor(options: {
+    url: string;
+    region: string;
+    /** Fixed, or a provider (a daemon's role credentials are refreshed). */
+    credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  }) {
     this.baseUrl = new URL(options.url);
     this.signer = new SignatureV4({
       service: 'lambda',

@@ -1,16 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import mariadb, { type Connection } from 'mariadb';
 import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
-import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
+import { loadAgentConfig } from '#agent/config/agent-config.ts';
 import { AgentStateError, ScanError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
-import { runScan, type ScanReport } from '#agent/scan/run-scan.ts';
+import type { ScanReport } from '#agent/scan/run-scan.ts';
+import { scanWhileShipping } from '#agent/scan/scan-while-shipping.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -45,22 +43,20 @@ export async function scanCommand(
   if (!values.all && named === 0)
     throw new ScanError(`say which mailboxes: --all, --account NAME or --domain NAME\n${SCAN_USAGE}`);
   const config = loadAgentConfig(values.config);
-  const database = config.mailboxDb;
-  if (!database)
+  if (!config.mailboxDb)
     throw new ScanError(
       'no "mailboxDb" section in the agent configuration: a scan reads the server\'s MariaDB (host, port, user, passwordFile)',
     );
   const lock = await lockStateDir(config.stateDir);
   if (!lock.held)
     throw new AgentStateError(
-      `the agent (pid ${lock.pid}) is running on ${config.stateDir}: a scan cuts the redo stream it ships, so it runs in the process that ships; stop the agent for a one-shot scan`,
+      `the agent (pid ${lock.pid}) is running on ${config.stateDir}: a scan cuts the redo stream it ships, so it runs in the process that ships; stop the agent for a one-shot scan, or create a smartscan operation (POST /operations on the control API) that the running agent claims`,
     );
   const log = createAgentLog(undefined, true);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let db: Connection | undefined;
   try {
     const shipper = await Shipper.open({ config, s3: s3(config.aws), sqs: sqs(config.aws), log });
     // Shipping goes on during the scan: the scan's cuts need it, and so does the mail arriving meanwhile.
@@ -68,16 +64,14 @@ export async function scanCommand(
     const running = shipper.run(AbortSignal.any([shipping.signal, controller.signal]));
     let report: ScanReport;
     try {
-      db = await connect(config, database);
       let bar: ProgressBar | undefined;
       let done = 0;
       let bytes = 0;
-      report = await runScan(
+      report = await scanWhileShipping(
         {
           config,
           shipper,
           s3: s3(config.aws),
-          db,
           log,
           signal: controller.signal,
           onProgress: (p) => {
@@ -100,9 +94,6 @@ export async function scanCommand(
         },
       );
       bar?.finish();
-      // Done when every snapshot is announced (the redo before each was announced first).
-      while (shipper.spool.list().some((e) => e.kind === 'scan') && !controller.signal.aborted)
-        await sleep(config.pollMs);
     } finally {
       shipping.abort();
       await running;
@@ -110,41 +101,9 @@ export async function scanCommand(
     out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return report.problemCount > 0 ? 1 : 0;
   } finally {
-    await db?.end().catch(() => undefined);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await lock.release();
-  }
-}
-
-async function connect(
-  config: AgentConfig,
-  database: NonNullable<AgentConfig['mailboxDb']>,
-): Promise<Connection> {
-  let password: string;
-  try {
-    password = readFileSync(database.passwordFile, 'utf8').trim();
-  } catch (error) {
-    throw new ScanError(
-      `cannot read mailboxDb.passwordFile ${database.passwordFile}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  try {
-    return await mariadb.createConnection({
-      host: database.host,
-      port: database.port,
-      user: database.user,
-      password,
-      connectTimeout: 10_000,
-    });
-  } catch (error) {
-    throw new ScanError(
-      `cannot log in to the mailbox database ${database.user}@${database.host}:${database.port} for server ${config.serverId}: ${(error as Error).message}`,
-      { cause: error },
-    );
   }
 }
 

@@ -23,6 +23,16 @@ const schema = z.strictObject({
     /** A non-AWS endpoint (the local cloud); credentials still come from the SDK's default chain. */
     endpoint: z.url().optional(),
   }),
+  /**
+   * The control API (the stack output ControlUrl): the running agent claims the operations dispatched to its
+   * server there (the nightly smart scan, LDAP dumps on request), runs them and reports. Unset: none.
+   */
+  control: z
+    .strictObject({
+      url: z.url(),
+      pollSeconds: z.number().min(0.05).max(3600).default(60),
+    })
+    .optional(),
   /** Where a first start begins: the oldest archived redo file, or the live file's start. */
   startFrom: z.enum(['oldest', 'live']).default('oldest'),
   pollMs: z.number().int().min(1).max(10_000).default(200),
