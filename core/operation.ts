@@ -20,7 +20,8 @@ export const OPERATION_KINDS = {
   smartscan: { available: true, runsOn: 'agent', summary: 'incremental scan of changed accounts' },
   purge: { available: false, runsOn: 'cloud', summary: 'retention purge' },
   coherency: { available: false, runsOn: 'cloud', summary: 'coherency check of stored objects' },
-  'ldap-dump': { available: true, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
+  // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
+  'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },
 } as const;
 
@@ -86,11 +87,10 @@ export const agentParamsSchemas = {
     /** Rescan unchanged mailboxes too (the planner sets it for a server with a gap bridged and not rescanned). */
     verify: z.boolean().default(false),
   }),
-  'ldap-dump': z.strictObject({ servers: z.array(serverId).min(1).optional() }),
 } as const;
 export type AgentKind = keyof typeof agentParamsSchemas;
 export const isAgentKind = (kind: OperationKind): kind is AgentKind =>
-  OPERATION_KINDS[kind].runsOn === 'agent';
+  OPERATION_KINDS[kind].available && kind in agentParamsSchemas;
 
 /** An agent operation's share for one server, as the agent lists and claims it. */
 export interface Dispatch {

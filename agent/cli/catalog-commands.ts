@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { OffsiteError } from '#core/errors.ts';
+import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
@@ -26,6 +28,7 @@ export const CATALOG_COMMANDS = [
 ] as const;
 
 export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
+       ${BRIDGE_USAGE}
        offsite scans [--server ID] [--scan SCAN_ID]   (what each scan found wrong in the index and fixed)
        offsite accounts [--at TIME] [--deleted]
        offsite domains [--at TIME]
@@ -50,9 +53,10 @@ export async function catalogCommand(
   write: (text: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  if (group === 'backup' && argv[0] === 'bridge') return bridgeCommand(argv.slice(1), write, env);
   const args = group === 'backup' ? argv.slice(1) : argv;
   if (group === 'backup' && argv[0] !== 'list')
-    throw new OffsiteError(`offsite backup ${argv[0] ?? ''}: only "list"\n${CATALOG_USAGE}`);
+    throw new OffsiteError(`offsite backup ${argv[0] ?? ''}: "list" or "bridge"\n${CATALOG_USAGE}`);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -245,6 +249,13 @@ function describeRestorePoints(p: RestorePoints): string[] {
     ),
     ...p.ldapDumps.map((d) => `  ldap ${d.dumpedAt}  ${d.entries} entries, ${d.bytes} bytes`),
     ...p.quarantined.map((q) => `  QUARANTINED ${q.s3Key}: ${q.reason}`),
+    ...p.bridges.map(
+      (b) =>
+        `  BRIDGED ${describePosition(b.from)} → ${describePosition(b.to)} at ${b.bridgedAt} (${b.reason}): ` +
+        (b.unscanned.length > 0
+          ? `${b.unscanned.length} of ${b.mailboxes} mailboxes approximate until scanned (${b.unscanned.slice(0, 10).join(', ')}${b.unscanned.length > 10 ? ', …' : ''})`
+          : `every mailbox rescanned since`),
+    ),
   ];
 }
 

@@ -25,7 +25,7 @@ const schema = z.strictObject({
   }),
   /**
    * The control API (the stack output ControlUrl): the running agent claims the operations dispatched to its
-   * server there (the nightly smart scan, LDAP dumps on request), runs them and reports. Unset: none.
+   * server there (the nightly smart scan), runs them and reports. Unset: none.
    */
   control: z
     .strictObject({

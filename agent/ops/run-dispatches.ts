@@ -27,7 +27,8 @@ export interface DispatchDeps {
  * The daemon's share of agent operations: every `control.pollSeconds` it lists what is dispatched to its
  * server, claims each in turn, runs it and reports. One at a time (a scan holds the stream's cuts). An
  * operation stopped by an operator stops here at the next look; an agent stopped mid-way reports nothing and
- * resumes the claimed operation when it starts again (a scan goes on where it was).
+ * resumes the claimed operation when it starts again (a scan goes on where it was). Today the one kind is
+ * `smartscan`.
  */
 export async function runDispatches(deps: DispatchDeps, signal: AbortSignal): Promise<void> {
   const { config, control, log } = deps;
@@ -118,14 +119,6 @@ async function watchOperation(
 }
 
 async function execute(deps: DispatchDeps, dispatch: Dispatch, signal: AbortSignal): Promise<DispatchReport> {
-  if (dispatch.kind === 'ldap-dump') {
-    const entry = await deps.shipper.dumpLdap();
-    return {
-      outcome: 'done',
-      progress: { entries: entry.entries ?? 0 },
-      summary: { key: entry.key, entries: entry.entries, bytes: entry.size, dumpedAt: entry.spooledAt },
-    };
-  }
   const params = parseOrThrow(
     agentParamsSchemas.smartscan,
     dispatch.params,

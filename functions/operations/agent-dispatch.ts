@@ -45,6 +45,7 @@ export async function dispatchToAgents(target: DispatchTarget, op: Operation): P
   const { servers: named, ...shared } = params;
   const servers = named ?? (await listServers(target.indexTable));
   for (const [index, serverId] of servers.entries()) {
+    await supersede(target, serverId, op);
     const own =
       kind === 'smartscan' &&
       !(shared as { verify: boolean }).verify &&
@@ -76,6 +77,22 @@ export async function dispatchToAgents(target: DispatchTarget, op: Operation): P
     }
   }
   return servers.length;
+}
+
+/**
+ * Older dispatches of the same kind that the server's agent never claimed end as failed: at most one of each
+ * kind waits per server, however long an agent stays away (or runs without `control` in its configuration).
+ */
+async function supersede(target: DispatchTarget, serverId: string, op: Operation): Promise<void> {
+  for (const old of await listDispatches(target, serverId)) {
+    if (old.kind !== op.kind || old.state !== 'pending' || old.createdAt >= op.createdAt) continue;
+    await reportDispatch(target, serverId, old.operationId, {
+      outcome: 'failed',
+      error: `superseded by operation ${op.id}: the agent of ${serverId} did not claim it (is "control" set in its configuration, and is it running?)`,
+      progress: {},
+      summary: {},
+    });
+  }
 }
 
 /** True when an operator bridged a gap of the server and some mailbox has not been rescanned since. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { nextFiring, parseSchedule } from '#core/schedule-expression.ts';
+import { LocalCloudError } from '#local/errors.ts';
 import type { Clock } from '#local/runtime/clock.ts';
 import type { LambdaFunction } from '#local/runtime/lambda-function.ts';
 import type { LocalScheduleRule } from '#local/template/local-resources.ts';
@@ -46,6 +47,16 @@ export class ScheduleRunner {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.loops);
+  }
+
+  /** Fires the rule of that name (say `Offsite-smartscan`) as its schedule would, at `at`. */
+  fireNamed(name: string, at = new Date(this.clock.now())): Promise<Firing[]> {
+    const rule = this.rules.find((r) => r.name === name);
+    if (!rule)
+      throw new LocalCloudError(
+        `no schedule rule ${name}; there are ${this.rules.map((r) => r.name).join(', ')}`,
+      );
+    return this.fire(rule, at);
   }
 
   /** Fires a rule now, as `offsite local fire` does and as the schedule would. */

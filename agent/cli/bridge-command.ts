@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { controlClientFrom } from '#agent/cli/cli-clients.ts';
+import { OffsiteError } from '#core/errors.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
+import type { RestorePoints } from '#functions/query/list-restore-points.ts';
+
+export const BRIDGE_USAGE =
+  'offsite backup bridge --server ID --accept-loss [--json] [--url URL] [--region REGION]   (index past a lost segment)';
+
+/**
+ * `offsite backup bridge`: lets a server's indexing go on past a gap whose redo is lost for good (a segment
+ * the agent lost before shipping it). Refused unless the operator says `--accept-loss`; waits until the
+ * indexer has moved past the gap and says which mailboxes to rescan.
+ */
+export async function bridgeCommand(
+  argv: string[],
+  write: (text: string) => void,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' },
+      'accept-loss': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      region: { type: 'string' },
+      'timeout-seconds': { type: 'string', default: '120' },
+    },
+  });
+  if (positionals.length > 0 || !values.server) throw new OffsiteError(`usage: ${BRIDGE_USAGE}`);
+  const server = values.server;
+  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const pointsPath = `/servers/${encodeURIComponent(server)}/restore-points`;
+  const before = await client.request<RestorePoints>('GET', pointsPath);
+  const at = before.waiting.at;
+  if (before.waiting.state !== 'gap' || !at)
+    throw new OffsiteError(
+      `indexing of ${server} is ${before.waiting.state}, not held at a gap: nothing to bridge (offsite backup list --server ${server})`,
+    );
+  if (!values['accept-loss'])
+    throw new OffsiteError(
+      `indexing of ${server} waits at redo file ${at.seq} offset ${at.offset}: ${before.waiting.reason ?? 'a gap'}.\n` +
+        'Bridging goes on with the next segment there is: whatever the missing redo did is lost from the index until a scan restates each mailbox ' +
+        '(the next smart scan verifies every mailbox of this server). If the segment can still be shipped, let the agent ship it instead. ' +
+        'To bridge, add --accept-loss.',
+    );
+  await client.request('POST', `/servers/${encodeURIComponent(server)}/bridge`, at);
+  const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;
+  for (;;) {
+    const now = await client.request<RestorePoints>('GET', pointsPath);
+    const bridge = now.bridges.find((b) => b.from === redoPosition(at.seq, at.offset));
+    if (bridge) {
+      if (values.json)
+        write(`${JSON.stringify({ serverId: server, bridge, indexing: now.waiting }, null, 2)}\n`);
+      else
+        write(
+          `bridged ${server} from ${bridge.from} to ${bridge.to}; indexing is ${now.waiting.state}${now.waiting.reason ? ` (${now.waiting.reason})` : ''}\n` +
+            `${bridge.unscanned.length} of ${bridge.mailboxes} mailboxes wait for a scan: run \`offsite scan smart --all --verify\` on the mail host, or let the nightly smart scan do it\n`,
+        );
+      return 0;
+    }
+    if (Date.now() > deadline)
+      throw new OffsiteError(
+        `asked the indexer to bridge ${server} at ${at.seq}:${at.offset}, but it has not yet; see offsite backup list --server ${server}`,
+      );
+    await sleep(500);
+  }
+}
