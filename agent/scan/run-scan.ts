@@ -113,6 +113,19 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   } else {
     scanId = `${request.kind}-${startedAt.replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
     todo = select(all, request);
+    if (request.all) {
+      // Mailboxes an earlier scan saw that are gone now: their snapshot says so (the index may have missed
+      // the deletion, say in redo that was lost).
+      const listed = new Set(all.map((m) => String(m.mailboxId)));
+      for (const [id, last] of Object.entries(previous?.mailboxes ?? {}))
+        if (!listed.has(id) && last.accountId)
+          todo.push({
+            mailboxId: Number(id),
+            accountId: last.accountId,
+            accountName: '',
+            changeCheckpoint: -1,
+          });
+    }
     if (request.kind === 'smart') {
       const before = todo.length;
       const verifyBefore = Date.now() - config.scan.verifyDays * 86_400_000;
@@ -198,6 +211,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
           modContent: outcome.modContent,
           scanId,
           at: new Date().toISOString(),
+          accountId: mailbox.accountId,
         };
       else delete s.scan.mailboxes[String(mailbox.mailboxId)];
     });
@@ -367,14 +381,25 @@ async function scanMailbox(
         counts[line.type === 'message' ? 'messages' : 'contacts']++;
       },
     });
-    if (found) await write({ type: 'end', ...counts });
+    if (!found)
+      // Deleted since it was listed (or since an earlier scan): the snapshot says it is absent at the cut.
+      await write({
+        type: 'header',
+        format: SCAN_FORMAT,
+        scanId,
+        kind,
+        serverId: config.serverId,
+        mailboxId: mailbox.mailboxId,
+        accountId,
+        accountName: mailbox.accountName,
+        changeCheckpoint: 0,
+        position: { seq: cut.sequence, offset: String(cut.offset) },
+        takenAt,
+        absent: true,
+      });
+    await write({ type: 'end', ...counts });
     zstd.end();
     await written;
-    if (!found) {
-      await rm(file, { force: true });
-      shipper.releaseCut(cut);
-      return undefined; // deleted since it was listed
-    }
     const sha256 = hash.digest('hex');
     const storedSize = (await stat(file)).size;
     await shipper.spoolScan(
@@ -413,7 +438,7 @@ async function scanMailbox(
       );
       blobProblem(item.id, outcome);
     }
-    return { ...counts, changeCheckpoint: checkpoint, modContent: maxModContent };
+    return found ? { ...counts, changeCheckpoint: checkpoint, modContent: maxModContent } : undefined;
   } catch (error) {
     shipper.releaseCut(cut);
     await rm(file, { force: true });

@@ -39,7 +39,10 @@ export interface ScanState {
     done: number[];
   } | null;
   /** Per mailbox id: its change checkpoint when last scanned (a smart scan skips mailboxes where it is equal). */
-  mailboxes: Record<string, { changeCheckpoint: number; modContent: number; scanId: string; at: string }>;
+  mailboxes: Record<
+    string,
+    { changeCheckpoint: number; modContent: number; scanId: string; at: string; accountId?: string }
+  >;
 }
 
 /** The agent's state file: read at start, every change written durably (serialized, never torn). */

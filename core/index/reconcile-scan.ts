@@ -46,6 +46,14 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
       changes.details.push({ key, change, ...(fields ? { fields } : {}) });
   };
   const mailbox = view.get(mailboxId, MAILBOX_KEY);
+  if (snapshot.header.absent) {
+    // Deleted on the server (its DeleteMailbox may have been in lost redo): its validity ends, as redo's would.
+    if (mailbox?.kind === 'mailbox') {
+      view.set(mailboxId, MAILBOX_KEY, null);
+      note(MAILBOX_KEY, 'deleted');
+    }
+    return changes;
+  }
   if (mailbox?.kind !== 'mailbox' || mailbox.accountId !== accountId) {
     view.set(mailboxId, MAILBOX_KEY, { kind: 'mailbox', accountId, renamedTo: null });
     changes.mailboxAdded = true;

@@ -31,6 +31,8 @@ export const scanHeaderSchema = z.strictObject({
   /** The redo position the snapshot is taken at: everything committed before it is in the snapshot. */
   position: z.strictObject({ seq: decimal, offset: decimal }),
   takenAt: z.iso.datetime(),
+  /** The mailbox is not on the server at the cut (deleted): the snapshot holds nothing else. */
+  absent: z.literal(true).optional(),
 });
 
 export const scanFolderSchema = z.strictObject({
@@ -127,6 +129,8 @@ export function parseScanSnapshot(text: string): ScanSnapshot {
   const snapshot: ScanSnapshot = { header: first, folders: [], tags: [], messages: [], contacts: [] };
   const last = lines.length > 1 ? parse(lines[lines.length - 1] as string, lines.length - 1) : undefined;
   if (last?.type !== 'end') throw new ScanSnapshotError('the snapshot has no trailer: it is truncated');
+  if (first.absent && lines.length > 2)
+    throw new ScanSnapshotError('the snapshot of an absent mailbox holds items');
   for (let n = 1; n < lines.length - 1; n++) {
     const line = parse(lines[n] as string, n);
     if (line.type === 'folder') snapshot.folders.push(line);

@@ -7,6 +7,7 @@ import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
 import { nextSegment } from '#functions/index/next-segment.ts';
+import { liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 export type BridgeResult =
@@ -46,13 +47,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
   const next = await nextSegment(target, cursor);
   if (!next)
     return { state: 'refused', reason: `no segment is catalogued after ${at}: nothing to go on with` };
-  const { items } = await queryAll({
-    TableName: target.table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :heads)',
-    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':heads': 'H#MBX#' },
-    ConsistentRead: true,
-  });
-  const live = items.filter((i) => i.st !== undefined).map((i) => String(i.m));
+  const live = [...(await liveMailboxIds(target.table, target.serverId))];
   const from = redoPosition(cursor.seq, cursor.offset);
   const to = redoPosition(next.seq, next.firstOffset);
   const bridge: BridgeItem = {

@@ -18,6 +18,7 @@ import {
   getOperation,
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
+import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 
@@ -103,7 +104,9 @@ async function awaitsRescan(target: DispatchTarget, serverId: string): Promise<b
     FilterExpression: 'attribute_exists(unscanned)',
     ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':bridge': 'BRIDGE#' },
   });
-  return items.length > 0;
+  if (items.length === 0) return false;
+  const live = await liveMailboxIds(target.indexTable, serverId);
+  return items.some((b) => awaitedMailboxes(b.unscanned as Set<string> | undefined, live).length > 0);
 }
 
 /** What waits for a server's agent, oldest first (claimed ones too: an agent that restarted resumes them). */

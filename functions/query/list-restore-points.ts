@@ -1,4 +1,5 @@
 import { indexKeys } from '#core/index-keys.ts';
+import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { type Item, queryAll } from '#functions/query/query-all.ts';
 
 /** A run of contiguous indexed segments: every instant from `from` to `to` can be restored. */
@@ -56,6 +57,7 @@ export async function listRestorePoints(
     byPrefix(indexKeys.cursor),
     byPrefix('BRIDGE#'),
   ]);
+  const live = bridges.length > 0 ? await liveMailboxIds(table, serverId) : new Set<string>();
   const inWindow = (from: string, to: string) =>
     (window.to === undefined || from <= window.to) && (window.from === undefined || to >= window.from);
   const redo: RedoRange[] = [];
@@ -118,7 +120,7 @@ export async function listRestorePoints(
       reason: i.reason as string,
       bridgedAt: i.bridgedAt as string,
       mailboxes: i.mailboxes as number,
-      unscanned: [...((i.unscanned as Set<string> | undefined) ?? [])].map(Number).sort((a, b) => a - b),
+      unscanned: awaitedMailboxes(i.unscanned as Set<string> | undefined, live),
     })),
   };
 }

@@ -1,0 +1,24 @@
+import { indexKeys } from '#core/index-keys.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+/** The ids of a server's mailboxes that exist now in the index (deleted ones keep a tombstone head). */
+export async function liveMailboxIds(table: string, serverId: string): Promise<Set<string>> {
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :heads)',
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':heads': 'H#MBX#' },
+    ConsistentRead: true,
+  });
+  return new Set(items.filter((i) => i.st !== undefined).map((i) => String(i.m)));
+}
+
+/**
+ * The mailboxes a bridge still waits for: those no scan has restated since, unless deleted meanwhile (a
+ * mailbox that is gone needs no scan; its history up to the deletion is as approximate as the bridge made it).
+ */
+export function awaitedMailboxes(unscanned: Set<string> | undefined, live: Set<string>): number[] {
+  return [...(unscanned ?? [])]
+    .filter((id) => live.has(id))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
