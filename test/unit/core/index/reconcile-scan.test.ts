@@ -101,4 +101,24 @@ describe('reconciling a mailbox with a scan', () => {
     assert.equal((overlay.get(1, itemKey(300)) as MessageEntity).subject, 'from the body');
     assert.equal(overlay.versions.length, 2, 'the two changes close two versions, nothing else');
   });
+
+  it('ends a mailbox the server no longer has (an absent snapshot), and leaves an unknown one alone', () => {
+    const overlay = loaded([
+      [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
+      [itemKey(300), message(2)],
+    ]);
+    const absent: ScanSnapshot = { ...snapshot([]), folders: [], tags: [] };
+    absent.header = { ...absent.header, absent: true };
+    const changes = reconcileScan(absent, overlay);
+    assert.deepEqual([changes.added, changes.changed, changes.deleted], [0, 0, 1]);
+    assert.deepEqual(changes.details, [{ key: MAILBOX_KEY, change: 'deleted' }]);
+    assert.equal(overlay.get(1, MAILBOX_KEY), null);
+    // Its items keep their last versions: the mailbox's end ends them, as a DeleteMailbox does.
+    assert.equal(overlay.get(1, itemKey(300))?.kind, 'message');
+
+    const unknown = loaded([]);
+    const none = reconcileScan(absent, unknown);
+    assert.deepEqual([none.added, none.changed, none.deleted, none.mailboxAdded], [0, 0, 0, false]);
+    assert.equal(unknown.versions.length, 0);
+  });
 });

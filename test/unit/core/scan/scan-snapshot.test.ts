@@ -33,6 +33,14 @@ const lines = (...items: unknown[]) => `${items.map((i) => JSON.stringify(i)).jo
 const end = (messages: number) => ({ type: 'end', folders: 1, tags: 0, messages, contacts: 0 });
 
 describe('scan snapshots', () => {
+  it('parses the snapshot of a mailbox the server no longer has', () => {
+    const snapshot = parseScanSnapshot(
+      lines({ ...header, absent: true }, { type: 'end', folders: 0, tags: 0, messages: 0, contacts: 0 }),
+    );
+    assert.equal(snapshot.header.absent, true);
+    assert.equal(snapshot.folders.length + snapshot.messages.length, 0);
+  });
+
   it('parses a whole snapshot', () => {
     const snapshot = parseScanSnapshot(lines(header, folder, message, end(1)));
     assert.equal(snapshot.header.mailboxId, 3);
@@ -53,6 +61,8 @@ describe('scan snapshots', () => {
     ['a bad digest', lines(header, folder, { ...message, sha256: 'ABC' }, end(1))],
     ['a second header', lines(header, folder, header, end(0))],
     ['another format', lines({ ...header, format: 'offsite-scan/9' }, folder, end(0))],
+    ['an absent mailbox that holds items', lines({ ...header, absent: true }, folder, end(0))],
+    ['absent given as false', lines({ ...header, absent: false }, end(0))],
   ] as const)
     it(`refuses ${what}`, () => {
       assert.throws(() => parseScanSnapshot(text), ScanSnapshotError);
