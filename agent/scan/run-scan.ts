@@ -14,7 +14,13 @@ import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
-import { SCAN_FORMAT, type ScanKind, type ScanLine, sha256OfDigest } from '#core/scan/scan-snapshot.ts';
+import {
+  SCAN_FORMAT,
+  type ScanHeader,
+  type ScanKind,
+  type ScanLine,
+  sha256OfDigest,
+} from '#core/scan/scan-snapshot.ts';
 
 const MiB = 1024 * 1024;
 const PAGE = 1000;
@@ -340,23 +346,23 @@ async function scanMailbox(
     let checkpoint = 0;
     let maxModContent = since;
     let accountId = mailbox.accountId;
+    const header = (fields: Pick<ScanHeader, 'accountName' | 'changeCheckpoint' | 'absent'>): ScanHeader => ({
+      type: 'header',
+      format: SCAN_FORMAT,
+      scanId,
+      kind,
+      serverId: config.serverId,
+      mailboxId: mailbox.mailboxId,
+      accountId,
+      position: { seq: cut.sequence, offset: String(cut.offset) },
+      takenAt,
+      ...fields,
+    });
     const found = await readMailbox(db, mailbox.mailboxId, groups, {
       start: async (contents) => {
         checkpoint = contents.mailbox.changeCheckpoint;
         accountId = contents.mailbox.accountId;
-        await write({
-          type: 'header',
-          format: SCAN_FORMAT,
-          scanId,
-          kind,
-          serverId: config.serverId,
-          mailboxId: mailbox.mailboxId,
-          accountId,
-          accountName: contents.mailbox.accountName,
-          changeCheckpoint: checkpoint,
-          position: { seq: cut.sequence, offset: String(cut.offset) },
-          takenAt,
-        });
+        await write(header({ accountName: contents.mailbox.accountName, changeCheckpoint: checkpoint }));
         for (const f of contents.folders) await write({ type: 'folder', ...f });
         for (const t of contents.tags) await write({ type: 'tag', ...t });
         counts.folders = contents.folders.length;
@@ -383,20 +389,7 @@ async function scanMailbox(
     });
     if (!found)
       // Deleted since it was listed (or since an earlier scan): the snapshot says it is absent at the cut.
-      await write({
-        type: 'header',
-        format: SCAN_FORMAT,
-        scanId,
-        kind,
-        serverId: config.serverId,
-        mailboxId: mailbox.mailboxId,
-        accountId,
-        accountName: mailbox.accountName,
-        changeCheckpoint: 0,
-        position: { seq: cut.sequence, offset: String(cut.offset) },
-        takenAt,
-        absent: true,
-      });
+      await write(header({ accountName: mailbox.accountName, changeCheckpoint: 0, absent: true }));
     await write({ type: 'end', ...counts });
     zstd.end();
     await written;
