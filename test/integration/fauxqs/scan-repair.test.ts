@@ -244,7 +244,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
     assert.equal(op.state, 'succeeded', `${op.error}\n${agent.log().slice(-3000)}`);
     assert.equal(op.total, 1, 'one server');
     const report = (
-      op.result?.servers as Record<
+      (op.result?.servers ?? {}) as Record<
         string,
         { summary: Pick<ScanReport, 'scanId' | 'mailboxes' | 'problemCount'> }
       >
