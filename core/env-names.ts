@@ -7,4 +7,5 @@ export const ENV = {
   ingestQueueUrl: 'OFFSITE_INGEST_QUEUE_URL',
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
+  operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',
 } as const;

@@ -43,6 +43,8 @@ export type CreateOperationRequest = z.output<typeof createOperationRequestSchem
 
 export const selftestParamsSchema = z.strictObject({
   items: z.number().int().min(1).max(1000).default(3),
+  /** Work items (0-based) that fail on every try: proves that a failure ends the operation as failed. */
+  failItems: z.array(z.number().int().nonnegative()).max(1000).default([]),
 });
 
 export interface Operation {

@@ -15,6 +15,7 @@ const schemas = {
     planQueueUrl: url,
     ingestQueueUrl: url,
     operationRetentionDays: days,
+    operationsTopicArn: name,
   }),
   planner: z.object({
     operationsTable: name,
@@ -22,13 +23,16 @@ const schemas = {
     backupBucket: name,
     workQueueUrl: url,
     operationRetentionDays: days,
+    operationsTopicArn: name,
   }),
   worker: z.object({
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
     operationRetentionDays: days,
+    operationsTopicArn: name,
   }),
+  deadLetters: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
   scheduler: z.object({ operationsTable: name, planQueueUrl: url, operationRetentionDays: days }),
 } as const;
 

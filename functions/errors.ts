@@ -18,3 +18,8 @@ export class OperationNotFoundError extends OffsiteError {
 export class ConflictError extends OffsiteError {
   override readonly name = 'ConflictError';
 }
+
+/** A selftest work item asked to fail (`failItems`): the worker lets it fail as any failure would. */
+export class SelftestFailure extends OffsiteError {
+  override readonly name = 'SelftestFailure';
+}

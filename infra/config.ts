@@ -72,6 +72,8 @@ export const stackConfigSchema = z.strictObject({
     .default({}),
   /** E-mail address subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
+  /** E-mail address told when an operation finishes (succeeded, failed or stopped), if any. */
+  operationsEmail: z.email().optional(),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -117,6 +117,8 @@ export class OffsiteStack extends Stack {
         ...queueDefaults,
         fifo: fifo || undefined,
         retentionPeriod: Duration.days(14),
+        // The plan and work dead letters are consumed (their operations end as failed).
+        visibilityTimeout: Duration.minutes(1),
       });
 
     const ingestDlq = deadLetter('IngestDeadLetterQueue', true);
@@ -141,6 +143,11 @@ export class OffsiteStack extends Stack {
       visibilityTimeout: Duration.minutes(30),
       deadLetterQueue: { queue: workDlq, maxReceiveCount: 3 },
     });
+
+    // --- SNS: finished operations (alarms have their own topic below) -----------------------------------
+    const operationsTopic = new sns.Topic(this, 'OperationsTopic', { masterKey: key, enforceSSL: true });
+    if (config.operationsEmail)
+      operationsTopic.addSubscription(new subscriptions.EmailSubscription(config.operationsEmail));
 
     const index = { table: indexTable, indexes: ['gsi1'] };
     const operations = { table: operationsTable, indexes: ['byState'] };
@@ -211,9 +218,22 @@ export class OffsiteStack extends Stack {
     for (const job of SCHEDULE_JOBS) {
       scheduler.runsOnSchedule(job, scheduleFor(config, job));
     }
-    for (const fn of [control, planner, worker, scheduler]) {
+    // Plan and work messages that failed on every try: their operations end as failed instead of running on.
+    const deadLetters = new OffsiteFunction(this, 'DeadLetters', {
+      handler: 'dead-letters',
+      description: 'Ends as failed the operations whose plan or work item went to a dead-letter queue',
+      timeout: Duration.seconds(10),
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .consumes(planDlq, { batchSize: 10 })
+      .consumes(workDlq, { batchSize: 10 });
+
+    for (const fn of [control, planner, worker, scheduler, deadLetters]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
+    for (const fn of [control, planner, worker, deadLetters])
+      fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------
     const agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
@@ -245,22 +265,33 @@ export class OffsiteStack extends Stack {
     if (config.alarmEmail) alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
     const notify = new cwActions.SnsAction(alarmTopic);
 
-    for (const [name, dlq] of [
-      ['Ingest', ingestDlq],
-      ['Plan', planDlq],
-      ['Work', workDlq],
-    ] as const) {
-      const alarm = dlq
-        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-        .createAlarm(this, `${name}DeadLettersAlarm`, {
-          alarmDescription: `offsite: messages in the ${name.toLowerCase()} dead-letter queue need attention`,
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-      alarm.addAlarmAction(notify);
-    }
+    ingestDlq
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
+      .createAlarm(this, 'IngestDeadLettersAlarm', {
+        alarmDescription: 'offsite: messages in the ingest dead-letter queue need attention',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(notify);
+    // The plan and work dead-letter queues are emptied by the DeadLetters function, which counts them.
+    new cloudwatch.Metric({
+      namespace: 'Offsite',
+      metricName: 'OperationDeadLetters',
+      dimensionsMap: { service: 'offsite-dead-letters' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    })
+      .createAlarm(this, 'OperationDeadLettersAlarm', {
+        alarmDescription:
+          'offsite: an operation failed because its plan or a work item failed on every try; see offsite ops list --state failed',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(notify);
 
     // An agent that stops reporting is as bad as one that lags: missing data breaches.
     const lag = new cloudwatch.Metric({
@@ -304,5 +335,6 @@ export class OffsiteStack extends Stack {
     new CfnOutput(this, 'IngestQueueUrl', { value: ingestQueue.queueUrl });
     new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });
     new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
+    new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
   }
 }

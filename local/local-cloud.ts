@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
 import { startDynamodbLocal } from '#local/emulators/dynamodb-local.ts';
@@ -48,6 +49,7 @@ export interface LocalCloudOptions {
 export interface Endpoints {
   readonly s3: string;
   readonly sqs: string;
+  readonly sns: string;
   readonly dynamodb: string;
   readonly eventbridge?: string;
 }
@@ -66,7 +68,12 @@ export interface LocalCloud {
   readonly schedules: ScheduleRunner;
   /** Stack outputs resolved to local values (BackupBucketName, IngestQueueUrl, ControlUrl, ...). */
   readonly outputs: Readonly<Record<string, string>>;
-  readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient };
+  readonly clients: {
+    readonly s3: S3Client;
+    readonly sqs: SQSClient;
+    readonly sns: SNSClient;
+    readonly dynamodb: DynamoDBClient;
+  };
   /** The function whose logical id starts with `prefix` (e.g. "Indexer"). */
   functionNamed(prefix: string): LambdaFunction;
   stop(): Promise<void>;
@@ -98,6 +105,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         credentials: CREDENTIALS,
         useQueueUrlAsEndpoint: false,
       }),
+      sns: new SNSClient({ region: LOCAL_REGION, endpoint: endpoints.sns, credentials: CREDENTIALS }),
       dynamodb: new DynamoDBClient({
         region: LOCAL_REGION,
         endpoint: endpoints.dynamodb,
@@ -235,7 +243,7 @@ async function startEmulators(
   };
   if (options.backend === 'moto') {
     const endpoint = track(await startMoto(options.ports?.moto || (await freePort())));
-    return { s3: endpoint, sqs: endpoint, dynamodb: endpoint, eventbridge: endpoint };
+    return { s3: endpoint, sqs: endpoint, sns: endpoint, dynamodb: endpoint, eventbridge: endpoint };
   }
   const [fauxqs, dynamodb] = await Promise.allSettled([
     startFauxqs(options.ports?.sqsS3 ?? 0),
@@ -245,7 +253,12 @@ async function startEmulators(
   if (dynamodb.status === 'fulfilled') track(dynamodb.value);
   if (fauxqs.status === 'rejected') throw fauxqs.reason;
   if (dynamodb.status === 'rejected') throw dynamodb.reason;
-  return { s3: fauxqs.value.endpoint, sqs: fauxqs.value.endpoint, dynamodb: dynamodb.value.endpoint };
+  return {
+    s3: fauxqs.value.endpoint,
+    sqs: fauxqs.value.endpoint,
+    sns: fauxqs.value.endpoint,
+    dynamodb: dynamodb.value.endpoint,
+  };
 }
 
 /** What every local execution environment sees besides the function's own variables: endpoints only. */
@@ -261,6 +274,7 @@ function functionBaseEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',

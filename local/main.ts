@@ -153,6 +153,7 @@ function printSummary(s: ReturnType<typeof describe>, say: (line: string) => voi
   say('offsite local cloud: ready on 127.0.0.1 (region us-east-1, any credentials)');
   say(`  S3         ${s.endpoints.s3}`);
   say(`  SQS        ${s.endpoints.sqs}`);
+  say(`  SNS        ${s.endpoints.sns}`);
   say(`  DynamoDB   ${s.endpoints.dynamodb}`);
   if (s.endpoints.eventbridge) say(`  EventBridge ${s.endpoints.eventbridge}`);
   for (const [key, value] of Object.entries(s.outputs)) say(`  ${key.padEnd(18)} ${value}`);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/catalog-commands.ts';
+import { OPS_USAGE, opsCommand } from '#agent/cli/ops-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
@@ -13,7 +14,8 @@ const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N
 ${AGENT_USAGE}
 ${CATALOG_USAGE}
 ${RESTORE_USAGE}
-${SCAN_USAGE}`;
+${SCAN_USAGE}
+${OPS_USAGE}`;
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     return scanCommand(command, rest, (text) => process.stdout.write(text));
   }
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
+  if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));
   if (group !== 'redo' || command !== 'dump') {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
+import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
-import type { ControlClient } from '#agent/control-client.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
@@ -12,7 +12,7 @@ import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { OffsiteError } from '#core/errors.ts';
-import { isFinished, type Operation } from '#core/operation.ts';
+import type { Operation } from '#core/operation.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 
@@ -122,7 +122,7 @@ export async function restoreCommand(
       sub === 'stop'
         ? await client.request<Operation>('POST', `/operations/${id}/stop`)
         : values.wait
-          ? await waitFor(client, id, values.json)
+          ? await waitForOperation(client, id, values.json)
           : await client.request<Operation>('GET', `/operations/${id}`);
     show(op, () => describeOperation(op));
     return op.state === 'failed' ? 1 : 0;
@@ -230,7 +230,7 @@ export async function restoreCommand(
     kind: 'restore',
     params: JSON.parse(JSON.stringify(params)),
   });
-  const op = values.wait ? await waitFor(client, created.id, values.json) : created;
+  const op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
   show(op, () => describeOperation(op));
   return op.state === 'failed' ? 1 : 0;
 
@@ -323,40 +323,6 @@ async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buf
       },
     );
   }
-}
-
-/** Polls the operation until it finishes, drawing its progress on stderr (when it is a terminal). */
-async function waitFor(client: ControlClient, id: string, quiet: boolean): Promise<Operation> {
-  let bar: ProgressBar | undefined;
-  let shown = 0;
-  for (;;) {
-    const op = await client.request<Operation>('GET', `/operations/${id}`);
-    if (!quiet && op.total > 0) {
-      bar ??= new ProgressBar(`${op.kind} ${id.slice(0, 8)}`, op.total);
-      const counted = op.done + op.failed;
-      for (; shown < counted; shown++) bar.tick(0);
-    }
-    if (isFinished(op.state)) {
-      bar?.finish();
-      return op;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-function describeOperation(op: Operation): string[] {
-  const lines = [
-    `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} work items)` : ''}`,
-  ];
-  if (op.progress && Object.keys(op.progress).length > 0)
-    lines.push(
-      `  ${Object.entries(op.progress)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-  if (op.error) lines.push(`  ${op.error}`);
-  if (op.result) lines.push(`  bundle ${op.result.bundle} (sha256 ${op.result.sha256})`);
-  return lines;
 }
 
 function describeReport(report: RestoreReport): string[] {

@@ -5,6 +5,7 @@ import {
   createOperationRequestSchema,
   isAgentKind,
   OPERATION_STATES,
+  selftestParamsSchema,
 } from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
@@ -47,9 +48,11 @@ export async function routeRequest(
     const params =
       input.kind === 'restore'
         ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
-        : isAgentKind(input.kind)
-          ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
-          : input.params;
+        : input.kind === 'selftest'
+          ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
+          : isAgentKind(input.kind)
+            ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
+            : input.params;
     const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }

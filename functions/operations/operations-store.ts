@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import type { Operation, OperationKind, OperationState } from '#core/operation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { sns } from '#functions/clients/sns.ts';
 import { OperationNotFoundError } from '#functions/errors.ts';
+import { logger } from '#functions/observability.ts';
 
 export interface OperationsTable {
   readonly operationsTable: string;
+  /** Where finished operations are announced (SNS); unset: not announced. */
+  readonly operationsTopicArn?: string;
 }
 
 const DAY_SECONDS = 86_400;
@@ -131,7 +136,10 @@ export async function countWorkItem(
   }
 }
 
-/** running|queued → a final state. False if the operation had already finished. */
+/**
+ * running|queued → a final state, announced on the operations topic (a notice that fails to go out is
+ * logged, not fatal: the state is what counts). False if the operation had already finished.
+ */
 export async function finishOperation(
   table: OperationsTable & { operationRetentionDays?: number },
   id: string,
@@ -140,24 +148,68 @@ export async function finishOperation(
   result?: Record<string, unknown>,
 ): Promise<boolean> {
   const retention = (table.operationRetentionDays ?? 30) * DAY_SECONDS;
-  return conditionalUpdate(table, id, {
-    UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}${result ? ', #result = :result' : ''}`,
-    ConditionExpression: '#state IN (:queued, :running)',
-    ExpressionAttributeNames: {
-      '#state': 'state',
-      ...(error ? { '#error': 'error' } : {}),
-      ...(result ? { '#result': 'result' } : {}),
-    },
-    ExpressionAttributeValues: {
-      ':state': state,
-      ':queued': 'queued',
-      ':running': 'running',
-      ':now': nowIso(),
-      ':expires': Math.floor(Date.now() / 1000) + retention,
-      ...(error ? { ':error': error } : {}),
-      ...(result ? { ':result': result } : {}),
-    },
-  });
+  let finished: Operation;
+  try {
+    const out = await dynamodb().send(
+      new UpdateCommand({
+        TableName: table.operationsTable,
+        Key: operationKeys.operation(id),
+        UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}${result ? ', #result = :result' : ''}`,
+        ConditionExpression: '#state IN (:queued, :running)',
+        ExpressionAttributeNames: {
+          '#state': 'state',
+          ...(error ? { '#error': 'error' } : {}),
+          ...(result ? { '#result': 'result' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':state': state,
+          ':queued': 'queued',
+          ':running': 'running',
+          ':now': nowIso(),
+          ':expires': Math.floor(Date.now() / 1000) + retention,
+          ...(error ? { ':error': error } : {}),
+          ...(result ? { ':result': result } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    finished = toOperation(out.Attributes ?? {});
+  } catch (caught) {
+    if (caught instanceof ConditionalCheckFailedException) return false;
+    throw caught;
+  }
+  if (table.operationsTopicArn) await announceFinished(table.operationsTopicArn, finished);
+  return true;
+}
+
+/** One notice per finished operation; subscribers can filter on the `kind` and `state` attributes. */
+async function announceFinished(topicArn: string, op: Operation): Promise<void> {
+  try {
+    await sns().send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: `offsite: ${op.kind} operation ${op.state}`.slice(0, 100),
+        Message: JSON.stringify({
+          operationId: op.id,
+          kind: op.kind,
+          state: op.state,
+          source: op.source,
+          createdAt: op.createdAt,
+          finishedAt: op.updatedAt,
+          total: op.total,
+          done: op.done,
+          failed: op.failed,
+          ...(op.error ? { error: op.error } : {}),
+        }),
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: op.kind },
+          state: { DataType: 'String', StringValue: op.state },
+        },
+      }),
+    );
+  } catch (error) {
+    logger.warn('the notice of a finished operation was not published', { operationId: op.id, error });
+  }
 }
 
 async function conditionalUpdate(

@@ -1,4 +1,6 @@
-import type { Operation, WorkMessage } from '#core/operation.ts';
+import { type Operation, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import { SelftestFailure } from '#functions/errors.ts';
 import {
   countWorkItem,
   finishOperation,
@@ -51,6 +53,9 @@ async function runItem(
     return result && { messages: result.restored, bytes: result.bytes, unrestored: result.unrestored.length };
   }
   // selftest: each item writes a small report into the operation's prefix, proving the worker can reach it.
+  const { failItems } = parseOrThrow(selftestParamsSchema, op.params, `parameters of selftest ${op.id}`);
+  if (failItems.includes(item.index))
+    throw new SelftestFailure(`selftest ${op.id}: work item ${item.index} fails on purpose (failItems)`);
   await putJson(
     target.backupBucket,
     `operations/${op.id}/selftest/${String(item.index).padStart(6, '0')}.json`,

@@ -8,6 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -16,6 +17,7 @@ import {
   queueSendStatements,
   type TableAccess,
   tableStatements,
+  topicPublishStatements,
 } from '#infra/constructs/permissions.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -131,6 +133,12 @@ export class OffsiteFunction extends Construct {
   sendsTo(envName: string, queue: sqs.IQueue): this {
     this.fn.addEnvironment(envName, queue.queueUrl);
     return this.allow(queueSendStatements(queue));
+  }
+
+  /** Publishes notifications to the topic (and may use its key). */
+  publishesTo(envName: string, topic: sns.ITopic): this {
+    this.fn.addEnvironment(envName, topic.topicArn);
+    return this.allow(topicPublishStatements(topic));
   }
 
   private allow(statements: readonly iam.PolicyStatement[]): this {

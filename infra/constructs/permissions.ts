@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 
@@ -62,6 +63,13 @@ export function queueSendStatements(queue: sqs.IQueue): iam.PolicyStatement[] {
       resources: [queue.queueArn],
     }),
     ...keyStatements(queue.encryptionMasterKey, true),
+  ];
+}
+
+export function topicPublishStatements(topic: sns.ITopic): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+    ...keyStatements(topic.masterKey, true),
   ];
 }
 

@@ -14,6 +14,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { UnsupportedTemplateError } from '#local/errors.ts';
 import type { CfnResource, CfnTemplate } from '#local/template/cloud-assembly.ts';
@@ -40,6 +41,7 @@ export interface BackendCapabilities {
 export interface ProvisionClients {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
 }
 
@@ -64,7 +66,6 @@ const IGNORED_TYPES = new Set([
   'AWS::Logs::LogGroup',
   'AWS::S3::BucketPolicy',
   'AWS::SQS::QueuePolicy',
-  'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
   'AWS::SNS::Subscription',
   'AWS::CloudWatch::Alarm',
@@ -122,6 +123,10 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         });
         break;
       }
+      case 'AWS::SNS::Topic':
+        // Its ARN is the emulator's (pass 2); a Ref to a topic is its ARN.
+        physical.set(id, { ref: '', attributes: { TopicArn: '', TopicName: name } });
+        break;
       case 'AWS::Events::Rule': {
         const ruleName = typeof resource.Properties?.Name === 'string' ? resource.Properties.Name : name;
         physical.set(id, {
@@ -170,6 +175,16 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       ref: queue.url,
       attributes: { Arn: queue.arn, QueueName: queue.name, QueueUrl: queue.url },
     });
+  }
+
+  // Topics: notifications go to the emulator's SNS (subscribers are whatever a test subscribes; e-mail is not
+  // emulated).
+  for (const [id, resource] of entries) {
+    if (resource.Type !== 'AWS::SNS::Topic') continue;
+    const name = physical.get(id)?.attributes.TopicName ?? id;
+    const created = await options.clients.sns.send(new CreateTopicCommand({ Name: name }));
+    if (!created.TopicArn) throw new UnsupportedTemplateError(`${id}: the emulator returned no topic ARN`);
+    physical.set(id, { ref: created.TopicArn, attributes: { TopicArn: created.TopicArn, TopicName: name } });
   }
 
   // Pass 3: functions and their triggers, with environments resolved against the created resources.

@@ -92,14 +92,24 @@ describe('OffsiteStack', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const functions = template.findResources('AWS::Lambda::Function');
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    assert.equal(Object.keys(mappings).length, 3);
+    assert.equal(Object.keys(mappings).length, 5);
+    const deadLetterQueues = new Set(
+      Object.values(queues)
+        .map(
+          (q) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] as string | undefined,
+        )
+        .filter((id) => id !== undefined),
+    );
     for (const mapping of Object.values(mappings)) {
       const queueId = mapping.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
       const functionId = mapping.Properties.FunctionName.Ref as string;
       const queue = queues[queueId];
       assert.ok(queue, queueId);
       assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
-      assert.ok(queue.Properties.RedrivePolicy?.maxReceiveCount >= 3, `${queueId} has a redrive policy`);
+      if (deadLetterQueues.has(queueId))
+        // Only the DeadLetters function reads a dead-letter queue (plan and work: their operations fail).
+        assert.match(functionId, /^DeadLetters/, `${queueId} is consumed by ${functionId}`);
+      else assert.ok(queue.Properties.RedrivePolicy?.maxReceiveCount >= 3, `${queueId} has a redrive policy`);
       const timeout = functions[functionId]?.Properties.Timeout as number;
       assert.ok(
         queue.Properties.VisibilityTimeout >= 6 * timeout,
@@ -112,7 +122,7 @@ describe('OffsiteStack', () => {
 
   it('runs every function on Node 24, arm64, traced, with its own log group and no managed policy', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    assert.equal(functions.length, 5);
+    assert.equal(functions.length, 6);
     for (const fn of functions) {
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
@@ -189,11 +199,19 @@ describe('OffsiteStack', () => {
   });
 
   it('alarms on dead letters and on agent lag, treating a silent agent as lagging', () => {
+    // Ingest dead letters wait in their queue; plan and work ones are consumed and counted.
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'ApproximateNumberOfMessagesVisible' },
-      3,
+      1,
     );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OperationDeadLetters',
+      Namespace: 'Offsite',
+      Dimensions: [{ Name: 'service', Value: 'offsite-dead-letters' }],
+      Threshold: 1,
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'AgentLagSeconds',
       Namespace: 'Offsite',
@@ -230,5 +248,27 @@ describe('OffsiteStack', () => {
 
   it('protects the control API with IAM auth', () => {
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  });
+
+  it('announces finished operations on an encrypted topic that only the functions finishing operations may publish to', () => {
+    const topics = template.findResources('AWS::SNS::Topic');
+    const [topicId, topic] = Object.entries(topics).find(([id]) => id.startsWith('OperationsTopic')) ?? [];
+    assert.ok(topicId && topic, 'an operations topic');
+    assert.ok(topic.Properties.KmsMasterKeyId, 'encrypted with the customer key');
+    const publishers = new Set<string>();
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+        Resource: unknown;
+      }[]) {
+        const actions = [statement.Action].flat();
+        if (!actions.some((a) => a.startsWith('sns:'))) continue;
+        assert.deepEqual(actions, ['sns:Publish'], id);
+        assert.deepEqual(statement.Resource, { Ref: topicId }, id);
+        publishers.add(id.replace(/Function.*|Role.*/, ''));
+      }
+    }
+    assert.deepEqual([...publishers].sort(), ['Control', 'DeadLetters', 'Planner', 'Worker']);
+    template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
   });
 });

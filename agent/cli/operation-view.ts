@@ -1,0 +1,47 @@
+import { ProgressBar } from '#agent/cli/progress-bar.ts';
+import type { ControlClient } from '#agent/control-client.ts';
+import { isFinished, type Operation } from '#core/operation.ts';
+
+/** Polls the operation until it finishes, drawing its progress on stderr (when it is a terminal). */
+export async function waitForOperation(
+  client: ControlClient,
+  id: string,
+  quiet: boolean,
+): Promise<Operation> {
+  let bar: ProgressBar | undefined;
+  let shown = 0;
+  for (;;) {
+    const op = await client.request<Operation>('GET', `/operations/${id}`);
+    if (!quiet && op.total > 0) {
+      bar ??= new ProgressBar(`${op.kind} ${id.slice(0, 8)}`, op.total);
+      const counted = op.done + op.failed;
+      for (; shown < counted; shown++) bar.tick(0);
+    }
+    if (isFinished(op.state)) {
+      bar?.finish();
+      return op;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** An operation for people: state and counts, progress counters, the error, and what it produced. */
+export function describeOperation(op: Operation): string[] {
+  const lines = [
+    `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} ${op.kind === 'smartscan' ? 'servers' : 'work items'})` : ''}` +
+      `, ${op.source}, created ${op.createdAt}, updated ${op.updatedAt}`,
+  ];
+  if (op.progress && Object.keys(op.progress).length > 0)
+    lines.push(
+      `  ${Object.entries(op.progress)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (op.error) lines.push(`  ${op.error}`);
+  if (typeof op.result?.bundle === 'string')
+    lines.push(`  bundle ${op.result.bundle} (sha256 ${op.result.sha256})`);
+  const servers = op.result?.servers as Record<string, { outcome: string; error?: string }> | undefined;
+  for (const [server, report] of Object.entries(servers ?? {}))
+    lines.push(`  ${server}: ${report.outcome}${report.error ? ` (${report.error})` : ''}`);
+  return lines;
+}
