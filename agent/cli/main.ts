@@ -6,6 +6,7 @@ import { OPS_USAGE, opsCommand } from '#agent/cli/ops-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
+import { SCHEDULE_USAGE, scheduleCommand } from '#agent/cli/schedule-commands.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
@@ -15,7 +16,8 @@ ${AGENT_USAGE}
 ${CATALOG_USAGE}
 ${RESTORE_USAGE}
 ${SCAN_USAGE}
-${OPS_USAGE}`;
+${OPS_USAGE}
+${SCHEDULE_USAGE}`;
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
+  if (group === 'schedule') return scheduleCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));
   if (group !== 'redo' || command !== 'dump') {

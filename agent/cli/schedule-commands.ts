@@ -1,0 +1,114 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { OffsiteError } from '#core/errors.ts';
+import { nextFiring, parseSchedule } from '#core/schedule-expression.ts';
+import { DEFAULT_SCHEDULES, parseStackConfig, SCHEDULE_JOBS, type ScheduleJob } from '#infra/config.ts';
+
+export const SCHEDULE_USAGE = `usage: offsite schedule show [--json]
+       offsite schedule set <job> '<rate(...)|cron(...)>'
+       offsite schedule reset <job> | --all
+  each takes --context-file FILE (default cdk.json: the stack configuration, context key "offsite");
+  a change takes effect with the next deployment (npx cdk deploy), or the next start of the local cloud
+  JOB: ${SCHEDULE_JOBS.join(', ')}`;
+
+interface ScheduleRow {
+  job: ScheduleJob;
+  expression: string;
+  custom: boolean;
+  next: string[];
+}
+
+/** `offsite schedule …`: the EventBridge schedules as the stack configuration holds them. */
+export function scheduleCommand(
+  argv: string[],
+  write: (text: string) => void,
+  now: () => Date = () => new Date(),
+): number {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      'context-file': { type: 'string', default: 'cdk.json' },
+      json: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+    },
+  });
+  const file = values['context-file'];
+  const expected = { show: 0, set: 2, reset: values.all ? 0 : 1 }[command ?? ''];
+  if (expected === undefined)
+    throw new OffsiteError(`unknown schedule command ${command ?? '(none)'}\n${SCHEDULE_USAGE}`);
+  if (values.all && command !== 'reset')
+    throw new OffsiteError(`--all applies to reset only\n${SCHEDULE_USAGE}`);
+  if (positionals.length !== expected)
+    throw new OffsiteError(`offsite schedule ${command} takes ${expected} argument(s)\n${SCHEDULE_USAGE}`);
+  const document = readContext(file);
+  const context = (document.context ?? {}) as Record<string, unknown>;
+  const offsite = { ...((context.offsite ?? {}) as Record<string, unknown>) };
+  const schedules = { ...((offsite.schedules ?? {}) as Record<string, string>) };
+
+  if (command !== 'show') {
+    if (command === 'set') {
+      const [job, expression] = positionals as [string, string];
+      schedules[jobOf(job)] = expression;
+    } else if (values.all) for (const job of SCHEDULE_JOBS) delete schedules[job];
+    else delete schedules[jobOf(positionals[0] as string)];
+    const next = { ...offsite, schedules };
+    // The same validation as the deployment: an expression it would refuse is refused here.
+    parseStackConfig(next);
+    writeContext(file, { ...document, context: { ...context, offsite: next } });
+  }
+  const config = parseStackConfig({ ...offsite, schedules });
+  const rows: ScheduleRow[] = SCHEDULE_JOBS.map((job) => {
+    const expression = config.schedules[job] ?? DEFAULT_SCHEDULES[job];
+    const schedule = parseSchedule(expression);
+    const next: string[] = [];
+    let after = now();
+    for (let i = 0; i < 3; i++) {
+      const at = nextFiring(schedule, after);
+      if (!at) break;
+      next.push(at.toISOString());
+      after = at;
+    }
+    return { job, expression, custom: config.schedules[job] !== undefined, next };
+  });
+  if (values.json) write(`${JSON.stringify({ file, schedules: rows }, null, 2)}\n`);
+  else {
+    for (const r of rows)
+      write(
+        `${r.job.padEnd(10)} ${r.expression.padEnd(24)} ${r.custom ? 'set' : 'default'}  next ${r.next[0] ?? '-'}\n`,
+      );
+    if (command !== 'show') write(`written to ${file}; deploy (npx cdk deploy) to apply\n`);
+  }
+  return 0;
+}
+
+function jobOf(value: string): ScheduleJob {
+  if (!(SCHEDULE_JOBS as readonly string[]).includes(value))
+    throw new OffsiteError(`unknown job ${value}: ${SCHEDULE_JOBS.join(', ')}`);
+  return value as ScheduleJob;
+}
+
+function readContext(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OffsiteError(
+      `cannot read ${file}: ${(error as Error).message}; run in the project directory or pass --context-file`,
+      { cause: error },
+    );
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new OffsiteError(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Whole or not at all: a crash never leaves half a configuration file. */
+function writeContext(file: string, document: Record<string, unknown>): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`);
+  renameSync(temporary, file);
+}
