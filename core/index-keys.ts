@@ -31,6 +31,8 @@ export const indexKeys = {
   /** Who refers to a blob: one item per (server, mailbox, item). */
   blob: (sha256: string) => `BLOB#${sha256}`,
   blobRef: (serverId: string, mailboxId: number, itemId: number) => `REF#${serverId}#${mailboxId}#${itemId}`,
+  /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
+  purged: 'PURGED',
 } as const;
 
 /**
@@ -61,6 +63,9 @@ export const historySortKey = (toTime: number) => pad(Math.max(0, toTime), 15);
 
 export const operationKeys = {
   operation: (id: string) => ({ pk: `OP#${id}`, sk: 'OP' }),
+  /** The retention policy (one item) and legal holds (one per account). */
+  retention: { pk: 'POLICY', sk: 'RETENTION' },
+  hold: (accountId: string) => ({ pk: 'POLICY', sk: `HOLD#${accountId}` }),
   /** An operation's share for one agent: listed by the agent in the order operations were created. */
   dispatch: (serverId: string, createdAt: string, id: string) => ({
     pk: `AGENT#${serverId}`,

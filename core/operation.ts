@@ -18,7 +18,8 @@ export const OPERATION_KINDS = {
     summary: 'restore bundle of accounts, items or the directory at a point in time',
   },
   smartscan: { available: true, runsOn: 'agent', summary: 'incremental scan of changed accounts' },
-  purge: { available: false, runsOn: 'cloud', summary: 'retention purge' },
+  // Exclusive: one at a time (a second one waits queued until the first ends).
+  purge: { available: true, runsOn: 'cloud', exclusive: true, summary: 'retention purge' },
   coherency: { available: false, runsOn: 'cloud', summary: 'coherency check of stored objects' },
   // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
   'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },

@@ -149,6 +149,13 @@ export class OffsiteStack extends Stack {
     if (config.operationsEmail)
       operationsTopic.addSubscription(new subscriptions.EmailSubscription(config.operationsEmail));
 
+    const purgeDlq = deadLetter('PurgeDeadLetterQueue', false);
+    const purgeQueue = new sqs.Queue(this, 'PurgeQueue', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.minutes(30),
+      deadLetterQueue: { queue: purgeDlq, maxReceiveCount: 3 },
+    });
+
     const index = { table: indexTable, indexes: ['gsi1'] };
     const operations = { table: operationsTable, indexes: ['byState'] };
 
@@ -191,7 +198,24 @@ export class OffsiteStack extends Stack {
       .readsTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .sendsTo(ENV.workQueueUrl, workQueue)
+      .sendsTo(ENV.purgeQueueUrl, purgeQueue)
+      // An exclusive kind (purge) waits its turn: its plan goes back to the queue, delayed.
+      .sendsTo(ENV.planQueueUrl, planQueue)
       .consumes(planQueue, { batchSize: 1 });
+
+    // The only function that deletes: item versions and blob references (index), blobs (a delete marker).
+    const purger = new OffsiteFunction(this, 'Purger', {
+      handler: 'purger',
+      description: 'Purges one mailbox of history older than its retention; the last share sweeps blobs',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .writesTable(ENV.indexTable, index)
+      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
+      .purgesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .consumes(purgeQueue, { batchSize: 1, maxConcurrency: 5 });
 
     const worker = new OffsiteFunction(this, 'Worker', {
       handler: 'worker',
@@ -227,12 +251,13 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .consumes(planDlq, { batchSize: 10 })
-      .consumes(workDlq, { batchSize: 10 });
+      .consumes(workDlq, { batchSize: 10 })
+      .consumes(purgeDlq, { batchSize: 10 });
 
-    for (const fn of [control, planner, worker, scheduler, deadLetters]) {
+    for (const fn of [control, planner, worker, scheduler, deadLetters, purger]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
-    for (const fn of [control, planner, worker, deadLetters])
+    for (const fn of [control, planner, worker, deadLetters, purger])
       fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------

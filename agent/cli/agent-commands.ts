@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { cloudwatch } from '#agent/clients/cloudwatch.ts';
-import { control } from '#agent/clients/control.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
 import { AgentStateError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
-import { runDispatches } from '#agent/ops/run-dispatches.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
 import { reportLag } from '#agent/ship/lag-metrics.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
@@ -65,13 +63,18 @@ export async function agentCommand(
               controller.signal,
             )
           : undefined;
-        // Operations dispatched to this server over the control API (the nightly smart scan…), one at a time.
-        const controlApi = control(config);
-        const dispatches = controlApi
-          ? runDispatches(
-              { config, control: controlApi, shipper, s3: s3(config.aws), log },
-              controller.signal,
-            )
+        // Operations dispatched to this server over the control API (the nightly smart scan…), one at a time;
+        // loaded only when configured, so a restart after a crash is not slowed by what it does not use.
+        const dispatches = config.control
+          ? import('#agent/ops/run-dispatches.ts').then(async ({ runDispatches }) => {
+              const { control } = await import('#agent/clients/control.ts');
+              const controlApi = control(config);
+              if (controlApi)
+                await runDispatches(
+                  { config, control: controlApi, shipper, s3: s3(config.aws), log },
+                  controller.signal,
+                );
+            })
           : undefined;
         try {
           await shipper.run(controller.signal);

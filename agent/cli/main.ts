@@ -5,6 +5,7 @@ import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/cata
 import { OPS_USAGE, opsCommand } from '#agent/cli/ops-commands.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
+import { RETENTION_USAGE, retentionCommand } from '#agent/cli/retention-commands.ts';
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { SCHEDULE_USAGE, scheduleCommand } from '#agent/cli/schedule-commands.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -17,7 +18,8 @@ ${CATALOG_USAGE}
 ${RESTORE_USAGE}
 ${SCAN_USAGE}
 ${OPS_USAGE}
-${SCHEDULE_USAGE}`;
+${SCHEDULE_USAGE}
+${RETENTION_USAGE}`;
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
+  if (group === 'retention' || group === 'hold')
+    return retentionCommand(group, argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'schedule') return scheduleCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));

@@ -8,10 +8,12 @@ import {
   selftestParamsSchema,
 } from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
+import { purgeParamsSchema } from '#core/retention/purge-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { agentRoute } from '#functions/control/agent-routes.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
+import { retentionRoute } from '#functions/control/retention-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
 
@@ -48,11 +50,13 @@ export async function routeRequest(
     const params =
       input.kind === 'restore'
         ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
-        : input.kind === 'selftest'
-          ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
-          : isAgentKind(input.kind)
-            ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
-            : input.params;
+        : input.kind === 'purge'
+          ? parseOrThrow(purgeParamsSchema, input.params, 'purge parameters')
+          : input.kind === 'selftest'
+            ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
+            : isAgentKind(input.kind)
+              ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
+              : input.params;
     const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }
@@ -64,6 +68,8 @@ export async function routeRequest(
   if (query) return query;
   const agent = await agentRoute(config, request, () => parseBody(request.body));
   if (agent) return agent;
+  const retention = await retentionRoute(config, request, () => parseBody(request.body));
+  if (retention) return retention;
   const stop = STOP_PATH.exec(path);
   if (method === 'POST' && stop?.[1]) {
     // Workers look at the state between messages and stop; a finished operation stays as it ended.

@@ -10,7 +10,7 @@ const config = configFor('deadLetters');
 const processor = new BatchProcessor(EventType.SQS);
 
 async function setAsideRecord(record: SQSRecord): Promise<void> {
-  const result = await setAside(config, record.body);
+  const result = await setAside(config, record.body, record.eventSourceARN);
   // The alarm watches this metric: the dead-letter queues are emptied here.
   metrics.addMetric('OperationDeadLetters', MetricUnit.Count, 1);
   if (result.outcome === 'not-an-operation')

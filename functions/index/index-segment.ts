@@ -17,7 +17,7 @@ import { incomingItem, loadEntities } from '#functions/index/load-entities.ts';
 import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
-import { storeBodies } from '#functions/index/store-bodies.ts';
+import { rewriteMarkedBodies, storeBodies } from '#functions/index/store-bodies.ts';
 
 export interface IndexTarget {
   table: string;
@@ -133,6 +133,9 @@ export async function indexSegment(
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),
     stale,
   });
+  // A purge may have deleted one of these bodies after storeBodies saw it stored and before the references
+  // above were written: a purge marks a blob before it deletes it, so a marked body is written again.
+  await rewriteMarkedBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
   return result;
 }
 

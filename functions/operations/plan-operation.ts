@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ValidationError } from '#core/errors.ts';
 import {
   isAgentKind,
@@ -14,21 +14,30 @@ import { dispatchToAgents } from '#functions/operations/agent-dispatch.ts';
 import {
   finishOperation,
   getOperation,
+  listOperations,
   type OperationsTable,
   startOperation,
 } from '#functions/operations/operations-store.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
+import { planPurge } from '#functions/retention/plan-purge.ts';
 
 export interface PlanTarget extends OperationsTable {
   readonly workQueueUrl: string;
   readonly operationRetentionDays: number;
   readonly indexTable: string;
   readonly backupBucket: string;
+  /** Purge shares go to their own queue: only the purger may delete. */
+  readonly purgeQueueUrl: string;
+  /** A plan that must wait (an exclusive kind already running) is put back here, delayed. */
+  readonly planQueueUrl: string;
 }
 
 export type PlanResult =
   | { outcome: 'planned'; workItems: number }
-  | { outcome: 'skipped' | 'rejected'; reason: string };
+  | { outcome: 'skipped' | 'rejected' | 'deferred'; reason: string };
+
+/** Seconds a plan of an exclusive kind waits before it looks again whether the running one is done. */
+const DEFER_SECONDS = 60;
 
 /**
  * Turns a queued operation into work items on the work queue. A redelivered plan message finds the operation
@@ -45,6 +54,22 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     return { outcome: 'rejected', reason };
   }
   if (isAgentKind(op.kind)) return planForAgents(target, op);
+  if ('exclusive' in OPERATION_KINDS[op.kind]) {
+    const running = (await listOperations(target, 'running')).find(
+      (o) => o.kind === op.kind && o.id !== op.id,
+    );
+    if (running) {
+      // One at a time: this one waits in the plan queue (and stays queued) until the running one ends.
+      await sqs().send(
+        new SendMessageCommand({
+          QueueUrl: target.planQueueUrl,
+          MessageBody: JSON.stringify({ operationId: op.id }),
+          DelaySeconds: DEFER_SECONDS,
+        }),
+      );
+      return { outcome: 'deferred', reason: `${op.kind} ${running.id} is running` };
+    }
+  }
   let count: number;
   try {
     count = await workItemsOf(target, op);
@@ -52,6 +77,12 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     if (!(error instanceof ValidationError)) throw error;
     await finishOperation(target, op.id, 'failed', error.message);
     return { outcome: 'rejected', reason: error.message };
+  }
+  if (count === 0) {
+    await finishOperation(target, op.id, 'succeeded', undefined, {
+      note: 'nothing to do: no mailbox matched',
+    });
+    return { outcome: 'planned', workItems: 0 };
   }
   const items: WorkMessage[] = Array.from({ length: count }, (_, index) => ({
     operationId: op.id,
@@ -62,7 +93,7 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     const batch = items.slice(start, start + 10);
     const result = await sqs().send(
       new SendMessageBatchCommand({
-        QueueUrl: target.workQueueUrl,
+        QueueUrl: op.kind === 'purge' ? target.purgeQueueUrl : target.workQueueUrl,
         Entries: batch.map((item) => ({ Id: String(item.index), MessageBody: JSON.stringify(item) })),
       }),
     );
@@ -104,5 +135,6 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
     const params = parseOrThrow(restoreParamsSchema, op.params, what);
     return (await planRestore(target, op.id, params, Date.parse(op.createdAt))).workItems;
   }
+  if (op.kind === 'purge') return planPurge(target, op);
   return parseOrThrow(selftestParamsSchema, op.params, what).items;
 }

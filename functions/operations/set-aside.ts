@@ -12,6 +12,8 @@ export type SetAsideResult =
 export async function setAside(
   target: OperationsTable & { operationRetentionDays: number },
   body: string,
+  /** The dead-letter queue's ARN: which function's logs to read. */
+  queueArn = '',
 ): Promise<SetAsideResult> {
   let json: unknown;
   try {
@@ -25,7 +27,8 @@ export async function setAside(
   let reason: string;
   if (work.success) {
     operationId = work.data.operationId;
-    reason = `work item ${work.data.index + 1} of ${work.data.total} failed on every try and was set aside in the work dead-letter queue; the worker's logs say why`;
+    const purge = /Purge/.test(queueArn);
+    reason = `${purge ? 'purge share' : 'work item'} ${work.data.index + 1} of ${work.data.total} failed on every try and was set aside in the ${purge ? 'purge' : 'work'} dead-letter queue; the ${purge ? 'purger' : 'worker'}'s logs say why`;
   } else if (plan.success) {
     operationId = plan.data.operationId;
     reason =

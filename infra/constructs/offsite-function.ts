@@ -13,6 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   acknowledgePrefixGrant,
+  bucketPurgeStatements,
   bucketStatements,
   queueSendStatements,
   type TableAccess,
@@ -128,6 +129,13 @@ export class OffsiteFunction extends Construct {
     this.fn.addEnvironment(envName, bucket.bucketName);
     acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
     return this.allow(bucketStatements(bucket, prefix, true));
+  }
+
+  /** Deletes under the prefix as a purge does (see bucketPurgeStatements). */
+  purgesBucket(envName: string, bucket: s3.IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
+    return this.allow(bucketPurgeStatements(bucket, prefix));
   }
 
   sendsTo(envName: string, queue: sqs.IQueue): this {

@@ -56,6 +56,26 @@ export function bucketStatements(bucket: s3.IBucket, prefix: string, write: bool
   ];
 }
 
+/**
+ * Deleting under `prefix` as a purge does: a plain delete (a delete marker in a versioned bucket, which Object
+ * Lock allows and which leaves the locked version in place), reading versions to put one back when a reference
+ * appeared meanwhile. Never s3:DeleteObjectVersion: nothing here can destroy a version for good.
+ */
+export function bucketPurgeStatements(bucket: s3.IBucket, prefix: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+      resources: [bucket.arnForObjects(`${prefix}*`)],
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }),
+    ...keyStatements(bucket.encryptionKey, true),
+  ];
+}
+
 export function queueSendStatements(queue: sqs.IQueue): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({

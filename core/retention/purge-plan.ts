@@ -1,0 +1,51 @@
+import { itemIdOf } from '#core/index/index-entity.ts';
+
+/** What purge needs of a stored head or closed version (attribute names as the index stores them). */
+export interface StoredEntity {
+  readonly sk: string;
+  /** Entity key (`item:257`, `tag:work`, `mailbox`). */
+  readonly k: string;
+  readonly st?: { readonly kind?: string; readonly sha256?: string } | null;
+  /** A closed version's end time (ms); absent on a head. */
+  readonly tt?: number;
+}
+
+export interface MailboxPurge {
+  /** Sort keys of the closed versions to remove: they ended before the cutoff. */
+  readonly versions: string[];
+  /** Items (folders, messages, contacts) of which nothing is left. */
+  readonly itemsGone: number;
+  /** Blob references no remaining version or head of the item needs any more. */
+  readonly references: { readonly sha256: string; readonly itemId: number }[];
+}
+
+/**
+ * Which of a mailbox's closed versions a purge at `cutoff` removes: every version that stopped being valid
+ * before the cutoff is needed by no instant at or after it. Heads (what is valid now) always stay. A blob
+ * reference of an item goes when no remaining version or head of that item has that body.
+ */
+export function planMailboxPurge(entities: readonly StoredEntity[], cutoff: number): MailboxPurge {
+  const removed = new Set<string>();
+  const kept = new Map<string, StoredEntity[]>();
+  const removedOf = new Map<string, StoredEntity[]>();
+  for (const e of entities) {
+    const goes = e.tt !== undefined && e.tt < cutoff;
+    if (goes) removed.add(e.sk);
+    const bucket = goes ? removedOf : kept;
+    bucket.set(e.k, [...(bucket.get(e.k) ?? []), e]);
+  }
+  let itemsGone = 0;
+  const references: MailboxPurge['references'] = [];
+  for (const [key, gone] of removedOf) {
+    const itemId = itemIdOf(key);
+    if (itemId === undefined) continue;
+    const left = kept.get(key) ?? [];
+    if (left.length === 0) itemsGone++;
+    // Only messages hold blob references (contact bodies are kept: nothing counts who shares them).
+    const bodyOf = (e: StoredEntity) => (e.st?.kind === 'message' ? e.st.sha256 : undefined);
+    const stillNeeded = new Set(left.map(bodyOf).filter((s): s is string => s !== undefined));
+    const bodies = new Set(gone.map(bodyOf).filter((s): s is string => s !== undefined));
+    for (const sha256 of bodies) if (!stillNeeded.has(sha256)) references.push({ sha256, itemId });
+  }
+  return { versions: [...removed], itemsGone, references };
+}

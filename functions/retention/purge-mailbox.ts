@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { entityKeys, indexKeys } from '#core/index-keys.ts';
+import { planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
+import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import { putJson } from '#functions/restore/operation-objects.ts';
+
+export interface PurgeTarget {
+  readonly indexTable: string;
+  readonly backupBucket: string;
+}
+
+/** A blob reference a purge removed (or, in a dry run, would remove): the sweep looks at its blob. */
+export interface PurgeCandidate {
+  sha256: string;
+  /** The reference's sort key under `BLOB#<sha256>`. */
+  ref: string;
+}
+
+export const candidatesPrefix = (operationId: string) => `operations/${operationId}/purge/candidates/`;
+
+/**
+ * One mailbox's share: its closed versions that ended before the cutoff go, then the blob references no
+ * remaining version needs. Crash-safe by order: the candidates are written first (each attempt its own
+ * file, so none is lost), then references, then versions; a retry computes the same from what is left.
+ */
+export async function purgeMailbox(
+  target: PurgeTarget,
+  plan: PurgePlan,
+  entry: PurgeEntry,
+  index: number,
+): Promise<Record<string, number>> {
+  if (entry.cutoff === undefined) return { mailboxesKept: 1 };
+  const partition = indexKeys.mailbox(entry.serverId, entry.mailboxId);
+  const own = entityKeys(entry.serverId, entry.mailboxId, MAILBOX_KEY);
+  const [items, mailbox] = await Promise.all([
+    queryAll({
+      TableName: target.indexTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ConsistentRead: true,
+    }),
+    Promise.all(
+      [own.head, own.version('')].map((prefix) =>
+        queryAll({
+          TableName: target.indexTable,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': own.pk, ':p': prefix },
+          ConsistentRead: true,
+        }),
+      ),
+    ),
+  ]);
+  const entities = items.items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[];
+  const purge = planMailboxPurge(entities, entry.cutoff);
+  const ownPurge = planMailboxPurge(
+    mailbox.flatMap((m) => m.items) as unknown as StoredEntity[],
+    entry.cutoff,
+  );
+  const candidates: PurgeCandidate[] = purge.references.map((r) => ({
+    sha256: r.sha256,
+    ref: indexKeys.blobRef(entry.serverId, entry.mailboxId, r.itemId),
+  }));
+  if (candidates.length > 0)
+    await putJson(
+      target.backupBucket,
+      `${candidatesPrefix(plan.operationId)}${String(index).padStart(6, '0')}-${randomBytes(4).toString('hex')}.json`,
+      candidates,
+    );
+  if (!plan.dryRun) {
+    const deletes = (pk: string, sks: readonly string[]): WriteRequest[] =>
+      sks.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } }));
+    await writeAll(
+      target.indexTable,
+      candidates.map((c) => ({ DeleteRequest: { Key: { pk: indexKeys.blob(c.sha256), sk: c.ref } } })),
+    );
+    await writeAll(target.indexTable, [
+      ...deletes(partition, purge.versions),
+      ...deletes(own.pk, ownPurge.versions),
+    ]);
+  }
+  return {
+    mailboxesPurged: 1,
+    versionsPurged: purge.versions.length + ownPurge.versions.length,
+    itemsGone: purge.itemsGone,
+    referencesRemoved: candidates.length,
+  };
+}

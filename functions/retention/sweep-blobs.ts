@@ -1,0 +1,175 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+} from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { blobKey } from '#core/blob-key.ts';
+import { inParallel } from '#core/in-parallel.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { s3 } from '#functions/clients/s3.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import { getJson } from '#functions/restore/operation-objects.ts';
+import {
+  candidatesPrefix,
+  type PurgeCandidate,
+  type PurgeTarget,
+} from '#functions/retention/purge-mailbox.ts';
+
+export interface SweepReport {
+  candidates: number;
+  /** Deleted (or, in a dry run, that would be): no reference was left. */
+  blobsDeleted: number;
+  bytesFreed: number;
+  /** Still referred to by another mailbox, server or retained version. */
+  blobsKept: number;
+  /** A reference appeared while deleting: the blob was put back. */
+  blobsRestored: number;
+  /** Already gone from the store (a coherency check reports why). */
+  blobsMissing: number;
+  /** Deleted from view but kept by Object Lock until the latest of these dates (storage is freed then). */
+  lockedUntil?: string;
+  blobsLocked: number;
+}
+
+/**
+ * The last step of a purge: every blob whose references the mailboxes' shares removed is deleted when no
+ * reference is left, race-safe against indexing that refers to it again meanwhile (a redelivered message):
+ * a marker is written first, references are checked before and after the delete, and a reference that
+ * appeared puts the blob back from its previous version. The indexer, for its part, writes a body again
+ * when it refers to a marked blob. A delete under Object Lock only hides the object; it is reported.
+ */
+export async function sweepBlobs(
+  target: PurgeTarget,
+  operationId: string,
+  dryRun: boolean,
+): Promise<SweepReport> {
+  const candidates = await readCandidates(target.backupBucket, operationId);
+  const removed = new Set(candidates.map((c) => `${c.sha256} ${c.ref}`));
+  const shas = [...new Set(candidates.map((c) => c.sha256))].sort();
+  const report: SweepReport = {
+    candidates: shas.length,
+    blobsDeleted: 0,
+    bytesFreed: 0,
+    blobsKept: 0,
+    blobsRestored: 0,
+    blobsMissing: 0,
+    blobsLocked: 0,
+  };
+  const now = Date.now();
+  await inParallel(shas, 8, async (sha256) => {
+    const refs = await references(target.indexTable, sha256);
+    // A dry run removed nothing: the blob would go if every reference left is one it would remove.
+    const left = dryRun ? refs.filter((ref) => !removed.has(`${sha256} ${ref}`)) : refs;
+    if (left.length > 0) {
+      report.blobsKept++;
+      return;
+    }
+    const head = await headBlob(target.backupBucket, sha256);
+    if (!head) {
+      report.blobsMissing++;
+      return;
+    }
+    if (!dryRun) {
+      const outcome = await deleteBlob(target, sha256);
+      if (outcome === 'kept') {
+        report.blobsKept++;
+        return;
+      }
+      if (outcome === 'restored') {
+        report.blobsRestored++;
+        return;
+      }
+    }
+    report.blobsDeleted++;
+    report.bytesFreed += head.size;
+    if (head.lockedUntil !== undefined && head.lockedUntil.getTime() > now) {
+      report.blobsLocked++;
+      const until = head.lockedUntil.toISOString();
+      if (!report.lockedUntil || until > report.lockedUntil) report.lockedUntil = until;
+    }
+  });
+  return report;
+}
+
+async function deleteBlob(target: PurgeTarget, sha256: string): Promise<'deleted' | 'kept' | 'restored'> {
+  await dynamodb().send(
+    new PutCommand({
+      TableName: target.indexTable,
+      Item: { pk: indexKeys.blob(sha256), sk: indexKeys.purged, at: new Date().toISOString() },
+    }),
+  );
+  if ((await references(target.indexTable, sha256)).length > 0) return 'kept';
+  const key = blobKey(sha256);
+  await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
+  if ((await references(target.indexTable, sha256)).length === 0) return 'deleted';
+  await putBack(target.backupBucket, key);
+  return 'restored';
+}
+
+/** The newest real version of the object becomes current again (a versioned bucket keeps it). */
+async function putBack(bucket: string, key: string): Promise<void> {
+  const out = await s3().send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+  const previous = (out.Versions ?? [])
+    .filter((v) => v.Key === key && v.VersionId)
+    .sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0))[0];
+  // Without versioning the indexer's second write (it saw the marker) is what brings the body back.
+  if (!previous?.VersionId) return;
+  await s3().send(
+    new CopyObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      CopySource: `${bucket}/${key}?versionId=${encodeURIComponent(previous.VersionId)}`,
+      MetadataDirective: 'COPY',
+    }),
+  );
+}
+
+async function references(table: string, sha256: string): Promise<string[]> {
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
+    ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': 'REF#' },
+    ConsistentRead: true,
+  });
+  return items.map((i) => i.sk as string);
+}
+
+async function headBlob(
+  bucket: string,
+  sha256: string,
+): Promise<{ size: number; lockedUntil?: Date } | undefined> {
+  try {
+    const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
+    return {
+      size: head.ContentLength ?? 0,
+      ...(head.ObjectLockRetainUntilDate ? { lockedUntil: head.ObjectLockRetainUntilDate } : {}),
+    };
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || (error as { name?: string }).name === 'NotFound') return undefined;
+    throw error;
+  }
+}
+
+async function readCandidates(bucket: string, operationId: string): Promise<PurgeCandidate[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: candidatesPrefix(operationId),
+        ContinuationToken: token,
+      }),
+    );
+    keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
+    token = page.NextContinuationToken;
+  } while (token);
+  const all: PurgeCandidate[] = [];
+  for (const key of keys) all.push(...(await getJson<PurgeCandidate[]>(bucket, key)));
+  return all;
+}

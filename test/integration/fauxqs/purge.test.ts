@@ -1,0 +1,271 @@
+// fauxqs only: many restores need fauxqs' SQS speed.
+// Retention against the ground truth: days of simulated mail are shipped and indexed, a retention policy is
+// set (a default, an account kept forever, an account on legal hold), a dry run reports and changes nothing,
+// then the purge removes what ended before the cutoff. Every instant after the cutoff still restores exactly;
+// items deleted before it are gone unless their account is kept; no blob a retained version needs is lost.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { loadAgentConfig } from '#agent/config/agent-config.ts';
+import { ControlClient } from '#agent/control-client.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { s3BundleSource } from '#agent/restore/bundle-source.ts';
+import { openBundle } from '#agent/restore/open-bundle.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import type { MailSnapshot } from '#core/mail-snapshot.ts';
+import type { Operation } from '#core/operation.ts';
+import { seededRandom } from '#core/seeded-random.ts';
+import type { ItemState } from '#functions/query/item-history.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
+import { waitForIndexed } from '#test/support/index-checks.ts';
+import { randomInstants } from '#test/support/random-instants.ts';
+
+const serverId = 'srv-purge';
+const DAY = 86_400_000;
+
+describe('retention and purge against the ground truth', () => {
+  let cloud: LocalCloud;
+  let sim: MailHostSimulator;
+  let client: ControlClient;
+  let bucket: string;
+  let asOf: number;
+  let cutoff: number;
+  let forever: string;
+  let held: string;
+  let dryRun: Operation;
+  let purge: Operation;
+  let blobsBefore: Set<string>;
+  const work = mkdtempSync(join(tmpdir(), 'offsite-purge-'));
+  const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
+
+  async function finished(id: string): Promise<Operation> {
+    return eventually(
+      async () => {
+        const op = await client.request<Operation>('GET', `/operations/${id}`);
+        return op.state === 'queued' || op.state === 'running' ? undefined : op;
+      },
+      180_000,
+      `operation ${id} to finish`,
+    );
+  }
+  async function storedBlobs(): Promise<Set<string>> {
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['s3', 'ls', `s3://${bucket}/blobs/`, '--recursive', '--endpoint-url', cloud.endpoints.s3],
+      { env: LOCAL_AWS_ENV },
+    );
+    return new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('/').at(-1) as string),
+    );
+  }
+  async function history(mailboxId: string, itemId: string): Promise<ItemState[]> {
+    return (
+      await client.request<{ history: ItemState[] }>(
+        'GET',
+        `/mailboxes/${encodeURIComponent(`${serverId}:${mailboxId}`)}/items/${itemId}`,
+      )
+    ).history;
+  }
+  /** Items (messages) of each mailbox that existed before the cutoff and were deleted before it. */
+  function deletedBeforeCutoff(): Map<string, Set<string>> {
+    const times = sim.commitTimes().filter((t) => t < cutoff);
+    const atCutoff = sim.truthAt(cutoff);
+    const out = new Map<string, Set<string>>();
+    for (const t of randomInstants(times, 30, seededRandom(3))) {
+      for (const [mailboxId, mailbox] of Object.entries(sim.truthAt(t).mailboxes)) {
+        for (const id of Object.keys(mailbox.messages)) {
+          if (atCutoff.mailboxes[mailboxId]?.messages[id]) continue;
+          out.set(mailboxId, (out.get(mailboxId) ?? new Set()).add(id));
+        }
+      }
+    }
+    return out;
+  }
+
+  before(async () => {
+    cloud = await startTestCloud();
+    bucket = cloud.outputs.BackupBucketName as string;
+    client = new ControlClient({
+      url: cloud.outputs.ControlUrl as string,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    // About a week of mail: records a few minutes apart.
+    sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 77, accounts: 5, tickMaxMs: 600_000 });
+    sim.run(700);
+    sim.close();
+    const configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
+      serverId,
+      zimbraHome: sim.hostDir,
+      stateDir: join(work, 'state'),
+      segment: { maxMiB: 64 / 1024, maxAgeSeconds: 1 },
+      pollMs: 50,
+      metrics: { enabled: false },
+    });
+    const shipper = await Shipper.open({
+      config: loadAgentConfig(configFile),
+      s3: cloud.clients.s3,
+      sqs: cloud.clients.sqs,
+      log: memoryLog(),
+    });
+    await shipper.shipOnce();
+    await waitForIndexed(cloud, serverId, 240_000);
+
+    const times = sim.commitTimes();
+    asOf = (times.at(-1) as number) + 1;
+    cutoff = asOf - 2 * DAY;
+    assert.ok(
+      (times[0] as number) < cutoff - DAY,
+      `the history spans more than the retention (${new Date(times[0] as number).toISOString()} – ${new Date(asOf).toISOString()})`,
+    );
+    const accounts = Object.values(sim.current().mailboxes).map((m) => m.accountId);
+    [forever, held] = accounts as [string, string];
+    for (const args of [
+      ['--default-days', '2'],
+      ['--account', forever, '--days', '0'],
+    ]) {
+      const set = await offsite(['retention', 'set', ...args, '--json'], env());
+      assert.equal(set.code, 0, set.stderr);
+    }
+    const hold = await offsite(['hold', 'add', held, '--reason', 'case 42', '--json'], env());
+    assert.equal(hold.code, 0, hold.stderr);
+    blobsBefore = await storedBlobs();
+
+    const dry = await offsite(
+      ['ops', 'start', 'purge', '--params', JSON.stringify({ dryRun: true, asOf }), '--wait', '--json'],
+      env(),
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    dryRun = JSON.parse(dry.stdout) as Operation;
+    const real = await offsite(
+      ['ops', 'start', 'purge', '--params', JSON.stringify({ asOf }), '--wait', '--json'],
+      env(),
+    );
+    assert.equal(real.code, 0, real.stderr);
+    purge = JSON.parse(real.stdout) as Operation;
+    process.stdout.write(`# purge: ${JSON.stringify(purge.result)}\n`);
+  });
+  after(async () => {
+    await cloud?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows the policy and the hold as set', async () => {
+    const out = await offsite(['retention', 'show', '--json'], env());
+    assert.equal(out.code, 0, out.stderr);
+    const shown = JSON.parse(out.stdout) as {
+      policy: { defaultDays: number; accounts: Record<string, number> };
+      holds: { accountId: string; reason: string }[];
+    };
+    assert.equal(shown.policy.defaultDays, 2);
+    assert.deepEqual(shown.policy.accounts, { [forever]: 0 });
+    assert.deepEqual(
+      shown.holds.map((h) => [h.accountId, h.reason]),
+      [[held, 'case 42']],
+    );
+  });
+
+  it('a dry run reports what would go and the real purge removes exactly that', () => {
+    assert.equal(dryRun.state, 'succeeded', dryRun.error);
+    assert.equal(purge.state, 'succeeded', purge.error);
+    const count = (op: Operation, name: string) => Number(op.result?.[name] ?? 0);
+    assert.ok(count(dryRun, 'versionsPurged') > 0, 'something is older than the retention');
+    assert.ok(count(dryRun, 'blobsDeleted') > 0, 'some bodies are needed by nothing retained');
+    for (const name of ['versionsPurged', 'itemsGone', 'referencesRemoved', 'blobsDeleted', 'bytesFreed'])
+      assert.equal(count(purge, name), count(dryRun, name), name);
+    assert.equal(count(purge, 'mailboxesKept'), 2, 'the account kept forever and the one on hold');
+  });
+
+  it('restores every account at 8 random instants after the cutoff exactly as the ground truth had it', async () => {
+    const times = sim.commitTimes().filter((t) => t >= cutoff);
+    for (const t of [cutoff, ...randomInstants(times, 7, seededRandom(9))]) {
+      const created = await client.request<Operation>('POST', '/operations', {
+        kind: 'restore',
+        params: { mode: 'point-in-time', all: true, at: t, chunkItems: 50 },
+      });
+      const op = await finished(created.id);
+      assert.equal(op.state, 'succeeded', `restore at ${new Date(t).toISOString()}: ${op.error}`);
+      assert.equal(op.result?.unrestored, 0, 'every body is still there');
+      const bundle = await openBundle(
+        s3BundleSource(cloud.clients.s3, bucket, op.id),
+        op.result?.sha256 as string,
+      );
+      assert.deepEqual(
+        await snapshotOfBundle(bundle),
+        comparableSnapshot(sim.truthAt(t)),
+        new Date(t).toISOString(),
+      );
+    }
+  });
+
+  it('items deleted before the cutoff are gone, except in the account kept forever and the one on hold', async () => {
+    const deleted = deletedBeforeCutoff();
+    const accountOf = (mailboxId: string) => sim.current().mailboxes[mailboxId]?.accountId;
+    let gone = 0;
+    let kept = 0;
+    for (const [mailboxId, ids] of deleted) {
+      const keeps = [forever, held].includes(accountOf(mailboxId) as string);
+      for (const id of ids) {
+        const states = await history(mailboxId, id);
+        if (keeps) {
+          assert.ok(states.length > 0, `mailbox ${mailboxId} item ${id} is kept`);
+          kept++;
+        } else {
+          assert.deepEqual(states, [], `mailbox ${mailboxId} item ${id} is gone`);
+          gone++;
+        }
+      }
+    }
+    assert.ok(gone > 0 && kept > 0, `both cases occur (gone ${gone}, kept ${kept})`);
+  });
+
+  it('keeps every blob a retained version needs, shared ones included, and deletes the others', async () => {
+    const after = await storedBlobs();
+    const needed = new Set<string>();
+    const shaOf = (s: MailSnapshot) =>
+      Object.values(s.mailboxes).flatMap((m) => Object.values(m.messages).map((x) => x.sha256));
+    for (const t of [
+      cutoff,
+      ...randomInstants(
+        sim.commitTimes().filter((x) => x >= cutoff),
+        20,
+        seededRandom(4),
+      ),
+    ])
+      for (const sha of shaOf(sim.truthAt(t))) needed.add(sha);
+    for (const sha of needed) assert.ok(after.has(sha), `blob ${sha} is kept`);
+    const deletedBlobs = [...blobsBefore].filter((sha) => !after.has(sha));
+    assert.equal(
+      deletedBlobs.length,
+      Number(purge.result?.blobsDeleted),
+      'the listing agrees with the report',
+    );
+    assert.ok(deletedBlobs.length > 0);
+    // A body shared by a purged item and a retained one stays.
+    const deleted = deletedBeforeCutoff();
+    const purgedBodies = new Set<string>();
+    const early = sim.truthAt(sim.commitTimes().find((t) => t > cutoff - DAY) as number);
+    for (const [mailboxId, ids] of deleted)
+      for (const id of ids) {
+        const sha = early.mailboxes[mailboxId]?.messages[id]?.sha256;
+        if (sha) purgedBodies.add(sha);
+      }
+    const shared = [...purgedBodies].filter((sha) => needed.has(sha));
+    for (const sha of shared) assert.ok(after.has(sha));
+    process.stdout.write(
+      `# ${deletedBlobs.length} blobs deleted; ${shared.length} bodies of purged items kept for retained ones\n`,
+    );
+  });
+});

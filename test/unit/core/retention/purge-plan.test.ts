@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+
+const sha = (c: string) => c.repeat(64);
+const version = (k: string, from: number, tt: number, body?: string): StoredEntity => ({
+  sk: `V#${k}#${from}`,
+  k,
+  tt,
+  st: body ? { kind: 'message', sha256: sha(body) } : {},
+});
+const head = (k: string, body?: string): StoredEntity => ({
+  sk: `H#${k}`,
+  k,
+  st: body ? { kind: 'message', sha256: sha(body) } : {},
+});
+
+describe('planning a mailbox purge', () => {
+  const cutoff = 1000;
+  it('removes versions that ended before the cutoff, never heads nor later versions', () => {
+    const plan = planMailboxPurge(
+      [
+        version('item:300', 1, 500, 'a'), // moved at 500: its old place is history
+        head('item:300', 'a'),
+        version('item:301', 1, 999, 'b'), // deleted before the cutoff: gone
+        version('item:302', 1, 1000, 'c'), // deleted at the cutoff: still needed at the cutoff
+        version('tag:work', 1, 10),
+        head('tag:work'),
+      ],
+      cutoff,
+    );
+    assert.deepEqual(plan.versions.sort(), ['V#item:300#1', 'V#item:301#1', 'V#tag:work#1']);
+    assert.equal(plan.itemsGone, 1);
+    // Item 300 still holds body a in its head: only item 301's reference goes.
+    assert.deepEqual(plan.references, [{ sha256: sha('b'), itemId: 301 }]);
+  });
+
+  it('keeps a reference while any remaining version of the item has that body', () => {
+    const plan = planMailboxPurge(
+      [
+        version('item:7', 1, 100, 'draft1'),
+        version('item:7', 2, 200, 'draft2'),
+        version('item:7', 3, 5000, 'draft2'),
+      ],
+      cutoff,
+    );
+    assert.equal(plan.versions.length, 2);
+    assert.equal(plan.itemsGone, 0);
+    assert.deepEqual(plan.references, [{ sha256: sha('draft1'), itemId: 7 }]);
+  });
+
+  it('never lets a contact body go: nothing counts who shares it', () => {
+    const plan = planMailboxPurge(
+      [{ sk: 'V#item:9#1', k: 'item:9', tt: 1, st: { kind: 'contact', sha256: sha('v') } }],
+      cutoff,
+    );
+    assert.deepEqual(plan.versions, ['V#item:9#1']);
+    assert.deepEqual(plan.references, []);
+  });
+});
