@@ -243,6 +243,7 @@ async function directoryLdif(
   const servers = params.serverId ? [params.serverId] : await listServers(table);
   const chosen = new Map<string, DirectoryEntity>();
   const resolved = new Set<string>();
+  const knownDomains = new Set<string>();
   for (const serverId of servers) {
     const { objects, names } = await directoryAsOf(table, serverId, time);
     const accountIds = new Set<string>();
@@ -262,6 +263,7 @@ async function directoryLdif(
     const domains = params.domains.map((d) => d.toLowerCase());
     for (const [id, object] of objects) {
       const inDomain = domains.some((d) => object.name === d || object.name.endsWith(`@${d}`));
+      for (const d of domains) if (object.name === d || object.name.endsWith(`@${d}`)) knownDomains.add(d);
       const ofAccount =
         accountIds.has(id) || (object.targetId !== undefined && accountIds.has(object.targetId));
       const accountDomain =
@@ -275,6 +277,12 @@ async function directoryLdif(
   if (unknown.length > 0)
     throw new RestorePlanError(
       `the directory had no account ${unknown.join(', ')} at ${new Date(time).toISOString()}`,
+    );
+  // Classes of service always come along: without this check an unknown domain would pass on them alone.
+  const unknownDomains = params.domains.filter((d) => !knownDomains.has(d.toLowerCase()));
+  if (unknownDomains.length > 0)
+    throw new RestorePlanError(
+      `the directory had no domain ${unknownDomains.join(', ')} at ${new Date(time).toISOString()}`,
     );
   const entries = [...chosen]
     .map(([id, object]) => directoryEntryOf(id, object))

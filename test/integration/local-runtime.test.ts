@@ -176,7 +176,7 @@ describe(`local cloud on ${testBackend()}`, () => {
     const documents = DynamoDBDocumentClient.from(cloud.clients.dynamodb);
     const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('OperationsTable')) ?? '';
     const scheduler = cloud.functionNamed('Scheduler');
-    const rule = cloud.resources.rules.find((r) => r.name === 'Offsite-purge');
+    const rule = cloud.resources.rules.find((r) => r.name === 'Offsite-reconcile');
     assert.ok(rule);
     const result = await scheduler.invoke({
       version: '0',
@@ -200,9 +200,9 @@ describe(`local cloud on ${testBackend()}`, () => {
         return item?.state === 'failed' ? item : undefined;
       },
       30_000,
-      'the purge operation to be rejected',
+      'the reconcile operation to be rejected',
     );
-    assert.equal(op.kind, 'purge');
+    assert.equal(op.kind, 'reconcile');
     assert.equal(op.source, 'schedule');
     assert.match(String(op.error), /not available in this version/);
     const depth = await cloud.clients.sqs.send(

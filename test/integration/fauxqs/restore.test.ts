@@ -561,6 +561,16 @@ describe('restore', () => {
     );
   });
 
+  it('LDAP only: a domain the directory did not have is refused, as an unknown account is', async () => {
+    const created = await client.request<Operation>('POST', '/operations', {
+      kind: 'restore',
+      params: { mode: 'ldap', domains: ['nowhere.example'] },
+    });
+    const op = await waitFinished(created.id);
+    assert.equal(op.state, 'failed');
+    assert.match(op.error ?? '', /the directory had no domain nowhere\.example/);
+  });
+
   it('a stopped restore stops its workers', async () => {
     const t = history.times.at(-1) as number;
     const created = await client.request<Operation>('POST', '/operations', {
