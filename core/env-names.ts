@@ -7,6 +7,7 @@ export const ENV = {
   ingestQueueUrl: 'OFFSITE_INGEST_QUEUE_URL',
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
   purgeQueueUrl: 'OFFSITE_PURGE_QUEUE_URL',
+  auditQueueUrl: 'OFFSITE_AUDIT_QUEUE_URL',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
   operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',
 } as const;

@@ -20,7 +20,12 @@ export const OPERATION_KINDS = {
   smartscan: { available: true, runsOn: 'agent', summary: 'incremental scan of changed accounts' },
   // Exclusive: one at a time (a second one waits queued until the first ends).
   purge: { available: true, runsOn: 'cloud', exclusive: true, summary: 'retention purge' },
-  coherency: { available: false, runsOn: 'cloud', summary: 'coherency check of stored objects' },
+  coherency: {
+    available: true,
+    runsOn: 'cloud',
+    exclusive: true,
+    summary: 'coherency check of stored objects',
+  },
   // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
   'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },

@@ -23,6 +23,7 @@ const schemas = {
     backupBucket: name,
     workQueueUrl: url,
     purgeQueueUrl: url,
+    auditQueueUrl: url,
     planQueueUrl: url,
     operationRetentionDays: days,
     operationsTopicArn: name,
@@ -35,6 +36,13 @@ const schemas = {
     operationsTopicArn: name,
   }),
   purger: z.object({
+    operationsTable: name,
+    indexTable: name,
+    backupBucket: name,
+    operationRetentionDays: days,
+    operationsTopicArn: name,
+  }),
+  auditor: z.object({
     operationsTable: name,
     indexTable: name,
     backupBucket: name,

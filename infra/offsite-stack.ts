@@ -156,6 +156,13 @@ export class OffsiteStack extends Stack {
       deadLetterQueue: { queue: purgeDlq, maxReceiveCount: 3 },
     });
 
+    const auditDlq = deadLetter('AuditDeadLetterQueue', false);
+    const auditQueue = new sqs.Queue(this, 'AuditQueue', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.minutes(30),
+      deadLetterQueue: { queue: auditDlq, maxReceiveCount: 3 },
+    });
+
     const index = { table: indexTable, indexes: ['gsi1'] };
     const operations = { table: operationsTable, indexes: ['byState'] };
 
@@ -199,6 +206,7 @@ export class OffsiteStack extends Stack {
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .sendsTo(ENV.workQueueUrl, workQueue)
       .sendsTo(ENV.purgeQueueUrl, purgeQueue)
+      .sendsTo(ENV.auditQueueUrl, auditQueue)
       // An exclusive kind (purge) waits its turn: its plan goes back to the queue, delayed.
       .sendsTo(ENV.planQueueUrl, planQueue)
       .consumes(planQueue, { batchSize: 1 });
@@ -242,6 +250,24 @@ export class OffsiteStack extends Stack {
     for (const job of SCHEDULE_JOBS) {
       scheduler.runsOnSchedule(job, scheduleFor(config, job));
     }
+    // Coherency checks: read everything, and with --fix move what is damaged or orphaned to quarantine/.
+    const auditor = new OffsiteFunction(this, 'Auditor', {
+      handler: 'auditor',
+      description:
+        'Checks that stored objects are what the catalog says, and moves damage and orphans to quarantine',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .readsTable(ENV.indexTable, index)
+      .scansTable(index)
+      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
+      .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
+      .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .quarantinesIn(ENV.backupBucket, backupBucket, ['servers/', 'blobs/'])
+      .consumes(auditQueue, { batchSize: 1, maxConcurrency: 5 });
+
     // Plan and work messages that failed on every try: their operations end as failed instead of running on.
     const deadLetters = new OffsiteFunction(this, 'DeadLetters', {
       handler: 'dead-letters',
@@ -252,12 +278,13 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.operationsTable, operations)
       .consumes(planDlq, { batchSize: 10 })
       .consumes(workDlq, { batchSize: 10 })
-      .consumes(purgeDlq, { batchSize: 10 });
+      .consumes(purgeDlq, { batchSize: 10 })
+      .consumes(auditDlq, { batchSize: 10 });
 
-    for (const fn of [control, planner, worker, scheduler, deadLetters, purger]) {
+    for (const fn of [control, planner, worker, scheduler, deadLetters, purger, auditor]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
-    for (const fn of [control, planner, worker, deadLetters, purger])
+    for (const fn of [control, planner, worker, deadLetters, purger, auditor])
       fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------

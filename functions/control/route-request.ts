@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coherencyParamsSchema } from '#core/coherency/coherency-request.ts';
 import { ValidationError } from '#core/errors.ts';
 import {
   agentParamsSchemas,
@@ -50,13 +51,15 @@ export async function routeRequest(
     const params =
       input.kind === 'restore'
         ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
-        : input.kind === 'purge'
-          ? parseOrThrow(purgeParamsSchema, input.params, 'purge parameters')
-          : input.kind === 'selftest'
-            ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
-            : isAgentKind(input.kind)
-              ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
-              : input.params;
+        : input.kind === 'coherency'
+          ? parseOrThrow(coherencyParamsSchema, input.params, 'coherency parameters')
+          : input.kind === 'purge'
+            ? parseOrThrow(purgeParamsSchema, input.params, 'purge parameters')
+            : input.kind === 'selftest'
+              ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
+              : isAgentKind(input.kind)
+                ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
+                : input.params;
     const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }

@@ -150,6 +150,12 @@ function referenceItems(serverId: string, overlay: VersionOverlay, snapshot: Sca
         size: state.size,
         firstSeen: head.fromTime,
       });
+    if (state?.kind === 'contact' && state.sha256)
+      items.push({
+        pk: indexKeys.blob(state.sha256),
+        sk: indexKeys.blobRef(serverId, mailboxId, itemIdOf(key) as number),
+        firstSeen: head.fromTime,
+      });
     if (state?.kind === 'mailbox')
       items.push({
         pk: indexKeys.account(state.accountId),

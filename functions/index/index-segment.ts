@@ -148,12 +148,21 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
   ];
   for (const c of created) {
     if (c.fromPos < segmentStart || !c.state) continue;
-    if (c.state.kind === 'message' && (c.op === 'CreateMessage' || c.op === 'SaveDraft')) {
+    // Whoever holds a body refers to it: a coherency check tells orphans by the absence of references.
+    const body =
+      c.state.kind === 'message' && (c.op === 'CreateMessage' || c.op === 'SaveDraft')
+        ? { sha256: c.state.sha256, size: c.state.size }
+        : c.state.kind === 'contact' &&
+            c.state.sha256 &&
+            (c.op === 'CreateContact' || c.op === 'ModifyContact')
+          ? { sha256: c.state.sha256, size: undefined }
+          : undefined;
+    if (body) {
       const itemId = itemIdOf(c.key) as number;
       const item = {
-        pk: indexKeys.blob(c.state.sha256),
+        pk: indexKeys.blob(body.sha256),
         sk: indexKeys.blobRef(serverId, c.mailboxId, itemId),
-        size: c.state.size,
+        ...(body.size !== undefined ? { size: body.size } : {}),
         firstSeen: c.fromTime,
       };
       items.set(`${item.pk}\0${item.sk}`, item);

@@ -10,6 +10,7 @@ import {
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
+import { planCoherency } from '#functions/coherency/run-coherency-item.ts';
 import { dispatchToAgents } from '#functions/operations/agent-dispatch.ts';
 import {
   finishOperation,
@@ -26,8 +27,9 @@ export interface PlanTarget extends OperationsTable {
   readonly operationRetentionDays: number;
   readonly indexTable: string;
   readonly backupBucket: string;
-  /** Purge shares go to their own queue: only the purger may delete. */
+  /** Purge and coherency shares go to their own queues: only their functions may delete. */
   readonly purgeQueueUrl: string;
+  readonly auditQueueUrl: string;
   /** A plan that must wait (an exclusive kind already running) is put back here, delayed. */
   readonly planQueueUrl: string;
 }
@@ -93,7 +95,12 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     const batch = items.slice(start, start + 10);
     const result = await sqs().send(
       new SendMessageBatchCommand({
-        QueueUrl: op.kind === 'purge' ? target.purgeQueueUrl : target.workQueueUrl,
+        QueueUrl:
+          op.kind === 'purge'
+            ? target.purgeQueueUrl
+            : op.kind === 'coherency'
+              ? target.auditQueueUrl
+              : target.workQueueUrl,
         Entries: batch.map((item) => ({ Id: String(item.index), MessageBody: JSON.stringify(item) })),
       }),
     );
@@ -136,5 +143,6 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
     return (await planRestore(target, op.id, params, Date.parse(op.createdAt))).workItems;
   }
   if (op.kind === 'purge') return planPurge(target, op);
+  if (op.kind === 'coherency') return planCoherency(target, op);
   return parseOrThrow(selftestParamsSchema, op.params, what).items;
 }

@@ -2,11 +2,11 @@ import { type Operation, selftestParamsSchema, type WorkMessage } from '#core/op
 import { parseOrThrow } from '#core/validation.ts';
 import { SelftestFailure } from '#functions/errors.ts';
 import {
-  countWorkItem,
   finishOperation,
   getOperation,
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
+import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { restoreChunk } from '#functions/restore/restore-chunk.ts';
@@ -16,29 +16,16 @@ export interface WorkTarget extends OperationsTable {
   readonly operationRetentionDays: number;
 }
 
-export type WorkResult = 'done' | 'finalized' | 'duplicate' | 'stopped';
+export type WorkResult = CountedResult;
 
-/**
- * Runs one work item and counts it once; the worker whose count completes the operation finalizes it. A
- * redelivered item that finds every item counted but the operation still running finalizes it again (the
- * first finalizer may have crashed): finalization is idempotent.
- */
+/** Runs one work item (a restore chunk, a selftest item); the last one finalizes the operation. */
 export async function runWorkItem(target: WorkTarget, item: WorkMessage): Promise<WorkResult> {
-  const op = await getOperation(target, item.operationId);
-  if (op.state !== 'running' && op.state !== 'queued')
-    return op.state === 'succeeded' ? 'duplicate' : 'stopped';
-  const progress = await runItem(target, op, item);
-  if (!progress) return 'stopped';
-  const counters = await countWorkItem(target, op.id, item.index, 'done', progress);
-  if (!counters) {
-    const now = await getOperation(target, op.id);
-    if (now.state !== 'running' || now.done + now.failed < now.total) return 'duplicate';
-    await finalize(target, now, now.failed);
-    return 'finalized';
-  }
-  if (counters.done + counters.failed < item.total) return 'done';
-  await finalize(target, op, counters.failed);
-  return 'finalized';
+  return runCountedItem(
+    target,
+    item,
+    (op) => runItem(target, op, item),
+    async (op) => finalize(target, op, (await getOperation(target, op.id)).failed),
+  );
 }
 
 /** The item's own work; its progress counters, or undefined if the operation was stopped meanwhile. */

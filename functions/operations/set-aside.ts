@@ -27,8 +27,12 @@ export async function setAside(
   let reason: string;
   if (work.success) {
     operationId = work.data.operationId;
-    const purge = /Purge/.test(queueArn);
-    reason = `${purge ? 'purge share' : 'work item'} ${work.data.index + 1} of ${work.data.total} failed on every try and was set aside in the ${purge ? 'purge' : 'work'} dead-letter queue; the ${purge ? 'purger' : 'worker'}'s logs say why`;
+    const [share, queue, fn] = /Purge/.test(queueArn)
+      ? ['purge share', 'purge', 'purger']
+      : /Audit/.test(queueArn)
+        ? ['coherency share', 'audit', 'auditor']
+        : ['work item', 'work', 'worker'];
+    reason = `${share} ${work.data.index + 1} of ${work.data.total} failed on every try and was set aside in the ${queue} dead-letter queue; the ${fn}'s logs say why`;
   } else if (plan.success) {
     operationId = plan.data.operationId;
     reason =

@@ -1,11 +1,11 @@
 import type { Operation, WorkMessage } from '#core/operation.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
 import {
-  countWorkItem,
   finishOperation,
   getOperation,
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
+import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
 import { purgePlanKey } from '#functions/retention/plan-purge.ts';
 import { type PurgeTarget, purgeMailbox } from '#functions/retention/purge-mailbox.ts';
@@ -17,32 +17,19 @@ export interface PurgeWorkTarget extends OperationsTable, PurgeTarget {
 
 export const purgeReportKey = (operationId: string) => `operations/${operationId}/purge/report.json`;
 
-/**
- * One mailbox of a purge, counted once; the share that completes the operation sweeps the blobs and writes
- * the report. A redelivered share after every share was counted (the sweeper crashed) sweeps again: the
- * sweep is idempotent.
- */
-export async function runPurgeItem(
-  target: PurgeWorkTarget,
-  item: WorkMessage,
-): Promise<'done' | 'finalized' | 'duplicate' | 'stopped'> {
-  const op = await getOperation(target, item.operationId);
-  if (op.state !== 'running' && op.state !== 'queued')
-    return op.state === 'succeeded' ? 'duplicate' : 'stopped';
-  const plan = await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id));
-  const entry = plan.entries[item.index];
-  if (!entry) throw new RangeError(`purge ${op.id} has no mailbox ${item.index} in its plan`);
-  const progress = await purgeMailbox(target, plan, entry, item.index);
-  const counters = await countWorkItem(target, op.id, item.index, 'done', progress);
-  if (!counters) {
-    const now = await getOperation(target, op.id);
-    if (now.state !== 'running' || now.done + now.failed < now.total) return 'duplicate';
-    await finalize(target, now, plan);
-    return 'finalized';
-  }
-  if (counters.done + counters.failed < item.total) return 'done';
-  await finalize(target, op, plan);
-  return 'finalized';
+/** One mailbox of a purge; the share that completes the operation sweeps the blobs and writes the report. */
+export async function runPurgeItem(target: PurgeWorkTarget, item: WorkMessage): Promise<CountedResult> {
+  return runCountedItem(
+    target,
+    item,
+    async (op) => {
+      const plan = await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id));
+      const entry = plan.entries[item.index];
+      if (!entry) throw new RangeError(`purge ${op.id} has no mailbox ${item.index} in its plan`);
+      return purgeMailbox(target, plan, entry, item.index);
+    },
+    async (op) => finalize(target, op, await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id))),
+  );
 }
 
 async function finalize(target: PurgeWorkTarget, op: Operation, plan: PurgePlan): Promise<void> {

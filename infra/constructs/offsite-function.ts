@@ -14,9 +14,11 @@ import { Construct } from 'constructs';
 import {
   acknowledgePrefixGrant,
   bucketPurgeStatements,
+  bucketQuarantineStatements,
   bucketStatements,
   queueSendStatements,
   type TableAccess,
+  tableScanStatements,
   tableStatements,
   topicPublishStatements,
 } from '#infra/constructs/permissions.ts';
@@ -136,6 +138,19 @@ export class OffsiteFunction extends Construct {
     this.fn.addEnvironment(envName, bucket.bucketName);
     acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
     return this.allow(bucketPurgeStatements(bucket, prefix));
+  }
+
+  /** Moves objects from under the prefixes to `quarantine/` (see bucketQuarantineStatements). */
+  quarantinesIn(envName: string, bucket: s3.IBucket, from: readonly string[]): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    for (const prefix of [...from, 'quarantine/'])
+      acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
+    return this.allow(bucketQuarantineStatements(bucket, from));
+  }
+
+  /** May scan the whole table (it also needs readsTable or writesTable for the rest). */
+  scansTable(access: TableAccess): this {
+    return this.allow(tableScanStatements(access));
   }
 
   sendsTo(envName: string, queue: sqs.IQueue): this {

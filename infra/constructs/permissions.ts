@@ -76,6 +76,31 @@ export function bucketPurgeStatements(bucket: s3.IBucket, prefix: string): iam.P
   ];
 }
 
+/** Moving objects from under `from` prefixes to `quarantine/`: copy there, delete here (a delete marker). */
+export function bucketQuarantineStatements(
+  bucket: s3.IBucket,
+  from: readonly string[],
+): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resources: from.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+    }),
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('quarantine/*')] }),
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': from.map((prefix) => `${prefix}*`) } },
+    }),
+    ...keyStatements(bucket.encryptionKey, true),
+  ];
+}
+
+/** A whole-table scan (a coherency check reads every blob reference). */
+export function tableScanStatements({ table }: TableAccess): iam.PolicyStatement[] {
+  return [new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] })];
+}
+
 export function queueSendStatements(queue: sqs.IQueue): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({

@@ -92,7 +92,7 @@ describe('OffsiteStack', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const functions = template.findResources('AWS::Lambda::Function');
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    assert.equal(Object.keys(mappings).length, 7);
+    assert.equal(Object.keys(mappings).length, 9);
     const deadLetterQueues = new Set(
       Object.values(queues)
         .map(
@@ -122,7 +122,7 @@ describe('OffsiteStack', () => {
 
   it('runs every function on Node 24, arm64, traced, with its own log group and no managed policy', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    assert.equal(functions.length, 7);
+    assert.equal(functions.length, 8);
     for (const fn of functions) {
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
@@ -268,11 +268,18 @@ describe('OffsiteStack', () => {
         publishers.add(id.replace(/Function.*|Role.*/, ''));
       }
     }
-    assert.deepEqual([...publishers].sort(), ['Control', 'DeadLetters', 'Planner', 'Purger', 'Worker']);
+    assert.deepEqual([...publishers].sort(), [
+      'Auditor',
+      'Control',
+      'DeadLetters',
+      'Planner',
+      'Purger',
+      'Worker',
+    ]);
     template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
   });
 
-  it('lets only the purger delete, and nothing destroy an object version for good', () => {
+  it('lets only the purger and the auditor delete, and nothing destroy an object version for good', () => {
     const deleters = new Set<string>();
     for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
@@ -281,7 +288,8 @@ describe('OffsiteStack', () => {
         if (actions.includes('s3:DeleteObject')) deleters.add(id.replace(/Function.*|Role.*/, ''));
       }
     }
-    assert.deepEqual([...deleters], ['Purger']);
+    // The purger (retention) and the auditor (coherency --fix, moving to quarantine/).
+    assert.deepEqual([...deleters].sort(), ['Auditor', 'Purger']);
     for (const policy of Object.values(template.findResources('AWS::IAM::ManagedPolicy')))
       for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
         assert.ok(

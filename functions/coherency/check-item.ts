@@ -1,0 +1,248 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { blobKey } from '#core/blob-key.ts';
+import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
+import { inParallel } from '#core/in-parallel.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { s3 } from '#functions/clients/s3.ts';
+import { SegmentMismatchError } from '#functions/errors.ts';
+import { SegmentCorruptError } from '#functions/index/errors.ts';
+import { fetchPlaintext } from '#functions/index/segment-object.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+export interface CheckTarget {
+  readonly indexTable: string;
+  readonly backupBucket: string;
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  objectsChecked: number;
+}
+
+const HOUR = 3_600_000;
+
+/** One share of a coherency check; with `fix`, damaged and orphaned objects are moved to quarantine. */
+export async function checkItem(
+  target: CheckTarget,
+  plan: CoherencyPlan,
+  item: CoherencyItem,
+): Promise<CheckResult> {
+  const result =
+    item.kind === 'server'
+      ? await checkServer(target, plan, item.serverId)
+      : item.kind === 'blob-objects'
+        ? await checkBlobObjects(target, plan, item.prefix)
+        : await checkBlobReferences(target, item.segment, item.segments);
+  if (plan.params.fix)
+    for (const finding of result.findings)
+      if (finding.problem !== 'missing') finding.quarantinedAs = await quarantine(target, plan, finding.key);
+  return result;
+}
+
+/** Every object a server's catalog names (segments, seals, LDAP dumps, scan snapshots) and nothing else. */
+async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: string): Promise<CheckResult> {
+  const pk = indexKeys.server(serverId);
+  const catalog = (
+    await Promise.all(
+      ['SEG#', 'FILE#', 'LDAP#', 'SCAN#'].map((prefix) =>
+        queryAll({
+          TableName: target.indexTable,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+        }),
+      ),
+    )
+  ).flatMap((r) => r.items);
+  const stored = await listObjects(target.backupBucket, `servers/${serverId}/`);
+  const findings: Finding[] = [];
+  const named = new Set<string>();
+  await inParallel(catalog, 8, async (entry) => {
+    const key = entry.s3Key as string | undefined;
+    if (!key) return;
+    named.add(key);
+    const object = stored.get(key);
+    if (!object) {
+      findings.push({
+        problem: 'missing',
+        key,
+        detail: `catalogued as ${entry.sk as string}, not in the bucket`,
+      });
+      return;
+    }
+    if (typeof entry.storedSize === 'number' && object.size !== entry.storedSize) {
+      findings.push({
+        problem: 'size-mismatch',
+        key,
+        detail: `${object.size} bytes stored, ${entry.storedSize} announced`,
+      });
+      return;
+    }
+    const problem = await contentProblem(
+      target.backupBucket,
+      key,
+      entry.sha256 as string,
+      entry.codec as string | undefined,
+      plan.params.readData,
+    );
+    if (problem) findings.push({ problem: 'corrupt', key, detail: problem });
+  });
+  const graceEnd = plan.at - plan.params.orphanGraceHours * HOUR;
+  for (const [key, object] of stored)
+    if (!named.has(key) && object.lastModified < graceEnd)
+      findings.push({ problem: 'orphan', key, detail: 'in the bucket, in no catalog entry of its server' });
+  return { findings, objectsChecked: stored.size };
+}
+
+/** Blobs under `blobs/<prefix>`: each is what its name says, and something refers to it. */
+async function checkBlobObjects(
+  target: CheckTarget,
+  plan: CoherencyPlan,
+  prefix: string,
+): Promise<CheckResult> {
+  const stored = await listObjects(target.backupBucket, `blobs/${prefix}`);
+  const findings: Finding[] = [];
+  const graceEnd = plan.at - plan.params.orphanGraceHours * HOUR;
+  await inParallel([...stored], 8, async ([key, object]) => {
+    const sha256 = key.split('/').at(-1) ?? '';
+    if (!/^[0-9a-f]{64}$/.test(sha256) || key !== blobKey(sha256)) {
+      findings.push({ problem: 'orphan', key, detail: 'not a blob name' });
+      return;
+    }
+    const head = await s3().send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: key }));
+    const problem = await contentProblem(
+      target.backupBucket,
+      key,
+      sha256,
+      head.Metadata?.codec,
+      plan.params.readData,
+      head.Metadata?.sha256,
+    );
+    if (problem) {
+      findings.push({ problem: 'corrupt', key, detail: problem });
+      return;
+    }
+    const refs = await dynamodb().send(
+      new QueryCommand({
+        TableName: target.indexTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
+        ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': 'REF#' },
+        Limit: 1,
+      }),
+    );
+    if ((refs.Items ?? []).length === 0 && object.lastModified < graceEnd)
+      findings.push({ problem: 'orphan', key, detail: 'no item refers to this blob' });
+  });
+  return { findings, objectsChecked: stored.size };
+}
+
+/** One slice of all blob references: every blob referred to is in the bucket. */
+async function checkBlobReferences(
+  target: CheckTarget,
+  segment: number,
+  segments: number,
+): Promise<CheckResult> {
+  const referred = new Map<string, string>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb().send(
+      new ScanCommand({
+        TableName: target.indexTable,
+        Segment: segment,
+        TotalSegments: segments,
+        FilterExpression: 'begins_with(pk, :blob) AND begins_with(sk, :ref)',
+        ExpressionAttributeValues: { ':blob': 'BLOB#', ':ref': 'REF#' },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const i of page.Items ?? []) {
+      const sha256 = (i.pk as string).slice('BLOB#'.length);
+      if (!referred.has(sha256)) referred.set(sha256, i.sk as string);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const findings: Finding[] = [];
+  await inParallel([...referred], 8, async ([sha256, ref]) => {
+    try {
+      await s3().send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: blobKey(sha256) }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      findings.push({
+        problem: 'missing',
+        key: blobKey(sha256),
+        detail: `referred to by ${ref}, not in the bucket`,
+      });
+    }
+  });
+  return { findings, objectsChecked: referred.size };
+}
+
+/** Why the object is not what was recorded, or undefined. Reads it whole with `readData`. */
+async function contentProblem(
+  bucket: string,
+  key: string,
+  sha256: string,
+  codec: string | undefined,
+  readData: boolean,
+  metadataSha256?: string,
+): Promise<string | undefined> {
+  if (!readData) {
+    const recorded =
+      metadataSha256 ??
+      (await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.sha256;
+    return recorded !== undefined && recorded !== sha256
+      ? `its metadata names digest ${recorded}, the catalog ${sha256}`
+      : undefined;
+  }
+  try {
+    await fetchPlaintext(bucket, key, sha256, codec ?? 'none');
+    return undefined;
+  } catch (error) {
+    if (error instanceof SegmentCorruptError || error instanceof SegmentMismatchError) return error.message;
+    throw error;
+  }
+}
+
+/** Copies the object under `quarantine/<operation>/` and removes it from where it was. */
+async function quarantine(target: CheckTarget, plan: CoherencyPlan, key: string): Promise<string> {
+  const to = `quarantine/${plan.operationId}/${key}`;
+  await s3().send(
+    new CopyObjectCommand({
+      Bucket: target.backupBucket,
+      Key: to,
+      CopySource: `${target.backupBucket}/${encodeURI(key)}`,
+      MetadataDirective: 'COPY',
+    }),
+  );
+  await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
+  return to;
+}
+
+async function listObjects(
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, { size: number; lastModified: number }>> {
+  const out = new Map<string, { size: number; lastModified: number }>();
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? [])
+      if (o.Key) out.set(o.Key, { size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+function isNotFound(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 404 || (error as { name?: string }).name === 'NotFound';
+}
