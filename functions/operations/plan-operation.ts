@@ -72,20 +72,9 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
       return { outcome: 'deferred', reason: `${op.kind} ${running.id} is running` };
     }
   }
-  let count: number;
-  try {
-    count = await workItemsOf(target, op);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    await finishOperation(target, op.id, 'failed', error.message);
-    return { outcome: 'rejected', reason: error.message };
-  }
-  if (count === 0) {
-    await finishOperation(target, op.id, 'succeeded', undefined, {
-      note: 'nothing to do: no mailbox matched',
-    });
-    return { outcome: 'planned', workItems: 0 };
-  }
+  const count = await planStep(target, op, () => workItemsOf(target, op));
+  if (typeof count !== 'number') return count;
+  if (count === 0) return nothingToDo(target, op, { note: 'nothing to do: no mailbox matched' });
   const items: WorkMessage[] = Array.from({ length: count }, (_, index) => ({
     operationId: op.id,
     index,
@@ -116,23 +105,37 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
 
 /** An agent operation: dispatches for the agents, then running (the agents' reports finish it). */
 async function planForAgents(target: PlanTarget, op: Operation): Promise<PlanResult> {
-  let count: number;
+  const count = await planStep(target, op, () => dispatchToAgents(target, op));
+  if (typeof count !== 'number') return count;
+  if (count === 0)
+    return nothingToDo(target, op, { servers: {}, note: 'no server has shipped to this backup yet' });
+  await startOperation(target, op.id, count);
+  return { outcome: 'planned', workItems: count };
+}
+
+/** A planning step; a ValidationError (a mistake in the operation, not a fault) ends it as failed. */
+async function planStep(
+  target: PlanTarget,
+  op: Operation,
+  step: () => Promise<number>,
+): Promise<number | PlanResult> {
   try {
-    count = await dispatchToAgents(target, op);
+    return await step();
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     await finishOperation(target, op.id, 'failed', error.message);
     return { outcome: 'rejected', reason: error.message };
   }
-  if (count === 0) {
-    await finishOperation(target, op.id, 'succeeded', undefined, {
-      servers: {},
-      note: 'no server has shipped to this backup yet',
-    });
-    return { outcome: 'planned', workItems: 0 };
-  }
-  await startOperation(target, op.id, count);
-  return { outcome: 'planned', workItems: count };
+}
+
+/** An operation with nothing to fan out succeeds at once, saying why. */
+async function nothingToDo(
+  target: PlanTarget,
+  op: Operation,
+  result: Record<string, unknown>,
+): Promise<PlanResult> {
+  await finishOperation(target, op.id, 'succeeded', undefined, result);
+  return { outcome: 'planned', workItems: 0 };
 }
 
 /** How many work items the operation needs (and, for a restore, its plan written to the bucket). */

@@ -18,9 +18,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { loadAgentConfig } from '#agent/config/agent-config.ts';
-import { memoryLog } from '#agent/observability.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
 import { blobKey } from '#core/blob-key.ts';
 import type { Finding } from '#core/coherency/coherency-request.ts';
 import type { Operation } from '#core/operation.ts';
@@ -29,7 +26,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
-import { waitForIndexed } from '#test/support/index-checks.ts';
+import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-coherent';
 
@@ -92,14 +89,7 @@ describe('coherency check against injected damage', () => {
       pollMs: 50,
       metrics: { enabled: false },
     });
-    const shipper = await Shipper.open({
-      config: loadAgentConfig(configFile),
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    await waitForIndexed(cloud, serverId, 120_000);
+    await shipAndIndex(cloud, configFile, serverId, 120_000);
   });
   after(async () => {
     await cloud?.stop();

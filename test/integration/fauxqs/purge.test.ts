@@ -10,12 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { loadAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
-import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -25,8 +22,8 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { waitForIndexed } from '#test/support/index-checks.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
+import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-purge';
 const DAY = 86_400_000;
@@ -114,14 +111,7 @@ describe('retention and purge against the ground truth', () => {
       pollMs: 50,
       metrics: { enabled: false },
     });
-    const shipper = await Shipper.open({
-      config: loadAgentConfig(configFile),
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    await waitForIndexed(cloud, serverId, 240_000);
+    await shipAndIndex(cloud, configFile, serverId, 240_000);
 
     const times = sim.commitTimes();
     asOf = (times.at(-1) as number) + 1;

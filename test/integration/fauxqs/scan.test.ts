@@ -11,14 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { loadAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
-import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { AgentStateData } from '#agent/ship/agent-state.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { ScanRow } from '#functions/query/list-scans.ts';
@@ -31,6 +28,7 @@ import { LOCAL_AWS_ENV, OFFSITE_CLI, offsite, writeAgentConfig } from '#test/sup
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
+import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-scan';
 
@@ -129,14 +127,7 @@ describe('full scan of a server with mail from before the agent', () => {
     sim.run(200);
     sim.close();
     await database.mirror(sim);
-    const shipper = await Shipper.open({
-      config: loadAgentConfig(configFile),
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    await waitForIndexed(cloud, serverId, 240_000);
+    await shipAndIndex(cloud, configFile, serverId, 240_000);
   });
   after(async () => {
     await database?.close();
