@@ -211,7 +211,7 @@ export class OffsiteStack extends Stack {
       .sendsTo(ENV.planQueueUrl, planQueue)
       .consumes(planQueue, { batchSize: 1 });
 
-    // The only function that deletes: item versions and blob references (index), blobs (a delete marker).
+    // Deletes item versions and blob references (index), blobs and redo segments (a delete marker).
     const purger = new OffsiteFunction(this, 'Purger', {
       handler: 'purger',
       description: 'Purges one mailbox of history older than its retention; the last share sweeps blobs',
@@ -223,6 +223,7 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .purgesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .purgesBucket(ENV.backupBucket, backupBucket, 'servers/')
       .consumes(purgeQueue, { batchSize: 1, maxConcurrency: 5 });
 
     const worker = new OffsiteFunction(this, 'Worker', {

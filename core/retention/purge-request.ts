@@ -35,5 +35,7 @@ export interface PurgePlan {
   operationId: string;
   asOf: number;
   dryRun: boolean;
+  /** The purge named accounts: the other accounts' redo is not the purge's to remove. */
+  accountsNamed: boolean;
   entries: PurgeEntry[];
 }

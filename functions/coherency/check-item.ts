@@ -65,7 +65,8 @@ async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: s
   const named = new Set<string>();
   await inParallel(catalog, 8, async (entry) => {
     const key = entry.s3Key as string | undefined;
-    if (!key) return;
+    // A segment a purge removed is gone on purpose.
+    if (!key || entry.state === 'purged') return;
     named.add(key);
     const object = stored.get(key);
     if (!object) {

@@ -19,6 +19,8 @@ export interface RestorePoints {
   ldapDumps: { dumpedAt: string; entries: number; bytes: number; storedBytes: number }[];
   /** Segments catalogued but not (yet) indexed, and why indexing stands still. */
   waiting: { segments: number; state: string; reason?: string; at?: { seq: string; offset: string } };
+  /** Segments a purge removed (older than every retention), up to the last operation time among them. */
+  purged: { segments: number; until?: string };
   quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
   /**
    * Gaps an operator let indexing go past: redo between `from` and `to` is lost, and the listed mailboxes are
@@ -64,7 +66,16 @@ export async function listRestorePoints(
   let run: RedoRange | undefined;
   let waiting = 0;
   const cursor: Item | undefined = cursors.find((c) => c.sk === indexKeys.cursor);
+  let purged = 0;
+  let purgedUntil: string | undefined;
   for (const item of segments) {
+    if (item.state === 'purged') {
+      // Older than every retention: the index still holds what retention keeps, the raw redo is gone.
+      purged++;
+      purgedUntil = (item.lastOpTime ?? item.shippedAt) as string;
+      run = undefined;
+      continue;
+    }
     if (item.state !== 'indexed') {
       waiting++;
       run = undefined;
@@ -102,6 +113,7 @@ export async function listRestorePoints(
         bytes: i.size as number,
         storedBytes: i.storedSize as number,
       })),
+    purged: { segments: purged, ...(purgedUntil ? { until: purgedUntil } : {}) },
     waiting: {
       segments: waiting,
       state: (cursor?.state as string | undefined) ?? 'not started',

@@ -59,7 +59,13 @@ export async function planPurge(target: PurgePlanTarget, op: Operation): Promise
       });
     }
   }
-  const plan: PurgePlan = { operationId: op.id, asOf, dryRun: params.dryRun, entries };
+  const plan: PurgePlan = {
+    operationId: op.id,
+    asOf,
+    dryRun: params.dryRun,
+    accountsNamed: params.accounts !== undefined,
+    entries,
+  };
   await putJson(target.backupBucket, purgePlanKey(op.id), plan);
   return entries.length;
 }

@@ -9,6 +9,7 @@ import { type CountedResult, runCountedItem } from '#functions/operations/run-co
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
 import { purgePlanKey } from '#functions/retention/plan-purge.ts';
 import { type PurgeTarget, purgeMailbox } from '#functions/retention/purge-mailbox.ts';
+import { purgeSegments } from '#functions/retention/purge-segments.ts';
 import { sweepBlobs } from '#functions/retention/sweep-blobs.ts';
 
 export interface PurgeWorkTarget extends OperationsTable, PurgeTarget {
@@ -34,8 +35,9 @@ export async function runPurgeItem(target: PurgeWorkTarget, item: WorkMessage): 
 
 async function finalize(target: PurgeWorkTarget, op: Operation, plan: PurgePlan): Promise<void> {
   const sweep = await sweepBlobs(target, op.id, plan.dryRun);
+  const segments = await purgeSegments(target, plan);
   const counted = (await getOperation(target, op.id)).progress ?? {};
-  const totals = { ...counted, ...sweep };
+  const totals = { ...counted, ...sweep, ...segments };
   await putJson(target.backupBucket, purgeReportKey(op.id), {
     operationId: op.id,
     dryRun: plan.dryRun,

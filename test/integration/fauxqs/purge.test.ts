@@ -17,6 +17,7 @@ import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
+import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
@@ -257,5 +258,76 @@ describe('retention and purge against the ground truth', () => {
     process.stdout.write(
       `# ${deletedBlobs.length} blobs deleted; ${shared.length} bodies of purged items kept for retained ones\n`,
     );
+  });
+
+  it('once the hold is released and the account no longer kept, the next purge takes their history and the redo every mailbox is past', async () => {
+    const released = await offsite(['hold', 'release', held], env());
+    assert.equal(released.code, 0, released.stderr);
+    const unset = await offsite(['retention', 'set', '--account', forever, '--unset'], env());
+    assert.equal(unset.code, 0, unset.stderr);
+    const redo = async () =>
+      (
+        await promisify(execFile)(
+          'aws',
+          [
+            's3',
+            'ls',
+            `s3://${bucket}/servers/${serverId}/redo/`,
+            '--recursive',
+            '--endpoint-url',
+            cloud.endpoints.s3,
+          ],
+          { env: LOCAL_AWS_ENV },
+        )
+      ).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean).length;
+    const segmentsBefore = await redo();
+    const out = await offsite(
+      ['ops', 'start', 'purge', '--params', JSON.stringify({ asOf }), '--wait', '--json'],
+      env(),
+    );
+    assert.equal(out.code, 0, out.stderr);
+    const again = JSON.parse(out.stdout) as Operation;
+    const purged = Number(again.result?.segmentsPurged);
+    assert.equal(again.result?.mailboxesKept, undefined, 'no mailbox is kept whole any more');
+    assert.ok(purged > 0, 'redo older than every cutoff is removed');
+    assert.equal(await redo(), segmentsBefore - purged, 'the bucket agrees');
+
+    const listed = await offsite(['backup', 'list', '--server', serverId, '--json'], env());
+    const points = (JSON.parse(listed.stdout) as RestorePoints[])[0] as RestorePoints;
+    assert.equal(points.purged.segments, purged);
+    assert.ok(Date.parse(points.purged.until as string) < cutoff);
+    assert.deepEqual(
+      [points.waiting.state, points.waiting.segments],
+      ['ok', 0],
+      'a purged segment is no gap',
+    );
+
+    for (const [mailboxId, ids] of deletedBeforeCutoff())
+      for (const id of ids)
+        assert.deepEqual(await history(mailboxId, id), [], `mailbox ${mailboxId} item ${id} is gone now`);
+    const t = sim.commitTimes().filter((x) => x >= cutoff)[5] as number;
+    const created = await client.request<Operation>('POST', '/operations', {
+      kind: 'restore',
+      params: { mode: 'point-in-time', all: true, at: t, chunkItems: 50 },
+    });
+    const op = await finished(created.id);
+    assert.equal(op.state, 'succeeded', op.error);
+    const bundle = await openBundle(
+      s3BundleSource(cloud.clients.s3, bucket, op.id),
+      op.result?.sha256 as string,
+    );
+    assert.deepEqual(await snapshotOfBundle(bundle), comparableSnapshot(sim.truthAt(t)));
+
+    // What the purges left is coherent: nothing missing, nothing orphaned, every digest right.
+    const checked = await offsite(
+      ['ops', 'start', 'coherency', '--params', '{"readData":true,"orphanGraceHours":0}', '--wait', '--json'],
+      env(),
+    );
+    const coherency = JSON.parse(checked.stdout) as Operation;
+    assert.equal(coherency.state, 'succeeded', coherency.error);
+    assert.equal(coherency.result?.problems, 0);
   });
 });
