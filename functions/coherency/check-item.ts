@@ -1,14 +1,10 @@
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { blobKey } from '#core/blob-key.ts';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
@@ -224,26 +220,4 @@ async function quarantine(target: CheckTarget, plan: CoherencyPlan, key: string)
   );
   await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
   return to;
-}
-
-async function listObjects(
-  bucket: string,
-  prefix: string,
-): Promise<Map<string, { size: number; lastModified: number }>> {
-  const out = new Map<string, { size: number; lastModified: number }>();
-  let token: string | undefined;
-  do {
-    const page = await s3().send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? [])
-      if (o.Key) out.set(o.Key, { size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
-    token = page.NextContinuationToken;
-  } while (token);
-  return out;
-}
-
-function isNotFound(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status === 404 || (error as { name?: string }).name === 'NotFound';
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   type CoherencyPlan,
   coherencyItems,
@@ -8,12 +7,11 @@ import {
 } from '#core/coherency/coherency-request.ts';
 import type { Operation, WorkMessage } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
-import { s3 } from '#functions/clients/s3.ts';
 import { type CheckTarget, checkItem } from '#functions/coherency/check-item.ts';
 import { finishOperation, type OperationsTable } from '#functions/operations/operations-store.ts';
 import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
-import { getJson, putJson } from '#functions/restore/operation-objects.ts';
+import { getJson, putJson, readJsonArrays } from '#functions/restore/operation-objects.ts';
 
 export interface CoherencyTarget extends OperationsTable, CheckTarget {
   readonly operationRetentionDays: number;
@@ -69,20 +67,8 @@ export async function runCoherencyItem(target: CoherencyTarget, item: WorkMessag
 
 async function finalize(target: CoherencyTarget, op: Operation): Promise<void> {
   const findings = new Map<string, Finding>();
-  let token: string | undefined;
-  do {
-    const page = await s3().send(
-      new ListObjectsV2Command({
-        Bucket: target.backupBucket,
-        Prefix: findingsPrefix(op.id),
-        ContinuationToken: token,
-      }),
-    );
-    for (const o of page.Contents ?? [])
-      for (const f of await getJson<Finding[]>(target.backupBucket, o.Key as string))
-        findings.set(`${f.problem} ${f.key}`, { ...findings.get(`${f.problem} ${f.key}`), ...f });
-    token = page.NextContinuationToken;
-  } while (token);
+  for (const f of await readJsonArrays<Finding>(target.backupBucket, findingsPrefix(op.id)))
+    findings.set(`${f.problem} ${f.key}`, { ...findings.get(`${f.problem} ${f.key}`), ...f });
   const all = [...findings.values()].sort((a, b) => a.key.localeCompare(b.key));
   const left = all.filter((f) => !f.quarantinedAs);
   const totals = {

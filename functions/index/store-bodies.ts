@@ -4,6 +4,7 @@ import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import type { StoredBody } from '#core/index/apply-transaction.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 
@@ -63,8 +64,7 @@ async function alreadyStored(bucket: string, key: string, sha256: string): Promi
     const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.Metadata?.sha256 === sha256;
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256Hex } from '#core/zimbra-digest.ts';
+import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { OperationObjectError } from '#functions/restore/errors.ts';
 
@@ -64,4 +65,12 @@ export async function getBytes(
 export async function getJson<T>(bucket: string, key: string): Promise<T> {
   const { bytes } = await getBytes(bucket, key);
   return JSON.parse(bytes.toString('utf8')) as T;
+}
+
+/** The JSON arrays stored under `prefix` (one per share or attempt), concatenated. */
+export async function readJsonArrays<T>(bucket: string, prefix: string): Promise<T[]> {
+  const all: T[] = [];
+  for (const key of (await listObjects(bucket, prefix)).keys())
+    all.push(...(await getJson<T[]>(bucket, key)));
+  return all;
 }

@@ -2,17 +2,17 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import { getJson } from '#functions/restore/operation-objects.ts';
+import { readJsonArrays } from '#functions/restore/operation-objects.ts';
 import {
   candidatesPrefix,
   type PurgeCandidate,
@@ -47,7 +47,7 @@ export async function sweepBlobs(
   operationId: string,
   dryRun: boolean,
 ): Promise<SweepReport> {
-  const candidates = await readCandidates(target.backupBucket, operationId);
+  const candidates = await readJsonArrays<PurgeCandidate>(target.backupBucket, candidatesPrefix(operationId));
   const removed = new Set(candidates.map((c) => `${c.sha256} ${c.ref}`));
   const shas = [...new Set(candidates.map((c) => c.sha256))].sort();
   const report: SweepReport = {
@@ -149,27 +149,7 @@ async function headBlob(
       ...(head.ObjectLockRetainUntilDate ? { lockedUntil: head.ObjectLockRetainUntilDate } : {}),
     };
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NotFound') return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
-}
-
-async function readCandidates(bucket: string, operationId: string): Promise<PurgeCandidate[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3().send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: candidatesPrefix(operationId),
-        ContinuationToken: token,
-      }),
-    );
-    keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
-    token = page.NextContinuationToken;
-  } while (token);
-  const all: PurgeCandidate[] = [];
-  for (const key of keys) all.push(...(await getJson<PurgeCandidate[]>(bucket, key)));
-  return all;
 }
