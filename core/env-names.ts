@@ -8,6 +8,9 @@ export const ENV = {
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
   purgeQueueUrl: 'OFFSITE_PURGE_QUEUE_URL',
   auditQueueUrl: 'OFFSITE_AUDIT_QUEUE_URL',
+  transferQueueUrl: 'OFFSITE_TRANSFER_QUEUE_URL',
+  /** Buckets besides the backup bucket that exports may go to and imports come from (comma-separated). */
+  transferBuckets: 'OFFSITE_TRANSFER_BUCKETS',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
   operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',
 } as const;

@@ -26,6 +26,16 @@ export const OPERATION_KINDS = {
     exclusive: true,
     summary: 'coherency check of stored objects',
   },
+  export: {
+    available: true,
+    runsOn: 'cloud',
+    summary: 'self-contained copy of accounts at an instant, to a prefix or transfer bucket',
+  },
+  import: {
+    available: true,
+    runsOn: 'cloud',
+    summary: 'an export brought into this deployment (directory first, then mailboxes)',
+  },
   // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
   'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },

@@ -6,6 +6,10 @@ import { parseOrThrow } from '#core/validation.ts';
 const name = z.string().min(1);
 const url = z.url();
 const days = z.coerce.number().int().min(1).max(3650);
+const buckets = z
+  .string()
+  .default('')
+  .transform((list) => list.split(',').filter(Boolean));
 
 const schemas = {
   indexer: z.object({ indexTable: name, backupBucket: name, ingestQueueUrl: url }),
@@ -24,7 +28,9 @@ const schemas = {
     workQueueUrl: url,
     purgeQueueUrl: url,
     auditQueueUrl: url,
+    transferQueueUrl: url,
     planQueueUrl: url,
+    transferBuckets: buckets,
     operationRetentionDays: days,
     operationsTopicArn: name,
   }),
@@ -46,6 +52,13 @@ const schemas = {
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
+    operationRetentionDays: days,
+    operationsTopicArn: name,
+  }),
+  transfer: z.object({
+    operationsTable: name,
+    backupBucket: name,
+    ingestQueueUrl: url,
     operationRetentionDays: days,
     operationsTopicArn: name,
   }),

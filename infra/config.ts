@@ -70,6 +70,14 @@ export const stackConfigSchema = z.strictObject({
       reconcile: scheduleExpression.optional(),
     })
     .default({}),
+  /**
+   * Buckets besides the backup bucket that exports may be written to and imports read from (another
+   * deployment's, an archive account's). Their owners must allow this deployment's transfer function.
+   */
+  transferBuckets: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'))
+    .max(20)
+    .default([]),
   /** E-mail address subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
   /** E-mail address told when an operation finishes (succeeded, failed or stopped), if any. */

@@ -163,6 +163,13 @@ export class OffsiteStack extends Stack {
       deadLetterQueue: { queue: auditDlq, maxReceiveCount: 3 },
     });
 
+    const transferDlq = deadLetter('TransferDeadLetterQueue', false);
+    const transferQueue = new sqs.Queue(this, 'TransferQueue', {
+      ...queueDefaults,
+      visibilityTimeout: Duration.minutes(30),
+      deadLetterQueue: { queue: transferDlq, maxReceiveCount: 3 },
+    });
+
     const index = { table: indexTable, indexes: ['gsi1'] };
     const operations = { table: operationsTable, indexes: ['byState'] };
 
@@ -207,6 +214,10 @@ export class OffsiteStack extends Stack {
       .sendsTo(ENV.workQueueUrl, workQueue)
       .sendsTo(ENV.purgeQueueUrl, purgeQueue)
       .sendsTo(ENV.auditQueueUrl, auditQueue)
+      .sendsTo(ENV.transferQueueUrl, transferQueue)
+      // An export refuses a destination that holds one already; an import reads the export's manifest.
+      .readsBucket(ENV.backupBucket, backupBucket, 'exports/')
+      .transfersWith(ENV.transferBuckets, config.transferBuckets, false)
       // An exclusive kind (purge) waits its turn: its plan goes back to the queue, delayed.
       .sendsTo(ENV.planQueueUrl, planQueue)
       .consumes(planQueue, { batchSize: 1 });
@@ -269,6 +280,26 @@ export class OffsiteStack extends Stack {
       .quarantinesIn(ENV.backupBucket, backupBucket, ['servers/', 'blobs/'])
       .consumes(auditQueue, { batchSize: 1, maxConcurrency: 5 });
 
+    // Exports and imports: copies blobs between this deployment's store and an export, writes the export's
+    // files, and for an import stores and announces the directory and mailboxes as an agent would.
+    const transfer = new OffsiteFunction(this, 'Transfer', {
+      handler: 'transfer',
+      description:
+        'Copies one share of an export or import; the last one writes the export or announces the import',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      logRetention,
+    })
+      .writesTable(ENV.operationsTable, operations)
+      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'exports/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/scans/')
+      .transfersWith(ENV.transferBuckets, config.transferBuckets, true)
+      .sendsTo(ENV.ingestQueueUrl, ingestQueue)
+      .consumes(transferQueue, { batchSize: 1, maxConcurrency: 5 });
+
     // Plan and work messages that failed on every try: their operations end as failed instead of running on.
     const deadLetters = new OffsiteFunction(this, 'DeadLetters', {
       handler: 'dead-letters',
@@ -280,12 +311,13 @@ export class OffsiteStack extends Stack {
       .consumes(planDlq, { batchSize: 10 })
       .consumes(workDlq, { batchSize: 10 })
       .consumes(purgeDlq, { batchSize: 10 })
-      .consumes(auditDlq, { batchSize: 10 });
+      .consumes(auditDlq, { batchSize: 10 })
+      .consumes(transferDlq, { batchSize: 10 });
 
-    for (const fn of [control, planner, worker, scheduler, deadLetters, purger, auditor]) {
+    for (const fn of [control, planner, worker, scheduler, deadLetters, purger, auditor, transfer]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
-    for (const fn of [control, planner, worker, deadLetters, purger, auditor])
+    for (const fn of [control, planner, worker, deadLetters, purger, auditor, transfer])
       fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------

@@ -110,34 +110,62 @@ export class ScanSnapshotError extends Error {
 
 /** Parses the JSON lines of a snapshot: header first, trailer last with matching counts, nothing else odd. */
 export function parseScanSnapshot(text: string): ScanSnapshot {
+  return parseSnapshotLines(text, scanHeaderSchema, ScanSnapshotError);
+}
+
+/** The body lines every snapshot-shaped file shares (a scan snapshot, an export's mailbox). */
+const bodyLineSchema = z.discriminatedUnion('type', [
+  scanFolderSchema,
+  scanTagSchema,
+  scanMessageSchema,
+  scanContactSchema,
+  scanTrailerSchema,
+]);
+
+/**
+ * Reads a snapshot-shaped file whose first line `headerSchema` describes: then folders, tags, messages and
+ * contacts in any order, and a trailer whose counts match (so a truncated file is refused). Item ids are
+ * unique; a header that says `absent` comes with no items. Every problem is an `error` naming the line.
+ */
+export function parseSnapshotLines<H extends { type: 'header'; absent?: true | undefined }>(
+  text: string,
+  headerSchema: z.ZodType<H>,
+  error: new (message: string) => Error,
+): Omit<ScanSnapshot, 'header'> & { header: H } {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const parse = (line: string, n: number): ScanLine => {
+  const parse = <T>(schema: z.ZodType<T>, line: string, n: number): T => {
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
-      throw new ScanSnapshotError(`line ${n + 1} is not JSON`);
+      throw new error(`line ${n + 1} is not JSON`);
     }
-    const result = scanLineSchema.safeParse(json);
-    if (!result.success)
-      throw new ScanSnapshotError(`line ${n + 1}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+    const result = schema.safeParse(json);
+    if (!result.success) throw new error(`line ${n + 1}: ${result.error.issues[0]?.message ?? 'invalid'}`);
     return result.data;
   };
-  const first = lines[0] === undefined ? undefined : parse(lines[0], 0);
-  if (first?.type !== 'header') throw new ScanSnapshotError('the snapshot does not start with its header');
-  const snapshot: ScanSnapshot = { header: first, folders: [], tags: [], messages: [], contacts: [] };
-  const last = lines.length > 1 ? parse(lines[lines.length - 1] as string, lines.length - 1) : undefined;
-  if (last?.type !== 'end') throw new ScanSnapshotError('the snapshot has no trailer: it is truncated');
-  if (first.absent && lines.length > 2)
-    throw new ScanSnapshotError('the snapshot of an absent mailbox holds items');
+  const first = lines[0] === undefined ? undefined : parse(z.looseObject({ type: z.string() }), lines[0], 0);
+  if (first?.type !== 'header') throw new error('the snapshot does not start with its header');
+  const header = parse(headerSchema, lines[0] as string, 0);
+  const snapshot = {
+    header,
+    folders: [] as ScanFolder[],
+    tags: [] as ScanTag[],
+    messages: [] as ScanMessage[],
+    contacts: [] as ScanContact[],
+  };
+  const last =
+    lines.length > 1 ? parse(bodyLineSchema, lines[lines.length - 1] as string, lines.length - 1) : undefined;
+  if (last?.type !== 'end') throw new error('the snapshot has no trailer: it is truncated');
+  if (header.absent && lines.length > 2) throw new error('the snapshot of an absent mailbox holds items');
   for (let n = 1; n < lines.length - 1; n++) {
-    const line = parse(lines[n] as string, n);
+    const line = parse(bodyLineSchema, lines[n] as string, n);
     if (line.type === 'folder') snapshot.folders.push(line);
     else if (line.type === 'tag') snapshot.tags.push(line);
     else if (line.type === 'message') snapshot.messages.push(line);
     else if (line.type === 'contact') snapshot.contacts.push(line);
-    else throw new ScanSnapshotError(`line ${n + 1}: a second ${line.type}`);
+    else throw new error(`line ${n + 1}: a second ${line.type}`);
   }
   const counts = {
     folders: snapshot.folders.length,
@@ -147,12 +175,12 @@ export function parseScanSnapshot(text: string): ScanSnapshot {
   };
   for (const [what, count] of Object.entries(counts))
     if (last[what as keyof typeof counts] !== count)
-      throw new ScanSnapshotError(
+      throw new error(
         `the trailer counts ${last[what as keyof typeof counts]} ${what}, the snapshot holds ${count}`,
       );
   const ids = new Set<number>();
   for (const item of [...snapshot.folders, ...snapshot.messages, ...snapshot.contacts]) {
-    if (ids.has(item.id)) throw new ScanSnapshotError(`item ${item.id} appears twice`);
+    if (ids.has(item.id)) throw new error(`item ${item.id} appears twice`);
     ids.add(item.id);
   }
   return snapshot;

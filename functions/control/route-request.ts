@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { coherencyParamsSchema } from '#core/coherency/coherency-request.ts';
 import { ValidationError } from '#core/errors.ts';
-import {
-  agentParamsSchemas,
-  createOperationRequestSchema,
-  isAgentKind,
-  OPERATION_STATES,
-  selftestParamsSchema,
-} from '#core/operation.ts';
-import { restoreParamsSchema } from '#core/restore/restore-request.ts';
-import { purgeParamsSchema } from '#core/retention/purge-request.ts';
+import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
+import { OPERATION_PARAMS } from '#core/operation-params.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { agentRoute } from '#functions/control/agent-routes.ts';
@@ -47,19 +39,10 @@ export async function routeRequest(
   if (method === 'GET' && path === '/health') return { status: 200, body: { ok: true } };
   if (method === 'POST' && path === '/operations') {
     const input = parseOrThrow(createOperationRequestSchema, parseBody(request.body), 'operation request');
-    // A restore's parameters are checked here too, so a mistake is a 400 now rather than a failed operation.
-    const params =
-      input.kind === 'restore'
-        ? parseOrThrow(restoreParamsSchema, input.params, 'restore parameters')
-        : input.kind === 'coherency'
-          ? parseOrThrow(coherencyParamsSchema, input.params, 'coherency parameters')
-          : input.kind === 'purge'
-            ? parseOrThrow(purgeParamsSchema, input.params, 'purge parameters')
-            : input.kind === 'selftest'
-              ? parseOrThrow(selftestParamsSchema, input.params, 'selftest parameters')
-              : isAgentKind(input.kind)
-                ? parseOrThrow(agentParamsSchemas[input.kind], input.params, `${input.kind} parameters`)
-                : input.params;
+    const schema = OPERATION_PARAMS[input.kind];
+    const params = schema
+      ? (parseOrThrow(schema, input.params, `${input.kind} parameters`) as Record<string, unknown>)
+      : input.params;
     const op = await createOperation(config, { ...input, params, source: 'api' });
     return { status: 202, body: op };
   }

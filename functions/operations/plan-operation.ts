@@ -4,10 +4,12 @@ import {
   isAgentKind,
   OPERATION_KINDS,
   type Operation,
+  type OperationKind,
   selftestParamsSchema,
   type WorkMessage,
 } from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
+import { exportParamsSchema, importParamsSchema } from '#core/transfer/transfer-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import { planCoherency } from '#functions/coherency/run-coherency-item.ts';
@@ -21,6 +23,8 @@ import {
 } from '#functions/operations/operations-store.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
 import { planPurge } from '#functions/retention/plan-purge.ts';
+import { planExport } from '#functions/transfer/plan-export.ts';
+import { planImport } from '#functions/transfer/plan-import.ts';
 
 export interface PlanTarget extends OperationsTable {
   readonly workQueueUrl: string;
@@ -30,6 +34,9 @@ export interface PlanTarget extends OperationsTable {
   /** Purge and coherency shares go to their own queues: only their functions may delete. */
   readonly purgeQueueUrl: string;
   readonly auditQueueUrl: string;
+  /** Export and import shares: their function copies between buckets and announces imports. */
+  readonly transferQueueUrl: string;
+  readonly transferBuckets: readonly string[];
   /** A plan that must wait (an exclusive kind already running) is put back here, delayed. */
   readonly planQueueUrl: string;
 }
@@ -84,12 +91,7 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     const batch = items.slice(start, start + 10);
     const result = await sqs().send(
       new SendMessageBatchCommand({
-        QueueUrl:
-          op.kind === 'purge'
-            ? target.purgeQueueUrl
-            : op.kind === 'coherency'
-              ? target.auditQueueUrl
-              : target.workQueueUrl,
+        QueueUrl: queueOf(target, op.kind),
         Entries: batch.map((item) => ({ Id: String(item.index), MessageBody: JSON.stringify(item) })),
       }),
     );
@@ -145,7 +147,26 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
     const params = parseOrThrow(restoreParamsSchema, op.params, what);
     return (await planRestore(target, op.id, params, Date.parse(op.createdAt))).workItems;
   }
+  if (op.kind === 'export')
+    return planExport(target, op.id, parseOrThrow(exportParamsSchema, op.params, what), op.createdAt);
+  if (op.kind === 'import')
+    return planImport(target, op.id, parseOrThrow(importParamsSchema, op.params, what));
   if (op.kind === 'purge') return planPurge(target, op);
   if (op.kind === 'coherency') return planCoherency(target, op);
   return parseOrThrow(selftestParamsSchema, op.params, what).items;
+}
+
+/** Shares go to the queue of the function allowed to do them. */
+function queueOf(target: PlanTarget, kind: OperationKind): string {
+  switch (kind) {
+    case 'purge':
+      return target.purgeQueueUrl;
+    case 'coherency':
+      return target.auditQueueUrl;
+    case 'export':
+    case 'import':
+      return target.transferQueueUrl;
+    default:
+      return target.workQueueUrl;
+  }
 }

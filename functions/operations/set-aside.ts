@@ -31,7 +31,9 @@ export async function setAside(
       ? ['purge share', 'purge', 'purger']
       : /Audit/.test(queueArn)
         ? ['coherency share', 'audit', 'auditor']
-        : ['work item', 'work', 'worker'];
+        : /Transfer/.test(queueArn)
+          ? ['transfer share', 'transfer', 'transfer function']
+          : ['work item', 'work', 'worker'];
     reason = `${share} ${work.data.index + 1} of ${work.data.total} failed on every try and was set aside in the ${queue} dead-letter queue; the ${fn}'s logs say why`;
   } else if (plan.success) {
     operationId = plan.data.operationId;

@@ -1,5 +1,6 @@
 import type { DirectoryEntity } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
+import { chooseDirectoryObjects } from '#core/ldap/choose-directory-objects.ts';
 import { type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -261,17 +262,10 @@ async function directoryLdif(
       }
     }
     const domains = params.domains.map((d) => d.toLowerCase());
-    for (const [id, object] of objects) {
-      const inDomain = domains.some((d) => object.name === d || object.name.endsWith(`@${d}`));
+    for (const object of objects.values())
       for (const d of domains) if (object.name === d || object.name.endsWith(`@${d}`)) knownDomains.add(d);
-      const ofAccount =
-        accountIds.has(id) || (object.targetId !== undefined && accountIds.has(object.targetId));
-      const accountDomain =
-        object.object === 'domain' &&
-        [...accountIds].some((a) => objects.get(a)?.name.endsWith(`@${object.name}`));
-      if (params.all || inDomain || ofAccount || accountDomain || object.object === 'cos')
-        chosen.set(id, object);
-    }
+    for (const [id, object] of chooseDirectoryObjects(objects, accountIds, domains, params.all))
+      chosen.set(id, object);
   }
   const unknown = params.accounts.filter((a) => !resolved.has(a));
   if (unknown.length > 0)

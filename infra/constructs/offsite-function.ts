@@ -16,6 +16,7 @@ import {
   bucketPurgeStatements,
   bucketQuarantineStatements,
   bucketStatements,
+  namedBucketStatements,
   queueSendStatements,
   type TableAccess,
   tableScanStatements,
@@ -131,6 +132,17 @@ export class OffsiteFunction extends Construct {
     this.fn.addEnvironment(envName, bucket.bucketName);
     acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
     return this.allow(bucketStatements(bucket, prefix, true));
+  }
+
+  /** Reads (and with `write` puts) objects in the transfer buckets the configuration names. */
+  transfersWith(envName: string, names: readonly string[], write: boolean): this {
+    this.fn.addEnvironment(envName, names.join(','));
+    for (const name of names)
+      Validations.of(this.fn.role ?? this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:aws:s3:::${name}/*]`,
+        reason: `exports are written to and imports read from any prefix of the configured transfer bucket ${name}`,
+      });
+    return this.allow(namedBucketStatements(names, write));
   }
 
   /** Deletes under the prefix as a purge does (see bucketPurgeStatements). */

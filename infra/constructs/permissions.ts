@@ -57,6 +57,24 @@ export function bucketStatements(bucket: s3.IBucket, prefix: string, write: bool
 }
 
 /**
+ * Buckets named by the configuration (not in this stack): read, and with `write` put, any object. Their
+ * encryption keys, if any, are their owners' to grant.
+ */
+export function namedBucketStatements(names: readonly string[], write: boolean): iam.PolicyStatement[] {
+  if (names.length === 0) return [];
+  return [
+    new iam.PolicyStatement({
+      actions: write ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+      resources: names.map((name) => `arn:aws:s3:::${name}/*`),
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: names.map((name) => `arn:aws:s3:::${name}`),
+    }),
+  ];
+}
+
+/**
  * Deleting under `prefix` as a purge does: a plain delete (a delete marker in a versioned bucket, which Object
  * Lock allows and which leaves the locked version in place), reading versions to put one back when a reference
  * appeared meanwhile. Never s3:DeleteObjectVersion: nothing here can destroy a version for good.

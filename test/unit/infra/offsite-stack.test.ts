@@ -92,7 +92,7 @@ describe('OffsiteStack', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const functions = template.findResources('AWS::Lambda::Function');
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    assert.equal(Object.keys(mappings).length, 9);
+    assert.equal(Object.keys(mappings).length, 11);
     const deadLetterQueues = new Set(
       Object.values(queues)
         .map(
@@ -122,7 +122,7 @@ describe('OffsiteStack', () => {
 
   it('runs every function on Node 24, arm64, traced, with its own log group and no managed policy', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    assert.equal(functions.length, 8);
+    assert.equal(functions.length, 9);
     for (const fn of functions) {
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
@@ -274,9 +274,57 @@ describe('OffsiteStack', () => {
       'DeadLetters',
       'Planner',
       'Purger',
+      'Transfer',
       'Worker',
     ]);
     template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it('lets the transfer function write only blobs, exports, LDAP dumps and scans, and the transfer buckets', () => {
+    const withBuckets = synth({ transferBuckets: ['offsite-archive'] });
+    const objectsOf = (prefix: string, of = withBuckets) => {
+      const out: { actions: string[]; resources: string[] }[] = [];
+      for (const [id, policy] of Object.entries(of.findResources('AWS::IAM::Policy'))) {
+        if (!id.startsWith(prefix)) continue;
+        for (const statement of policy.Properties.PolicyDocument.Statement as {
+          Action: string | string[];
+          Resource: unknown;
+        }[]) {
+          const actions = [statement.Action].flat();
+          if (!actions.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')) continue;
+          const resources = [statement.Resource].flat().map((r) => {
+            if (typeof r === 'string') return r;
+            const join = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+            return join ? join[1].map((part) => (typeof part === 'string' ? part : '<bucket>')).join('') : '?';
+          });
+          out.push({ actions, resources });
+        }
+      }
+      return out;
+    };
+    const writes = (prefix: string) =>
+      objectsOf(prefix)
+        .filter((s) => s.actions.includes('s3:PutObject'))
+        .flatMap((s) => s.resources)
+        .sort();
+    assert.deepEqual(writes('Transfer'), [
+      '<bucket>/blobs/*',
+      '<bucket>/exports/*',
+      '<bucket>/operations/*',
+      '<bucket>/servers/*/ldap/*',
+      '<bucket>/servers/*/scans/*',
+      'arn:aws:s3:::offsite-archive/*',
+    ]);
+    // The planner reads an import's manifest there, and writes only its own plans.
+    assert.deepEqual(writes('Planner'), ['<bucket>/operations/*']);
+    assert.ok(
+      objectsOf('Planner').some((s) => s.resources.includes('arn:aws:s3:::offsite-archive/*')),
+      'the planner reads the transfer bucket',
+    );
+    // Without transfer buckets, nothing outside the stack's own bucket.
+    assert.ok(
+      !objectsOf('Transfer', template).some((s) => s.resources.some((r) => r.startsWith('arn:aws:s3:::'))),
+    );
   });
 
   it('lets only the purger and the auditor delete, and nothing destroy an object version for good', () => {

@@ -1,0 +1,89 @@
+import { type EntityState, itemIdOf, tagNameOf } from '#core/index/index-entity.ts';
+import {
+  type ScanContact,
+  type ScanFolder,
+  type ScanMessage,
+  type ScanTag,
+  scanContactSchema,
+  scanMessageSchema,
+} from '#core/scan/scan-snapshot.ts';
+import type { ExportMailbox, ExportMailboxHeader } from '#core/transfer/export-format.ts';
+
+export interface UnexportableItem {
+  id: number;
+  kind: 'message' | 'contact';
+  reason: 'broken-item';
+  detail: string;
+}
+
+/**
+ * A mailbox's live entities as an export writes them: items in id order, each in the shape an import turns
+ * back into a scan snapshot. An item the format cannot carry (a message whose body never reached the backup,
+ * a field beyond the snapshot's limits) is left out and said so, never cut short.
+ */
+export function exportMailboxOf(
+  header: ExportMailboxHeader,
+  entities: Iterable<readonly [string, EntityState]>,
+): { mailbox: ExportMailbox; unexportable: UnexportableItem[] } {
+  const folders: ScanFolder[] = [];
+  const tags: ScanTag[] = [];
+  const messages: ScanMessage[] = [];
+  const contacts: ScanContact[] = [];
+  const unexportable: UnexportableItem[] = [];
+  for (const [key, entity] of entities) {
+    const id = itemIdOf(key);
+    switch (entity.kind) {
+      case 'folder':
+        folders.push({ type: 'folder', id: id as number, name: entity.name, parentId: entity.parentId });
+        break;
+      case 'tag':
+        tags.push({ type: 'tag', id: entity.tagId, name: tagNameOf(key) as string });
+        break;
+      case 'message': {
+        if (!/^[0-9a-f]{64}$/.test(entity.sha256)) {
+          unexportable.push({
+            id: id as number,
+            kind: 'message',
+            reason: 'broken-item',
+            detail: 'the backup has no body for this message (its content was never shipped)',
+          });
+          break;
+        }
+        const { kind: _kind, ...message } = entity;
+        const line = scanMessageSchema.safeParse({ type: 'message', id, ...message });
+        if (line.success) messages.push(line.data);
+        else unexportable.push(cannotCarry(id as number, 'message', line.error.issues[0]?.message));
+        break;
+      }
+      case 'contact': {
+        const { kind: _kind, ...contact } = entity;
+        const line = scanContactSchema.safeParse({ type: 'contact', id, ...contact });
+        if (line.success) contacts.push(line.data);
+        else unexportable.push(cannotCarry(id as number, 'contact', line.error.issues[0]?.message));
+        break;
+      }
+      default:
+        break; // the mailbox itself (in the header); directory entities are exported per server
+    }
+  }
+  const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+  return {
+    mailbox: {
+      header,
+      folders: folders.sort(byId),
+      tags: tags.sort(byId),
+      messages: messages.sort(byId),
+      contacts: contacts.sort(byId),
+    },
+    unexportable: unexportable.sort(byId),
+  };
+}
+
+function cannotCarry(id: number, kind: 'message' | 'contact', why: string | undefined): UnexportableItem {
+  return {
+    id,
+    kind,
+    reason: 'broken-item',
+    detail: `the export format cannot carry this ${kind} as the backup holds it: ${why ?? 'invalid'}`,
+  };
+}

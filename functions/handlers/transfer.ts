@@ -1,0 +1,27 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { workMessageSchema } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import { configFor } from '#functions/config.ts';
+import { logger, metrics } from '#functions/observability.ts';
+import { runTransferItem } from '#functions/transfer/run-transfer-item.ts';
+import { withObservability } from '#functions/with-observability.ts';
+
+const config = configFor('transfer');
+const processor = new BatchProcessor(EventType.SQS);
+
+async function transferRecord(record: SQSRecord): Promise<void> {
+  const item = parseOrThrow(
+    workMessageSchema,
+    JSON.parse(record.body),
+    `transfer message ${record.messageId}`,
+  );
+  const result = await runTransferItem(config, item);
+  logger.info('transfer share', { operationId: item.operationId, index: item.index, result });
+  metrics.addMetric('TransferShares', MetricUnit.Count, 1);
+}
+
+export const handler = withObservability((event: SQSEvent, context) =>
+  processPartialResponse(event, transferRecord, processor, { context }),
+);

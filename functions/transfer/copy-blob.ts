@@ -1,0 +1,72 @@
+import { gunzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { blobKey } from '#core/blob-key.ts';
+import type { ExportLocation } from '#core/transfer/transfer-request.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
+import { isNotFound } from '#functions/clients/bucket-objects.ts';
+import { s3 } from '#functions/clients/s3.ts';
+import { headObject } from '#functions/transfer/stored-objects.ts';
+
+export type BlobCopy =
+  | { sha256: string; state: 'copied' | 'present'; size: number; storedSize: number }
+  | {
+      sha256: string;
+      state: 'failed';
+      reason: 'read-error' | 'digest-mismatch' | 'broken-item';
+      detail: string;
+    };
+
+/**
+ * Copies one blob from a store (`blobs/` under the location's prefix) to another, read whole and checked
+ * against its name first: a damaged blob is never carried over, it is reported with the reason. A blob the
+ * destination already holds under its name (its metadata says so) is not written again.
+ */
+export async function copyBlob(from: ExportLocation, to: ExportLocation, sha256: string): Promise<BlobCopy> {
+  const fromKey = `${from.prefix}${blobKey(sha256)}`;
+  const toKey = `${to.prefix}${blobKey(sha256)}`;
+  const there = await headObject(to.bucket, toKey);
+  if (there?.metadata.sha256 === sha256)
+    return { sha256, state: 'present', size: Number(there.metadata.size ?? 0), storedSize: there.storedSize };
+  const fail = (reason: 'read-error' | 'digest-mismatch' | 'broken-item', detail: string): BlobCopy => ({
+    sha256,
+    state: 'failed',
+    reason,
+    detail,
+  });
+  let stored: Buffer;
+  let codec: string;
+  try {
+    const got = await s3().send(new GetObjectCommand({ Bucket: from.bucket, Key: fromKey }));
+    stored = Buffer.from(
+      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    codec = got.Metadata?.codec ?? 'none';
+  } catch (error) {
+    if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey')
+      return fail('read-error', `s3://${from.bucket}/${fromKey} is missing`);
+    throw error;
+  }
+  let plain: Buffer;
+  try {
+    plain = codec === 'zstd' ? zstdDecompressSync(stored) : codec === 'gzip' ? gunzipSync(stored) : stored;
+  } catch (error) {
+    return fail(
+      'broken-item',
+      `s3://${from.bucket}/${fromKey} does not decompress: ${(error as Error).message}`,
+    );
+  }
+  const actual = sha256Hex(plain);
+  if (actual !== sha256)
+    return fail('digest-mismatch', `s3://${from.bucket}/${fromKey} holds content with SHA-256 ${actual}`);
+  const body = codec === 'zstd' ? stored : zstdCompressSync(plain);
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: to.bucket,
+      Key: toKey,
+      Body: body,
+      ContentType: 'application/octet-stream',
+      Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
+    }),
+  );
+  return { sha256, state: 'copied', size: plain.length, storedSize: body.length };
+}
