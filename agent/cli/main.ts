@@ -8,6 +8,7 @@ import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
 import { RETENTION_USAGE, retentionCommand } from '#agent/cli/retention-commands.ts';
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { SCHEDULE_USAGE, scheduleCommand } from '#agent/cli/schedule-commands.ts';
+import { TRANSFER_USAGE, transferCommand } from '#agent/cli/transfer-commands.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
@@ -19,7 +20,8 @@ ${RESTORE_USAGE}
 ${SCAN_USAGE}
 ${OPS_USAGE}
 ${SCHEDULE_USAGE}
-${RETENTION_USAGE}`;
+${RETENTION_USAGE}
+${TRANSFER_USAGE}`;
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -42,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'retention' || group === 'hold')
     return retentionCommand(group, argv.slice(1), (text) => process.stdout.write(text));
+  if (group === 'export' || group === 'import')
+    return transferCommand(group, argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'schedule') return scheduleCommand(argv.slice(1), (text) => process.stdout.write(text));
   if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
     return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));

@@ -40,6 +40,14 @@ export function describeOperation(op: Operation): string[] {
   if (op.error) lines.push(`  ${op.error}`);
   if (typeof op.result?.bundle === 'string')
     lines.push(`  bundle ${op.result.bundle} (sha256 ${op.result.sha256})`);
+  if (typeof op.result?.export === 'string')
+    lines.push(
+      `  export ${op.result.export} at ${op.result.time}: ${op.result.mailboxes} mailboxes, ${op.result.messages} messages, ${op.result.blobs} bodies (${op.result.storedBytes} bytes stored)${op.result.unexported ? `, ${op.result.unexported} items left out (see ${op.result.report})` : ''}`,
+    );
+  if (typeof op.result?.import === 'string')
+    lines.push(
+      `  imported ${op.result.import} (as of ${op.result.exportedAt}): ${op.result.directories} directories, ${op.result.mailboxes} mailboxes, ${op.result.messages} messages, ${op.result.blobs} bodies${op.result.unimported ? `, ${op.result.unimported} not imported (see ${op.result.report})` : ''}`,
+    );
   const servers = op.result?.servers as Record<string, { outcome: string; error?: string }> | undefined;
   for (const [server, report] of Object.entries(servers ?? {}))
     lines.push(`  ${server}: ${report.outcome}${report.error ? ` (${report.error})` : ''}`);

@@ -19,9 +19,14 @@ export type BlobCopy =
 /**
  * Copies one blob from a store (`blobs/` under the location's prefix) to another, read whole and checked
  * against its name first: a damaged blob is never carried over, it is reported with the reason. A blob the
- * destination already holds under its name (its metadata says so) is not written again.
+ * destination already holds under its name (its metadata says so) is not written again. An export's blobs
+ * are zstd by its format (`from.codec`): copied with tools that drop metadata, they still read.
  */
-export async function copyBlob(from: ExportLocation, to: ExportLocation, sha256: string): Promise<BlobCopy> {
+export async function copyBlob(
+  from: ExportLocation & { codec?: 'zstd' },
+  to: ExportLocation,
+  sha256: string,
+): Promise<BlobCopy> {
   const fromKey = `${from.prefix}${blobKey(sha256)}`;
   const toKey = `${to.prefix}${blobKey(sha256)}`;
   const there = await headObject(to.bucket, toKey);
@@ -40,7 +45,7 @@ export async function copyBlob(from: ExportLocation, to: ExportLocation, sha256:
     stored = Buffer.from(
       await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
-    codec = got.Metadata?.codec ?? 'none';
+    codec = from.codec ?? got.Metadata?.codec ?? 'none';
   } catch (error) {
     if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey')
       return fail('read-error', `s3://${from.bucket}/${fromKey} is missing`);

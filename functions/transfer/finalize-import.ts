@@ -150,7 +150,7 @@ export async function finalizeImport(
     import: locationUrl(source),
     exportedAt: manifest.time,
     scanId,
-    servers: manifest.servers.map((s) => s.serverId),
+    serverIds: manifest.servers.map((s) => s.serverId),
     directories,
     mailboxes,
     messages,

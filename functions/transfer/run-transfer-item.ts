@@ -59,7 +59,8 @@ async function copyShare(
   const plan = await getJson<TransferPlan>(target.backupBucket, transferObject.plan(op.id));
   const work = await getJson<TransferWork>(target.backupBucket, transferObject.work(op.id, index));
   const own = { bucket: target.backupBucket, prefix: '' };
-  const [from, to] = plan.kind === 'export' ? [own, plan.destination] : [plan.source, own];
+  const [from, to] =
+    plan.kind === 'export' ? [own, plan.destination] : [{ ...plan.source, codec: 'zstd' as const }, own];
   const copies: BlobCopy[] = [];
   let sinceCheck = 0;
   let halted = false;

@@ -295,7 +295,9 @@ describe('OffsiteStack', () => {
           const resources = [statement.Resource].flat().map((r) => {
             if (typeof r === 'string') return r;
             const join = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-            return join ? join[1].map((part) => (typeof part === 'string' ? part : '<bucket>')).join('') : '?';
+            return join
+              ? join[1].map((part) => (typeof part === 'string' ? part : '<bucket>')).join('')
+              : '?';
           });
           out.push({ actions, resources });
         }

@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { controlClientFrom } from '#agent/cli/cli-clients.ts';
+import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
+import type { ControlClient } from '#agent/control-client.ts';
+import { OffsiteError } from '#core/errors.ts';
+import type { Operation } from '#core/operation.ts';
+import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import type { ScanRow } from '#functions/query/list-scans.ts';
+
+export const TRANSFER_USAGE = `usage: offsite export <account>... | --domain D... | --all  [--at TIME] [--server ID] [--to s3://BUCKET/PREFIX] [--wait]
+       offsite import s3://BUCKET/PREFIX [--wait]
+  an export is a self-contained copy (manifest, mailboxes, directory, every body once, compressed) of the
+  accounts as they were at TIME (default: now); it goes to exports/<operation>/ in the backup bucket unless
+  --to names a prefix there (under exports/) or in a transfer bucket of the stack configuration. An import
+  brings an export into a deployment that backs up none of its servers: the directory first, then the
+  mailboxes; --wait also waits until the indexer has applied every mailbox.
+  each takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE
+  TIME: ${TIME_FORMATS}`;
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  url: { type: 'string' },
+  region: { type: 'string' },
+  tz: { type: 'string' },
+  domain: { type: 'string', multiple: true },
+  all: { type: 'boolean', default: false },
+  server: { type: 'string' },
+  at: { type: 'string' },
+  to: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+} as const;
+
+const ALLOWED: Record<'export' | 'import', string[]> = {
+  export: ['domain', 'all', 'server', 'at', 'to', 'wait'],
+  import: ['wait'],
+};
+const COMMON = ['json', 'url', 'region', 'tz'];
+
+/** `offsite export …` and `offsite import …` over the control API; returns the exit code. */
+export async function transferCommand(
+  group: 'export' | 'import',
+  argv: string[],
+  write: (text: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  for (const [name, value] of Object.entries(values)) {
+    if (COMMON.includes(name) || value === undefined || value === false) continue;
+    if (!ALLOWED[group].includes(name))
+      throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${TRANSFER_USAGE}`);
+  }
+  let params: Record<string, unknown>;
+  if (group === 'export') {
+    let at: string | undefined;
+    if (values.at !== undefined)
+      try {
+        at = new Date(parseTime(values.at, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
+      } catch (error) {
+        throw new OffsiteError(`--at ${(error as Error).message}`, { cause: error });
+      }
+    params = {
+      accounts: positionals,
+      ...(values.domain ? { domains: values.domain } : {}),
+      ...(values.all ? { all: true } : {}),
+      ...(values.server ? { serverId: values.server } : {}),
+      ...(at ? { at } : {}),
+      ...(values.to ? s3Location(values.to, '--to') : {}),
+    };
+  } else {
+    if (positionals.length !== 1)
+      throw new OffsiteError(`offsite import takes one s3://BUCKET/PREFIX\n${TRANSFER_USAGE}`);
+    params = s3Location(positionals[0] as string, 'the export');
+  }
+  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const created = await client.request<Operation>('POST', '/operations', { kind: group, params });
+  let op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
+  let indexed: { applied: number; rejected: ScanRow[] } | undefined;
+  if (values.wait && group === 'import' && op.state === 'succeeded') {
+    indexed = await waitForIndexing(
+      client,
+      op,
+      values.json ? undefined : (text) => process.stderr.write(text),
+    );
+    op = { ...op, result: { ...op.result, indexed: indexed.applied, rejected: indexed.rejected } };
+  }
+  write(
+    values.json
+      ? `${JSON.stringify(op, null, 2)}\n`
+      : `${[
+          ...describeOperation(op),
+          ...(indexed
+            ? [
+                `  indexed ${indexed.applied} mailbox(es)${indexed.rejected.length ? `, ${indexed.rejected.length} refused:` : ''}`,
+                ...indexed.rejected.map((r) => `    mailbox ${r.mailboxId}: ${r.reason}`),
+              ]
+            : []),
+        ].join('\n')}\n`,
+  );
+  if (!values.wait) return 0;
+  return op.state === 'succeeded' && (indexed?.rejected.length ?? 0) === 0 ? 0 : 1;
+}
+
+/** `s3://bucket/prefix` as operation parameters. */
+function s3Location(url: string, what: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!match) throw new OffsiteError(`${what} must be s3://BUCKET/PREFIX, not ${url}`);
+  return { bucket: match[1] as string, prefix: match[2] as string };
+}
+
+/** Waits until the indexer has applied (or refused) every mailbox an import announced. */
+async function waitForIndexing(
+  client: ControlClient,
+  op: Operation,
+  progress: ((text: string) => void) | undefined,
+): Promise<{ applied: number; rejected: ScanRow[] }> {
+  const servers = (op.result?.serverIds ?? []) as string[];
+  const expected = Number(op.result?.mailboxes ?? 0);
+  const scanId = String(op.result?.scanId);
+  for (let shown = -1; ; ) {
+    const rows: ScanRow[] = [];
+    for (const server of servers)
+      rows.push(
+        ...(
+          await client.request<{ scans: ScanRow[] }>(
+            'GET',
+            `/servers/${encodeURIComponent(server)}/scans?scan=${encodeURIComponent(scanId)}`,
+          )
+        ).scans,
+      );
+    const done = rows.filter((r) => r.state !== 'pending');
+    if (progress && done.length !== shown) progress(`indexed ${done.length} of ${expected} mailboxes\n`);
+    shown = done.length;
+    if (done.length >= expected)
+      return {
+        applied: done.filter((r) => r.state === 'applied').length,
+        rejected: done.filter((r) => r.state === 'rejected'),
+      };
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
