@@ -9,6 +9,9 @@ import {
 } from '#core/scan/scan-snapshot.ts';
 import type { ExportMailbox, ExportMailboxHeader } from '#core/transfer/export-format.ts';
 
+/** The scan snapshot's limit on subject and sender. */
+const HINT_LENGTH = 1024;
+
 export interface UnexportableItem {
   id: number;
   kind: 'message' | 'contact';
@@ -19,7 +22,7 @@ export interface UnexportableItem {
 /**
  * A mailbox's live entities as an export writes them: items in id order, each in the shape an import turns
  * back into a scan snapshot. An item the format cannot carry (a message whose body never reached the backup,
- * a field beyond the snapshot's limits) is left out and said so, never cut short.
+ * a contact field beyond the snapshot's limits) is left out and said so, never cut short.
  */
 export function exportMailboxOf(
   header: ExportMailboxHeader,
@@ -49,8 +52,15 @@ export function exportMailboxOf(
           });
           break;
         }
-        const { kind: _kind, ...message } = entity;
-        const line = scanMessageSchema.safeParse({ type: 'message', id, ...message });
+        const { kind: _kind, subject, from, ...message } = entity;
+        // Subject and sender are search hints from the headers (the body keeps them whole): shortened, not lost.
+        const line = scanMessageSchema.safeParse({
+          type: 'message',
+          id,
+          ...message,
+          ...(subject === undefined ? {} : { subject: subject.slice(0, HINT_LENGTH) }),
+          ...(from === undefined ? {} : { from: from.slice(0, HINT_LENGTH) }),
+        });
         if (line.success) messages.push(line.data);
         else unexportable.push(cannotCarry(id as number, 'message', line.error.issues[0]?.message));
         break;
