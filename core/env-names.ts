@@ -12,5 +12,6 @@ export const ENV = {
   /** Buckets besides the backup bucket that exports may go to and imports come from (comma-separated). */
   transferBuckets: 'OFFSITE_TRANSFER_BUCKETS',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
+  operationStallHours: 'OFFSITE_OPERATION_STALL_HOURS',
   operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',
 } as const;

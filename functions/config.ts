@@ -6,6 +6,7 @@ import { parseOrThrow } from '#core/validation.ts';
 const name = z.string().min(1);
 const url = z.url();
 const days = z.coerce.number().int().min(1).max(3650);
+const hours = z.coerce.number().int().min(1).max(8760);
 const buckets = z
   .string()
   .default('')
@@ -32,6 +33,7 @@ const schemas = {
     planQueueUrl: url,
     transferBuckets: buckets,
     operationRetentionDays: days,
+    operationStallHours: hours,
     operationsTopicArn: name,
   }),
   worker: z.object({
@@ -63,7 +65,13 @@ const schemas = {
     operationsTopicArn: name,
   }),
   deadLetters: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
-  scheduler: z.object({ operationsTable: name, planQueueUrl: url, operationRetentionDays: days }),
+  scheduler: z.object({
+    operationsTable: name,
+    planQueueUrl: url,
+    operationRetentionDays: days,
+    operationStallHours: hours,
+    operationsTopicArn: name,
+  }),
 } as const;
 
 export type FunctionName = keyof typeof schemas;

@@ -61,6 +61,8 @@ export const stackConfigSchema = z.strictObject({
   restoreWorkers: z.number().int().min(2).max(1000).default(20),
   /** Days a finished operation stays queryable before DynamoDB TTL removes it. */
   operationRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Hours a running operation may go without any progress or agent heartbeat before it is failed as lost. */
+  operationStallHours: z.number().int().min(1).max(8760).default(24),
   schedules: z
     .strictObject({
       smartscan: scheduleExpression.optional(),

@@ -317,7 +317,10 @@ export class OffsiteStack extends Stack {
     for (const fn of [control, planner, worker, scheduler, deadLetters, purger, auditor, transfer]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
-    for (const fn of [control, planner, worker, deadLetters, purger, auditor, transfer])
+    // The scheduler fails stalled operations on every firing; the planner before an exclusive kind waits.
+    for (const fn of [planner, scheduler])
+      fn.fn.addEnvironment(ENV.operationStallHours, String(config.operationStallHours));
+    for (const fn of [control, planner, worker, deadLetters, purger, auditor, transfer, scheduler])
       fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------

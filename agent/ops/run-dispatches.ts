@@ -77,7 +77,7 @@ async function runDispatch(
     params: dispatch.params,
   });
   const own = new AbortController();
-  const watching = watchOperation(control, id, pollMs, AbortSignal.any([signal, own.signal]), () =>
+  const watching = watchOperation(control, base, id, pollMs, AbortSignal.any([signal, own.signal]), () =>
     own.abort(),
   );
   let report: DispatchReport;
@@ -99,9 +99,14 @@ async function runDispatch(
   });
 }
 
-/** Aborts the run when an operator stops the operation (looked at every poll). */
+/**
+ * Aborts the run when an operator stops the operation (looked at every poll). Each look claims the share
+ * again, which tells the control API the agent is alive: a share nobody works on for the stall limit ends
+ * its operation as failed.
+ */
 async function watchOperation(
   control: ControlClient,
+  base: string,
   id: string,
   pollMs: number,
   signal: AbortSignal,
@@ -110,6 +115,7 @@ async function watchOperation(
   while (!signal.aborted) {
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
+    await control.request('POST', `${base}/${id}/claim`).catch(() => undefined);
     const op = await control.request<Operation>('GET', `/operations/${id}`).catch(() => undefined);
     if (op && isFinished(op.state)) {
       stop();

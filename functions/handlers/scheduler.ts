@@ -3,6 +3,7 @@ import { ValidationError } from '#core/errors.ts';
 import { configFor } from '#functions/config.ts';
 import { logger } from '#functions/observability.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
+import { expireStalled } from '#functions/operations/expire-stalled.ts';
 import { jobFromRuleArn } from '#functions/operations/scheduled-job.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
@@ -14,6 +15,13 @@ export const handler = withObservability(async (event: ScheduledEvent) => {
       `expected a Scheduled Event from one rule, got ${event['detail-type']} from ${event.resources.length} resources`,
     );
   }
+  // Every firing (at least every 30 minutes by default) also fails what has stalled.
+  for (const op of await expireStalled(config))
+    logger.warn('a stalled operation was failed', {
+      operationId: op.id,
+      kind: op.kind,
+      lastUpdate: op.updatedAt,
+    });
   const kind = jobFromRuleArn(event.resources[0]);
   const op = await createOperation(config, {
     kind,

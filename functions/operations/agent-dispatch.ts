@@ -17,6 +17,7 @@ import {
   finishOperation,
   getOperation,
   type OperationsTable,
+  touchOperation,
 } from '#functions/operations/operations-store.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -148,6 +149,8 @@ export async function claimDispatch(
         ReturnValues: 'ALL_NEW',
       }),
     );
+    // A claim is also the agent's heartbeat while it runs the share (it claims again at every look).
+    await touchOperation(table, op.id);
     return toDispatch(out.Attributes ?? {});
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException)

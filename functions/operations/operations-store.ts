@@ -136,6 +136,16 @@ export async function countWorkItem(
   }
 }
 
+/** A running operation shows it is alive (an agent working on its share): its `updatedAt` moves. */
+export async function touchOperation(table: OperationsTable, id: string): Promise<boolean> {
+  return conditionalUpdate(table, id, {
+    UpdateExpression: 'SET updatedAt = :now',
+    ConditionExpression: '#state = :running',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':running': 'running', ':now': nowIso() },
+  });
+}
+
 /**
  * running|queued → a final state, announced on the operations topic (a notice that fails to go out is
  * logged, not fatal: the state is what counts). False if the operation had already finished.
@@ -146,6 +156,8 @@ export async function finishOperation(
   state: Exclude<OperationState, 'queued' | 'running'>,
   error?: string,
   result?: Record<string, unknown>,
+  /** Only if nothing touched the operation since this `updatedAt` (expiring a stalled one). */
+  unchangedSince?: string,
 ): Promise<boolean> {
   const retention = (table.operationRetentionDays ?? 30) * DAY_SECONDS;
   let finished: Operation;
@@ -155,7 +167,7 @@ export async function finishOperation(
         TableName: table.operationsTable,
         Key: operationKeys.operation(id),
         UpdateExpression: `SET #state = :state, updatedAt = :now, expiresAt = :expires${error ? ', #error = :error' : ''}${result ? ', #result = :result' : ''}`,
-        ConditionExpression: '#state IN (:queued, :running)',
+        ConditionExpression: `#state IN (:queued, :running)${unchangedSince ? ' AND updatedAt = :since' : ''}`,
         ExpressionAttributeNames: {
           '#state': 'state',
           ...(error ? { '#error': 'error' } : {}),
@@ -166,6 +178,7 @@ export async function finishOperation(
           ':queued': 'queued',
           ':running': 'running',
           ':now': nowIso(),
+          ...(unchangedSince ? { ':since': unchangedSince } : {}),
           ':expires': Math.floor(Date.now() / 1000) + retention,
           ...(error ? { ':error': error } : {}),
           ...(result ? { ':result': result } : {}),

@@ -14,11 +14,11 @@ import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import { planCoherency } from '#functions/coherency/run-coherency-item.ts';
 import { dispatchToAgents } from '#functions/operations/agent-dispatch.ts';
+import { expireStalled, isStalled, type StallTarget } from '#functions/operations/expire-stalled.ts';
 import {
   finishOperation,
   getOperation,
   listOperations,
-  type OperationsTable,
   startOperation,
 } from '#functions/operations/operations-store.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
@@ -26,9 +26,8 @@ import { planPurge } from '#functions/retention/plan-purge.ts';
 import { planExport } from '#functions/transfer/plan-export.ts';
 import { planImport } from '#functions/transfer/plan-import.ts';
 
-export interface PlanTarget extends OperationsTable {
+export interface PlanTarget extends StallTarget {
   readonly workQueueUrl: string;
-  readonly operationRetentionDays: number;
   readonly indexTable: string;
   readonly backupBucket: string;
   /** Purge and coherency shares go to their own queues: only their functions may delete. */
@@ -64,9 +63,12 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
   }
   if (isAgentKind(op.kind)) return planForAgents(target, op);
   if ('exclusive' in OPERATION_KINDS[op.kind]) {
-    const running = (await listOperations(target, 'running')).find(
-      (o) => o.kind === op.kind && o.id !== op.id,
-    );
+    let running = (await listOperations(target, 'running')).find((o) => o.kind === op.kind && o.id !== op.id);
+    // One that stopped without a word would hold every later one back: it is failed as lost instead.
+    if (running && isStalled(running, target.operationStallHours)) {
+      await expireStalled(target);
+      running = (await listOperations(target, 'running')).find((o) => o.kind === op.kind && o.id !== op.id);
+    }
     if (running) {
       // One at a time: this one waits in the plan queue (and stays queued) until the running one ends.
       await sqs().send(

@@ -2,6 +2,7 @@
 // as failed when part of them goes to a dead-letter queue, and a notice on the operations topic (SNS in the
 // emulator, read through an SQS subscription as a subscriber would) for every operation that finishes.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -10,6 +11,7 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Operation } from '#core/operation.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
@@ -134,6 +136,57 @@ describe('the operation queue: ops commands, dead letters, notices', () => {
     const left = await ops('list', '--json');
     assert.deepEqual((JSON.parse(left.stdout) as { operations: Operation[] }).operations, []);
     for (const id of ids) assert.equal((await noticeOf(id)).state, 'stopped');
+  });
+
+  // Bounded: without the expiry the new check would wait behind the lost one for ever.
+  it('fails operations nothing touched for the stall limit; an exclusive kind no longer waits behind one', {
+    timeout: 180_000,
+  }, async () => {
+    const db = DynamoDBDocumentClient.from(cloud.clients.dynamodb);
+    const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('OperationsTable')) as string;
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    /** An operation record as if a function or agent had stopped working on it `hours` ago. */
+    const running = async (kind: string, hours: number) => {
+      const id = randomUUID();
+      const at = hoursAgo(hours);
+      await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk: `OP#${id}`,
+            sk: 'OP',
+            id,
+            kind,
+            state: 'running',
+            source: 'api',
+            params: {},
+            createdAt: at,
+            updatedAt: at,
+            total: 1,
+            done: 0,
+            failed: 0,
+          },
+        }),
+      );
+      return id;
+    };
+    const show = async (id: string) => JSON.parse((await ops('show', id, '--json')).stdout) as Operation;
+    const lost = await running('coherency', 25);
+    const busy = await running('smartscan', 2);
+    // A new coherency check would wait for the running one; that one is lost, so it is failed instead.
+    const out = await ops('start', 'coherency', '--wait', '--json');
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal((JSON.parse(out.stdout) as Operation).state, 'succeeded');
+    const expired = await show(lost);
+    assert.equal(expired.state, 'failed');
+    assert.match(expired.error ?? '', /no progress for 24 h .*presumed lost/);
+    assert.equal((await noticeOf(lost)).state, 'failed');
+    // Every scheduled firing sweeps too; one touched recently is left alone.
+    const lostRestore = await running('restore', 30);
+    await cloud.schedules.fireNamed('Offsite-reconcile');
+    assert.equal((await show(lostRestore)).state, 'failed');
+    assert.equal((await show(busy)).state, 'running');
+    assert.equal((await ops('stop', busy)).code, 0);
   });
 
   it('refuses what does not apply, naming it', async () => {
