@@ -70,6 +70,13 @@ export class OffsiteStack extends Stack {
       lifecycleRules: [
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(2) },
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays) },
+        // Plans, results, restore bundles and reports go with their operation's record (TTL), with a margin
+        // for an operation that ran a while. Exports (exports/) and quarantine/ stay until removed by hand.
+        {
+          id: 'expire-operations',
+          prefix: 'operations/',
+          expiration: Duration.days(config.operationRetentionDays + 2),
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

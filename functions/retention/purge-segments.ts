@@ -1,15 +1,16 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { s3 } from '#functions/clients/s3.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
+import {
+  type DumpAndScanPurgeReport,
+  purgeDumpsAndScans,
+} from '#functions/retention/purge-dumps-and-scans.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
 
-export interface SegmentPurgeReport {
+export interface SegmentPurgeReport extends DumpAndScanPurgeReport {
   segmentsPurged: number;
   segmentBytesFreed: number;
   /** Servers whose redo is kept whole: a mailbox on them is kept whole, or the purge named accounts. */
@@ -21,9 +22,17 @@ export interface SegmentPurgeReport {
  * purge covered, a segment goes when its last operation is older than the earliest cutoff there, it is
  * indexed, and no transaction still open at the cursor refers to it. Its catalog entry stays, marked purged,
  * so the stream keeps no hole (restore-point listings and the coherency check know it is gone on purpose).
+ * The server's LDAP dumps and scan snapshots older than that cutoff go with them (see purgeDumpsAndScans).
  */
 export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promise<SegmentPurgeReport> {
-  const report: SegmentPurgeReport = { segmentsPurged: 0, segmentBytesFreed: 0, serversKept: 0 };
+  const report: SegmentPurgeReport = {
+    segmentsPurged: 0,
+    segmentBytesFreed: 0,
+    serversKept: 0,
+    ldapDumpsPurged: 0,
+    scanSnapshotsPurged: 0,
+    dumpAndScanBytesFreed: 0,
+  };
   // The earliest cutoff of a server's mailboxes; undefined when one of them is kept whole.
   const servers = new Map<string, number | undefined>();
   for (const serverId of new Set(plan.entries.map((e) => e.serverId))) {
@@ -38,6 +47,10 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
       report.serversKept++;
       continue;
     }
+    const other = await purgeDumpsAndScans(target, plan, serverId, cutoff);
+    report.ldapDumpsPurged += other.ldapDumpsPurged;
+    report.scanSnapshotsPurged += other.scanSnapshotsPurged;
+    report.dumpAndScanBytesFreed += other.dumpAndScanBytesFreed;
     const cursor = await readCursor(target.indexTable, serverId);
     if (!cursor) continue;
     // Nothing at or after the earliest record a pending transaction still needs, nor past the cursor.
@@ -59,28 +72,7 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
       if (redoPosition(segment.seq as string, segment.lastOffset as string) >= floor) continue;
       report.segmentsPurged++;
       report.segmentBytesFreed += Number(segment.storedSize ?? 0);
-      if (plan.dryRun) continue;
-      await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: segment.s3Key as string }));
-      await dynamodb()
-        .send(
-          new UpdateCommand({
-            TableName: target.indexTable,
-            Key: { pk: segment.pk, sk: segment.sk },
-            UpdateExpression: 'SET #state = :purged, purgedAt = :now, purgedBy = :op',
-            ConditionExpression: '#state = :indexed',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':purged': 'purged',
-              ':indexed': 'indexed',
-              ':now': new Date().toISOString(),
-              ':op': plan.operationId,
-            },
-          }),
-        )
-        .catch((error: Error) => {
-          // A repeated finalization finds it purged already.
-          if (error.name !== 'ConditionalCheckFailedException') throw error;
-        });
+      if (!plan.dryRun) await purgeCatalogEntry(target, plan.operationId, segment);
     }
   }
   return report;

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
+import { formatLdif } from '#core/ldap/ldif.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -23,6 +24,8 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
+import { readDirectoryCursor } from '#test/support/index-checks.ts';
+import { announce, uploadLdapDump } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
@@ -41,6 +44,7 @@ describe('retention and purge against the ground truth', () => {
   let dryRun: Operation;
   let purge: Operation;
   let blobsBefore: Set<string>;
+  const dumpTimes: number[] = [];
   const work = mkdtempSync(join(tmpdir(), 'offsite-purge-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
@@ -113,6 +117,23 @@ describe('retention and purge against the ground truth', () => {
       metrics: { enabled: false },
     });
     await shipAndIndex(cloud, configFile, serverId, 240_000);
+    // The directory as daily LDAP dumps caught it.
+    const span = sim.commitTimes();
+    for (let at = span[0] as number; at <= (span.at(-1) as number); at += DAY / 2) dumpTimes.push(at);
+    for (const at of dumpTimes)
+      await announce(
+        cloud.clients.sqs,
+        cloud.outputs.IngestQueueUrl as string,
+        await uploadLdapDump(cloud.clients.s3, bucket, serverId, at, formatLdif(sim.directoryAt(at))),
+      );
+    await eventually(
+      async () =>
+        (await readDirectoryCursor(cloud, serverId)) === new Date(dumpTimes.at(-1) as number).toISOString()
+          ? true
+          : undefined,
+      120_000,
+      'the last LDAP dump to be indexed',
+    );
 
     const times = sim.commitTimes();
     asOf = (times.at(-1) as number) + 1;
@@ -177,6 +198,7 @@ describe('retention and purge against the ground truth', () => {
     for (const name of ['versionsPurged', 'itemsGone', 'referencesRemoved', 'blobsDeleted', 'bytesFreed'])
       assert.equal(count(purge, name), count(dryRun, name), name);
     assert.equal(count(purge, 'mailboxesKept'), 2, 'the account kept forever and the one on hold');
+    assert.equal(count(purge, 'ldapDumpsPurged'), 0, 'the server is kept whole: its LDAP dumps too');
   });
 
   it('restores every account at 8 random instants after the cutoff exactly as the ground truth had it', async () => {
@@ -265,14 +287,14 @@ describe('retention and purge against the ground truth', () => {
     assert.equal(released.code, 0, released.stderr);
     const unset = await offsite(['retention', 'set', '--account', forever, '--unset'], env());
     assert.equal(unset.code, 0, unset.stderr);
-    const redo = async () =>
+    const listing = async (prefix: string) =>
       (
         await promisify(execFile)(
           'aws',
           [
             's3',
             'ls',
-            `s3://${bucket}/servers/${serverId}/redo/`,
+            `s3://${bucket}/servers/${serverId}/${prefix}/`,
             '--recursive',
             '--endpoint-url',
             cloud.endpoints.s3,
@@ -282,7 +304,9 @@ describe('retention and purge against the ground truth', () => {
       ).stdout
         .trim()
         .split('\n')
-        .filter(Boolean).length;
+        .filter(Boolean)
+        .map((line) => line.split(' ').at(-1) as string);
+    const redo = async () => (await listing('redo')).length;
     const segmentsBefore = await redo();
     const out = await offsite(
       ['ops', 'start', 'purge', '--params', JSON.stringify({ asOf }), '--wait', '--json'],
@@ -294,6 +318,13 @@ describe('retention and purge against the ground truth', () => {
     assert.equal(again.result?.mailboxesKept, undefined, 'no mailbox is kept whole any more');
     assert.ok(purged > 0, 'redo older than every cutoff is removed');
     assert.equal(await redo(), segmentsBefore - purged, 'the bucket agrees');
+    // LDAP dumps before the cutoff go, but the newest of them: the directory as it was at the cutoff.
+    const dumpKey = (at: number) => new Date(at).toISOString().replace(/[-:]/g, '');
+    const dumpsLeft = (await listing('ldap')).map((key) => key.split('/').at(-1)?.slice(0, 20)).sort();
+    const kept = dumpTimes.filter((at, i) => at > cutoff || (dumpTimes[i + 1] ?? Infinity) > cutoff);
+    assert.deepEqual(dumpsLeft, kept.map(dumpKey).sort());
+    assert.equal(Number(again.result?.ldapDumpsPurged), dumpTimes.length - kept.length);
+    assert.ok(Number(again.result?.ldapDumpsPurged) > 0);
 
     const listed = await offsite(['backup', 'list', '--server', serverId, '--json'], env());
     const points = (JSON.parse(listed.stdout) as RestorePoints[])[0] as RestorePoints;

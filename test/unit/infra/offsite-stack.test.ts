@@ -38,6 +38,7 @@ describe('OffsiteStack', () => {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 } }),
+          Match.objectLike({ Prefix: 'operations/', ExpirationInDays: 32 }),
         ]),
       },
     });

@@ -1,0 +1,59 @@
+import { indexKeys } from '#core/index-keys.ts';
+import type { PurgePlan } from '#core/retention/purge-request.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
+import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
+
+export interface DumpAndScanPurgeReport {
+  ldapDumpsPurged: number;
+  scanSnapshotsPurged: number;
+  dumpAndScanBytesFreed: number;
+}
+
+/**
+ * On a server the purge covers whole, the LDAP dumps and scan snapshots the index has taken in and that are
+ * older than the earliest cutoff: the index keeps what they said. The newest dump at or before the cutoff
+ * stays (the directory as it was at the cutoff, readable without the index); a dump not indexed (pending,
+ * refused as unreadable, or older than one indexed before it) and a snapshot not applied stay too.
+ */
+export async function purgeDumpsAndScans(
+  target: PurgeTarget,
+  plan: PurgePlan,
+  serverId: string,
+  cutoff: number,
+): Promise<DumpAndScanPurgeReport> {
+  const report: DumpAndScanPurgeReport = {
+    ldapDumpsPurged: 0,
+    scanSnapshotsPurged: 0,
+    dumpAndScanBytesFreed: 0,
+  };
+  const pk = indexKeys.server(serverId);
+  const catalogued = async (prefix: string) =>
+    (
+      await queryAll({
+        TableName: target.indexTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+        ConsistentRead: true,
+      })
+    ).items;
+  const cutoffIso = new Date(cutoff).toISOString();
+  const dumps = (await catalogued('LDAP#'))
+    .filter((d) => d.state === 'indexed' && (d.dumpedAt as string) <= cutoffIso)
+    .sort((a, b) => ((a.dumpedAt as string) < (b.dumpedAt as string) ? -1 : 1));
+  const older = dumps.slice(0, -1);
+  const scans = (await catalogued('SCAN#')).filter(
+    (s) => s.state === 'applied' && Date.parse(s.takenAt as string) < cutoff,
+  );
+  for (const [entries, counter] of [
+    [older, 'ldapDumpsPurged'],
+    [scans, 'scanSnapshotsPurged'],
+  ] as const) {
+    for (const entry of entries) {
+      report[counter]++;
+      report.dumpAndScanBytesFreed += Number(entry.storedSize ?? 0);
+      if (!plan.dryRun) await purgeCatalogEntry(target, plan.operationId, entry);
+    }
+  }
+  return report;
+}
