@@ -300,6 +300,29 @@ describe('export, and import into an empty deployment', () => {
     const again = await run(target, ['import', `s3://${bucket}/exports/migrated/`]);
     assert.equal(again.state, 'failed');
     assert.match(again.error ?? '', new RegExp(`already backs up server ${serverId}`));
+
+    // Once applied, the imported snapshots are inputs like any other: a purge past them removes the objects,
+    // not what the index took from them, and what is left checks clean.
+    assert.equal((await offsite(['retention', 'set', '--default-days', '1'], env(target))).code, 0);
+    const purge = await run(target, ['ops', 'start', 'purge']);
+    assert.equal(purge.state, 'succeeded', purge.error);
+    assert.equal(purge.result?.scanSnapshotsPurged, manifest.mailboxes.length);
+    assert.equal(purge.result?.ldapDumpsPurged, 0, 'the one dump is the directory at the cutoff');
+    const left = await aws(target, [
+      's3api',
+      'list-objects-v2',
+      '--bucket',
+      bucket,
+      '--prefix',
+      `servers/${serverId}/scans/`,
+      '--query',
+      'length(Contents || `[]`)',
+    ]);
+    assert.equal(left.trim(), '0', 'the snapshots are gone from the bucket');
+    const after = await restoreAll(target, { mode: 'point-in-time', all: true, at });
+    assert.deepEqual(await snapshotOfBundle(after), comparableSnapshot(expected));
+    const check = await run(target, ['ops', 'start', 'coherency', '--params', '{"readData":true}']);
+    assert.equal(check.state, 'succeeded', check.error);
   });
 
   it('exports a domain to a transfer bucket, reports a body the backup lost, and refuses a used or foreign destination', async () => {
