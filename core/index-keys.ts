@@ -33,6 +33,8 @@ export const indexKeys = {
   blobRef: (serverId: string, mailboxId: number, itemId: number) => `REF#${serverId}#${mailboxId}#${itemId}`,
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
   purged: 'PURGED',
+  /** Objects a coherency check moved to `quarantine/`, one item each (sort key: the object's original key). */
+  quarantined: 'QUARANTINED',
 } as const;
 
 /**

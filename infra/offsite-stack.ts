@@ -279,7 +279,8 @@ export class OffsiteStack extends Stack {
       logRetention,
     })
       .writesTable(ENV.operationsTable, operations)
-      .readsTable(ENV.indexTable, index)
+      // Records what --fix moved to quarantine (QUARANTINED items), read back by later checks and restores.
+      .writesTable(ENV.indexTable, index)
       .scansTable(index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')

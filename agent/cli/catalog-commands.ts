@@ -5,6 +5,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { blobKey } from '#core/blob-key.ts';
+import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
@@ -25,6 +26,7 @@ export const CATALOG_COMMANDS = [
   'mailbox',
   'item',
   'search',
+  'quarantine',
 ] as const;
 
 export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
@@ -34,6 +36,7 @@ export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from T
        offsite domains [--at TIME]
        offsite mailbox <account> [--at TIME]
        offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
+       offsite quarantine                              (what coherency checks moved to quarantine/, and why)
        offsite search <account> [--at TIME] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
   <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
@@ -85,6 +88,7 @@ export async function catalogCommand(
     mailbox: ['at'],
     item: ['history', 'dump-blob', 'bucket'],
     search: ['at', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
+    quarantine: [],
   };
   for (const [name, value] of Object.entries(values)) {
     if (name in COMMON || value === undefined || value === false) continue;
@@ -120,6 +124,18 @@ export async function catalogCommand(
   };
 
   switch (group) {
+    case 'quarantine': {
+      const { quarantined } = await client.request<{ quarantined: QuarantineRecord[] }>('GET', '/quarantine');
+      show({ quarantined }, () =>
+        quarantined.length === 0
+          ? ['nothing is in quarantine']
+          : quarantined.map(
+              (r) =>
+                `${r.key}\n    → ${r.quarantinedAs} (${r.problem}, check ${r.operationId}, ${r.at}): ${r.detail}`,
+            ),
+      );
+      return 0;
+    }
     case 'backup': {
       const servers = values.server
         ? [values.server]

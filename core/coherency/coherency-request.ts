@@ -42,6 +42,17 @@ export interface Finding {
   quarantinedAs?: string;
 }
 
+/** What the index keeps of an object a coherency check moved to quarantine. */
+export interface QuarantineRecord {
+  /** Where the object was (and where the catalog or an item still expects it). */
+  key: string;
+  quarantinedAs: string;
+  operationId: string;
+  problem: Finding['problem'];
+  detail: string;
+  at: string;
+}
+
 /** Sixteen shares for the blob store (first hex digit of the digest) and sixteen for the references. */
 export function coherencyItems(servers: readonly string[]): CoherencyItem[] {
   const hex = '0123456789abcdef'.split('');

@@ -7,6 +7,11 @@ import { indexKeys } from '#core/index-keys.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
+import {
+  describeQuarantine,
+  quarantineOf,
+  recordQuarantine,
+} from '#functions/coherency/quarantine-records.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
@@ -38,7 +43,7 @@ export async function checkItem(
         : await checkBlobReferences(target, item.segment, item.segments);
   if (plan.params.fix)
     for (const finding of result.findings)
-      if (finding.problem !== 'missing') finding.quarantinedAs = await quarantine(target, plan, finding.key);
+      if (finding.problem !== 'missing') finding.quarantinedAs = await quarantine(target, plan, finding);
   return result;
 }
 
@@ -66,10 +71,11 @@ async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: s
     named.add(key);
     const object = stored.get(key);
     if (!object) {
+      const moved = await quarantineOf(target.indexTable, key);
       findings.push({
         problem: 'missing',
         key,
-        detail: `catalogued as ${entry.sk as string}, not in the bucket`,
+        detail: `catalogued as ${entry.sk as string}, not in the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
       });
       return;
     }
@@ -171,10 +177,11 @@ async function checkBlobReferences(
       await s3().send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: blobKey(sha256) }));
     } catch (error) {
       if (!isNotFound(error)) throw error;
+      const moved = await quarantineOf(target.indexTable, blobKey(sha256));
       findings.push({
         problem: 'missing',
         key: blobKey(sha256),
-        detail: `referred to by ${ref}, not in the bucket`,
+        detail: `referred to by ${ref}, not in the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
       });
     }
   });
@@ -207,8 +214,12 @@ async function contentProblem(
   }
 }
 
-/** Copies the object under `quarantine/<operation>/` and removes it from where it was. */
-async function quarantine(target: CheckTarget, plan: CoherencyPlan, key: string): Promise<string> {
+/**
+ * Copies the object under `quarantine/<operation>/`, records that in the index (so later checks and restores
+ * can say where it went and why), and removes it from where it was.
+ */
+async function quarantine(target: CheckTarget, plan: CoherencyPlan, finding: Finding): Promise<string> {
+  const key = finding.key;
   const to = `quarantine/${plan.operationId}/${key}`;
   await s3().send(
     new CopyObjectCommand({
@@ -218,6 +229,14 @@ async function quarantine(target: CheckTarget, plan: CoherencyPlan, key: string)
       MetadataDirective: 'COPY',
     }),
   );
+  await recordQuarantine(target.indexTable, {
+    key,
+    quarantinedAs: to,
+    operationId: plan.operationId,
+    problem: finding.problem,
+    detail: finding.detail,
+    at: new Date().toISOString(),
+  });
   await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
   return to;
 }

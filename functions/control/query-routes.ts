@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '#core/errors.ts';
 import { parseTime } from '#core/parse-time.ts';
 import { parseOrThrow } from '#core/validation.ts';
+import { listQuarantine } from '#functions/coherency/quarantine-records.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/route-request.ts';
 import { itemHistory } from '#functions/query/item-history.ts';
 import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
@@ -27,6 +28,7 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
   if (request.method !== 'GET') return undefined;
   const q = request.query;
   if (request.path === '/servers') return ok({ servers: await listServers(table) });
+  if (request.path === '/quarantine') return ok({ quarantined: await listQuarantine(table) });
   const points = SERVER_POINTS.exec(request.path);
   if (points) {
     const from = time(q.from, 'from');

@@ -5,11 +5,14 @@ import { inParallel } from '#core/in-parallel.ts';
 import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
+import { describeQuarantine, quarantineOf } from '#functions/coherency/quarantine-records.ts';
 import { getJson, operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
 import type { WorkFile, WorkResult } from '#functions/restore/restore-plan.ts';
 
 export interface ChunkTarget {
   readonly backupBucket: string;
+  /** Where a missing blob may be recorded as quarantined (the reason then says where it went). */
+  readonly indexTable?: string;
   /** Copies running at once within one work item. */
   readonly concurrency?: number;
 }
@@ -42,7 +45,7 @@ export async function restoreChunk(
         return;
       }
     }
-    const copied = await copyMessage(target.backupBucket, operationId, work.account, message);
+    const copied = await copyMessage(target, operationId, work.account, message);
     if ('reason' in copied) result.unrestored.push(copied);
     else {
       result.restored++;
@@ -56,7 +59,7 @@ export async function restoreChunk(
 }
 
 async function copyMessage(
-  bucket: string,
+  target: ChunkTarget,
   operationId: string,
   account: number,
   message: WorkFile['messages'][number],
@@ -69,6 +72,7 @@ async function copyMessage(
   });
   if (!/^[0-9a-f]{64}$/.test(message.sha256))
     return fail('broken-item', 'the index has no body for this message (its content was never shipped)');
+  const bucket = target.backupBucket;
   let stored: Uint8Array;
   let codec: string | undefined;
   try {
@@ -76,8 +80,13 @@ async function copyMessage(
     stored = await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
     codec = got.Metadata?.codec;
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
-      return fail('read-error', `blob ${blobKey(message.sha256)} is missing from the bucket`);
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+      const moved = target.indexTable && (await quarantineOf(target.indexTable, blobKey(message.sha256)));
+      return fail(
+        'read-error',
+        `blob ${blobKey(message.sha256)} is missing from the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
+      );
+    }
     throw error;
   }
   let body: Buffer;

@@ -1,8 +1,9 @@
 // The coherency check against injected damage: a healthy backup checks clean (every segment, seal, LDAP
 // dump, scan snapshot and blob accounted for), then a referenced blob is deleted, a segment is overwritten
 // with bytes of the same size and an orphan blob and an orphan segment are put in. A check finds the missing
-// blob and the orphans; reading the data finds the corruption too; --fix moves the corrupt segment and the
-// orphans to quarantine/ (the AWS CLI sees them there), and a last check finds only what no fix can bring back.
+// blob and the orphans; reading the data finds the corruption (of a segment and of a blob) too; --fix moves
+// the corrupt objects and the orphans to quarantine/ (the AWS CLI sees them there) and records each in the
+// index, so a last check, `offsite quarantine` and a restore that misses the body say where it went.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { zstdCompressSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -19,9 +21,10 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
-import type { Finding } from '#core/coherency/coherency-request.ts';
+import type { Finding, QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import type { Operation } from '#core/operation.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
+import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
@@ -35,7 +38,9 @@ describe('coherency check against injected damage', () => {
   let sim: MailHostSimulator;
   let bucket: string;
   const work = mkdtempSync(join(tmpdir(), 'offsite-coherency-'));
-  const damage = { missing: '', corrupt: '', orphanBlob: '', orphanSegment: '' };
+  const damage = { missing: '', corrupt: '', corruptBlob: '', orphanBlob: '', orphanSegment: '' };
+  /** The message whose body is damaged: its account and item id. */
+  let damagedMessage = { accountId: '', itemId: '' };
 
   async function check(params: Record<string, unknown>): Promise<{ op: Operation; findings: Finding[] }> {
     const out = await offsite(
@@ -104,9 +109,27 @@ describe('coherency check against injected damage', () => {
   });
 
   it('finds a missing blob and the orphans by metadata, and the corruption only by reading the data', async () => {
-    const message = Object.values(sim.current().mailboxes).flatMap((m) => Object.values(m.messages))[0];
-    assert.ok(message);
+    const messages = Object.values(sim.current().mailboxes).flatMap((m) =>
+      Object.entries(m.messages).map(([id, x]) => ({ accountId: m.accountId, itemId: id, sha256: x.sha256 })),
+    );
+    const message = messages[0];
+    const other = messages.find((m) => m.sha256 !== message?.sha256);
+    assert.ok(message && other);
     damage.missing = blobKey(message.sha256);
+    damage.corruptBlob = blobKey(other.sha256);
+    damagedMessage = { accountId: other.accountId, itemId: other.itemId };
+    // Other bytes under the blob's name, its metadata kept: only reading the data can tell.
+    const blobHead = await cloud.clients.s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: damage.corruptBlob }),
+    );
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: damage.corruptBlob,
+        Body: zstdCompressSync(Buffer.from('not this message')),
+        Metadata: blobHead.Metadata,
+      }),
+    );
     await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: damage.missing }));
     const segments = await cloud.clients.s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `servers/${serverId}/redo/` }),
@@ -151,19 +174,23 @@ describe('coherency check against injected damage', () => {
       problems(thorough.findings),
       [
         `corrupt ${damage.corrupt}`,
+        `corrupt ${damage.corruptBlob}`,
         `missing ${damage.missing}`,
         `orphan ${damage.orphanBlob}`,
         `orphan ${damage.orphanSegment}`,
       ].sort(),
     );
-    assert.match(thorough.op.error ?? '', /4 problems left/);
+    assert.match(thorough.op.error ?? '', /5 problems left/);
   });
 
   it('--fix moves the corrupt segment and the orphans to quarantine/, and the next check finds only the missing blob', async () => {
     const fixed = await check({ readData: true, fix: true });
-    const moved = Object.fromEntries(fixed.findings.map((f) => [f.key, f.quarantinedAs]));
+    // (A reference share may also find a blob missing that a blob share of the same check had just moved.)
+    const moved = Object.fromEntries(
+      fixed.findings.filter((f) => f.quarantinedAs).map((f) => [f.key, f.quarantinedAs]),
+    );
     assert.equal(moved[damage.missing], undefined, 'a missing blob cannot be moved');
-    for (const key of [damage.corrupt, damage.orphanBlob, damage.orphanSegment]) {
+    for (const key of [damage.corrupt, damage.corruptBlob, damage.orphanBlob, damage.orphanSegment]) {
       assert.equal(moved[key], `quarantine/${fixed.op.id}/${key}`);
       assert.equal(await exists(key), false, `${key} left its place`);
     }
@@ -180,15 +207,61 @@ describe('coherency check against injected damage', () => {
       ],
       { env: LOCAL_AWS_ENV },
     );
-    assert.equal(stdout.trim().split('\n').length, 3);
+    assert.equal(stdout.trim().split('\n').length, 4);
     assert.equal(fixed.op.state, 'failed', 'the missing blob is still missing');
-    assert.equal(fixed.op.result?.quarantined, 3);
+    assert.equal(fixed.op.result?.quarantined, 4);
 
     const after = await check({ readData: true });
-    // The quarantined segment is now missing from where the catalog expects it: that is what is left.
+    // What was quarantined is now missing from where the catalog and the items expect it: that is what is
+    // left, each saying where it went; the blob that was simply lost says nothing of the kind.
     assert.deepEqual(
       problems(after.findings),
-      [`missing ${damage.corrupt}`, `missing ${damage.missing}`].sort(),
+      [`missing ${damage.corrupt}`, `missing ${damage.corruptBlob}`, `missing ${damage.missing}`].sort(),
+    );
+    const detail = (key: string) => after.findings.find((f) => f.key === key)?.detail ?? '';
+    for (const key of [damage.corrupt, damage.corruptBlob])
+      assert.match(
+        detail(key),
+        new RegExp(`moved to quarantine/${fixed.op.id}/.* by coherency check ${fixed.op.id}`),
+      );
+    assert.doesNotMatch(detail(damage.missing), /quarantine/);
+  });
+
+  it('records the quarantine in the index: listed by offsite quarantine, and named by a restore that misses the body', async () => {
+    const env = { OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string };
+    const out = await offsite(['quarantine', '--json'], env);
+    assert.equal(out.code, 0, out.stderr);
+    assert.ok(out.stdout, out.stderr);
+    const { quarantined } = JSON.parse(out.stdout) as { quarantined: QuarantineRecord[] };
+    assert.deepEqual(
+      quarantined.map((r) => [r.key, r.problem]).sort(),
+      [
+        [damage.corrupt, 'corrupt'],
+        [damage.corruptBlob, 'corrupt'],
+        [damage.orphanBlob, 'orphan'],
+        [damage.orphanSegment, 'orphan'],
+      ].sort(),
+    );
+    for (const r of quarantined) assert.equal(r.quarantinedAs, `quarantine/${r.operationId}/${r.key}`);
+
+    const restored = await offsite(
+      ['restore', 'item', damagedMessage.accountId, damagedMessage.itemId, '--wait', '--json'],
+      env,
+    );
+    const op = JSON.parse(restored.stdout) as Operation;
+    assert.equal(op.state, 'succeeded', op.error);
+    const got = await cloud.clients.s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: `operations/${op.id}/report.json` }),
+    );
+    const report = JSON.parse(
+      await (got.Body as { transformToString(): Promise<string> }).transformToString(),
+    ) as RestoreReport;
+    const unrestored = report.accounts.flatMap((a) => a.unrestored);
+    assert.equal(unrestored.length, 1);
+    assert.equal(String(unrestored[0]?.id), damagedMessage.itemId);
+    assert.match(
+      unrestored[0]?.detail ?? '',
+      /missing from the bucket: moved to quarantine\/.* by coherency check/,
     );
   });
 });

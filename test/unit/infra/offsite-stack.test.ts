@@ -275,6 +275,7 @@ describe('OffsiteStack', () => {
       'DeadLetters',
       'Planner',
       'Purger',
+      'Scheduler',
       'Transfer',
       'Worker',
     ]);
