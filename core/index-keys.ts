@@ -3,6 +3,9 @@ import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 /** DynamoDB key layout of the index table. Fixed-width numbers keep lexical order equal to numeric order. */
 const pad = (decimal: string | number, width = 20) => String(decimal).padStart(width, '0');
 
+/** Hours an incoming body's reference protects it from a purge (it expires by TTL some days later). */
+export const INCOMING_REF_HOURS = 24;
+
 export const indexKeys = {
   server: (serverId: string) => `SRV#${serverId}`,
   segment: (seq: string, firstOffset: string) => `SEG#${pad(seq)}#${pad(firstOffset)}`,
@@ -31,6 +34,11 @@ export const indexKeys = {
   /** Who refers to a blob: one item per (server, mailbox, item). */
   blob: (sha256: string) => `BLOB#${sha256}`,
   blobRef: (serverId: string, mailboxId: number, itemId: number) => `REF#${serverId}#${mailboxId}#${itemId}`,
+  /**
+   * A body a StoreIncomingBlob carried, not linked to a message yet (the CreateMessage may come segments
+   * later): a reference for a while, so a purge does not sweep it in between (see INCOMING_REF_HOURS).
+   */
+  incomingRef: (serverId: string, path: string) => `REF#${serverId}#incoming#${encodeURIComponent(path)}`,
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
   purged: 'PURGED',
   /** Objects a coherency check moved to `quarantine/`, one item each (sort key: the object's original key). */

@@ -93,8 +93,12 @@ export class OffsiteStack extends Stack {
       deletionProtection: true,
     } as const;
 
-    // The point-in-time index: segments, accounts, item versions, blob references. Never expires.
-    const indexTable = new dynamodb.Table(this, 'IndexTable', tableDefaults);
+    // The point-in-time index: segments, accounts, item versions, blob references. Never expires, but for
+    // the short-lived references of incoming bodies (expiresAt).
+    const indexTable = new dynamodb.Table(this, 'IndexTable', {
+      ...tableDefaults,
+      timeToLiveAttribute: 'expiresAt',
+    });
     indexTable.addGlobalSecondaryIndex({
       indexName: 'gsi1',
       partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },

@@ -13,7 +13,7 @@ import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
-import { incomingItem, loadEntities } from '#functions/index/load-entities.ts';
+import { incomingItem, incomingRefItem, loadEntities } from '#functions/index/load-entities.ts';
 import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
@@ -127,7 +127,10 @@ export async function indexSegment(
   };
   await persistOverlay(target.table, target.serverId, overlay, {
     extra: [
-      ...overlay.newIncoming.map((blob) => incomingItem(target.serverId, blob)),
+      ...overlay.newIncoming.flatMap((blob) => [
+        incomingItem(target.serverId, blob),
+        incomingRefItem(target.serverId, blob),
+      ]),
       ...referenceItems(target.serverId, overlay, segmentStart),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),

@@ -135,6 +135,17 @@ export function incomingItem(serverId: string, blob: IncomingBlob): Item {
   return { pk: indexKeys.server(serverId), sk: indexKeys.incoming(blob.path), ...blob };
 }
 
+/** The incoming body's reference under its blob: counted by a purge for a day, then gone by TTL. */
+export function incomingRefItem(serverId: string, blob: IncomingBlob, now = Date.now()): Item {
+  return {
+    pk: indexKeys.blob(blob.sha256),
+    sk: indexKeys.incomingRef(serverId, blob.path),
+    size: blob.size,
+    incomingAt: new Date(now).toISOString(),
+    expiresAt: Math.floor(now / 1000) + 7 * 86_400,
+  };
+}
+
 function incomingFromItem(item: Item): IncomingBlob {
   const { pk: _pk, sk: _sk, ...blob } = item;
   return blob as unknown as IncomingBlob;

@@ -7,7 +7,7 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -128,6 +128,7 @@ async function putBack(bucket: string, key: string): Promise<void> {
   );
 }
 
+/** Who refers to the blob: messages and contacts, and bodies stored as incoming less than a day ago. */
 async function references(table: string, sha256: string): Promise<string[]> {
   const { items } = await queryAll({
     TableName: table,
@@ -135,7 +136,10 @@ async function references(table: string, sha256: string): Promise<string[]> {
     ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': 'REF#' },
     ConsistentRead: true,
   });
-  return items.map((i) => i.sk as string);
+  const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
+  return items
+    .filter((i) => i.incomingAt === undefined || Date.parse(i.incomingAt as string) > since)
+    .map((i) => i.sk as string);
 }
 
 async function headBlob(

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
+import { indexKeys } from '#core/index-keys.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
@@ -24,7 +26,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { readDirectoryCursor } from '#test/support/index-checks.ts';
+import { indexTable, readDirectoryCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { announce, uploadLdapDump } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
@@ -172,6 +174,28 @@ describe('retention and purge against the ground truth', () => {
   after(async () => {
     await cloud?.stop();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the indexer holds every body a StoreIncomingBlob carried by a reference of its own (linked later)', async () => {
+    const db = useLocalIndex(cloud);
+    const table = indexTable(cloud);
+    const { Items = [] } = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inc)',
+        ExpressionAttributeValues: { ':pk': `SRV#${serverId}`, ':inc': 'INC#' },
+      }),
+    );
+    assert.ok(Items.length > 0, 'the workload delivers shared messages through incoming blobs');
+    for (const item of Items) {
+      const ref = await db.send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: indexKeys.blob(item.sha256), sk: indexKeys.incomingRef(serverId, item.path) },
+        }),
+      );
+      assert.ok(ref.Item?.incomingAt, `incoming body ${item.path} has its reference`);
+    }
   });
 
   it('shows the policy and the hold as set', async () => {

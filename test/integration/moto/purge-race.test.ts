@@ -13,9 +13,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { blobKey } from '#core/blob-key.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setS3 } from '#functions/clients/s3.ts';
+import { incomingRefItem } from '#functions/index/load-entities.ts';
 import { rewriteMarkedBodies } from '#functions/index/store-bodies.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { candidatesPrefix } from '#functions/retention/purge-mailbox.ts';
@@ -93,6 +94,34 @@ describe('purge sweep racing the indexer', () => {
       new GetCommand({ TableName: table, Key: { pk: indexKeys.blob(sha256), sk: indexKeys.purged } }),
     );
     assert.ok(marker.Item, 'the purge marked the blob');
+  });
+
+  it('keeps a body stored as incoming and not linked yet, until its incoming reference is a day old', async () => {
+    setS3(cloud.clients.s3);
+    const incoming = async (op: string, age: number) => {
+      const { sha256, body } = await candidate(op);
+      // As the indexer writes it for a StoreIncomingBlob whose CreateMessage is in a later segment.
+      await useLocalIndex(cloud).send(
+        new PutCommand({
+          TableName: table,
+          Item: incomingRefItem(
+            serverId,
+            { path: `/opt/zimbra/data/mailboxd/incoming/${n}-1.msg`, sha256, size: body.length },
+            Date.now() - age,
+          ),
+        }),
+      );
+      return { sha256, report: await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false) };
+    };
+    const fresh = await incoming('00000000-0000-4000-8000-000000000004', 60_000);
+    assert.equal(fresh.report.blobsKept, 1);
+    assert.ok(await stored(fresh.sha256), 'the incoming body stays');
+    const stale = await incoming(
+      '00000000-0000-4000-8000-000000000005',
+      (INCOMING_REF_HOURS + 1) * 3_600_000,
+    );
+    assert.equal(stale.report.blobsDeleted, 1, 'a body never linked within a day is not held for ever');
+    assert.equal(await stored(stale.sha256), undefined);
   });
 
   it('puts a blob back when a reference appears between its checks and its delete', async () => {
