@@ -10,3 +10,30 @@ export async function inParallel<T>(
   });
   await Promise.all(workers);
 }
+
+/**
+ * `inParallel`, asking `stopped` before every `every`-th item: once it answers true, the items not begun are
+ * skipped. Returns whether it stopped (an operator's stop reaches a long share within `every` items).
+ */
+export async function inParallelUnlessStopped<T>(
+  items: readonly T[],
+  limit: number,
+  stopped: () => Promise<boolean>,
+  work: (item: T) => Promise<void>,
+  every = 50,
+): Promise<boolean> {
+  let sinceCheck = 0;
+  let halted = false;
+  await inParallel(items, limit, async (item) => {
+    if (halted) return;
+    if (++sinceCheck >= every) {
+      sinceCheck = 0;
+      if (await stopped()) {
+        halted = true;
+        return;
+      }
+    }
+    await work(item);
+  });
+  return halted;
+}

@@ -1,7 +1,7 @@
 import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
-import { inParallel } from '#core/in-parallel.ts';
+import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -34,24 +34,19 @@ export async function restoreChunk(
 ): Promise<WorkResult | undefined> {
   const work = await getJson<WorkFile>(target.backupBucket, operationObject.work(operationId, index));
   const result: WorkResult = { account: work.account, restored: 0, bytes: 0, unrestored: [] };
-  let sinceCheck = 0;
-  let halted = false;
-  await inParallel(work.messages, target.concurrency ?? 8, async (message) => {
-    if (halted) return;
-    if (++sinceCheck >= 50) {
-      sinceCheck = 0;
-      if (await stopped()) {
-        halted = true;
-        return;
+  const halted = await inParallelUnlessStopped(
+    work.messages,
+    target.concurrency ?? 8,
+    stopped,
+    async (message) => {
+      const copied = await copyMessage(target, operationId, work.account, message);
+      if ('reason' in copied) result.unrestored.push(copied);
+      else {
+        result.restored++;
+        result.bytes += copied.bytes;
       }
-    }
-    const copied = await copyMessage(target, operationId, work.account, message);
-    if ('reason' in copied) result.unrestored.push(copied);
-    else {
-      result.restored++;
-      result.bytes += copied.bytes;
-    }
-  });
+    },
+  );
   if (halted) return undefined;
   result.unrestored.sort((a, b) => a.id - b.id);
   await putJson(target.backupBucket, operationObject.result(operationId, index), result);

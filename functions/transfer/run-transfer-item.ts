@@ -1,4 +1,4 @@
-import { inParallel } from '#core/in-parallel.ts';
+import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import type { Operation, WorkMessage } from '#core/operation.ts';
 import {
   finishOperation,
@@ -62,19 +62,15 @@ async function copyShare(
   const [from, to] =
     plan.kind === 'export' ? [own, plan.destination] : [{ ...plan.source, codec: 'zstd' as const }, own];
   const copies: BlobCopy[] = [];
-  let sinceCheck = 0;
-  let halted = false;
-  await inParallel(work.blobs, target.concurrency ?? 8, async (sha256) => {
-    if (halted) return;
-    if (++sinceCheck >= 50) {
-      sinceCheck = 0;
-      if ((await getOperation(target, op.id)).state === 'stopped') {
-        halted = true;
-        return;
-      }
-    }
-    copies.push(await copyBlob(from, to, sha256));
-  });
+  const stopped = async () => (await getOperation(target, op.id)).state === 'stopped';
+  const halted = await inParallelUnlessStopped(
+    work.blobs,
+    target.concurrency ?? 8,
+    stopped,
+    async (sha256) => {
+      copies.push(await copyBlob(from, to, sha256));
+    },
+  );
   if (halted) return undefined;
   copies.sort((a, b) => a.sha256.localeCompare(b.sha256));
   await putJson(target.backupBucket, transferObject.result(op.id, index), {

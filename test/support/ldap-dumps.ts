@@ -3,7 +3,12 @@ import { zstdCompressSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LdapDumpAnnouncement } from '#core/announcement.ts';
+import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
+import { formatLdif } from '#core/ldap/ldif.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
+import { eventually } from '#test/integration/harness.ts';
+import { readDirectoryCursor } from '#test/support/index-checks.ts';
 
 /** Uploads an LDIF as the agent would (zstd, digest in metadata) and returns its announcement. */
 export async function uploadLdapDump(
@@ -52,5 +57,30 @@ export async function announce(
       MessageGroupId: message.serverId,
       MessageDeduplicationId: createHash('sha256').update(message.key).digest('hex'),
     }),
+  );
+}
+
+/**
+ * Ships the simulated host's directory as LDAP dumps taken at `times` (as the agent would: upload, then
+ * announce in the server's group) and waits until the indexer has taken in the last one.
+ */
+export async function shipLdapDumps(
+  cloud: LocalCloud,
+  serverId: string,
+  times: readonly number[],
+  directoryAt: (time: number) => DirectoryEntry[],
+): Promise<void> {
+  const bucket = cloud.outputs.BackupBucketName as string;
+  for (const at of times)
+    await announce(
+      cloud.clients.sqs,
+      cloud.outputs.IngestQueueUrl as string,
+      await uploadLdapDump(cloud.clients.s3, bucket, serverId, at, formatLdif(directoryAt(at))),
+    );
+  const last = new Date(Math.max(...times)).toISOString();
+  await eventually(
+    async () => ((await readDirectoryCursor(cloud, serverId)) === last ? true : undefined),
+    120_000,
+    'the last LDAP dump to be indexed',
   );
 }

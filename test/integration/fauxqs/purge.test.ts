@@ -15,7 +15,6 @@ import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { indexKeys } from '#core/index-keys.ts';
-import { formatLdif } from '#core/ldap/ldif.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -26,8 +25,8 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { indexTable, readDirectoryCursor, useLocalIndex } from '#test/support/index-checks.ts';
-import { announce, uploadLdapDump } from '#test/support/ldap-dumps.ts';
+import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
+import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
@@ -122,20 +121,7 @@ describe('retention and purge against the ground truth', () => {
     // The directory as daily LDAP dumps caught it.
     const span = sim.commitTimes();
     for (let at = span[0] as number; at <= (span.at(-1) as number); at += DAY / 2) dumpTimes.push(at);
-    for (const at of dumpTimes)
-      await announce(
-        cloud.clients.sqs,
-        cloud.outputs.IngestQueueUrl as string,
-        await uploadLdapDump(cloud.clients.s3, bucket, serverId, at, formatLdif(sim.directoryAt(at))),
-      );
-    await eventually(
-      async () =>
-        (await readDirectoryCursor(cloud, serverId)) === new Date(dumpTimes.at(-1) as number).toISOString()
-          ? true
-          : undefined,
-      120_000,
-      'the last LDAP dump to be indexed',
-    );
+    await shipLdapDumps(cloud, serverId, dumpTimes, (t) => sim.directoryAt(t));
 
     const times = sim.commitTimes();
     asOf = (times.at(-1) as number) + 1;

@@ -19,7 +19,7 @@ import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { attr } from '#core/ldap/directory-entry.ts';
-import { formatLdif, parseLdif } from '#core/ldap/ldif.ts';
+import { parseLdif } from '#core/ldap/ldif.ts';
 import { FLAG } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
@@ -36,8 +36,8 @@ import {
   stateOfManifest,
 } from '#test/support/bundle-state.ts';
 import { type Dovecot, imapListing, startDovecot } from '#test/support/dovecot.ts';
-import { readDirectoryCursor, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
-import { announce, uploadLdapDump } from '#test/support/ldap-dumps.ts';
+import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
 
@@ -144,21 +144,8 @@ describe('restore', () => {
     const first = history.times[0] as number;
     const last = history.times.at(-1) as number;
     for (let i = 0; i <= 40; i++) dumpTimes.push(Math.round(first - 1 + ((last + 1 - first) * i) / 40));
-    for (const at of dumpTimes)
-      await announce(
-        cloud.clients.sqs,
-        cloud.outputs.IngestQueueUrl as string,
-        await uploadLdapDump(cloud.clients.s3, bucket, serverId, at, formatLdif(sim.directoryAt(at))),
-      );
     await waitForIndexed(cloud, serverId, 240_000);
-    await eventually(
-      async () =>
-        (await readDirectoryCursor(cloud, serverId)) === new Date(dumpTimes.at(-1) as number).toISOString()
-          ? true
-          : undefined,
-      120_000,
-      'the last LDAP dump to be indexed',
-    );
+    await shipLdapDumps(cloud, serverId, dumpTimes, (t) => sim.directoryAt(t));
   });
   after(async () => {
     for (const d of dovecots) await d.stop();

@@ -17,7 +17,7 @@ import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { blobKey } from '#core/blob-key.ts';
-import { formatLdif, parseLdif } from '#core/ldap/ldif.ts';
+import { parseLdif } from '#core/ldap/ldif.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -31,8 +31,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { readDirectoryCursor } from '#test/support/index-checks.ts';
-import { announce, uploadLdapDump } from '#test/support/ldap-dumps.ts';
+import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
@@ -116,26 +115,7 @@ describe('export, and import into an empty deployment', () => {
     const dumps = Array.from({ length: 9 }, (_, i) =>
       Math.round((times[0] as number) - 1 + (((times.at(-1) as number) + 1 - (times[0] as number)) * i) / 8),
     );
-    for (const dumpAt of dumps)
-      await announce(
-        source.clients.sqs,
-        source.outputs.IngestQueueUrl as string,
-        await uploadLdapDump(
-          source.clients.s3,
-          source.outputs.BackupBucketName as string,
-          serverId,
-          dumpAt,
-          formatLdif(sim.directoryAt(dumpAt)),
-        ),
-      );
-    await eventually(
-      async () =>
-        (await readDirectoryCursor(source, serverId)) === new Date(dumps.at(-1) as number).toISOString()
-          ? true
-          : undefined,
-      120_000,
-      'the last LDAP dump to be indexed',
-    );
+    await shipLdapDumps(source, serverId, dumps, (t) => sim.directoryAt(t));
     // An instant in the second half, when every account exists and has history.
     at = randomInstants(times.slice(Math.floor(times.length / 2)), 1, seededRandom(5))[0] as number;
     exported = await run(source, ['export', '--all', '--at', new Date(at).toISOString()]);
