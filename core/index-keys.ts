@@ -41,6 +41,8 @@ export const indexKeys = {
   incomingRef: (serverId: string, path: string) => `REF#${serverId}#incoming#${encodeURIComponent(path)}`,
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
   purged: 'PURGED',
+  /** Blobs a purge found unreferenced but held by Object Lock, one item each (sort key: the digest). */
+  waitingBlobs: 'LOCKED',
   /** Objects a coherency check moved to `quarantine/`, one item each (sort key: the object's original key). */
   quarantined: 'QUARANTINED',
 } as const;

@@ -1,10 +1,14 @@
 import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
+import {
+  type LockedReport,
+  noteLocked,
+  purgeCatalogEntry,
+} from '#functions/retention/purge-catalog-entry.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
 
-export interface DumpAndScanPurgeReport {
+export interface DumpAndScanPurgeReport extends LockedReport {
   ldapDumpsPurged: number;
   scanSnapshotsPurged: number;
   dumpAndScanBytesFreed: number;
@@ -23,6 +27,7 @@ export async function purgeDumpsAndScans(
   cutoff: number,
 ): Promise<DumpAndScanPurgeReport> {
   const report: DumpAndScanPurgeReport = {
+    serverObjectsLocked: 0,
     ldapDumpsPurged: 0,
     scanSnapshotsPurged: 0,
     dumpAndScanBytesFreed: 0,
@@ -50,9 +55,13 @@ export async function purgeDumpsAndScans(
     [scans, 'scanSnapshotsPurged'],
   ] as const) {
     for (const entry of entries) {
+      const done = await purgeCatalogEntry(target, plan.operationId, entry, plan.dryRun);
+      if (done.outcome === 'locked') {
+        noteLocked(report, done.until);
+        continue;
+      }
       report[counter]++;
       report.dumpAndScanBytesFreed += Number(entry.storedSize ?? 0);
-      if (!plan.dryRun) await purgeCatalogEntry(target, plan.operationId, entry);
     }
   }
   return report;

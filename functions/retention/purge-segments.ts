@@ -3,7 +3,7 @@ import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
+import { noteLocked, noteLockedUntil, purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
 import {
   type DumpAndScanPurgeReport,
   purgeDumpsAndScans,
@@ -32,6 +32,7 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
     ldapDumpsPurged: 0,
     scanSnapshotsPurged: 0,
     dumpAndScanBytesFreed: 0,
+    serverObjectsLocked: 0,
   };
   // The earliest cutoff of a server's mailboxes; undefined when one of them is kept whole.
   const servers = new Map<string, number | undefined>();
@@ -51,6 +52,8 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
     report.ldapDumpsPurged += other.ldapDumpsPurged;
     report.scanSnapshotsPurged += other.scanSnapshotsPurged;
     report.dumpAndScanBytesFreed += other.dumpAndScanBytesFreed;
+    report.serverObjectsLocked += other.serverObjectsLocked;
+    if (other.serverObjectsLockedUntil) noteLockedUntil(report, other.serverObjectsLockedUntil);
     const cursor = await readCursor(target.indexTable, serverId);
     if (!cursor) continue;
     // Nothing at or after the earliest record a pending transaction still needs, nor past the cursor.
@@ -70,9 +73,13 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
       const last = Date.parse((segment.lastOpTime ?? segment.firstOpTime ?? '') as string);
       if (!(last < cutoff)) continue;
       if (redoPosition(segment.seq as string, segment.lastOffset as string) >= floor) continue;
+      const done = await purgeCatalogEntry(target, plan.operationId, segment, plan.dryRun);
+      if (done.outcome === 'locked') {
+        noteLocked(report, done.until);
+        continue;
+      }
       report.segmentsPurged++;
       report.segmentBytesFreed += Number(segment.storedSize ?? 0);
-      if (!plan.dryRun) await purgeCatalogEntry(target, plan.operationId, segment);
     }
   }
   return report;

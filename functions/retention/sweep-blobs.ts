@@ -4,7 +4,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
@@ -30,7 +30,8 @@ export interface SweepReport {
   blobsRestored: number;
   /** Already gone from the store (a coherency check reports why). */
   blobsMissing: number;
-  /** Deleted from view but kept by Object Lock until the latest of these dates (storage is freed then). */
+  /** Left in place, unreferenced: Object Lock holds them until the latest of these dates. Not deleted yet,
+   * they wait (a `LOCKED` item each) for the first purge after their date. */
   lockedUntil?: string;
   blobsLocked: number;
 }
@@ -40,7 +41,7 @@ export interface SweepReport {
  * reference is left, race-safe against indexing that refers to it again meanwhile (a redelivered message):
  * a marker is written first, references are checked before and after the delete, and a reference that
  * appeared puts the blob back from its previous version. The indexer, for its part, writes a body again
- * when it refers to a marked blob. A delete under Object Lock only hides the object; it is reported.
+ * when it refers to a marked blob. A blob Object Lock still holds is not touched: it is reported and waits.
  */
 export async function sweepBlobs(
   target: PurgeTarget,
@@ -49,7 +50,9 @@ export async function sweepBlobs(
 ): Promise<SweepReport> {
   const candidates = await readJsonArrays<PurgeCandidate>(target.backupBucket, candidatesPrefix(operationId));
   const removed = new Set(candidates.map((c) => `${c.sha256} ${c.ref}`));
-  const shas = [...new Set(candidates.map((c) => c.sha256))].sort();
+  // Blobs an earlier purge left to Object Lock are looked at again: their lock may have run out.
+  const waiting = new Set(await waitingBlobs(target.indexTable));
+  const shas = [...new Set([...candidates.map((c) => c.sha256), ...waiting])].sort();
   const report: SweepReport = {
     candidates: shas.length,
     blobsDeleted: 0,
@@ -64,13 +67,26 @@ export async function sweepBlobs(
     const refs = await references(target.indexTable, sha256);
     // A dry run removed nothing: the blob would go if every reference left is one it would remove.
     const left = dryRun ? refs.filter((ref) => !removed.has(`${sha256} ${ref}`)) : refs;
+    const settled = async () => {
+      if (!dryRun && waiting.has(sha256)) await stopWaiting(target.indexTable, sha256);
+    };
     if (left.length > 0) {
       report.blobsKept++;
+      await settled();
       return;
     }
     const head = await headBlob(target.backupBucket, sha256);
     if (!head) {
       report.blobsMissing++;
+      await settled();
+      return;
+    }
+    // Object Lock would only let a delete hide it: it stays, and waits for a purge after its date.
+    if (head.lockedUntil !== undefined && head.lockedUntil.getTime() > now) {
+      report.blobsLocked++;
+      const until = head.lockedUntil.toISOString();
+      if (!report.lockedUntil || until > report.lockedUntil) report.lockedUntil = until;
+      if (!dryRun) await wait(target.indexTable, sha256, until, operationId);
       return;
     }
     if (!dryRun) {
@@ -86,13 +102,34 @@ export async function sweepBlobs(
     }
     report.blobsDeleted++;
     report.bytesFreed += head.size;
-    if (head.lockedUntil !== undefined && head.lockedUntil.getTime() > now) {
-      report.blobsLocked++;
-      const until = head.lockedUntil.toISOString();
-      if (!report.lockedUntil || until > report.lockedUntil) report.lockedUntil = until;
-    }
+    await settled();
   });
   return report;
+}
+
+async function waitingBlobs(table: string): Promise<string[]> {
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': indexKeys.waitingBlobs },
+    ConsistentRead: true,
+  });
+  return items.map((i) => i.sk as string);
+}
+
+async function wait(table: string, sha256: string, until: string, operationId: string): Promise<void> {
+  await dynamodb().send(
+    new PutCommand({
+      TableName: table,
+      Item: { pk: indexKeys.waitingBlobs, sk: sha256, lockedUntil: until, since: operationId },
+    }),
+  );
+}
+
+async function stopWaiting(table: string, sha256: string): Promise<void> {
+  await dynamodb().send(
+    new DeleteCommand({ TableName: table, Key: { pk: indexKeys.waitingBlobs, sk: sha256 } }),
+  );
 }
 
 async function deleteBlob(target: PurgeTarget, sha256: string): Promise<'deleted' | 'kept' | 'restored'> {
