@@ -71,7 +71,9 @@ describe('indexing is exactly-once in effect', () => {
       const page = await client.send(
         new ScanCommand({ TableName: config.indexTable, ExclusiveStartKey: start }),
       );
-      for (const item of page.Items ?? []) {
+      for (const found of page.Items ?? []) {
+        // When an incoming body's reference was written (and so when it expires) is the indexer's clock.
+        const { incomingAt: _at, expiresAt: _expires, ...item } = found;
         const text = JSON.stringify(item, Object.keys(item).sort());
         // Servers other than srv-a index srv-a's objects: object keys keep naming srv-a.
         if (text.includes(`#${serverId}`))
