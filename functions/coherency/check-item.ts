@@ -7,11 +7,7 @@ import { indexKeys } from '#core/index-keys.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
-import {
-  describeQuarantine,
-  quarantineOf,
-  recordQuarantine,
-} from '#functions/coherency/quarantine-records.ts';
+import { quarantineNote, recordQuarantine } from '#functions/coherency/quarantine-records.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
@@ -71,11 +67,10 @@ async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: s
     named.add(key);
     const object = stored.get(key);
     if (!object) {
-      const moved = await quarantineOf(target.indexTable, key);
       findings.push({
         problem: 'missing',
         key,
-        detail: `catalogued as ${entry.sk as string}, not in the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
+        detail: `catalogued as ${entry.sk as string}, not in the bucket${await quarantineNote(target.indexTable, key)}`,
       });
       return;
     }
@@ -177,11 +172,10 @@ async function checkBlobReferences(
       await s3().send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: blobKey(sha256) }));
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      const moved = await quarantineOf(target.indexTable, blobKey(sha256));
       findings.push({
         problem: 'missing',
         key: blobKey(sha256),
-        detail: `referred to by ${ref}, not in the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
+        detail: `referred to by ${ref}, not in the bucket${await quarantineNote(target.indexTable, blobKey(sha256))}`,
       });
     }
   });

@@ -12,7 +12,7 @@ export async function recordQuarantine(table: string, record: QuarantineRecord):
 }
 
 /** Whether (and where, and why) an object was moved to quarantine. */
-export async function quarantineOf(table: string, key: string): Promise<QuarantineRecord | undefined> {
+async function quarantineOf(table: string, key: string): Promise<QuarantineRecord | undefined> {
   const got = await dynamodb().send(
     new GetCommand({ TableName: table, Key: { pk: indexKeys.quarantined, sk: key } }),
   );
@@ -29,8 +29,14 @@ export async function listQuarantine(table: string): Promise<QuarantineRecord[]>
   return items.map(toRecord);
 }
 
+/** What to add to "… is missing": where a check moved the object and why, or nothing if none did. */
+export async function quarantineNote(table: string, key: string): Promise<string> {
+  const moved = await quarantineOf(table, key);
+  return moved ? `: ${describeQuarantine(moved)}` : '';
+}
+
 /** A line for people: where it went, when, by which check and why. */
-export function describeQuarantine(record: QuarantineRecord): string {
+function describeQuarantine(record: QuarantineRecord): string {
   return `moved to ${record.quarantinedAs} by coherency check ${record.operationId} at ${record.at} (${record.problem}: ${record.detail})`;
 }
 

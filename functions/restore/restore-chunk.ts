@@ -5,7 +5,7 @@ import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
-import { describeQuarantine, quarantineOf } from '#functions/coherency/quarantine-records.ts';
+import { quarantineNote } from '#functions/coherency/quarantine-records.ts';
 import { getJson, operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
 import type { WorkFile, WorkResult } from '#functions/restore/restore-plan.ts';
 
@@ -76,11 +76,8 @@ async function copyMessage(
     codec = got.Metadata?.codec;
   } catch (error) {
     if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
-      const moved = target.indexTable && (await quarantineOf(target.indexTable, blobKey(message.sha256)));
-      return fail(
-        'read-error',
-        `blob ${blobKey(message.sha256)} is missing from the bucket${moved ? `: ${describeQuarantine(moved)}` : ''}`,
-      );
+      const note = target.indexTable ? await quarantineNote(target.indexTable, blobKey(message.sha256)) : '';
+      return fail('read-error', `blob ${blobKey(message.sha256)} is missing from the bucket${note}`);
     }
     throw error;
   }

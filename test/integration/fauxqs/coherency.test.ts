@@ -28,8 +28,8 @@ import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
-import { shipAndIndex } from '#test/support/ship-and-index.ts';
+import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
+import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-coherent';
 
@@ -86,15 +86,11 @@ describe('coherency check against injected damage', () => {
     });
     sim.run(150);
     sim.close();
-    const configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
-      serverId,
-      zimbraHome: sim.hostDir,
-      stateDir: join(work, 'state'),
-      segment: { maxMiB: 32 / 1024, maxAgeSeconds: 1 },
-      pollMs: 50,
-      metrics: { enabled: false },
-    });
-    await shipAndIndex(cloud, configFile, serverId, 120_000);
+    await shipSimulatedHost(
+      cloud,
+      { serverId, hostDir: sim.hostDir, workDir: work, segmentKiB: 32 },
+      120_000,
+    );
   });
   after(async () => {
     await cloud?.stop();

@@ -23,12 +23,12 @@ import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
-import { shipAndIndex } from '#test/support/ship-and-index.ts';
+import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-purge';
 const DAY = 86_400_000;
@@ -109,15 +109,11 @@ describe('retention and purge against the ground truth', () => {
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 77, accounts: 5, tickMaxMs: 600_000 });
     sim.run(700);
     sim.close();
-    const configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
-      serverId,
-      zimbraHome: sim.hostDir,
-      stateDir: join(work, 'state'),
-      segment: { maxMiB: 64 / 1024, maxAgeSeconds: 1 },
-      pollMs: 50,
-      metrics: { enabled: false },
-    });
-    await shipAndIndex(cloud, configFile, serverId, 240_000);
+    await shipSimulatedHost(
+      cloud,
+      { serverId, hostDir: sim.hostDir, workDir: work, segmentKiB: 64 },
+      240_000,
+    );
     // The directory as daily LDAP dumps caught it.
     const span = sim.commitTimes();
     for (let at = span[0] as number; at <= (span.at(-1) as number); at += DAY / 2) dumpTimes.push(at);

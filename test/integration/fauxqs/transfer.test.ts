@@ -29,11 +29,11 @@ import {
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
-import { shipAndIndex } from '#test/support/ship-and-index.ts';
+import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-transfer';
 const TRANSFER_BUCKET = 'offsite-transfer';
@@ -102,15 +102,11 @@ describe('export, and import into an empty deployment', () => {
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 31, accounts: 6, tickMaxMs: 120_000 });
     sim.run(400);
     sim.close();
-    const configFile = writeAgentConfig(join(work, 'agent.json'), source, {
-      serverId,
-      zimbraHome: sim.hostDir,
-      stateDir: join(work, 'state'),
-      segment: { maxMiB: 64 / 1024, maxAgeSeconds: 1 },
-      pollMs: 50,
-      metrics: { enabled: false },
-    });
-    await shipAndIndex(source, configFile, serverId, 240_000);
+    await shipSimulatedHost(
+      source,
+      { serverId, hostDir: sim.hostDir, workDir: work, segmentKiB: 64 },
+      240_000,
+    );
     const times = sim.commitTimes();
     const dumps = Array.from({ length: 9 }, (_, i) =>
       Math.round((times[0] as number) - 1 + (((times.at(-1) as number) + 1 - (times[0] as number)) * i) / 8),
