@@ -12,7 +12,6 @@ import {
   locationProblem,
   locationUrl,
 } from '#core/transfer/transfer-request.ts';
-import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
 import { cachedDirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
@@ -108,7 +107,8 @@ export async function planExport(
     accountsOf.set(source.serverId, ids.add(source.mailbox.accountId));
   }
   for (const [serverId, accountIds] of [...accountsOf].sort(([a], [b]) => a.localeCompare(b))) {
-    const { objects } = await directoryAsOf(target.indexTable, serverId, time);
+    // Read once already, when the accounts were named (the reader caches it).
+    const { objects } = await directory(serverId, time);
     const entries = [...chooseDirectoryObjects(objects, accountIds, params.domains, params.all)]
       .map(([id, object]) => directoryEntryOf(id, object))
       .sort((a, b) => dnDepth(a.dn) - dnDepth(b.dn) || a.dn.localeCompare(b.dn));
