@@ -2,12 +2,24 @@
 // unit tests, the tests against real servers (slapd), then the integration suite twice: on fauxqs +
 // DynamoDB Local, and on moto.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const only = process.argv[2];
 const steps: { name: string; command: string; args: string[]; env?: Record<string, string> }[] = [];
 const bin = (name: string) => `node_modules/.bin/${name}`;
 const files = (pattern: string) => globSync(pattern).sort();
+// Each test run's report is also kept in a file: the failures are printed again at the very end, where a
+// log that keeps only its last lines still shows them.
+const reports = mkdtempSync(join(tmpdir(), 'offsite-test-'));
+const reporters = (name: string) => [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=spec',
+  `--test-reporter-destination=${reportFile(name)}`,
+];
+const reportFile = (name: string) => join(reports, `${name.replace(/[^a-z0-9]+/gi, '-')}.log`);
 
 if (!only) {
   steps.push({ name: 'lint and format (biome)', command: bin('biome'), args: ['check', '.'] });
@@ -23,28 +35,22 @@ if (!only || only === 'unit') {
   steps.push({
     name: 'unit tests',
     command: process.execPath,
-    args: ['--test', '--test-reporter=spec', ...files('test/unit/**/*.test.ts')],
+    args: ['--test', ...reporters('unit tests'), ...files('test/unit/**/*.test.ts')],
   });
 }
 if (!only || only === 'integration') {
   // Integration files run one at a time: each starts servers of its own.
-  const integration = (testFiles: string[]) => [
-    '--test',
-    '--test-concurrency=1',
-    '--test-timeout=300000',
-    '--test-reporter=spec',
-    ...testFiles,
-  ];
-  steps.push({
-    name: 'integration tests on real servers (slapd)',
+  const integration = (name: string, testFiles: string[]) => ({
+    name,
     command: process.execPath,
-    args: integration(files('test/integration/servers/**/*.test.ts')),
+    args: ['--test', '--test-concurrency=1', '--test-timeout=300000', ...reporters(name), ...testFiles],
   });
+  steps.push(
+    integration('integration tests on real servers (slapd)', files('test/integration/servers/**/*.test.ts')),
+  );
   for (const backend of ['fauxqs', 'moto']) {
     steps.push({
-      name: `integration tests on ${backend}`,
-      command: process.execPath,
-      args: integration([
+      ...integration(`integration tests on ${backend}`, [
         ...files('test/integration/*.test.ts'),
         ...files(`test/integration/${backend}/**/*.test.ts`),
       ]),
@@ -68,6 +74,16 @@ for (const step of steps) {
       `=== FAILED: ${step.name} (${seconds}s)${result.error ? `: ${result.error.message}` : ''}\n`,
     );
   } else process.stdout.write(`=== ok: ${step.name} (${seconds}s)\n`);
+}
+for (const name of failed) {
+  const file = reportFile(name);
+  if (!existsSync(file)) continue;
+  const report = readFileSync(file, 'utf8');
+  const from = report.lastIndexOf('failing tests:');
+  if (from < 0) continue;
+  const lines = report.slice(from).split('\n');
+  process.stdout.write(`\n=== what failed in ${name}\n${lines.slice(0, 200).join('\n')}\n`);
+  if (lines.length > 200) process.stdout.write(`… ${lines.length - 200} more lines in ${file}\n`);
 }
 process.stdout.write(`\n${steps.length - failed.length} passed, ${failed.length} failed\n`);
 process.exit(failed.length === 0 ? 0 : 1);

@@ -40,9 +40,13 @@ describe('following a live redo log', () => {
         seen.push(e);
       }
     })();
-    const waitFor = async (done: () => boolean) => {
-      const deadline = Date.now() + 10_000;
-      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    // Waits on the follower, not the clock: a follower starved by a loaded machine is slow, not wrong.
+    const waitFor = async (done: () => boolean, what: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!done()) {
+        if (Date.now() > deadline) assert.fail(`the follower did not ${what} within 60 s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
     };
     for (let i = 0; i < 600; i++) {
       const rolled = live.redo.closedFiles.length;
@@ -51,7 +55,10 @@ describe('following a live redo log', () => {
       // A deleted file can only be read if the reader opened it before it went: the server rolls over
       // at 1 GiB, so it never rolls twice between two polls; this test keeps to that.
       if (live.redo.closedFiles.length > rolled) {
-        await waitFor(() => seen.filter((e) => e.kind === 'closed').length === live.redo.closedFiles.length);
+        await waitFor(
+          () => seen.filter((e) => e.kind === 'closed').length === live.redo.closedFiles.length,
+          `read file ${rolled + 1} to its end`,
+        );
       }
     }
     live.close();
@@ -61,7 +68,7 @@ describe('following a live redo log', () => {
     await waitFor(() => {
       const last = seen.filter((e) => e.kind === 'record' && e.sequence === finalSequence).at(-1);
       return last?.kind === 'record' && last.record.offset + last.record.length === finalSize;
-    });
+    }, 'read the last file to its end');
     controller.abort();
     await follower;
 
