@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const only = process.argv[2];
-const steps: { name: string; command: string; args: string[]; env?: Record<string, string> }[] = [];
+type Step = { name: string; command: string; args: string[]; env?: Record<string, string>; minutes?: number };
+const steps: Step[] = [];
 const bin = (name: string) => `node_modules/.bin/${name}`;
 const files = (pattern: string) => globSync(pattern).sort();
 // Each test run's report is also kept in a file: the failures are printed again at the very end, where a
@@ -36,24 +37,34 @@ if (!only || only === 'unit') {
     name: 'unit tests',
     command: process.execPath,
     args: ['--test', ...reporters('unit tests'), ...files('test/unit/**/*.test.ts')],
+    minutes: 15,
   });
 }
 if (!only || only === 'integration') {
   // Integration files run one at a time: each starts servers of its own.
-  const integration = (name: string, testFiles: string[]) => ({
+  const integration = (name: string, testFiles: string[], minutes: number) => ({
     name,
     command: process.execPath,
     args: ['--test', '--test-concurrency=1', '--test-timeout=300000', ...reporters(name), ...testFiles],
+    minutes,
   });
   steps.push(
-    integration('integration tests on real servers (slapd)', files('test/integration/servers/**/*.test.ts')),
+    integration(
+      'integration tests on real servers (slapd)',
+      files('test/integration/servers/**/*.test.ts'),
+      10,
+    ),
   );
-  for (const backend of ['fauxqs', 'moto']) {
+  for (const [backend, minutes] of [
+    ['fauxqs', 50],
+    ['moto', 25],
+  ] as const) {
     steps.push({
-      ...integration(`integration tests on ${backend}`, [
-        ...files('test/integration/*.test.ts'),
-        ...files(`test/integration/${backend}/**/*.test.ts`),
-      ]),
+      ...integration(
+        `integration tests on ${backend}`,
+        [...files('test/integration/*.test.ts'), ...files(`test/integration/${backend}/**/*.test.ts`)],
+        minutes,
+      ),
       env: { OFFSITE_TEST_BACKEND: backend },
     });
   }
@@ -63,9 +74,13 @@ const failed: string[] = [];
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.name}\n`);
   const started = Date.now();
+  // A bound per step: a hung test fails its step (and says so) instead of the whole run's time limit.
+  const minutes = step.minutes ?? 10;
   const result = spawnSync(step.command, step.args, {
     stdio: 'inherit',
     env: { ...process.env, ...step.env },
+    timeout: minutes * 60_000,
+    killSignal: 'SIGTERM',
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {

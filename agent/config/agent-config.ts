@@ -54,6 +54,8 @@ const schema = z.strictObject({
       maxMiBps: z.number().positive().optional(),
       /** Retries after failures wait longer each time, up to this. */
       maxBackoffSeconds: z.number().positive().max(3600).default(30),
+      /** On a stop, shipping goes on this long so that what was read is announced, not left spooled. */
+      stopGraceSeconds: z.number().min(0).max(300).default(10),
     })
     .prefault({}),
   spool: z

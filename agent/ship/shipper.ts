@@ -89,15 +89,21 @@ export class Shipper {
     // A reader failure (say, a replaced log) stops the uploads and the schedule too, so the process ends.
     const local = new AbortController();
     const stop = AbortSignal.any([signal, local.signal]);
-    const consumer = this.consume(stop, undefined);
+    // Shipping outlives a stop by a grace: what was read or dumped by then (the last segment, an LDAP dump
+    // just taken) is uploaded and announced, rather than left spooled, maybe uploaded, until the next start.
+    const shipping = new AbortController();
+    const consumer = this.consume(shipping.signal, undefined, stop);
     const ldap = this.ldapSchedule(stop);
     try {
       await this.produce(stop, false);
     } finally {
       local.abort();
-      this.kick();
       this.ldapWake?.();
-      await Promise.all([consumer, ldap]);
+      await ldap;
+      const grace = setTimeout(() => shipping.abort(), this.deps.config.upload.stopGraceSeconds * 1000);
+      this.kick();
+      await consumer;
+      clearTimeout(grace);
     }
   }
 
@@ -430,10 +436,15 @@ export class Shipper {
 
   /**
    * Ships spooled entries; with `done`, returns once the spool is empty and `done()` (else runs until
-   * aborted). Up to `upload.concurrency` uploads are in flight at any time (a sliding window, not batches:
-   * a slow object holds back only the announcements after it), and announcements go strictly in order.
+   * aborted, or until the spool is empty once `stopping` aborted). Up to `upload.concurrency` uploads are in
+   * flight at any time (a sliding window, not batches: a slow object holds back only the announcements
+   * after it), and announcements go strictly in order.
    */
-  private async consume(signal: AbortSignal, done: (() => boolean) | undefined): Promise<void> {
+  private async consume(
+    signal: AbortSignal,
+    done: (() => boolean) | undefined,
+    stopping?: AbortSignal,
+  ): Promise<void> {
     const untilEmpty = done !== undefined;
     const { config, log } = this.deps;
     const inflight = new Map<string, Promise<void>>();
@@ -442,7 +453,7 @@ export class Shipper {
     while (!signal.aborted) {
       const entries = this.spool.list();
       if (entries.length === 0) {
-        if (done?.() || signal.aborted) return;
+        if (done?.() || stopping?.aborted || signal.aborted) return;
         await this.waitForWork(config.pollMs * 5);
         continue;
       }
@@ -463,9 +474,11 @@ export class Shipper {
             s.lastError = null;
           });
         }
-        // Until an upload finishes or new entries are spooled.
+        // Until an upload finishes or new entries are spooled. With nothing in flight, what is left waits
+        // behind a scan's cut: without this wait the loop would spin and starve the scan that fills it.
         if (inflight.size > 0)
           await Promise.race([...inflight.values(), this.waitForWork(config.pollMs * 5)]);
+        else if (this.spool.list().length > 0) await this.waitForWork(config.pollMs * 5);
       } catch (error) {
         if (signal.aborted) return;
         failures++;

@@ -135,13 +135,14 @@ describe('the agent dumps LDAP', () => {
         30_000,
         'two scheduled dumps',
       );
-      const requested = await offsite(['agent', 'ldap-dump', '--config', file, '--json']);
-      assert.equal(requested.code, 0, requested.stderr);
-      assert.equal((JSON.parse(requested.stdout) as { pid: number }).pid, agent.pid);
       const refused = await offsite(['agent', 'ship-once', '--config', file]);
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, new RegExp(`another agent \\(pid ${agent.pid}\\) is using`));
+      const requested = await offsite(['agent', 'ldap-dump', '--config', file, '--json']);
+      assert.equal(requested.code, 0, requested.stderr);
+      assert.equal((JSON.parse(requested.stdout) as { pid: number }).pid, agent.pid);
     } finally {
+      // At once: a dump is likely being taken or shipped, and a stop lets it finish shipping.
       await agent.kill('SIGTERM');
     }
     const stderr = agent.log();
@@ -149,6 +150,12 @@ describe('the agent dumps LDAP', () => {
     assert.match(stderr, /LDAP dump requested/);
     assert.match(stderr, /LDAP dump spooled/);
     assert.doesNotMatch(stderr, /"level":"ERROR"/);
+    const status = await offsite(['agent', 'status', '--config', file, '--json']);
+    assert.equal(
+      (JSON.parse(status.stdout) as { spool: { entries: number } }).spool.entries,
+      0,
+      'everything dumped before the stop was shipped and announced',
+    );
     const dumps = await dumpsInS3();
     assert.ok(dumps.length >= before + 2);
     await checkCatalog(cloud, serverId, dumps.length);

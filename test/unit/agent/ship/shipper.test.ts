@@ -1,0 +1,109 @@
+// The shipper against stub clients: what a stop leaves behind, and announcements held behind a scan's cut.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { memoryLog } from '#agent/observability.ts';
+import { Shipper } from '#agent/ship/shipper.ts';
+import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A simulated host with some redo, and a shipper whose S3 puts take `putMs` each. */
+async function setUp(putMs: number, upload: Record<string, number> = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
+  dirs.push(work);
+  const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 5, accounts: 3 });
+  sim.run(60);
+  const puts: string[] = [];
+  const announced: string[] = [];
+  const s3 = {
+    send: async (command: { input: { Key: string } }, options?: { abortSignal?: AbortSignal }) => {
+      await sleep(putMs, undefined, { signal: options?.abortSignal });
+      puts.push(command.input.Key);
+      return {};
+    },
+  } as unknown as S3Client;
+  const sqs = {
+    send: async (command: { input: { MessageBody: string } }) => {
+      announced.push((JSON.parse(command.input.MessageBody) as { key: string }).key);
+      return {};
+    },
+  } as unknown as SQSClient;
+  const config = parseAgentConfig({
+    serverId: 'srv-unit',
+    zimbraHome: sim.hostDir,
+    stateDir: join(work, 'state'),
+    aws: { region: 'us-east-1', bucket: 'backup', ingestQueueUrl: 'https://sqs.local/q.fifo' },
+    pollMs: 5,
+    segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
+    upload: { concurrency: 1, ...upload },
+  });
+  const shipper = await Shipper.open({ config, s3, sqs, log: memoryLog() });
+  return { sim, shipper, puts, announced };
+}
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('the shipper', () => {
+  it('a stop ends reading at once, and what was spooled by then is uploaded and announced', async () => {
+    const { shipper, puts, announced } = await setUp(40);
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await until(() => shipper.spool.list().length >= 3, 'three spooled segments');
+    controller.abort();
+    await running;
+    assert.deepEqual(shipper.spool.list(), [], 'nothing left spooled');
+    assert.ok(announced.length >= 3, `${announced.length} announced`);
+    assert.deepEqual(announced, puts, 'each upload announced, in order');
+  });
+
+  it('the grace bounds it: with none, what was not uploaded stays spooled for the next start', async () => {
+    const { shipper, announced } = await setUp(40, { stopGraceSeconds: 0 });
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await until(() => shipper.spool.list().length >= 3, 'three spooled segments');
+    controller.abort();
+    await running;
+    const left = shipper.spool.list();
+    assert.ok(left.length >= 2, `${left.length} left spooled`);
+    assert.ok(left.every((e) => !announced.includes(e.key)));
+  });
+
+  it('holds announcements behind a scan cut without starving the process, and goes on once it is released', async () => {
+    const { sim, shipper, puts, announced } = await setUp(1);
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await until(() => shipper.spool.list().length === 0 && announced.length > 0, 'the backlog shipped');
+    const cut = await shipper.cutForScan(7, 'scan-1');
+    // What was read before the cut is still announced.
+    await until(() => shipper.spool.list().length === 0, 'the segment cut before the scan announced');
+    const before = announced.length;
+    sim.run(30);
+    await until(() => puts.length > before, 'uploads after the cut');
+    await until(() => shipper.spool.list().every((e) => e.uploaded), 'every segment uploaded');
+    // Timers still fire while segments wait uploaded behind the cut.
+    const ticked = await Promise.race([sleep(50).then(() => true), sleep(5_000).then(() => false)]);
+    assert.ok(ticked, 'a timer fired while announcements waited');
+    assert.equal(announced.length, before, 'nothing announced past the cut');
+    shipper.releaseCut(cut);
+    await until(() => shipper.spool.list().length === 0, 'the held segments announced');
+    assert.deepEqual(announced, puts);
+    controller.abort();
+    await running;
+  });
+});
