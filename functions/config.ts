@@ -64,6 +64,7 @@ const schemas = {
     operationRetentionDays: days,
     operationsTopicArn: name,
   }),
+  agentControl: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
   deadLetters: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
   scheduler: z.object({
     operationsTable: name,

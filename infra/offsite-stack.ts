@@ -213,6 +213,16 @@ export class OffsiteStack extends Stack {
       .sendsTo(ENV.ingestQueueUrl, ingestQueue);
     const controlUrl = control.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
+    // The agents' own API (a function URL of its own): the operations dispatched to their servers and
+    // nothing else, so a mail host's credentials cannot start, stop or read operations, or query the index.
+    const agentControl = new OffsiteFunction(this, 'AgentControl', {
+      handler: 'agent-control',
+      description: 'Agent API: lists, claims and reports the operations dispatched to a server',
+      timeout: Duration.seconds(29),
+      logRetention,
+    }).writesTable(ENV.operationsTable, operations);
+    const agentControlUrl = agentControl.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+
     const planner = new OffsiteFunction(this, 'Planner', {
       handler: 'planner',
       description: 'Plans an operation and fans its work items out on the work queue',
@@ -326,19 +336,39 @@ export class OffsiteStack extends Stack {
       .consumes(auditDlq, { batchSize: 10 })
       .consumes(transferDlq, { batchSize: 10 });
 
-    for (const fn of [control, planner, worker, scheduler, deadLetters, purger, auditor, transfer]) {
+    for (const fn of [
+      control,
+      agentControl,
+      planner,
+      worker,
+      scheduler,
+      deadLetters,
+      purger,
+      auditor,
+      transfer,
+    ]) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
     }
     // The scheduler fails stalled operations on every firing; the planner before an exclusive kind waits.
     for (const fn of [planner, scheduler])
       fn.fn.addEnvironment(ENV.operationStallHours, String(config.operationStallHours));
-    for (const fn of [control, planner, worker, deadLetters, purger, auditor, transfer, scheduler])
+    for (const fn of [
+      control,
+      agentControl,
+      planner,
+      worker,
+      deadLetters,
+      purger,
+      auditor,
+      transfer,
+      scheduler,
+    ])
       fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------
     const agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
       description:
-        'offsite agent on the mail host: upload to servers/* and blobs/*, announce on the ingest queue',
+        'offsite agent on the mail host: upload to servers/* and blobs/*, announce on the ingest queue, call the agent API',
     });
     agentPolicy.addStatements(
       ...bucketStatements(backupBucket, 'servers/', true),
@@ -349,7 +379,10 @@ export class OffsiteStack extends Stack {
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': 'Offsite' } },
       }),
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunctionUrl'], resources: [control.fn.functionArn] }),
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunctionUrl'],
+        resources: [agentControl.fn.functionArn],
+      }),
     );
     acknowledgePrefixGrant(agentPolicy, backupBucket, 'servers/');
     acknowledgePrefixGrant(agentPolicy, backupBucket, 'blobs/');
@@ -434,6 +467,7 @@ export class OffsiteStack extends Stack {
     new CfnOutput(this, 'BackupBucketName', { value: backupBucket.bucketName });
     new CfnOutput(this, 'IngestQueueUrl', { value: ingestQueue.queueUrl });
     new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });
+    new CfnOutput(this, 'AgentControlUrl', { value: agentControlUrl.url });
     new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
   }

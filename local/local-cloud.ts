@@ -114,12 +114,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
     const account = LOCAL_ACCOUNTS[options.backend];
     const assembly = synthesize(path.join(options.workDir, 'cdk.out'), options.context);
-    const urlCount = Object.values(assembly.template.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Url',
-    ).length;
+    const urlIds = Object.entries(assembly.template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Url')
+      .map(([id]) => id);
+    // A fixed port, when asked for, is the control API's (the agents' API gets a free one).
     const urlPorts: number[] = [];
-    for (let i = 0; i < urlCount; i++)
-      urlPorts.push(i === 0 && options.ports?.functionUrl ? options.ports.functionUrl : await freePort());
+    for (const id of urlIds)
+      urlPorts.push(
+        id.startsWith('Control') && options.ports?.functionUrl ? options.ports.functionUrl : await freePort(),
+      );
     const resources = await provision({
       template: assembly.template,
       assemblyDir: assembly.directory,

@@ -24,8 +24,8 @@ const schema = z.strictObject({
     endpoint: z.url().optional(),
   }),
   /**
-   * The control API (the stack output ControlUrl): the running agent claims the operations dispatched to its
-   * server there (the nightly smart scan), runs them and reports. Unset: none.
+   * The agent API (the stack output AgentControlUrl): the running agent claims the operations dispatched to
+   * its server there (the nightly smart scan), runs them and reports. Unset: none.
    */
   control: z
     .strictObject({

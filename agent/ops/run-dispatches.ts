@@ -116,7 +116,7 @@ async function watchOperation(
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
     await control.request('POST', `${base}/${id}/claim`).catch(() => undefined);
-    const op = await control.request<Operation>('GET', `/operations/${id}`).catch(() => undefined);
+    const op = await control.request<Pick<Operation, 'state'>>('GET', `${base}/${id}`).catch(() => undefined);
     if (op && isFinished(op.state)) {
       stop();
       return;

@@ -3,7 +3,7 @@ import { ValidationError } from '#core/errors.ts';
 import { parseTime } from '#core/parse-time.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { listQuarantine } from '#functions/coherency/quarantine-records.ts';
-import type { ApiRequest, ApiResponse } from '#functions/control/route-request.ts';
+import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
 import { itemHistory } from '#functions/query/item-history.ts';
 import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';

@@ -1,7 +1,7 @@
 import { legalHoldRequestSchema, retentionPolicySchema } from '#core/retention/retention-policy.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
-import type { ApiRequest, ApiResponse } from '#functions/control/route-request.ts';
+import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
 import {
   listHolds,
   placeHold,

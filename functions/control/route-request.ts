@@ -1,30 +1,20 @@
 import { z } from 'zod';
-import { ValidationError } from '#core/errors.ts';
 import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
 import { OPERATION_PARAMS } from '#core/operation-params.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
-import { agentRoute } from '#functions/control/agent-routes.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  parseBody,
+  RouteNotFoundError,
+} from '#functions/control/api-request.ts';
+import { bridgeRoute } from '#functions/control/bridge-route.ts';
+import { dispatchRoute } from '#functions/control/dispatch-routes.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
 import { retentionRoute } from '#functions/control/retention-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
-
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Readonly<Record<string, string | undefined>>;
-  readonly body: string | undefined;
-}
-
-export interface ApiResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-export class RouteNotFoundError extends ValidationError {
-  override readonly name = 'RouteNotFoundError';
-}
 
 const OPERATION_PATH = /^\/operations\/([0-9a-f-]{36})$/;
 const STOP_PATH = /^\/operations\/([0-9a-f-]{36})\/stop$/;
@@ -52,8 +42,10 @@ export async function routeRequest(
   }
   const query = await queryRoute(config.indexTable, request);
   if (query) return query;
-  const agent = await agentRoute(config, request, () => parseBody(request.body));
-  if (agent) return agent;
+  const dispatch = await dispatchRoute(config, request, () => parseBody(request.body));
+  if (dispatch) return dispatch;
+  const bridge = await bridgeRoute(config, request, () => parseBody(request.body));
+  if (bridge) return bridge;
   const retention = await retentionRoute(config, request, () => parseBody(request.body));
   if (retention) return retention;
   const stop = STOP_PATH.exec(path);
@@ -65,13 +57,4 @@ export async function routeRequest(
   const match = OPERATION_PATH.exec(path);
   if (method === 'GET' && match?.[1]) return { status: 200, body: await getOperation(config, match[1]) };
   throw new RouteNotFoundError(`no route for ${method} ${path}`);
-}
-
-function parseBody(body: string | undefined): unknown {
-  if (body === undefined || body === '') return {};
-  try {
-    return JSON.parse(body);
-  } catch (cause) {
-    throw new ValidationError('request body is not JSON', [], { cause });
-  }
 }

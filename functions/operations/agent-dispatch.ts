@@ -29,7 +29,7 @@ export interface DispatchTarget extends OperationsTable {
 }
 
 const DAY_SECONDS = 86_400;
-const expiresIn = (target: DispatchTarget, days = target.operationRetentionDays) =>
+const expiresIn = (target: { operationRetentionDays: number }, days = target.operationRetentionDays) =>
   Math.floor(Date.now() / 1000) + days * DAY_SECONDS;
 
 /**
@@ -166,7 +166,7 @@ export async function claimDispatch(
  * with the operation, and the last share to report finishes the operation: failed if any share failed.
  */
 export async function reportDispatch(
-  target: DispatchTarget,
+  target: OperationsTable & { readonly operationRetentionDays: number },
   serverId: string,
   operationId: string,
   report: DispatchReport,

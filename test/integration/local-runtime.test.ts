@@ -151,8 +151,11 @@ describe(`local cloud on ${testBackend()}`, () => {
 
   it('answers the control API only to signed requests, and rejects bad requests by name', async () => {
     const url = cloud.outputs.ControlUrl ?? '';
-    const unsigned = await fetch(new URL('/health', url));
-    assert.equal(unsigned.status, 403);
+    for (const api of [url, cloud.outputs.AgentControlUrl ?? '']) {
+      assert.notEqual(api, '');
+      const unsigned = await fetch(new URL('/health', api));
+      assert.equal(unsigned.status, 403, api);
+    }
     const { ControlClient, ControlApiError } = await import('#agent/control-client.ts');
     const client = new ControlClient({
       url,

@@ -135,7 +135,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
       segment: { maxMiB: 16 / 1024, maxAgeSeconds: 1 },
       pollMs: 50,
       metrics: { enabled: false },
-      control: { url: cloud.outputs.ControlUrl as string, pollSeconds: 0.2 },
+      control: { url: cloud.outputs.AgentControlUrl as string, pollSeconds: 0.2 },
       mailboxDb: {
         host: mariadb.reader.host,
         port: mariadb.reader.port,
@@ -309,6 +309,19 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
       kind: 'smartscan',
       params: { servers: ['no-such-server'] },
     });
+    // The agent API serves a server's dispatches and nothing an operator does.
+    const agentApi = new ControlClient({
+      url: cloud.outputs.AgentControlUrl as string,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await assert.rejects(
+      agentApi.request('POST', '/operations', { kind: 'smartscan', params: {} }),
+      /404[\s\S]*no route for POST \/operations in the agent API/,
+    );
+    for (const path of ['/operations', `/operations/${created.id}`, '/servers', '/retention'])
+      await assert.rejects(agentApi.request('GET', path), /404/, path);
+    await assert.rejects(agentApi.request('POST', `/operations/${created.id}/stop`), /404/);
     // No agent claims for that server; stopping it ends it, and it is never run.
     await eventually(
       async () =>
@@ -324,7 +337,16 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
       client.request('POST', `/servers/no-such-server/dispatches/${created.id}/claim`),
       /409[\s\S]*stopped/,
     );
-    const left = await client.request<{ dispatches: unknown[] }>('GET', '/servers/no-such-server/dispatches');
+    const left = await agentApi.request<{ dispatches: unknown[] }>(
+      'GET',
+      '/servers/no-such-server/dispatches',
+    );
     assert.deepEqual(left.dispatches, [], 'the stopped dispatch is dropped');
+    const seen = await agentApi.request<Record<string, unknown>>(
+      'GET',
+      `/servers/no-such-server/dispatches/${created.id}`,
+    );
+    assert.deepEqual(Object.keys(seen).sort(), ['id', 'kind', 'state', 'updatedAt']);
+    assert.equal(seen.state, 'stopped');
   });
 });

@@ -16,6 +16,14 @@ function synth(offsite: Record<string, unknown> = {}) {
 }
 
 const template = synth();
+/** The logical id of an OffsiteFunction's Lambda function. */
+const fnId = (name: string) => {
+  const id = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) =>
+    k.startsWith(`${name}Function`),
+  );
+  assert.ok(id, `a ${name} function`);
+  return id;
+};
 
 describe('OffsiteStack', () => {
   it('keeps backups in a versioned, KMS-encrypted, private, TLS-only bucket', () => {
@@ -123,7 +131,7 @@ describe('OffsiteStack', () => {
 
   it('runs every function on Node 24, arm64, traced, with its own log group and no managed policy', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    assert.equal(functions.length, 9);
+    assert.equal(functions.length, 10);
     for (const fn of functions) {
       assert.equal(fn.Properties.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Properties.Architectures, ['arm64']);
@@ -247,8 +255,41 @@ describe('OffsiteStack', () => {
     assert.equal(sends.length, 1);
   });
 
-  it('protects the control API with IAM auth', () => {
-    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+  it('protects the control API and the agent API with IAM auth', () => {
+    const urls = template.findResources('AWS::Lambda::Url');
+    assert.deepEqual(
+      Object.keys(urls)
+        .map((id) => id.replace(/Function.*/, ''))
+        .sort(),
+      ['AgentControl', 'Control'],
+    );
+    for (const url of Object.values(urls)) assert.equal(url.Properties.AuthType, 'AWS_IAM');
+  });
+
+  it('lets the agent call the agent API only, and the agent API touch the operations table only', () => {
+    const [agentPolicy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    assert.ok(agentPolicy, 'the agent policy');
+    const invokes = (
+      agentPolicy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]
+    ).filter((st) => [st.Action].flat().some((a) => a.startsWith('lambda:')));
+    assert.deepEqual(
+      invokes.map((st) => [[st.Action].flat(), st.Resource]),
+      [[['lambda:InvokeFunctionUrl'], { 'Fn::GetAtt': [fnId('AgentControl'), 'Arn'] }]],
+    );
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('AgentControl'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const services = new Set(statements.flatMap((st) => [st.Action].flat().map((a) => a.split(':')[0])));
+    // DynamoDB for its table, KMS for the table's key, SNS for notices, its logs, X-Ray; no S3, no SQS.
+    assert.deepEqual([...services].sort(), ['dynamodb', 'kms', 'logs', 'sns', 'xray']);
+    const tables = statements.flatMap((st) => {
+      const resources = [(st as { Resource?: unknown }).Resource].flat();
+      return [st.Action].flat().some((a) => a.startsWith('dynamodb:')) ? resources : [];
+    });
+    assert.ok(
+      tables.every((r) => JSON.stringify(r).includes('OperationsTable')),
+      `only the operations table: ${JSON.stringify(tables)}`,
+    );
   });
 
   it('announces finished operations on an encrypted topic that only the functions finishing operations may publish to', () => {
@@ -270,6 +311,7 @@ describe('OffsiteStack', () => {
       }
     }
     assert.deepEqual([...publishers].sort(), [
+      'AgentControl',
       'Auditor',
       'Control',
       'DeadLetters',

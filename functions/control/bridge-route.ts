@@ -1,0 +1,53 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { parseOrThrow } from '#core/validation.ts';
+import { sqs } from '#functions/clients/sqs.ts';
+import type { FunctionConfig } from '#functions/config.ts';
+import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import { ConflictError } from '#functions/errors.ts';
+import { readCursor } from '#functions/index/index-cursor.ts';
+
+const BRIDGE = /^\/servers\/([A-Za-z0-9._-]{1,64})\/bridge$/;
+
+const decimal = z.string().regex(/^(0|[1-9]\d{0,18})$/);
+const bridgeRequestSchema = z.strictObject({ seq: decimal, offset: decimal });
+
+/** An operator bridges a gap in a server's index (an operator's route: agents have their own API). */
+export async function bridgeRoute(
+  config: FunctionConfig<'control'>,
+  request: ApiRequest,
+  body: () => unknown,
+): Promise<ApiResponse | undefined> {
+  const bridge = BRIDGE.exec(request.path);
+  if (request.method !== 'POST' || !bridge?.[1]) return undefined;
+  const serverId = bridge[1];
+  const at = parseOrThrow(bridgeRequestSchema, body(), 'bridge request');
+  const cursor = await readCursor(config.indexTable, serverId);
+  if (cursor?.state !== 'gap')
+    throw new ConflictError(
+      `indexing of ${serverId} is ${cursor?.state ?? 'not started'}, not held at a gap: nothing to bridge`,
+    );
+  if (cursor.seq !== at.seq || cursor.offset !== at.offset)
+    throw new ConflictError(
+      `the gap of ${serverId} is at redo file ${cursor.seq} offset ${cursor.offset}, not ${at.seq}:${at.offset}: look again (offsite backup list)`,
+    );
+  // The indexer does it, in the server's group: in order with the segments it indexes.
+  await sqs().send(
+    new SendMessageCommand({
+      QueueUrl: config.ingestQueueUrl,
+      MessageGroupId: serverId,
+      MessageDeduplicationId: `bridge-${serverId}-${at.seq}-${at.offset}`,
+      MessageBody: JSON.stringify({
+        type: 'index-bridge',
+        serverId,
+        seq: at.seq,
+        offset: at.offset,
+        requestedAt: new Date().toISOString(),
+      }),
+    }),
+  );
+  return {
+    status: 202,
+    body: { requested: true, serverId, at, reason: cursor.reason ?? '' },
+  };
+}

@@ -1,0 +1,46 @@
+import { dispatchReportSchema, type Operation } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
+import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import { claimDispatch, listDispatches, reportDispatch } from '#functions/operations/agent-dispatch.ts';
+import { getOperation, type OperationsTable } from '#functions/operations/operations-store.ts';
+
+const SERVER = '/servers/([A-Za-z0-9._-]{1,64})';
+const DISPATCHES = new RegExp(`^${SERVER}/dispatches$`);
+const DISPATCH = new RegExp(`^${SERVER}/dispatches/([0-9a-f-]{36})$`);
+const ACTION = new RegExp(`^${SERVER}/dispatches/([0-9a-f-]{36})/(claim|report)$`);
+
+/** What the dispatch routes need: the operations table, and how long a report stays. */
+export type DispatchRoutesConfig = OperationsTable & { readonly operationRetentionDays: number };
+
+/**
+ * The agent's API, all it may ask: the operations dispatched to its server (list, the state of one,
+ * claim, report). Undefined when the request is none of them. Served by the agent's own function URL and
+ * by the control API.
+ */
+export async function dispatchRoute(
+  config: DispatchRoutesConfig,
+  request: ApiRequest,
+  body: () => unknown,
+): Promise<ApiResponse | undefined> {
+  const { method, path } = request;
+  const list = DISPATCHES.exec(path);
+  if (method === 'GET' && list?.[1])
+    return { status: 200, body: { dispatches: await listDispatches(config, list[1]) } };
+  const one = DISPATCH.exec(path);
+  if (method === 'GET' && one?.[2])
+    return { status: 200, body: dispatchedView(await getOperation(config, one[2])) };
+  const action = ACTION.exec(path);
+  if (method === 'POST' && action?.[1] && action[2]) {
+    const [, serverId, operationId, verb] = action;
+    if (verb === 'claim')
+      return { status: 200, body: { dispatch: await claimDispatch(config, serverId, operationId) } };
+    const report = parseOrThrow(dispatchReportSchema, body(), 'dispatch report');
+    return { status: 200, body: dispatchedView(await reportDispatch(config, serverId, operationId, report)) };
+  }
+  return undefined;
+}
+
+/** An agent learns whether its operation still runs, not what the other servers reported. */
+function dispatchedView(op: Operation): Pick<Operation, 'id' | 'kind' | 'state' | 'updatedAt'> {
+  return { id: op.id, kind: op.kind, state: op.state, updatedAt: op.updatedAt };
+}
