@@ -336,7 +336,8 @@ export class OffsiteStack extends Stack {
       .consumes(auditDlq, { batchSize: 10 })
       .consumes(transferDlq, { batchSize: 10 });
 
-    for (const fn of [
+    // Whoever may finish an operation sets its expiry and announces it.
+    const finishOperations = [
       control,
       agentControl,
       planner,
@@ -346,24 +347,14 @@ export class OffsiteStack extends Stack {
       purger,
       auditor,
       transfer,
-    ]) {
+    ];
+    for (const fn of finishOperations) {
       fn.fn.addEnvironment(ENV.operationRetentionDays, String(config.operationRetentionDays));
+      fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
     }
     // The scheduler fails stalled operations on every firing; the planner before an exclusive kind waits.
     for (const fn of [planner, scheduler])
       fn.fn.addEnvironment(ENV.operationStallHours, String(config.operationStallHours));
-    for (const fn of [
-      control,
-      agentControl,
-      planner,
-      worker,
-      deadLetters,
-      purger,
-      auditor,
-      transfer,
-      scheduler,
-    ])
-      fn.publishesTo(ENV.operationsTopicArn, operationsTopic);
 
     // --- The agent's permissions: ship and announce, nothing else --------------------------------------
     const agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
