@@ -1,16 +1,18 @@
 import { dispatchReportSchema, type Operation } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
-import { claimDispatch, listDispatches, reportDispatch } from '#functions/operations/agent-dispatch.ts';
-import { getOperation, type OperationsTable } from '#functions/operations/operations-store.ts';
+import {
+  claimDispatch,
+  listDispatches,
+  type ReportTarget,
+  reportDispatch,
+} from '#functions/operations/agent-dispatch.ts';
+import { getOperation } from '#functions/operations/operations-store.ts';
 
 const SERVER = '/servers/([A-Za-z0-9._-]{1,64})';
 const DISPATCHES = new RegExp(`^${SERVER}/dispatches$`);
 const DISPATCH = new RegExp(`^${SERVER}/dispatches/([0-9a-f-]{36})$`);
 const ACTION = new RegExp(`^${SERVER}/dispatches/([0-9a-f-]{36})/(claim|report)$`);
-
-/** What the dispatch routes need: the operations table, and how long a report stays. */
-export type DispatchRoutesConfig = OperationsTable & { readonly operationRetentionDays: number };
 
 /**
  * The agent's API, all it may ask: the operations dispatched to its server (list, the state of one,
@@ -18,7 +20,7 @@ export type DispatchRoutesConfig = OperationsTable & { readonly operationRetenti
  * by the control API.
  */
 export async function dispatchRoute(
-  config: DispatchRoutesConfig,
+  config: ReportTarget,
   request: ApiRequest,
   body: () => unknown,
 ): Promise<ApiResponse | undefined> {

@@ -23,13 +23,17 @@ import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxe
 import { queryAll } from '#functions/query/query-all.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 
-export interface DispatchTarget extends OperationsTable {
-  readonly indexTable: string;
+/** Where an agent's claims and reports go: the operations table, and how long a report stays. */
+export interface ReportTarget extends OperationsTable {
   readonly operationRetentionDays: number;
 }
 
+export interface DispatchTarget extends ReportTarget {
+  readonly indexTable: string;
+}
+
 const DAY_SECONDS = 86_400;
-const expiresIn = (target: { operationRetentionDays: number }, days = target.operationRetentionDays) =>
+const expiresIn = (target: ReportTarget, days = target.operationRetentionDays) =>
   Math.floor(Date.now() / 1000) + days * DAY_SECONDS;
 
 /**
@@ -166,7 +170,7 @@ export async function claimDispatch(
  * with the operation, and the last share to report finishes the operation: failed if any share failed.
  */
 export async function reportDispatch(
-  target: OperationsTable & { readonly operationRetentionDays: number },
+  target: ReportTarget,
   serverId: string,
   operationId: string,
   report: DispatchReport,
