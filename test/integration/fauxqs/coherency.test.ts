@@ -68,6 +68,13 @@ describe('coherency check against injected damage', () => {
     return { op, findings: report.findings };
   }
   const problems = (findings: Finding[]) => findings.map((f) => `${f.problem} ${f.key}`).sort();
+  /** Other bytes under `key`, its metadata kept: only reading the data can tell. */
+  async function overwriteKeepingMetadata(key: string, body: Buffer): Promise<void> {
+    const head = await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await cloud.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: head.Metadata }),
+    );
+  }
   async function exists(key: string): Promise<boolean> {
     return cloud.clients.s3
       .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
@@ -114,18 +121,7 @@ describe('coherency check against injected damage', () => {
     damage.missing = blobKey(message.sha256);
     damage.corruptBlob = blobKey(other.sha256);
     damagedMessage = { accountId: other.accountId, itemId: other.itemId };
-    // Other bytes under the blob's name, its metadata kept: only reading the data can tell.
-    const blobHead = await cloud.clients.s3.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: damage.corruptBlob }),
-    );
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: damage.corruptBlob,
-        Body: zstdCompressSync(Buffer.from('not this message')),
-        Metadata: blobHead.Metadata,
-      }),
-    );
+    await overwriteKeepingMetadata(damage.corruptBlob, zstdCompressSync(Buffer.from('not this message')));
     await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: damage.missing }));
     const segments = await cloud.clients.s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `servers/${serverId}/redo/` }),
@@ -133,17 +129,7 @@ describe('coherency check against injected damage', () => {
     const segment = (segments.Contents ?? []).find((o) => (o.Size ?? 0) > 100);
     assert.ok(segment?.Key);
     damage.corrupt = segment.Key;
-    const original = await cloud.clients.s3.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: damage.corrupt }),
-    );
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: damage.corrupt,
-        Body: randomBytes(segment.Size as number),
-        Metadata: original.Metadata,
-      }),
-    );
+    await overwriteKeepingMetadata(damage.corrupt, randomBytes(segment.Size as number));
     const stray = Buffer.from('a body no item refers to');
     damage.orphanBlob = blobKey(sha256Hex(stray));
     await cloud.clients.s3.send(
