@@ -17,7 +17,7 @@ import { startFunctionUrl } from '#local/runtime/function-url.ts';
 import { LambdaFunction } from '#local/runtime/lambda-function.ts';
 import { type Firing, ScheduleRunner } from '#local/runtime/schedules.ts';
 import { SqsEventSource } from '#local/runtime/sqs-event-source.ts';
-import { synthesize } from '#local/template/cloud-assembly.ts';
+import { synthesize, synthesizeCached } from '#local/template/cloud-assembly.ts';
 import type { LocalResources } from '#local/template/local-resources.ts';
 import { provision } from '#local/template/provision.ts';
 
@@ -37,6 +37,8 @@ export interface LocalCloudOptions {
   };
   /** CDK context for synthesis, e.g. `{ offsite: { objectLock: { mode: 'GOVERNANCE', days: 1 } } }`. */
   readonly context?: Record<string, unknown>;
+  /** Reuse assemblies synthesized for the same context in this directory (tests: one per test run). */
+  readonly assemblyCache?: string;
   readonly clock?: Clock;
   readonly retryVisibilitySeconds?: number;
   /** Run the schedule rules (default true). */
@@ -113,7 +115,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     };
     const account = LOCAL_ACCOUNTS[options.backend];
-    const assembly = synthesize(path.join(options.workDir, 'cdk.out'), options.context);
+    const assembly = options.assemblyCache
+      ? synthesizeCached(options.assemblyCache, options.context)
+      : synthesize(path.join(options.workDir, 'cdk.out'), options.context);
     const urlIds = Object.entries(assembly.template.Resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Url')
       .map(([id]) => id);

@@ -2,7 +2,7 @@
 // unit tests, the tests against real servers (slapd), then the integration suite twice: on fauxqs +
 // DynamoDB Local, and on moto.
 import { spawnSync } from 'node:child_process';
-import { existsSync, globSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,8 @@ const reporters = (name: string) => [
   `--test-reporter-destination=${reportFile(name)}`,
 ];
 const reportFile = (name: string) => join(reports, `${name.replace(/[^a-z0-9]+/gi, '-')}.log`);
+// The stack is synthesized (every function bundled) once per context for all the local clouds of this run.
+const assemblyCache = mkdtempSync(join(tmpdir(), 'offsite-assemblies-'));
 
 if (!only) {
   steps.push({ name: 'lint and format (biome)', command: bin('biome'), args: ['check', '.'] });
@@ -78,7 +80,7 @@ for (const step of steps) {
   const minutes = step.minutes ?? 10;
   const result = spawnSync(step.command, step.args, {
     stdio: 'inherit',
-    env: { ...process.env, ...step.env },
+    env: { ...process.env, OFFSITE_TEST_ASSEMBLY_CACHE: assemblyCache, ...step.env },
     timeout: minutes * 60_000,
     killSignal: 'SIGTERM',
   });
@@ -100,5 +102,6 @@ for (const name of failed) {
   process.stdout.write(`\n=== what failed in ${name}\n${lines.slice(0, 200).join('\n')}\n`);
   if (lines.length > 200) process.stdout.write(`… ${lines.length - 200} more lines in ${file}\n`);
 }
+rmSync(assemblyCache, { recursive: true, force: true });
 process.stdout.write(`\n${steps.length - failed.length} passed, ${failed.length} failed\n`);
 process.exit(failed.length === 0 ? 0 : 1);

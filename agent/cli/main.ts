@@ -9,6 +9,7 @@ import { RETENTION_USAGE, retentionCommand } from '#agent/cli/retention-commands
 import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { SCHEDULE_USAGE, scheduleCommand } from '#agent/cli/schedule-commands.ts';
 import { TRANSFER_USAGE, transferCommand } from '#agent/cli/transfer-commands.ts';
+import { armCrashPoint } from '#agent/ship/crash-point.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
@@ -92,6 +93,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// For crash tests only: see crash-point.ts.
+if (process.env.OFFSITE_AGENT_CRASH_AT) armCrashPoint(process.env.OFFSITE_AGENT_CRASH_AT);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

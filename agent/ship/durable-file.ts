@@ -1,5 +1,6 @@
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { crashPoint } from '#agent/ship/crash-point.ts';
 
 /**
  * Writes `data` so that after a crash at any instant the file holds either the old content or all of the
@@ -14,6 +15,7 @@ export async function writeDurably(path: string, data: Uint8Array | string): Pro
   } finally {
     await file.close();
   }
+  crashPoint('durable-write');
   await rename(tmp, path);
   await syncDirectory(dirname(path));
 }

@@ -12,6 +12,7 @@ import { type DirectoryDump, dumpDirectory } from '#agent/ldap/dump-directory.ts
 import type { AgentLog } from '#agent/observability.ts';
 import { type AgentLag, agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
+import { crashPoint } from '#agent/ship/crash-point.ts';
 import { describeAwsError } from '#agent/ship/describe-aws-error.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
@@ -382,6 +383,7 @@ export class Shipper {
     }
     await this.waitForSpoolRoom(entry.storedSize, signal);
     await this.spool.put(entry, stored);
+    crashPoint('spooled');
     const next =
       output.kind === 'seal'
         ? { sequence: String(output.sequence + 1n), offset: 0 }
@@ -517,6 +519,7 @@ export class Shipper {
       signal,
     });
     await this.spool.markUploaded(entry.id);
+    crashPoint('uploaded');
     this.report.uploaded++;
     this.report.bytes += entry.storedSize;
   }
@@ -542,6 +545,7 @@ export class Shipper {
         }),
         { abortSignal: signal },
       );
+      crashPoint('sent');
       await this.state.update((s) => {
         if (entry.kind === 'scan') return;
         if (entry.kind === 'ldap') {
@@ -556,6 +560,7 @@ export class Shipper {
           };
         }
       });
+      crashPoint('recorded');
       await this.spool.remove(entry.id);
       this.report.announced++;
     }

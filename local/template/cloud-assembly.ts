@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createApp, STACK_NAME } from '#infra/create-app.ts';
 
@@ -36,4 +37,22 @@ export function readAssembly(directory: string): Assembly {
     readFileSync(path.join(directory, `${STACK_NAME}.template.json`), 'utf8'),
   ) as CfnTemplate;
   return { template, directory };
+}
+
+/**
+ * The assembly of `context` from `cacheDir`, synthesized there once (a test run starts many local clouds
+ * from one unchanged tree: bundling every function each time costs seconds per cloud). The cache must not
+ * outlive the tree it was built from: one test run owns it.
+ */
+export function synthesizeCached(cacheDir: string, context: Record<string, unknown> = {}): Assembly {
+  const directory = path.join(
+    cacheDir,
+    createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 16),
+  );
+  if (existsSync(directory)) return readAssembly(directory);
+  const building = `${directory}.building-${process.pid}`;
+  synthesize(building, context);
+  rmSync(directory, { recursive: true, force: true });
+  renameSync(building, directory);
+  return readAssembly(directory);
 }

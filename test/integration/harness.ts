@@ -23,6 +23,10 @@ export function startTestCloud(
     schedules: options.schedules ?? false,
     clock: options.clock,
     context: options.context,
+    // `npm test` shares one directory across its integration steps: each context is bundled once.
+    ...(process.env.OFFSITE_TEST_ASSEMBLY_CACHE
+      ? { assemblyCache: process.env.OFFSITE_TEST_ASSEMBLY_CACHE }
+      : {}),
   });
 }
 

@@ -43,9 +43,9 @@ export interface RunningAgent {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startAgent(configFile: string): RunningAgent {
+export function startAgent(configFile: string, env: NodeJS.ProcessEnv = {}): RunningAgent {
   const child = spawn(process.execPath, [OFFSITE_CLI, 'agent', 'run', '--config', configFile], {
-    env: LOCAL_AWS_ENV,
+    env: { ...LOCAL_AWS_ENV, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

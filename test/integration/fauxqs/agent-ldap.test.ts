@@ -74,7 +74,7 @@ describe('the agent dumps LDAP', () => {
     );
     assert.equal(createHash('sha256').update(ldif).digest('hex'), shipped.key.split('.').at(-1));
     assert.deepEqual(canonical(parseLdif(ldif.toString('utf8'))), canonical(expected));
-    await checkCatalog(cloud, serverId, 1);
+    assert.deepEqual(await checkCatalog(cloud, serverId), [shipped.key]);
 
     const status = await offsite(['agent', 'status', '--config', config('good', {}), '--json']);
     const parsed = JSON.parse(status.stdout) as { lastLdapDump: { key: string; entries: number } };
@@ -158,6 +158,11 @@ describe('the agent dumps LDAP', () => {
     );
     const dumps = await dumpsInS3();
     assert.ok(dumps.length >= before + 2);
-    await checkCatalog(cloud, serverId, dumps.length);
+    // The catalog names exactly what S3 holds: the dumps, and any redo segment the daemon cut by age meanwhile.
+    const catalogued = await checkCatalog(cloud, serverId);
+    assert.deepEqual(
+      catalogued.filter((key) => key.includes('/ldap/')),
+      dumps,
+    );
   });
 });

@@ -95,6 +95,12 @@ describe('the agent rides out an S3/SQS outage', () => {
         10_000,
         'the agent to notice the outage',
       );
+      // The log says when the spool is full (however slow the machine), then the outage lasts its length.
+      await eventually(
+        async () => (agent.log().includes('the spool is full') ? true : undefined),
+        60_000,
+        'the spool to fill up during the outage',
+      );
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageStart)));
       during = await status();
 
@@ -127,13 +133,13 @@ describe('the agent rides out an S3/SQS outage', () => {
     const shipped = await offsite(['agent', 'ship-once', '--config', configFile, '--json']);
     assert.equal(shipped.code, 0, shipped.stderr);
     assert.deepEqual((JSON.parse(shipped.stdout) as { gaps: unknown[] }).gaps, []);
-    const objects = await assertShippedLikeDisk(
+    await assertShippedLikeDisk(
       cloud.clients.s3,
       bucket,
       serverId,
       listRedoLogFiles(join(sim.hostDir, 'redolog')),
     );
-    await checkCatalog(cloud, serverId, objects.length);
+    await checkCatalog(cloud, serverId);
     process.stderr.write(
       `# outage of ${OUTAGE_MS} ms: lag ${during.lagSeconds} s / ${during.lagBytes} bytes, spool ${during.spool.bytes} of ${during.spool.maxBytes} bytes; caught up ${recoveredMs} ms after the endpoint returned\n`,
     );

@@ -57,7 +57,8 @@ describe('backup bucket controls on moto', () => {
     setS3(cloud.clients.s3);
     const body = Buffer.from('Subject: locked\r\n\r\nkept by the lock\r\n');
     const sha256 = sha256Hex(body);
-    const until = new Date(Date.now() + 4000);
+    // Long enough for the checks before it to run on a loaded machine; the test then waits the lock out.
+    const until = new Date(Date.now() + 12_000);
     await cloud.clients.s3.send(
       new PutObjectCommand({
         Bucket: bucket,
