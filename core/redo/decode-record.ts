@@ -1,14 +1,8 @@
 import type { ByteCursor } from '#core/redo/byte-cursor.ts';
 import { RedoFormatError } from '#core/redo/errors.ts';
+import { decodeCustom, decodeMessageFields } from '#core/redo/message-fields.ts';
 import { isKnownOpCode, OP } from '#core/redo/op-codes.ts';
-import type {
-  ContactField,
-  CreateMessageData,
-  CustomData,
-  OpData,
-  RecordHeader,
-  TxnId,
-} from '#core/redo/redo-record.ts';
+import type { ContactField, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
 
 export const RECORD_MAGIC = 'ZMREDO';
@@ -71,7 +65,7 @@ const DECODERS: Record<number, Decoder> = {
     if (atLeast(v, 1, 39)) {
       data.date = c.bool() ? (atLeast(v, 1, 40) ? c.i64() : c.i32() * 1000) : null;
     }
-    if (atLeast(v, 1, 41)) data.custom = custom(c);
+    if (atLeast(v, 1, 41)) data.custom = decodeCustom(c);
     return data;
   },
   [OP.RenameFolder]: (c) => ({ op: 'RenameFolder', folderId: c.i32(), parentId: c.i32(), name: c.str() }),
@@ -114,10 +108,10 @@ const DECODERS: Record<number, Decoder> = {
     const constraint = optionalConstraint(c);
     return { op: 'SetItemTags', ids: itemIds(c, legacyId), itemType, flags, ...tags, constraint };
   },
-  [OP.CreateMessage]: (c, v, h) => ({ op: 'CreateMessage', ...createMessage(c, v, h) }),
+  [OP.CreateMessage]: (c, v, h) => ({ op: 'CreateMessage', ...decodeMessageFields(c, v, h) }),
   [OP.SaveDraft]: (c, v, h) => {
     const imapId = c.i32();
-    return { op: 'SaveDraft', imapId, ...createMessage(c, v, h) };
+    return { op: 'SaveDraft', imapId, ...decodeMessageFields(c, v, h) };
   },
   [OP.StoreIncomingBlob]: (c, v) => {
     const at = c.pos;
@@ -166,55 +160,6 @@ export function isModelled(opCode: number): boolean {
 /** Decodes the data of a modelled op; undefined for an op this reader does not model. */
 export function decodeOpData(c: ByteCursor, header: RecordHeader): OpData | undefined {
   return DECODERS[header.opCode]?.(c, header.version, header);
-}
-
-function createMessage(c: ByteCursor, v: RedoVersion, h: RecordHeader): CreateMessageData {
-  const rcptEmail = c.str();
-  const receivedDate = atLeast(v, 1, 4) ? c.i64() : h.timestamp;
-  const shared = c.bool();
-  const digest = c.str();
-  const size = atLeast(v, 1, 42) ? c.i64() : c.i32();
-  const msgId = c.i32();
-  const folderId = c.i32();
-  const convId = c.i32();
-  const data: Partial<CreateMessageData> = {
-    rcptEmail,
-    receivedDate,
-    shared,
-    digest,
-    size,
-    msgId,
-    folderId,
-    convId,
-  };
-  if (atLeast(v, 1, 5)) data.convFirstMsgId = c.i32();
-  if (atLeast(v, 1, 32)) data.mergedConvIds = c.i32Array();
-  data.calItemId = c.i32();
-  if (atLeast(v, 1, 1)) data.partStat = c.str();
-  data.flags = c.i32();
-  data.noICal = c.bool();
-  if (atLeast(v, 1, 33)) data.tags = c.strArray();
-  else data.tagIds = c.str();
-  data.path = c.str();
-  c.i16();
-  if (atLeast(v, 1, 25)) data.custom = custom(c);
-  const typeAt = c.pos;
-  const bodyType = c.i8();
-  if (bodyType === 1) {
-    const lengthAt = c.pos;
-    data.body = { type: 'inline', ...c.body(c.i32(), lengthAt) };
-  } else if (bodyType === 2) {
-    c.i16();
-    data.body = { type: 'link' };
-  } else {
-    throw new RedoFormatError(`message body type ${bodyType} is unknown (1 inline, 2 link)`, typeAt);
-  }
-  return data as CreateMessageData;
-}
-
-function custom(c: ByteCursor): CustomData | null {
-  const key = c.str();
-  return key === null ? null : { key, value: c.str() };
 }
 
 function optionalConstraint(c: ByteCursor): string | null {

@@ -1,58 +1,10 @@
+import { ByteWriter } from '#core/redo/byte-writer.ts';
 import { RECORD_MAGIC } from '#core/redo/decode-record.ts';
 import { RedoEncodeError } from '#core/redo/errors.ts';
+import { encodeBody, encodeCustom, encodeMessageFields } from '#core/redo/message-fields.ts';
 import { OP } from '#core/redo/op-codes.ts';
-import type {
-  BodyRef,
-  ContactField,
-  CreateMessageData,
-  CustomData,
-  OpData,
-  RecordHeader,
-} from '#core/redo/redo-record.ts';
+import type { ContactField, OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { atLeast, type RedoVersion } from '#core/redo/version.ts';
-
-/** Big-endian writer growing a list of chunks (Java DataOutput + Zimbra's RedoLogOutput strings). */
-class ByteWriter {
-  private readonly chunks: Buffer[] = [];
-
-  private fixed(n: number, write: (b: Buffer) => void): void {
-    const bytes = Buffer.alloc(n);
-    write(bytes);
-    this.chunks.push(bytes);
-  }
-  bool(v: boolean) {
-    this.fixed(1, (b) => b.writeUInt8(v ? 1 : 0));
-  }
-  i8(v: number) {
-    this.fixed(1, (b) => b.writeInt8(v));
-  }
-  i16(v: number) {
-    this.fixed(2, (b) => b.writeInt16BE(v));
-  }
-  i32(v: number) {
-    this.fixed(4, (b) => b.writeInt32BE(v));
-  }
-  i64(v: number | bigint) {
-    this.fixed(8, (b) => b.writeBigInt64BE(BigInt(v)));
-  }
-  str(v: string | null | undefined) {
-    if (v === null || v === undefined) return this.i32(-1);
-    const bytes = Buffer.from(v, 'utf8');
-    this.i32(bytes.length);
-    this.chunks.push(bytes);
-  }
-  strArray(v: (string | null)[] | null | undefined) {
-    if (v === null || v === undefined) return this.i32(-1);
-    this.i32(v.length);
-    for (const s of v) this.str(s);
-  }
-  raw(bytes: Buffer) {
-    this.chunks.push(bytes);
-  }
-  toBuffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
 
 /** Encodes one record exactly as the server writes it; bodies must carry their bytes. */
 export function encodeRecord(header: RecordHeader, data: OpData): Buffer {
@@ -119,7 +71,7 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
           else w.i32(Math.floor(date / 1000));
         }
       }
-      if (atLeast(v, 1, 41)) custom(w, d.custom);
+      if (atLeast(v, 1, 41)) encodeCustom(w, d.custom);
       return;
     case 'RenameFolder':
       w.i32(d.folderId);
@@ -169,11 +121,11 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       ids(w, d.ids);
       return;
     case 'CreateMessage':
-      createMessage(w, v, d);
+      encodeMessageFields(w, v, d);
       return;
     case 'SaveDraft':
       w.i32(d.imapId);
-      createMessage(w, v, d);
+      encodeMessageFields(w, v, d);
       return;
     case 'StoreIncomingBlob': {
       w.i32(d.mailboxIds.length);
@@ -185,7 +137,7 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       w.str(d.path);
       w.i16(-1);
       w.i32(d.size);
-      body(w, d.body);
+      encodeBody(w, d.body);
       return;
     }
     case 'CreateContact':
@@ -195,7 +147,7 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       if (atLeast(v, 1, 33)) w.strArray(d.tags);
       else w.str(d.tagIds);
       contactFields(w, d.fields);
-      if (atLeast(v, 1, 14)) body(w, required(d.body, 'CreateContact'));
+      if (atLeast(v, 1, 14)) encodeBody(w, required(d.body, 'CreateContact'));
       return;
     case 'ModifyContact':
       w.i32(d.contactId);
@@ -206,59 +158,14 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       }
       contactFields(w, d.fields);
       w.i16(d.volumeId ?? -1);
-      body(w, required(d.body, 'ModifyContact'));
+      encodeBody(w, required(d.body, 'ModifyContact'));
       return;
   }
-}
-
-function createMessage(w: ByteWriter, v: RedoVersion, d: CreateMessageData): void {
-  w.str(d.rcptEmail);
-  if (atLeast(v, 1, 4)) w.i64(d.receivedDate);
-  w.bool(d.shared);
-  w.str(d.digest);
-  if (atLeast(v, 1, 42)) w.i64(d.size);
-  else w.i32(d.size);
-  w.i32(d.msgId);
-  w.i32(d.folderId);
-  w.i32(d.convId);
-  if (atLeast(v, 1, 5)) w.i32(d.convFirstMsgId ?? -1);
-  if (atLeast(v, 1, 32)) ids(w, d.mergedConvIds ?? []);
-  w.i32(d.calItemId);
-  if (atLeast(v, 1, 1)) w.str(d.partStat);
-  w.i32(d.flags);
-  w.bool(d.noICal);
-  if (atLeast(v, 1, 33)) w.strArray(d.tags);
-  else w.str(d.tagIds);
-  w.str(d.path);
-  w.i16(-1);
-  if (atLeast(v, 1, 25)) custom(w, d.custom);
-  if (d.body.type === 'inline') {
-    w.i8(1);
-    body(w, d.body);
-  } else {
-    w.i8(2);
-    w.i16(-1);
-  }
-}
-
-function body(w: ByteWriter, ref: BodyRef): void {
-  if (!ref.bytes) throw new RedoEncodeError('a body to write must carry its bytes');
-  w.i32(ref.bytes.length);
-  w.raw(ref.bytes);
 }
 
 function required<T>(value: T | undefined, op: string): T {
   if (value === undefined) throw new RedoEncodeError(`${op} from version 1.14 needs a body`);
   return value;
-}
-
-function custom(w: ByteWriter, data: CustomData | null | undefined): void {
-  if (!data) {
-    w.str(null);
-    return;
-  }
-  w.str(data.key);
-  w.str(data.value);
 }
 
 function constraint(w: ByteWriter, value: string | null): void {
