@@ -1,7 +1,9 @@
 import type { ByteCursor } from '#core/redo/byte-cursor.ts';
 import { RedoFormatError } from '#core/redo/errors.ts';
+import type { FieldCodec } from '#core/redo/field-codecs.ts';
 import { decodeCustom, decodeMessageFields } from '#core/redo/message-fields.ts';
-import { isKnownOpCode, OP } from '#core/redo/op-codes.ts';
+import { OP, OP_NAMES } from '#core/redo/op-codes.ts';
+import { type LayoutOpName, OP_LAYOUTS } from '#core/redo/op-layouts.ts';
 import type { ContactField, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
 
@@ -17,8 +19,9 @@ export function decodeRecordHeader(c: ByteCursor): RecordHeader {
   if (version.major < 0 || version.minor < 0 || isTooHigh(version)) {
     throw new RedoFormatError(`record version ${formatVersion(version)} is unknown`, start + 6);
   }
+  // An op code no release writes still has this header: its record is reported (with its mailbox) and
+  // skipped by the reader, never taken for corruption.
   const opCode = c.i32();
-  if (!isKnownOpCode(opCode)) throw new RedoFormatError(`op code ${opCode} is unknown`, start + 10);
   const timestamp = c.i64();
   const changeId = c.i32();
   const changeConstraint = c.i32();
@@ -152,14 +155,25 @@ const DECODERS: Record<number, Decoder> = {
   },
 };
 
-/** Whether records with this op code can be decoded (and so framed) by this reader. */
-export function isModelled(opCode: number): boolean {
-  return DECODERS[opCode] !== undefined;
+/** The layout of an op code beyond the hand-decoded ones, if it has one. */
+function layoutOf(opCode: number): { name: LayoutOpName; codec: FieldCodec<object> } | undefined {
+  const name = OP_NAMES[opCode];
+  if (name === undefined || !Object.hasOwn(OP_LAYOUTS, name)) return undefined;
+  return { name: name as LayoutOpName, codec: OP_LAYOUTS[name as LayoutOpName] as FieldCodec<object> };
 }
 
-/** Decodes the data of a modelled op; undefined for an op this reader does not model. */
+/** Whether records with this op code can be decoded (and so framed exactly) by this reader. */
+export function isModelled(opCode: number): boolean {
+  return DECODERS[opCode] !== undefined || layoutOf(opCode) !== undefined;
+}
+
+/** Decodes the data of an op; undefined for a code no release writes (its end cannot be found). */
 export function decodeOpData(c: ByteCursor, header: RecordHeader): OpData | undefined {
-  return DECODERS[header.opCode]?.(c, header.version, header);
+  const decoder = DECODERS[header.opCode];
+  if (decoder) return decoder(c, header.version, header);
+  const layout = layoutOf(header.opCode);
+  if (!layout) return undefined;
+  return { op: layout.name, ...layout.codec.read(c, header.version, header) } as OpData;
 }
 
 function optionalConstraint(c: ByteCursor): string | null {

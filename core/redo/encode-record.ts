@@ -1,14 +1,16 @@
 import { ByteWriter } from '#core/redo/byte-writer.ts';
 import { RECORD_MAGIC } from '#core/redo/decode-record.ts';
 import { RedoEncodeError } from '#core/redo/errors.ts';
+import type { FieldCodec } from '#core/redo/field-codecs.ts';
 import { encodeBody, encodeCustom, encodeMessageFields } from '#core/redo/message-fields.ts';
-import { OP } from '#core/redo/op-codes.ts';
+import { opCodeOf } from '#core/redo/op-codes.ts';
+import { OP_LAYOUTS } from '#core/redo/op-layouts.ts';
 import type { ContactField, OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { atLeast, type RedoVersion } from '#core/redo/version.ts';
 
 /** Encodes one record exactly as the server writes it; bodies must carry their bytes. */
 export function encodeRecord(header: RecordHeader, data: OpData): Buffer {
-  if (OP[data.op] !== header.opCode) {
+  if (opCodeOf(data.op) !== header.opCode) {
     throw new RedoEncodeError(`header op code ${header.opCode} does not match data op ${data.op}`);
   }
   const w = new ByteWriter();
@@ -29,6 +31,11 @@ export function encodeRecord(header: RecordHeader, data: OpData): Buffer {
 }
 
 function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
+  if (Object.hasOwn(OP_LAYOUTS, d.op)) {
+    const { op: _op, ...fields } = d;
+    (OP_LAYOUTS[d.op as keyof typeof OP_LAYOUTS] as FieldCodec<object>).write(w, v, fields);
+    return;
+  }
   switch (d.op) {
     case 'Checkpoint':
       w.i32(d.activeTxns.length);

@@ -95,7 +95,20 @@ export const OP_NAMES: Readonly<Record<number, string>> = {
   95: 'SetPop3Uid',
 };
 
-/** The ops whose data fields this reader decodes (and the writer encodes). */
+/**
+ * Codes with a name but no redo op class in any release (audit-only or internal operations): no server
+ * writes them to a redo log, and the server's own reader could not read one back.
+ */
+export const NEVER_WRITTEN: ReadonlySet<number> = new Set([6, 42, 81, 82, 87, 88, 94]);
+
+const CODE_OF = new Map(Object.entries(OP_NAMES).map(([code, name]) => [name, Number(code)]));
+
+/** The op code of an op name (`CopyItem` → 22). */
+export function opCodeOf(name: string): number | undefined {
+  return CODE_OF.get(name);
+}
+
+/** The ops decoded by hand in decode-record.ts (every other op the server writes has a layout in op-layouts.ts). */
 export const OP = {
   Checkpoint: 1,
   CommitTxn: 3,
@@ -126,9 +139,9 @@ export function opName(code: number): string {
   return OP_NAMES[code] ?? `Unknown(${code})`;
 }
 
-/** A code a real server can write (Rollover is internal and never reaches a file). */
+/** A code a real server can write. */
 export function isKnownOpCode(code: number): boolean {
-  return code !== 6 && OP_NAMES[code] !== undefined;
+  return OP_NAMES[code] !== undefined && !NEVER_WRITTEN.has(code);
 }
 
 /** Checkpoint, CommitTxn and AbortTxn manage transactions; every other op opens one. */

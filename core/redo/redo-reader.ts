@@ -11,7 +11,11 @@ import { LATEST_VERSION } from '#core/redo/version.ts';
 export type RedoEvent =
   | { kind: 'header'; header: RedoFileHeader }
   | { kind: 'record'; record: RedoRecord }
-  /** Bytes [offset, end) that could not be decoded: corrupt, or an op this reader does not model (`header` set). */
+  /**
+   * Bytes [offset, end) that could not be decoded. With `header`: a record whose header reads, of an op code
+   * no known release writes or whose data does not decode (its end found at the next record magic).
+   * Without: bytes that are no record at all.
+   */
   | { kind: 'unparsed'; offset: number; end: number; reason: string; header?: RecordHeader }
   /** The bytes ended exactly after a record. */
   | { kind: 'end'; offset: number }
@@ -134,9 +138,10 @@ export async function* readRedoBatches(
       | RedoEvent
       | { kind: 'beyond'; needed: number }
       | { kind: 'unmodelled'; header: RecordHeader; at: number };
+    let header: RecordHeader | undefined;
     try {
       cursor.reset(win, winBase, pos);
-      const header = decodeRecordHeader(cursor);
+      header = decodeRecordHeader(cursor);
       const data = decodeOpData(cursor, header);
       if (data === undefined) {
         outcome = { kind: 'unmodelled', header, at: cursor.pos };
@@ -163,7 +168,8 @@ export async function* readRedoBatches(
       } else if (error instanceof RedoFormatError) {
         const next = await findRecordStart(pos + 1);
         const end = next >= 0 ? next : final ? limit : Math.max(pos + 1, limit - HEADER_PROBE + 1);
-        batch.push({ kind: 'unparsed', offset: pos, end, reason: error.message });
+        const reason = header ? `${opName(header.opCode)} does not decode: ${error.message}` : error.message;
+        batch.push({ kind: 'unparsed', offset: pos, end, reason, ...(header ? { header } : {}) });
         pos = end;
         continue;
       } else {
@@ -178,11 +184,11 @@ export async function* readRedoBatches(
       const name = opName(outcome.header.opCode);
       const next = await findRecordStart(outcome.at);
       if (next >= 0) {
-        const reason = `op ${name} is not modelled; its end was taken from the next record's magic`;
+        const reason = `op ${name} is written by no release this reader knows; its end was taken from the next record's magic`;
         batch.push({ kind: 'unparsed', offset: pos, end: next, reason, header: outcome.header });
         pos = next;
       } else if (final) {
-        const reason = `op ${name} is not modelled; it is the last record, taken to run to the end`;
+        const reason = `op ${name} is written by no release this reader knows; it is the last record, taken to run to the end`;
         batch.push({ kind: 'unparsed', offset: pos, end: limit, reason, header: outcome.header });
         pos = limit;
       } else {
@@ -199,7 +205,7 @@ export async function* readRedoBatches(
         return;
       }
       const reason = `record claims to end at ${outcome.needed}, past the next record at ${next} (corrupt length)`;
-      batch.push({ kind: 'unparsed', offset: pos, end: next, reason });
+      batch.push({ kind: 'unparsed', offset: pos, end: next, reason, ...(header ? { header } : {}) });
       pos = next;
     }
   }

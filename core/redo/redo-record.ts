@@ -1,4 +1,5 @@
 import type { BodyRef } from '#core/redo/byte-cursor.ts';
+import type { LayoutOpData } from '#core/redo/op-layouts.ts';
 import type { RedoVersion } from '#core/redo/version.ts';
 
 export type { BodyRef } from '#core/redo/byte-cursor.ts';
@@ -67,8 +68,9 @@ export interface CreateMessageData {
 
 export type ContactField = [name: NullableString, value: NullableString];
 
-/** Decoded data fields per modelled op. */
+/** Decoded data fields per op: the hand-decoded ones below, and every other op the server writes. */
 export type OpData =
+  | LayoutOpData
   | { op: 'Checkpoint'; activeTxns: TxnId[] }
   | { op: 'CommitTxn'; txnOpCode: number }
   | { op: 'AbortTxn'; txnOpCode: number }

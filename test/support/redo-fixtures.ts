@@ -2,7 +2,7 @@
 import { bufferSource } from '#core/redo/byte-source.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
-import { OP } from '#core/redo/op-codes.ts';
+import { opCodeOf } from '#core/redo/op-codes.ts';
 import { type ReadOptions, type RedoEvent, readRedo } from '#core/redo/redo-reader.ts';
 import type { CreateMessageData, OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
@@ -31,7 +31,7 @@ export function recordHeader(
 ): RecordHeader {
   return {
     version: LATEST_VERSION,
-    opCode: OP[data.op],
+    opCode: opCodeOf(data.op) ?? -1,
     timestamp,
     changeId: txnCounter,
     changeConstraint: 0,
@@ -116,9 +116,9 @@ export function createMessageOp(i: number, body: Buffer, overrides: Partial<Crea
 export function committedTransaction(data: OpData, i: number): Buffer[] {
   return [
     encodeRecord(recordHeader(data, i), data),
-    encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: OP[data.op] }, i), {
+    encodeRecord(recordHeader({ op: 'CommitTxn', txnOpCode: opCodeOf(data.op) ?? -1 }, i), {
       op: 'CommitTxn',
-      txnOpCode: OP[data.op],
+      txnOpCode: opCodeOf(data.op) ?? -1,
     }),
   ];
 }
