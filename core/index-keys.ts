@@ -25,6 +25,12 @@ export const indexKeys = {
   incoming: (path: string) => `INC#${path}`,
   /** A segment that could not be indexed, with the reason. */
   quarantine: (seq: string, firstOffset: string) => `QUAR#${pad(seq)}#${pad(firstOffset)}`,
+  /**
+   * A record the indexer could not decode (an op code no known release writes, or data that does not read):
+   * its mailbox (ALL for records that name every mailbox) is uncertain from that redo position on.
+   */
+  uncertain: (mailboxId: number, position: string) =>
+    `UNCERTAIN#${mailboxId < 0 ? 'ALL' : pad(mailboxId, 10)}#${position}`,
   /** Where an operator let indexing go on past a gap (redo lost between the cursor then and the next segment). */
   bridge: (seq: string, offset: string) => `BRIDGE#${pad(seq)}#${pad(offset)}`,
   mailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,

@@ -433,10 +433,15 @@ export class OffsiteStack extends Stack {
     });
     lag.addAlarmAction(notify);
 
-    // Indexing that stands still: a segment missing before later ones (a gap), or one that cannot be parsed.
+    // Indexing that stands still (a gap, a segment that cannot be parsed), or records it had to skip.
     for (const [id, metricName, what] of [
       ['IndexGapAlarm', 'IndexGaps', 'a server has a gap in its redo segments; see offsite backup list'],
       ['QuarantineAlarm', 'SegmentsQuarantined', 'a redo segment is quarantined and holds its server back'],
+      [
+        'UndecodedRedoAlarm',
+        'RedoRecordsUndecoded',
+        'redo records did not decode (an op of a newer server release?): their mailboxes are uncertain until a scan; see offsite backup list',
+      ],
     ] as const) {
       new cloudwatch.Metric({
         namespace: 'Offsite',

@@ -265,6 +265,22 @@ function describeRestorePoints(p: RestorePoints): string[] {
     ),
     ...p.ldapDumps.map((d) => `  ldap ${d.dumpedAt}  ${d.entries} entries, ${d.bytes} bytes`),
     ...p.quarantined.map((q) => `  QUARANTINED ${q.s3Key}: ${q.reason}`),
+    ...(p.undecoded.records.length === 0
+      ? []
+      : [
+          `  UNDECODED ${p.undecoded.records.length} records skipped (${Object.entries(p.undecoded.byOp)
+            .map(([op, n]) => `${op} ×${n}`)
+            .join(', ')}); their mailboxes are uncertain until a scan:`,
+          ...p.undecoded.records
+            .slice(0, 20)
+            .map(
+              (u) =>
+                `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}`,
+            ),
+          ...(p.undecoded.records.length > 20
+            ? [`    … ${p.undecoded.records.length - 20} more (--json)`]
+            : []),
+        ]),
     ...p.bridges.map(
       (b) =>
         `  BRIDGED ${describePosition(b.from)} → ${describePosition(b.to)} at ${b.bridgedAt} (${b.reason}): ` +

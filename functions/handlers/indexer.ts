@@ -55,6 +55,20 @@ async function indexMessage(record: SQSRecord): Promise<void> {
       warnings: warnings.slice(0, 20),
       count: warnings.length,
     });
+  const undecoded = outcome.indexed.filter((r) => r.undecoded.length > 0);
+  metrics.addMetric(
+    'RedoRecordsUndecoded',
+    MetricUnit.Count,
+    undecoded.reduce((sum, r) => sum + r.undecoded.length, 0),
+  );
+  // Once per segment, with every position (bounded): indexing went on, these mailboxes wait for a scan.
+  for (const r of undecoded)
+    logger.warn('redo records that do not decode were skipped; their mailboxes are uncertain until a scan', {
+      serverId: message.serverId,
+      segment: r.segment,
+      count: r.undecoded.length,
+      records: r.undecoded.slice(0, 20),
+    });
   if (outcome.state === 'gap') metrics.addMetric('IndexGaps', MetricUnit.Count, 1);
   if (outcome.state === 'quarantined') {
     metrics.addMetric('SegmentsQuarantined', MetricUnit.Count, 1);

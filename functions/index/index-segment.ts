@@ -3,12 +3,15 @@ import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-
 import { IndexInputError } from '#core/index/errors.ts';
 import { itemIdOf } from '#core/index/index-entity.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
+import { countByOp, type UndecodedRecord } from '#core/index/undecoded-record.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { bufferSource } from '#core/redo/byte-source.ts';
+import { opName } from '#core/redo/op-codes.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
+import { formatVersion } from '#core/redo/version.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
@@ -26,12 +29,17 @@ export interface IndexTarget {
 }
 
 export interface SegmentResult {
+  /** The segment's S3 key. */
+  segment: string;
   transactions: number;
   ops: number;
   versions: number;
   heads: number;
-  /** Records of ops the index does not model (calendar, documents…): skipped, counted. */
-  unmodelled: number;
+  /**
+   * Records that did not decode (an op code no known release writes, or data that does not read): skipped,
+   * their mailbox marked uncertain from there; indexing goes on.
+   */
+  undecoded: UndecodedRecord[];
   bodiesWritten: number;
   pending: number;
   warnings: string[];
@@ -57,7 +65,7 @@ export async function indexSegment(
 
   const assembler = new TransactionAssembler(await loadPending(target, cursor?.pending ?? [], seqOf));
   const committed: { seq: string; txn: CommittedTxn }[] = [];
-  let unmodelled = 0;
+  const undecoded: UndecodedRecord[] = [];
   for await (const event of readRedo(bufferSource(plain), {
     origin: Number(segment.firstOffset),
     from: Number(segment.firstOffset),
@@ -71,7 +79,14 @@ export async function indexSegment(
     }
     if (event.kind === 'unparsed') {
       if (event.header) {
-        unmodelled++;
+        undecoded.push({
+          offset: event.offset,
+          end: event.end,
+          op: opName(event.header.opCode),
+          version: formatVersion(event.header.version),
+          mailboxId: event.header.mailboxId,
+          reason: event.reason,
+        });
         continue;
       }
       throw new SegmentCorruptError(
@@ -116,11 +131,12 @@ export async function indexSegment(
     }),
   );
   const result: SegmentResult = {
+    segment: segment.s3Key,
     transactions: committed.length,
     ops,
     versions: overlay.versions.length,
     heads: heads.length,
-    unmodelled,
+    undecoded,
     bodiesWritten,
     pending: pending.length,
     warnings: overlay.warnings,
@@ -132,6 +148,7 @@ export async function indexSegment(
         incomingRefItem(target.serverId, blob),
       ]),
       ...referenceItems(target.serverId, overlay, segmentStart),
+      ...undecoded.map((u) => uncertainItem(target.serverId, segment, u)),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),
     stale,
@@ -140,6 +157,20 @@ export async function indexSegment(
   // above were written: a purge marks a blob before it deletes it, so a marked body is written again.
   await rewriteMarkedBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
   return result;
+}
+
+/** The mark that makes a mailbox uncertain from an undecoded record on (until a scan restates it). */
+function uncertainItem(serverId: string, segment: SegmentItem, u: UndecodedRecord): Item {
+  const position = redoPosition(segment.seq, String(u.offset));
+  return {
+    pk: indexKeys.server(serverId),
+    sk: indexKeys.uncertain(u.mailboxId, position),
+    type: 'uncertain',
+    position,
+    seq: segment.seq,
+    s3Key: segment.s3Key,
+    ...u,
+  };
 }
 
 /** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
@@ -240,7 +271,7 @@ function commitItems(
             transactions: result.transactions,
             ops: result.ops,
             versions: result.versions,
-            unmodelled: result.unmodelled,
+            undecoded: countByOp(result.undecoded),
             warnings: result.warnings.length,
           },
         },

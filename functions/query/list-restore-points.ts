@@ -1,3 +1,4 @@
+import { countByOp } from '#core/index/undecoded-record.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { type Item, queryAll } from '#functions/query/query-all.ts';
@@ -22,6 +23,22 @@ export interface RestorePoints {
   /** Segments a purge removed (older than every retention), up to the last operation time among them. */
   purged: { segments: number; until?: string };
   quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
+  /**
+   * Records indexing skipped because they do not decode (an op code of a newer release, data that does not
+   * read): counted per op and record version, each with its segment and byte position; their mailboxes are
+   * uncertain from there until a scan restates them.
+   */
+  undecoded: {
+    byOp: Record<string, number>;
+    records: {
+      s3Key: string;
+      offset: number;
+      op: string;
+      version: string;
+      mailboxId: number;
+      reason: string;
+    }[];
+  };
   /**
    * Gaps an operator let indexing go past: redo between `from` and `to` is lost, and the listed mailboxes are
    * approximate from there until a scan restates them.
@@ -52,13 +69,24 @@ export async function listRestorePoints(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }).then((r) => r.items);
-  const [segments, dumps, quarantine, cursors, bridges] = await Promise.all([
+  const [segments, dumps, quarantine, cursors, bridges, uncertain] = await Promise.all([
     byPrefix('SEG#'),
     byPrefix('LDAP#'),
     byPrefix('QUAR#'),
     byPrefix(indexKeys.cursor),
     byPrefix('BRIDGE#'),
+    byPrefix('UNCERTAIN#'),
   ]);
+  const undecoded = uncertain
+    .map((i) => ({
+      s3Key: i.s3Key as string,
+      offset: i.offset as number,
+      op: i.op as string,
+      version: i.version as string,
+      mailboxId: i.mailboxId as number,
+      reason: i.reason as string,
+    }))
+    .sort((a, b) => a.s3Key.localeCompare(b.s3Key) || a.offset - b.offset);
   const live = bridges.length > 0 ? await liveMailboxIds(table, serverId) : new Set<string>();
   const inWindow = (from: string, to: string) =>
     (window.to === undefined || from <= window.to) && (window.from === undefined || to >= window.from);
@@ -126,6 +154,7 @@ export async function listRestorePoints(
       reason: i.reason as string,
       since: i.since as string,
     })),
+    undecoded: { byOp: countByOp(undecoded), records: undecoded },
     bridges: bridges.map((i) => ({
       from: i.from as string,
       to: i.to as string,

@@ -231,8 +231,8 @@ describe('OffsiteStack', () => {
     });
   });
 
-  it('alarms when indexing stands still: a gap or a quarantined segment', () => {
-    for (const metric of ['IndexGaps', 'SegmentsQuarantined']) {
+  it('alarms when indexing stands still (a gap, a quarantined segment) or skips records that do not decode', () => {
+    for (const metric of ['IndexGaps', 'SegmentsQuarantined', 'RedoRecordsUndecoded']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
         Namespace: 'Offsite',
