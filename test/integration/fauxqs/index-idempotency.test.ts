@@ -8,21 +8,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { zstdCompressSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
 import { seededRandom } from '#core/seeded-random.ts';
-import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { handleIngest } from '#functions/index/handle-ingest.ts';
+import { listRestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
+import { alteredSegment } from '#test/support/altered-segment.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
+import { readEvents } from '#test/support/redo-fixtures.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -177,22 +177,15 @@ describe('indexing is exactly-once in effect', () => {
     assert.match(cursor?.reason ?? '', /missing/);
     assert.equal(cursor?.segments, hole);
     // The missing segment arrives, corrupted: same length, garbage in the middle, stored under a digest that matches.
-    const good = segments[hole] as SegmentAnnouncement;
-    const { fetchPlaintext } = await import('#functions/index/segment-object.ts');
-    const plain = Buffer.from(await fetchPlaintext(config.backupBucket, good.key, good.sha256, good.codec));
-    plain.fill(0x5a, Math.floor(plain.length / 3), Math.floor(plain.length / 3) + 64);
-    const sha256 = sha256Hex(plain);
-    const stored = zstdCompressSync(plain);
-    const key = `servers/${serverId}/redo/${good.seq}/${good.firstOffset}-${good.lastOffset}.${sha256}`;
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: config.backupBucket,
-        Key: key,
-        Body: stored,
-        Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
-      }),
+    const corrupt = await alteredSegment(
+      cloud,
+      config,
+      serverId,
+      segments[hole] as SegmentAnnouncement,
+      (plain) => {
+        plain.fill(0x5a, Math.floor(plain.length / 3), Math.floor(plain.length / 3) + 64);
+      },
     );
-    const corrupt = { ...good, serverId, key, sha256, storedSize: stored.length };
     const held = await handleIngest(corrupt, config, FAR);
     assert.equal(held.outcome?.state, 'quarantined');
     for (const m of announcements.slice(at + 2)) {
@@ -205,8 +198,44 @@ describe('indexing is exactly-once in effect', () => {
     assert.match(cursor?.reason ?? '', /not redo records|digest/);
     const items = await indexOf(serverId);
     assert.ok(
-      items.some((i) => i.includes('"type":"quarantine"') && i.includes(key.replaceAll(serverId, 'SERVER'))),
+      items.some(
+        (i) => i.includes('"type":"quarantine"') && i.includes(corrupt.key.replaceAll(serverId, 'SERVER')),
+      ),
     );
+  });
+
+  it('a record of an op code no release writes is skipped and counted, its mailbox uncertain, and indexing goes on', async () => {
+    const serverId = 'srv-d';
+    const segments = announcements.filter((a) => a.type === 'redo-segment') as SegmentAnnouncement[];
+    const middle = segments.slice(segments.length / 2).find((s) => s.firstOffset !== '0');
+    assert.ok(middle, 'a segment in the middle of a redo file');
+    let victim: { offset: number; mailboxId: number } | undefined;
+    const altered = await alteredSegment(cloud, config, serverId, middle, async (plain) => {
+      const first = Number(middle.firstOffset);
+      // The first data op of the segment becomes op code 200, as a newer release might write.
+      const events = await readEvents(plain, { origin: first, from: first });
+      const record = events.find(
+        (e) => e.kind === 'record' && e.record.header.opCode > 4 && e.record.header.mailboxId > 0,
+      );
+      assert.ok(record?.kind === 'record', 'a data op in the segment');
+      plain.writeInt32BE(200, record.record.offset - first + 10);
+      victim = { offset: record.record.offset, mailboxId: record.record.header.mailboxId };
+    });
+    for (const m of announcements) {
+      const out = await handleIngest(as(serverId, m === middle ? altered : m), config, FAR);
+      assert.notEqual(out.outcome?.state, 'quarantined', 'indexing never holds');
+    }
+    const cursor = await readIndexCursor(cloud, serverId);
+    assert.equal(cursor?.state, 'ok');
+    assert.equal(cursor?.segments, segments.length, 'every segment indexed, the later ones too');
+    const points = await listRestorePoints(config.indexTable, serverId);
+    assert.deepEqual(points.undecoded.byOp, { 'Unknown(200)@1.42': 1 });
+    const [record] = points.undecoded.records;
+    assert.equal(record?.s3Key, altered.key);
+    assert.equal(record?.offset, victim?.offset);
+    assert.equal(record?.mailboxId, victim?.mailboxId);
+    assert.match(record?.reason ?? '', /Unknown\(200\) is written by no release this reader knows/);
+    assert.deepEqual(points.quarantined, []);
   });
 });
 
