@@ -7,6 +7,7 @@ import {
   MAILBOX_KEY,
   type MessageEntity,
   tagKey,
+  tagNameOf,
 } from '#core/index/index-entity.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
@@ -85,9 +86,27 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         // known once loaded, so a DeleteItem always asks for everything (deletes are rarer than deliveries).
         needs.push({ mailboxId, all: true });
         break;
+      case 'CopyItem':
+      case 'ImapCopyItem':
+      case 'RecoverItem':
+        for (const copy of data.copies)
+          needs.push({ mailboxId, key: itemKey(copy.sourceId) }, { mailboxId, key: itemKey(copy.newId) });
+        break;
+      case 'DateItem':
+      case 'RenameItem':
+        needs.push({ mailboxId, key: itemKey(data.itemId) });
+        break;
+      case 'CreateFolderPath':
+        for (const folder of data.folders) needs.push({ mailboxId, key: itemKey(folder.id) });
+        break;
+      case 'RenameFolderPath':
+        for (const id of [data.folderId, ...data.parentIds]) needs.push({ mailboxId, key: itemKey(id) });
+        break;
       case 'EmptyFolder':
       case 'PurgeImapDeleted':
       case 'PurgeOldMessages':
+      // A tag is renamed by id, and every item tagged with it changes: that needs the whole mailbox.
+      case 'RenameTag':
         needs.push({ mailboxId, all: true });
         break;
       default:
@@ -224,6 +243,46 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       });
       return;
     }
+    case 'CopyItem':
+    case 'ImapCopyItem':
+    case 'RecoverItem':
+      for (const { sourceId, newId } of data.copies) {
+        const source = view.get(mailboxId, itemKey(sourceId));
+        // A copy keeps the source's body (the same blob) and metadata under its new id, in the destination.
+        if (source?.kind === 'message' || source?.kind === 'contact')
+          view.set(mailboxId, itemKey(newId), { ...source, folderId: data.destFolderId });
+        else
+          view.warn(
+            `${data.op} at ${record.offset}: source item ${sourceId} of mailbox ${mailboxId} is not known${data.op === 'RecoverItem' ? ' (the dumpster is not kept)' : ''}`,
+          );
+      }
+      return;
+    case 'RenameTag':
+      renameTag(mailboxId, data.tagId, data.name, view);
+      return;
+    case 'DateItem': {
+      const item = view.get(mailboxId, itemKey(data.itemId));
+      if (item?.kind === 'message')
+        view.set(mailboxId, itemKey(data.itemId), { ...item, receivedDate: data.date });
+      return;
+    }
+    case 'RenameItem': {
+      const item = view.get(mailboxId, itemKey(data.itemId));
+      if (item?.kind === 'folder')
+        view.set(mailboxId, itemKey(data.itemId), {
+          kind: 'folder',
+          name: data.name ?? item.name,
+          parentId: data.folderId,
+        });
+      return;
+    }
+    case 'CreateFolderPath':
+      // Every folder along the path, existing or created, with the id the server gave it.
+      setFolderPath(mailboxId, data.path, [...data.folders.map((f) => f.id)], view);
+      return;
+    case 'RenameFolderPath':
+      setFolderPath(mailboxId, data.path, [...data.parentIds, data.folderId], view);
+      return;
     case 'PurgeImapDeleted':
       for (const [key, item] of [...view.list(mailboxId)]) {
         if (item.kind === 'message' && item.flags & (FLAG_NAMES['\\Deleted'] as number))
@@ -311,6 +370,35 @@ function deleteFolder(mailboxId: number, folderId: number, view: EntityView): vo
   if (view.get(mailboxId, itemKey(folderId)) === null) return; // reached twice through a cycle
   emptyFolder(mailboxId, folderId, true, view);
   view.set(mailboxId, itemKey(folderId), null);
+}
+
+/** A tag (addressed by id) takes a new name, and so does every item tagged with it. */
+function renameTag(mailboxId: number, tagId: number, name: string | null, view: EntityView): void {
+  if (name === null) return;
+  const entities = [...view.list(mailboxId)];
+  const old = entities.find(([, e]) => e.kind === 'tag' && e.tagId === tagId);
+  const oldName = old && tagNameOf(old[0]);
+  if (!old || oldName === undefined || oldName === name) return;
+  view.set(mailboxId, old[0], null);
+  view.set(mailboxId, tagKey(name), { kind: 'tag', tagId });
+  for (const [key, item] of entities)
+    if (item.kind === 'message' && item.tags.includes(oldName))
+      view.set(mailboxId, key, { ...item, tags: item.tags.map((t) => (t === oldName ? name : t)).sort() });
+}
+
+/** Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root). */
+function setFolderPath(mailboxId: number, path: string | null, ids: number[], view: EntityView): void {
+  const names = (path ?? '').split('/').filter((n) => n !== '');
+  if (names.length !== ids.length) {
+    view.warn(`folder path ${path} has ${names.length} names for ${ids.length} folder ids`);
+    return;
+  }
+  let parentId: number = FOLDER_ID.root;
+  names.forEach((name, i) => {
+    const id = ids[i] as number;
+    view.set(mailboxId, itemKey(id), { kind: 'folder', name, parentId });
+    parentId = id;
+  });
 }
 
 function tagNames(tags: OpDataOf<'SetItemTags'>['tags']): string[] {

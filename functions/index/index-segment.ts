@@ -173,6 +173,17 @@ function uncertainItem(serverId: string, segment: SegmentItem, u: UndecodedRecor
   };
 }
 
+/** Ops that give an item a body: deliveries, drafts, contacts, and copies (the copy shares the source's blob). */
+const BODY_OPS: ReadonlySet<string> = new Set([
+  'CreateMessage',
+  'SaveDraft',
+  'CreateContact',
+  'ModifyContact',
+  'CopyItem',
+  'ImapCopyItem',
+  'RecoverItem',
+]);
+
 /** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
 function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart: string): Item[] {
   const items = new Map<string, Item>();
@@ -183,12 +194,11 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
   for (const c of created) {
     if (c.fromPos < segmentStart || !c.state) continue;
     // Whoever holds a body refers to it: a coherency check tells orphans by the absence of references.
-    const body =
-      c.state.kind === 'message' && (c.op === 'CreateMessage' || c.op === 'SaveDraft')
+    const body = !BODY_OPS.has(c.op)
+      ? undefined
+      : c.state.kind === 'message'
         ? { sha256: c.state.sha256, size: c.state.size }
-        : c.state.kind === 'contact' &&
-            c.state.sha256 &&
-            (c.op === 'CreateContact' || c.op === 'ModifyContact')
+        : c.state.kind === 'contact' && c.state.sha256
           ? { sha256: c.state.sha256, size: undefined }
           : undefined;
     if (body) {

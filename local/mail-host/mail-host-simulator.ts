@@ -12,7 +12,7 @@ import {
   TRASH_LIFETIME_MS,
 } from '#core/mail-snapshot.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
-import { OP } from '#core/redo/op-codes.ts';
+import { OP, opCodeOf } from '#core/redo/op-codes.ts';
 import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
@@ -54,6 +54,13 @@ interface Commit {
 /** Blobs larger than this are stored gzipped on the volume (Zimbra's `zimbraVolumeCompressionThreshold`). */
 const BLOB_COMPRESS_THRESHOLD = 64 * 1024;
 const DOMAINS = ['example.com', 'example.org'];
+/** Codes of the ops the simulator writes beyond the hand-decoded ones. */
+const OP_CODE = {
+  CopyItem: opCodeOf('CopyItem') as number,
+  ImapCopyItem: opCodeOf('ImapCopyItem') as number,
+  RenameTag: opCodeOf('RenameTag') as number,
+};
+
 const WORDS =
   'backup restore mail server offsite redo log blob folder message quarterly report invoice'.split(' ');
 
@@ -174,6 +181,9 @@ export class MailHostSimulator {
       [0.5, () => this.renameAccount()],
       [0.5, () => this.createAccount()],
       [0.3, () => this.deleteMailbox()],
+      [3, () => this.copy('CopyItem')],
+      [2, () => this.copy('ImapCopyItem')],
+      [1, () => this.renameTag()],
     ];
     const total = actions.reduce((s, [w]) => s + w, 0);
     let pick = this.random() * total;
@@ -325,6 +335,51 @@ export class MailHostSimulator {
       const m = s.mailboxes[mbox]?.messages[id];
       if (m) m.folderId = dest;
     });
+  }
+
+  /** A copy by the web client (CopyItem) or by IMAP COPY (ImapCopyItem): the same body under a new id. */
+  private copy(op: 'CopyItem' | 'ImapCopyItem'): void {
+    const pick = this.pickMessage();
+    if (!pick) return;
+    const [mbox, sourceId, state] = pick;
+    const folders = Object.keys(state.folders)
+      .map(Number)
+      .filter((f) => f !== 1 && f !== FOLDER_ID.contacts);
+    const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
+    const newId = this.allocId(mbox);
+    const copies = [{ sourceId, newId, uuid: null }];
+    const data: OpData =
+      op === 'CopyItem'
+        ? { op, itemType: ITEM_TYPE.message, destFolderId: dest, copies, fromDumpster: false }
+        : { op, itemType: ITEM_TYPE.message, destFolderId: dest, copies };
+    this.linkBlob(mbox, sourceId, newId);
+    this.single(OP_CODE[op], mbox, data, (s) => {
+      const source = s.mailboxes[mbox]?.messages[sourceId];
+      const m = s.mailboxes[mbox];
+      if (source && m) m.messages[newId] = { ...source, folderId: dest, tags: [...source.tags] };
+    });
+    this.count(op === 'CopyItem' ? 'copy' : 'imap-copy');
+  }
+
+  /** A tag renamed: every item tagged with it carries the new name. */
+  private renameTag(): void {
+    const mbox = this.liveMailbox();
+    const state = mbox && this.truth.mailboxes[mbox.mailboxId];
+    const names = Object.keys(state?.tags ?? {});
+    if (!mbox || !state || names.length === 0) return;
+    const old = names[Math.floor(this.random() * names.length)] as string;
+    const tagId = state.tags[old] as number;
+    const name = `${WORDS[Math.floor(this.random() * WORDS.length)]}-${this.changeId}`;
+    const id = mbox.mailboxId;
+    this.single(OP_CODE.RenameTag, id, { op: 'RenameTag', tagId, name }, (s) => {
+      const m = s.mailboxes[id];
+      if (!m || m.tags[old] !== tagId) return;
+      delete m.tags[old];
+      m.tags[name] = tagId;
+      for (const message of Object.values(m.messages))
+        if (message.tags.includes(old)) message.tags = message.tags.map((t) => (t === old ? name : t)).sort();
+    });
+    this.count('rename-tag');
   }
 
   private alterFlag(flagName: '\\Flagged' | '\\Unread'): void {
@@ -894,6 +949,16 @@ export class MailHostSimulator {
       writeFileSync(path, onDisk);
       this.blobFiles.set(`digest:${digest}`, path);
     }
+    this.blobFiles.set(`${mailboxId}:${itemId}`, path);
+  }
+
+  /** A copy's blob: the server links the source's file under the new item's name. */
+  private linkBlob(mailboxId: number, sourceId: number, itemId: number): void {
+    const source = this.blobFiles.get(`${mailboxId}:${sourceId}`);
+    if (!source) return;
+    const path = join(this.volumePath, blobStorePath(mailboxId, itemId, this.changeId + 1));
+    mkdirSync(dirname(path), { recursive: true });
+    linkSync(source, path);
     this.blobFiles.set(`${mailboxId}:${itemId}`, path);
   }
 
