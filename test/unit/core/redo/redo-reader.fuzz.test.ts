@@ -7,10 +7,20 @@ import type { ByteSource } from '#core/redo/byte-source.ts';
 import { RedoHeaderError } from '#core/redo/errors.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import { seededRandom } from '#core/seeded-random.ts';
-import { fileHeaderBytes, sampleRecords } from '#test/support/redo-fixtures.ts';
+import {
+  committedTransaction,
+  everyLayoutOp,
+  fileHeaderBytes,
+  sampleRecords,
+} from '#test/support/redo-fixtures.ts';
 
 const BUDGET_MS = 4000;
-const base = Buffer.concat([fileHeaderBytes(), ...sampleRecords(60, 7)]);
+// Mail records, then one committed record of every op framed by layout: mutations hit every decoder.
+const base = Buffer.concat([
+  fileHeaderBytes(),
+  ...sampleRecords(60, 7),
+  ...everyLayoutOp().flatMap((data, i) => committedTransaction(data, 1000 + i)),
+]);
 
 /** A source that counts what is read, to catch re-read loops. */
 function countingSource(bytes: Buffer): ByteSource & { bytesRead: number } {

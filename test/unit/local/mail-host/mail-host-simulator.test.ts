@@ -148,7 +148,12 @@ describe('mail-host simulator round trip', () => {
 
   it('survives a crash: open = 1 and a torn record, then a restart that settles open transactions', async () => {
     const host = hostDir();
-    const sim = new MailHostSimulator({ hostDir: host, seed: 99, accounts: 4, rolloverBytes: 64 * 1024 * 1024 });
+    const sim = new MailHostSimulator({
+      hostDir: host,
+      seed: 99,
+      accounts: 4,
+      rolloverBytes: 64 * 1024 * 1024,
+    });
     sim.run(400);
     sim.crash();
     const crashed = readFileSync(join(host, 'redolog', 'redo.log'));
