@@ -6,6 +6,8 @@ const pad = (decimal: string | number, width = 20) => String(decimal).padStart(w
 /** Hours an incoming body's reference protects it from a purge (it expires by TTL some days later). */
 export const INCOMING_REF_HOURS = 24;
 
+const uncertainPrefix = (mailboxId: number) => `UNCERTAIN#${mailboxId < 0 ? 'ALL' : pad(mailboxId, 10)}#`;
+
 export const indexKeys = {
   server: (serverId: string) => `SRV#${serverId}`,
   segment: (seq: string, firstOffset: string) => `SEG#${pad(seq)}#${pad(firstOffset)}`,
@@ -29,8 +31,9 @@ export const indexKeys = {
    * A record the indexer could not decode (an op code no known release writes, or data that does not read):
    * its mailbox (ALL for records that name every mailbox) is uncertain from that redo position on.
    */
-  uncertain: (mailboxId: number, position: string) =>
-    `UNCERTAIN#${mailboxId < 0 ? 'ALL' : pad(mailboxId, 10)}#${position}`,
+  uncertain: (mailboxId: number, position: string) => `${uncertainPrefix(mailboxId)}${position}`,
+  /** The uncertain marks of one mailbox (ALL: of records that name every mailbox). */
+  uncertainOf: (mailboxId: number) => uncertainPrefix(mailboxId),
   /** Where an operator let indexing go on past a gap (redo lost between the cursor then and the next segment). */
   bridge: (seq: string, offset: string) => `BRIDGE#${pad(seq)}#${pad(offset)}`,
   mailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,

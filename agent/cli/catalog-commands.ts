@@ -17,6 +17,7 @@ import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { FolderSummary } from '#functions/query/mailbox-summary.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
 import type { FoundMessage } from '#functions/query/search-items.ts';
+import type { UncertainNote } from '#functions/query/uncertain-marks.ts';
 
 export const CATALOG_COMMANDS = [
   'backup',
@@ -210,6 +211,10 @@ export async function catalogCommand(
           (f) =>
             `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
         ),
+        ...body.uncertain.map(
+          (u) =>
+            `UNCERTAIN since ${u.since}: a ${u.op} record (${u.version}) at ${u.offset} of ${u.s3Key} did not decode (${u.reason}); a scan of this mailbox restates it`,
+        ),
       ]);
       return 0;
     }
@@ -253,6 +258,7 @@ type MailboxBody = MailboxRef & {
   name: string | null;
   at: string;
   folders: FolderSummary[];
+  uncertain: UncertainNote[];
 };
 type ItemBody = MailboxRef & { itemId: number; history: ItemState[] };
 
@@ -270,12 +276,12 @@ function describeRestorePoints(p: RestorePoints): string[] {
       : [
           `  UNDECODED ${p.undecoded.records.length} records skipped (${Object.entries(p.undecoded.byOp)
             .map(([op, n]) => `${op} ×${n}`)
-            .join(', ')}); their mailboxes are uncertain until a scan:`,
+            .join(', ')}); their mailboxes are uncertain until a scan restates them:`,
           ...p.undecoded.records
             .slice(0, 20)
             .map(
               (u) =>
-                `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}`,
+                `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}${u.restatedAt ? ` (restated by a scan since)` : ''}`,
             ),
           ...(p.undecoded.records.length > 20
             ? [`    … ${p.undecoded.records.length - 20} more (--json)`]

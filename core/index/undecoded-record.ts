@@ -8,6 +8,8 @@ export interface UndecodedRecord {
   /** −1: the record names every mailbox. */
   mailboxId: number;
   reason: string;
+  /** The record's timestamp (ms). */
+  time: number;
 }
 
 /** Undecoded records counted per op and record version (`Unknown(200)@1.42`). */

@@ -12,6 +12,7 @@ import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
 import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
 import { searchItems } from '#functions/query/search-items.ts';
+import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 
 const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
 const SERVER_SCANS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/scans$/;
@@ -102,6 +103,7 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
     accountId: found.mailbox.accountId,
     name: found.mailbox.renamedTo,
     folders: summarizeMailbox(found),
+    uncertain: await uncertainAt(table, ref.serverId, ref.mailboxId, at),
     cost: { itemsRead: found.itemsRead, readUnits: found.readUnits },
   });
 }

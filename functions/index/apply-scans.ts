@@ -16,6 +16,7 @@ import { loadEntities } from '#functions/index/load-entities.ts';
 import { persistOverlay } from '#functions/index/persist-overlay.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { resolveUncertain } from '#functions/query/uncertain-marks.ts';
 
 /** A catalogued scan snapshot (see record-shipment). */
 export interface ScanItem {
@@ -135,6 +136,7 @@ async function applyScan(
   });
   await finish(target, scan, { state: 'applied', changes, details, late, appliedAt: position });
   await noteRescan(target, scan.mailboxId, position);
+  await resolveUncertain(target.table, target.serverId, scan.mailboxId, position, time);
   return { scanId: scan.scanId, mailboxId: scan.mailboxId, state: 'applied', late, changes };
 }
 

@@ -86,6 +86,7 @@ export async function indexSegment(
           version: formatVersion(event.header.version),
           mailboxId: event.header.mailboxId,
           reason: event.reason,
+          time: event.header.timestamp,
         });
         continue;
       }

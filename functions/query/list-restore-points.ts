@@ -37,6 +37,8 @@ export interface RestorePoints {
       version: string;
       mailboxId: number;
       reason: string;
+      /** The redo position of the scan that restated the mailbox since, if one did. */
+      restatedAt?: string;
     }[];
   };
   /**
@@ -85,6 +87,7 @@ export async function listRestorePoints(
       version: i.version as string,
       mailboxId: i.mailboxId as number,
       reason: i.reason as string,
+      ...(i.restatedAt !== undefined ? { restatedAt: i.restatedAt as string } : {}),
     }))
     .sort((a, b) => a.s3Key.localeCompare(b.s3Key) || a.offset - b.offset);
   const live = bridges.length > 0 ? await liveMailboxIds(table, serverId) : new Set<string>();

@@ -16,6 +16,7 @@ import { setS3 } from '#functions/clients/s3.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import { handleIngest } from '#functions/index/handle-ingest.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';
+import { resolveUncertain, uncertainAt } from '#functions/query/uncertain-marks.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
@@ -209,7 +210,7 @@ describe('indexing is exactly-once in effect', () => {
     const segments = announcements.filter((a) => a.type === 'redo-segment') as SegmentAnnouncement[];
     const middle = segments.slice(segments.length / 2).find((s) => s.firstOffset !== '0');
     assert.ok(middle, 'a segment in the middle of a redo file');
-    let victim: { offset: number; mailboxId: number } | undefined;
+    let victim: { offset: number; mailboxId: number; time: number } | undefined;
     const altered = await alteredSegment(cloud, config, serverId, middle, async (plain) => {
       const first = Number(middle.firstOffset);
       // The first data op of the segment becomes op code 200, as a newer release might write.
@@ -219,7 +220,11 @@ describe('indexing is exactly-once in effect', () => {
       );
       assert.ok(record?.kind === 'record', 'a data op in the segment');
       plain.writeInt32BE(200, record.record.offset - first + 10);
-      victim = { offset: record.record.offset, mailboxId: record.record.header.mailboxId };
+      victim = {
+        offset: record.record.offset,
+        mailboxId: record.record.header.mailboxId,
+        time: record.record.header.timestamp,
+      };
     });
     for (const m of announcements) {
       const out = await handleIngest(as(serverId, m === middle ? altered : m), config, FAR);
@@ -236,6 +241,20 @@ describe('indexing is exactly-once in effect', () => {
     assert.equal(record?.mailboxId, victim?.mailboxId);
     assert.match(record?.reason ?? '', /Unknown\(200\) is written by no release this reader knows/);
     assert.deepEqual(points.quarantined, []);
+
+    // Queries of that mailbox say so from the record's time on, until a scan restates the mailbox.
+    const { mailboxId, time } = victim as { mailboxId: number; time: number };
+    assert.deepEqual(await uncertainAt(config.indexTable, serverId, mailboxId, time - 1), []);
+    const [note] = await uncertainAt(config.indexTable, serverId, mailboxId, time);
+    assert.equal(note?.op, 'Unknown(200)');
+    assert.equal(note?.since, new Date(time).toISOString());
+    assert.deepEqual(await uncertainAt(config.indexTable, serverId, mailboxId + 1000, time), []);
+    const scanPosition = `${String(BigInt(middle.seq) + 1n).padStart(20, '0')}:${'0'.padStart(20, '0')}#1`;
+    await resolveUncertain(config.indexTable, serverId, mailboxId, scanPosition, time + 5000);
+    assert.equal((await uncertainAt(config.indexTable, serverId, mailboxId, time + 4999)).length, 1);
+    assert.deepEqual(await uncertainAt(config.indexTable, serverId, mailboxId, time + 5000), []);
+    const [restated] = (await listRestorePoints(config.indexTable, serverId)).undecoded.records;
+    assert.equal(restated?.restatedAt, scanPosition);
   });
 });
 
