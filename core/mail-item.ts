@@ -15,8 +15,12 @@ export const ITEM_TYPE = {
   appointment: 11,
   virtualConversation: 12,
   mountpoint: 13,
+  /** 14 was the wiki page type of old releases. */
+  wiki: 14,
   task: 15,
   chat: 16,
+  comment: 17,
+  link: 18,
 } as const;
 
 /** System folder ids every mailbox has; user items start at FIRST_USER_ID. */
@@ -56,3 +60,8 @@ export const FLAG_NAMES: Readonly<Record<string, number>> = {
   '\\Answered': FLAG.replied,
   '\\Draft': FLAG.draft,
 };
+
+/** The name of a Zimbra item type (`appointment` for 11), or `unknown` for a type no release has. */
+export function itemTypeName(type: number): string {
+  return Object.entries(ITEM_TYPE).find(([, t]) => t === type)?.[0] ?? 'unknown';
+}

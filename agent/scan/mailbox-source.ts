@@ -35,7 +35,18 @@ export interface MailboxContents {
   mailbox: MailboxRow;
   folders: { id: number; name: string; parentId: number }[];
   tags: { id: number; name: string }[];
+  /** Items of types a scan does not read yet (appointments, documents…), counted by type: never skipped silently. */
+  notScanned: { type: number; count: number }[];
 }
+
+/** Types a scan reads, or that hold nothing of their own (conversations are derived from their messages). */
+const SCANNED_TYPES = [
+  ITEM_TYPE.folder,
+  ITEM_TYPE.conversation,
+  ITEM_TYPE.message,
+  ITEM_TYPE.contact,
+  ITEM_TYPE.virtualConversation,
+];
 
 interface MailboxTableRow {
   id: number;
@@ -88,7 +99,14 @@ export async function readMailbox(
       ])) as { id: number; name: string }[]
     ).map((t) => ({ id: t.id, name: t.name }));
     const tagNames = new Map(tags.map((t) => [t.id, t.name]));
-    await handle.start({ mailbox: mailboxRow(row), folders, tags });
+    const notScanned = (
+      (await db.query(
+        `SELECT type, COUNT(*) AS count FROM ${database}.mail_item
+          WHERE mailbox_id = ? AND type NOT IN (?) GROUP BY type ORDER BY type`,
+        [mailboxId, SCANNED_TYPES],
+      )) as { type: number; count: bigint | number }[]
+    ).map((r) => ({ type: r.type, count: Number(r.count) }));
+    await handle.start({ mailbox: mailboxRow(row), folders, tags, notScanned });
     const stream = db.queryStream(
       `SELECT mi.id, mi.type, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
               mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata,

@@ -13,6 +13,7 @@ import { type ItemRow, listMailboxes, type MailboxRow, readMailbox } from '#agen
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
 import { inParallel } from '#core/in-parallel.ts';
+import { itemTypeName } from '#core/mail-item.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import {
   SCAN_FORMAT,
@@ -367,6 +368,13 @@ async function scanMailbox(
         for (const t of contents.tags) await write({ type: 'tag', ...t });
         counts.folders = contents.folders.length;
         counts.tags = contents.tags.length;
+        for (const { type, count } of contents.notScanned)
+          problem({
+            mailboxId: mailbox.mailboxId,
+            account,
+            problem: 'type-not-scanned',
+            detail: `${count} ${itemTypeName(type)} item${count === 1 ? '' : 's'} (type ${type}): scans do not read this type yet, so the backup cannot restore them`,
+          });
       },
       item: async (item) => {
         // Change numbers only grow: content written after the first pass has a higher one.

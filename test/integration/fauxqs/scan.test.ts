@@ -11,12 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import mariadbClient from 'mariadb';
 import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { AgentStateData } from '#agent/ship/agent-state.ts';
+import { ITEM_TYPE } from '#core/mail-item.ts';
 import type { Operation } from '#core/operation.ts';
+import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
@@ -324,5 +327,39 @@ describe('full scan of a server with mail from before the agent', () => {
     assert.equal(resumed.problemCount, 0);
     await appliedScans(resumed);
     assert.deepEqual(await restoreLatest(), comparableSnapshot(sim.current()));
+  });
+  it('reports items of types it does not read yet, counted by type, instead of skipping them silently', async () => {
+    const account = sim.accounts.find((a) => !a.deleted && sim.current().mailboxes[a.mailboxId]);
+    assert.ok(account);
+    const group = mailboxGroupDatabase(account.mailboxId);
+    const db = await mariadbClient.createConnection(mariadb.admin);
+    const insert = (id: number, type: number) =>
+      db.query(
+        `INSERT INTO ${group}.mail_item (mailbox_id, id, type, folder_id, date, size, mod_metadata, mod_content)
+         VALUES (?, ?, ?, 10, 0, 0, 1, 1)`,
+        [account.mailboxId, id, type],
+      );
+    try {
+      await insert(90001, ITEM_TYPE.appointment);
+      await insert(90002, ITEM_TYPE.appointment);
+      await insert(90003, 99);
+      const out = await offsite(['scan', 'full', '--all', '--config', configFile, '--json']);
+      assert.equal(out.code, 1, 'a scan that leaves items out says so in its exit code');
+      const report = JSON.parse(out.stdout) as ScanReport;
+      assert.deepEqual(
+        report.problems
+          .filter((p) => p.problem === 'type-not-scanned')
+          .map((p) => [p.mailboxId, p.detail.replace(/\).*/, ')')]),
+        [
+          [account.mailboxId, '2 appointment items (type 11)'],
+          [account.mailboxId, '1 unknown item (type 99)'],
+        ],
+      );
+    } finally {
+      await db.query(`DELETE FROM ${group}.mail_item WHERE mailbox_id = ? AND id > 90000`, [
+        account.mailboxId,
+      ]);
+      await db.end();
+    }
   });
 });
