@@ -7,6 +7,10 @@ let client: S3Client | undefined;
 export function s3(aws: AgentConfig['aws']): S3Client {
   client ??= new S3Client({
     region: aws.region,
+    requestHandler: {
+      connectionTimeout: aws.connectTimeoutSeconds * 1000,
+      socketTimeout: aws.idleTimeoutSeconds * 1000,
+    },
     ...(aws.endpoint ? { endpoint: aws.endpoint, forcePathStyle: true } : {}),
     // The agent retries whole objects itself, with backoff, while it keeps following the log (a paced
     // body is a stream the SDK could not replay anyway).

@@ -7,6 +7,10 @@ let client: SQSClient | undefined;
 export function sqs(aws: AgentConfig['aws']): SQSClient {
   client ??= new SQSClient({
     region: aws.region,
+    requestHandler: {
+      connectionTimeout: aws.connectTimeoutSeconds * 1000,
+      socketTimeout: aws.idleTimeoutSeconds * 1000,
+    },
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
     maxAttempts: 2,
   });

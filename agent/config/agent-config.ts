@@ -22,6 +22,13 @@ const schema = z.strictObject({
     ingestQueueUrl: z.url(),
     /** A non-AWS endpoint (the local cloud); credentials still come from the SDK's default chain. */
     endpoint: z.url().optional(),
+    /** Give up a connection attempt after this long (an endpoint that does not answer SYN). */
+    connectTimeoutSeconds: z.number().positive().max(300).default(5),
+    /**
+     * Give up a request whose connection went silent this long (a network that blackholes: accepted, never
+     * answered, half-open). The agent then retries with backoff, as after any failure.
+     */
+    idleTimeoutSeconds: z.number().positive().max(3600).default(30),
   }),
   /**
    * The agent API (the stack output AgentControlUrl): the running agent claims the operations dispatched to

@@ -451,6 +451,8 @@ export class Shipper {
     const { config, log } = this.deps;
     const inflight = new Map<string, Promise<void>>();
     let failures = 0;
+    // Shipping has resumed only once something got through: an upload finished or an announcement went out.
+    let succeeded = false;
     // Aborted with entries uploaded but not announced: they stay spooled for the next start.
     while (!signal.aborted) {
       const entries = this.spool.list();
@@ -463,13 +465,17 @@ export class Shipper {
         for (const entry of entries) {
           if (inflight.size >= config.upload.concurrency) break;
           if (entry.uploaded || inflight.has(entry.id)) continue;
-          const upload = this.upload(entry, signal).finally(() => inflight.delete(entry.id));
+          const upload = this.upload(entry, signal)
+            .then(() => {
+              succeeded = true;
+            })
+            .finally(() => inflight.delete(entry.id));
           // Rejections are taken below through `Promise.race`; this marks them handled meanwhile.
           upload.catch(() => undefined);
           inflight.set(entry.id, upload);
         }
-        await this.announceUploaded(signal);
-        if (failures > 0) {
+        if ((await this.announceUploaded(signal)) > 0) succeeded = true;
+        if (failures > 0 && succeeded) {
           log.info('shipping resumed', { afterFailures: failures });
           failures = 0;
           await this.state.update((s) => {
@@ -484,6 +490,7 @@ export class Shipper {
       } catch (error) {
         if (signal.aborted) return;
         failures++;
+        succeeded = false;
         const { message, permanent } = describeAwsError(error, config.aws);
         log.error('shipping failed; segments stay spooled and are retried', {
           attempt: failures,
@@ -524,13 +531,14 @@ export class Shipper {
     this.report.bytes += entry.storedSize;
   }
 
-  /** Announces uploaded entries strictly in spool order; stops at the first one not uploaded yet. */
-  private async announceUploaded(signal: AbortSignal): Promise<void> {
+  /** Announces uploaded entries strictly in spool order; stops at the first one not uploaded yet. How many. */
+  private async announceUploaded(signal: AbortSignal): Promise<number> {
     const { config, sqs } = this.deps;
     const barrier = [...this.barriers].sort()[0];
+    let announced = 0;
     for (const entry of this.spool.list()) {
-      if (!entry.uploaded || signal.aborted) return;
-      if (barrier !== undefined && entry.id > barrier) return;
+      if (!entry.uploaded || signal.aborted) return announced;
+      if (barrier !== undefined && entry.id > barrier) return announced;
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: config.aws.ingestQueueUrl,
@@ -563,7 +571,9 @@ export class Shipper {
       crashPoint('recorded');
       await this.spool.remove(entry.id);
       this.report.announced++;
+      announced++;
     }
+    return announced;
   }
 
   private message(entry: SpoolEntry): IngestMessage {

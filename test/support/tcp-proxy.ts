@@ -4,7 +4,15 @@ export interface TcpProxy {
   url: string;
   /** Refuses new connections and cuts open ones: the service has vanished. */
   down(): Promise<void>;
-  /** Listens again on the same port. */
+  /**
+   * The network blackholes: connections are accepted and never answered, and open ones go silent without
+   * being closed (half-open), as behind a failed router or firewall.
+   */
+  blackhole(): Promise<void>;
+  /**
+   * Serves again on the same port. Connections that went silent stay silent and open (nothing tells the
+   * client they are dead): only its own timeouts get it out of them.
+   */
   up(): Promise<void>;
   close(): Promise<void>;
 }
@@ -13,20 +21,27 @@ export interface TcpProxy {
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
+  let silent = false;
   let server: Server | undefined;
   let listenPort = 0;
+  const track = (socket: Socket, pair: Socket[]) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {
+      for (const s of pair) s.destroy();
+    });
+  };
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
-        const upstream = connect(Number(port), hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-          socket.on('error', () => {
-            client.destroy();
-            upstream.destroy();
-          });
+        if (silent) {
+          // Accept, read nothing, answer nothing.
+          track(client, [client]);
+          client.pause();
+          return;
         }
+        const upstream = connect(Number(port), hostname);
+        for (const socket of [client, upstream]) track(socket, [client, upstream]);
         client.pipe(upstream).pipe(client);
       });
       s.once('error', reject);
@@ -46,7 +61,19 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   return {
     url: `http://127.0.0.1:${listenPort}`,
     down: stop,
-    up: listen,
+    blackhole: async () => {
+      silent = true;
+      if (!server) await listen();
+      // Open connections stop carrying bytes either way, and nobody closes them.
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    up: async () => {
+      silent = false;
+      if (!server) await listen();
+    },
     close: stop,
   };
 }

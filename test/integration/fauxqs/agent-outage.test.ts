@@ -33,21 +33,26 @@ describe('the agent rides out an S3/SQS outage', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('keeps following, spools within its bound, and catches up with nothing lost', async () => {
+  for (const form of ['refused', 'blackholed'] as const)
+    it(`connections ${form}: keeps following, spools within its bound, and catches up with nothing lost`, () =>
+      rideOut(form));
+
+  async function rideOut(form: 'refused' | 'blackholed'): Promise<void> {
     const bucket = cloud.outputs.BackupBucketName as string;
-    const serverId = 'srv-outage';
+    const serverId = `srv-outage-${form}`;
     const sim = new MailHostSimulator({
-      hostDir: join(work, 'host'),
+      hostDir: join(work, form, 'host'),
       seed: 13,
       accounts: 4,
       rolloverBytes: 40 * 1024,
     });
-    const configFile = join(work, 'agent.json');
+    const configFile = join(work, form, 'agent.json');
     writeAgentConfig(configFile, cloud, {
       serverId,
       zimbraHome: sim.hostDir,
-      stateDir: join(work, 'state'),
-      aws: { endpoint: proxy.url },
+      stateDir: join(work, form, 'state'),
+      // A silent connection is given up after 2 s (30 by default).
+      aws: { endpoint: proxy.url, idleTimeoutSeconds: 2 },
       pollMs: 5,
       // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
       metrics: { enabled: false },
@@ -84,7 +89,7 @@ describe('the agent rides out an S3/SQS outage', () => {
       await write(150);
       await eventually(caughtUp, 30_000, 'the agent to catch up before the outage');
 
-      await proxy.down();
+      await (form === 'refused' ? proxy.down() : proxy.blackhole());
       outageStart = Date.now();
       await write(400);
       during = await eventually(
@@ -124,7 +129,12 @@ describe('the agent rides out an S3/SQS outage', () => {
       .split('\n')
       .filter((line) => line && Date.parse((JSON.parse(line) as { time: string }).time) >= outageStart)
       .join('\n');
-    assert.match(outageLog, /shipping failed; segments stay spooled.*ECONNREFUSED/);
+    assert.match(
+      outageLog,
+      form === 'refused'
+        ? /shipping failed; segments stay spooled.*ECONNREFUSED/
+        : /shipping failed; segments stay spooled.*(timed out|timeout|socket hang up)/i,
+    );
     assert.match(outageLog, /the spool is filling up/);
     assert.match(outageLog, /the spool is full: reading the redo log pauses/);
     assert.match(outageLog, /shipping resumed/);
@@ -141,7 +151,7 @@ describe('the agent rides out an S3/SQS outage', () => {
     );
     await checkCatalog(cloud, serverId);
     process.stderr.write(
-      `# outage of ${OUTAGE_MS} ms: lag ${during.lagSeconds} s / ${during.lagBytes} bytes, spool ${during.spool.bytes} of ${during.spool.maxBytes} bytes; caught up ${recoveredMs} ms after the endpoint returned\n`,
+      `# outage (${form}) of ${OUTAGE_MS} ms: lag ${during.lagSeconds} s / ${during.lagBytes} bytes, spool ${during.spool.bytes} of ${during.spool.maxBytes} bytes; caught up ${recoveredMs} ms after the endpoint returned\n`,
     );
-  });
+  }
 });

@@ -6,6 +6,8 @@ const aws = {
   region: 'eu-west-1',
   bucket: 'backups',
   ingestQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/ingest.fifo',
+  connectTimeoutSeconds: 5,
+  idleTimeoutSeconds: 30,
 };
 const named = (name: string, message = '') => Object.assign(new Error(message), { name });
 

@@ -17,8 +17,11 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A simulated host with some redo, and a shipper whose S3 puts take `putMs` each. */
-async function setUp(putMs: number, upload: Record<string, number> = {}) {
+/**
+ * A simulated host with some redo, and a shipper whose S3 puts take `putMs` each; `gate`, when given, is
+ * asked before each put and may make it fail or wait.
+ */
+async function setUp(putMs: number, upload: Record<string, number> = {}, gate?: () => Promise<void>) {
   const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
   dirs.push(work);
   const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 5, accounts: 3 });
@@ -27,6 +30,7 @@ async function setUp(putMs: number, upload: Record<string, number> = {}) {
   const announced: string[] = [];
   const s3 = {
     send: async (command: { input: { Key: string } }, options?: { abortSignal?: AbortSignal }) => {
+      await gate?.();
       await sleep(putMs, undefined, { signal: options?.abortSignal });
       puts.push(command.input.Key);
       return {};
@@ -82,6 +86,31 @@ describe('the shipper', () => {
     const left = shipper.spool.list();
     assert.ok(left.length >= 2, `${left.length} left spooled`);
     assert.ok(left.every((e) => !announced.includes(e.key)));
+  });
+
+  it('after a failure, the error stands until something gets through (a silent network is no recovery)', async () => {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const silence = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first put fails; the next ones hang, as over a network that went silent; then it answers.
+    const gate = async () => {
+      calls++;
+      if (calls === 1) throw new Error('connect ECONNREFUSED');
+      await silence;
+    };
+    const { shipper, announced } = await setUp(1, { maxBackoffSeconds: 0.05 }, gate);
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await until(() => calls >= 2, 'the retry after the failure');
+    await sleep(100);
+    assert.match(shipper.state.data.lastError?.message ?? '', /ECONNREFUSED/, 'still failing while silent');
+    assert.equal(announced.length, 0);
+    release();
+    await until(() => announced.length > 0 && shipper.state.data.lastError === null, 'recovery');
+    controller.abort();
+    await running;
   });
 
   it('holds announcements behind a scan cut without starving the process, and goes on once it is released', async () => {
