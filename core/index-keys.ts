@@ -25,6 +25,11 @@ export const indexKeys = {
   directoryCursor: 'DIRCURSOR',
   /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */
   incoming: (path: string) => `INC#${path}`,
+  /**
+   * Tombstone heads a committed segment left to delete (part `part` of the list): whoever indexes next
+   * finishes the deletion if a crash cut it short, so a crash leaves no tombstone behind for good.
+   */
+  cleanup: (position: string, part: number) => `CLEANUP#${position}#${pad(part, 4)}`,
   /** A segment that could not be indexed, with the reason. */
   quarantine: (seq: string, firstOffset: string) => `QUAR#${pad(seq)}#${pad(firstOffset)}`,
   /**

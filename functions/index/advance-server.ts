@@ -7,6 +7,7 @@ import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
 import { nextSegment } from '#functions/index/next-segment.ts';
+import { finishCleanups } from '#functions/index/persist-overlay.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 
 export type AdvanceOutcome =
@@ -28,6 +29,8 @@ export type AdvanceOutcome =
 export async function advanceServer(target: IndexTarget, deadline: number): Promise<AdvanceOutcome> {
   const indexed: SegmentResult[] = [];
   const scans: ScanResult[] = [];
+  const first = await readCursor(target.table, target.serverId);
+  if (first) await finishCleanups(target.table, target.serverId, redoPosition(first.seq, first.offset));
   for (;;) {
     const cursor = await readCursor(target.table, target.serverId);
     if (cursor?.state === 'quarantined')

@@ -152,6 +152,7 @@ export async function indexSegment(
       ...undecoded.map((u) => uncertainItem(target.serverId, segment, u)),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),
+    cleanupAt: redoPosition(segment.seq, segment.lastOffset),
     stale,
   });
   // A purge may have deleted one of these bodies after storeBodies saw it stored and before the references

@@ -1,8 +1,10 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { VersionOverlay } from '#core/index/version-overlay.ts';
+import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { headItem, type Item, versionItem } from '#functions/index/entity-items.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -15,13 +17,28 @@ export async function persistOverlay(
   table: string,
   serverId: string,
   overlay: VersionOverlay,
-  options: { extra?: Item[]; commit: TransactItem[]; stale?: Item[] },
+  options: {
+    extra?: Item[];
+    commit: TransactItem[];
+    stale?: Item[];
+    /**
+     * The redo position `commit` moves the cursor to: the tombstones to delete are listed under it first, so
+     * a crash between the commit and their deletion leaves a list the next run finishes (finishCleanups).
+     */
+    cleanupAt?: string;
+  },
 ): Promise<void> {
   const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
   const heads = overlay.changedHeads();
+  const tombstones = heads
+    .filter((h) => h.head.state === null)
+    .map((h) => headItem(serverId, h.mailboxId, h.key, h.head));
+  const cleanups =
+    options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, tombstones);
   await writeAll(table, [
     ...overlay.versions.map((v) => put(versionItem(serverId, v))),
     ...(options.extra ?? []).map(put),
+    ...cleanups.map(put),
   ]);
   await writeAll(
     table,
@@ -30,13 +47,43 @@ export async function persistOverlay(
   if (options.commit.length > 0)
     await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
   // Tombstones only had to outlive the run (a retry walks back through them); now they can go.
-  const tombstones = heads
-    .filter((h) => h.head.state === null)
-    .map((h) => headItem(serverId, h.mailboxId, h.key, h.head));
-  await writeAll(
-    table,
-    [...tombstones, ...(options.stale ?? [])].map((i) => ({
-      DeleteRequest: { Key: { pk: i.pk as string, sk: i.sk as string } },
-    })),
-  );
+  await writeAll(table, [...tombstones, ...(options.stale ?? [])].map(deleteRequest));
+  await writeAll(table, cleanups.map(deleteRequest));
+}
+
+const deleteRequest = (i: Item): WriteRequest => ({
+  DeleteRequest: { Key: { pk: i.pk as string, sk: i.sk as string } },
+});
+
+/** Keys of tombstones a commit at `position` leaves to delete, in items of a bounded size. */
+function cleanupItems(serverId: string, position: string, tombstones: Item[]): Item[] {
+  const PER_ITEM = 1000;
+  const items: Item[] = [];
+  for (let part = 0; part * PER_ITEM < tombstones.length; part++)
+    items.push({
+      pk: indexKeys.server(serverId),
+      sk: indexKeys.cleanup(position, part),
+      position,
+      keys: tombstones.slice(part * PER_ITEM, (part + 1) * PER_ITEM).map((t) => [t.pk, t.sk]),
+    });
+  return items;
+}
+
+/**
+ * Finishes the tombstone deletions of committed runs that a crash cut short (their position is at or before
+ * the cursor); lists of runs not committed yet are left to their retry, which walks back through them.
+ */
+export async function finishCleanups(table: string, serverId: string, cursorPosition: string): Promise<void> {
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':prefix': 'CLEANUP#' },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    if ((item.position as string) > cursorPosition) continue;
+    const keys = (item.keys as [string, string][]).map(([pk, sk]) => ({ pk, sk }));
+    await writeAll(table, keys.map(deleteRequest));
+    await writeAll(table, [deleteRequest(item)]);
+  }
 }
