@@ -21,15 +21,21 @@ export interface MailboxPurge {
 
 /**
  * Which of a mailbox's closed versions a purge at `cutoff` removes: every version that stopped being valid
- * before the cutoff is needed by no instant at or after it. Heads (what is valid now) always stay. A blob
- * reference of an item goes when no remaining version or head of that item has that body.
+ * before the cutoff is needed by no instant at or after it. Heads (what is valid now) stay, unless the
+ * mailbox itself ended before the cutoff (`mailboxEnded`): its items' heads were valid only as long as the
+ * mailbox, so everything goes. A blob reference of an item goes when no remaining version or head of that
+ * item has that body.
  */
-export function planMailboxPurge(entities: readonly StoredEntity[], cutoff: number): MailboxPurge {
+export function planMailboxPurge(
+  entities: readonly StoredEntity[],
+  cutoff: number,
+  mailboxEnded = false,
+): MailboxPurge {
   const removed = new Set<string>();
   const kept = new Map<string, StoredEntity[]>();
   const removedOf = new Map<string, StoredEntity[]>();
   for (const e of entities) {
-    const goes = e.tt !== undefined && e.tt < cutoff;
+    const goes = mailboxEnded || (e.tt !== undefined && e.tt < cutoff);
     if (goes) removed.add(e.sk);
     const bucket = goes ? removedOf : kept;
     bucket.set(e.k, [...(bucket.get(e.k) ?? []), e]);
@@ -48,4 +54,14 @@ export function planMailboxPurge(entities: readonly StoredEntity[], cutoff: numb
     for (const sha256 of bodies) if (!stillNeeded.has(sha256)) references.push({ sha256, itemId });
   }
   return { versions: [...removed], itemsGone, references };
+}
+
+/**
+ * Whether a mailbox's own entity (its head and closed versions) ended before `cutoff`: deleted, with its
+ * last version closed before then. A live mailbox has a head with a state.
+ */
+export function mailboxEndedBefore(own: readonly StoredEntity[], cutoff: number): boolean {
+  if (own.some((e) => e.tt === undefined && e.st)) return false;
+  const ends = own.map((e) => e.tt).filter((t): t is number => t !== undefined);
+  return ends.length > 0 && Math.max(...ends) < cutoff;
 }

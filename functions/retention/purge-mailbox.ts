@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
-import { planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { mailboxEndedBefore, planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
 import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -34,7 +34,7 @@ export async function purgeMailbox(
 ): Promise<Record<string, number>> {
   if (entry.cutoff === undefined) return { mailboxesKept: 1 };
   const partition = indexKeys.mailbox(entry.serverId, entry.mailboxId);
-  const own = entityKeys(entry.serverId, entry.mailboxId, MAILBOX_KEY);
+  const ownKeys = entityKeys(entry.serverId, entry.mailboxId, MAILBOX_KEY);
   const [items, mailbox] = await Promise.all([
     queryAll({
       TableName: target.indexTable,
@@ -43,22 +43,21 @@ export async function purgeMailbox(
       ConsistentRead: true,
     }),
     Promise.all(
-      [own.head, own.version('')].map((prefix) =>
+      [ownKeys.head, ownKeys.version('')].map((prefix) =>
         queryAll({
           TableName: target.indexTable,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': own.pk, ':p': prefix },
+          ExpressionAttributeValues: { ':pk': ownKeys.pk, ':p': prefix },
           ConsistentRead: true,
         }),
       ),
     ),
   ]);
   const entities = items.items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[];
-  const purge = planMailboxPurge(entities, entry.cutoff);
-  const ownPurge = planMailboxPurge(
-    mailbox.flatMap((m) => m.items) as unknown as StoredEntity[],
-    entry.cutoff,
-  );
+  const own = mailbox.flatMap((m) => m.items) as unknown as StoredEntity[];
+  // A mailbox deleted before the cutoff takes everything of it along, current heads included.
+  const purge = planMailboxPurge(entities, entry.cutoff, mailboxEndedBefore(own, entry.cutoff));
+  const ownPurge = planMailboxPurge(own, entry.cutoff);
   const candidates: PurgeCandidate[] = purge.references.map((r) => ({
     sha256: r.sha256,
     ref: indexKeys.blobRef(entry.serverId, entry.mailboxId, r.itemId),
@@ -78,7 +77,7 @@ export async function purgeMailbox(
     );
     await writeAll(target.indexTable, [
       ...deletes(partition, purge.versions),
-      ...deletes(own.pk, ownPurge.versions),
+      ...deletes(ownKeys.pk, ownPurge.versions),
     ]);
   }
   return {

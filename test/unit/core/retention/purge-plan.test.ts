@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { mailboxEndedBefore, planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
 
 const sha = (c: string) => c.repeat(64);
 const version = (k: string, from: number, tt: number, body?: string): StoredEntity => ({
@@ -33,6 +33,20 @@ describe('planning a mailbox purge', () => {
     assert.equal(plan.itemsGone, 1);
     // Item 300 still holds body a in its head: only item 301's reference goes.
     assert.deepEqual(plan.references, [{ sha256: sha('b'), itemId: 301 }]);
+  });
+
+  it('takes everything of a mailbox deleted before the cutoff, current heads included', () => {
+    const deleted = [version('mailbox', 1, 800), { sk: 'H#MBX', k: 'mailbox', st: null }];
+    assert.ok(mailboxEndedBefore(deleted, cutoff));
+    assert.ok(!mailboxEndedBefore([version('mailbox', 1, 800)], 700), 'deleted after this cutoff');
+    assert.ok(!mailboxEndedBefore([version('mailbox', 1, 800), head('mailbox')], cutoff), 'live again');
+    const plan = planMailboxPurge([head('item:300', 'a'), version('item:301', 1, 400, 'b')], cutoff, true);
+    assert.deepEqual(plan.versions.sort(), ['H#item:300', 'V#item:301#1']);
+    assert.equal(plan.itemsGone, 2);
+    assert.deepEqual(plan.references, [
+      { sha256: sha('a'), itemId: 300 },
+      { sha256: sha('b'), itemId: 301 },
+    ]);
   });
 
   it('keeps a reference while any remaining version of the item has that body', () => {
