@@ -33,6 +33,11 @@ export class ByteWriter {
     this.i32(v.length);
     for (const s of v) this.str(s);
   }
+  /** i32 count, then i32 each. */
+  i32Array(list: readonly number[]) {
+    this.i32(list.length);
+    for (const id of list) this.i32(id);
+  }
   raw(bytes: Buffer) {
     this.chunks.push(bytes);
   }

@@ -96,14 +96,14 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       w.i8(d.itemType);
       w.i32(d.destFolderId);
       constraint(w, d.constraint);
-      ids(w, d.ids);
+      w.i32Array(d.ids);
       if (atLeast(v, 1, 16)) w.i32(d.uidNext ?? -1);
       return;
     case 'DeleteItem':
       w.i32(-1);
       w.i8(d.itemType);
       constraint(w, d.constraint);
-      ids(w, d.ids);
+      w.i32Array(d.ids);
       return;
     case 'EmptyFolder':
       w.i32(d.folderId);
@@ -116,7 +116,7 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       else w.i32(d.tagId ?? 0);
       w.bool(d.tagged);
       constraint(w, d.constraint);
-      ids(w, d.ids);
+      w.i32Array(d.ids);
       return;
     case 'SetItemTags':
       w.i32(-1);
@@ -125,7 +125,7 @@ function encodeData(w: ByteWriter, v: RedoVersion, d: OpData): void {
       if (atLeast(v, 1, 33)) w.strArray(d.tags);
       else w.i64(BigInt(d.tagBitmask ?? '0'));
       constraint(w, d.constraint);
-      ids(w, d.ids);
+      w.i32Array(d.ids);
       return;
     case 'CreateMessage':
       encodeMessageFields(w, v, d);
@@ -178,11 +178,6 @@ function required<T>(value: T | undefined, op: string): T {
 function constraint(w: ByteWriter, value: string | null): void {
   w.bool(value !== null);
   if (value !== null) w.str(value);
-}
-
-function ids(w: ByteWriter, list: number[]): void {
-  w.i32(list.length);
-  for (const id of list) w.i32(id);
 }
 
 function contactFields(w: ByteWriter, fields: ContactField[]): void {

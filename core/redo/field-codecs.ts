@@ -54,10 +54,7 @@ export const strArray = prim(
 /** i32 count, then i32 each. */
 export const i32Array = prim(
   (c) => c.i32Array(),
-  (w, x: number[]) => {
-    w.i32(x.length);
-    for (const id of x) w.i32(id);
-  },
+  (w, x: number[]) => w.i32Array(x),
 );
 /** i32 length, then raw bytes (bodies, calendar MIME). */
 export const bytes = prim(

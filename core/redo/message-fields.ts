@@ -62,11 +62,7 @@ export function encodeMessageFields(w: ByteWriter, v: RedoVersion, d: CreateMess
   w.i32(d.folderId);
   w.i32(d.convId);
   if (atLeast(v, 1, 5)) w.i32(d.convFirstMsgId ?? -1);
-  if (atLeast(v, 1, 32)) {
-    const merged = d.mergedConvIds ?? [];
-    w.i32(merged.length);
-    for (const id of merged) w.i32(id);
-  }
+  if (atLeast(v, 1, 32)) w.i32Array(d.mergedConvIds ?? []);
   w.i32(d.calItemId);
   if (atLeast(v, 1, 1)) w.str(d.partStat);
   w.i32(d.flags);
