@@ -271,6 +271,13 @@ function describeRestorePoints(p: RestorePoints): string[] {
     ),
     ...p.ldapDumps.map((d) => `  ldap ${d.dumpedAt}  ${d.entries} entries, ${d.bytes} bytes`),
     ...p.quarantined.map((q) => `  QUARANTINED ${q.s3Key}: ${q.reason}`),
+    ...(Object.keys(p.notApplied).length === 0
+      ? []
+      : [
+          `  NOT RESTORABLE YET: ${Object.entries(p.notApplied)
+            .map(([op, n]) => `${op} ×${n}`)
+            .join(', ')} (kept in the redo segments; this release does not index their data)`,
+        ]),
     ...(p.undecoded.records.length === 0
       ? []
       : [

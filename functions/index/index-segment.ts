@@ -8,6 +8,7 @@ import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { bufferSource } from '#core/redo/byte-source.ts';
 import { opName } from '#core/redo/op-codes.ts';
+import { opEffect } from '#core/redo/op-effects.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
@@ -40,6 +41,8 @@ export interface SegmentResult {
    * their mailbox marked uncertain from there; indexing goes on.
    */
   undecoded: UndecodedRecord[];
+  /** Committed ops whose mailbox data the index does not apply yet (kept in the segment), by op. */
+  notApplied: Record<string, number>;
   bodiesWritten: number;
   pending: number;
   warnings: string[];
@@ -121,6 +124,11 @@ export async function indexSegment(
     ops += txn.ops.length;
   }
 
+  const notApplied: Record<string, number> = {};
+  for (const { txn } of committed)
+    for (const { data } of txn.ops)
+      if (opEffect(data.op) === 'not-applied') notApplied[data.op] = (notApplied[data.op] ?? 0) + 1;
+
   const bodiesWritten = await storeBodies(target.bucket, overlay.bodies);
   const heads = overlay.changedHeads();
   const pending = assembler.pending().map(
@@ -138,6 +146,7 @@ export async function indexSegment(
     versions: overlay.versions.length,
     heads: heads.length,
     undecoded,
+    notApplied,
     bodiesWritten,
     pending: pending.length,
     warnings: overlay.warnings,
@@ -284,6 +293,7 @@ function commitItems(
             ops: result.ops,
             versions: result.versions,
             undecoded: countByOp(result.undecoded),
+            notApplied: result.notApplied,
             warnings: result.warnings.length,
           },
         },

@@ -28,6 +28,11 @@ export interface RestorePoints {
    * read): counted per op and record version, each with its segment and byte position; their mailboxes are
    * uncertain from there until a scan restates them.
    */
+  /**
+   * Committed ops of indexed segments whose mailbox data the index does not apply yet (calendars,
+   * documents, notes, shares…), by op: kept in the redo segments, not restorable yet.
+   */
+  notApplied: Record<string, number>;
   undecoded: {
     byOp: Record<string, number>;
     records: {
@@ -157,6 +162,9 @@ export async function listRestorePoints(
       reason: i.reason as string,
       since: i.since as string,
     })),
+    notApplied: sumCounts(
+      segments.map((i) => (i.indexed as { notApplied?: Record<string, number> } | undefined)?.notApplied),
+    ),
     undecoded: { byOp: countByOp(undecoded), records: undecoded },
     bridges: bridges.map((i) => ({
       from: i.from as string,
@@ -167,4 +175,10 @@ export async function listRestorePoints(
       unscanned: awaitedMailboxes(i.unscanned as Set<string> | undefined, live),
     })),
   };
+}
+
+function sumCounts(counts: (Record<string, number> | undefined)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [op, n] of Object.entries(c ?? {})) out[op] = (out[op] ?? 0) + n;
+  return out;
 }

@@ -59,7 +59,10 @@ const OP_CODE = {
   CopyItem: opCodeOf('CopyItem') as number,
   ImapCopyItem: opCodeOf('ImapCopyItem') as number,
   RenameTag: opCodeOf('RenameTag') as number,
+  SetCalendarItem: opCodeOf('SetCalendarItem') as number,
 };
+/** The Calendar system folder (the ground truth does not model calendars yet). */
+const FOLDER_ID_CALENDAR = 10;
 
 const WORDS =
   'backup restore mail server offsite redo log blob folder message quarterly report invoice'.split(' ');
@@ -256,13 +259,19 @@ export class MailHostSimulator {
     if (recipients.length === 1) {
       const mbox = (recipients[0] as Account).mailboxId;
       const data = this.messageData(mbox, this.allocId(mbox), FOLDER_ID.inbox, content, true, receivedDate);
+      // Every so often (by change number, not by chance) the message is an invitation: the server files it
+      // in the Calendar in the same transaction. The index keeps such ops without applying them yet, and the
+      // ground truth has no calendars, so the two stay comparable while every test decodes and counts them.
+      const invite = this.changeId % 13 === 0 ? this.calendarItem(data.msgId) : undefined;
       this.single(
         OP.CreateMessage,
         mbox,
         { op: 'CreateMessage', ...data },
         this.messageMutation(mbox, data, content),
+        false,
+        invite,
       );
-      this.count('deliver');
+      this.count(invite ? 'invite' : 'deliver');
       return;
     }
     // Shared delivery: the body once in a StoreIncomingBlob, then a linked CreateMessage per recipient.
@@ -359,6 +368,34 @@ export class MailHostSimulator {
       if (source && m) m.messages[newId] = { ...source, folderId: dest, tags: [...source.tags] };
     });
     this.count(op === 'CopyItem' ? 'copy' : 'imap-copy');
+  }
+
+  /** A SetCalendarItem for the invitation in message `msgId`: one VEVENT with its MIME. */
+  private calendarItem(msgId: number): { opCode: number; data: OpData } {
+    const uid = `${msgId}-${this.changeId}@offsite.test`;
+    const mime = Buffer.from(
+      `Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`,
+    );
+    return {
+      opCode: OP_CODE.SetCalendarItem,
+      data: {
+        op: 'SetCalendarItem',
+        folderId: FOLDER_ID_CALENDAR,
+        calItemId: msgId + 100_000,
+        partStat: 'NE',
+        attachmentIndexing: false,
+        flags: 0,
+        tags: [],
+        defaultInvite: {
+          timezone: 'd2:idI3:UTCee',
+          invite: `d3:uid${uid.length}:${uid}e`,
+          message: { receivedDate: this.now, mime: { offset: 0, length: mime.length, bytes: mime } },
+        },
+        exceptions: [],
+        replies: null,
+        nextAlarm: 0,
+      },
+    };
   }
 
   /** A tag renamed: every item tagged with it carries the new name. */
@@ -783,9 +820,18 @@ export class MailHostSimulator {
   // ---- plumbing ------------------------------------------------------------------------------------
 
   /** One op in its own transaction, committed now (or later when `defer`). */
-  private single(opCode: number, mailboxId: number, data: OpData, mutate: Mutation, defer = false): void {
+  private single(
+    opCode: number,
+    mailboxId: number,
+    data: OpData,
+    mutate: Mutation,
+    defer = false,
+    also?: { opCode: number; data: OpData },
+  ): void {
     const txnId = this.newTxn();
     this.redo.append(this.header(opCode, mailboxId, txnId), data);
+    // A second op of the same transaction, at the same instant (it draws nothing from the random stream).
+    if (also) this.redo.append(this.header(also.opCode, mailboxId, txnId, this.now), also.data);
     if (defer) this.deferred.push({ txnId, opCode, mutate });
     else this.commit(txnId, opCode, mailboxId, mutate);
   }
@@ -805,11 +851,11 @@ export class MailHostSimulator {
     this.commits.push({ time, mutate });
   }
 
-  private header(opCode: number, mailboxId: number, txnId: TxnId): RecordHeader {
+  private header(opCode: number, mailboxId: number, txnId: TxnId, timestamp = this.tick()): RecordHeader {
     return {
       version: LATEST_VERSION,
       opCode,
-      timestamp: this.tick(),
+      timestamp,
       changeId: ++this.changeId,
       changeConstraint: 0,
       txnId,

@@ -122,6 +122,10 @@ describe('the index answers "mailbox as of T"', () => {
     );
     assert.ok(Date.parse(points.redo[0].to) >= (times.at(-1) as number), 'and ends after the last');
     assert.equal(points.waiting.state, 'ok');
+    // The invitations' calendar items are kept in the segments, counted, not applied yet.
+    assert.ok((sim.counts.invite ?? 0) > 0, 'the workload files invitations');
+    assert.deepEqual(points.notApplied, { SetCalendarItem: sim.counts.invite });
+    assert.deepEqual(points.undecoded.byOp, {});
 
     const mid = times[Math.floor(times.length / 2)] as number;
     const truth = sim.truthAt(mid);

@@ -81,6 +81,7 @@ describe('mail-host simulator round trip', () => {
       'copy',
       'imap-copy',
       'rename-tag',
+      'invite',
     ]) {
       assert.ok((sim.counts[action] ?? 0) > 0, `workload did not ${action}`);
     }

@@ -1,0 +1,60 @@
+import type { OpName } from '#core/redo/redo-record.ts';
+
+/** Ops the index applies to a mailbox's entities (core/index/apply-transaction.ts). */
+export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  'CreateMailbox',
+  'DeleteMailbox',
+  'RenameMailbox',
+  'CreateFolder',
+  'RenameFolder',
+  'CreateFolderPath',
+  'RenameFolderPath',
+  'RenameItem',
+  'CreateTag',
+  'RenameTag',
+  'StoreIncomingBlob',
+  'CreateMessage',
+  'SaveDraft',
+  'CopyItem',
+  'ImapCopyItem',
+  'RecoverItem',
+  'MoveItem',
+  'DeleteItem',
+  'EmptyFolder',
+  'AlterItemTag',
+  'SetItemTags',
+  'DateItem',
+  'CreateContact',
+  'ModifyContact',
+  'PurgeImapDeleted',
+  'PurgeOldMessages',
+]);
+
+/** Ops that carry nothing a restore of a mailbox needs, with the reason. */
+export const NO_MAILBOX_DATA: Readonly<Partial<Record<OpName, string>>> = {
+  Checkpoint: 'transaction bookkeeping',
+  CommitTxn: 'transaction bookkeeping',
+  AbortTxn: 'transaction bookkeeping',
+  BackupMailbox: 'marks a backup the server took itself',
+  ReindexMailbox: "rebuilds the server's search index",
+  IndexItem: "updates the server's search index",
+  IndexDeferredItems: "updates the server's search index",
+  TrackSync: "a sync client's bookkeeping",
+  TrackImap: "an IMAP session's bookkeeping",
+  CreateVolume: "the server's storage configuration",
+  ModifyVolume: "the server's storage configuration",
+  DeleteVolume: "the server's storage configuration",
+  SetCurrentVolume: "the server's storage configuration",
+  LockItem: "a client's edit lock on a document",
+  UnlockItem: "a client's edit lock on a document",
+  DeleteItemFromDumpster: 'the dumpster is not kept by the index (deleted items end their history instead)',
+};
+
+/**
+ * What the index does with an op: applies it, ignores it (no mailbox data), or keeps it in the redo segments
+ * without applying it yet (calendars, documents, notes, shares…): those are counted, never dropped silently.
+ */
+export function opEffect(op: OpName): 'applied' | 'no-mailbox-data' | 'not-applied' {
+  if (APPLIED_OPS.has(op)) return 'applied';
+  return NO_MAILBOX_DATA[op] !== undefined ? 'no-mailbox-data' : 'not-applied';
+}

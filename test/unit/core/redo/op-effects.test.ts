@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isKnownOpCode, OP_NAMES } from '#core/redo/op-codes.ts';
+import { APPLIED_OPS, NO_MAILBOX_DATA, opEffect } from '#core/redo/op-effects.ts';
+import type { OpName } from '#core/redo/redo-record.ts';
+
+describe('what the index does with each op', () => {
+  it('every op a server writes is applied, carries no mailbox data (with the reason), or is counted as kept', () => {
+    const effects = { applied: 0, 'no-mailbox-data': 0, 'not-applied': 0 };
+    for (const [code, name] of Object.entries(OP_NAMES)) {
+      if (!isKnownOpCode(Number(code))) continue;
+      const op = name as OpName;
+      assert.ok(!(APPLIED_OPS.has(op) && NO_MAILBOX_DATA[op]), `${op} is in one class only`);
+      effects[opEffect(op)]++;
+    }
+    assert.deepEqual(effects, { applied: 26, 'no-mailbox-data': 16, 'not-applied': 44 });
+  });
+});
