@@ -130,9 +130,8 @@ describe('the agent survives SIGKILL at any instant', () => {
     const objects = await assertShippedLikeDisk(cloud.clients.s3, bucket, serverId, onDisk);
     // Re-announcements after kills were dropped or ignored: one catalog item per object, nothing dead-lettered.
     await checkCatalog(cloud, serverId);
-    process.stderr.write(
-      `# ${pointKills} kills at crash points, ${randomKills} at random, in ${Math.round((Date.now() - started) / 1000)} s; ` +
-        `${objects.length} objects\n`,
+    process.stdout.write(
+      `# soak ${JSON.stringify({ step: 'agent kill -9', trials: pointKills + randomKills, atCrashPoints: pointKills, objects: objects.length, lost: 0, duplicated: 0, seconds: Math.round((Date.now() - started) / 1000) })}\n`,
     );
   });
 });

@@ -14,6 +14,8 @@ import {
   sampleRecords,
 } from '#test/support/redo-fixtures.ts';
 
+// `npm test` fuzzes for a few seconds; the soak suite asks for a count (OFFSITE_FUZZ_INPUTS, e.g. 1,000,000).
+const INPUTS = Number(process.env.OFFSITE_FUZZ_INPUTS ?? 0);
 const BUDGET_MS = 4000;
 // Mail records, then one committed record of every op framed by layout: mutations hit every decoder.
 const base = Buffer.concat([
@@ -38,8 +40,18 @@ function countingSource(bytes: Buffer): ByteSource & { bytesRead: number } {
 }
 
 function mutate(random: () => number): { name: string; bytes: Buffer } {
-  const pick = Math.floor(random() * 5);
+  const pick = Math.floor(random() * 6);
   const bytes = Buffer.from(base);
+  if (pick === 5) {
+    // The 512-byte file header: the reader parses it or refuses it with a header error, nothing else.
+    const flips = 1 + Math.floor(random() * 8);
+    for (let i = 0; i < flips; i++) {
+      const at = Math.floor(random() * 512);
+      bytes[at] =
+        random() < 0.5 ? Math.floor(random() * 256) : (bytes[at] as number) ^ (1 << Math.floor(random() * 8));
+    }
+    return { name: `${flips} header bytes changed`, bytes };
+  }
   if (pick === 0) {
     const cut = 512 + Math.floor(random() * (base.length - 512));
     return { name: `truncated at ${cut}`, bytes: bytes.subarray(0, cut) };
@@ -71,53 +83,63 @@ function mutate(random: () => number): { name: string; bytes: Buffer } {
 }
 
 describe('redo reader fuzz', () => {
-  it(`survives mutated inputs for ${BUDGET_MS} ms`, async () => {
-    const random = seededRandom(20261122);
-    const started = Date.now();
-    let cases = 0;
-    let heapPeak = 0;
-    const heapBefore = process.memoryUsage().heapUsed;
-    while (Date.now() - started < BUDGET_MS) {
-      const { name, bytes } = mutate(random);
-      const source = countingSource(bytes);
-      const chunkSize = 1 + Math.floor(random() * 70000);
-      for (const final of [true, false]) {
-        let expected = 512;
-        let last: string | undefined;
-        let events = 0;
-        try {
-          for await (const e of readRedo(source, { final, chunkSize, captureBodies: 4096 })) {
-            events++;
-            assert.ok(events <= bytes.length, `${name}: more events than bytes (a loop)`);
-            if (e.kind === 'record') {
-              assert.equal(
-                e.record.offset,
-                expected,
-                `${name}: record at ${e.record.offset}, expected ${expected}`,
-              );
-              expected += e.record.length;
-            } else if (e.kind === 'unparsed') {
-              assert.equal(e.offset, expected, `${name}: gap before unparsed range`);
-              assert.ok(e.end > e.offset && e.reason.length > 0, `${name}: empty unparsed range`);
-              expected = e.end;
-            } else if (e.kind === 'end' || e.kind === 'incomplete') {
-              assert.equal(e.offset, expected, `${name}: ${e.kind} at ${e.offset}, expected ${expected}`);
-              if (e.kind === 'end') assert.equal(e.offset, bytes.length);
+  it(
+    INPUTS > 0 ? `survives ${INPUTS} mutated inputs` : `survives mutated inputs for ${BUDGET_MS} ms`,
+    async () => {
+      const random = seededRandom(20261122);
+      const started = Date.now();
+      let cases = 0;
+      let heapPeak = 0;
+      const heapBefore = process.memoryUsage().heapUsed;
+      while (INPUTS > 0 ? cases < INPUTS : Date.now() - started < BUDGET_MS) {
+        const { name, bytes } = mutate(random);
+        const source = countingSource(bytes);
+        const chunkSize = 1 + Math.floor(random() * 70000);
+        for (const final of [true, false]) {
+          let expected = 512;
+          let last: string | undefined;
+          let events = 0;
+          try {
+            for await (const e of readRedo(source, { final, chunkSize, captureBodies: 4096 })) {
+              events++;
+              assert.ok(events <= bytes.length, `${name}: more events than bytes (a loop)`);
+              if (e.kind === 'record') {
+                assert.equal(
+                  e.record.offset,
+                  expected,
+                  `${name}: record at ${e.record.offset}, expected ${expected}`,
+                );
+                expected += e.record.length;
+              } else if (e.kind === 'unparsed') {
+                assert.equal(e.offset, expected, `${name}: gap before unparsed range`);
+                assert.ok(e.end > e.offset && e.reason.length > 0, `${name}: empty unparsed range`);
+                expected = e.end;
+              } else if (e.kind === 'end' || e.kind === 'incomplete') {
+                assert.equal(e.offset, expected, `${name}: ${e.kind} at ${e.offset}, expected ${expected}`);
+                if (e.kind === 'end') assert.equal(e.offset, bytes.length);
+              }
+              last = e.kind;
             }
-            last = e.kind;
+          } catch (error) {
+            assert.ok(error instanceof RedoHeaderError, `${name}: reader threw ${String(error)}`);
+            continue;
           }
-        } catch (error) {
-          assert.ok(error instanceof RedoHeaderError, `${name}: reader threw ${String(error)}`);
-          continue;
+          assert.ok(last === 'end' || last === 'incomplete', `${name}: stream ended without end/incomplete`);
         }
-        assert.ok(last === 'end' || last === 'incomplete', `${name}: stream ended without end/incomplete`);
+        // Re-reads happen only around corruption; a loop would read the file many times over.
+        assert.ok(
+          source.bytesRead < bytes.length * 40 + 10_000_000,
+          `${name}: read ${source.bytesRead} bytes`,
+        );
+        heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed - heapBefore);
+        cases++;
       }
-      // Re-reads happen only around corruption; a loop would read the file many times over.
-      assert.ok(source.bytesRead < bytes.length * 40 + 10_000_000, `${name}: read ${source.bytesRead} bytes`);
-      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed - heapBefore);
-      cases++;
-    }
-    assert.ok(cases > 20, `only ${cases} cases ran`);
-    assert.ok(heapPeak < 256 * 1024 * 1024, `heap grew by ${heapPeak} bytes`);
-  });
+      assert.ok(cases > 20, `only ${cases} cases ran`);
+      assert.ok(heapPeak < 256 * 1024 * 1024, `heap grew by ${heapPeak} bytes`);
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(
+        `# soak ${JSON.stringify({ step: 'redo reader fuzz', inputs: cases, crashes: 0, hangs: 0, heapPeakMiB: Math.round(heapPeak / 1048576), seconds })}\n`,
+      );
+    },
+  );
 });
