@@ -177,16 +177,19 @@ describe('indexing is exactly-once in effect', () => {
     assert.equal(cursor?.state, 'gap');
     assert.match(cursor?.reason ?? '', /missing/);
     assert.equal(cursor?.segments, hole);
-    // The missing segment arrives, corrupted: same length, garbage in the middle, stored under a digest that matches.
-    const corrupt = await alteredSegment(
-      cloud,
-      config,
-      serverId,
-      segments[hole] as SegmentAnnouncement,
-      (plain) => {
-        plain.fill(0x5a, Math.floor(plain.length / 3), Math.floor(plain.length / 3) + 64);
-      },
-    );
+    // The missing segment arrives, corrupted: same length, garbage over a record's start in the middle (so the
+    // bytes there are no record at all; garbage inside a record's data would be that record not decoding,
+    // which is skipped and reported instead), stored under a digest that matches.
+    const missing = segments[hole] as SegmentAnnouncement;
+    const corrupt = await alteredSegment(cloud, config, serverId, missing, async (plain) => {
+      const first = Number(missing.firstOffset);
+      const starts = (await readEvents(plain, { origin: first, from: first }))
+        .filter((e) => e.kind === 'record')
+        .map((e) => e.record.offset - first);
+      const at = starts.find((offset) => offset >= plain.length / 3);
+      assert.ok(at !== undefined, 'a record in the last two thirds of the segment');
+      plain.fill(0x5a, at, Math.min(plain.length, at + 64));
+    });
     const held = await handleIngest(corrupt, config, FAR);
     assert.equal(held.outcome?.state, 'quarantined');
     for (const m of announcements.slice(at + 2)) {
