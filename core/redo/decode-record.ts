@@ -162,11 +162,6 @@ function layoutOf(opCode: number): { name: LayoutOpName; codec: FieldCodec<objec
   return { name: name as LayoutOpName, codec: OP_LAYOUTS[name as LayoutOpName] as FieldCodec<object> };
 }
 
-/** Whether records with this op code can be decoded (and so framed exactly) by this reader. */
-export function isModelled(opCode: number): boolean {
-  return DECODERS[opCode] !== undefined || layoutOf(opCode) !== undefined;
-}
-
 /** Decodes the data of an op; undefined for a code no release writes (its end cannot be found). */
 export function decodeOpData(c: ByteCursor, header: RecordHeader): OpData | undefined {
   const decoder = DECODERS[header.opCode];
