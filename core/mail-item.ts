@@ -35,6 +35,7 @@ export const FOLDER_ID = {
   tags: 8,
   calendar: 10,
   emailedContacts: 13,
+  tasks: 15,
   briefcase: 16,
 } as const;
 

@@ -21,6 +21,20 @@ export interface ContactState {
   sha256: string | null;
 }
 
+/**
+ * An appointment or a task: its invites as the server encoded them (Zimbra metadata, kept as written so
+ * nothing is normalized away), the series (or single) invite first, then its exceptions.
+ */
+export interface CalendarItemState {
+  type: 'appointment' | 'task';
+  folderId: number;
+  flags: number;
+  /** Tag names, sorted. */
+  tags: string[];
+  uid: string;
+  invites: string[];
+}
+
 export interface FolderState {
   name: string;
   parentId: number;
@@ -35,6 +49,8 @@ export interface MailboxState {
   tags: Record<string, number>;
   messages: Record<string, MessageState>;
   contacts: Record<string, ContactState>;
+  /** Appointments and tasks. */
+  calendar: Record<string, CalendarItemState>;
 }
 
 export interface MailSnapshot {
@@ -52,7 +68,10 @@ export function systemFolders(): Record<string, FolderState> {
     [5, 'Sent', 1],
     [6, 'Drafts', 1],
     [7, 'Contacts', 1],
+    [10, 'Calendar', 1],
     [13, 'Emailed Contacts', 1],
+    [15, 'Tasks', 1],
+    [16, 'Briefcase', 1],
   ];
   return Object.fromEntries(folders.map(([id, name, parentId]) => [String(id), { name, parentId }]));
 }

@@ -11,7 +11,7 @@ import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { type TarEntry, tarArchive } from '#agent/restore/tar-archive.ts';
-import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
+import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
 
 // File targets rewritten whole on each run (a temporary file renamed into place), so a re-run gives the
@@ -84,7 +84,7 @@ export async function applyToTgz(
   const paths = folderPaths(account.folders);
   const entries: TarEntry[] = [];
   for (const folder of account.folders) {
-    if (CONTACT_FOLDERS.has(folder.id)) continue;
+    if (NON_MAIL_FOLDERS.has(folder.id)) continue;
     report.folders++;
   }
   for (const message of account.messages) {

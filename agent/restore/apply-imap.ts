@@ -7,7 +7,7 @@ import {
 } from '#agent/restore/apply-report.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
-import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
+import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 
@@ -110,7 +110,7 @@ async function applyAccount(
     return path.length === 0 ? 'INBOX' : path.join(delimiter);
   };
   const folders = account.folders
-    .filter((f) => !CONTACT_FOLDERS.has(f.id))
+    .filter((f) => !NON_MAIL_FOLDERS.has(f.id))
     .map((f) => pathOf(f.id))
     .sort((a, b) => a.split(delimiter).length - b.split(delimiter).length);
   for (const path of folders) {

@@ -9,7 +9,7 @@ import {
 import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
-import { CONTACT_FOLDERS, folderPaths } from '#core/restore/folder-paths.ts';
+import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { keywordOf, maildirLettersOf } from '#core/restore/imap-flags.ts';
 
 /** Names a Maildir in Dovecot's fs layout uses inside every folder: a folder cannot have them. */
@@ -44,7 +44,7 @@ export async function applyToMaildir(
       return folder;
     };
     for (const folder of account.folders) {
-      if (CONTACT_FOLDERS.has(folder.id)) continue;
+      if (NON_MAIL_FOLDERS.has(folder.id)) continue;
       folderDir(folder.id);
       report.folders++;
     }

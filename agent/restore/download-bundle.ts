@@ -41,6 +41,10 @@ export async function downloadBundle(
   for (const [index, account] of bundle.accounts.entries()) {
     for (const message of account.messages)
       await put(`${accountDir(index)}/${message.file}`, message.sha256, () => bundle.message(index, message));
+    for (const calendar of account.calendars)
+      await put(`${accountDir(index)}/${calendar.file}`, calendar.sha256, () =>
+        bundle.file(`${accountDir(index)}/${calendar.file}`, calendar.sha256),
+      );
     if (account.ldif) {
       const { sha256 } = account.ldif;
       await put(`${accountDir(index)}/account.ldif`, sha256, () =>
@@ -62,7 +66,7 @@ export async function downloadBundle(
 /** Total number of files a download writes (for a progress bar). */
 export function bundleFileCount(bundle: OpenBundle): number {
   return (
-    bundle.accounts.reduce((sum, a) => sum + a.messages.length + (a.ldif ? 2 : 1), 0) +
+    bundle.accounts.reduce((sum, a) => sum + a.messages.length + a.calendars.length + (a.ldif ? 2 : 1), 0) +
     (bundle.manifest.directory ? 1 : 0) +
     1
   );

@@ -11,10 +11,10 @@ export interface MailboxRow {
   changeCheckpoint: number;
 }
 
-/** A message or contact row with what a scan needs of it. */
+/** A message, contact, appointment or task row with what a scan needs of it. */
 export interface ItemRow {
   id: number;
-  type: 'message' | 'contact';
+  type: 'message' | 'contact' | 'appointment' | 'task';
   folderId: number;
   /** The flag bits with unread folded back in (the server keeps unread in a column of its own). */
   flags: number;
@@ -29,6 +29,8 @@ export interface ItemRow {
   subject: string | null;
   sender: string | null;
   fields: Record<string, string>;
+  /** The item's metadata column (a calendar item's invites live there). */
+  metadata: string | null;
 }
 
 export interface MailboxContents {
@@ -46,7 +48,15 @@ const SCANNED_TYPES = [
   ITEM_TYPE.message,
   ITEM_TYPE.contact,
   ITEM_TYPE.virtualConversation,
+  ITEM_TYPE.appointment,
+  ITEM_TYPE.task,
 ];
+const ROW_TYPES: Readonly<Record<number, ItemRow['type']>> = {
+  [ITEM_TYPE.message]: 'message',
+  [ITEM_TYPE.contact]: 'contact',
+  [ITEM_TYPE.appointment]: 'appointment',
+  [ITEM_TYPE.task]: 'task',
+};
 
 interface MailboxTableRow {
   id: number;
@@ -113,9 +123,9 @@ export async function readMailbox(
               (SELECT GROUP_CONCAT(ti.tag_id) FROM ${database}.tagged_item ti
                 WHERE ti.mailbox_id = mi.mailbox_id AND ti.item_id = mi.id) AS tag_ids
          FROM ${database}.mail_item mi
-        WHERE mi.mailbox_id = ? AND mi.type IN (?, ?)
+        WHERE mi.mailbox_id = ? AND mi.type IN (?)
         ORDER BY mi.id`,
-      [mailboxId, ITEM_TYPE.message, ITEM_TYPE.contact],
+      [mailboxId, Object.keys(ROW_TYPES).map(Number)],
     );
     for await (const raw of stream) {
       const r = raw as {
@@ -137,7 +147,7 @@ export async function readMailbox(
       const tagIds = r.tag_ids ? r.tag_ids.split(',').map(Number) : [];
       await handle.item({
         id: r.id,
-        type: r.type === ITEM_TYPE.message ? 'message' : 'contact',
+        type: ROW_TYPES[r.type] ?? 'message',
         folderId: r.folder_id,
         flags: r.flags | ((r.unread ?? 0) > 0 ? FLAG.unread : 0),
         tags: tagIds
@@ -152,6 +162,7 @@ export async function readMailbox(
         subject: r.subject,
         sender: r.sender,
         fields: r.type === ITEM_TYPE.contact ? contactFieldsOf(r.metadata) : {},
+        metadata: r.metadata,
       });
     }
     return true;

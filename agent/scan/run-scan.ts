@@ -12,6 +12,7 @@ import { type BlobOutcome, type BlobRef, BlobUploader } from '#agent/scan/blob-u
 import { type ItemRow, listMailboxes, type MailboxRow, readMailbox } from '#agent/scan/mailbox-source.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
+import { calendarItemOfMetadata } from '#core/calendar/invite-metadata.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { itemTypeName } from '#core/mail-item.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
@@ -62,7 +63,7 @@ export interface ScanReport {
   startedAt: string;
   finishedAt: string;
   mailboxes: { selected: number; scanned: number; unchanged: number; vanished: number };
-  items: { folders: number; tags: number; messages: number; contacts: number };
+  items: { folders: number; tags: number; messages: number; contacts: number; calendar: number };
   blobs: {
     uploaded: number;
     present: number;
@@ -173,7 +174,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     startedAt,
     finishedAt: startedAt,
     mailboxes: { selected: todo.length + unchanged, scanned: 0, unchanged, vanished: 0 },
-    items: { folders: 0, tags: 0, messages: 0, contacts: 0 },
+    items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0 },
     blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 },
     problems: [],
     problemCount: 0,
@@ -207,7 +208,8 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     if (outcome === undefined) report.mailboxes.vanished++;
     else {
       report.mailboxes.scanned++;
-      for (const k of ['folders', 'tags', 'messages', 'contacts'] as const) report.items[k] += outcome[k];
+      for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar'] as const)
+        report.items[k] += outcome[k];
     }
     await shipper.state.update((s) => {
       if (!s.scan?.current) return;
@@ -260,6 +262,7 @@ interface MailboxOutcome {
   tags: number;
   messages: number;
   contacts: number;
+  calendar: number;
   changeCheckpoint: number;
   /** The highest blob revision the snapshot holds: a smart scan reads blobs above it. */
   modContent: number;
@@ -343,7 +346,7 @@ async function scanMailbox(
       size += Buffer.byteLength(text);
       if (!zstd.write(text)) await new Promise((resolve) => zstd.once('drain', resolve));
     };
-    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0 };
+    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0 };
     let checkpoint = 0;
     let maxModContent = since;
     let accountId = mailbox.accountId;
@@ -380,7 +383,15 @@ async function scanMailbox(
         // Change numbers only grow: content written after the first pass has a higher one.
         if (item.modContent > seen.modContent) late.push(item);
         maxModContent = Math.max(maxModContent, item.modContent);
-        const line = itemLine(item, sha256OfSha1);
+        const line = itemLine(item, sha256OfSha1, (detail) =>
+          problem({
+            mailboxId: mailbox.mailboxId,
+            account,
+            itemId: item.id,
+            problem: 'bad-metadata',
+            detail,
+          }),
+        );
         if (!line) {
           problem({
             mailboxId: mailbox.mailboxId,
@@ -392,7 +403,7 @@ async function scanMailbox(
           return;
         }
         await write(line);
-        counts[line.type === 'message' ? 'messages' : 'contacts']++;
+        counts[line.type === 'message' ? 'messages' : line.type === 'contact' ? 'contacts' : 'calendar']++;
       },
     });
     if (!found)
@@ -417,7 +428,7 @@ async function scanMailbox(
           scanKind: kind,
           mailboxId: mailbox.mailboxId,
           accountId,
-          items: counts.messages + counts.contacts,
+          items: counts.messages + counts.contacts + counts.calendar,
           takenAt,
         },
         spooledAt: new Date().toISOString(),
@@ -447,8 +458,33 @@ async function scanMailbox(
   }
 }
 
-/** A message or contact as the snapshot carries it; undefined for a message whose SHA-256 is unknown. */
-function itemLine(item: ItemRow, sha256OfSha1: ReadonlyMap<string, string>): ScanLine | undefined {
+/**
+ * An item as the snapshot carries it; undefined for a message whose SHA-256 is unknown. A calendar item whose
+ * metadata does not decode is carried as it is (one "invite" holding the whole column) and reported.
+ */
+function itemLine(
+  item: ItemRow,
+  sha256OfSha1: ReadonlyMap<string, string>,
+  badMetadata: (detail: string) => void,
+): ScanLine | undefined {
+  if (item.type === 'appointment' || item.type === 'task') {
+    let calendar: { uid: string; invites: string[] };
+    try {
+      calendar = calendarItemOfMetadata(item.metadata ?? '');
+    } catch (error) {
+      badMetadata(`${item.type} ${item.id}: ${(error as Error).message}; kept as the server wrote it`);
+      calendar = { uid: `item-${item.id}`, invites: [item.metadata ?? ''] };
+    }
+    return {
+      type: 'calendar',
+      id: item.id,
+      folderId: item.folderId,
+      itemType: item.type,
+      flags: item.flags,
+      tags: item.tags,
+      ...calendar,
+    };
+  }
   const sha256 = item.digest ? (sha256OfDigest(item.digest) ?? sha256OfSha1.get(item.digest)) : undefined;
   if (item.type === 'contact')
     return {

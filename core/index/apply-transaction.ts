@@ -1,7 +1,9 @@
 import { gunzipSync } from 'node:zlib';
+import { applyCalendarOp } from '#core/index/apply-calendar-op.ts';
 import { IndexInputError } from '#core/index/errors.ts';
 import {
   type EntityState,
+  isFiled,
   itemIdOf,
   itemKey,
   MAILBOX_KEY,
@@ -96,6 +98,11 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'RenameItem':
         needs.push({ mailboxId, key: itemKey(data.itemId) });
         break;
+      case 'SetCalendarItem':
+      case 'CreateInvite':
+      case 'ModifyInvitePartStat':
+        needs.push({ mailboxId, key: itemKey(data.calItemId) });
+        break;
       case 'CreateFolderPath':
         for (const folder of data.folders) needs.push({ mailboxId, key: itemKey(folder.id) });
         break;
@@ -183,8 +190,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'MoveItem':
       for (const id of data.ids) {
         const item = view.get(mailboxId, itemKey(id));
-        if (item?.kind === 'message' || item?.kind === 'contact')
-          view.set(mailboxId, itemKey(id), { ...item, folderId: data.destFolderId });
+        if (isFiled(item)) view.set(mailboxId, itemKey(id), { ...item, folderId: data.destFolderId });
         else if (item?.kind === 'folder')
           view.set(mailboxId, itemKey(id), { ...item, parentId: data.destFolderId });
       }
@@ -193,7 +199,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       for (const id of data.ids) {
         const item = view.get(mailboxId, itemKey(id));
         if (item?.kind === 'folder') deleteFolder(mailboxId, id, view);
-        else if (item?.kind === 'message' || item?.kind === 'contact') view.set(mailboxId, itemKey(id), null);
+        else if (isFiled(item)) view.set(mailboxId, itemKey(id), null);
       }
       return;
     case 'EmptyFolder':
@@ -202,7 +208,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'AlterItemTag':
       for (const id of data.ids) {
         const msg = view.get(mailboxId, itemKey(id));
-        if (msg?.kind !== 'message') continue;
+        if (msg?.kind !== 'message' && msg?.kind !== 'calendar') continue;
         const name = data.tagName ?? null;
         const flag = name === null ? undefined : FLAG_NAMES[name];
         if (flag !== undefined) {
@@ -221,7 +227,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'SetItemTags':
       for (const id of data.ids) {
         const msg = view.get(mailboxId, itemKey(id));
-        if (msg?.kind !== 'message') continue;
+        if (msg?.kind !== 'message' && msg?.kind !== 'calendar') continue;
         view.set(mailboxId, itemKey(id), { ...msg, flags: data.flags, tags: tagNames(data.tags) });
       }
       return;
@@ -256,6 +262,11 @@ function applyOp(record: RedoRecord, view: EntityView): void {
             `${data.op} at ${record.offset}: source item ${sourceId} of mailbox ${mailboxId} is not known${data.op === 'RecoverItem' ? ' (the dumpster is not kept)' : ''}`,
           );
       }
+      return;
+    case 'SetCalendarItem':
+    case 'CreateInvite':
+    case 'ModifyInvitePartStat':
+      applyCalendarOp(mailboxId, data, record, view);
       return;
     case 'RenameTag':
       renameTag(mailboxId, data.tagId, data.name, view);
@@ -354,8 +365,7 @@ function storeContactBody(
 function emptyFolder(mailboxId: number, folderId: number, subfolders: boolean, view: EntityView): void {
   const entities = [...view.list(mailboxId)];
   for (const [key, item] of entities) {
-    if ((item.kind === 'message' || item.kind === 'contact') && item.folderId === folderId)
-      view.set(mailboxId, key, null);
+    if (isFiled(item) && item.folderId === folderId) view.set(mailboxId, key, null);
   }
   if (!subfolders) return;
   for (const [key, item] of entities) {
@@ -382,7 +392,7 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
   view.set(mailboxId, old[0], null);
   view.set(mailboxId, tagKey(name), { kind: 'tag', tagId });
   for (const [key, item] of entities)
-    if (item.kind === 'message' && item.tags.includes(oldName))
+    if ((item.kind === 'message' || item.kind === 'calendar') && item.tags.includes(oldName))
       view.set(mailboxId, key, { ...item, tags: item.tags.map((t) => (t === oldName ? name : t)).sort() });
 }
 

@@ -1,5 +1,5 @@
 import type { DirectoryKind } from '#core/ldap/directory-objects.ts';
-import type { ContactState, MessageState } from '#core/mail-snapshot.ts';
+import type { CalendarItemState, ContactState, MessageState } from '#core/mail-snapshot.ts';
 
 // What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
 // contacts) as a plain JSON state. A version is one state with the interval of redo time it was valid in.
@@ -32,6 +32,18 @@ export interface ContactEntity extends ContactState {
   kind: 'contact';
 }
 
+/** An appointment or a task with its invites. */
+export interface CalendarEntity extends CalendarItemState {
+  kind: 'calendar';
+}
+
+/** Items filed in a folder, which moves, deletes, tags and flags apply to. */
+export type FiledEntity = MessageEntity | ContactEntity | CalendarEntity;
+
+export function isFiled(entity: EntityState | null): entity is FiledEntity {
+  return entity?.kind === 'message' || entity?.kind === 'contact' || entity?.kind === 'calendar';
+}
+
 /** A directory object (from an LDAP dump) as it was at the dump's time. */
 export interface DirectoryEntity {
   kind: 'directory';
@@ -54,6 +66,7 @@ export type EntityState =
   | TagEntity
   | MessageEntity
   | ContactEntity
+  | CalendarEntity
   | DirectoryEntity
   | NameEntity;
 

@@ -13,6 +13,7 @@ export function mailboxStateOf(
     tags: {},
     messages: {},
     contacts: {},
+    calendar: {},
   };
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
@@ -31,6 +32,11 @@ export function mailboxStateOf(
       case 'contact': {
         const { kind: _kind, ...contact } = entity;
         state.contacts[String(id)] = contact;
+        break;
+      }
+      case 'calendar': {
+        const { kind: _kind, ...item } = entity;
+        state.calendar[String(id)] = item;
         break;
       }
       default:

@@ -1,5 +1,6 @@
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import {
+  type CalendarEntity,
   type ContactEntity,
   type EntityState,
   type FolderEntity,
@@ -78,6 +79,8 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
       fields: c.fields,
       sha256: c.sha256,
     } satisfies ContactEntity);
+  for (const { type: _t, id, itemType, ...item } of snapshot.calendar)
+    wanted.set(itemKey(id), { kind: 'calendar', type: itemType, ...item } satisfies CalendarEntity);
 
   for (const [key, state] of wanted) {
     const current = view.get(mailboxId, key);
@@ -101,7 +104,7 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
   return changes;
 }
 
-const SCANNED_KINDS = new Set<EntityState['kind']>(['folder', 'tag', 'message', 'contact']);
+const SCANNED_KINDS = new Set<EntityState['kind']>(['folder', 'tag', 'message', 'contact', 'calendar']);
 
 /** The fields in which the index differs from the server (empty: the same, as far as a scan can tell). */
 function differences(current: EntityState, scanned: EntityState): string[] {

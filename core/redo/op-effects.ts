@@ -24,6 +24,9 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'AlterItemTag',
   'SetItemTags',
   'DateItem',
+  'SetCalendarItem',
+  'CreateInvite',
+  'ModifyInvitePartStat',
   'CreateContact',
   'ModifyContact',
   'PurgeImapDeleted',
@@ -47,6 +50,10 @@ export const NO_MAILBOX_DATA: Readonly<Partial<Record<OpName, string>>> = {
   SetCurrentVolume: "the server's storage configuration",
   LockItem: "a client's edit lock on a document",
   UnlockItem: "a client's edit lock on a document",
+  DismissCalendarItemAlarm:
+    "when the owner dismissed an alarm (a restored calendar's alarms come from its VALARMs)",
+  SnoozeCalendarItemAlarm:
+    "when the owner snoozed an alarm until (a restored calendar's alarms come from its VALARMs)",
   DeleteItemFromDumpster: 'the dumpster is not kept by the index (deleted items end their history instead)',
 };
 

@@ -26,12 +26,14 @@ const safeAccountName = z.string().superRefine((name, ctx) => {
 });
 /** Files are named by the bundle's writer after ids; a manifest may not choose its own paths. */
 const messageFile = (id: number) => `messages/${id}.eml`;
+/** One iCalendar object per folder of appointments or tasks. */
+const calendarFile = (folderId: number) => `calendars/${folderId}.ics`;
 
 export const UNRESTORED_REASONS = ['read-error', 'digest-mismatch', 'broken-item', 'not-found'] as const;
 
 const unrestored = z.strictObject({
   id: itemId,
-  kind: z.enum(['message', 'contact', 'item']),
+  kind: z.enum(['message', 'contact', 'calendar', 'item']),
   reason: z.enum(UNRESTORED_REASONS),
   detail: z.string().max(2000),
 });
@@ -74,6 +76,33 @@ export const accountManifestSchema = z
         }),
       )
       .max(1_000_000),
+    /** Appointments and tasks with their invites exactly as the server encoded them. */
+    calendar: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          folderId: itemId,
+          type: z.enum(['appointment', 'task']),
+          flags: z.number().int(),
+          tags: z.array(safeFolderName).max(1000),
+          uid: z.string().max(4096),
+          invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
+        }),
+      )
+      .max(1_000_000)
+      .default([]),
+    /** The same items as iCalendar, one file per folder (what a calendar client imports). */
+    calendars: z
+      .array(
+        z.strictObject({
+          folderId: itemId,
+          file: z.string(),
+          sha256,
+          components: z.number().int().nonnegative(),
+        }),
+      )
+      .max(100_000)
+      .default([]),
     ldif: z.strictObject({ file: z.literal('account.ldif'), sha256 }).optional(),
     unrestored: z.array(unrestored),
   })
@@ -93,6 +122,20 @@ export const accountManifestSchema = z
           message: `folder ${m.folderId} is not in the bundle`,
         });
     }
+    for (const [i, c] of manifest.calendar.entries())
+      if (!folders.has(c.folderId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['calendar', i, 'folderId'],
+          message: `folder ${c.folderId} is not in the bundle`,
+        });
+    for (const [i, c] of manifest.calendars.entries())
+      if (c.file !== calendarFile(c.folderId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['calendars', i, 'file'],
+          message: `must be ${calendarFile(c.folderId)}`,
+        });
     for (const [i, f] of manifest.folders.entries()) {
       // Every chain of parents must reach the root (id 1) without a cycle.
       const seen = new Set<number>();
@@ -150,4 +193,4 @@ export const bundleManifestSchema = z.strictObject({
 export type BundleManifest = z.output<typeof bundleManifestSchema>;
 
 export const accountDir = (index: number) => `accounts/${index}`;
-export { messageFile };
+export { calendarFile, messageFile };

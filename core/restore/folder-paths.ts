@@ -23,5 +23,11 @@ export function folderPaths(folders: AccountManifest['folders']): Map<number, st
   return paths;
 }
 
-/** Folders that hold contacts in every Zimbra mailbox: they have no place on a mail-only target. */
-export const CONTACT_FOLDERS: ReadonlySet<number> = new Set([FOLDER_ID.contacts, FOLDER_ID.emailedContacts]);
+/** Folders of contacts, appointments, tasks and documents every Zimbra mailbox has: no place on a mail-only target. */
+export const NON_MAIL_FOLDERS: ReadonlySet<number> = new Set([
+  FOLDER_ID.contacts,
+  FOLDER_ID.emailedContacts,
+  FOLDER_ID.calendar,
+  FOLDER_ID.tasks,
+  FOLDER_ID.briefcase,
+]);

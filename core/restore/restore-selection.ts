@@ -1,4 +1,4 @@
-import type { EntityState, MailboxEntity } from '#core/index/index-entity.ts';
+import { type EntityState, isFiled, type MailboxEntity } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { FLAG, FOLDER_ID } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -75,7 +75,7 @@ export function deletedBetween(
   const gone = new Map<string, EntityState>();
   for (const r of [...records].sort(byPosition)) {
     if (!r.deleted || r.toTime === undefined || r.toTime < from || r.toTime > to || !r.state) continue;
-    if (r.state.kind === 'message' || r.state.kind === 'contact') gone.set(r.key, r.state);
+    if (isFiled(r.state)) gone.set(r.key, r.state);
   }
   const state = mailboxStateOf(mailbox, gone);
   const folderId = freeId(state);
@@ -85,6 +85,7 @@ export function deletedBetween(
     message.flags &= ~FLAG.deleted;
   }
   for (const contact of Object.values(state.contacts)) contact.folderId = folderId;
+  for (const item of Object.values(state.calendar)) item.folderId = folderId;
   return state;
 }
 
@@ -112,14 +113,12 @@ export function itemsAt(
   for (const id of itemIds) {
     const key = `item:${id}`;
     const entity = live.get(key) ?? last.get(key);
-    if (entity && (entity.kind === 'message' || entity.kind === 'contact')) wanted.set(key, entity);
+    if (entity && isFiled(entity)) wanted.set(key, entity);
     else missing.push(id);
   }
   if (folderName === undefined) {
     // Each item's folder chain, as it was at the point (or last, for a folder gone since).
-    const pending = [...wanted.values()].map((e) =>
-      e.kind === 'message' || e.kind === 'contact' ? e.folderId : 0,
-    );
+    const pending = [...wanted.values()].map((e) => (isFiled(e) ? e.folderId : 0));
     while (pending.length > 0) {
       const id = pending.pop() as number;
       const key = `item:${id}`;
@@ -136,6 +135,7 @@ export function itemsAt(
     state.folders = { [String(folderId)]: { name: folderName, parentId: FOLDER_ID.root } };
     for (const m of Object.values(state.messages)) m.folderId = folderId;
     for (const c of Object.values(state.contacts)) c.folderId = folderId;
+    for (const c of Object.values(state.calendar)) c.folderId = folderId;
   } else {
     // An item whose folder is unknown (never indexed) lands in the Inbox rather than nowhere.
     for (const m of Object.values(state.messages))
@@ -170,6 +170,7 @@ function freeId(state: MailboxState): number {
     ...Object.keys(state.folders),
     ...Object.keys(state.messages),
     ...Object.keys(state.contacts),
+    ...Object.keys(state.calendar),
   ].map(Number);
   return Math.max(0x10000000, ...ids) + 1;
 }

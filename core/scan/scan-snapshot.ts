@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // A scan snapshot: one mailbox as the server's database held it at one redo position, written by the agent
-// as JSON lines (a header, then folders, tags, messages and contacts, then a trailer with the counts, so a
+// as JSON lines (a header, then folders, tags, messages, contacts and calendar items, then a trailer with the counts, so a
 // truncated object is refused) and read by the indexer, which treats it as untrusted input.
 
 export const SCAN_FORMAT = 'offsite-scan/1';
@@ -70,12 +70,26 @@ export const scanContactSchema = z.strictObject({
   sha256: sha256Hex.nullable(),
 });
 
+/** An appointment or task: its invites as the server encoded them (Zimbra metadata), series first. */
+export const scanCalendarSchema = z.strictObject({
+  type: z.literal('calendar'),
+  id: itemId,
+  folderId: itemId,
+  itemType: z.enum(['appointment', 'task']),
+  flags: z.number().int(),
+  tags: z.array(z.string().max(128)).max(1000),
+  uid: z.string().min(1).max(4096),
+  invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
+});
+
 export const scanTrailerSchema = z.strictObject({
   type: z.literal('end'),
   folders: z.number().int().nonnegative(),
   tags: z.number().int().nonnegative(),
   messages: z.number().int().nonnegative(),
   contacts: z.number().int().nonnegative(),
+  /** Absent in snapshots written before calendars were scanned. */
+  calendar: z.number().int().nonnegative().optional(),
 });
 
 export const scanLineSchema = z.discriminatedUnion('type', [
@@ -84,6 +98,7 @@ export const scanLineSchema = z.discriminatedUnion('type', [
   scanTagSchema,
   scanMessageSchema,
   scanContactSchema,
+  scanCalendarSchema,
   scanTrailerSchema,
 ]);
 
@@ -92,6 +107,7 @@ export type ScanFolder = z.output<typeof scanFolderSchema>;
 export type ScanTag = z.output<typeof scanTagSchema>;
 export type ScanMessage = z.output<typeof scanMessageSchema>;
 export type ScanContact = z.output<typeof scanContactSchema>;
+export type ScanCalendar = z.output<typeof scanCalendarSchema>;
 export type ScanTrailer = z.output<typeof scanTrailerSchema>;
 export type ScanLine = z.output<typeof scanLineSchema>;
 
@@ -102,6 +118,7 @@ export interface ScanSnapshot {
   tags: ScanTag[];
   messages: ScanMessage[];
   contacts: ScanContact[];
+  calendar: ScanCalendar[];
 }
 
 export class ScanSnapshotError extends Error {
@@ -119,6 +136,7 @@ const bodyLineSchema = z.discriminatedUnion('type', [
   scanTagSchema,
   scanMessageSchema,
   scanContactSchema,
+  scanCalendarSchema,
   scanTrailerSchema,
 ]);
 
@@ -154,6 +172,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     tags: [] as ScanTag[],
     messages: [] as ScanMessage[],
     contacts: [] as ScanContact[],
+    calendar: [] as ScanCalendar[],
   };
   const last =
     lines.length > 1 ? parse(bodyLineSchema, lines[lines.length - 1] as string, lines.length - 1) : undefined;
@@ -165,6 +184,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     else if (line.type === 'tag') snapshot.tags.push(line);
     else if (line.type === 'message') snapshot.messages.push(line);
     else if (line.type === 'contact') snapshot.contacts.push(line);
+    else if (line.type === 'calendar') snapshot.calendar.push(line);
     else throw new error(`line ${n + 1}: a second ${line.type}`);
   }
   const counts = {
@@ -172,14 +192,20 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     tags: snapshot.tags.length,
     messages: snapshot.messages.length,
     contacts: snapshot.contacts.length,
+    calendar: snapshot.calendar.length,
   };
   for (const [what, count] of Object.entries(counts))
-    if (last[what as keyof typeof counts] !== count)
+    if ((last[what as keyof typeof counts] ?? 0) !== count)
       throw new error(
         `the trailer counts ${last[what as keyof typeof counts]} ${what}, the snapshot holds ${count}`,
       );
   const ids = new Set<number>();
-  for (const item of [...snapshot.folders, ...snapshot.messages, ...snapshot.contacts]) {
+  for (const item of [
+    ...snapshot.folders,
+    ...snapshot.messages,
+    ...snapshot.contacts,
+    ...snapshot.calendar,
+  ]) {
     if (ids.has(item.id)) throw new error(`item ${item.id} appears twice`);
     ids.add(item.id);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   parseSnapshotLines,
+  type ScanCalendar,
   type ScanContact,
   type ScanFolder,
   type ScanMessage,
@@ -54,6 +55,7 @@ export interface ExportMailbox {
   tags: ScanTag[];
   messages: ScanMessage[];
   contacts: ScanContact[];
+  calendar: ScanCalendar[];
 }
 
 export class ExportFormatError extends Error {
@@ -73,12 +75,14 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
     ...body.tags,
     ...body.messages,
     ...body.contacts,
+    ...body.calendar,
     {
       type: 'end',
       folders: body.folders.length,
       tags: body.tags.length,
       messages: body.messages.length,
       contacts: body.contacts.length,
+      calendar: body.calendar.length,
     },
   ];
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
@@ -139,7 +143,7 @@ export const exportManifestSchema = z
         z.strictObject({
           mailbox: count,
           id: mailboxId,
-          kind: z.enum(['message', 'contact']),
+          kind: z.enum(['message', 'contact', 'calendar']),
           reason: z.enum(UNEXPORTED_REASONS),
           detail: z.string().max(2000),
         }),

@@ -1,9 +1,11 @@
 import { type EntityState, itemIdOf, tagNameOf } from '#core/index/index-entity.ts';
 import {
+  type ScanCalendar,
   type ScanContact,
   type ScanFolder,
   type ScanMessage,
   type ScanTag,
+  scanCalendarSchema,
   scanContactSchema,
   scanMessageSchema,
 } from '#core/scan/scan-snapshot.ts';
@@ -14,7 +16,7 @@ const HINT_LENGTH = 1024;
 
 export interface UnexportableItem {
   id: number;
-  kind: 'message' | 'contact';
+  kind: 'message' | 'contact' | 'calendar';
   reason: 'broken-item';
   detail: string;
 }
@@ -32,6 +34,7 @@ export function exportMailboxOf(
   const tags: ScanTag[] = [];
   const messages: ScanMessage[] = [];
   const contacts: ScanContact[] = [];
+  const calendar: ScanCalendar[] = [];
   const unexportable: UnexportableItem[] = [];
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
@@ -72,6 +75,13 @@ export function exportMailboxOf(
         else unexportable.push(cannotCarry(id as number, 'contact', line.error.issues[0]?.message));
         break;
       }
+      case 'calendar': {
+        const { kind: _kind, type: itemType, ...item } = entity;
+        const line = scanCalendarSchema.safeParse({ type: 'calendar', id, itemType, ...item });
+        if (line.success) calendar.push(line.data);
+        else unexportable.push(cannotCarry(id as number, 'calendar', line.error.issues[0]?.message));
+        break;
+      }
       default:
         break; // the mailbox itself (in the header); directory entities are exported per server
     }
@@ -84,12 +94,13 @@ export function exportMailboxOf(
       tags: tags.sort(byId),
       messages: messages.sort(byId),
       contacts: contacts.sort(byId),
+      calendar: calendar.sort(byId),
     },
     unexportable: unexportable.sort(byId),
   };
 }
 
-function cannotCarry(id: number, kind: 'message' | 'contact', why: string | undefined): UnexportableItem {
+function cannotCarry(id: number, kind: UnexportableItem['kind'], why: string | undefined): UnexportableItem {
   return {
     id,
     kind,

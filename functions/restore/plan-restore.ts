@@ -18,6 +18,7 @@ import { accountNameProblem } from '#core/restore/safe-name.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
+import { calendarItemsOf, writeCalendarFiles } from '#functions/restore/calendar-files.ts';
 import { cachedDirectoryReader, type DirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
 import { mailboxRecords, recordsEndedBetween } from '#functions/restore/mailbox-records.ts';
@@ -158,7 +159,7 @@ async function accountPlan(
           id,
           kind: 'item',
           reason: 'not-found',
-          detail: 'the mailbox had no such message or contact by the restore point',
+          detail: 'the mailbox had no such message, contact, appointment or task by the restore point',
         });
       break;
     }
@@ -178,6 +179,15 @@ async function accountPlan(
         ),
       }
     : undefined;
+  const calendar = calendarItemsOf(state);
+  const calendars = await writeCalendarFiles(
+    target.backupBucket,
+    operationId,
+    index,
+    state.folders,
+    calendar,
+    unrestored,
+  );
   const folders = Object.entries(state.folders)
     .filter(([id]) => Number(id) > 1)
     .map(([id, f]) => ({ id: Number(id), name: f.name, parentId: f.parentId }))
@@ -212,6 +222,8 @@ async function accountPlan(
     contacts: Object.entries(state.contacts)
       .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))
       .sort((a, b) => a.id - b.id),
+    calendar,
+    calendars,
     ...(ldif ? { ldif } : {}),
     unrestored,
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { inviteHead } from '#core/calendar/invite-metadata.ts';
 import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
@@ -16,8 +17,15 @@ import { OP, opCodeOf } from '#core/redo/op-codes.ts';
 import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
+import { encodeMetadata } from '#core/scan/zimbra-metadata.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
+import {
+  EASTERN,
+  type InviteSpec,
+  inviteMetadata,
+  parsedDateTime,
+} from '#local/mail-host/calendar-invites.ts';
 import {
   type DirectoryAccount,
   type DirectoryDomain,
@@ -60,9 +68,12 @@ const OP_CODE = {
   ImapCopyItem: opCodeOf('ImapCopyItem') as number,
   RenameTag: opCodeOf('RenameTag') as number,
   SetCalendarItem: opCodeOf('SetCalendarItem') as number,
+  CreateInvite: opCodeOf('CreateInvite') as number,
+  ModifyInvitePartStat: opCodeOf('ModifyInvitePartStat') as number,
 };
-/** The Calendar system folder (the ground truth does not model calendars yet). */
-const FOLDER_ID_CALENDAR = 10;
+const DAY_MS = 24 * 3600 * 1000;
+/** The account's own time zone, as the server writes it beside each invite it records. */
+const ACCOUNT_TIME_ZONE = encodeMetadata({ ...EASTERN });
 
 const WORDS =
   'backup restore mail server offsite redo log blob folder message quarterly report invoice'.split(' ');
@@ -96,6 +107,8 @@ export class MailHostSimulator {
   private readonly blobFiles = new Map<string, string>();
   /** Transactions written but not yet committed: committed on a later step (interleaving). */
   private readonly deferred: { txnId: TxnId; opCode: number; mutate: Mutation }[] = [];
+  /** The series invite of each calendar item (`<mailbox>:<id>`), to write its updates and replies from. */
+  private readonly series = new Map<string, InviteSpec>();
   readonly counts: Record<string, number> = {};
 
   constructor(options: SimulatorOptions) {
@@ -187,6 +200,11 @@ export class MailHostSimulator {
       [3, () => this.copy('CopyItem')],
       [2, () => this.copy('ImapCopyItem')],
       [1, () => this.renameTag()],
+      [2, () => this.createCalendarItem('appointment')],
+      [1, () => this.createCalendarItem('task')],
+      [3, () => this.updateInvite()],
+      [1, () => this.replyToInvite()],
+      [0.5, () => this.deleteCalendarItem()],
     ];
     const total = actions.reduce((s, [w]) => s + w, 0);
     let pick = this.random() * total;
@@ -260,14 +278,17 @@ export class MailHostSimulator {
       const mbox = (recipients[0] as Account).mailboxId;
       const data = this.messageData(mbox, this.allocId(mbox), FOLDER_ID.inbox, content, true, receivedDate);
       // Every so often (by change number, not by chance) the message is an invitation: the server files it
-      // in the Calendar in the same transaction. The index keeps such ops without applying them yet, and the
-      // ground truth has no calendars, so the two stay comparable while every test decodes and counts them.
-      const invite = this.changeId % 13 === 0 ? this.calendarItem(data.msgId) : undefined;
+      // in the Calendar in the same transaction, with the invitation's MIME (no draw from the random stream).
+      const invite = this.changeId % 13 === 0 ? this.invitation(mbox, data.msgId) : undefined;
+      const delivered = this.messageMutation(mbox, data, content);
       this.single(
         OP.CreateMessage,
         mbox,
         { op: 'CreateMessage', ...data },
-        this.messageMutation(mbox, data, content),
+        (s) => {
+          delivered(s);
+          invite?.mutate(s);
+        },
         false,
         invite,
       );
@@ -370,32 +391,259 @@ export class MailHostSimulator {
     this.count(op === 'CopyItem' ? 'copy' : 'imap-copy');
   }
 
-  /** A SetCalendarItem for the invitation in message `msgId`: one VEVENT with its MIME. */
-  private calendarItem(msgId: number): { opCode: number; data: OpData } {
+  /**
+   * The calendar item an invitation in message `msgId` creates: a SetCalendarItem with the invite and its
+   * MIME, written in the delivery's transaction. Draws nothing from the random stream.
+   */
+  private invitation(mbox: number, msgId: number): { opCode: number; data: OpData; mutate: Mutation } {
+    const calItemId = this.allocId(mbox);
     const uid = `${msgId}-${this.changeId}@offsite.test`;
+    const start = Math.floor(this.now / 3_600_000) * 3_600_000 + 2 * DAY_MS;
+    const spec: InviteSpec = {
+      type: 'appointment',
+      uid,
+      sequence: 0,
+      start,
+      end: start + 3_600_000,
+      zoned: true,
+      summary: `Meeting ${msgId}`,
+      location: 'Room 1',
+      organizer: 'boss@example.net',
+      attendees: [{ address: this.addressOf(mbox), name: 'Me', partStat: 'NE' }],
+      method: 'REQUEST',
+      status: 'CONF',
+      isOrganizer: false,
+      stamp: this.now,
+    };
+    const metadata = inviteMetadata(spec);
     const mime = Buffer.from(
       `Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`,
     );
+    const data = this.setCalendarItemData(calItemId, FOLDER_ID.calendar, [metadata], {
+      receivedDate: this.now,
+      mime: { offset: 0, length: mime.length, bytes: mime },
+    });
     return {
       opCode: OP_CODE.SetCalendarItem,
-      data: {
-        op: 'SetCalendarItem',
-        folderId: FOLDER_ID_CALENDAR,
-        calItemId: msgId + 100_000,
-        partStat: 'NE',
-        attachmentIndexing: false,
-        flags: 0,
-        tags: [],
-        defaultInvite: {
-          timezone: 'd2:idI3:UTCee',
-          invite: `d3:uid${uid.length}:${uid}e`,
-          message: { receivedDate: this.now, mime: { offset: 0, length: mime.length, bytes: mime } },
-        },
-        exceptions: [],
-        replies: null,
-        nextAlarm: 0,
-      },
+      data,
+      mutate: this.calendarMutation(mbox, calItemId, spec, [metadata]),
     };
+  }
+
+  /** An appointment (one instance, or a weekly series sometimes with a moved instance) or a task. */
+  private createCalendarItem(type: 'appointment' | 'task'): void {
+    const account = this.liveMailbox();
+    if (!account) return;
+    const mbox = account.mailboxId;
+    const calItemId = this.allocId(mbox);
+    const start = Math.floor((this.now + this.random() * 14 * DAY_MS) / 900_000) * 900_000;
+    const recurring = type === 'appointment' && this.random() < 0.4;
+    const spec: InviteSpec = {
+      type,
+      uid: `${mbox}-${calItemId}-${this.changeId}@offsite.test`,
+      sequence: 0,
+      start,
+      end: start + (1 + Math.floor(this.random() * 4)) * 1_800_000,
+      zoned: this.random() < 0.7,
+      summary: `${WORDS[Math.floor(this.random() * WORDS.length)]}; review, ${calItemId}`,
+      location: this.random() < 0.5 ? '' : `Room ${Math.floor(this.random() * 9)}`,
+      organizer: account.name,
+      attendees:
+        type === 'task'
+          ? []
+          : [{ address: `guest${Math.floor(this.random() * 5)}@example.net`, name: 'Guest', partStat: 'NE' }],
+      ...(recurring ? { rrule: 'FREQ=WEEKLY;INTERVAL=1' } : {}),
+      method: type === 'task' ? 'PUBLISH' : 'REQUEST',
+      status: type === 'task' ? 'NEED' : 'CONF',
+      ...(this.random() < 0.5 ? { alarmMinutes: 5 * (1 + Math.floor(this.random() * 6)) } : {}),
+      isOrganizer: true,
+      stamp: this.now,
+      ...(this.random() < 0.3 ? { description: `Agenda:\n1. ${WORDS.join(', ')}` } : {}),
+    };
+    const invites = [inviteMetadata(spec)];
+    if (recurring && this.random() < 0.5) invites.push(inviteMetadata(this.movedInstance(spec, 1)));
+    const folderId = type === 'task' ? FOLDER_ID.tasks : FOLDER_ID.calendar;
+    this.single(
+      OP_CODE.SetCalendarItem,
+      mbox,
+      this.setCalendarItemData(calItemId, folderId, invites, null),
+      this.calendarMutation(mbox, calItemId, spec, invites),
+    );
+    this.count(type === 'task' ? 'create-task' : 'create-appointment');
+  }
+
+  /** Week `week`'s instance of a series, an hour later than the series says. */
+  private movedInstance(series: InviteSpec, week: number): InviteSpec {
+    const { rrule: _rrule, ...rest } = series;
+    const start = series.start + week * 7 * DAY_MS;
+    return {
+      ...rest,
+      start: start + 3_600_000,
+      end: series.end + week * 7 * DAY_MS + 3_600_000,
+      recurrenceId: parsedDateTime(start, series.zoned),
+      summary: `${series.summary} (moved)`,
+      stamp: this.now,
+    };
+  }
+
+  /** A new invite for an item: the series changed (a new sequence), or one instance moved, or all cancelled. */
+  private updateInvite(): void {
+    const pick = this.pickCalendarItem();
+    if (!pick) return;
+    const [mbox, calItemId, spec] = pick;
+    const roll = this.random();
+    let invite: InviteSpec;
+    let mutate: Mutation;
+    if (roll < 0.2) {
+      invite = { ...spec, method: 'CANCEL', status: 'CANC', sequence: spec.sequence + 1, stamp: this.now };
+      mutate = (s) => {
+        delete s.mailboxes[mbox]?.calendar[calItemId];
+      };
+      this.series.delete(`${mbox}:${calItemId}`);
+    } else if (roll < 0.45 && spec.rrule !== undefined) {
+      invite = this.movedInstance(spec, 1 + Math.floor(this.random() * 3));
+      const metadata = inviteMetadata(invite);
+      mutate = (s) => {
+        const item = s.mailboxes[mbox]?.calendar[calItemId];
+        if (!item) return;
+        const moved = invite.recurrenceId;
+        item.invites = [...item.invites.filter((inv) => inviteHead(inv).recurrenceId !== moved), metadata];
+      };
+    } else {
+      invite = {
+        ...spec,
+        sequence: spec.sequence + 1,
+        summary: `${spec.summary.replace(/ \(v\d+\)$/, '')} (v${spec.sequence + 1})`,
+        stamp: this.now,
+      };
+      this.series.set(`${mbox}:${calItemId}`, invite);
+      const metadata = inviteMetadata(invite);
+      mutate = (s) => {
+        const item = s.mailboxes[mbox]?.calendar[calItemId];
+        if (item) item.invites = [metadata, ...item.invites.slice(1)];
+      };
+    }
+    const folderId = this.truth.mailboxes[mbox]?.calendar[calItemId]?.folderId ?? FOLDER_ID.calendar;
+    const data: OpData = {
+      op: 'CreateInvite',
+      calItemId,
+      partStat: 'NE',
+      folderId,
+      data: { offset: 0, length: 0, bytes: Buffer.alloc(0) },
+      timezone: ACCOUNT_TIME_ZONE,
+      invite: inviteMetadata(invite),
+      preserveExistingAlarms: false,
+      discardExistingInvites: false,
+      addRevision: true,
+    };
+    this.single(OP_CODE.CreateInvite, mbox, data, mutate);
+    this.count(invite.method === 'CANCEL' ? 'cancel-invite' : 'update-invite');
+  }
+
+  /** An attendee answers: its participation changes on the series invite. */
+  private replyToInvite(): void {
+    const pick = this.pickCalendarItem();
+    if (!pick) return;
+    const [mbox, calItemId, spec] = pick;
+    const attendee = spec.attendees[0];
+    if (!attendee) return;
+    const partStat = ['AC', 'TE', 'DE'][Math.floor(this.random() * 3)] as string;
+    const answered: InviteSpec = {
+      ...spec,
+      attendees: [{ ...attendee, partStat }, ...spec.attendees.slice(1)],
+      ...(spec.isOrganizer ? {} : { partStat }),
+    };
+    this.series.set(`${mbox}:${calItemId}`, answered);
+    const metadata = inviteMetadata(answered);
+    const data: OpData = {
+      op: 'ModifyInvitePartStat',
+      calItemId,
+      recurrence: null,
+      cn: attendee.name,
+      address: attendee.address,
+      cuType: 'IND',
+      role: 'REQ',
+      partStat,
+      rsvp: false,
+      sequence: spec.sequence,
+      dtStamp: this.now,
+    };
+    this.single(OP_CODE.ModifyInvitePartStat, mbox, data, (s) => {
+      const item = s.mailboxes[mbox]?.calendar[calItemId];
+      if (item) item.invites = [metadata, ...item.invites.slice(1)];
+    });
+    this.count('reply-invite');
+  }
+
+  private deleteCalendarItem(): void {
+    const pick = this.pickCalendarItem();
+    if (!pick) return;
+    const [mbox, calItemId, spec] = pick;
+    const itemType = spec.type === 'task' ? ITEM_TYPE.task : ITEM_TYPE.appointment;
+    this.single(
+      OP.DeleteItem,
+      mbox,
+      { op: 'DeleteItem', ids: [calItemId], itemType, constraint: null },
+      (s) => {
+        delete s.mailboxes[mbox]?.calendar[calItemId];
+      },
+    );
+    this.series.delete(`${mbox}:${calItemId}`);
+    this.count('delete-calendar-item');
+  }
+
+  private pickCalendarItem(): [number, number, InviteSpec] | undefined {
+    const account = this.liveMailbox();
+    const state = account && this.truth.mailboxes[account.mailboxId];
+    if (!account || !state) return undefined;
+    const ids = Object.keys(state.calendar).map(Number);
+    if (ids.length === 0) return undefined;
+    const id = ids[Math.floor(this.random() * ids.length)] as number;
+    const spec = this.series.get(`${account.mailboxId}:${id}`);
+    return spec ? [account.mailboxId, id, spec] : undefined;
+  }
+
+  private setCalendarItemData(
+    calItemId: number,
+    folderId: number,
+    invites: string[],
+    message: { receivedDate: number; mime: { offset: number; length: number; bytes: Buffer } } | null,
+  ): OpData {
+    const [first, ...rest] = invites;
+    return {
+      op: 'SetCalendarItem',
+      folderId,
+      calItemId,
+      partStat: 'AC',
+      attachmentIndexing: false,
+      flags: 0,
+      tags: [],
+      defaultInvite: { timezone: ACCOUNT_TIME_ZONE, invite: first as string, message },
+      exceptions: rest.map((invite) => ({ timezone: ACCOUNT_TIME_ZONE, invite, message: null })),
+      replies: null,
+      nextAlarm: 0,
+    };
+  }
+
+  private calendarMutation(mbox: number, calItemId: number, spec: InviteSpec, invites: string[]): Mutation {
+    this.series.set(`${mbox}:${calItemId}`, spec);
+    const folderId = spec.type === 'task' ? FOLDER_ID.tasks : FOLDER_ID.calendar;
+    return (s) => {
+      const m = s.mailboxes[mbox];
+      if (m)
+        m.calendar[calItemId] = {
+          type: spec.type,
+          folderId,
+          flags: 0,
+          tags: [],
+          uid: spec.uid,
+          invites: [...invites],
+        };
+    };
+  }
+
+  private addressOf(mbox: number): string {
+    return this.accounts.find((a) => a.mailboxId === mbox)?.name ?? 'me@example.com';
   }
 
   /** A tag renamed: every item tagged with it carries the new name. */
@@ -795,6 +1043,7 @@ export class MailHostSimulator {
         tags: {},
         messages: {},
         contacts: {},
+        calendar: {},
       };
     });
     this.count('create-account');

@@ -5,8 +5,9 @@ import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import { mailboxGroup, mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
-import { encodeMetadata } from '#core/scan/zimbra-metadata.ts';
+import { decodeMetadata, encodeMetadata } from '#core/scan/zimbra-metadata.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
+import { calendarItemMetadata } from '#local/mail-host/calendar-invites.ts';
 import type { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { mailboxGroupDdl, ZIMBRA_DATABASE_DDL } from '#local/mail-host/mailbox-schema.ts';
 import type { DatabaseLogin } from '#local/mail-host/mariadb-server.ts';
@@ -173,9 +174,30 @@ export class MailboxDatabase {
         mod_content: blob?.modContent ?? change,
       });
     }
+    for (const [id, item] of Object.entries(state.calendar)) {
+      // No blob: the simulator's appointments are blobless (from 1.24 the server writes none when no MIME came).
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: item.type === 'task' ? ITEM_TYPE.task : ITEM_TYPE.appointment,
+        parent_id: null,
+        folder_id: item.folderId,
+        date: now,
+        size: 0,
+        locator: null,
+        blob_digest: null,
+        unread: 0,
+        flags: item.flags,
+        sender: null,
+        subject: null,
+        name: null,
+        metadata: calendarItemMetadata(item, decodeMetadata),
+        mod_content: change,
+      });
+    }
     const tags = new Map(Object.entries(state.tags).map(([name, id]) => [id, name]));
     const tagged = new Map<number, number[]>();
-    for (const [id, message] of Object.entries(state.messages)) {
+    for (const [id, message] of [...Object.entries(state.messages), ...Object.entries(state.calendar)]) {
       const ids = message.tags.map((name) => state.tags[name]).filter((t): t is number => t !== undefined);
       if (ids.length > 0)
         tagged.set(

@@ -31,6 +31,8 @@ export function fixtureAccount(): AccountManifest {
     tags: [{ name: 'work', id: 64 }],
     messages: [message(257, 2), message(258, 300)],
     contacts: [],
+    calendar: [],
+    calendars: [],
     unrestored: [],
   };
 }

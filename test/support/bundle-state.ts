@@ -30,6 +30,7 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
         { folderId: c.folderId, fields: c.fields, sha256: c.sha256 },
       ]),
     ),
+    calendar: Object.fromEntries(manifest.calendar.map(({ id, ...item }) => [String(id), item])),
   };
 }
 

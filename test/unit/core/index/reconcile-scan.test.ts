@@ -38,6 +38,7 @@ const snapshot = (messages: ScanSnapshot['messages']): ScanSnapshot => ({
   tags: [{ type: 'tag', id: 64, name: 'work' }],
   messages,
   contacts: [],
+  calendar: [],
 });
 const scanned = (id: number, folderId: number, extra: Partial<ScanSnapshot['messages'][number]> = {}) => ({
   type: 'message' as const,

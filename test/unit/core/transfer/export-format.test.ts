@@ -41,6 +41,18 @@ const mailbox: ExportMailbox = {
     },
   ],
   contacts: [{ type: 'contact', id: 300, folderId: 7, fields: { email: 'bob@example.net' }, sha256: null }],
+  calendar: [
+    {
+      type: 'calendar',
+      id: 301,
+      folderId: 10,
+      itemType: 'appointment',
+      flags: 0,
+      tags: [],
+      uid: 'u-1@example.com',
+      invites: ['d2:iti11e1:u15:u-1@example.come'],
+    },
+  ],
 };
 const stored = { sha256: sha('b'), size: 100, storedSize: 40 };
 const manifest = {

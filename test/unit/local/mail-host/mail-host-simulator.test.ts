@@ -82,9 +82,20 @@ describe('mail-host simulator round trip', () => {
       'imap-copy',
       'rename-tag',
       'invite',
+      'create-appointment',
+      'create-task',
+      'update-invite',
+      'cancel-invite',
+      'reply-invite',
+      'delete-calendar-item',
     ]) {
       assert.ok((sim.counts[action] ?? 0) > 0, `workload did not ${action}`);
     }
+    const calendar = Object.values(sim.current().mailboxes).flatMap((m) => Object.values(m.calendar));
+    assert.ok(
+      calendar.some((c) => c.invites.length > 1),
+      'some calendar item has an exception',
+    );
 
     const times = sim.commitTimes();
     const instants = [
@@ -129,10 +140,22 @@ describe('mail-host simulator round trip', () => {
     }
     assert.ok(checked > 20);
     assert.ok(gzipped > 0, 'some large blobs are gzipped on the volume');
-    assert.match(
-      readFileSync(join(host, 'ldap', 'directory.ldif'), 'utf8'),
-      /dn: uid=user1,ou=people,dc=example,dc=com/,
-    );
+    // Every live account is in the directory dump, under its domain's people.
+    const ldif = readFileSync(join(host, 'ldap', 'directory.ldif'), 'utf8');
+    const live = sim.accounts.filter((a) => !a.deleted);
+    assert.ok(live.length > 0);
+    for (const account of live) {
+      const [local, domain] = account.name.split('@') as [string, string];
+      assert.ok(
+        ldif.includes(
+          `dn: uid=${local},ou=people,${domain
+            .split('.')
+            .map((d) => `dc=${d}`)
+            .join(',')}`,
+        ),
+        `${account.name} in the dump`,
+      );
+    }
   });
 
   it('is reproducible from its seed', () => {
