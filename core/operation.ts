@@ -104,6 +104,11 @@ export const agentParamsSchemas = {
     domains: z.array(name).default([]),
     /** Rescan unchanged mailboxes too (the planner sets it for a server with a gap bridged and not rescanned). */
     verify: z.boolean().default(false),
+    /** Set by the planner for a verifying scan: the mailboxes the index holds (the server may lack some). */
+    indexed: z
+      .array(z.strictObject({ mailboxId: z.number().int().min(1), accountId: z.string().min(1).max(127) }))
+      .max(1_000_000)
+      .optional(),
   }),
 } as const;
 export type AgentKind = keyof typeof agentParamsSchemas;

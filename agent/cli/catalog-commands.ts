@@ -16,7 +16,7 @@ import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { FolderSummary } from '#functions/query/mailbox-summary.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
-import type { FoundMessage } from '#functions/query/search-items.ts';
+import type { FoundItem } from '#functions/query/search-items.ts';
 import type { UncertainNote } from '#functions/query/uncertain-marks.ts';
 
 export const CATALOG_COMMANDS = [
@@ -38,7 +38,7 @@ export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from T
        offsite mailbox <account> [--at TIME]
        offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
        offsite quarantine                              (what coherency checks moved to quarantine/, and why)
-       offsite search <account> [--at TIME] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
+       offsite search <account> [--at TIME] [--type message|contact|appointment|task|all] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
   <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
   TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)`;
@@ -75,6 +75,7 @@ export async function catalogCommand(
       history: { type: 'boolean', default: false },
       'dump-blob': { type: 'string' },
       bucket: { type: 'string' },
+      type: { type: 'string' },
       folder: { type: 'string' },
       subject: { type: 'string' },
       before: { type: 'string' },
@@ -88,7 +89,7 @@ export async function catalogCommand(
     domains: ['at'],
     mailbox: ['at'],
     item: ['history', 'dump-blob', 'bucket'],
-    search: ['at', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
+    search: ['at', 'type', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
     quarantine: [],
   };
   for (const [name, value] of Object.entries(values)) {
@@ -206,10 +207,10 @@ export async function catalogCommand(
       );
       show(body, () => [
         `${body.serverId}:${body.mailboxId} account ${body.accountId}${body.name ? ` (${body.name})` : ''} as of ${body.at}`,
-        'MESSAGES  CONTACTS  BYTES  FOLDER',
+        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  BYTES  FOLDER',
         ...body.folders.map(
           (f) =>
-            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
+            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
         ),
         ...body.uncertain.map(
           (u) =>
@@ -237,14 +238,14 @@ export async function catalogCommand(
       return 0;
     }
     default: {
-      const body = await client.request<{ messages: FoundMessage[] }>(
+      const body = await client.request<{ items: FoundItem[] }>(
         'GET',
-        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), folder: values.folder, from: values.from, subject: values.subject, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
+        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), type: values.type, folder: values.folder, from: values.from, subject: values.subject, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
       );
       show(body, () =>
-        body.messages.map(
+        body.items.map(
           (m) =>
-            `${m.id}  folder ${m.folderId}  ${m.deletedAt ? `deleted ${m.deletedAt}` : m.receivedDate}  ${m.from ?? ''}  ${m.subject ?? ''}`,
+            `${m.id}  ${m.type.padEnd(11)}  folder ${m.folderId}  ${m.deletedAt ? `deleted ${m.deletedAt}` : (m.receivedDate ?? m.start ?? '')}  ${m.from ?? ''}  ${m.subject ?? ''}`,
         ),
       );
       return 0;

@@ -141,6 +141,7 @@ async function execute(deps: DispatchDeps, dispatch: Dispatch, signal: AbortSign
       domains: params.domains,
       all: !named,
       verify: params.verify,
+      ...(params.indexed ? { indexed: params.indexed } : {}),
     },
   );
   if (signal.aborted) throw new Error('stopped');

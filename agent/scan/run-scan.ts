@@ -37,6 +37,8 @@ export interface ScanRequest {
   restart?: boolean;
   /** Smart scan: rescan unchanged mailboxes too (they may have been damaged in the index). */
   verify?: boolean;
+  /** Mailboxes the index holds: any the server does not have are scanned as absent. */
+  indexed?: { mailboxId: number; accountId: string }[];
 }
 
 export interface ScanProgress {
@@ -125,14 +127,13 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       // Mailboxes an earlier scan saw that are gone now: their snapshot says so (the index may have missed
       // the deletion, say in redo that was lost).
       const listed = new Set(all.map((m) => String(m.mailboxId)));
+      const gone = new Map<string, string>();
       for (const [id, last] of Object.entries(previous?.mailboxes ?? {}))
-        if (!listed.has(id) && last.accountId)
-          todo.push({
-            mailboxId: Number(id),
-            accountId: last.accountId,
-            accountName: '',
-            changeCheckpoint: -1,
-          });
+        if (!listed.has(id) && last.accountId) gone.set(id, last.accountId);
+      for (const { mailboxId, accountId } of request.indexed ?? [])
+        if (!listed.has(String(mailboxId))) gone.set(String(mailboxId), accountId);
+      for (const [id, accountId] of gone)
+        todo.push({ mailboxId: Number(id), accountId, accountName: '', changeCheckpoint: -1 });
     }
     if (request.kind === 'smart') {
       const before = todo.length;

@@ -126,3 +126,26 @@ export function calendarItemOfMetadata(metadata: string): { uid: string; invites
   if (invites.length === 0) throw new MetadataError('the calendar item has no invite');
   return { uid, invites };
 }
+
+/** What a listing shows of a calendar item: its series invite's summary, organizer and start (as written). */
+export function inviteSummary(metadata: string | undefined): {
+  summary?: string;
+  organizer?: string;
+  start?: string;
+} {
+  if (metadata === undefined) return {};
+  let map: MetadataMap;
+  try {
+    map = inviteMap(metadata);
+  } catch {
+    return {};
+  }
+  const org = map.org;
+  const organizer =
+    typeof org === 'object' && !Array.isArray(org) && typeof org.a === 'string' ? org.a : undefined;
+  return {
+    ...(typeof map.n === 'string' ? { summary: map.n } : {}),
+    ...(organizer !== undefined ? { organizer } : {}),
+    ...(typeof map.st === 'string' ? { start: map.st } : {}),
+  };
+}

@@ -11,7 +11,7 @@ import { listScans } from '#functions/query/list-scans.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
 import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
-import { searchItems } from '#functions/query/search-items.ts';
+import { SEARCH_TYPES, type SearchType, searchItems } from '#functions/query/search-items.ts';
 import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 
 const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
@@ -77,16 +77,27 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
       );
     const before = time(q.before, 'before');
     const after = time(q.after, 'after');
-    const messages = await searchItems(table, ref, {
+    const type = q.type ?? 'message';
+    if (!(SEARCH_TYPES as readonly string[]).includes(type))
+      throw new ValidationError(
+        `query parameter "type" must be one of ${SEARCH_TYPES.join(', ')}, not ${JSON.stringify(type)}`,
+      );
+    const deleted = parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true';
+    if (type !== 'message' && !deleted && (before !== undefined || after !== undefined))
+      throw new ValidationError(
+        'query parameters "before" and "after" are about when a message was received: with another type, use them with "deleted" only',
+      );
+    const items = await searchItems(table, ref, {
       at,
+      type: type as SearchType,
       ...(folder !== undefined ? { folderId: folder } : {}),
       ...(q.from !== undefined ? { from: q.from } : {}),
       ...(q.subject !== undefined ? { subject: q.subject } : {}),
       ...(before !== undefined ? { before } : {}),
       ...(after !== undefined ? { after } : {}),
-      deleted: parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true',
+      deleted,
     });
-    return ok({ ...ref, messages });
+    return ok({ ...ref, items });
   }
   const found = await mailboxAsOf(table, ref.serverId, ref.mailboxId, at);
   if (!found)

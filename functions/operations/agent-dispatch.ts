@@ -19,7 +19,7 @@ import {
   type OperationsTable,
   touchOperation,
 } from '#functions/operations/operations-store.ts';
-import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
+import { awaitedMailboxes, liveMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 
@@ -52,12 +52,14 @@ export async function dispatchToAgents(target: DispatchTarget, op: Operation): P
   const servers = named ?? (await listServers(target.indexTable));
   for (const [index, serverId] of servers.entries()) {
     await supersede(target, serverId, op);
-    const own =
+    const verify =
       kind === 'smartscan' &&
-      !(shared as { verify: boolean }).verify &&
-      (await awaitsRescan(target, serverId))
-        ? { ...shared, verify: true }
-        : shared;
+      ((shared as { verify: boolean }).verify || (await awaitsRescan(target, serverId)));
+    // A verifying scan also learns which mailboxes the index holds: one the server no longer has (deleted in
+    // redo the index never got, maybe created after the last scan) is then scanned as absent.
+    const own = verify
+      ? { ...shared, verify: true, indexed: await liveMailboxes(target.indexTable, serverId) }
+      : shared;
     try {
       await dynamodb().send(
         new PutCommand({

@@ -1,15 +1,26 @@
+import type { MailboxEntity } from '#core/index/index-entity.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 /** The ids of a server's mailboxes that exist now in the index (deleted ones keep a tombstone head). */
 export async function liveMailboxIds(table: string, serverId: string): Promise<Set<string>> {
+  return new Set((await liveMailboxes(table, serverId)).map((m) => String(m.mailboxId)));
+}
+
+/** A server's mailboxes that exist now in the index, with their accounts. */
+export async function liveMailboxes(
+  table: string,
+  serverId: string,
+): Promise<{ mailboxId: number; accountId: string }[]> {
   const { items } = await queryAll({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :heads)',
     ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':heads': 'H#MBX#' },
     ConsistentRead: true,
   });
-  return new Set(items.filter((i) => i.st !== undefined).map((i) => String(i.m)));
+  return items
+    .filter((i) => i.st !== undefined)
+    .map((i) => ({ mailboxId: Number(i.m), accountId: (i.st as MailboxEntity).accountId }));
 }
 
 /**

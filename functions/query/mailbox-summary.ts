@@ -1,4 +1,4 @@
-import { itemIdOf } from '#core/index/index-entity.ts';
+import { isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import type { MailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 
 export interface FolderSummary {
@@ -6,10 +6,12 @@ export interface FolderSummary {
   path: string;
   messages: number;
   contacts: number;
+  appointments: number;
+  tasks: number;
   bytes: number;
 }
 
-/** Folders of a mailbox as of T with their item counts and sizes, by path. */
+/** Folders of a mailbox as of T with their item counts per type and message bytes, by path. */
 export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
   const folders = new Map<number, { name: string; parentId: number }>();
   for (const [key, entity] of found.entities)
@@ -21,15 +23,18 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
   };
   const summary = new Map<number, FolderSummary>();
   for (const id of folders.keys())
-    if (id !== 1) summary.set(id, { id, path: path(id), messages: 0, contacts: 0, bytes: 0 });
+    if (id !== 1)
+      summary.set(id, { id, path: path(id), messages: 0, contacts: 0, appointments: 0, tasks: 0, bytes: 0 });
   for (const entity of found.entities.values()) {
-    if (entity.kind !== 'message' && entity.kind !== 'contact') continue;
+    if (!isFiled(entity)) continue;
     const folder = summary.get(entity.folderId);
     if (!folder) continue;
     if (entity.kind === 'message') {
       folder.messages++;
       folder.bytes += entity.size;
-    } else folder.contacts++;
+    } else if (entity.kind === 'contact') folder.contacts++;
+    else if (entity.type === 'task') folder.tasks++;
+    else folder.appointments++;
   }
   return [...summary.values()].sort((a, b) => a.path.localeCompare(b.path));
 }

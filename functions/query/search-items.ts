@@ -1,15 +1,24 @@
-import { itemIdOf, type MessageEntity } from '#core/index/index-entity.ts';
+import { inviteSummary } from '#core/calendar/invite-metadata.ts';
+import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import { historySortKey, scopeKeys } from '#core/index-keys.ts';
 import { versionFromItem } from '#functions/index/entity-items.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
 
+/** The item types search tells apart (`all`: every one). */
+export const SEARCH_TYPES = ['message', 'contact', 'appointment', 'task', 'all'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
 export interface SearchFilter {
   /** Live items as of this instant (ms); default now. Ignored with `deleted`. */
   at?: number;
+  /** Default: messages. */
+  type?: SearchType;
   folderId?: number;
+  /** A message's sender, a contact's address, an appointment's or task's organizer. */
   from?: string;
+  /** A message's subject, a contact's name, an appointment's or task's summary. */
   subject?: string;
   /** Received (or, with `deleted`, deleted) before / after these instants (ms). */
   before?: number;
@@ -18,32 +27,40 @@ export interface SearchFilter {
   deleted?: boolean;
 }
 
-export interface FoundMessage {
+export interface FoundItem {
   id: number;
+  type: Exclude<SearchType, 'all'>;
   folderId: number;
   subject?: string;
   from?: string;
-  receivedDate: string;
-  size: number;
-  flags: number;
-  tags: string[];
-  sha256: string;
+  /** Messages: when received. */
+  receivedDate?: string;
+  /** Appointments and tasks: the start (due, for a task) as the server wrote it. */
+  start?: string;
+  uid?: string;
+  size?: number;
+  flags?: number;
+  tags?: string[];
+  sha256?: string | null;
   /** With `deleted`: when and by what. */
   deletedAt?: string;
   deletedBy?: string;
 }
 
-/** Messages of a mailbox matching every given filter (doItemSearch's common fields), newest first. */
+/** Items of a mailbox matching every given filter (doItemSearch's common fields), newest first. */
 export async function searchItems(
   table: string,
   ref: MailboxRef,
   filter: SearchFilter,
-): Promise<FoundMessage[]> {
-  const matches = (m: MessageEntity) =>
-    (filter.folderId === undefined || m.folderId === filter.folderId) &&
-    (filter.from === undefined || (m.from ?? '').toLowerCase().includes(filter.from.toLowerCase())) &&
-    (filter.subject === undefined || (m.subject ?? '').toLowerCase().includes(filter.subject.toLowerCase()));
-  const found: FoundMessage[] = [];
+): Promise<FoundItem[]> {
+  const type = filter.type ?? 'message';
+  const matches = (found: FoundItem) =>
+    (type === 'all' || found.type === type) &&
+    (filter.folderId === undefined || found.folderId === filter.folderId) &&
+    (filter.from === undefined || (found.from ?? '').toLowerCase().includes(filter.from.toLowerCase())) &&
+    (filter.subject === undefined ||
+      (found.subject ?? '').toLowerCase().includes(filter.subject.toLowerCase()));
+  const found: FoundItem[] = [];
   if (filter.deleted) {
     const keys = scopeKeys(ref.serverId, ref.mailboxId);
     const { items } = await queryAll({
@@ -59,35 +76,71 @@ export async function searchItems(
       },
     });
     for (const v of items.map(versionFromItem)) {
-      if (v.state.kind !== 'message' || !matches(v.state)) continue;
-      found.push({
-        ...view(itemIdOf(v.key) as number, v.state),
-        deletedAt: new Date(v.toTime).toISOString(),
-        deletedBy: v.endedBy,
-      });
+      const item = view(itemIdOf(v.key), v.state);
+      if (!item || !matches(item)) continue;
+      found.push({ ...item, deletedAt: new Date(v.toTime).toISOString(), deletedBy: v.endedBy });
     }
   } else {
     const state = await mailboxAsOf(table, ref.serverId, ref.mailboxId, filter.at ?? Date.now());
     for (const [key, entity] of state?.entities ?? []) {
-      if (entity.kind !== 'message' || !matches(entity)) continue;
-      if (filter.before !== undefined && entity.receivedDate >= filter.before) continue;
-      if (filter.after !== undefined && entity.receivedDate < filter.after) continue;
-      found.push(view(itemIdOf(key) as number, entity));
+      const item = view(itemIdOf(key), entity);
+      if (!item || !matches(item)) continue;
+      // Received before/after are about messages (the route refuses them with another type).
+      const received = entity.kind === 'message' ? entity.receivedDate : undefined;
+      if (filter.before !== undefined && received !== undefined && received >= filter.before) continue;
+      if (filter.after !== undefined && received !== undefined && received < filter.after) continue;
+      found.push(item);
     }
   }
-  return found.sort((a, b) => (b.deletedAt ?? b.receivedDate).localeCompare(a.deletedAt ?? a.receivedDate));
+  const when = (f: FoundItem) => f.deletedAt ?? f.receivedDate ?? '';
+  return found.sort((a, b) => when(b).localeCompare(when(a)) || a.id - b.id);
 }
 
-function view(id: number, m: MessageEntity): FoundMessage {
-  return {
-    id,
-    folderId: m.folderId,
-    ...(m.subject !== undefined ? { subject: m.subject } : {}),
-    ...(m.from !== undefined ? { from: m.from } : {}),
-    receivedDate: new Date(m.receivedDate).toISOString(),
-    size: m.size,
-    flags: m.flags,
-    tags: m.tags,
-    sha256: m.sha256,
-  };
+function view(id: number | undefined, entity: EntityState): FoundItem | undefined {
+  if (id === undefined || !isFiled(entity)) return undefined;
+  return viewOf(id, entity);
+}
+
+function viewOf(id: number, entity: FiledEntity): FoundItem {
+  switch (entity.kind) {
+    case 'message':
+      return {
+        id,
+        type: 'message',
+        folderId: entity.folderId,
+        ...(entity.subject !== undefined ? { subject: entity.subject } : {}),
+        ...(entity.from !== undefined ? { from: entity.from } : {}),
+        receivedDate: new Date(entity.receivedDate).toISOString(),
+        size: entity.size,
+        flags: entity.flags,
+        tags: entity.tags,
+        sha256: entity.sha256,
+      };
+    case 'contact': {
+      const f = entity.fields;
+      const name = f.fileAs ?? [f.firstName, f.lastName].filter(Boolean).join(' ');
+      return {
+        id,
+        type: 'contact',
+        folderId: entity.folderId,
+        ...(name ? { subject: name } : {}),
+        ...(f.email !== undefined ? { from: f.email } : {}),
+        sha256: entity.sha256,
+      };
+    }
+    case 'calendar': {
+      const { summary, organizer, start } = inviteSummary(entity.invites[0]);
+      return {
+        id,
+        type: entity.type,
+        folderId: entity.folderId,
+        ...(summary !== undefined ? { subject: summary } : {}),
+        ...(organizer !== undefined ? { from: organizer } : {}),
+        ...(start !== undefined ? { start } : {}),
+        uid: entity.uid,
+        flags: entity.flags,
+        tags: entity.tags,
+      };
+    }
+  }
 }

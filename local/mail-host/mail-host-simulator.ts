@@ -16,6 +16,7 @@ import { encodeRecord } from '#core/redo/encode-record.ts';
 import { OP, opCodeOf } from '#core/redo/op-codes.ts';
 import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
+import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
 import { encodeMetadata } from '#core/scan/zimbra-metadata.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -53,6 +54,36 @@ interface Account extends DirectoryAccount {
 }
 
 type Mutation = (state: MailSnapshot) => void;
+
+/** The actions of the simulator's workload (the names its counts use). */
+export type SimulatorAction =
+  | 'deliver'
+  | 'move'
+  | 'flag'
+  | 'read'
+  | 'tag'
+  | 'trash'
+  | 'empty-trash'
+  | 'delete'
+  | 'create-folder'
+  | 'rename-folder'
+  | 'draft'
+  | 'create-contact'
+  | 'modify-contact'
+  | 'aborted'
+  | 'purge-imap'
+  | 'purge-old'
+  | 'rename-account'
+  | 'create-account'
+  | 'delete-mailbox'
+  | 'copy'
+  | 'imap-copy'
+  | 'rename-tag'
+  | 'create-appointment'
+  | 'create-task'
+  | 'update-invite'
+  | 'reply-invite'
+  | 'delete-calendar-item';
 
 interface Commit {
   time: number;
@@ -177,38 +208,10 @@ export class MailHostSimulator {
 
   step(): void {
     for (const d of [...this.deferred]) if (this.random() < 0.5) this.commitDeferred(d);
-    const actions: [number, () => void][] = [
-      [35, () => this.deliver()],
-      [10, () => this.move()],
-      [8, () => this.alterFlag('\\Flagged')],
-      [8, () => this.alterFlag('\\Unread')],
-      [6, () => this.tag()],
-      [8, () => this.trash()],
-      [2, () => this.emptyTrash()],
-      [3, () => this.hardDelete()],
-      [4, () => this.createFolder()],
-      [3, () => this.renameFolder()],
-      [4, () => this.draft()],
-      [4, () => this.createContact()],
-      [2, () => this.modifyContact()],
-      [2, () => this.abortedMove()],
-      [1, () => this.purgeImapDeleted()],
-      [1, () => this.purgeOld()],
-      [0.5, () => this.renameAccount()],
-      [0.5, () => this.createAccount()],
-      [0.3, () => this.deleteMailbox()],
-      [3, () => this.copy('CopyItem')],
-      [2, () => this.copy('ImapCopyItem')],
-      [1, () => this.renameTag()],
-      [2, () => this.createCalendarItem('appointment')],
-      [1, () => this.createCalendarItem('task')],
-      [3, () => this.updateInvite()],
-      [1, () => this.replyToInvite()],
-      [0.5, () => this.deleteCalendarItem()],
-    ];
-    const total = actions.reduce((s, [w]) => s + w, 0);
+    const actions = this.actions();
+    const total = actions.reduce((sum, [, weight]) => sum + weight, 0);
     let pick = this.random() * total;
-    for (const [weight, action] of actions) {
+    for (const [, weight, action] of actions) {
       pick -= weight;
       if (pick <= 0) {
         action();
@@ -216,6 +219,49 @@ export class MailHostSimulator {
       }
     }
     if (this.redo.position().offset >= this.rolloverBytes) this.rollover();
+  }
+
+  /**
+   * Runs one named action now (a test that needs it regardless of what the seed drew). The action may
+   * find nothing to act on (no message to move…): the counts say what was done.
+   */
+  act(name: SimulatorAction): void {
+    const found = this.actions().find(([n]) => n === name);
+    found?.[2]();
+    if (this.redo.position().offset >= this.rolloverBytes) this.rollover();
+  }
+
+  /** The workload: each action with its weight. */
+  private actions(): [SimulatorAction, number, () => void][] {
+    return [
+      ['deliver', 35, () => this.deliver()],
+      ['move', 10, () => this.move()],
+      ['flag', 8, () => this.alterFlag('\\Flagged')],
+      ['read', 8, () => this.alterFlag('\\Unread')],
+      ['tag', 6, () => this.tag()],
+      ['trash', 8, () => this.trash()],
+      ['empty-trash', 2, () => this.emptyTrash()],
+      ['delete', 3, () => this.hardDelete()],
+      ['create-folder', 4, () => this.createFolder()],
+      ['rename-folder', 3, () => this.renameFolder()],
+      ['draft', 4, () => this.draft()],
+      ['create-contact', 4, () => this.createContact()],
+      ['modify-contact', 2, () => this.modifyContact()],
+      ['aborted', 2, () => this.abortedMove()],
+      ['purge-imap', 1, () => this.purgeImapDeleted()],
+      ['purge-old', 1, () => this.purgeOld()],
+      ['rename-account', 0.5, () => this.renameAccount()],
+      ['create-account', 0.5, () => this.createAccount()],
+      ['delete-mailbox', 0.3, () => this.deleteMailbox()],
+      ['copy', 3, () => this.copy('CopyItem')],
+      ['imap-copy', 2, () => this.copy('ImapCopyItem')],
+      ['rename-tag', 1, () => this.renameTag()],
+      ['create-appointment', 2, () => this.createCalendarItem('appointment')],
+      ['create-task', 1, () => this.createCalendarItem('task')],
+      ['update-invite', 3, () => this.updateInvite()],
+      ['reply-invite', 1, () => this.replyToInvite()],
+      ['delete-calendar-item', 0.5, () => this.deleteCalendarItem()],
+    ];
   }
 
   rollover(): void {
@@ -339,7 +385,7 @@ export class MailHostSimulator {
     const [mbox, id, state] = pick;
     const folders = Object.keys(state.folders)
       .map(Number)
-      .filter((f) => f !== 1 && f !== FOLDER_ID.trash && f !== FOLDER_ID.contacts);
+      .filter((f) => f !== 1 && f !== FOLDER_ID.trash && !NON_MAIL_FOLDERS.has(f));
     const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
     this.moveTo(mbox, id, dest);
     this.count('move');
@@ -374,7 +420,7 @@ export class MailHostSimulator {
     const [mbox, sourceId, state] = pick;
     const folders = Object.keys(state.folders)
       .map(Number)
-      .filter((f) => f !== 1 && f !== FOLDER_ID.contacts);
+      .filter((f) => f !== 1 && !NON_MAIL_FOLDERS.has(f));
     const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
     const newId = this.allocId(mbox);
     const copies = [{ sourceId, newId, uuid: null }];

@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
+import ICAL from 'ical.js';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
+import { inviteHead } from '#core/calendar/invite-metadata.ts';
 import type { MailboxState, MailSnapshot } from '#core/mail-snapshot.ts';
-import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
+import { type AccountManifest, accountDir } from '#core/restore/bundle-manifest.ts';
 
 /** A bundle account's manifest in the snapshot form the simulator's truth has (renames aside). */
 export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, 'renamedTo'> {
@@ -51,6 +54,8 @@ export async function snapshotOfBundle(
   const out: Record<string, Omit<MailboxState, 'renamedTo'>> = {};
   for (const [index, account] of bundle.accounts.entries()) {
     for (const message of account.messages) await bundle.message(index, message);
+    for (const file of account.calendars)
+      checkCalendarFile(account, file, await bundle.file(`${accountDir(index)}/${file.file}`, file.sha256));
     out[String(account.account.mailboxId)] = stateOfManifest(account);
   }
   return out;
@@ -58,4 +63,40 @@ export async function snapshotOfBundle(
 
 export function comparableSnapshot(snapshot: MailSnapshot): Record<string, Omit<MailboxState, 'renamedTo'>> {
   return Object.fromEntries(Object.entries(snapshot.mailboxes).map(([id, m]) => [id, comparableTruth(m)]));
+}
+
+/**
+ * A calendar file holds, read by an independent parser, one VEVENT or VTODO per invite of the folder's items
+ * in the manifest, with their UIDs and recurrence ids.
+ */
+function checkCalendarFile(
+  account: AccountManifest,
+  file: AccountManifest['calendars'][number],
+  bytes: Buffer,
+): void {
+  const calendar = new ICAL.Component(ICAL.parse(bytes.toString('utf8')));
+  const found = [...calendar.getAllSubcomponents('vevent'), ...calendar.getAllSubcomponents('vtodo')]
+    .map((c) => `${c.name} ${c.getFirstPropertyValue('uid')} ${c.hasProperty('recurrence-id')}`)
+    .sort();
+  const wanted = account.calendar
+    .filter((c) => c.folderId === file.folderId)
+    .flatMap((c) =>
+      c.invites.flatMap((inv) => {
+        let head: ReturnType<typeof inviteHead>;
+        try {
+          head = inviteHead(inv);
+        } catch {
+          // Not in the file: the manifest keeps it as the server wrote it and says why.
+          assert.ok(
+            account.unrestored.some((u) => u.id === c.id && u.kind === 'calendar'),
+            `invite of ${c.id} reported`,
+          );
+          return [];
+        }
+        return [`${head.type === 'task' ? 'vtodo' : 'vevent'} ${head.uid} ${head.recurrenceId !== null}`];
+      }),
+    )
+    .sort();
+  assert.deepEqual(found, wanted, `${file.file} of ${account.account.name}`);
+  assert.equal(found.length, file.components);
 }

@@ -62,6 +62,7 @@ export function truthHistory(sim: MailHostSimulator): TruthHistory {
         Object.assign(result.folders, structuredClone(mailbox.folders));
         Object.assign(result.tags, mailbox.tags);
         Object.assign(result.contacts, structuredClone(mailbox.contacts));
+        Object.assign(result.calendar, structuredClone(mailbox.calendar));
         for (const [id, m] of Object.entries(mailbox.messages)) {
           result.messages[id] = structuredClone(m);
           if (m.folderId !== 3) outsideTrash.set(id, m.folderId);

@@ -18,6 +18,7 @@ import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { AgentStateData } from '#agent/ship/agent-state.ts';
 import { ITEM_TYPE } from '#core/mail-item.ts';
+import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -333,16 +334,18 @@ describe('full scan of a server with mail from before the agent', () => {
     assert.ok(account);
     const group = mailboxGroupDatabase(account.mailboxId);
     const db = await mariadbClient.createConnection(mariadb.admin);
-    const insert = (id: number, type: number) =>
+    const insert = (id: number, type: number, metadata: string | null = null) =>
       db.query(
-        `INSERT INTO ${group}.mail_item (mailbox_id, id, type, folder_id, date, size, mod_metadata, mod_content)
-         VALUES (?, ?, ?, 10, 0, 0, 1, 1)`,
-        [account.mailboxId, id, type],
+        `INSERT INTO ${group}.mail_item (mailbox_id, id, type, folder_id, date, size, metadata, mod_metadata, mod_content)
+         VALUES (?, ?, ?, 10, 0, 0, ?, 1, 1)`,
+        [account.mailboxId, id, type, metadata],
       );
     try {
-      await insert(90001, ITEM_TYPE.appointment);
-      await insert(90002, ITEM_TYPE.appointment);
+      await insert(90001, ITEM_TYPE.document);
+      await insert(90002, ITEM_TYPE.document);
       await insert(90003, 99);
+      // An appointment whose metadata the server wrote cut short: kept as it is, and reported.
+      await insert(90004, ITEM_TYPE.appointment, 'd1:u3:abc3:inv');
       const out = await offsite(['scan', 'full', '--all', '--config', configFile, '--json']);
       assert.equal(out.code, 1, 'a scan that leaves items out says so in its exit code');
       const report = JSON.parse(out.stdout) as ScanReport;
@@ -351,10 +354,25 @@ describe('full scan of a server with mail from before the agent', () => {
           .filter((p) => p.problem === 'type-not-scanned')
           .map((p) => [p.mailboxId, p.detail.replace(/\).*/, ')')]),
         [
-          [account.mailboxId, '2 appointment items (type 11)'],
+          [account.mailboxId, '2 document items (type 8)'],
           [account.mailboxId, '1 unknown item (type 99)'],
         ],
       );
+      assert.deepEqual(
+        report.problems.filter((p) => p.problem === 'bad-metadata').map((p) => [p.mailboxId, p.itemId]),
+        [[account.mailboxId, 90004]],
+      );
+      await appliedScans(report);
+      const bundle = await restoreLatest();
+      const restored = bundle[String(account.mailboxId)] as Omit<MailboxState, 'renamedTo'> | undefined;
+      assert.deepEqual(restored?.calendar['90004'], {
+        type: 'appointment',
+        folderId: 10,
+        flags: 0,
+        tags: [],
+        uid: 'item-90004',
+        invites: ['d1:u3:abc3:inv'],
+      });
     } finally {
       await db.query(`DELETE FROM ${group}.mail_item WHERE mailbox_id = ? AND id > 90000`, [
         account.mailboxId,
