@@ -35,6 +35,33 @@ export interface CalendarItemState {
   invites: string[];
 }
 
+/** One revision of a Briefcase document: its body in the blob store, and what it was called then. */
+export interface DocumentRevision {
+  version: number;
+  name: string;
+  contentType: string;
+  author: string;
+  /** ms, whole seconds (the database keeps seconds). */
+  date: number;
+  size: number;
+  /** Zimbra digest as the server recorded it. */
+  digest: string;
+  /** SHA-256 hex of the revision's bytes. */
+  sha256: string;
+}
+
+/** A Briefcase document (or an old release's wiki page) with every revision the server keeps, oldest first. */
+export interface DocumentState {
+  type: 'document' | 'wiki';
+  folderId: number;
+  flags: number;
+  /** Tag names, sorted. */
+  tags: string[];
+  name: string;
+  description: string;
+  revisions: DocumentRevision[];
+}
+
 export interface FolderState {
   name: string;
   parentId: number;
@@ -51,6 +78,8 @@ export interface MailboxState {
   contacts: Record<string, ContactState>;
   /** Appointments and tasks. */
   calendar: Record<string, CalendarItemState>;
+  /** Briefcase documents. */
+  documents: Record<string, DocumentState>;
 }
 
 export interface MailSnapshot {

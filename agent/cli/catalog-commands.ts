@@ -38,7 +38,7 @@ export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from T
        offsite mailbox <account> [--at TIME]
        offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
        offsite quarantine                              (what coherency checks moved to quarantine/, and why)
-       offsite search <account> [--at TIME] [--type message|contact|appointment|task|all] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
+       offsite search <account> [--at TIME] [--type message|contact|appointment|task|document|all] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
   <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
   TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)`;
@@ -207,10 +207,10 @@ export async function catalogCommand(
       );
       show(body, () => [
         `${body.serverId}:${body.mailboxId} account ${body.accountId}${body.name ? ` (${body.name})` : ''} as of ${body.at}`,
-        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  BYTES  FOLDER',
+        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  DOCUMENTS  BYTES  FOLDER',
         ...body.folders.map(
           (f) =>
-            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
+            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
         ),
         ...body.uncertain.map(
           (u) =>

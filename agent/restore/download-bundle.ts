@@ -41,6 +41,11 @@ export async function downloadBundle(
   for (const [index, account] of bundle.accounts.entries()) {
     for (const message of account.messages)
       await put(`${accountDir(index)}/${message.file}`, message.sha256, () => bundle.message(index, message));
+    for (const d of account.documents)
+      for (const r of d.revisions)
+        await put(`${accountDir(index)}/${r.file}`, r.sha256, () =>
+          bundle.file(`${accountDir(index)}/${r.file}`, r.sha256),
+        );
     for (const calendar of account.calendars)
       await put(`${accountDir(index)}/${calendar.file}`, calendar.sha256, () =>
         bundle.file(`${accountDir(index)}/${calendar.file}`, calendar.sha256),

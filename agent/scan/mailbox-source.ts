@@ -14,7 +14,7 @@ export interface MailboxRow {
 /** A message, contact, appointment or task row with what a scan needs of it. */
 export interface ItemRow {
   id: number;
-  type: 'message' | 'contact' | 'appointment' | 'task';
+  type: 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'wiki';
   folderId: number;
   /** The flag bits with unread folded back in (the server keeps unread in a column of its own). */
   flags: number;
@@ -31,6 +31,23 @@ export interface ItemRow {
   fields: Record<string, string>;
   /** The item's metadata column (a calendar item's invites live there). */
   metadata: string | null;
+  /** The item's name column (a document's). */
+  name: string | null;
+  /** A document's older revisions (the `revision` table), oldest first. */
+  revisions: RevisionRow[];
+}
+
+/** A row of the `revision` table: a document's older revision. */
+export interface RevisionRow {
+  version: number;
+  /** ms; the server keeps seconds. */
+  date: number;
+  size: number;
+  digest: string | null;
+  name: string | null;
+  metadata: string | null;
+  volumeId: string | null;
+  modContent: number;
 }
 
 export interface MailboxContents {
@@ -50,12 +67,16 @@ const SCANNED_TYPES = [
   ITEM_TYPE.virtualConversation,
   ITEM_TYPE.appointment,
   ITEM_TYPE.task,
+  ITEM_TYPE.document,
+  ITEM_TYPE.wiki,
 ];
 const ROW_TYPES: Readonly<Record<number, ItemRow['type']>> = {
   [ITEM_TYPE.message]: 'message',
   [ITEM_TYPE.contact]: 'contact',
   [ITEM_TYPE.appointment]: 'appointment',
   [ITEM_TYPE.task]: 'task',
+  [ITEM_TYPE.document]: 'document',
+  [ITEM_TYPE.wiki]: 'wiki',
 };
 
 interface MailboxTableRow {
@@ -117,9 +138,39 @@ export async function readMailbox(
       )) as { type: number; count: bigint | number }[]
     ).map((r) => ({ type: r.type, count: Number(r.count) }));
     await handle.start({ mailbox: mailboxRow(row), folders, tags, notScanned });
+    const revisions = Map.groupBy(
+      (
+        (await db.query(
+          `SELECT item_id, version, date, size, blob_digest, name, metadata, locator, mod_content
+             FROM ${database}.revision WHERE mailbox_id = ? ORDER BY item_id, version`,
+          [mailboxId],
+        )) as {
+          item_id: number;
+          version: number;
+          date: number;
+          size: number | bigint;
+          blob_digest: string | null;
+          name: string | null;
+          metadata: string | null;
+          locator: string | null;
+          mod_content: number;
+        }[]
+      ).map((r) => ({
+        itemId: r.item_id,
+        version: r.version,
+        date: r.date * 1000,
+        size: Number(r.size),
+        digest: r.blob_digest,
+        name: r.name,
+        metadata: r.metadata,
+        volumeId: r.locator,
+        modContent: r.mod_content,
+      })),
+      (r) => r.itemId,
+    );
     const stream = db.queryStream(
       `SELECT mi.id, mi.type, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
-              mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata,
+              mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata, mi.name,
               (SELECT GROUP_CONCAT(ti.tag_id) FROM ${database}.tagged_item ti
                 WHERE ti.mailbox_id = mi.mailbox_id AND ti.item_id = mi.id) AS tag_ids
          FROM ${database}.mail_item mi
@@ -142,6 +193,7 @@ export async function readMailbox(
         subject: string | null;
         sender: string | null;
         metadata: string | null;
+        name: string | null;
         tag_ids: string | null;
       };
       const tagIds = r.tag_ids ? r.tag_ids.split(',').map(Number) : [];
@@ -163,6 +215,8 @@ export async function readMailbox(
         sender: r.sender,
         fields: r.type === ITEM_TYPE.contact ? contactFieldsOf(r.metadata) : {},
         metadata: r.metadata,
+        name: r.name,
+        revisions: (revisions.get(r.id) ?? []).map(({ itemId: _i, ...rev }) => rev),
       });
     }
     return true;

@@ -23,6 +23,7 @@ import {
   type ScanLine,
   sha256OfDigest,
 } from '#core/scan/scan-snapshot.ts';
+import { decodeMetadata } from '#core/scan/zimbra-metadata.ts';
 
 const MiB = 1024 * 1024;
 const PAGE = 1000;
@@ -65,7 +66,14 @@ export interface ScanReport {
   startedAt: string;
   finishedAt: string;
   mailboxes: { selected: number; scanned: number; unchanged: number; vanished: number };
-  items: { folders: number; tags: number; messages: number; contacts: number; calendar: number };
+  items: {
+    folders: number;
+    tags: number;
+    messages: number;
+    contacts: number;
+    calendar: number;
+    documents: number;
+  };
   blobs: {
     uploaded: number;
     present: number;
@@ -175,7 +183,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     startedAt,
     finishedAt: startedAt,
     mailboxes: { selected: todo.length + unchanged, scanned: 0, unchanged, vanished: 0 },
-    items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0 },
+    items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 },
     blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 },
     problems: [],
     problemCount: 0,
@@ -209,7 +217,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     if (outcome === undefined) report.mailboxes.vanished++;
     else {
       report.mailboxes.scanned++;
-      for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar'] as const)
+      for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar', 'documents'] as const)
         report.items[k] += outcome[k];
     }
     await shipper.state.update((s) => {
@@ -264,6 +272,7 @@ interface MailboxOutcome {
   messages: number;
   contacts: number;
   calendar: number;
+  documents: number;
   changeCheckpoint: number;
   /** The highest blob revision the snapshot holds: a smart scan reads blobs above it. */
   modContent: number;
@@ -325,6 +334,29 @@ async function scanMailbox(
     counted(rows.length);
   }
 
+  // Older revisions of documents have blobs of their own.
+  const revisionRows = (await db.query(
+    `SELECT item_id, blob_digest, locator, mod_content FROM ${database}.revision
+      WHERE mailbox_id = ? AND blob_digest IS NOT NULL AND mod_content > ?`,
+    [mailbox.mailboxId, since],
+  )) as { item_id: number; blob_digest: string; locator: string | null; mod_content: number }[];
+  await inParallel(revisionRows, config.scan.concurrency, async (r) => {
+    const outcome = await uploader.ensure(
+      {
+        mailboxId: mailbox.mailboxId,
+        itemId: r.item_id,
+        digest: r.blob_digest,
+        volumeId: r.locator,
+        modContent: r.mod_content,
+      },
+      deps.signal,
+    );
+    blobProblem(r.item_id, outcome);
+    if ('sha256' in outcome && r.blob_digest.length !== 44) sha256OfSha1.set(r.blob_digest, outcome.sha256);
+  });
+  for (const r of revisionRows) seen.modContent = Math.max(seen.modContent, r.mod_content);
+  counted(revisionRows.length);
+
   // 2. The snapshot, at a cut of the redo stream.
   const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, scanId, deps.signal);
   const file = shipper.spool.scratch(`scan-${mailbox.mailboxId}`);
@@ -347,7 +379,7 @@ async function scanMailbox(
       size += Buffer.byteLength(text);
       if (!zstd.write(text)) await new Promise((resolve) => zstd.once('drain', resolve));
     };
-    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0 };
+    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 };
     let checkpoint = 0;
     let maxModContent = since;
     let accountId = mailbox.accountId;
@@ -399,12 +431,20 @@ async function scanMailbox(
             account,
             itemId: item.id,
             problem: 'no-digest',
-            detail: `message ${item.id} has no blob digest the backup can use`,
+            detail: `${item.type} ${item.id} has no blob digest the backup can use`,
           });
           return;
         }
         await write(line);
-        counts[line.type === 'message' ? 'messages' : line.type === 'contact' ? 'contacts' : 'calendar']++;
+        counts[
+          line.type === 'message'
+            ? 'messages'
+            : line.type === 'contact'
+              ? 'contacts'
+              : line.type === 'document'
+                ? 'documents'
+                : 'calendar'
+        ]++;
       },
     });
     if (!found)
@@ -429,7 +469,7 @@ async function scanMailbox(
           scanKind: kind,
           mailboxId: mailbox.mailboxId,
           accountId,
-          items: counts.messages + counts.contacts + counts.calendar,
+          items: counts.messages + counts.contacts + counts.calendar + counts.documents,
           takenAt,
         },
         spooledAt: new Date().toISOString(),
@@ -437,6 +477,22 @@ async function scanMailbox(
       file,
     );
     // 3. Blobs of items written after the first pass read their page.
+    for (const item of late)
+      for (const r of item.revisions)
+        if (r.digest && r.modContent > seen.modContent)
+          blobProblem(
+            item.id,
+            await uploader.ensure(
+              {
+                mailboxId: mailbox.mailboxId,
+                itemId: item.id,
+                digest: r.digest,
+                volumeId: r.volumeId,
+                modContent: r.modContent,
+              },
+              deps.signal,
+            ),
+          );
     for (const item of late) {
       if (!item.digest) continue;
       const outcome = await uploader.ensure(
@@ -486,7 +542,10 @@ function itemLine(
       ...calendar,
     };
   }
-  const sha256 = item.digest ? (sha256OfDigest(item.digest) ?? sha256OfSha1.get(item.digest)) : undefined;
+  const sha256Of = (digest: string | null) =>
+    digest ? (sha256OfDigest(digest) ?? sha256OfSha1.get(digest)) : undefined;
+  if (item.type === 'document' || item.type === 'wiki') return documentLine(item, sha256Of, badMetadata);
+  const sha256 = sha256Of(item.digest);
   if (item.type === 'contact')
     return {
       type: 'contact',
@@ -508,5 +567,68 @@ function itemLine(
     receivedDate: item.date,
     ...(item.subject !== null ? { subject: item.subject.slice(0, 1024) } : {}),
     ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
+  };
+}
+
+/**
+ * A document with its revisions: the older ones from the `revision` table, the current one from the item's
+ * row (its metadata: content type `ct`, author `cr`, description `de`, version `ver`). Undefined when a
+ * revision's SHA-256 is unknown (reported as having no usable digest).
+ */
+function documentLine(
+  item: ItemRow,
+  sha256Of: (digest: string | null) => string | undefined,
+  badMetadata: (detail: string) => void,
+): ScanLine | undefined {
+  const fields = (metadata: string | null, what: string): Record<string, string> => {
+    if (!metadata) return {};
+    try {
+      const map = decodeMetadata(metadata);
+      if (typeof map !== 'object' || Array.isArray(map)) throw new Error('not a map');
+      return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
+    } catch (error) {
+      badMetadata(`${item.type} ${item.id} ${what}: ${(error as Error).message}`);
+      return {};
+    }
+  };
+  const meta = fields(item.metadata, 'metadata');
+  const revisions = [];
+  for (const r of item.revisions) {
+    const sha256 = sha256Of(r.digest);
+    if (!sha256) return undefined;
+    const m = fields(r.metadata, `revision ${r.version} metadata`);
+    revisions.push({
+      version: r.version,
+      name: r.name ?? '',
+      contentType: m.ct ?? 'application/octet-stream',
+      author: m.cr ?? '',
+      date: r.date,
+      size: r.size,
+      digest: r.digest ?? '',
+      sha256,
+    });
+  }
+  const sha256 = sha256Of(item.digest);
+  if (!sha256) return undefined;
+  revisions.push({
+    version: Number(meta.ver ?? (item.revisions.at(-1)?.version ?? 0) + 1),
+    name: item.name ?? '',
+    contentType: meta.ct ?? 'application/octet-stream',
+    author: meta.cr ?? '',
+    date: item.date,
+    size: item.size,
+    digest: item.digest ?? '',
+    sha256,
+  });
+  return {
+    type: 'document',
+    id: item.id,
+    folderId: item.folderId,
+    itemType: item.type === 'wiki' ? 'wiki' : 'document',
+    flags: item.flags,
+    tags: item.tags,
+    name: item.name ?? '',
+    description: meta.dee === 'false' ? '' : (meta.de ?? ''),
+    revisions,
   };
 }

@@ -1,9 +1,9 @@
-import { gunzipSync } from 'node:zlib';
 import { applyCalendarOp } from '#core/index/apply-calendar-op.ts';
-import { IndexInputError } from '#core/index/errors.ts';
+import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts';
 import {
   type EntityState,
   isFiled,
+  isTagged,
   itemIdOf,
   itemKey,
   MAILBOX_KEY,
@@ -11,12 +11,13 @@ import {
   tagKey,
   tagNameOf,
 } from '#core/index/index-entity.ts';
+import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
 import { systemFolders, TRASH_LIFETIME_MS } from '#core/mail-snapshot.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
-import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 
 /** A StoreIncomingBlob body, kept by path so the linked CreateMessage records of a shared delivery find it. */
 export interface IncomingBlob {
@@ -102,6 +103,14 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'CreateInvite':
       case 'ModifyInvitePartStat':
         needs.push({ mailboxId, key: itemKey(data.calItemId) });
+        break;
+      case 'SaveDocument':
+      case 'SaveWiki':
+      case 'AddDocumentRevision':
+      case 'PurgeRevision':
+        needs.push({ mailboxId, key: itemKey(documentIdOf(data)) });
+        if ('body' in data && data.body.type === 'link' && data.path !== null)
+          needs.push({ incoming: data.path });
         break;
       case 'CreateFolderPath':
         for (const folder of data.folders) needs.push({ mailboxId, key: itemKey(folder.id) });
@@ -208,7 +217,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'AlterItemTag':
       for (const id of data.ids) {
         const msg = view.get(mailboxId, itemKey(id));
-        if (msg?.kind !== 'message' && msg?.kind !== 'calendar') continue;
+        if (!isTagged(msg)) continue;
         const name = data.tagName ?? null;
         const flag = name === null ? undefined : FLAG_NAMES[name];
         if (flag !== undefined) {
@@ -227,7 +236,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'SetItemTags':
       for (const id of data.ids) {
         const msg = view.get(mailboxId, itemKey(id));
-        if (msg?.kind !== 'message' && msg?.kind !== 'calendar') continue;
+        if (!isTagged(msg)) continue;
         view.set(mailboxId, itemKey(id), { ...msg, flags: data.flags, tags: tagNames(data.tags) });
       }
       return;
@@ -268,6 +277,12 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'ModifyInvitePartStat':
       applyCalendarOp(mailboxId, data, record, view);
       return;
+    case 'SaveDocument':
+    case 'SaveWiki':
+    case 'AddDocumentRevision':
+    case 'PurgeRevision':
+      applyDocumentOp(mailboxId, data, record, view);
+      return;
     case 'RenameTag':
       renameTag(mailboxId, data.tagId, data.name, view);
       return;
@@ -285,6 +300,15 @@ function applyOp(record: RedoRecord, view: EntityView): void {
           name: data.name ?? item.name,
           parentId: data.folderId,
         });
+      // A document renamed (and maybe moved): its current revision is the item, so it takes the name; older
+      // revisions keep the names they were saved under.
+      else if (item?.kind === 'document') {
+        const name = data.name ?? item.name;
+        const revisions = item.revisions.map((r, i) =>
+          i === item.revisions.length - 1 ? { ...r, name } : r,
+        );
+        view.set(mailboxId, itemKey(data.itemId), { ...item, name, folderId: data.folderId, revisions });
+      }
       return;
     }
     case 'CreateFolderPath':
@@ -321,15 +345,7 @@ function createMessage(
   record: RedoRecord,
   view: EntityView,
 ): void {
-  let stored: Omit<IncomingBlob, 'path'> | undefined;
-  if (data.body.type === 'inline') {
-    const content = inflate(bodyBytes(data.body, record), data.size, record);
-    checkDigest(data.digest, content, record);
-    stored = { sha256: sha256Hex(content), size: content.length, ...summarizeMessage(content) };
-    view.storeBody({ sha256: stored.sha256, content });
-  } else {
-    stored = data.path === null ? undefined : view.incoming(data.path);
-  }
+  const stored = messageBody(data, record, view);
   if (!stored) {
     view.warn(`message ${data.msgId} at ${record.offset}: linked blob ${data.path} was never stored`);
     return;
@@ -392,7 +408,7 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
   view.set(mailboxId, old[0], null);
   view.set(mailboxId, tagKey(name), { kind: 'tag', tagId });
   for (const [key, item] of entities)
-    if ((item.kind === 'message' || item.kind === 'calendar') && item.tags.includes(oldName))
+    if (isTagged(item) && item.tags.includes(oldName))
       view.set(mailboxId, key, { ...item, tags: item.tags.map((t) => (t === oldName ? name : t)).sort() });
 }
 
@@ -416,32 +432,6 @@ function tagNames(tags: OpDataOf<'SetItemTags'>['tags']): string[] {
 }
 
 type OpDataOf<N extends OpData['op']> = Extract<OpData, { op: N }>;
-
-function bodyBytes(body: BodyRef, record: RedoRecord): Buffer {
-  if (!body.bytes) throw new IndexInputError('body was not captured; read with captureBodies', record.offset);
-  return body.bytes;
-}
-
-/** Bodies whose stored length differs from the message size are gzip (spec §3). */
-function inflate(bytes: Buffer, size: number, record: RedoRecord): Buffer {
-  if (bytes.length === size) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (cause) {
-    throw new IndexInputError(
-      `body of ${bytes.length} bytes for a ${size}-byte message is neither plain nor gzip`,
-      record.offset,
-      { cause },
-    );
-  }
-}
-
-function checkDigest(digest: string | null, content: Buffer, record: RedoRecord): void {
-  if (digest === null || digest === '') return;
-  const actual = zimbraDigest(content);
-  if (actual !== digest)
-    throw new IndexInputError(`body digest ${actual} differs from the recorded ${digest}`, record.offset);
-}
 
 function fieldMap(fields: [string | null, string | null][]): Record<string, string> {
   return Object.fromEntries(fields.filter(([k]) => k !== null).map(([k, v]) => [k as string, v ?? '']));

@@ -1,5 +1,5 @@
 import type { DirectoryKind } from '#core/ldap/directory-objects.ts';
-import type { CalendarItemState, ContactState, MessageState } from '#core/mail-snapshot.ts';
+import type { CalendarItemState, ContactState, DocumentState, MessageState } from '#core/mail-snapshot.ts';
 
 // What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
 // contacts) as a plain JSON state. A version is one state with the interval of redo time it was valid in.
@@ -37,11 +37,35 @@ export interface CalendarEntity extends CalendarItemState {
   kind: 'calendar';
 }
 
+export interface DocumentEntity extends DocumentState {
+  kind: 'document';
+}
+
 /** Items filed in a folder, which moves, deletes, tags and flags apply to. */
-export type FiledEntity = MessageEntity | ContactEntity | CalendarEntity;
+export type FiledEntity = MessageEntity | ContactEntity | CalendarEntity | DocumentEntity;
 
 export function isFiled(entity: EntityState | null): entity is FiledEntity {
-  return entity?.kind === 'message' || entity?.kind === 'contact' || entity?.kind === 'calendar';
+  return (
+    entity?.kind === 'message' ||
+    entity?.kind === 'contact' ||
+    entity?.kind === 'calendar' ||
+    entity?.kind === 'document'
+  );
+}
+
+/** Items that carry flags and tags of their own. */
+export type TaggedEntity = MessageEntity | CalendarEntity | DocumentEntity;
+
+export function isTagged(entity: EntityState | null): entity is TaggedEntity {
+  return entity?.kind === 'message' || entity?.kind === 'calendar' || entity?.kind === 'document';
+}
+
+/** The bodies an entity holds in the blob store (a document: one per revision). */
+export function bodiesOf(entity: EntityState | null): { sha256: string; size?: number }[] {
+  if (entity?.kind === 'message') return [{ sha256: entity.sha256, size: entity.size }];
+  if (entity?.kind === 'contact') return entity.sha256 ? [{ sha256: entity.sha256 }] : [];
+  if (entity?.kind === 'document') return entity.revisions.map((r) => ({ sha256: r.sha256, size: r.size }));
+  return [];
 }
 
 /** A directory object (from an LDAP dump) as it was at the dump's time. */
@@ -67,6 +91,7 @@ export type EntityState =
   | MessageEntity
   | ContactEntity
   | CalendarEntity
+  | DocumentEntity
   | DirectoryEntity
   | NameEntity;
 

@@ -14,6 +14,7 @@ export function mailboxStateOf(
     messages: {},
     contacts: {},
     calendar: {},
+    documents: {},
   };
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
@@ -37,6 +38,11 @@ export function mailboxStateOf(
       case 'calendar': {
         const { kind: _kind, ...item } = entity;
         state.calendar[String(id)] = item;
+        break;
+      }
+      case 'document': {
+        const { kind: _kind, ...document } = entity;
+        state.documents[String(id)] = document;
         break;
       }
       default:

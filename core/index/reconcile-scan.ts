@@ -2,6 +2,7 @@ import type { EntityView } from '#core/index/apply-transaction.ts';
 import {
   type CalendarEntity,
   type ContactEntity,
+  type DocumentEntity,
   type EntityState,
   type FolderEntity,
   itemKey,
@@ -81,6 +82,8 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     } satisfies ContactEntity);
   for (const { type: _t, id, itemType, ...item } of snapshot.calendar)
     wanted.set(itemKey(id), { kind: 'calendar', type: itemType, ...item } satisfies CalendarEntity);
+  for (const { type: _t, id, itemType, ...document } of snapshot.documents)
+    wanted.set(itemKey(id), { kind: 'document', type: itemType, ...document } satisfies DocumentEntity);
 
   for (const [key, state] of wanted) {
     const current = view.get(mailboxId, key);
@@ -104,7 +107,14 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
   return changes;
 }
 
-const SCANNED_KINDS = new Set<EntityState['kind']>(['folder', 'tag', 'message', 'contact', 'calendar']);
+const SCANNED_KINDS = new Set<EntityState['kind']>([
+  'folder',
+  'tag',
+  'message',
+  'contact',
+  'calendar',
+  'document',
+]);
 
 /** The fields in which the index differs from the server (empty: the same, as far as a scan can tell). */
 function differences(current: EntityState, scanned: EntityState): string[] {

@@ -26,6 +26,8 @@ const safeAccountName = z.string().superRefine((name, ctx) => {
 });
 /** Files are named by the bundle's writer after ids; a manifest may not choose its own paths. */
 const messageFile = (id: number) => `messages/${id}.eml`;
+/** A document revision's bytes, named by ids only (a document's name is the user's, never a path). */
+const documentFile = (id: number, version: number) => `documents/${id}/${version}`;
 /** One iCalendar object per folder of appointments or tasks. */
 const calendarFile = (folderId: number) => `calendars/${folderId}.ics`;
 
@@ -33,9 +35,11 @@ export const UNRESTORED_REASONS = ['read-error', 'digest-mismatch', 'broken-item
 
 const unrestored = z.strictObject({
   id: itemId,
-  kind: z.enum(['message', 'contact', 'calendar', 'item']),
+  kind: z.enum(['message', 'contact', 'calendar', 'document', 'item']),
   reason: z.enum(UNRESTORED_REASONS),
   detail: z.string().max(2000),
+  /** A document revision's file, when only that revision could not be restored. */
+  file: z.string().max(300).optional(),
 });
 
 export const accountManifestSchema = z
@@ -103,6 +107,37 @@ export const accountManifestSchema = z
       )
       .max(100_000)
       .default([]),
+    /** Briefcase documents with every revision kept, each revision's bytes in its own file. */
+    documents: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          folderId: itemId,
+          type: z.enum(['document', 'wiki']),
+          flags: z.number().int(),
+          tags: z.array(safeFolderName).max(1000),
+          name: z.string().max(1024),
+          description: z.string().max(65_536),
+          revisions: z
+            .array(
+              z.strictObject({
+                version: z.number().int().min(1),
+                name: z.string().max(1024),
+                contentType: z.string().max(1024),
+                author: z.string().max(1024),
+                date: z.number().int(),
+                size: z.number().int().nonnegative(),
+                digest: z.string().max(64),
+                sha256,
+                file: z.string(),
+              }),
+            )
+            .min(1)
+            .max(100_000),
+        }),
+      )
+      .max(1_000_000)
+      .default([]),
     ldif: z.strictObject({ file: z.literal('account.ldif'), sha256 }).optional(),
     unrestored: z.array(unrestored),
   })
@@ -129,6 +164,21 @@ export const accountManifestSchema = z
           path: ['calendar', i, 'folderId'],
           message: `folder ${c.folderId} is not in the bundle`,
         });
+    for (const [i, d] of manifest.documents.entries()) {
+      if (!folders.has(d.folderId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', i, 'folderId'],
+          message: `folder ${d.folderId} is not in the bundle`,
+        });
+      for (const [j, r] of d.revisions.entries())
+        if (r.file !== documentFile(d.id, r.version))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['documents', i, 'revisions', j, 'file'],
+            message: `must be ${documentFile(d.id, r.version)}`,
+          });
+    }
     for (const [i, c] of manifest.calendars.entries())
       if (c.file !== calendarFile(c.folderId))
         ctx.addIssue({
@@ -193,4 +243,4 @@ export const bundleManifestSchema = z.strictObject({
 export type BundleManifest = z.output<typeof bundleManifestSchema>;
 
 export const accountDir = (index: number) => `accounts/${index}`;
-export { calendarFile, messageFile };
+export { calendarFile, documentFile, messageFile };

@@ -86,6 +86,7 @@ export function deletedBetween(
   }
   for (const contact of Object.values(state.contacts)) contact.folderId = folderId;
   for (const item of Object.values(state.calendar)) item.folderId = folderId;
+  for (const item of Object.values(state.documents)) item.folderId = folderId;
   return state;
 }
 
@@ -136,6 +137,7 @@ export function itemsAt(
     for (const m of Object.values(state.messages)) m.folderId = folderId;
     for (const c of Object.values(state.contacts)) c.folderId = folderId;
     for (const c of Object.values(state.calendar)) c.folderId = folderId;
+    for (const d of Object.values(state.documents)) d.folderId = folderId;
   } else {
     // An item whose folder is unknown (never indexed) lands in the Inbox rather than nowhere.
     for (const m of Object.values(state.messages))
@@ -171,6 +173,7 @@ function freeId(state: MailboxState): number {
     ...Object.keys(state.messages),
     ...Object.keys(state.contacts),
     ...Object.keys(state.calendar),
+    ...Object.keys(state.documents),
   ].map(Number);
   return Math.max(0x10000000, ...ids) + 1;
 }

@@ -5,7 +5,11 @@ export interface StoredEntity {
   readonly sk: string;
   /** Entity key (`item:257`, `tag:work`, `mailbox`). */
   readonly k: string;
-  readonly st?: { readonly kind?: string; readonly sha256?: string } | null;
+  readonly st?: {
+    readonly kind?: string;
+    readonly sha256?: string;
+    readonly revisions?: readonly { readonly sha256: string }[];
+  } | null;
   /** A closed version's end time (ms); absent on a head. */
   readonly tt?: number;
 }
@@ -47,10 +51,16 @@ export function planMailboxPurge(
     if (itemId === undefined) continue;
     const left = kept.get(key) ?? [];
     if (left.length === 0) itemsGone++;
-    // Only messages hold blob references (contact bodies are kept: nothing counts who shares them).
-    const bodyOf = (e: StoredEntity) => (e.st?.kind === 'message' ? e.st.sha256 : undefined);
-    const stillNeeded = new Set(left.map(bodyOf).filter((s): s is string => s !== undefined));
-    const bodies = new Set(gone.map(bodyOf).filter((s): s is string => s !== undefined));
+    // Messages and document revisions hold blob references (contact bodies are kept: nothing counts who
+    // shares them).
+    const bodiesOf = (e: StoredEntity): string[] =>
+      e.st?.kind === 'message' && e.st.sha256
+        ? [e.st.sha256]
+        : e.st?.kind === 'document'
+          ? (e.st.revisions ?? []).map((r) => r.sha256)
+          : [];
+    const stillNeeded = new Set(left.flatMap(bodiesOf));
+    const bodies = new Set(gone.flatMap(bodiesOf));
     for (const sha256 of bodies) if (!stillNeeded.has(sha256)) references.push({ sha256, itemId });
   }
   return { versions: [...removed], itemsGone, references };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // A scan snapshot: one mailbox as the server's database held it at one redo position, written by the agent
-// as JSON lines (a header, then folders, tags, messages, contacts and calendar items, then a trailer with the counts, so a
+// as JSON lines (a header, then folders, tags, messages, contacts, calendar items and documents, then a trailer with the counts, so a
 // truncated object is refused) and read by the indexer, which treats it as untrusted input.
 
 export const SCAN_FORMAT = 'offsite-scan/1';
@@ -82,6 +82,33 @@ export const scanCalendarSchema = z.strictObject({
   invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
 });
 
+/** A Briefcase document with every revision the server keeps (the current one last). */
+export const scanDocumentSchema = z.strictObject({
+  type: z.literal('document'),
+  id: itemId,
+  folderId: itemId,
+  itemType: z.enum(['document', 'wiki']),
+  flags: z.number().int(),
+  tags: z.array(z.string().max(128)).max(1000),
+  name: z.string().max(1024),
+  description: z.string().max(65_536),
+  revisions: z
+    .array(
+      z.strictObject({
+        version: z.number().int().min(1),
+        name: z.string().max(1024),
+        contentType: z.string().max(1024),
+        author: z.string().max(1024),
+        date: z.number().int(),
+        size: z.number().int().nonnegative(),
+        digest: z.string().max(64),
+        sha256: sha256Hex,
+      }),
+    )
+    .min(1)
+    .max(100_000),
+});
+
 export const scanTrailerSchema = z.strictObject({
   type: z.literal('end'),
   folders: z.number().int().nonnegative(),
@@ -90,6 +117,7 @@ export const scanTrailerSchema = z.strictObject({
   contacts: z.number().int().nonnegative(),
   /** Absent in snapshots written before calendars were scanned. */
   calendar: z.number().int().nonnegative().optional(),
+  documents: z.number().int().nonnegative().optional(),
 });
 
 export const scanLineSchema = z.discriminatedUnion('type', [
@@ -99,6 +127,7 @@ export const scanLineSchema = z.discriminatedUnion('type', [
   scanMessageSchema,
   scanContactSchema,
   scanCalendarSchema,
+  scanDocumentSchema,
   scanTrailerSchema,
 ]);
 
@@ -108,6 +137,7 @@ export type ScanTag = z.output<typeof scanTagSchema>;
 export type ScanMessage = z.output<typeof scanMessageSchema>;
 export type ScanContact = z.output<typeof scanContactSchema>;
 export type ScanCalendar = z.output<typeof scanCalendarSchema>;
+export type ScanDocument = z.output<typeof scanDocumentSchema>;
 export type ScanTrailer = z.output<typeof scanTrailerSchema>;
 export type ScanLine = z.output<typeof scanLineSchema>;
 
@@ -119,6 +149,7 @@ export interface ScanSnapshot {
   messages: ScanMessage[];
   contacts: ScanContact[];
   calendar: ScanCalendar[];
+  documents: ScanDocument[];
 }
 
 export class ScanSnapshotError extends Error {
@@ -137,6 +168,7 @@ const bodyLineSchema = z.discriminatedUnion('type', [
   scanMessageSchema,
   scanContactSchema,
   scanCalendarSchema,
+  scanDocumentSchema,
   scanTrailerSchema,
 ]);
 
@@ -173,6 +205,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     messages: [] as ScanMessage[],
     contacts: [] as ScanContact[],
     calendar: [] as ScanCalendar[],
+    documents: [] as ScanDocument[],
   };
   const last =
     lines.length > 1 ? parse(bodyLineSchema, lines[lines.length - 1] as string, lines.length - 1) : undefined;
@@ -185,6 +218,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     else if (line.type === 'message') snapshot.messages.push(line);
     else if (line.type === 'contact') snapshot.contacts.push(line);
     else if (line.type === 'calendar') snapshot.calendar.push(line);
+    else if (line.type === 'document') snapshot.documents.push(line);
     else throw new error(`line ${n + 1}: a second ${line.type}`);
   }
   const counts = {
@@ -193,6 +227,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     messages: snapshot.messages.length,
     contacts: snapshot.contacts.length,
     calendar: snapshot.calendar.length,
+    documents: snapshot.documents.length,
   };
   for (const [what, count] of Object.entries(counts))
     if ((last[what as keyof typeof counts] ?? 0) !== count)

@@ -3,6 +3,7 @@ import {
   parseSnapshotLines,
   type ScanCalendar,
   type ScanContact,
+  type ScanDocument,
   type ScanFolder,
   type ScanMessage,
   type ScanTag,
@@ -56,6 +57,7 @@ export interface ExportMailbox {
   messages: ScanMessage[];
   contacts: ScanContact[];
   calendar: ScanCalendar[];
+  documents: ScanDocument[];
 }
 
 export class ExportFormatError extends Error {
@@ -76,6 +78,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
     ...body.messages,
     ...body.contacts,
     ...body.calendar,
+    ...body.documents,
     {
       type: 'end',
       folders: body.folders.length,
@@ -83,6 +86,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
       messages: body.messages.length,
       contacts: body.contacts.length,
       calendar: body.calendar.length,
+      documents: body.documents.length,
     },
   ];
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
@@ -143,7 +147,7 @@ export const exportManifestSchema = z
         z.strictObject({
           mailbox: count,
           id: mailboxId,
-          kind: z.enum(['message', 'contact', 'calendar']),
+          kind: z.enum(['message', 'contact', 'calendar', 'document']),
           reason: z.enum(UNEXPORTED_REASONS),
           detail: z.string().max(2000),
         }),

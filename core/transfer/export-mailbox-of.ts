@@ -2,11 +2,13 @@ import { type EntityState, itemIdOf, tagNameOf } from '#core/index/index-entity.
 import {
   type ScanCalendar,
   type ScanContact,
+  type ScanDocument,
   type ScanFolder,
   type ScanMessage,
   type ScanTag,
   scanCalendarSchema,
   scanContactSchema,
+  scanDocumentSchema,
   scanMessageSchema,
 } from '#core/scan/scan-snapshot.ts';
 import type { ExportMailbox, ExportMailboxHeader } from '#core/transfer/export-format.ts';
@@ -16,7 +18,7 @@ const HINT_LENGTH = 1024;
 
 export interface UnexportableItem {
   id: number;
-  kind: 'message' | 'contact' | 'calendar';
+  kind: 'message' | 'contact' | 'calendar' | 'document';
   reason: 'broken-item';
   detail: string;
 }
@@ -35,6 +37,7 @@ export function exportMailboxOf(
   const messages: ScanMessage[] = [];
   const contacts: ScanContact[] = [];
   const calendar: ScanCalendar[] = [];
+  const documents: ScanDocument[] = [];
   const unexportable: UnexportableItem[] = [];
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
@@ -82,6 +85,13 @@ export function exportMailboxOf(
         else unexportable.push(cannotCarry(id as number, 'calendar', line.error.issues[0]?.message));
         break;
       }
+      case 'document': {
+        const { kind: _kind, type: itemType, ...document } = entity;
+        const line = scanDocumentSchema.safeParse({ type: 'document', id, itemType, ...document });
+        if (line.success) documents.push(line.data);
+        else unexportable.push(cannotCarry(id as number, 'document', line.error.issues[0]?.message));
+        break;
+      }
       default:
         break; // the mailbox itself (in the header); directory entities are exported per server
     }
@@ -95,6 +105,7 @@ export function exportMailboxOf(
       messages: messages.sort(byId),
       contacts: contacts.sort(byId),
       calendar: calendar.sort(byId),
+      documents: documents.sort(byId),
     },
     unexportable: unexportable.sort(byId),
   };

@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { itemIdOf, MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { bodiesOf, itemIdOf, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { reconcileScan, type ScanChanges } from '#core/index/reconcile-scan.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
@@ -145,17 +145,11 @@ function referenceItems(serverId: string, overlay: VersionOverlay, snapshot: Sca
   const items: Item[] = [];
   for (const { mailboxId, key, head } of overlay.changedHeads()) {
     const state = head.state;
-    if (state?.kind === 'message')
+    for (const body of bodiesOf(state))
       items.push({
-        pk: indexKeys.blob(state.sha256),
+        pk: indexKeys.blob(body.sha256),
         sk: indexKeys.blobRef(serverId, mailboxId, itemIdOf(key) as number),
-        size: state.size,
-        firstSeen: head.fromTime,
-      });
-    if (state?.kind === 'contact' && state.sha256)
-      items.push({
-        pk: indexKeys.blob(state.sha256),
-        sk: indexKeys.blobRef(serverId, mailboxId, itemIdOf(key) as number),
+        ...(body.size !== undefined ? { size: body.size } : {}),
         firstSeen: head.fromTime,
       });
     if (state?.kind === 'mailbox')

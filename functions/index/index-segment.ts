@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
 import { IndexInputError } from '#core/index/errors.ts';
-import { itemIdOf } from '#core/index/index-entity.ts';
+import { bodiesOf, itemIdOf } from '#core/index/index-entity.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { countByOp, type UndecodedRecord } from '#core/index/undecoded-record.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
@@ -184,7 +184,10 @@ function uncertainItem(serverId: string, segment: SegmentItem, u: UndecodedRecor
   };
 }
 
-/** Ops that give an item a body: deliveries, drafts, contacts, and copies (the copy shares the source's blob). */
+/**
+ * Ops that give an item a body: deliveries, drafts, contacts, document revisions, and copies (the copy shares
+ * the source's blob).
+ */
 const BODY_OPS: ReadonlySet<string> = new Set([
   'CreateMessage',
   'SaveDraft',
@@ -193,6 +196,9 @@ const BODY_OPS: ReadonlySet<string> = new Set([
   'CopyItem',
   'ImapCopyItem',
   'RecoverItem',
+  'SaveDocument',
+  'SaveWiki',
+  'AddDocumentRevision',
 ]);
 
 /** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
@@ -205,14 +211,7 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
   for (const c of created) {
     if (c.fromPos < segmentStart || !c.state) continue;
     // Whoever holds a body refers to it: a coherency check tells orphans by the absence of references.
-    const body = !BODY_OPS.has(c.op)
-      ? undefined
-      : c.state.kind === 'message'
-        ? { sha256: c.state.sha256, size: c.state.size }
-        : c.state.kind === 'contact' && c.state.sha256
-          ? { sha256: c.state.sha256, size: undefined }
-          : undefined;
-    if (body) {
+    for (const body of BODY_OPS.has(c.op) ? bodiesOf(c.state) : []) {
       const itemId = itemIdOf(c.key) as number;
       const item = {
         pk: indexKeys.blob(body.sha256),

@@ -8,6 +8,7 @@ export interface FolderSummary {
   contacts: number;
   appointments: number;
   tasks: number;
+  documents: number;
   bytes: number;
 }
 
@@ -24,7 +25,16 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
   const summary = new Map<number, FolderSummary>();
   for (const id of folders.keys())
     if (id !== 1)
-      summary.set(id, { id, path: path(id), messages: 0, contacts: 0, appointments: 0, tasks: 0, bytes: 0 });
+      summary.set(id, {
+        id,
+        path: path(id),
+        messages: 0,
+        contacts: 0,
+        appointments: 0,
+        tasks: 0,
+        documents: 0,
+        bytes: 0,
+      });
   for (const entity of found.entities.values()) {
     if (!isFiled(entity)) continue;
     const folder = summary.get(entity.folderId);
@@ -33,6 +43,7 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
       folder.messages++;
       folder.bytes += entity.size;
     } else if (entity.kind === 'contact') folder.contacts++;
+    else if (entity.kind === 'document') folder.documents++;
     else if (entity.type === 'task') folder.tasks++;
     else folder.appointments++;
   }

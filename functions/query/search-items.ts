@@ -7,7 +7,7 @@ import { queryAll } from '#functions/query/query-all.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
 
 /** The item types search tells apart (`all`: every one). */
-export const SEARCH_TYPES = ['message', 'contact', 'appointment', 'task', 'all'] as const;
+export const SEARCH_TYPES = ['message', 'contact', 'appointment', 'task', 'document', 'wiki', 'all'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 
 export interface SearchFilter {
@@ -16,9 +16,9 @@ export interface SearchFilter {
   /** Default: messages. */
   type?: SearchType;
   folderId?: number;
-  /** A message's sender, a contact's address, an appointment's or task's organizer. */
+  /** A message's sender, a contact's address, an appointment's or task's organizer, a document's author. */
   from?: string;
-  /** A message's subject, a contact's name, an appointment's or task's summary. */
+  /** A message's subject, a contact's name, an appointment's or task's summary, a document's name. */
   subject?: string;
   /** Received (or, with `deleted`, deleted) before / after these instants (ms). */
   before?: number;
@@ -35,6 +35,8 @@ export interface FoundItem {
   from?: string;
   /** Messages: when received. */
   receivedDate?: string;
+  /** Documents: how many revisions are kept. */
+  revisions?: number;
   /** Appointments and tasks: the start (due, for a task) as the server wrote it. */
   start?: string;
   uid?: string;
@@ -138,6 +140,19 @@ function viewOf(id: number, entity: FiledEntity): FoundItem {
         ...(organizer !== undefined ? { from: organizer } : {}),
         ...(start !== undefined ? { start } : {}),
         uid: entity.uid,
+        flags: entity.flags,
+        tags: entity.tags,
+      };
+    }
+    case 'document': {
+      const last = entity.revisions.at(-1);
+      return {
+        id,
+        type: entity.type,
+        folderId: entity.folderId,
+        subject: entity.name,
+        ...(last ? { from: last.author, size: last.size, sha256: last.sha256 } : {}),
+        revisions: entity.revisions.length,
         flags: entity.flags,
         tags: entity.tags,
       };

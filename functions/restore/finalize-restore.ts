@@ -48,12 +48,17 @@ export async function finalizeRestore(
     const plan = await getJson<AccountPlan>(bucket, operationObject.accountPlan(operationId, account.index));
     const own = results.filter((r) => r.account === account.index);
     const failed = own.flatMap((r) => r.unrestored);
-    const failedIds = new Set(failed.map((u) => u.id));
+    const failedIds = new Set(failed.filter((u) => u.kind === 'message').map((u) => u.id));
+    const failedFiles = new Set(failed.flatMap((u) => (u.file ? [u.file] : [])));
     const manifest = parseOrThrow(
       accountManifestSchema,
       {
         ...plan,
         messages: plan.messages.filter((m) => !failedIds.has(m.id)),
+        // A revision that could not be copied leaves its document; a document with none left goes too.
+        documents: plan.documents
+          .map((d) => ({ ...d, revisions: d.revisions.filter((r) => !failedFiles.has(r.file)) }))
+          .filter((d) => d.revisions.length > 0),
         unrestored: [...plan.unrestored, ...failed].sort((a, b) => a.id - b.id),
       },
       `restore manifest of ${account.name}`,

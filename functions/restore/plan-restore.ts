@@ -3,10 +3,12 @@ import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { chooseDirectoryObjects } from '#core/ldap/choose-directory-objects.ts';
 import { type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
-import type { MailboxState } from '#core/mail-snapshot.ts';
+import { FOLDER_ID } from '#core/mail-item.ts';
+import { type FolderState, type MailboxState, systemFolders } from '#core/mail-snapshot.ts';
 import {
   accountDir,
   BUNDLE_FORMAT,
+  documentFile,
   messageFile,
   type UnrestoredItem,
 } from '#core/restore/bundle-manifest.ts';
@@ -76,13 +78,14 @@ export async function planRestore(
       const plan = await accountPlan(target, operationId, params, source, index, now, directory);
       await putJson(target.backupBucket, operationObject.accountPlan(operationId, index), plan);
       const files: WorkFile[] = [];
-      for (let start = 0; start < plan.messages.length || start === 0; start += params.chunkItems)
-        files.push({
-          account: index,
-          messages: plan.messages
-            .slice(start, start + params.chunkItems)
-            .map((m) => ({ id: m.id, sha256: m.sha256, size: m.size })),
-        });
+      const copies: WorkFile['messages'] = [
+        ...plan.messages.map((m) => ({ id: m.id, sha256: m.sha256, size: m.size })),
+        ...plan.documents.flatMap((d) =>
+          d.revisions.map((r) => ({ id: d.id, sha256: r.sha256, size: r.size, file: r.file })),
+        ),
+      ];
+      for (let start = 0; start < copies.length || start === 0; start += params.chunkItems)
+        files.push({ account: index, messages: copies.slice(start, start + params.chunkItems) });
       chunks.push(files);
       summary.accounts.push({ index, name: source.name, target: plan.target, chunks: files.length });
     }
@@ -180,6 +183,7 @@ async function accountPlan(
       }
     : undefined;
   const calendar = calendarItemsOf(state);
+  const documents = documentsOf(state);
   const calendars = await writeCalendarFiles(
     target.backupBucket,
     operationId,
@@ -224,9 +228,30 @@ async function accountPlan(
       .sort((a, b) => a.id - b.id),
     calendar,
     calendars,
+    documents,
     ...(ldif ? { ldif } : {}),
     unrestored,
   };
+}
+
+/**
+ * An account's documents for its manifest, each revision named by ids; one whose folder the index never saw
+ * goes to the Briefcase (added if missing).
+ */
+function documentsOf(state: MailboxState): AccountPlan['documents'] {
+  return Object.entries(state.documents)
+    .map(([id, d]) => {
+      const folderId = state.folders[String(d.folderId)] ? d.folderId : FOLDER_ID.briefcase;
+      if (!state.folders[String(folderId)])
+        state.folders[String(folderId)] = systemFolders()[String(FOLDER_ID.briefcase)] as FolderState;
+      return {
+        id: Number(id),
+        ...d,
+        folderId,
+        revisions: d.revisions.map((r) => ({ ...r, file: documentFile(Number(id), r.version) })),
+      };
+    })
+    .sort((a, b) => a.id - b.id);
 }
 
 /** The account's directory entry at its point (renamed for a new account), if the LDAP dumps had it. */

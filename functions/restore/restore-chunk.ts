@@ -2,7 +2,7 @@ import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallelUnlessStopped } from '#core/in-parallel.ts';
-import { accountDir, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
+import { accountDir, messageFile, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { quarantineNote } from '#functions/coherency/quarantine-records.ts';
@@ -21,7 +21,7 @@ export interface ChunkTarget {
 export type StopCheck = () => Promise<boolean>;
 
 /**
- * Copies one work item's messages from the blob store into the bundle, each checked against the SHA-256
+ * Copies one work item's messages and document revisions from the blob store into the bundle, each checked against the SHA-256
  * the index recorded. A message whose blob is missing, unreadable or different is recorded as unrestored
  * with the reason, and the others go on; other failures (throttling, network) throw so that the work item
  * is retried. Returns undefined if the operation was stopped meanwhile (nothing is counted then).
@@ -61,12 +61,12 @@ async function copyMessage(
 ): Promise<{ bytes: number } | UnrestoredItem> {
   const fail = (reason: UnrestoredItem['reason'], detail: string): UnrestoredItem => ({
     id: message.id,
-    kind: 'message',
+    ...(message.file === undefined ? { kind: 'message' } : { kind: 'document', file: message.file }),
     reason,
     detail,
   });
   if (!/^[0-9a-f]{64}$/.test(message.sha256))
-    return fail('broken-item', 'the index has no body for this message (its content was never shipped)');
+    return fail('broken-item', 'the index has no body for this item (its content was never shipped)');
   const bucket = target.backupBucket;
   let stored: Uint8Array;
   let codec: string | undefined;
@@ -95,9 +95,9 @@ async function copyMessage(
     return fail('digest-mismatch', `blob ${blobKey(message.sha256)} holds content with SHA-256 ${actual}`);
   await putBytes(
     bucket,
-    operationObject.bundle(operationId, `${accountDir(account)}/messages/${message.id}.eml`),
+    operationObject.bundle(operationId, `${accountDir(account)}/${message.file ?? messageFile(message.id)}`),
     body,
-    'message/rfc822',
+    message.file === undefined ? 'message/rfc822' : 'application/octet-stream',
   );
   return { bytes: body.length };
 }

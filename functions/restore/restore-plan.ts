@@ -18,7 +18,8 @@ export type AccountPlan = AccountManifest;
 export interface WorkFile {
   /** Index of the account in the summary; -1: nothing to copy (the item only lets the operation finish). */
   account: number;
-  messages: { id: number; sha256: string; size: number }[];
+  /** Messages (`messages/<id>.eml`) and document revisions (their `file`) to copy from the blob store. */
+  messages: { id: number; sha256: string; size: number; file?: string }[];
 }
 
 export interface WorkResult {

@@ -36,7 +36,7 @@ export async function finalizeExport(
       target.backupBucket,
       transferObject.mailbox(operationId, entry.index),
     );
-    const lost = (id: number, kind: 'message' | 'contact', sha256: string | null) => {
+    const lost = (id: number, kind: 'message' | 'contact' | 'document', sha256: string | null) => {
       const copy = sha256 ? failed.get(sha256) : undefined;
       if (copy?.state !== 'failed') return false;
       unexported.push({ mailbox: entry.index, id, kind, reason: copy.reason, detail: copy.detail });
@@ -46,6 +46,9 @@ export async function finalizeExport(
       ...planned,
       messages: planned.messages.filter((m) => !lost(m.id, 'message', m.sha256)),
       contacts: planned.contacts.filter((c) => !lost(c.id, 'contact', c.sha256)),
+      documents: planned.documents
+        .map((d) => ({ ...d, revisions: d.revisions.filter((r) => !lost(d.id, 'document', r.sha256)) }))
+        .filter((d) => d.revisions.length > 0),
     };
     const file = exportFile.mailbox(entry.index);
     const stored = await put(file, formatExportMailbox(mailbox), 'application/x-ndjson');

@@ -24,7 +24,7 @@ export interface Unimported {
   mailbox?: number;
   serverId?: string;
   id?: number;
-  kind: 'mailbox' | 'directory' | 'message' | 'contact';
+  kind: 'mailbox' | 'directory' | 'message' | 'contact' | 'document';
   reason: string;
 }
 
@@ -103,7 +103,7 @@ export async function finalizeImport(
       unimported.push({ mailbox: entry.index, kind: 'mailbox', reason: `${entry.file}: ${error.message}` });
       continue;
     }
-    const missing = (id: number, kind: 'message' | 'contact', sha256: string | null) => {
+    const missing = (id: number, kind: 'message' | 'contact' | 'document', sha256: string | null) => {
       if (sha256 === null || here.has(sha256)) return false;
       const copy = failed.get(sha256);
       unimported.push({
@@ -121,6 +121,10 @@ export async function finalizeImport(
       ...exported,
       messages: exported.messages.filter((m) => !missing(m.id, 'message', m.sha256)),
       contacts: exported.contacts.filter((c) => !missing(c.id, 'contact', c.sha256)),
+      // A document comes in with the revisions whose bodies came too (none: it stays out).
+      documents: exported.documents
+        .map((d) => ({ ...d, revisions: d.revisions.filter((r) => !missing(d.id, 'document', r.sha256)) }))
+        .filter((d) => d.revisions.length > 0),
     };
     const { text, header } = scanSnapshotOfExport(mailbox, scanId);
     const key = `servers/${header.serverId}/scans/${header.accountId}/${compactTime}.${sha256Hex(text)}`;

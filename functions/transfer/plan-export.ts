@@ -93,6 +93,7 @@ export async function planExport(
     await putJson(target.backupBucket, transferObject.mailbox(operationId, index), mailbox);
     for (const m of mailbox.messages) blobs.add(m.sha256);
     for (const c of mailbox.contacts) if (c.sha256) blobs.add(c.sha256);
+    for (const d of mailbox.documents) for (const r of d.revisions) blobs.add(r.sha256);
     plan.unexportable.push(
       ...unexportable.map(({ id, kind, reason, detail }) => ({ mailbox: index, id, kind, reason, detail })),
     );

@@ -7,6 +7,7 @@ import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import {
+  type DocumentState,
   type MailboxState,
   type MailSnapshot,
   systemFolders,
@@ -14,7 +15,7 @@ import {
 } from '#core/mail-snapshot.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
 import { OP, opCodeOf } from '#core/redo/op-codes.ts';
-import type { CreateMessageData, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
+import type { CreateMessageData, OpData, OpDataOf, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
@@ -83,7 +84,12 @@ export type SimulatorAction =
   | 'create-task'
   | 'update-invite'
   | 'reply-invite'
-  | 'delete-calendar-item';
+  | 'delete-calendar-item'
+  | 'save-document'
+  | 'revise-document'
+  | 'purge-revision'
+  | 'rename-document'
+  | 'delete-document';
 
 interface Commit {
   time: number;
@@ -101,6 +107,10 @@ const OP_CODE = {
   SetCalendarItem: opCodeOf('SetCalendarItem') as number,
   CreateInvite: opCodeOf('CreateInvite') as number,
   ModifyInvitePartStat: opCodeOf('ModifyInvitePartStat') as number,
+  SaveDocument: opCodeOf('SaveDocument') as number,
+  AddDocumentRevision: opCodeOf('AddDocumentRevision') as number,
+  PurgeRevision: opCodeOf('PurgeRevision') as number,
+  RenameItem: opCodeOf('RenameItem') as number,
 };
 const DAY_MS = 24 * 3600 * 1000;
 /** The account's own time zone, as the server writes it beside each invite it records. */
@@ -261,6 +271,11 @@ export class MailHostSimulator {
       ['update-invite', 3, () => this.updateInvite()],
       ['reply-invite', 1, () => this.replyToInvite()],
       ['delete-calendar-item', 0.5, () => this.deleteCalendarItem()],
+      ['save-document', 2, () => this.saveDocument()],
+      ['revise-document', 2, () => this.reviseDocument()],
+      ['purge-revision', 0.7, () => this.purgeRevision()],
+      ['rename-document', 0.5, () => this.renameDocument()],
+      ['delete-document', 0.4, () => this.deleteDocument()],
     ];
   }
 
@@ -636,6 +651,220 @@ export class MailHostSimulator {
     );
     this.series.delete(`${mbox}:${calItemId}`);
     this.count('delete-calendar-item');
+  }
+
+  /** A file uploaded to the Briefcase: a document with its first revision. */
+  private saveDocument(): void {
+    const account = this.liveMailbox();
+    if (!account) return;
+    const mbox = account.mailboxId;
+    const docId = this.allocId(mbox);
+    const name = `${WORDS[Math.floor(this.random() * WORDS.length)]}-${docId}.txt`;
+    const content = this.documentContent(docId, 1);
+    const description = this.random() < 0.3 ? `notes on ${name}` : '';
+    const data = this.documentData(account, docId, FOLDER_ID.briefcase, name, content, description);
+    this.writeRevisionBlob(mbox, docId, 1, content);
+    const revision = this.revisionOf(1, name, account.name, data.receivedDate, content);
+    this.single(OP_CODE.SaveDocument, mbox, { op: 'SaveDocument', ...data }, (s) => {
+      const m = s.mailboxes[mbox];
+      if (m)
+        m.documents[docId] = {
+          type: 'document',
+          folderId: FOLDER_ID.briefcase,
+          flags: 0,
+          tags: [],
+          name,
+          description,
+          revisions: [{ ...revision }],
+        };
+    });
+    this.count('save-document');
+  }
+
+  /** A new revision of a document: new bytes, sometimes under a new name. */
+  private reviseDocument(): void {
+    const pick = this.pickDocument();
+    if (!pick) return;
+    const [account, docId, doc] = pick;
+    const mbox = account.mailboxId;
+    const version = (doc.revisions.at(-1)?.version ?? 0) + 1;
+    const name = this.random() < 0.3 ? `v${version}-${doc.name}` : doc.name;
+    const content = this.documentContent(docId, version);
+    const data = this.documentData(account, docId, doc.folderId, name, content, doc.description);
+    this.writeRevisionBlob(mbox, docId, version, content);
+    const revision = this.revisionOf(version, name, account.name, data.receivedDate, content);
+    this.single(OP_CODE.AddDocumentRevision, mbox, { op: 'AddDocumentRevision', docId, ...data }, (s) => {
+      const d = s.mailboxes[mbox]?.documents[docId];
+      if (d) {
+        d.name = name;
+        d.revisions = [...d.revisions, { ...revision }];
+      }
+    });
+    this.count('revise-document');
+  }
+
+  /** Old revisions dropped: one, or it and every older one. */
+  private purgeRevision(): void {
+    const pick = this.pickDocument();
+    if (!pick || pick[2].revisions.length < 2) return;
+    const [account, itemId, doc] = pick;
+    const mbox = account.mailboxId;
+    const old = doc.revisions.slice(0, -1);
+    const revision = (old[Math.floor(this.random() * old.length)] as DocumentState['revisions'][number])
+      .version;
+    const includeOlder = this.random() < 0.5;
+    const goes = (v: number) => (includeOlder ? v <= revision : v === revision);
+    for (const r of old) if (goes(r.version)) this.removeRevisionBlob(mbox, itemId, r.version);
+    this.single(OP_CODE.PurgeRevision, mbox, { op: 'PurgeRevision', itemId, revision, includeOlder }, (s) => {
+      const d = s.mailboxes[mbox]?.documents[itemId];
+      if (d) d.revisions = d.revisions.filter((r, i) => i === d.revisions.length - 1 || !goes(r.version));
+    });
+    this.count('purge-revision');
+  }
+
+  private renameDocument(): void {
+    const pick = this.pickDocument();
+    if (!pick) return;
+    const [account, itemId, doc] = pick;
+    const mbox = account.mailboxId;
+    const name = `renamed-${itemId}-${this.changeId}.txt`;
+    const data: OpData = {
+      op: 'RenameItem',
+      itemId,
+      itemType: ITEM_TYPE.document,
+      folderId: doc.folderId,
+      name,
+      date: this.now,
+    };
+    this.single(OP_CODE.RenameItem, mbox, data, (s) => {
+      const d = s.mailboxes[mbox]?.documents[itemId];
+      const last = d?.revisions.at(-1);
+      if (d && last) {
+        d.name = name;
+        d.revisions = [...d.revisions.slice(0, -1), { ...last, name }];
+      }
+    });
+    this.count('rename-document');
+  }
+
+  private deleteDocument(): void {
+    const pick = this.pickDocument();
+    if (!pick) return;
+    const [account, itemId, doc] = pick;
+    const mbox = account.mailboxId;
+    this.single(
+      OP.DeleteItem,
+      mbox,
+      { op: 'DeleteItem', ids: [itemId], itemType: ITEM_TYPE.document, constraint: null },
+      (s) => {
+        delete s.mailboxes[mbox]?.documents[itemId];
+      },
+    );
+    for (const r of doc.revisions) this.removeRevisionBlob(mbox, itemId, r.version);
+    this.count('delete-document');
+  }
+
+  private pickDocument(): [Account, number, DocumentState] | undefined {
+    const account = this.liveMailbox();
+    const state = account && this.truth.mailboxes[account.mailboxId];
+    if (!account || !state) return undefined;
+    const ids = Object.keys(state.documents).map(Number);
+    if (ids.length === 0) return undefined;
+    const id = ids[Math.floor(this.random() * ids.length)] as number;
+    return [account, id, state.documents[id] as DocumentState];
+  }
+
+  /** A revision's bytes: text, large now and then (stored gzipped in the record and on the volume). */
+  private documentContent(docId: number, version: number): Buffer {
+    const big = this.random() < 0.1;
+    const line = `document ${docId} revision ${version}: ${WORDS.join(' ')}\n`;
+    return Buffer.from(line.repeat(big ? 2000 : 1 + Math.floor(this.random() * 20)));
+  }
+
+  private documentData(
+    account: Account,
+    docId: number,
+    folderId: number,
+    filename: string,
+    content: Buffer,
+    description: string,
+  ): Omit<OpDataOf<'SaveDocument'>, 'op'> {
+    const stored = this.maybeGzip(content);
+    return {
+      filename,
+      mimeType: 'text/plain',
+      author: account.name,
+      itemType: ITEM_TYPE.document,
+      description,
+      descriptionEnabled: true,
+      uuid: stableUuid(this.serverId, `document:${account.mailboxId}:${docId}`),
+      rcptEmail: '',
+      receivedDate: wholeSeconds(this.now),
+      shared: false,
+      digest: zimbraDigest(content),
+      size: content.length,
+      msgId: docId,
+      folderId,
+      convId: -1,
+      convFirstMsgId: -1,
+      mergedConvIds: [],
+      calItemId: -1,
+      partStat: null,
+      flags: 0,
+      noICal: false,
+      tags: null,
+      path: null,
+      custom: null,
+      body: { type: 'inline', offset: 0, length: stored.length, bytes: stored },
+    };
+  }
+
+  private revisionOf(
+    version: number,
+    name: string,
+    author: string,
+    date: number,
+    content: Buffer,
+  ): DocumentState['revisions'][number] {
+    return {
+      version,
+      name,
+      contentType: 'text/plain',
+      author,
+      date,
+      size: content.length,
+      digest: zimbraDigest(content),
+      sha256: sha256Hex(content),
+    };
+  }
+
+  /** A revision's blob file (its own mod_content in the name); the current one is also the item's blob. */
+  private writeRevisionBlob(mailboxId: number, docId: number, version: number, content: Buffer): void {
+    const path = join(this.volumePath, blobStorePath(mailboxId, docId, this.changeId + 1));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content.length > BLOB_COMPRESS_THRESHOLD ? gzipSync(content, { level: 1 }) : content);
+    this.blobFiles.set(`${mailboxId}:${docId}@${version}`, path);
+    this.blobFiles.set(`${mailboxId}:${docId}`, path);
+  }
+
+  private removeRevisionBlob(mailboxId: number, docId: number, version: number): void {
+    const key = `${mailboxId}:${docId}@${version}`;
+    const path = this.blobFiles.get(key);
+    if (!path) return;
+    this.blobFiles.delete(key);
+    if (this.blobFiles.get(`${mailboxId}:${docId}`) === path) this.blobFiles.delete(`${mailboxId}:${docId}`);
+    rmSync(path, { force: true });
+  }
+
+  /** The blob file of one revision of a document, and its mod_content. */
+  revisionBlobOf(
+    mailboxId: number,
+    docId: number,
+    version: number,
+  ): { path: string; modContent: number } | undefined {
+    const path = this.blobFiles.get(`${mailboxId}:${docId}@${version}`);
+    const revision = path && /-(\d+)\.msg$/.exec(path)?.[1];
+    return path && revision ? { path, modContent: Number(revision) } : undefined;
   }
 
   private pickCalendarItem(): [number, number, InviteSpec] | undefined {
@@ -1090,6 +1319,7 @@ export class MailHostSimulator {
         messages: {},
         contacts: {},
         calendar: {},
+        documents: {},
       };
     });
     this.count('create-account');

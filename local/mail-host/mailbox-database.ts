@@ -38,8 +38,27 @@ const ITEM_COLUMNS = [
 
 type ItemRow = Record<(typeof ITEM_COLUMNS)[number], string | number | null>;
 
+const REVISION_COLUMNS = [
+  'mailbox_id',
+  'item_id',
+  'version',
+  'date',
+  'size',
+  'locator',
+  'blob_digest',
+  'name',
+  'metadata',
+  'mod_metadata',
+  'change_date',
+  'mod_content',
+] as const;
+
+type RevisionRow = Record<(typeof REVISION_COLUMNS)[number], string | number | null>;
+
 interface Desired {
   items: Map<number, ItemRow>;
+  /** Old revisions of each document (the current one is its item row). */
+  revisions: Map<number, RevisionRow[]>;
   tags: Map<number, string>;
   tagged: Map<number, number[]>;
 }
@@ -195,9 +214,60 @@ export class MailboxDatabase {
         mod_content: change,
       });
     }
+    const revisions = new Map<number, RevisionRow[]>();
+    for (const [id, document] of Object.entries(state.documents)) {
+      const current = document.revisions.at(-1);
+      if (!current) continue;
+      const blobOf = (version: number) => sim.revisionBlobOf(mailboxId, Number(id), version);
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: document.type === 'wiki' ? ITEM_TYPE.wiki : ITEM_TYPE.document,
+        parent_id: null,
+        folder_id: document.folderId,
+        date: Math.floor(current.date / 1000),
+        size: current.size,
+        locator: VOLUME_ID,
+        blob_digest: current.digest,
+        unread: 0,
+        flags: document.flags,
+        sender: null,
+        subject: null,
+        name: document.name,
+        metadata: encodeMetadata({
+          ct: current.contentType,
+          cr: current.author,
+          de: document.description,
+          dee: 'true',
+          ver: current.version,
+        }),
+        mod_content: blobOf(current.version)?.modContent ?? change,
+      });
+      revisions.set(
+        Number(id),
+        document.revisions.slice(0, -1).map((r) => ({
+          mailbox_id: mailboxId,
+          item_id: Number(id),
+          version: r.version,
+          date: Math.floor(r.date / 1000),
+          size: r.size,
+          locator: VOLUME_ID,
+          blob_digest: r.digest,
+          name: r.name,
+          metadata: encodeMetadata({ ct: r.contentType, cr: r.author }),
+          mod_metadata: change,
+          change_date: now,
+          mod_content: blobOf(r.version)?.modContent ?? change,
+        })),
+      );
+    }
     const tags = new Map(Object.entries(state.tags).map(([name, id]) => [id, name]));
     const tagged = new Map<number, number[]>();
-    for (const [id, message] of [...Object.entries(state.messages), ...Object.entries(state.calendar)]) {
+    for (const [id, message] of [
+      ...Object.entries(state.messages),
+      ...Object.entries(state.calendar),
+      ...Object.entries(state.documents),
+    ]) {
       const ids = message.tags.map((name) => state.tags[name]).filter((t): t is number => t !== undefined);
       if (ids.length > 0)
         tagged.set(
@@ -205,7 +275,7 @@ export class MailboxDatabase {
           ids.sort((a, b) => a - b),
         );
     }
-    return { items, tags, tagged };
+    return { items, revisions, tags, tagged };
   }
 
   private async writeMailbox(
@@ -223,7 +293,13 @@ export class MailboxDatabase {
       // What the row says, apart from the change stamps: a row is rewritten only when that differs.
       const { mod_metadata: _m, change_date: _d, ...content } = row;
       const tagIds = desired.tagged.get(id) ?? [];
-      const fingerprint = JSON.stringify([content, tagIds, ...tagIds.map((t) => desired.tags.get(t))]);
+      const revisions = (desired.revisions.get(id) ?? []).map((r) => [r.version, r.mod_content]);
+      const fingerprint = JSON.stringify([
+        content,
+        tagIds,
+        ...tagIds.map((t) => desired.tags.get(t)),
+        revisions,
+      ]);
       after.set(id, fingerprint);
       if (before.items.get(id) !== fingerprint) upserts.push(row);
     }
@@ -277,6 +353,16 @@ export class MailboxDatabase {
           `DELETE FROM ${database}.tagged_item WHERE mailbox_id = ? AND item_id IN (?)`,
           [mailboxId, ids],
         );
+        await connection.query(`DELETE FROM ${database}.revision WHERE mailbox_id = ? AND item_id IN (?)`, [
+          mailboxId,
+          ids,
+        ]);
+        const revisionRows = ids.flatMap((id) => desired.revisions.get(id) ?? []);
+        if (revisionRows.length > 0)
+          await connection.batch(
+            `INSERT INTO ${database}.revision (${REVISION_COLUMNS.join(', ')}) VALUES (${REVISION_COLUMNS.map(() => '?').join(', ')})`,
+            revisionRows.map((row) => REVISION_COLUMNS.map((c) => row[c])),
+          );
         const tagged = ids.flatMap((id) => (desired.tagged.get(id) ?? []).map((tag) => [mailboxId, tag, id]));
         if (tagged.length > 0)
           await connection.batch(
@@ -293,7 +379,7 @@ export class MailboxDatabase {
   private async removeMailbox(mailboxId: number): Promise<void> {
     const database = mailboxGroupDatabase(mailboxId);
     await this.inTransaction(async (connection) => {
-      for (const table of ['tagged_item', 'mail_item', 'tag'])
+      for (const table of ['tagged_item', 'revision', 'mail_item', 'tag'])
         await connection.query(`DELETE FROM ${database}.${table} WHERE mailbox_id = ?`, [mailboxId]);
       await connection.query('DELETE FROM zimbra.mailbox WHERE id = ?', [mailboxId]);
     });

@@ -62,6 +62,23 @@ export function mailboxGroupDdl(database: string): string[] {
        UNIQUE INDEX i_name_folder_id (mailbox_id, folder_id, name),
        CONSTRAINT fk_mail_item_mailbox_id FOREIGN KEY (mailbox_id) REFERENCES zimbra.mailbox(id)
      ) ENGINE = InnoDB`,
+    // Old revisions of documents (the current one is the mail_item row).
+    `CREATE TABLE IF NOT EXISTS ${database}.revision (
+       mailbox_id    INTEGER UNSIGNED NOT NULL,
+       item_id       INTEGER UNSIGNED NOT NULL,
+       version       INTEGER UNSIGNED NOT NULL,
+       date          INTEGER UNSIGNED NOT NULL,
+       size          BIGINT UNSIGNED NOT NULL,
+       locator       VARCHAR(1024),
+       blob_digest   VARCHAR(44) BINARY,
+       name          VARCHAR(255),
+       metadata      MEDIUMTEXT,
+       mod_metadata  INTEGER UNSIGNED NOT NULL,
+       change_date   INTEGER UNSIGNED,
+       mod_content   INTEGER UNSIGNED NOT NULL,
+       PRIMARY KEY (mailbox_id, item_id, version),
+       CONSTRAINT fk_revision_item_id FOREIGN KEY (mailbox_id, item_id) REFERENCES ${database}.mail_item(mailbox_id, id) ON DELETE CASCADE
+     ) ENGINE = InnoDB`,
     `CREATE TABLE IF NOT EXISTS ${database}.tag (
        mailbox_id    INTEGER UNSIGNED NOT NULL,
        id            INTEGER NOT NULL,

@@ -33,6 +33,7 @@ export function fixtureAccount(): AccountManifest {
     contacts: [],
     calendar: [],
     calendars: [],
+    documents: [],
     unrestored: [],
   };
 }

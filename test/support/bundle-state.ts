@@ -34,6 +34,12 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
       ]),
     ),
     calendar: Object.fromEntries(manifest.calendar.map(({ id, ...item }) => [String(id), item])),
+    documents: Object.fromEntries(
+      manifest.documents.map(({ id, ...d }) => [
+        String(id),
+        { ...d, revisions: d.revisions.map(({ file: _file, ...r }) => r) },
+      ]),
+    ),
   };
 }
 
@@ -54,6 +60,8 @@ export async function snapshotOfBundle(
   const out: Record<string, Omit<MailboxState, 'renamedTo'>> = {};
   for (const [index, account] of bundle.accounts.entries()) {
     for (const message of account.messages) await bundle.message(index, message);
+    for (const d of account.documents)
+      for (const r of d.revisions) await bundle.file(`${accountDir(index)}/${r.file}`, r.sha256);
     for (const file of account.calendars)
       checkCalendarFile(account, file, await bundle.file(`${accountDir(index)}/${file.file}`, file.sha256));
     out[String(account.account.mailboxId)] = stateOfManifest(account);

@@ -251,7 +251,10 @@ describe('the index answers "mailbox as of T"', () => {
       cloud.outputs.ControlUrl as string,
     ]);
     assert.equal(badType.code, 2);
-    assert.match(badType.stderr, /"type" must be one of message, contact, appointment, task, all/);
+    assert.match(
+      badType.stderr,
+      /"type" must be one of message, contact, appointment, task, document, wiki, all/,
+    );
 
     const wrong = await offsite([
       'mailbox',

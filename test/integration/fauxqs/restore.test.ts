@@ -124,9 +124,10 @@ describe('restore', () => {
       sim.run(100);
       checkpoints.push({ time: sim.time(), ...sim.redo.position() });
     }
-    // What the tests below rely on happens whatever the seed drew.
-    for (const action of ['empty-trash', 'delete', 'delete-mailbox', 'trash', 'create-appointment'] as const)
+    // What the tests below rely on happens whatever the seed drew: a mailbox deleted after the checkpoints.
+    for (const action of ['empty-trash', 'delete', 'trash', 'create-appointment', 'save-document'] as const)
       if (!sim.counts[action]) sim.act(action);
+    sim.act('delete-mailbox');
     sim.close();
     history = truthHistory(sim);
     for (const action of ['empty-trash', 'delete', 'delete-mailbox', 'trash', 'deliver-shared', 'invite'])
@@ -283,9 +284,18 @@ describe('restore', () => {
     // Downloaded (every digest checked), then applied offline to a Maildir that Dovecot serves as it is.
     const dir = join(work, 'download');
     const downloaded = await cli<{ files: number; kept: number }>('download', op.id, '--dir', dir);
+    const calendarsAndRevisions = bundle.accounts.reduce(
+      (sum, a) => sum + a.calendars.length + a.documents.reduce((n, d) => n + d.revisions.length, 0),
+      0,
+    );
+    assert.ok(calendarsAndRevisions > 0, 'the bundle holds calendars and documents');
     assert.equal(
       downloaded.files,
-      total + bundle.accounts.length * 2 + 1 - bundle.accounts.filter((a) => !a.ldif).length,
+      total +
+        calendarsAndRevisions +
+        bundle.accounts.length * 2 +
+        1 -
+        bundle.accounts.filter((a) => !a.ldif).length,
     );
     const resumed = await cli<{ files: number; kept: number }>('download', op.id, '--dir', dir);
     assert.equal(resumed.files, 0, 'a second download finds every file in place');

@@ -48,6 +48,8 @@ describe('following a live redo log', () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     };
+    // The follower holds the first file open before the workload can fill and roll it.
+    await waitFor(() => seen.some((e) => e.kind === 'file'), 'open the first file');
     for (let i = 0; i < 600; i++) {
       const rolled = live.redo.closedFiles.length;
       live.run(1);
@@ -58,6 +60,12 @@ describe('following a live redo log', () => {
         await waitFor(
           () => seen.filter((e) => e.kind === 'closed').length === live.redo.closedFiles.length,
           `read file ${rolled + 1} to its end`,
+        );
+        // And has the new live file open before the next step, which may fill and roll it at once.
+        const sequence = live.redo.sequence;
+        await waitFor(
+          () => seen.some((e) => e.kind === 'file' && e.sequence === sequence),
+          `open file ${sequence}`,
         );
       }
     }

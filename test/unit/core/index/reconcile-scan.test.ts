@@ -39,6 +39,7 @@ const snapshot = (messages: ScanSnapshot['messages']): ScanSnapshot => ({
   messages,
   contacts: [],
   calendar: [],
+  documents: [],
 });
 const scanned = (id: number, folderId: number, extra: Partial<ScanSnapshot['messages'][number]> = {}) => ({
   type: 'message' as const,

@@ -53,6 +53,30 @@ const mailbox: ExportMailbox = {
       invites: ['d2:iti11e1:u15:u-1@example.come'],
     },
   ],
+  documents: [
+    {
+      type: 'document',
+      id: 302,
+      folderId: 16,
+      itemType: 'document',
+      flags: 0,
+      tags: [],
+      name: 'plan.txt',
+      description: '',
+      revisions: [
+        {
+          version: 1,
+          name: 'plan.txt',
+          contentType: 'text/plain',
+          author: 'ann@example.com',
+          date: 1_795_000_000_000,
+          size: 4,
+          digest: 'x',
+          sha256: sha('d'),
+        },
+      ],
+    },
+  ],
 };
 const stored = { sha256: sha('b'), size: 100, storedSize: 40 };
 const manifest = {

@@ -88,6 +88,11 @@ describe('mail-host simulator round trip', () => {
       'cancel-invite',
       'reply-invite',
       'delete-calendar-item',
+      'save-document',
+      'revise-document',
+      'purge-revision',
+      'rename-document',
+      'delete-document',
     ]) {
       assert.ok((sim.counts[action] ?? 0) > 0, `workload did not ${action}`);
     }
@@ -95,6 +100,11 @@ describe('mail-host simulator round trip', () => {
     assert.ok(
       calendar.some((c) => c.invites.length > 1),
       'some calendar item has an exception',
+    );
+    const documents = Object.values(sim.current().mailboxes).flatMap((m) => Object.values(m.documents));
+    assert.ok(
+      documents.some((d) => d.revisions.length > 1),
+      'some document has several revisions',
     );
 
     const times = sim.commitTimes();
