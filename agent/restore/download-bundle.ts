@@ -46,9 +46,9 @@ export async function downloadBundle(
         await put(`${accountDir(index)}/${r.file}`, r.sha256, () =>
           bundle.file(`${accountDir(index)}/${r.file}`, r.sha256),
         );
-    for (const calendar of account.calendars)
-      await put(`${accountDir(index)}/${calendar.file}`, calendar.sha256, () =>
-        bundle.file(`${accountDir(index)}/${calendar.file}`, calendar.sha256),
+    for (const book of [...account.calendars, ...account.addressBooks])
+      await put(`${accountDir(index)}/${book.file}`, book.sha256, () =>
+        bundle.file(`${accountDir(index)}/${book.file}`, book.sha256),
       );
     if (account.ldif) {
       const { sha256 } = account.ldif;

@@ -1,4 +1,5 @@
 import { type InviteHead, inviteHead, inviteMap, type MetadataMap } from '#core/calendar/invite-metadata.ts';
+import { fold, paramValue, text } from '#core/content-lines.ts';
 import type { CalendarItemState } from '#core/mail-snapshot.ts';
 import type { MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
@@ -308,17 +309,6 @@ function property(name: string, params: string[], value: string): string {
   return `${[name, ...params].join(';')}:${value}`;
 }
 
-/** TEXT values escape backslash, semicolon, comma and line breaks (RFC 5545 §3.3.11). */
-function text(value: string): string {
-  return value.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
-}
-
-/** Parameter values are quoted when they hold a separator; a double quote cannot appear in one at all. */
-function paramValue(value: string): string {
-  const clean = value.replace(/["\r\n]/g, '');
-  return /[:;,]/.test(clean) ? `"${clean}"` : clean;
-}
-
 function utc(ms: number): string {
   return `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
 }
@@ -328,25 +318,4 @@ function offset(ms: number): string {
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
   const mm = String(minutes % 60).padStart(2, '0');
   return `${ms < 0 ? '-' : '+'}${hh}${mm}`;
-}
-
-/** Lines longer than 75 octets are folded (CRLF and a space), never inside a UTF-8 character. */
-function fold(line: string): string {
-  if (Buffer.byteLength(line) <= 75) return line;
-  const parts: string[] = [];
-  let current = '';
-  let bytes = 0;
-  const limit = () => (parts.length === 0 ? 75 : 74);
-  for (const char of line) {
-    const size = Buffer.byteLength(char);
-    if (bytes + size > limit()) {
-      parts.push(current);
-      current = '';
-      bytes = 0;
-    }
-    current += char;
-    bytes += size;
-  }
-  parts.push(current);
-  return parts.join('\r\n ');
 }

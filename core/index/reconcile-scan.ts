@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import {
   type CalendarEntity,
@@ -135,7 +136,8 @@ function differences(current: EntityState, scanned: EntityState): string[] {
         JSON.stringify(sorted(a[f] as Record<string, string>)) !==
         JSON.stringify(sorted(b[f] as Record<string, string>))
       );
-    return JSON.stringify(a[f]) !== JSON.stringify(b[f]);
+    // Key order means nothing (the index's store does not keep it): compare by value.
+    return !isDeepStrictEqual(a[f], b[f]);
   });
 }
 

@@ -28,6 +28,8 @@ const safeAccountName = z.string().superRefine((name, ctx) => {
 const messageFile = (id: number) => `messages/${id}.eml`;
 /** A document revision's bytes, named by ids only (a document's name is the user's, never a path). */
 const documentFile = (id: number, version: number) => `documents/${id}/${version}`;
+/** One vCard file per folder of contacts. */
+const addressBookFile = (folderId: number) => `contacts/${folderId}.vcf`;
 /** One iCalendar object per folder of appointments or tasks. */
 const calendarFile = (folderId: number) => `calendars/${folderId}.ics`;
 
@@ -107,6 +109,18 @@ export const accountManifestSchema = z
       )
       .max(100_000)
       .default([]),
+    /** The contacts as vCard, one file per folder (what an address book imports). */
+    addressBooks: z
+      .array(
+        z.strictObject({
+          folderId: itemId,
+          file: z.string(),
+          sha256,
+          cards: z.number().int().nonnegative(),
+        }),
+      )
+      .max(100_000)
+      .default([]),
     /** Briefcase documents with every revision kept, each revision's bytes in its own file. */
     documents: z
       .array(
@@ -179,6 +193,13 @@ export const accountManifestSchema = z
             message: `must be ${documentFile(d.id, r.version)}`,
           });
     }
+    for (const [i, c] of manifest.addressBooks.entries())
+      if (c.file !== addressBookFile(c.folderId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['addressBooks', i, 'file'],
+          message: `must be ${addressBookFile(c.folderId)}`,
+        });
     for (const [i, c] of manifest.calendars.entries())
       if (c.file !== calendarFile(c.folderId))
         ctx.addIssue({
@@ -243,4 +264,4 @@ export const bundleManifestSchema = z.strictObject({
 export type BundleManifest = z.output<typeof bundleManifestSchema>;
 
 export const accountDir = (index: number) => `accounts/${index}`;
-export { calendarFile, documentFile, messageFile };
+export { addressBookFile, calendarFile, documentFile, messageFile };

@@ -20,6 +20,7 @@ import { accountNameProblem } from '#core/restore/safe-name.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
+import { writeAddressBooks } from '#functions/restore/address-book-files.ts';
 import { calendarItemsOf, writeCalendarFiles } from '#functions/restore/calendar-files.ts';
 import { cachedDirectoryReader, type DirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
@@ -192,6 +193,13 @@ async function accountPlan(
     calendar,
     unrestored,
   );
+  const addressBooks = await writeAddressBooks(
+    target.backupBucket,
+    operationId,
+    index,
+    source.mailbox.accountId,
+    state.contacts,
+  );
   const folders = Object.entries(state.folders)
     .filter(([id]) => Number(id) > 1)
     .map(([id, f]) => ({ id: Number(id), name: f.name, parentId: f.parentId }))
@@ -226,6 +234,7 @@ async function accountPlan(
     contacts: Object.entries(state.contacts)
       .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))
       .sort((a, b) => a.id - b.id),
+    addressBooks,
     calendar,
     calendars,
     documents,

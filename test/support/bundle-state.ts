@@ -62,6 +62,8 @@ export async function snapshotOfBundle(
     for (const message of account.messages) await bundle.message(index, message);
     for (const d of account.documents)
       for (const r of d.revisions) await bundle.file(`${accountDir(index)}/${r.file}`, r.sha256);
+    for (const book of account.addressBooks)
+      checkAddressBook(account, book, await bundle.file(`${accountDir(index)}/${book.file}`, book.sha256));
     for (const file of account.calendars)
       checkCalendarFile(account, file, await bundle.file(`${accountDir(index)}/${file.file}`, file.sha256));
     out[String(account.account.mailboxId)] = stateOfManifest(account);
@@ -107,4 +109,30 @@ function checkCalendarFile(
     .sort();
   assert.deepEqual(found, wanted, `${file.file} of ${account.account.name}`);
   assert.equal(found.length, file.components);
+}
+
+/** A vCard file holds, read by an independent parser, one card per contact of its folder with its addresses. */
+function checkAddressBook(
+  account: AccountManifest,
+  book: AccountManifest['addressBooks'][number],
+  bytes: Buffer,
+): void {
+  const parsed = ICAL.parse(bytes.toString('utf8'));
+  const cards = (parsed.length > 0 && typeof parsed[0] === 'string' ? [parsed] : parsed) as unknown[];
+  const found = cards
+    .map((c) => new ICAL.Component(c as unknown[]))
+    .map((c) => [c.getFirstPropertyValue('uid'), c.getAllProperties('email').map((p) => p.getFirstValue())])
+    .sort();
+  const wanted = account.contacts
+    .filter((c) => c.folderId === book.folderId)
+    .map((c) => [
+      `${account.account.zimbraId}:${c.id}`,
+      Object.keys(c.fields)
+        .filter((k) => /^email\d*$/.test(k) && c.fields[k])
+        .sort((a, b) => Number(a.slice(5) || 1) - Number(b.slice(5) || 1))
+        .map((k) => c.fields[k]),
+    ])
+    .sort();
+  assert.deepEqual(found, wanted, `${book.file} of ${account.account.name}`);
+  assert.equal(found.length, book.cards);
 }

@@ -285,7 +285,11 @@ describe('restore', () => {
     const dir = join(work, 'download');
     const downloaded = await cli<{ files: number; kept: number }>('download', op.id, '--dir', dir);
     const calendarsAndRevisions = bundle.accounts.reduce(
-      (sum, a) => sum + a.calendars.length + a.documents.reduce((n, d) => n + d.revisions.length, 0),
+      (sum, a) =>
+        sum +
+        a.calendars.length +
+        a.addressBooks.length +
+        a.documents.reduce((n, d) => n + d.revisions.length, 0),
       0,
     );
     assert.ok(calendarsAndRevisions > 0, 'the bundle holds calendars and documents');

@@ -148,10 +148,19 @@ describe('full scan of a server with mail from before the agent', () => {
     assert.equal(report.items.messages, messages.length);
     const distinct = new Set(messages.map((m) => m.sha256));
     assert.ok(distinct.size < messages.length, 'the workload shares messages between mailboxes');
+    const revisions = Object.values(truth.mailboxes).flatMap((m) =>
+      Object.values(m.documents).flatMap((d) => d.revisions),
+    );
+    const documents = Object.values(truth.mailboxes).flatMap((m) => Object.keys(m.documents)).length;
+    assert.equal(report.items.documents, documents);
+    assert.ok(
+      revisions.length > documents,
+      'some document has older revisions, read from the revision table',
+    );
     // Blobs the redo stream carried since the agent started are stored by the indexer: present, not uploaded.
     assert.equal(
       report.blobs.uploaded + report.blobs.present + report.blobs.skipped,
-      messages.length + report.items.contacts,
+      messages.length + report.items.contacts + revisions.length,
     );
     // The AWS CLI, an independent reader: one object per distinct body, whatever carried it.
     const { stdout } = await promisify(execFile)(
@@ -165,7 +174,8 @@ describe('full scan of a server with mail from before the agent', () => {
         .split('\n')
         .map((line) => line.split('/').at(-1)),
     );
-    for (const sha of distinct) assert.ok(stored.has(sha), `blob ${sha} is stored`);
+    for (const sha of [...distinct, ...revisions.map((r) => r.sha256)])
+      assert.ok(stored.has(sha), `blob ${sha} is stored`);
     const scans = await scanItems();
     assert.equal(scans.length, mailboxes);
     for (const s of scans) assert.equal(s.state, 'applied', JSON.stringify(s));
@@ -224,7 +234,7 @@ describe('full scan of a server with mail from before the agent', () => {
       assert.deepEqual(
         [changes.added, changes.changed, changes.deleted],
         [0, 0, 0],
-        'the redo stream had it all',
+        `the redo stream had it all: ${JSON.stringify(s.details)}`,
       );
     }
     const again = await scan('smart', '--all');
