@@ -334,6 +334,11 @@ function describeReport(report: RestoreReport): string[] {
       `${a.name}${a.target !== a.name ? ` → ${a.target}` : ''}: ${a.restored} restored (${a.bytes} bytes), ${a.unrestored.length} unrestored`,
     );
     for (const u of a.unrestored) lines.push(`  ${u.kind} ${u.id}: ${u.reason} — ${u.detail}`);
+    // Reports of operations finished before uncertain marks were recorded have none.
+    for (const u of a.uncertain ?? [])
+      lines.push(
+        `  UNCERTAIN since ${u.since}: a ${u.op} record (${u.version}) at ${u.offset} of ${u.s3Key} did not decode (${u.reason}); the account may lack what it did until a scan restates it`,
+      );
   }
   lines.push(
     `total: ${report.totals.restored} restored, ${report.totals.unrestored} unrestored, ${report.totals.bytes} bytes`,

@@ -152,6 +152,23 @@ export const accountManifestSchema = z
       )
       .max(1_000_000)
       .default([]),
+    /**
+     * Redo records of this mailbox that indexing could not decode, written before the restore point and not
+     * restated by a scan since: the mailbox as restored may lack what they did.
+     */
+    uncertain: z
+      .array(
+        z.strictObject({
+          since: z.iso.datetime(),
+          op: z.string().max(64),
+          version: z.string().max(16),
+          s3Key: z.string().max(1024),
+          offset: z.number().int().nonnegative(),
+          reason: z.string().max(2000),
+        }),
+      )
+      .max(100_000)
+      .default([]),
     ldif: z.strictObject({ file: z.literal('account.ldif'), sha256 }).optional(),
     unrestored: z.array(unrestored),
   })

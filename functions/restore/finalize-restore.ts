@@ -18,6 +18,8 @@ export interface RestoreReport {
     restored: number;
     bytes: number;
     unrestored: AccountPlan['unrestored'];
+    /** Undecoded redo records before the point: the account may lack what they did. */
+    uncertain: AccountPlan['uncertain'];
   }[];
   totals: { accounts: number; restored: number; bytes: number; unrestored: number };
 }
@@ -83,6 +85,7 @@ export async function finalizeRestore(
       restored,
       bytes,
       unrestored: manifest.unrestored,
+      uncertain: manifest.uncertain,
     });
     report.totals.accounts++;
     report.totals.restored += restored;

@@ -20,6 +20,7 @@ import { accountNameProblem } from '#core/restore/safe-name.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { scopeAsOf } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
+import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 import { writeAddressBooks } from '#functions/restore/address-book-files.ts';
 import { calendarItemsOf, writeCalendarFiles } from '#functions/restore/calendar-files.ts';
 import { cachedDirectoryReader, type DirectoryReader } from '#functions/restore/directory-reader.ts';
@@ -234,6 +235,12 @@ async function accountPlan(
     contacts: Object.entries(state.contacts)
       .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))
       .sort((a, b) => a.id - b.id),
+    uncertain: await uncertainAt(
+      table,
+      source.serverId,
+      source.mailboxId,
+      'time' in source.point ? source.point.time : now,
+    ),
     addressBooks,
     calendar,
     calendars,

@@ -4,12 +4,14 @@
 // write, its announcements shuffled and repeated, ends with an index identical to a clean run's; a corrupt
 // segment is quarantined and holds later ones back; a missing segment is a visible gap until it arrives.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
+import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
@@ -17,6 +19,9 @@ import type { FunctionConfig } from '#functions/config.ts';
 import { handleIngest } from '#functions/index/handle-ingest.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';
 import { resolveUncertain, uncertainAt } from '#functions/query/uncertain-marks.ts';
+import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
+import { planRestore } from '#functions/restore/plan-restore.ts';
+import { restoreChunk } from '#functions/restore/restore-chunk.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
@@ -252,6 +257,22 @@ describe('indexing is exactly-once in effect', () => {
     assert.equal(note?.op, 'Unknown(200)');
     assert.equal(note?.since, new Date(time).toISOString());
     assert.deepEqual(await uncertainAt(config.indexTable, serverId, mailboxId + 1000, time), []);
+    // A restore to an instant after the record carries the note in the account's manifest and report.
+    const operationId = randomUUID();
+    const target = { indexTable: config.indexTable, backupBucket: cloud.outputs.BackupBucketName as string };
+    const params = restoreParamsSchema.parse({
+      mode: 'point-in-time',
+      accounts: [`${serverId}:${mailboxId}`],
+      at: new Date(time + 1).toISOString(),
+    });
+    const summary = await planRestore(target, operationId, params);
+    for (let i = 0; i < summary.workItems; i++)
+      await restoreChunk({ backupBucket: target.backupBucket }, operationId, i, async () => false);
+    const { report } = await finalizeRestore(target.backupBucket, operationId);
+    assert.deepEqual(
+      report.accounts.map((a) => a.uncertain.map((u) => [u.op, u.offset, u.s3Key])),
+      [[['Unknown(200)', victim?.offset, altered.key]]],
+    );
     const scanPosition = `${String(BigInt(middle.seq) + 1n).padStart(20, '0')}:${'0'.padStart(20, '0')}#1`;
     await resolveUncertain(config.indexTable, serverId, mailboxId, scanPosition, time + 5000);
     assert.equal((await uncertainAt(config.indexTable, serverId, mailboxId, time + 4999)).length, 1);

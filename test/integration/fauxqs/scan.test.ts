@@ -351,8 +351,8 @@ describe('full scan of a server with mail from before the agent', () => {
         [account.mailboxId, id, type, metadata],
       );
     try {
-      await insert(90001, ITEM_TYPE.document);
-      await insert(90002, ITEM_TYPE.document);
+      await insert(90001, ITEM_TYPE.note);
+      await insert(90002, ITEM_TYPE.note);
       await insert(90003, 99);
       // An appointment whose metadata the server wrote cut short: kept as it is, and reported.
       await insert(90004, ITEM_TYPE.appointment, 'd1:u3:abc3:inv');
@@ -364,7 +364,7 @@ describe('full scan of a server with mail from before the agent', () => {
           .filter((p) => p.problem === 'type-not-scanned')
           .map((p) => [p.mailboxId, p.detail.replace(/\).*/, ')')]),
         [
-          [account.mailboxId, '2 document items (type 8)'],
+          [account.mailboxId, '2 note items (type 9)'],
           [account.mailboxId, '1 unknown item (type 99)'],
         ],
       );

@@ -123,4 +123,56 @@ describe('reconciling a mailbox with a scan', () => {
     assert.deepEqual([none.added, none.changed, none.deleted, none.mailboxAdded], [0, 0, 0, false]);
     assert.equal(unknown.versions.length, 0);
   });
+
+  it('compares a document by value whatever order its stored revisions keep their keys in, and sees a purged revision', () => {
+    const revision = (version: number) => ({
+      version,
+      name: 'plan.txt',
+      contentType: 'text/plain',
+      author: 'ann@example.com',
+      date: 1_795_000_000_000 + version,
+      size: 4,
+      digest: 'x',
+      sha256: sha(String(version)),
+    });
+    // As DynamoDB hands a map back: the same fields, another order.
+    const reordered = (version: number) =>
+      Object.fromEntries(Object.entries(revision(version)).reverse()) as ReturnType<typeof revision>;
+    const stored = {
+      kind: 'document',
+      folderId: 16,
+      type: 'document',
+      flags: 0,
+      tags: [],
+      name: 'plan.txt',
+      description: '',
+      revisions: [reordered(1), reordered(2)],
+    };
+    const line = (versions: number[]) => ({
+      ...snapshot([]),
+      tags: [],
+      documents: [
+        {
+          type: 'document' as const,
+          id: 400,
+          folderId: 16,
+          itemType: 'document' as const,
+          flags: 0,
+          tags: [],
+          name: 'plan.txt',
+          description: '',
+          revisions: versions.map(revision),
+        },
+      ],
+    });
+    const folders = (): [string, { kind: string; [k: string]: unknown }][] => [
+      [itemKey(1), { kind: 'folder', name: 'USER_ROOT', parentId: 1 }],
+      [itemKey(2), { kind: 'folder', name: 'Inbox', parentId: 1 }],
+      [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
+    ];
+    const same = reconcileScan(line([1, 2]), loaded([...folders(), [itemKey(400), stored]]));
+    assert.deepEqual([same.added, same.changed, same.deleted], [0, 0, 0]);
+    const purged = reconcileScan(line([2]), loaded([...folders(), [itemKey(400), stored]]));
+    assert.deepEqual(purged.details, [{ key: itemKey(400), change: 'changed', fields: ['revisions'] }]);
+  });
 });
