@@ -63,6 +63,7 @@ export function truthHistory(sim: MailHostSimulator): TruthHistory {
         Object.assign(result.tags, mailbox.tags);
         Object.assign(result.contacts, structuredClone(mailbox.contacts));
         Object.assign(result.calendar, structuredClone(mailbox.calendar));
+        Object.assign(result.documents, structuredClone(mailbox.documents));
         for (const [id, m] of Object.entries(mailbox.messages)) {
           result.messages[id] = structuredClone(m);
           if (m.folderId !== 3) outsideTrash.set(id, m.folderId);
