@@ -53,6 +53,8 @@ function expectedFixes(damaged: Comparable | undefined, truth: Comparable) {
       ...Object.entries(m?.folders ?? {}).map(([id, v]) => [`item:${id}`, v] as const),
       ...Object.entries(m?.messages ?? {}).map(([id, v]) => [`item:${id}`, v] as const),
       ...Object.entries(m?.contacts ?? {}).map(([id, v]) => [`item:${id}`, v] as const),
+      ...Object.entries(m?.calendar ?? {}).map(([id, v]) => [`item:${id}`, v] as const),
+      ...Object.entries(m?.documents ?? {}).map(([id, v]) => [`item:${id}`, v] as const),
       ...Object.entries(m?.tags ?? {}).map(([name, v]) => [`tag:${name}`, v] as const),
     ]);
   const had = entries(damaged);

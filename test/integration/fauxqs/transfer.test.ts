@@ -83,12 +83,13 @@ describe('export, and import into an empty deployment', () => {
       op.result?.sha256 as string,
     );
   }
-  /** Every body the truth needs at `t` (messages and contacts), by SHA-256. */
+  /** Every body the truth needs at `t` (messages, contacts and document revisions), by SHA-256. */
   const bodiesOf = (snapshot: MailSnapshot) =>
     new Set(
       Object.values(snapshot.mailboxes).flatMap((m) => [
         ...Object.values(m.messages).map((x) => x.sha256),
         ...Object.values(m.contacts).flatMap((c) => (c.sha256 ? [c.sha256] : [])),
+        ...Object.values(m.documents).flatMap((d) => d.revisions.map((r) => r.sha256)),
       ]),
     );
   const filesUnder = (dir: string): string[] =>
