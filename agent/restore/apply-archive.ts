@@ -11,8 +11,10 @@ import { inside } from '#agent/restore/bundle-source.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { type TarEntry, tarArchive } from '#agent/restore/tar-archive.ts';
+import { accountDir } from '#core/restore/bundle-manifest.ts';
 import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
+import { folderNameProblem } from '#core/restore/safe-name.ts';
 
 // File targets rewritten whole on each run (a temporary file renamed into place), so a re-run gives the
 // same files, and an interrupted run leaves the previous ones intact.
@@ -66,8 +68,9 @@ export async function applyToMbox(
 
 /**
  * A gzipped tar of one account in the layout Zimbra's REST import (`?fmt=tgz`) reads: a directory per
- * folder path, a `.eml` per message, dated with its received time. One account per archive, as the import
- * takes one mailbox.
+ * folder path, a `.eml` per message dated with its received time, a `calendar.ics` per calendar or task
+ * folder, a `contacts.vcf` per contact folder, and each document's current revision under its name. One
+ * account per archive, as the import takes one mailbox.
  */
 export async function applyToTgz(
   bundle: OpenBundle,
@@ -94,6 +97,43 @@ export async function applyToTgz(
     report.appended++;
     report.bytes += body.length;
     options.onMessage?.(body.length);
+  }
+  // Zimbra's import files what has no .meta by its extension: .ics into a calendar (a task list under
+  // Tasks/), .vcf into an address book, anything else as a Briefcase document (its current revision).
+  const dirOf = (folderId: number) =>
+    (paths.get(folderId) ?? []).map((p) => (p === 'INBOX' ? 'Inbox' : p)).join('/');
+  const inDir = (folderId: number, name: string) => [dirOf(folderId), name].filter(Boolean).join('/');
+  for (const book of account.calendars)
+    entries.push({
+      path: inDir(book.folderId, 'calendar.ics'),
+      body: await bundle.file(`${accountDir(index)}/${book.file}`, book.sha256),
+      mtimeMs: Date.now(),
+    });
+  for (const book of account.addressBooks)
+    entries.push({
+      path: inDir(book.folderId, 'contacts.vcf'),
+      body: await bundle.file(`${accountDir(index)}/${book.file}`, book.sha256),
+      mtimeMs: Date.now(),
+    });
+  if (account.addressBooks.length > 0) report.contactsNotApplied = 0;
+  const taken = new Set(entries.map((e) => e.path));
+  for (const document of account.documents) {
+    const current = document.revisions.at(-1);
+    if (!current) continue;
+    // A name that is no safe file name, or one a message or another document took, gets the item id.
+    const named =
+      folderNameProblem(document.name) || /\.(eml|ics|vcf|csv|wiki|meta)$/i.test(document.name)
+        ? `document-${document.id}`
+        : document.name;
+    const path = taken.has(inDir(document.folderId, named))
+      ? inDir(document.folderId, `${document.id}-${named}`)
+      : inDir(document.folderId, named);
+    taken.add(path);
+    entries.push({
+      path,
+      body: await bundle.file(`${accountDir(index)}/${current.file}`, current.sha256),
+      mtimeMs: current.date,
+    });
   }
   mkdirSync(dirname(join(file)), { recursive: true });
   writeFileSync(`${file}.tmp`, gzipSync(tarArchive(entries)));

@@ -355,11 +355,19 @@ describe('restore', () => {
     const one = bundle.accounts[0] as OpenBundle['accounts'][number];
     const tgz = join(work, 'account.tgz');
     await cli('apply', '--from-dir', dir, '--account', one.account.name, '--to', `tgz:${tgz}`);
-    const entries = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
+    const listed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
       .trim()
       .split('\n')
-      .filter((e) => e.endsWith('.eml'));
+      .filter((e) => !e.endsWith('/'));
+    const entries = listed.filter((e) => e.endsWith('.eml'));
     assert.equal(entries.length, one.messages.length, 'GNU tar lists one .eml per message');
+    assert.equal(listed.filter((e) => e.endsWith('/calendar.ics')).length, one.calendars.length);
+    assert.equal(listed.filter((e) => e.endsWith('/contacts.vcf')).length, one.addressBooks.length);
+    assert.equal(
+      listed.filter((e) => !/\.eml$|\/calendar\.ics$|\/contacts\.vcf$/.test(e)).length,
+      one.documents.length,
+      'one file per document, its current revision',
+    );
     const several = await offsite(['restore', 'apply', '--from-dir', dir, '--to', `tgz:${tgz}`], cliEnv());
     assert.equal(several.code, 2);
     assert.match(several.stderr, /one account.*--account/);
