@@ -592,34 +592,33 @@ function documentLine(
     }
   };
   const meta = fields(item.metadata, 'metadata');
+  // The older revisions, then the current one (the item's own row); each needs the SHA-256 of its blob.
+  const rows = [
+    ...item.revisions.map((r) => ({ ...r, meta: fields(r.metadata, `revision ${r.version} metadata`) })),
+    {
+      version: Number(meta.ver ?? (item.revisions.at(-1)?.version ?? 0) + 1),
+      name: item.name,
+      date: item.date,
+      size: item.size,
+      digest: item.digest,
+      meta,
+    },
+  ];
   const revisions = [];
-  for (const r of item.revisions) {
+  for (const r of rows) {
     const sha256 = sha256Of(r.digest);
     if (!sha256) return undefined;
-    const m = fields(r.metadata, `revision ${r.version} metadata`);
     revisions.push({
       version: r.version,
       name: r.name ?? '',
-      contentType: m.ct ?? 'application/octet-stream',
-      author: m.cr ?? '',
+      contentType: r.meta.ct ?? 'application/octet-stream',
+      author: r.meta.cr ?? '',
       date: r.date,
       size: r.size,
       digest: r.digest ?? '',
       sha256,
     });
   }
-  const sha256 = sha256Of(item.digest);
-  if (!sha256) return undefined;
-  revisions.push({
-    version: Number(meta.ver ?? (item.revisions.at(-1)?.version ?? 0) + 1),
-    name: item.name ?? '',
-    contentType: meta.ct ?? 'application/octet-stream',
-    author: meta.cr ?? '',
-    date: item.date,
-    size: item.size,
-    digest: item.digest ?? '',
-    sha256,
-  });
   return {
     type: 'document',
     id: item.id,

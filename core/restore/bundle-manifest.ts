@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.ts';
+import { documentRevisionSchema } from '#core/scan/scan-snapshot.ts';
 
 // The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
 // manifest (with its SHA-256), and per account the folders, tags, messages (one `.eml` each, with its
@@ -133,19 +134,7 @@ export const accountManifestSchema = z
           name: z.string().max(1024),
           description: z.string().max(65_536),
           revisions: z
-            .array(
-              z.strictObject({
-                version: z.number().int().min(1),
-                name: z.string().max(1024),
-                contentType: z.string().max(1024),
-                author: z.string().max(1024),
-                date: z.number().int(),
-                size: z.number().int().nonnegative(),
-                digest: z.string().max(64),
-                sha256,
-                file: z.string(),
-              }),
-            )
+            .array(documentRevisionSchema.extend({ file: z.string() }))
             .min(1)
             .max(100_000),
         }),

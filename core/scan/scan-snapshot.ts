@@ -82,6 +82,18 @@ export const scanCalendarSchema = z.strictObject({
   invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
 });
 
+/** One revision of a document: what it was called, who saved it when, and its body's digests. */
+export const documentRevisionSchema = z.strictObject({
+  version: z.number().int().min(1),
+  name: z.string().max(1024),
+  contentType: z.string().max(1024),
+  author: z.string().max(1024),
+  date: z.number().int(),
+  size: z.number().int().nonnegative(),
+  digest: z.string().max(64),
+  sha256: sha256Hex,
+});
+
 /** A Briefcase document with every revision the server keeps (the current one last). */
 export const scanDocumentSchema = z.strictObject({
   type: z.literal('document'),
@@ -92,21 +104,7 @@ export const scanDocumentSchema = z.strictObject({
   tags: z.array(z.string().max(128)).max(1000),
   name: z.string().max(1024),
   description: z.string().max(65_536),
-  revisions: z
-    .array(
-      z.strictObject({
-        version: z.number().int().min(1),
-        name: z.string().max(1024),
-        contentType: z.string().max(1024),
-        author: z.string().max(1024),
-        date: z.number().int(),
-        size: z.number().int().nonnegative(),
-        digest: z.string().max(64),
-        sha256: sha256Hex,
-      }),
-    )
-    .min(1)
-    .max(100_000),
+  revisions: z.array(documentRevisionSchema).min(1).max(100_000),
 });
 
 export const scanTrailerSchema = z.strictObject({

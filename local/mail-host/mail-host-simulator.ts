@@ -789,7 +789,6 @@ export class MailHostSimulator {
     content: Buffer,
     description: string,
   ): Omit<OpDataOf<'SaveDocument'>, 'op'> {
-    const stored = this.maybeGzip(content);
     return {
       filename,
       mimeType: 'text/plain',
@@ -798,24 +797,10 @@ export class MailHostSimulator {
       description,
       descriptionEnabled: true,
       uuid: stableUuid(this.serverId, `document:${account.mailboxId}:${docId}`),
+      ...this.messageFields(account.mailboxId, docId, folderId, content, true, wholeSeconds(this.now)),
       rcptEmail: '',
-      receivedDate: wholeSeconds(this.now),
-      shared: false,
-      digest: zimbraDigest(content),
-      size: content.length,
-      msgId: docId,
-      folderId,
-      convId: -1,
-      convFirstMsgId: -1,
-      mergedConvIds: [],
-      calItemId: -1,
-      partStat: null,
       flags: 0,
-      noICal: false,
-      tags: null,
       path: null,
-      custom: null,
-      body: { type: 'inline', offset: 0, length: stored.length, bytes: stored },
     };
   }
 
@@ -1450,8 +1435,21 @@ export class MailHostSimulator {
     inline: boolean,
     receivedDate = wholeSeconds(this.now),
   ): CreateMessageData {
-    const stored = this.maybeGzip(content);
+    const data = this.messageFields(mailboxId, msgId, folderId, content, inline, receivedDate);
     this.writeBlob(mailboxId, msgId, content);
+    return data;
+  }
+
+  /** The fields a message-shaped record carries (a message, a draft, a document revision…). */
+  private messageFields(
+    mailboxId: number,
+    msgId: number,
+    folderId: number,
+    content: Buffer,
+    inline: boolean,
+    receivedDate: number,
+  ): CreateMessageData {
+    const stored = this.maybeGzip(content);
     return {
       rcptEmail: this.accounts.find((a) => a.mailboxId === mailboxId)?.name ?? '',
       receivedDate,
