@@ -7,6 +7,8 @@ import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clie
 import { blobKey } from '#core/blob-key.ts';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import { OffsiteError } from '#core/errors.ts';
+import { describeEntity } from '#core/index/describe-entity.ts';
+import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -232,7 +234,7 @@ export async function catalogCommand(
       show(values.history ? body : { ...body, history: states }, () =>
         states.map(
           (s) =>
-            `${s.from} → ${s.to ?? 'now'}  ${s.op}${s.endedBy ? ` (ended by ${s.endedBy})` : ''}  ${JSON.stringify(s.state)}`,
+            `${s.from} → ${s.to ?? 'now'}  ${s.op}${s.endedBy ? ` (ended by ${s.endedBy})` : ''}  ${describeEntity(s.state)}`,
         ),
       );
       return 0;
@@ -305,7 +307,10 @@ function describeRestorePoints(p: RestorePoints): string[] {
   ];
 }
 
-/** Writes the message of the item's newest state, fetched from the blob store and checked against its digest. */
+/**
+ * Writes the body of the item's newest state (a message, a contact's blob, a document's current revision),
+ * fetched from the blob store and checked against its digest.
+ */
 async function dumpBlob(
   body: ItemBody,
   file: string,
@@ -313,9 +318,12 @@ async function dumpBlob(
   region: string,
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
-  const sha256 = body.history.at(-1)?.state.sha256;
-  if (typeof sha256 !== 'string')
-    throw new OffsiteError('the item has no message body (not a message, or its body was never shipped)');
+  const last = body.history.at(-1)?.state;
+  const sha256 = last ? bodiesOf(last).at(-1)?.sha256 : undefined;
+  if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new OffsiteError(
+      'the item has no body (not a message, contact or document, or its body was never shipped)',
+    );
   const got = await s3ClientFrom(region, env).send(
     new GetObjectCommand({ Bucket: bucketFrom(bucket, env, '--dump-blob'), Key: blobKey(sha256) }),
   );

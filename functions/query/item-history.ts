@@ -1,4 +1,4 @@
-import { itemKey } from '#core/index/index-entity.ts';
+import { type EntityState, itemKey } from '#core/index/index-entity.ts';
 import { entityKeys } from '#core/index-keys.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -10,7 +10,7 @@ export interface ItemState {
   to?: string;
   op: string;
   endedBy?: string;
-  state: Record<string, unknown>;
+  state: EntityState;
 }
 
 /** Every state one item had, oldest first, with the ops that began and ended each. */

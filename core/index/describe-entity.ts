@@ -1,0 +1,27 @@
+import { inviteSummary } from '#core/calendar/invite-metadata.ts';
+import type { EntityState } from '#core/index/index-entity.ts';
+
+/** One line saying what an item's state was, for people (`--json` gives the state itself). */
+export function describeEntity(state: EntityState): string {
+  switch (state.kind) {
+    case 'message':
+      return `message in folder ${state.folderId}, flags ${state.flags}${state.tags.length ? `, tags ${state.tags.join(', ')}` : ''}, ${state.size} bytes${state.subject ? `: ${state.subject}` : ''}`;
+    case 'contact':
+      return `contact in folder ${state.folderId}: ${Object.entries(state.fields)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`;
+    case 'calendar': {
+      const { summary, start } = inviteSummary(state.invites[0]);
+      const exceptions = state.invites.length - 1;
+      return `${state.type} in folder ${state.folderId} (${state.uid}): ${summary ?? '(no summary)'}${start ? `, starts ${start}` : ''}${exceptions > 0 ? `, ${exceptions} exception${exceptions === 1 ? '' : 's'}` : ''}${state.tags.length ? `, tags ${state.tags.join(', ')}` : ''}`;
+    }
+    case 'document':
+      return `${state.type} in folder ${state.folderId}: ${state.name}, revisions ${state.revisions
+        .map((r) => `${r.version} (${r.author}, ${new Date(r.date).toISOString()}, ${r.size} bytes)`)
+        .join('; ')}`;
+    case 'folder':
+      return `folder ${state.name} under ${state.parentId}`;
+    default:
+      return JSON.stringify(state);
+  }
+}
