@@ -78,14 +78,16 @@ function recurrenceIdOrUndefined(metadata: string): string | null | undefined {
 
 /**
  * An attendee's reply recorded on the invite for `recurrenceId` (null: the series): the attendee with that
- * address gets the participation status; an invite the owner did not organize also takes it as the owner's
- * own (`ptst`), as the server records the owner's answer. Undefined when no invite matches.
+ * address gets the participation status. The owner's own answer (`own`, ModifyInvitePartStat) on an invite
+ * the owner did not organize is also its own status (`ptst`), as the server records it; a reply received
+ * from someone else (ICalReply) is not. Undefined when no invite matches.
  */
 export function withPartStat(
   invites: string[],
   recurrenceId: string | null,
   address: string,
   partStat: string,
+  own = true,
 ): string[] | undefined {
   const at = invites.findIndex((inv) => recurrenceIdOrUndefined(inv) === recurrenceId);
   if (at < 0) return undefined;
@@ -96,7 +98,7 @@ export function withPartStat(
     const a = typeof value.a === 'string' ? value.a.toLowerCase().replace(/^mailto:/, '') : '';
     if (a === wanted) map[key] = { ...value, ptst: partStat };
   }
-  if (!metadataBool(map.isOrg)) map.ptst = partStat;
+  if (own && !metadataBool(map.isOrg)) map.ptst = partStat;
   const out = [...invites];
   out[at] = encodeMetadata(map);
   return out;
@@ -148,4 +150,18 @@ export function inviteSummary(metadata: string | undefined): {
     ...(organizer !== undefined ? { organizer } : {}),
     ...(typeof map.st === 'string' ? { start: map.st } : {}),
   };
+}
+
+/** The attendees a reply names, with the status each gives (`at0`, `at1`… of the reply invite). */
+export function replyAttendees(metadata: string): { address: string; partStat: string }[] {
+  return Object.entries(inviteMap(metadata))
+    .filter(([key]) => /^at\d+$/.test(key))
+    .flatMap(([, value]) =>
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      typeof value.a === 'string' &&
+      typeof value.ptst === 'string'
+        ? [{ address: value.a, partStat: value.ptst }]
+        : [],
+    );
 }

@@ -1,4 +1,10 @@
-import { type InviteHead, inviteHead, withInvite, withPartStat } from '#core/calendar/invite-metadata.ts';
+import {
+  type InviteHead,
+  inviteHead,
+  replyAttendees,
+  withInvite,
+  withPartStat,
+} from '#core/calendar/invite-metadata.ts';
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import { type CalendarEntity, itemKey } from '#core/index/index-entity.ts';
 import type { OpDataOf, RedoRecord } from '#core/redo/redo-record.ts';
@@ -12,6 +18,37 @@ export type CalendarOp =
   | OpDataOf<'SetCalendarItem'>
   | OpDataOf<'CreateInvite'>
   | OpDataOf<'ModifyInvitePartStat'>;
+
+/**
+ * A reply the organizer's mailbox received (ICalReply): it names the item by UID only, so the mailbox's
+ * items are searched. Each attendee it names gets the status it gives on the matching invite.
+ */
+export function applyICalReply(
+  mailboxId: number,
+  data: OpDataOf<'ICalReply'>,
+  record: RedoRecord,
+  view: EntityView,
+): void {
+  const where = `ICalReply at ${record.offset} (mailbox ${mailboxId})`;
+  try {
+    const reply = data.invite ?? '';
+    const { uid, recurrenceId } = inviteHead(reply);
+    const found = [...view.list(mailboxId)].find(([, e]) => e.kind === 'calendar' && e.uid === uid);
+    if (!found || found[1].kind !== 'calendar') {
+      view.warn(`${where}: no calendar item has UID ${uid}`);
+      return;
+    }
+    const [key, item] = found;
+    let invites: string[] | undefined = item.invites;
+    for (const { address, partStat } of replyAttendees(reply))
+      invites = invites && withPartStat(invites, recurrenceId, address, partStat, false);
+    if (invites) view.set(mailboxId, key, { ...item, invites });
+    // The server would make a local exception for a reply to an instance it has none for: not modelled.
+    else view.warn(`${where}: no invite of ${uid} for instance ${recurrenceId ?? '(series)'}`);
+  } catch (error) {
+    view.warn(`${where}: ${(error as Error).message}`);
+  }
+}
 
 export function applyCalendarOp(
   mailboxId: number,

@@ -1,4 +1,4 @@
-import { applyCalendarOp } from '#core/index/apply-calendar-op.ts';
+import { applyCalendarOp, applyICalReply } from '#core/index/apply-calendar-op.ts';
 import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts';
 import {
   type EntityState,
@@ -121,6 +121,8 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'EmptyFolder':
       case 'PurgeImapDeleted':
       case 'PurgeOldMessages':
+      // A reply names its calendar item by UID: finding it needs the whole mailbox.
+      case 'ICalReply':
       // A tag is renamed by id, and every item tagged with it changes: that needs the whole mailbox.
       case 'RenameTag':
         needs.push({ mailboxId, all: true });
@@ -276,6 +278,9 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'CreateInvite':
     case 'ModifyInvitePartStat':
       applyCalendarOp(mailboxId, data, record, view);
+      return;
+    case 'ICalReply':
+      applyICalReply(mailboxId, data, record, view);
       return;
     case 'SaveDocument':
     case 'SaveWiki':

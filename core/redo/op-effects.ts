@@ -27,6 +27,7 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'SetCalendarItem',
   'CreateInvite',
   'ModifyInvitePartStat',
+  'ICalReply',
   'SaveDocument',
   'SaveWiki',
   'AddDocumentRevision',

@@ -36,7 +36,7 @@ export interface InviteSpec {
   rrule?: string;
   /** The instance an exception replaces: its start as a ParsedDateTime string. */
   recurrenceId?: string;
-  method: 'REQUEST' | 'PUBLISH' | 'CANCEL';
+  method: 'REQUEST' | 'PUBLISH' | 'CANCEL' | 'REPLY';
   status: string;
   /** Minutes before the start a display alarm fires; none when undefined. */
   alarmMinutes?: number;

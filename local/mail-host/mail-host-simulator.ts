@@ -85,6 +85,7 @@ export type SimulatorAction =
   | 'update-invite'
   | 'reply-invite'
   | 'delete-calendar-item'
+  | 'ical-reply'
   | 'save-document'
   | 'revise-document'
   | 'purge-revision'
@@ -107,6 +108,7 @@ const OP_CODE = {
   SetCalendarItem: opCodeOf('SetCalendarItem') as number,
   CreateInvite: opCodeOf('CreateInvite') as number,
   ModifyInvitePartStat: opCodeOf('ModifyInvitePartStat') as number,
+  ICalReply: opCodeOf('ICalReply') as number,
   SaveDocument: opCodeOf('SaveDocument') as number,
   AddDocumentRevision: opCodeOf('AddDocumentRevision') as number,
   PurgeRevision: opCodeOf('PurgeRevision') as number,
@@ -271,6 +273,7 @@ export class MailHostSimulator {
       ['update-invite', 3, () => this.updateInvite()],
       ['reply-invite', 1, () => this.replyToInvite()],
       ['delete-calendar-item', 0.5, () => this.deleteCalendarItem()],
+      ['ical-reply', 1, () => this.receiveReply()],
       ['save-document', 2, () => this.saveDocument()],
       ['revise-document', 2, () => this.reviseDocument()],
       ['purge-revision', 0.7, () => this.purgeRevision()],
@@ -634,6 +637,40 @@ export class MailHostSimulator {
       if (item) item.invites = [metadata, ...item.invites.slice(1)];
     });
     this.count('reply-invite');
+  }
+
+  /** The organizer's mailbox receives an attendee's answer (ICalReply, found by UID). */
+  private receiveReply(): void {
+    const pick = this.pickCalendarItem();
+    if (!pick) return;
+    const [mbox, calItemId, spec] = pick;
+    const attendee = spec.attendees[0];
+    if (!spec.isOrganizer || !attendee) return;
+    const partStat = ['AC', 'TE', 'DE'][Math.floor(this.random() * 3)] as string;
+    const { rrule: _rrule, ...rest } = spec;
+    const reply = inviteMetadata({
+      ...rest,
+      method: 'REPLY',
+      attendees: [{ ...attendee, partStat }],
+      isOrganizer: false,
+      stamp: this.now,
+    });
+    const answered: InviteSpec = {
+      ...spec,
+      attendees: [{ ...attendee, partStat }, ...spec.attendees.slice(1)],
+    };
+    this.series.set(`${mbox}:${calItemId}`, answered);
+    const metadata = inviteMetadata(answered);
+    this.single(
+      OP_CODE.ICalReply,
+      mbox,
+      { op: 'ICalReply', timezone: ACCOUNT_TIME_ZONE, invite: reply, sender: attendee.address },
+      (s) => {
+        const item = s.mailboxes[mbox]?.calendar[calItemId];
+        if (item) item.invites = [metadata, ...item.invites.slice(1)];
+      },
+    );
+    this.count('ical-reply');
   }
 
   private deleteCalendarItem(): void {

@@ -148,6 +148,28 @@ describe('calendar ops', () => {
     apply(replayer, createInvite(300, inviteMetadata({ ...spec, method: 'CANCEL', sequence: 1 })));
     assert.deepEqual(replayer.state.mailboxes['1']?.calendar, {});
   });
+
+  it("a received reply finds its item by UID and sets that attendee's status, not the organizer's", () => {
+    const replayer = withMailbox();
+    apply(replayer, setItem(300, [inviteMetadata(spec)]));
+    const reply = (uid: string): OpData => ({
+      op: 'ICalReply',
+      timezone: '',
+      invite: inviteMetadata({
+        ...spec,
+        uid,
+        method: 'REPLY',
+        isOrganizer: false,
+        attendees: [{ address: 'BOB@example.net', name: 'Bob', partStat: 'DE' }],
+      }),
+      sender: 'bob@example.net',
+    });
+    apply(replayer, reply('nobody@example.com'), reply(spec.uid));
+    assert.match(replayer.warnings.join('\n'), /no calendar item has UID nobody@example.com/);
+    assert.deepEqual(replayer.state.mailboxes['1']?.calendar['300']?.invites, [
+      inviteMetadata({ ...spec, attendees: [{ address: 'bob@example.net', name: 'Bob', partStat: 'DE' }] }),
+    ]);
+  });
 });
 
 describe('Briefcase ops', () => {

@@ -88,6 +88,7 @@ describe('mail-host simulator round trip', () => {
       'cancel-invite',
       'reply-invite',
       'delete-calendar-item',
+      'ical-reply',
       'save-document',
       'revise-document',
       'purge-revision',
