@@ -34,7 +34,7 @@ export function applyICalReply(
     const reply = data.invite ?? '';
     const { uid, recurrenceId } = inviteHead(reply);
     const found = [...view.list(mailboxId)].find(([, e]) => e.kind === 'calendar' && e.uid === uid);
-    if (!found || found[1].kind !== 'calendar') {
+    if (found?.[1].kind !== 'calendar') {
       view.warn(`${where}: no calendar item has UID ${uid}`);
       return;
     }
