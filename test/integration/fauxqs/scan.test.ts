@@ -122,6 +122,13 @@ describe('full scan of a server with mail from before the agent', () => {
     });
     // The agent's first days: it ships what happens, old mail is touched too (moves, deletes of it).
     sim.run(60);
+    // Whatever the seed drew: a document with older revisions (the scan reads them from the revision table).
+    const revised = () =>
+      Object.values(sim.current().mailboxes).some((m) =>
+        Object.values(m.documents).some((d) => d.revisions.length > 1),
+      );
+    for (let i = 0; i < 200 && !revised(); i++) sim.act(i % 4 === 0 ? 'save-document' : 'revise-document');
+    assert.ok(revised(), 'a document with older revisions when the scan runs');
     await database.mirror(sim);
     scanTime = sim.time();
     const started = Date.now();
