@@ -66,14 +66,7 @@ export interface ScanReport {
   startedAt: string;
   finishedAt: string;
   mailboxes: { selected: number; scanned: number; unchanged: number; vanished: number };
-  items: {
-    folders: number;
-    tags: number;
-    messages: number;
-    contacts: number;
-    calendar: number;
-    documents: number;
-  };
+  items: ItemCounts;
   blobs: {
     uploaded: number;
     present: number;
@@ -266,13 +259,17 @@ function select(all: MailboxRow[], request: ScanRequest): MailboxRow[] {
   return chosen;
 }
 
-interface MailboxOutcome {
+/** Items a scan wrote into its snapshots, by kind. */
+interface ItemCounts {
   folders: number;
   tags: number;
   messages: number;
   contacts: number;
   calendar: number;
   documents: number;
+}
+
+interface MailboxOutcome extends ItemCounts {
   changeCheckpoint: number;
   /** The highest blob revision the snapshot holds: a smart scan reads blobs above it. */
   modContent: number;
