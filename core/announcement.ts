@@ -117,6 +117,24 @@ export const indexBridgeSchema = z.strictObject({
 
 export type IndexBridge = z.output<typeof indexBridgeSchema>;
 
+/**
+ * Rebuild a server's index from what its bucket holds (a reindex operation's share, queued by the planner in
+ * the server's group, so it runs in order with the indexing): the derived index is wiped, the catalog
+ * completed from the bucket, and the stream indexed again from the start (or from redo file `fromSeq`).
+ * `round` counts the continuations of a wipe too large for one invocation.
+ */
+export const indexResetSchema = z.strictObject({
+  type: z.literal('index-reset'),
+  serverId,
+  operationId: z.uuid(),
+  index: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  fromSeq: decimal.optional(),
+  round: z.number().int().nonnegative().default(0),
+});
+
+export type IndexReset = z.output<typeof indexResetSchema>;
+
 /** Everything the ingest queue carries. */
 export const ingestMessageSchema = z.discriminatedUnion('type', [
   segmentAnnouncementSchema,
@@ -125,6 +143,7 @@ export const ingestMessageSchema = z.discriminatedUnion('type', [
   scanAnnouncementSchema,
   indexContinueSchema,
   indexBridgeSchema,
+  indexResetSchema,
 ]);
 
 export type IngestMessage = z.output<typeof ingestMessageSchema>;

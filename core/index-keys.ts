@@ -21,6 +21,8 @@ export const indexKeys = {
   servers: 'SERVERS',
   /** Where indexing of a server's redo stream stands (one item in the server's partition). */
   cursor: 'CURSOR',
+  /** A reindex of the server under way (one item in the server's partition): indexing waits while it wipes. */
+  reindex: 'REINDEX',
   /** The time of the last LDAP dump indexed into the server's directory scope. */
   directoryCursor: 'DIRCURSOR',
   /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { coherencyParamsSchema } from '#core/coherency/coherency-request.ts';
+import { reindexParamsSchema } from '#core/index/reindex-request.ts';
 import { agentParamsSchemas, type OperationKind, selftestParamsSchema } from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { purgeParamsSchema } from '#core/retention/purge-request.ts';
@@ -13,5 +14,6 @@ export const OPERATION_PARAMS: Partial<Record<OperationKind, z.ZodType>> = {
   coherency: coherencyParamsSchema,
   export: exportParamsSchema,
   import: importParamsSchema,
+  reindex: reindexParamsSchema,
   ...agentParamsSchemas,
 };

@@ -36,6 +36,12 @@ export const OPERATION_KINDS = {
     runsOn: 'cloud',
     summary: 'an export brought into this deployment (directory first, then mailboxes)',
   },
+  reindex: {
+    available: true,
+    runsOn: 'cloud',
+    exclusive: true,
+    summary: "rebuild servers' index from their redo segments, LDAP dumps and scan snapshots in the bucket",
+  },
   // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
   'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },

@@ -13,7 +13,15 @@ const buckets = z
   .transform((list) => list.split(',').filter(Boolean));
 
 const schemas = {
-  indexer: z.object({ indexTable: name, backupBucket: name, ingestQueueUrl: url }),
+  indexer: z.object({
+    indexTable: name,
+    backupBucket: name,
+    ingestQueueUrl: url,
+    // A reindex's share is reported by the indexer, which finishes the operation when it is the last.
+    operationsTable: name,
+    operationRetentionDays: days,
+    operationsTopicArn: name,
+  }),
   control: z.object({
     operationsTable: name,
     indexTable: name,
@@ -31,6 +39,8 @@ const schemas = {
     auditQueueUrl: url,
     transferQueueUrl: url,
     planQueueUrl: url,
+    // A reindex is queued in each server's ingest group.
+    ingestQueueUrl: url,
     transferBuckets: buckets,
     operationRetentionDays: days,
     operationStallHours: hours,

@@ -187,7 +187,7 @@ export class OffsiteStack extends Stack {
     // --- Functions --------------------------------------------------------------------------------------
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
-    new OffsiteFunction(this, 'Indexer', {
+    const indexer = new OffsiteFunction(this, 'Indexer', {
       handler: 'indexer',
       description: 'Indexes announced redo segments and LDAP dumps into the point-in-time catalog',
       timeout: Duration.minutes(2),
@@ -198,6 +198,8 @@ export class OffsiteStack extends Stack {
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
       .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
       .sendsTo(ENV.ingestQueueUrl, ingestQueue)
+      // A reindex's share is the indexer's: it reports it and may finish the operation.
+      .writesTable(ENV.operationsTable, operations)
       .consumes(ingestQueue, { batchSize: 10 });
 
     const control = new OffsiteFunction(this, 'Control', {
@@ -239,6 +241,8 @@ export class OffsiteStack extends Stack {
       // An export refuses a destination that holds one already; an import reads the export's manifest.
       .readsBucket(ENV.backupBucket, backupBucket, 'exports/')
       .transfersWith(ENV.transferBuckets, config.transferBuckets, false)
+      // A reindex is queued in each server's ingest group, in order with that server's indexing.
+      .sendsTo(ENV.ingestQueueUrl, ingestQueue)
       // An exclusive kind (purge) waits its turn: its plan goes back to the queue, delayed.
       .sendsTo(ENV.planQueueUrl, planQueue)
       .consumes(planQueue, { batchSize: 1 });
@@ -338,6 +342,7 @@ export class OffsiteStack extends Stack {
 
     // Whoever may finish an operation sets its expiry and announces it.
     const finishOperations = [
+      indexer,
       control,
       agentControl,
       planner,

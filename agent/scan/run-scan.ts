@@ -24,6 +24,7 @@ import {
   sha256OfDigest,
 } from '#core/scan/scan-snapshot.ts';
 import { decodeMetadata } from '#core/scan/zimbra-metadata.ts';
+import { serverKeys } from '#core/storage/server-keys.ts';
 
 const MiB = 1024 * 1024;
 const PAGE = 1000;
@@ -456,7 +457,7 @@ async function scanMailbox(
       cut,
       {
         kind: 'scan',
-        key: `servers/${config.serverId}/scans/${accountId}/${takenAt.replace(/[-:]/g, '')}.${sha256}`,
+        key: serverKeys.scan(config.serverId, accountId, takenAt, sha256),
         sha256,
         size,
         storedSize,

@@ -20,6 +20,7 @@ import { ldapSpoolId, Spool, type SpoolEntry, scanSpoolId, spoolId } from '#agen
 import { uploadObject } from '#agent/ship/upload-object.ts';
 import type { IngestMessage } from '#core/announcement.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
+import { serverKeys } from '#core/storage/server-keys.ts';
 
 const MiB = 1024 * 1024;
 const compress = promisify(zstdCompress);
@@ -150,7 +151,7 @@ export class Shipper {
       sequence: '',
       first: 0,
       last: 0,
-      key: `servers/${config.serverId}/ldap/${at.replace(/[-:]/g, '')}.${sha256}`,
+      key: serverKeys.ldapDump(config.serverId, at, sha256),
       sha256,
       size: dump.ldif.length,
       storedSize: stored.length,
@@ -333,7 +334,6 @@ export class Shipper {
       return;
     }
     const sequence = String(output.sequence);
-    const base = `servers/${config.serverId}/redo/${sequence}`;
     let entry: SpoolEntry;
     let stored: Buffer;
     if (output.kind === 'segment') {
@@ -354,7 +354,7 @@ export class Shipper {
         sequence,
         first: output.first,
         last: output.last,
-        key: `${base}/${output.first}-${output.last}.${sha256}`,
+        key: serverKeys.segment(config.serverId, sequence, output.first, output.last, sha256),
         sha256,
         size: plain.length,
         storedSize: stored.length,
@@ -372,7 +372,7 @@ export class Shipper {
         sequence,
         first: output.size,
         last: output.size,
-        key: `${base}/sealed-${output.size}.${sha256}`,
+        key: serverKeys.seal(config.serverId, sequence, output.size, sha256),
         sha256,
         size: stored.length,
         storedSize: stored.length,

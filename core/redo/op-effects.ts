@@ -70,3 +70,16 @@ export function opEffect(op: OpName): 'applied' | 'no-mailbox-data' | 'not-appli
   if (APPLIED_OPS.has(op)) return 'applied';
   return NO_MAILBOX_DATA[op] !== undefined ? 'no-mailbox-data' : 'not-applied';
 }
+
+/**
+ * Ops this build reads as if it did not know them (their records reported undecoded, their mailbox uncertain).
+ * Empty in every release; tests set it to play an older build, whose backups a newer one reindexes.
+ */
+const treatedAsUnknown = new Set<string>();
+
+export function treatAsUnknown(ops: Iterable<OpName>): void {
+  treatedAsUnknown.clear();
+  for (const op of ops) treatedAsUnknown.add(op);
+}
+
+export const isTreatedAsUnknown = (op: string): boolean => treatedAsUnknown.has(op);

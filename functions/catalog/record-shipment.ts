@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { IndexBridge, IndexContinue, IngestMessage } from '#core/announcement.ts';
+import type { IndexBridge, IndexContinue, IndexReset, IngestMessage } from '#core/announcement.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -16,7 +16,7 @@ export interface RecordShipmentTarget {
 export type RecordShipmentResult = 'recorded' | 'duplicate';
 
 /** What the agent ships and announces (the rest of the ingest queue is the indexer's own). */
-export type ShipmentMessage = Exclude<IngestMessage, IndexContinue | IndexBridge>;
+export type ShipmentMessage = Exclude<IngestMessage, IndexContinue | IndexBridge | IndexReset>;
 
 /**
  * Records an announced object (redo segment, file seal, LDAP dump, scan snapshot) in the catalog once it is confirmed in

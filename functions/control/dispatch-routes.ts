@@ -1,13 +1,9 @@
 import { dispatchReportSchema, type Operation } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
-import {
-  claimDispatch,
-  listDispatches,
-  type ReportTarget,
-  reportDispatch,
-} from '#functions/operations/agent-dispatch.ts';
+import { claimDispatch, listDispatches, reportDispatch } from '#functions/operations/agent-dispatch.ts';
 import { getOperation } from '#functions/operations/operations-store.ts';
+import type { ReportTarget } from '#functions/operations/server-share.ts';
 
 const SERVER = '/servers/([A-Za-z0-9._-]{1,64})';
 const DISPATCHES = new RegExp(`^${SERVER}/dispatches$`);

@@ -30,7 +30,11 @@ async function indexMessage(record: SQSRecord): Promise<void> {
     JSON.parse(record.body),
     `ingest message ${record.messageId}`,
   );
-  const { shipment, outcome, directory, bridge } = await handleIngest(message, config, deadline);
+  const { shipment, outcome, directory, bridge, reindex } = await handleIngest(message, config, deadline);
+  if (reindex?.state === 'finished') {
+    metrics.addMetric('ServersReindexed', MetricUnit.Count, 1);
+    logger.info('reindex finished', { serverId: message.serverId, ...reindex.summary });
+  } else if (reindex) logger.info('reindex', { serverId: message.serverId, ...reindex });
   if (bridge?.state === 'bridged') logger.warn('indexing bridged a gap: redo in it is lost', { ...bridge });
   else if (bridge)
     logger.warn('bridge request refused', { serverId: message.serverId, reason: bridge.reason });

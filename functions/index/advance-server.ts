@@ -41,6 +41,12 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
       scans.push(...(await applyPendingScans(target, cursor, undefined)));
       return { state: 'caught-up', indexed, scans };
     }
+    if (next.state === 'purged') {
+      // Only a reindex meets one: indexing had passed it when retention removed it from the bucket.
+      const reason = `redo file ${next.seq} from ${next.firstOffset} was purged by retention (${next.s3Key})`;
+      if (cursor) await setCursorState(target, cursor, 'gap', reason);
+      return { state: 'gap', indexed, scans, reason };
+    }
     if (!cursor && next.firstOffset !== '0') {
       // A server's stream is indexed from the start of a redo file; its first segment has not arrived yet.
       return {

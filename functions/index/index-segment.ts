@@ -8,7 +8,7 @@ import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { bufferSource } from '#core/redo/byte-source.ts';
 import { opName } from '#core/redo/op-codes.ts';
-import { opEffect } from '#core/redo/op-effects.ts';
+import { isTreatedAsUnknown, opEffect } from '#core/redo/op-effects.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
@@ -69,6 +69,7 @@ export async function indexSegment(
   const assembler = new TransactionAssembler(await loadPending(target, cursor?.pending ?? [], seqOf));
   const committed: { seq: string; txn: CommittedTxn }[] = [];
   const undecoded: UndecodedRecord[] = [];
+  const opTimes: number[] = [];
   for await (const event of readRedo(bufferSource(plain), {
     origin: Number(segment.firstOffset),
     from: Number(segment.firstOffset),
@@ -100,6 +101,20 @@ export async function indexSegment(
     if (event.kind === 'incomplete')
       throw new SegmentCorruptError(`${segment.s3Key} ends inside a record at offset ${event.offset}`);
     if (event.kind !== 'record') continue;
+    opTimes[opTimes.length === 0 ? 0 : 1] = event.record.header.timestamp;
+    if (isTreatedAsUnknown(event.record.data.op)) {
+      const { header } = event.record;
+      undecoded.push({
+        offset: event.record.offset,
+        end: event.record.offset + event.record.length,
+        op: event.record.data.op,
+        version: formatVersion(header.version),
+        mailboxId: header.mailboxId,
+        reason: `${event.record.data.op} is not modelled by this build`,
+        time: header.timestamp,
+      });
+      continue;
+    }
     seqOf.set(event.record, segment.seq);
     const txn = assembler.push(event.record);
     if (txn) committed.push({ seq: segment.seq, txn });
@@ -160,7 +175,7 @@ export async function indexSegment(
       ...referenceItems(target.serverId, overlay, segmentStart),
       ...undecoded.map((u) => uncertainItem(target.serverId, segment, u)),
     ],
-    commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result),
+    commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result, opTimes),
     cleanupAt: redoPosition(segment.seq, segment.lastOffset),
     stale,
   });
@@ -246,8 +261,19 @@ function commitItems(
   pending: PendingTxnRef[],
   lastCommitTime: number | undefined,
   result: SegmentResult,
+  opTimes: readonly number[],
 ): TransactItem[] {
   const last = lastCommitTime ?? cursor?.lastCommitTime ?? null;
+  // An entry rebuilt from the bucket lacks the op times the agent announces: the records tell them.
+  const [first, lastOp = first] = opTimes;
+  const times =
+    segment.firstOpTime === undefined && first !== undefined
+      ? {
+          firstOpTime: new Date(first).toISOString(),
+          lastOpTime: new Date(lastOp as number).toISOString(),
+          gsi1sk: new Date(first).toISOString(),
+        }
+      : {};
   return [
     {
       Update: {
@@ -283,9 +309,12 @@ function commitItems(
       Update: {
         TableName: target.table,
         Key: { pk: segment.pk, sk: segment.sk },
-        UpdateExpression: 'SET #state = :indexed, #counts = :counts',
+        UpdateExpression: `SET #state = :indexed, #counts = :counts${Object.keys(times)
+          .map((k) => `, ${k} = :${k}`)
+          .join('')}`,
         ExpressionAttributeNames: { '#state': 'state', '#counts': 'indexed' },
         ExpressionAttributeValues: {
+          ...Object.fromEntries(Object.entries(times).map(([k, v]) => [`:${k}`, v])),
           ':indexed': 'indexed',
           ':counts': {
             transactions: result.transactions,

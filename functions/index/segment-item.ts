@@ -10,4 +10,7 @@ export interface SegmentItem {
   codec: string;
   size: number;
   state: string;
+  /** First and last record times, as the agent announced them (absent on an entry rebuilt from the bucket). */
+  firstOpTime?: string;
+  lastOpTime?: string;
 }

@@ -13,20 +13,14 @@ import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
 import {
-  countWorkItem,
-  finishOperation,
   getOperation,
   type OperationsTable,
   touchOperation,
 } from '#functions/operations/operations-store.ts';
+import { type ReportTarget, reportServerShare } from '#functions/operations/server-share.ts';
 import { awaitedMailboxes, liveMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
-
-/** Where an agent's claims and reports go: the operations table, and how long a report stays. */
-export interface ReportTarget extends OperationsTable {
-  readonly operationRetentionDays: number;
-}
 
 export interface DispatchTarget extends ReportTarget {
   readonly indexTable: string;
@@ -188,63 +182,10 @@ export async function reportDispatch(
     throw new OperationNotFoundError(
       `operation ${op.id} has no share for server ${serverId} (or it was reported)`,
     );
-  await dynamodb().send(
-    new PutCommand({
-      TableName: target.operationsTable,
-      Item: {
-        pk: operationKeys.operation(op.id).pk,
-        sk: `REPORT#${serverId}`,
-        serverId,
-        outcome: report.outcome,
-        ...(report.error ? { error: report.error } : {}),
-        summary: report.summary,
-        reportedAt: new Date().toISOString(),
-        expiresAt: expiresIn(target, target.operationRetentionDays + 1),
-      },
-    }),
-  );
-  const counts = await countWorkItem(target, op.id, Number(dispatch.index), report.outcome, report.progress);
-  await dynamodb().send(new DeleteCommand({ TableName: target.operationsTable, Key: key }));
-  if (counts && counts.total > 0 && counts.done + counts.failed >= counts.total) {
-    const reports = await operationReports(target, op.id);
-    const failed = Object.entries(reports).filter(([, r]) => r.outcome === 'failed');
-    await finishOperation(
-      target,
-      op.id,
-      failed.length > 0 ? 'failed' : 'succeeded',
-      failed.length > 0
-        ? `${failed.length} of ${counts.total} servers failed: ${failed.map(([id, r]) => `${id}: ${r.error ?? 'no reason given'}`).join('; ')}`
-        : undefined,
-      { servers: reports },
-    );
-  }
-  return getOperation(target, op.id);
-}
-
-/** Each server's report on an agent operation, by server id. */
-export async function operationReports(
-  table: OperationsTable,
-  operationId: string,
-): Promise<
-  Record<string, { outcome: string; error?: string; summary: Record<string, unknown>; reportedAt: string }>
-> {
-  const { items } = await queryAll({
-    TableName: table.operationsTable,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :report)',
-    ExpressionAttributeValues: { ':pk': operationKeys.operation(operationId).pk, ':report': 'REPORT#' },
-    ConsistentRead: true,
+  await reportServerShare(target, op.id, serverId, Number(dispatch.index), report, async () => {
+    await dynamodb().send(new DeleteCommand({ TableName: target.operationsTable, Key: key }));
   });
-  return Object.fromEntries(
-    items.map((i) => [
-      i.serverId as string,
-      {
-        outcome: i.outcome as string,
-        ...(i.error ? { error: i.error as string } : {}),
-        summary: (i.summary as Record<string, unknown>) ?? {},
-        reportedAt: i.reportedAt as string,
-      },
-    ]),
-  );
+  return getOperation(target, op.id);
 }
 
 function toDispatch(item: Record<string, unknown>): Dispatch {

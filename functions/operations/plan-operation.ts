@@ -21,6 +21,8 @@ import {
   listOperations,
   startOperation,
 } from '#functions/operations/operations-store.ts';
+import { planReindex } from '#functions/operations/plan-reindex.ts';
+import { finishWhenAllReported } from '#functions/operations/server-share.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
 import { planPurge } from '#functions/retention/plan-purge.ts';
 import { planExport } from '#functions/transfer/plan-export.ts';
@@ -38,6 +40,8 @@ export interface PlanTarget extends StallTarget {
   readonly transferBuckets: readonly string[];
   /** A plan that must wait (an exclusive kind already running) is put back here, delayed. */
   readonly planQueueUrl: string;
+  /** A reindex's shares go to the servers' ingest groups. */
+  readonly ingestQueueUrl: string;
 }
 
 export type PlanResult =
@@ -80,6 +84,15 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
       );
       return { outcome: 'deferred', reason: `${op.kind} ${running.id} is running` };
     }
+  }
+  if (op.kind === 'reindex') {
+    // The indexer does the work, in each server's ingest group, and reports each share.
+    const shares = await planStep(target, op, () => planReindex(target, op));
+    if (typeof shares !== 'number') return shares;
+    await startOperation(target, op.id, shares);
+    // A small server's share may have reported before the start set the total.
+    await finishWhenAllReported(target, op.id);
+    return { outcome: 'planned', workItems: shares };
   }
   const count = await planStep(target, op, () => workItemsOf(target, op));
   if (typeof count !== 'number') return count;

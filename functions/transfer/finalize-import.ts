@@ -3,6 +3,7 @@ import type { LdapDumpAnnouncement, ScanAnnouncement } from '#core/announcement.
 import { directoryObjects } from '#core/ldap/directory-objects.ts';
 import { LdifError } from '#core/ldap/errors.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
+import { serverKeys } from '#core/storage/server-keys.ts';
 import { ExportFormatError, type ExportMailbox, parseExportMailbox } from '#core/transfer/export-format.ts';
 import { IMPORT_POSITION, scanSnapshotOfExport } from '#core/transfer/scan-of-export.ts';
 import { locationUrl } from '#core/transfer/transfer-request.ts';
@@ -46,7 +47,6 @@ export async function finalizeImport(
   const failed = new Map(copies.flatMap((c) => (c.state === 'failed' ? [[c.sha256, c] as const] : [])));
   const unimported: Unimported[] = [];
   const shippedAt = new Date().toISOString();
-  const compactTime = manifest.time.replace(/[-:]/g, '');
   const announce = (message: LdapDumpAnnouncement | ScanAnnouncement) =>
     sqs().send(
       new SendMessageCommand({
@@ -68,7 +68,7 @@ export async function finalizeImport(
       unimported.push({ serverId: server.serverId, kind: 'directory', reason: error.message });
       continue;
     }
-    const key = `servers/${server.serverId}/ldap/${compactTime}.${server.directory.sha256}`;
+    const key = serverKeys.ldapDump(server.serverId, manifest.time, server.directory.sha256);
     const file = await putStored(target.backupBucket, key, ldif, 'text/plain');
     await announce({
       type: 'ldap-dump',
@@ -127,7 +127,7 @@ export async function finalizeImport(
         .filter((d) => d.revisions.length > 0),
     };
     const { text, header } = scanSnapshotOfExport(mailbox, scanId);
-    const key = `servers/${header.serverId}/scans/${header.accountId}/${compactTime}.${sha256Hex(text)}`;
+    const key = serverKeys.scan(header.serverId, header.accountId, manifest.time, sha256Hex(text));
     const stored = await putStored(target.backupBucket, key, text, 'application/x-ndjson');
     await announce({
       type: 'scan-snapshot',
@@ -141,7 +141,11 @@ export async function finalizeImport(
       scanKind: 'full',
       mailboxId: header.mailboxId,
       accountId: header.accountId,
-      items: mailbox.messages.length + mailbox.contacts.length,
+      items:
+        mailbox.messages.length +
+        mailbox.contacts.length +
+        mailbox.calendar.length +
+        mailbox.documents.length,
       takenAt: header.takenAt,
       shippedAt,
     });

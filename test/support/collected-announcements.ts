@@ -5,7 +5,7 @@ import { Shipper } from '#agent/ship/shipper.ts';
 import { type IngestMessage, ingestMessageSchema } from '#core/announcement.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
-import { indexTable } from '#test/support/index-checks.ts';
+import { indexTable, operationsTable } from '#test/support/index-checks.ts';
 
 /**
  * The indexer's configuration on the local cloud, with a FIFO queue of the caller's own as ingest queue:
@@ -25,6 +25,9 @@ export async function privateIndexerConfig(
     indexTable: indexTable(cloud),
     backupBucket: cloud.outputs.BackupBucketName as string,
     ingestQueueUrl: queue.QueueUrl as string,
+    operationsTable: operationsTable(cloud),
+    operationRetentionDays: 30,
+    operationsTopicArn: cloud.outputs.OperationsTopicArn as string,
   };
 }
 

@@ -9,6 +9,10 @@ export function indexTable(cloud: LocalCloud): string {
   return [...cloud.resources.tables.values()].find((t) => t.startsWith('IndexTable')) as string;
 }
 
+export function operationsTable(cloud: LocalCloud): string {
+  return [...cloud.resources.tables.values()].find((t) => t.startsWith('OperationsTable')) as string;
+}
+
 /** Points the functions' DynamoDB client (used by the query modules) at the local cloud. */
 export function useLocalIndex(cloud: LocalCloud): DynamoDBDocumentClient {
   const client = DynamoDBDocumentClient.from(cloud.clients.dynamodb, {

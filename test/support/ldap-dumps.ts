@@ -4,7 +4,8 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LdapDumpAnnouncement } from '#core/announcement.ts';
 import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
-import { formatLdif } from '#core/ldap/ldif.ts';
+import { formatLdif, parseLdif } from '#core/ldap/ldif.ts';
+import { serverKeys } from '#core/storage/server-keys.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { eventually } from '#test/integration/harness.ts';
@@ -21,7 +22,7 @@ export async function uploadLdapDump(
   const plain = Buffer.from(text);
   const sha256 = sha256Hex(plain);
   const stored = zstdCompressSync(plain);
-  const key = `servers/${serverId}/ldap/${new Date(at).toISOString().replace(/[-:]/g, '')}.${sha256}`;
+  const key = serverKeys.ldapDump(serverId, new Date(at).toISOString(), sha256);
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -38,7 +39,7 @@ export async function uploadLdapDump(
     size: plain.length,
     storedSize: stored.length,
     codec: 'zstd',
-    entries: 0,
+    entries: parseLdif(text).length,
     dumpedAt: new Date(at).toISOString(),
     shippedAt: new Date().toISOString(),
   };

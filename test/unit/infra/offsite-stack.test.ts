@@ -316,6 +316,7 @@ describe('OffsiteStack', () => {
       'Auditor',
       'Control',
       'DeadLetters',
+      'Indexer',
       'Planner',
       'Purger',
       'Scheduler',

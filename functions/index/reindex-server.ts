@@ -1,0 +1,271 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { IndexReset, LdapDumpAnnouncement } from '#core/announcement.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import type { AdvanceOutcome } from '#functions/index/advance-server.ts';
+import { indexLdapDump } from '#functions/index/index-ldap-dump.ts';
+import type { IndexTarget } from '#functions/index/index-segment.ts';
+import { type CatalogRebuild, rebuildCatalog } from '#functions/index/rebuild-catalog.ts';
+import { type CatalogReset, resetCatalog } from '#functions/index/reset-catalog.ts';
+import { wipeServerIndex } from '#functions/index/wipe-server-index.ts';
+import { type ReportTarget, reportServerShare } from '#functions/operations/server-share.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+/** A reindex under way, kept in the server's partition until its share is reported. */
+export interface ReindexMarker {
+  operationId: string;
+  index: number;
+  total: number;
+  fromSeq?: string;
+  /** wiping: the old index is being deleted (indexing waits); indexing: the stream is taken in again. */
+  phase: 'wiping' | 'indexing';
+  startedAt: string;
+  /** Index items deleted so far. */
+  wiped: number;
+  catalog?: {
+    objects: number;
+    recorded: number;
+    unreadable: { key: string; reason: string }[];
+  } & CatalogReset;
+}
+
+export type ResetStep =
+  /** The wipe goes on in another round (it did not fit in this invocation). */
+  | { state: 'wiping'; wiped: number }
+  /** The index is empty and the catalog complete: the stream is indexed again from here. */
+  | { state: 'indexing'; marker: ReindexMarker }
+  /** An older message of a reindex another one has replaced: nothing to do. */
+  | { state: 'superseded' };
+
+/** Stops deleting this long before the deadline: the catalog work after the wipe takes a few seconds. */
+const WIPE_RESERVE_MS = 20_000;
+
+/**
+ * The first part of a server's reindex, run in the server's message group (so no segment of it is indexed
+ * meanwhile): marks the reindex, wipes the index its stream produced (in rounds if large), completes the
+ * catalog from the bucket, sets every entry back to "announced", and starts the cursor at `fromSeq` when
+ * given. Indexing then goes on like after any announcement; `finishReindex` reports when it has caught up.
+ */
+export async function resetServer(
+  target: IndexTarget,
+  message: IndexReset,
+  deadline: number,
+): Promise<ResetStep> {
+  const pk = indexKeys.server(target.serverId);
+  let marker = await readReindex(target);
+  if (marker && marker.operationId !== message.operationId && message.round > 0)
+    return { state: 'superseded' };
+  if (marker?.operationId === message.operationId && marker.phase === 'indexing')
+    return { state: 'indexing', marker }; // a redelivered message: the reset is done
+  if (marker?.operationId !== message.operationId) {
+    marker = {
+      operationId: message.operationId,
+      index: message.index,
+      total: message.total,
+      ...(message.fromSeq !== undefined ? { fromSeq: message.fromSeq } : {}),
+      phase: 'wiping',
+      startedAt: new Date().toISOString(),
+      wiped: 0,
+    };
+    await dynamodb().send(
+      new PutCommand({ TableName: target.table, Item: { pk, sk: indexKeys.reindex, ...marker } }),
+    );
+  }
+  const wipe = await wipeServerIndex(target.table, target.serverId, deadline - WIPE_RESERVE_MS);
+  marker.wiped += wipe.deleted;
+  if (!wipe.done) {
+    await updateMarker(target, marker, { wiped: marker.wiped });
+    return { state: 'wiping', wiped: marker.wiped };
+  }
+  const rebuilt: CatalogRebuild = await rebuildCatalog(target);
+  const reset = await resetCatalog(target.table, target.serverId);
+  if (marker.fromSeq !== undefined)
+    await dynamodb().send(
+      new PutCommand({
+        TableName: target.table,
+        Item: {
+          pk,
+          sk: indexKeys.cursor,
+          seq: marker.fromSeq,
+          offset: '0',
+          pending: [],
+          segments: 0,
+          state: 'ok',
+        },
+      }),
+    );
+  marker.phase = 'indexing';
+  marker.catalog = {
+    objects: rebuilt.objects,
+    recorded: rebuilt.recorded,
+    unreadable: rebuilt.unreadable.slice(0, 50),
+    ...reset,
+  };
+  await updateMarker(target, marker, { wiped: marker.wiped, phase: 'indexing', catalog: marker.catalog });
+  return { state: 'indexing', marker };
+}
+
+export async function readReindex(target: IndexTarget): Promise<ReindexMarker | undefined> {
+  const out = await dynamodb().send(
+    new GetCommand({
+      TableName: target.table,
+      Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.reindex },
+      ConsistentRead: true,
+    }),
+  );
+  if (!out.Item) return undefined;
+  const { pk: _pk, sk: _sk, ...marker } = out.Item;
+  return marker as ReindexMarker;
+}
+
+async function updateMarker(
+  target: IndexTarget,
+  marker: ReindexMarker,
+  fields: Partial<ReindexMarker>,
+): Promise<void> {
+  const entries = Object.entries(fields);
+  await dynamodb().send(
+    new UpdateCommand({
+      TableName: target.table,
+      Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.reindex },
+      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ConditionExpression: 'operationId = :op',
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+      ExpressionAttributeValues: {
+        ':op': marker.operationId,
+        ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      },
+    }),
+  );
+}
+
+/**
+ * During a reindex, the LDAP dumps not taken in yet, oldest first (each builds on the one before), until
+ * the deadline. True when all are done.
+ */
+export async function indexPendingDumps(target: IndexTarget, deadline: number): Promise<boolean> {
+  const { items } = await queryAll({
+    TableName: target.table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    FilterExpression: 'attribute_not_exists(#state)',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':p': 'LDAP#' },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    if (Date.now() > deadline) return false;
+    const dump = item as unknown as LdapDumpAnnouncement & { s3Key: string };
+    const result = await indexLdapDump(target, { ...dump, key: dump.s3Key, type: 'ldap-dump' });
+    // A dump older than one indexed cannot enter the history: it is marked so it is not tried again.
+    if (result.state === 'older')
+      await dynamodb().send(
+        new UpdateCommand({
+          TableName: target.table,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET #state = :older',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':older': 'older' },
+        }),
+      );
+  }
+  return true;
+}
+
+/** What a finished reindex of one server reports with its operation. */
+export interface ReindexSummary extends Record<string, unknown> {
+  segments: number;
+  ops: number;
+  undecoded: Record<string, number>;
+  scansApplied: number;
+  scansRejected: number;
+  ldapDumps: number;
+  wiped: number;
+  catalogRecorded: number;
+  unreadable: { key: string; reason: string }[];
+  cursor?: string;
+}
+
+/**
+ * The stream is indexed as far as it goes: the server's share of the reindex is reported (done when every
+ * catalogued segment is in, failed with the reason at a gap or a quarantined segment), then the marker goes.
+ */
+export async function finishReindex(
+  target: IndexTarget,
+  operations: ReportTarget,
+  marker: ReindexMarker,
+  outcome: AdvanceOutcome,
+): Promise<ReindexSummary> {
+  const summary = await summarize(target, marker);
+  const failed = outcome.state === 'gap' || outcome.state === 'quarantined';
+  await reportServerShare(operations, marker.operationId, target.serverId, marker.index, {
+    outcome: failed ? 'failed' : 'done',
+    ...(failed
+      ? {
+          error: `indexing stopped at a ${outcome.state}: ${outcome.reason}${
+            outcome.state === 'gap' && marker.fromSeq === undefined
+              ? ' (when older redo was purged by retention, reindex from the first whole redo file with --from)'
+              : ''
+          }`,
+        }
+      : {}),
+    summary,
+    progress: {
+      segments: summary.segments,
+      ops: summary.ops,
+      undecoded: Object.values(summary.undecoded).reduce((a, b) => a + b, 0),
+    },
+  });
+  try {
+    await dynamodb().send(
+      new DeleteCommand({
+        TableName: target.table,
+        Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.reindex },
+        ConditionExpression: 'operationId = :op',
+        ExpressionAttributeValues: { ':op': marker.operationId },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  return summary;
+}
+
+async function summarize(target: IndexTarget, marker: ReindexMarker): Promise<ReindexSummary> {
+  const pk = indexKeys.server(target.serverId);
+  const all = async (prefix: string) =>
+    (
+      await queryAll({
+        TableName: target.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+        ConsistentRead: true,
+      })
+    ).items;
+  const segments = (await all('SEG#')).filter((s) => s.state === 'indexed');
+  const scans = await all('SCAN#');
+  const undecoded: Record<string, number> = {};
+  for (const s of segments)
+    for (const [op, n] of Object.entries(
+      ((s.indexed as { undecoded?: Record<string, number> } | undefined)?.undecoded ?? {}) as Record<
+        string,
+        number
+      >,
+    ))
+      undecoded[op] = (undecoded[op] ?? 0) + n;
+  const cursor = (
+    await dynamodb().send(new GetCommand({ TableName: target.table, Key: { pk, sk: indexKeys.cursor } }))
+  ).Item;
+  return {
+    segments: segments.length,
+    ops: segments.reduce((sum, s) => sum + Number((s.indexed as { ops?: number } | undefined)?.ops ?? 0), 0),
+    undecoded,
+    scansApplied: scans.filter((s) => s.state === 'applied').length,
+    scansRejected: scans.filter((s) => s.state === 'rejected').length,
+    ldapDumps: (await all('LDAP#')).filter((d) => d.state === 'indexed').length,
+    wiped: marker.wiped,
+    catalogRecorded: marker.catalog?.recorded ?? 0,
+    unreadable: marker.catalog?.unreadable ?? [],
+    ...(cursor ? { cursor: `${String(cursor.seq)}:${String(cursor.offset)}` } : {}),
+  };
+}
