@@ -4,6 +4,7 @@ import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
+import { REINDEX_USAGE, reindexCommand } from '#agent/cli/reindex-command.ts';
 import { blobKey } from '#core/blob-key.ts';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -34,6 +35,7 @@ export const CATALOG_COMMANDS = [
 
 export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
        ${BRIDGE_USAGE}
+       ${REINDEX_USAGE}
        offsite scans [--server ID] [--scan SCAN_ID]   (what each scan found wrong in the index and fixed)
        offsite accounts [--at TIME] [--deleted]
        offsite domains [--at TIME]
@@ -60,9 +62,12 @@ export async function catalogCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   if (group === 'backup' && argv[0] === 'bridge') return bridgeCommand(argv.slice(1), write, env);
+  if (group === 'backup' && argv[0] === 'reindex') return reindexCommand(argv.slice(1), write, env);
   const args = group === 'backup' ? argv.slice(1) : argv;
   if (group === 'backup' && argv[0] !== 'list')
-    throw new OffsiteError(`offsite backup ${argv[0] ?? ''}: "list" or "bridge"\n${CATALOG_USAGE}`);
+    throw new OffsiteError(
+      `offsite backup ${argv[0] ?? ''}: "list", "bridge" or "reindex"\n${CATALOG_USAGE}`,
+    );
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -267,7 +272,7 @@ type ItemBody = MailboxRef & { itemId: number; history: ItemState[] };
 
 function describeRestorePoints(p: RestorePoints): string[] {
   return [
-    `server ${p.serverId}: indexing ${p.waiting.state}${p.waiting.reason ? ` (${p.waiting.reason})` : ''}, ${p.waiting.segments} segments waiting`,
+    `server ${p.serverId}: indexing ${p.waiting.state}${p.waiting.reason ? ` (${p.waiting.reason})` : ''}${p.waiting.reindex ? ` (operation ${p.waiting.reindex.operationId}, ${p.waiting.reindex.phase} since ${p.waiting.reindex.startedAt})` : ''}, ${p.waiting.segments} segments waiting`,
     ...p.redo.map(
       (r) =>
         `  redo ${r.from} → ${r.to}  files ${r.firstSeq}-${r.lastSeq}, ${r.segments} segments, ${r.bytes} bytes (${r.storedBytes} stored)`,

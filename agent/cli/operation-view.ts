@@ -28,7 +28,7 @@ export async function waitForOperation(
 /** An operation for people: state and counts, progress counters, the error, and what it produced. */
 export function describeOperation(op: Operation): string[] {
   const lines = [
-    `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} ${op.kind === 'smartscan' ? 'servers' : 'work items'})` : ''}` +
+    `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} ${op.kind === 'smartscan' || op.kind === 'reindex' ? 'servers' : 'work items'})` : ''}` +
       `, ${op.source}, created ${op.createdAt}, updated ${op.updatedAt}`,
   ];
   if (op.progress && Object.keys(op.progress).length > 0)
@@ -48,8 +48,27 @@ export function describeOperation(op: Operation): string[] {
     lines.push(
       `  imported ${op.result.import} (as of ${op.result.exportedAt}): ${op.result.directories} directories, ${op.result.mailboxes} mailboxes, ${op.result.messages} messages, ${op.result.blobs} bodies${op.result.unimported ? `, ${op.result.unimported} not imported (see ${op.result.report})` : ''}`,
     );
-  const servers = op.result?.servers as Record<string, { outcome: string; error?: string }> | undefined;
-  for (const [server, report] of Object.entries(servers ?? {}))
+  const servers = op.result?.servers as
+    | Record<string, { outcome: string; error?: string; summary?: Record<string, unknown> }>
+    | undefined;
+  for (const [server, report] of Object.entries(servers ?? {})) {
     lines.push(`  ${server}: ${report.outcome}${report.error ? ` (${report.error})` : ''}`);
+    if (op.kind === 'reindex' && report.summary) lines.push(...reindexLines(report.summary));
+  }
   return lines;
+}
+
+/** A server's reindex for people: what was taken in again, and what did not read. */
+function reindexLines(s: Record<string, unknown>): string[] {
+  const undecoded = Object.entries((s.undecoded ?? {}) as Record<string, number>);
+  const unreadable = (s.unreadable ?? []) as { key: string; reason: string }[];
+  return [
+    `    ${s.segments} segments (${s.ops} ops), ${s.scansApplied} scans applied${s.scansRejected ? `, ${s.scansRejected} refused` : ''}, ${s.ldapDumps} LDAP dumps; ${s.wiped} old index items wiped, ${s.catalogRecorded} catalog entries recovered from the bucket${s.cursor ? `; indexed to ${s.cursor}` : ''}`,
+    ...(undecoded.length > 0
+      ? [
+          `    not decoded (mailboxes uncertain until a scan): ${undecoded.map(([op, n]) => `${op} ×${n}`).join(', ')}`,
+        ]
+      : []),
+    ...unreadable.map((u) => `    left alone: ${u.key}: ${u.reason}`),
+  ];
 }

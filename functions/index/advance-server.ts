@@ -3,6 +3,7 @@ import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { applyPendingScans, type ScanResult } from '#functions/index/apply-scans.ts';
+import { crossRecordedBridge } from '#functions/index/bridge-gap.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
@@ -57,6 +58,8 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
       };
     }
     const hole = cursor ? await holeBefore(target, cursor, next) : undefined;
+    // A gap bridged before (a reindex meets it again): crossed as the operator decided then.
+    if (hole && (await crossRecordedBridge(target, cursor as IndexCursor, next))) continue;
     if (hole) {
       await setCursorState(target, cursor as IndexCursor, 'gap', hole);
       return { state: 'gap', indexed, scans, reason: hole };

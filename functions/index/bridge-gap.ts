@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge } from '#core/announcement.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
@@ -148,4 +148,49 @@ export async function noteRescan(target: IndexTarget, mailboxId: number, positio
       }),
     );
   }
+}
+
+/**
+ * A gap an operator bridged before, met again (a reindex walks the stream from the start): the cursor crosses
+ * it as the bridge did, to the same segment, dropping the transactions open there. True if it crossed.
+ */
+export async function crossRecordedBridge(
+  target: IndexTarget,
+  cursor: { seq: string; offset: string; state: string },
+  next: { seq: string; firstOffset: string },
+): Promise<boolean> {
+  const bridge = await dynamodb().send(
+    new GetCommand({
+      TableName: target.table,
+      Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.bridge(cursor.seq, cursor.offset) },
+      ConsistentRead: true,
+    }),
+  );
+  if (bridge.Item?.to !== redoPosition(next.seq, next.firstOffset)) return false;
+  await dynamodb().send(
+    new UpdateCommand({
+      TableName: target.table,
+      Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
+      UpdateExpression:
+        'SET #seq = :nseq, #offset = :noffset, #pending = :none, #state = :ok REMOVE #reason, #since',
+      ConditionExpression: '#seq = :seq AND #offset = :offset',
+      ExpressionAttributeNames: {
+        '#seq': 'seq',
+        '#offset': 'offset',
+        '#pending': 'pending',
+        '#state': 'state',
+        '#reason': 'reason',
+        '#since': 'since',
+      },
+      ExpressionAttributeValues: {
+        ':nseq': next.seq,
+        ':noffset': next.firstOffset,
+        ':none': [],
+        ':ok': 'ok',
+        ':seq': cursor.seq,
+        ':offset': cursor.offset,
+      },
+    }),
+  );
+  return true;
 }

@@ -19,7 +19,14 @@ export interface RestorePoints {
   redo: RedoRange[];
   ldapDumps: { dumpedAt: string; entries: number; bytes: number; storedBytes: number }[];
   /** Segments catalogued but not (yet) indexed, and why indexing stands still. */
-  waiting: { segments: number; state: string; reason?: string; at?: { seq: string; offset: string } };
+  waiting: {
+    segments: number;
+    state: string;
+    reason?: string;
+    at?: { seq: string; offset: string };
+    /** A reindex under way (wiping the old index, or indexing the stream again). */
+    reindex?: { operationId: string; phase: string; startedAt: string };
+  };
   /** Segments a purge removed (older than every retention), up to the last operation time among them. */
   purged: { segments: number; until?: string };
   quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
@@ -76,14 +83,16 @@ export async function listRestorePoints(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }).then((r) => r.items);
-  const [segments, dumps, quarantine, cursors, bridges, uncertain] = await Promise.all([
+  const [segments, dumps, quarantine, cursors, bridges, uncertain, reindexes] = await Promise.all([
     byPrefix('SEG#'),
     byPrefix('LDAP#'),
     byPrefix('QUAR#'),
     byPrefix(indexKeys.cursor),
     byPrefix('BRIDGE#'),
     byPrefix('UNCERTAIN#'),
+    byPrefix(indexKeys.reindex),
   ]);
+  const reindex = reindexes[0];
   const undecoded = uncertain
     .map((i) => ({
       s3Key: i.s3Key as string,
@@ -152,7 +161,17 @@ export async function listRestorePoints(
     purged: { segments: purged, ...(purgedUntil ? { until: purgedUntil } : {}) },
     waiting: {
       segments: waiting,
-      state: (cursor?.state as string | undefined) ?? 'not started',
+      // While a reindex runs, queries answer from the part of the index rebuilt so far.
+      state: reindex ? 'reindexing' : ((cursor?.state as string | undefined) ?? 'not started'),
+      ...(reindex
+        ? {
+            reindex: {
+              operationId: reindex.operationId as string,
+              phase: reindex.phase as string,
+              startedAt: reindex.startedAt as string,
+            },
+          }
+        : {}),
       ...(cursor?.reason ? { reason: cursor.reason as string } : {}),
       ...(cursor ? { at: { seq: cursor.seq as string, offset: cursor.offset as string } } : {}),
     },
