@@ -1,4 +1,4 @@
-// fauxqs: the agent's announcements go to a queue of the test's own; the test feeds them to the indexer's
+// Both backends: the agent's announcements go to a queue of the test's own; the test feeds them to the indexer's
 // code, and a reindex's messages too, in the order the FIFO group delivers them.
 // The bucket is the source of truth: a server's index rebuilt from its redo segments, LDAP dumps and scan
 // snapshots equals the one indexing built, after a reindex over it, after the whole table is lost, and an op
