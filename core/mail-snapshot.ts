@@ -62,10 +62,55 @@ export interface DocumentState {
   revisions: DocumentRevision[];
 }
 
+/** A share of a folder (an ACL entry). A guest's password or access key is not kept: a restore asks anew. */
+export interface FolderGrant {
+  /** The grantee's zimbraId (user, group, domain, COS), or the guest's address; absent for all/public. */
+  grantee?: string;
+  /** ACL grantee type: 1 user, 2 group, 3 authenticated users, 4 domain, 5 COS, 6 public, 7 guest, 8 key. */
+  type: number;
+  /** ACL rights bitmask (r 1, w 2, i 4, d 8, a 16, x 256, p 1024, f 2048). */
+  rights: number;
+  /** When the grant expires (ms), absent when it does not. */
+  expiry?: number;
+}
+
+/** A saved search: a folder whose content is a query (Zimbra's search folder). */
+export interface SavedSearch {
+  query: string;
+  types: string;
+  sort: string;
+}
+
+/** A mountpoint: a folder that shows another account's shared folder. */
+export interface Mountpoint {
+  ownerId: string;
+  remoteId: number;
+  remoteUuid?: string;
+  reminder?: true;
+}
+
+/**
+ * A folder with what Zimbra keeps of it. Attributes at their default are absent, so a folder made before they
+ * were modelled reads the same. Saved searches and mountpoints are folders too (the same id space, moved,
+ * renamed and deleted like folders), told apart by `search` and `mount`.
+ */
 export interface FolderState {
   name: string;
   parentId: number;
+  /** The type of item the folder shows (MailItem.Type: 5 message, 6 contact, 8 document, 11 appointment, 15 task). */
+  view?: number;
+  /** Zimbra's color value (an index 1–9, or an RGB value with its high byte set); absent: default. */
+  color?: number;
+  /** A subscription: the feed or remote calendar the folder is synchronized from. */
+  url?: string;
+  /** Shares, ordered by grantee type and grantee. */
+  grants?: FolderGrant[];
+  search?: SavedSearch;
+  mount?: Mountpoint;
 }
+
+/** MailItem.Type bytes of views. */
+export const VIEW = { message: 5, contact: 6, document: 8, appointment: 11, task: 15 } as const;
 
 export interface MailboxState {
   accountId: string;
@@ -89,20 +134,26 @@ export interface MailSnapshot {
 
 /** Folders every new mailbox has (user folders start at 256). */
 export function systemFolders(): Record<string, FolderState> {
-  const folders: [number, string, number][] = [
+  // With the views Mailbox.createDefaultFolders gives them (USER_ROOT and Trash have none).
+  const folders: [number, string, number, number?][] = [
     [1, 'USER_ROOT', 1],
-    [2, 'Inbox', 1],
+    [2, 'Inbox', 1, VIEW.message],
     [3, 'Trash', 1],
-    [4, 'Junk', 1],
-    [5, 'Sent', 1],
-    [6, 'Drafts', 1],
-    [7, 'Contacts', 1],
-    [10, 'Calendar', 1],
-    [13, 'Emailed Contacts', 1],
-    [15, 'Tasks', 1],
-    [16, 'Briefcase', 1],
+    [4, 'Junk', 1, VIEW.message],
+    [5, 'Sent', 1, VIEW.message],
+    [6, 'Drafts', 1, VIEW.message],
+    [7, 'Contacts', 1, VIEW.contact],
+    [10, 'Calendar', 1, VIEW.appointment],
+    [13, 'Emailed Contacts', 1, VIEW.contact],
+    [15, 'Tasks', 1, VIEW.task],
+    [16, 'Briefcase', 1, VIEW.document],
   ];
-  return Object.fromEntries(folders.map(([id, name, parentId]) => [String(id), { name, parentId }]));
+  return Object.fromEntries(
+    folders.map(([id, name, parentId, view]) => [
+      String(id),
+      view === undefined ? { name, parentId } : { name, parentId, view },
+    ]),
+  );
 }
 
 /** Messages in Trash older than this at a PurgeOldMessages are purged (the server's default trash lifetime). */

@@ -217,7 +217,7 @@ export async function catalogCommand(
         'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  DOCUMENTS  BYTES  FOLDER',
         ...body.folders.map(
           (f) =>
-            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id})`,
+            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id}${f.kind ? `, ${f.kind === 'search' ? 'saved search' : 'mountpoint'}` : ''})`,
         ),
         ...body.uncertain.map(
           (u) =>

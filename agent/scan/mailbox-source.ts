@@ -1,5 +1,6 @@
 import type { Connection } from 'mariadb';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
+import type { FolderRow } from '#core/scan/folder-of-row.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { contactFieldsOf } from '#core/scan/zimbra-metadata.ts';
 
@@ -52,7 +53,8 @@ export interface RevisionRow {
 
 export interface MailboxContents {
   mailbox: MailboxRow;
-  folders: { id: number; name: string; parentId: number }[];
+  /** Folders, search folders and mountpoints, as stored (see folderOfRow). */
+  folders: FolderRow[];
   tags: { id: number; name: string }[];
   /** Items of types a scan does not read yet (appointments, documents…), counted by type: never skipped silently. */
   notScanned: { type: number; count: number }[];
@@ -61,6 +63,8 @@ export interface MailboxContents {
 /** Types a scan reads, or that hold nothing of their own (conversations are derived from their messages). */
 const SCANNED_TYPES = [
   ITEM_TYPE.folder,
+  ITEM_TYPE.searchFolder,
+  ITEM_TYPE.mountpoint,
   ITEM_TYPE.conversation,
   ITEM_TYPE.message,
   ITEM_TYPE.contact,
@@ -120,10 +124,17 @@ export async function readMailbox(
     if (!row) return false;
     const folders = (
       (await db.query(
-        `SELECT id, name, parent_id FROM ${database}.mail_item WHERE mailbox_id = ? AND type = ? ORDER BY id`,
-        [mailboxId, ITEM_TYPE.folder],
-      )) as { id: number; name: string | null; parent_id: number | null }[]
-    ).map((f) => ({ id: f.id, name: f.name ?? '', parentId: f.parent_id ?? f.id }));
+        `SELECT id, type, name, parent_id, metadata FROM ${database}.mail_item
+          WHERE mailbox_id = ? AND type IN (?) ORDER BY id`,
+        [mailboxId, [ITEM_TYPE.folder, ITEM_TYPE.searchFolder, ITEM_TYPE.mountpoint]],
+      )) as {
+        id: number;
+        type: number;
+        name: string | null;
+        parent_id: number | null;
+        metadata: string | null;
+      }[]
+    ).map((f) => ({ id: f.id, type: f.type, name: f.name, parentId: f.parent_id, metadata: f.metadata }));
     const tags = (
       (await db.query(`SELECT id, name FROM ${database}.tag WHERE mailbox_id = ? ORDER BY id`, [
         mailboxId,

@@ -15,6 +15,7 @@ import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
 import { calendarItemOfMetadata } from '#core/calendar/invite-metadata.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { itemTypeName } from '#core/mail-item.ts';
+import { folderOfRow } from '#core/scan/folder-of-row.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import {
   SCAN_FORMAT,
@@ -398,7 +399,11 @@ async function scanMailbox(
         checkpoint = contents.mailbox.changeCheckpoint;
         accountId = contents.mailbox.accountId;
         await write(header({ accountName: contents.mailbox.accountName, changeCheckpoint: checkpoint }));
-        for (const f of contents.folders) await write({ type: 'folder', ...f });
+        for (const row of contents.folders) {
+          const { folder, problem: bad } = folderOfRow(row);
+          if (bad) problem({ mailboxId: mailbox.mailboxId, account, problem: 'bad-metadata', detail: bad });
+          await write(folder);
+        }
         for (const t of contents.tags) await write({ type: 'tag', ...t });
         counts.folders = contents.folders.length;
         counts.tags = contents.tags.length;

@@ -1,5 +1,6 @@
 import { applyCalendarOp, applyICalReply } from '#core/index/apply-calendar-op.ts';
 import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts';
+import { applyFolderOp, folderAttributes, folderOpNeeds, isFolderOp } from '#core/index/apply-folder-op.ts';
 import {
   type EntityState,
   isFiled,
@@ -14,7 +15,7 @@ import {
 import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
-import { systemFolders, TRASH_LIFETIME_MS } from '#core/mail-snapshot.ts';
+import { type FolderState, systemFolders, TRASH_LIFETIME_MS } from '#core/mail-snapshot.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -59,6 +60,10 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
     const mailboxId = header.mailboxId;
     if (data.op === 'StoreIncomingBlob') continue;
     needs.push({ mailboxId, key: MAILBOX_KEY });
+    if (isFolderOp(data)) {
+      needs.push(...folderOpNeeds(mailboxId, data));
+      continue;
+    }
     switch (data.op) {
       case 'CreateMailbox':
         for (const id of Object.keys(systemFolders())) needs.push({ mailboxId, key: itemKey(id) });
@@ -166,6 +171,10 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       view.warn(`${data.op} at ${record.offset}: mailbox ${mailboxId} does not exist`);
     return;
   }
+  if (isFolderOp(data)) {
+    applyFolderOp(mailboxId, data, record, view);
+    return;
+  }
   switch (data.op) {
     case 'DeleteMailbox':
       // The mailbox's items keep their last versions; the mailbox's own validity ends here, which ends theirs.
@@ -179,13 +188,14 @@ function applyOp(record: RedoRecord, view: EntityView): void {
         kind: 'folder',
         name: data.name ?? '',
         parentId: data.parentId,
+        ...folderAttributes(data),
       });
       return;
     case 'RenameFolder': {
       const folder = view.get(mailboxId, itemKey(data.folderId));
       if (folder?.kind === 'folder')
         view.set(mailboxId, itemKey(data.folderId), {
-          kind: 'folder',
+          ...folder,
           name: data.name ?? folder.name,
           parentId: data.parentId,
         });
@@ -301,7 +311,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       const item = view.get(mailboxId, itemKey(data.itemId));
       if (item?.kind === 'folder')
         view.set(mailboxId, itemKey(data.itemId), {
-          kind: 'folder',
+          ...item,
           name: data.name ?? item.name,
           parentId: data.folderId,
         });
@@ -318,10 +328,10 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     }
     case 'CreateFolderPath':
       // Every folder along the path, existing or created, with the id the server gave it.
-      setFolderPath(mailboxId, data.path, [...data.folders.map((f) => f.id)], view);
+      setFolderPath(mailboxId, data.path, [...data.folders.map((f) => f.id)], view, folderAttributes(data));
       return;
     case 'RenameFolderPath':
-      setFolderPath(mailboxId, data.path, [...data.parentIds, data.folderId], view);
+      setFolderPath(mailboxId, data.path, [...data.parentIds, data.folderId], view, {});
       return;
     case 'PurgeImapDeleted':
       for (const [key, item] of [...view.list(mailboxId)]) {
@@ -417,8 +427,17 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
       view.set(mailboxId, key, { ...item, tags: item.tags.map((t) => (t === oldName ? name : t)).sort() });
 }
 
-/** Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root). */
-function setFolderPath(mailboxId: number, path: string | null, ids: number[], view: EntityView): void {
+/**
+ * Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root); one that
+ * exists keeps its attributes, one created takes `created`'s.
+ */
+function setFolderPath(
+  mailboxId: number,
+  path: string | null,
+  ids: number[],
+  view: EntityView,
+  created: Partial<FolderState>,
+): void {
   const names = (path ?? '').split('/').filter((n) => n !== '');
   if (names.length !== ids.length) {
     view.warn(`folder path ${path} has ${names.length} names for ${ids.length} folder ids`);
@@ -427,7 +446,14 @@ function setFolderPath(mailboxId: number, path: string | null, ids: number[], vi
   let parentId: number = FOLDER_ID.root;
   names.forEach((name, i) => {
     const id = ids[i] as number;
-    view.set(mailboxId, itemKey(id), { kind: 'folder', name, parentId });
+    const existing = view.get(mailboxId, itemKey(id));
+    view.set(
+      mailboxId,
+      itemKey(id),
+      existing?.kind === 'folder'
+        ? { ...existing, name, parentId }
+        : { kind: 'folder', name, parentId, ...created },
+    );
     parentId = id;
   });
 }

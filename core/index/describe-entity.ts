@@ -19,8 +19,22 @@ export function describeEntity(state: EntityState): string {
       return `${state.type} in folder ${state.folderId}: ${state.name}, revisions ${state.revisions
         .map((r) => `${r.version} (${r.author}, ${new Date(r.date).toISOString()}, ${r.size} bytes)`)
         .join('; ')}`;
-    case 'folder':
-      return `folder ${state.name} under ${state.parentId}`;
+    case 'folder': {
+      const what = state.search
+        ? `saved search ${state.name} (${state.search.query}; ${state.search.types}, ${state.search.sort})`
+        : state.mount
+          ? `mountpoint ${state.name} of folder ${state.mount.remoteId} of account ${state.mount.ownerId}${state.mount.reminder ? ', reminders on' : ''}`
+          : `folder ${state.name}`;
+      const extras = [
+        state.view !== undefined ? `view ${state.view}` : '',
+        state.color !== undefined ? `color ${state.color}` : '',
+        state.url ? `subscribed to ${state.url}` : '',
+        state.grants?.length
+          ? `shared with ${state.grants.map((g) => `${g.grantee ?? `type ${g.type}`} (rights ${g.rights})`).join(', ')}`
+          : '',
+      ].filter(Boolean);
+      return `${what} under ${state.parentId}${extras.length ? `, ${extras.join(', ')}` : ''}`;
+    }
     default:
       return JSON.stringify(state);
   }

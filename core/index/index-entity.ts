@@ -1,5 +1,11 @@
 import type { DirectoryKind } from '#core/ldap/directory-objects.ts';
-import type { CalendarItemState, ContactState, DocumentState, MessageState } from '#core/mail-snapshot.ts';
+import type {
+  CalendarItemState,
+  ContactState,
+  DocumentState,
+  FolderState,
+  MessageState,
+} from '#core/mail-snapshot.ts';
 
 // What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
 // contacts) as a plain JSON state. A version is one state with the interval of redo time it was valid in.
@@ -10,10 +16,9 @@ export interface MailboxEntity {
   renamedTo: string | null;
 }
 
-export interface FolderEntity {
+/** A folder, a saved search or a mountpoint (see FolderState). */
+export interface FolderEntity extends FolderState {
   kind: 'folder';
-  name: string;
-  parentId: number;
 }
 
 export interface TagEntity {

@@ -19,9 +19,11 @@ export function mailboxStateOf(
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
     switch (entity.kind) {
-      case 'folder':
-        state.folders[String(id)] = { name: entity.name, parentId: entity.parentId };
+      case 'folder': {
+        const { kind: _kind, ...folder } = entity;
+        state.folders[String(id)] = folder;
         break;
+      }
       case 'tag':
         state.tags[tagNameOf(key) as string] = entity.tagId;
         break;

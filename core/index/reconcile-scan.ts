@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { withoutDefaults } from '#core/index/apply-folder-op.ts';
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import {
   type CalendarEntity,
@@ -62,8 +63,10 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     changes.mailboxAdded = true;
   }
   const wanted = new Map<string, EntityState>();
-  for (const f of snapshot.folders)
-    wanted.set(itemKey(f.id), { kind: 'folder', name: f.name, parentId: f.parentId } satisfies FolderEntity);
+  for (const f of snapshot.folders) {
+    const { type: _t, id: _i, ...state } = f;
+    wanted.set(itemKey(f.id), withoutDefaults<FolderEntity>({ kind: 'folder', ...state }));
+  }
   for (const t of snapshot.tags) wanted.set(tagKey(t.name), { kind: 'tag', tagId: t.id } satisfies TagEntity);
   for (const m of snapshot.messages) {
     const { type: _t, id: _i, subject, from, ...state } = m;

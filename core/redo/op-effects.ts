@@ -1,3 +1,4 @@
+import { FOLDER_OPS } from '#core/index/apply-folder-op.ts';
 import type { OpName } from '#core/redo/redo-record.ts';
 
 /** Ops the index applies to a mailbox's entities (core/index/apply-transaction.ts). */
@@ -36,6 +37,7 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'ModifyContact',
   'PurgeImapDeleted',
   'PurgeOldMessages',
+  ...FOLDER_OPS,
 ]);
 
 /** Ops that carry nothing a restore of a mailbox needs, with the reason. */

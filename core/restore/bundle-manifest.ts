@@ -45,6 +45,13 @@ const unrestored = z.strictObject({
   file: z.string().max(300).optional(),
 });
 
+const folderGrant = z.strictObject({
+  grantee: z.string().min(1).max(320).optional(),
+  type: z.number().int().min(0).max(127),
+  rights: z.number().int().min(0).max(65_535),
+  expiry: z.number().int().positive().optional(),
+});
+
 export const accountManifestSchema = z
   .strictObject({
     format: z.literal(BUNDLE_FORMAT),
@@ -56,7 +63,52 @@ export const accountManifestSchema = z
     }),
     /** The account to restore into (the source's name, or a new account). */
     target: safeAccountName,
-    folders: z.array(z.strictObject({ id: itemId, name: safeFolderName, parentId: itemId })).max(100_000),
+    /** Folders that hold items, with their view, color, subscription and shares (guest secrets left out). */
+    folders: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          name: safeFolderName,
+          parentId: itemId,
+          view: z.number().int().min(1).max(127).optional(),
+          color: z.number().int().optional(),
+          url: z.string().min(1).max(4096).optional(),
+          grants: z.array(folderGrant).min(1).max(1000).optional(),
+        }),
+      )
+      .max(100_000),
+    /** Saved searches (search folders): where they are and what they ask. */
+    searches: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          name: safeFolderName,
+          parentId: itemId,
+          query: z.string().max(65_536),
+          types: z.string().max(1024),
+          sort: z.string().max(1024),
+          color: z.number().int().optional(),
+        }),
+      )
+      .max(100_000)
+      .default([]),
+    /** Mountpoints: other accounts' shared folders, mounted here (the share itself lives in the owner's). */
+    mountpoints: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          name: safeFolderName,
+          parentId: itemId,
+          ownerId: z.string().max(127),
+          remoteId: z.number().int(),
+          remoteUuid: z.string().min(1).max(127).optional(),
+          reminder: z.literal(true).optional(),
+          view: z.number().int().min(1).max(127).optional(),
+          color: z.number().int().optional(),
+        }),
+      )
+      .max(100_000)
+      .default([]),
     tags: z.array(z.strictObject({ name: safeFolderName, id: z.number().int() })).max(10_000),
     messages: z
       .array(
@@ -199,6 +251,14 @@ export const accountManifestSchema = z
             message: `must be ${documentFile(d.id, r.version)}`,
           });
     }
+    for (const list of ['searches', 'mountpoints'] as const)
+      for (const [i, f] of manifest[list].entries())
+        if (f.parentId !== 1 && !folders.has(f.parentId))
+          ctx.addIssue({
+            code: 'custom',
+            path: [list, i, 'parentId'],
+            message: `folder ${f.parentId} is not in the bundle`,
+          });
     for (const [i, c] of manifest.addressBooks.entries())
       if (c.file !== addressBookFile(c.folderId))
         ctx.addIssue({

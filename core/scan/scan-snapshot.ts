@@ -35,11 +35,32 @@ export const scanHeaderSchema = z.strictObject({
   absent: z.literal(true).optional(),
 });
 
+const folderGrantSchema = z.strictObject({
+  grantee: z.string().min(1).max(320).optional(),
+  type: z.number().int().min(0).max(127),
+  rights: z.number().int().min(0).max(65_535),
+  expiry: z.number().int().positive().optional(),
+});
+
+/** A folder, saved search (`search`) or mountpoint (`mount`), with the attributes that differ from defaults. */
 export const scanFolderSchema = z.strictObject({
   type: z.literal('folder'),
   id: itemId,
   name: shortText,
   parentId: itemId,
+  view: z.number().int().min(1).max(127).optional(),
+  color: z.number().int().optional(),
+  url: z.string().min(1).max(4096).optional(),
+  grants: z.array(folderGrantSchema).min(1).max(1000).optional(),
+  search: z.strictObject({ query: z.string().max(65_536), types: shortText, sort: shortText }).optional(),
+  mount: z
+    .strictObject({
+      ownerId: z.string().max(127),
+      remoteId: z.number().int(),
+      remoteUuid: z.string().min(1).max(127).optional(),
+      reminder: z.literal(true).optional(),
+    })
+    .optional(),
 });
 
 export const scanTagSchema = z.strictObject({

@@ -42,9 +42,11 @@ export function exportMailboxOf(
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
     switch (entity.kind) {
-      case 'folder':
-        folders.push({ type: 'folder', id: id as number, name: entity.name, parentId: entity.parentId });
+      case 'folder': {
+        const { kind: _kind, ...folder } = entity;
+        folders.push({ type: 'folder', id: id as number, ...folder });
         break;
+      }
       case 'tag':
         tags.push({ type: 'tag', id: entity.tagId, name: tagNameOf(key) as string });
         break;

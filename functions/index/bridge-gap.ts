@@ -75,32 +75,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
               },
             },
           },
-          {
-            Update: {
-              TableName: target.table,
-              Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
-              UpdateExpression:
-                'SET #seq = :nseq, #offset = :noffset, #pending = :none, #state = :ok REMOVE #reason, #since',
-              ConditionExpression: '#seq = :seq AND #offset = :offset AND #state = :gap',
-              ExpressionAttributeNames: {
-                '#seq': 'seq',
-                '#offset': 'offset',
-                '#pending': 'pending',
-                '#state': 'state',
-                '#reason': 'reason',
-                '#since': 'since',
-              },
-              ExpressionAttributeValues: {
-                ':nseq': next.seq,
-                ':noffset': next.firstOffset,
-                ':none': [],
-                ':ok': 'ok',
-                ':gap': 'gap',
-                ':seq': cursor.seq,
-                ':offset': cursor.offset,
-              },
-            },
-          },
+          { Update: cursorAcrossGap(target, cursor, next, true) },
         ],
       }),
     );
@@ -167,30 +142,42 @@ export async function crossRecordedBridge(
     }),
   );
   if (bridge.Item?.to !== redoPosition(next.seq, next.firstOffset)) return false;
-  await dynamodb().send(
-    new UpdateCommand({
-      TableName: target.table,
-      Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
-      UpdateExpression:
-        'SET #seq = :nseq, #offset = :noffset, #pending = :none, #state = :ok REMOVE #reason, #since',
-      ConditionExpression: '#seq = :seq AND #offset = :offset',
-      ExpressionAttributeNames: {
-        '#seq': 'seq',
-        '#offset': 'offset',
-        '#pending': 'pending',
-        '#state': 'state',
-        '#reason': 'reason',
-        '#since': 'since',
-      },
-      ExpressionAttributeValues: {
-        ':nseq': next.seq,
-        ':noffset': next.firstOffset,
-        ':none': [],
-        ':ok': 'ok',
-        ':seq': cursor.seq,
-        ':offset': cursor.offset,
-      },
-    }),
-  );
+  await dynamodb().send(new UpdateCommand(cursorAcrossGap(target, cursor, next, false)));
   return true;
+}
+
+/**
+ * The cursor moved from a gap to the next segment, transactions open at the gap dropped: only if the cursor
+ * still stands where it was read (and, for a new bridge, is still held there as a gap).
+ */
+function cursorAcrossGap(
+  target: IndexTarget,
+  cursor: { seq: string; offset: string },
+  next: { seq: string; firstOffset: string },
+  heldAtGap: boolean,
+) {
+  return {
+    TableName: target.table,
+    Key: { pk: indexKeys.server(target.serverId), sk: indexKeys.cursor },
+    UpdateExpression:
+      'SET #seq = :nseq, #offset = :noffset, #pending = :none, #state = :ok REMOVE #reason, #since',
+    ConditionExpression: `#seq = :seq AND #offset = :offset${heldAtGap ? ' AND #state = :gap' : ''}`,
+    ExpressionAttributeNames: {
+      '#seq': 'seq',
+      '#offset': 'offset',
+      '#pending': 'pending',
+      '#state': 'state',
+      '#reason': 'reason',
+      '#since': 'since',
+    },
+    ExpressionAttributeValues: {
+      ':nseq': next.seq,
+      ':noffset': next.firstOffset,
+      ':none': [],
+      ':ok': 'ok',
+      ':seq': cursor.seq,
+      ':offset': cursor.offset,
+      ...(heldAtGap ? { ':gap': 'gap' } : {}),
+    },
+  };
 }

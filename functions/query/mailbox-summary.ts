@@ -1,9 +1,12 @@
 import { isFiled, itemIdOf } from '#core/index/index-entity.ts';
+import type { FolderState } from '#core/mail-snapshot.ts';
 import type { MailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 
 export interface FolderSummary {
   id: number;
   path: string;
+  /** A saved search or a mountpoint: it holds no items of its own. */
+  kind?: 'search' | 'mountpoint';
   messages: number;
   contacts: number;
   appointments: number;
@@ -14,7 +17,7 @@ export interface FolderSummary {
 
 /** Folders of a mailbox as of T with their item counts per type and message bytes, by path. */
 export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
-  const folders = new Map<number, { name: string; parentId: number }>();
+  const folders = new Map<number, FolderState>();
   for (const [key, entity] of found.entities)
     if (entity.kind === 'folder') folders.set(itemIdOf(key) as number, entity);
   const path = (id: number, depth = 0): string => {
@@ -28,6 +31,8 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
       summary.set(id, {
         id,
         path: path(id),
+        ...(folders.get(id)?.search ? { kind: 'search' as const } : {}),
+        ...(folders.get(id)?.mount ? { kind: 'mountpoint' as const } : {}),
         messages: 0,
         contacts: 0,
         appointments: 0,

@@ -201,10 +201,7 @@ async function accountPlan(
     source.mailbox.accountId,
     state.contacts,
   );
-  const folders = Object.entries(state.folders)
-    .filter(([id]) => Number(id) > 1)
-    .map(([id, f]) => ({ id: Number(id), name: f.name, parentId: f.parentId }))
-    .sort((a, b) => a.id - b.id);
+  const { folders, searches, mountpoints } = manifestFolders(state.folders);
   const messages = Object.entries(state.messages)
     .map(([id, m]) => ({
       id: Number(id),
@@ -228,6 +225,8 @@ async function accountPlan(
     },
     target: targetName,
     folders,
+    searches,
+    mountpoints,
     tags: Object.entries(state.tags)
       .map(([name, id]) => ({ name, id }))
       .sort((a, b) => a.id - b.id),
@@ -349,5 +348,36 @@ function roundRobin(chunks: WorkFile[][]): WorkFile[] {
       const file = list[turn];
       if (file) out.push(file);
     }
+  return out;
+}
+
+/** A mailbox's folders as the manifest lists them: folders that hold items, saved searches, mountpoints. */
+function manifestFolders(
+  all: MailboxState['folders'],
+): Pick<AccountPlan, 'folders' | 'searches' | 'mountpoints'> {
+  const out: Pick<AccountPlan, 'folders' | 'searches' | 'mountpoints'> = {
+    folders: [],
+    searches: [],
+    mountpoints: [],
+  };
+  const ids = Object.keys(all)
+    .map(Number)
+    .filter((id) => id > 1)
+    .sort((a, b) => a - b);
+  for (const id of ids) {
+    const { search, mount, grants, ...f } = all[String(id)] as FolderState;
+    const color = f.color !== undefined ? { color: f.color } : {};
+    if (search) out.searches.push({ id, name: f.name, parentId: f.parentId, ...search, ...color });
+    else if (mount)
+      out.mountpoints.push({
+        id,
+        name: f.name,
+        parentId: f.parentId,
+        ...mount,
+        ...(f.view !== undefined ? { view: f.view } : {}),
+        ...color,
+      });
+    else out.folders.push({ id, ...f, ...(grants ? { grants } : {}) });
+  }
   return out;
 }

@@ -8,10 +8,12 @@ import { formatLdif } from '#core/ldap/ldif.ts';
 import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import {
   type DocumentState,
+  type FolderState,
   type MailboxState,
   type MailSnapshot,
   systemFolders,
   TRASH_LIFETIME_MS,
+  VIEW,
 } from '#core/mail-snapshot.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
 import { OP, opCodeOf } from '#core/redo/op-codes.ts';
@@ -90,7 +92,14 @@ export type SimulatorAction =
   | 'revise-document'
   | 'purge-revision'
   | 'rename-document'
-  | 'delete-document';
+  | 'delete-document'
+  | 'color-folder'
+  | 'share-folder'
+  | 'unshare-folder'
+  | 'subscribe-folder'
+  | 'create-search'
+  | 'modify-search'
+  | 'create-mountpoint';
 
 interface Commit {
   time: number;
@@ -113,6 +122,13 @@ const OP_CODE = {
   AddDocumentRevision: opCodeOf('AddDocumentRevision') as number,
   PurgeRevision: opCodeOf('PurgeRevision') as number,
   RenameItem: opCodeOf('RenameItem') as number,
+  ColorItem: opCodeOf('ColorItem') as number,
+  GrantAccess: opCodeOf('GrantAccess') as number,
+  RevokeAccess: opCodeOf('RevokeAccess') as number,
+  SetFolderUrl: opCodeOf('SetFolderUrl') as number,
+  CreateSavedSearch: opCodeOf('CreateSavedSearch') as number,
+  ModifySavedSearch: opCodeOf('ModifySavedSearch') as number,
+  CreateMountpoint: opCodeOf('CreateMountpoint') as number,
 };
 const DAY_MS = 24 * 3600 * 1000;
 /** The account's own time zone, as the server writes it beside each invite it records. */
@@ -279,6 +295,13 @@ export class MailHostSimulator {
       ['purge-revision', 0.7, () => this.purgeRevision()],
       ['rename-document', 0.5, () => this.renameDocument()],
       ['delete-document', 0.4, () => this.deleteDocument()],
+      ['color-folder', 0.5, () => this.colorFolder()],
+      ['share-folder', 0.6, () => this.shareFolder()],
+      ['unshare-folder', 0.3, () => this.unshareFolder()],
+      ['subscribe-folder', 0.3, () => this.subscribeFolder()],
+      ['create-search', 0.5, () => this.createSearch()],
+      ['modify-search', 0.3, () => this.modifySearch()],
+      ['create-mountpoint', 0.4, () => this.createMountpoint()],
     ];
   }
 
@@ -401,9 +424,9 @@ export class MailHostSimulator {
     const pick = this.pickMessage();
     if (!pick) return;
     const [mbox, id, state] = pick;
-    const folders = Object.keys(state.folders)
-      .map(Number)
-      .filter((f) => f !== 1 && f !== FOLDER_ID.trash && !NON_MAIL_FOLDERS.has(f));
+    const folders = plainFolderIds(state).filter(
+      (f) => f !== 1 && f !== FOLDER_ID.trash && !NON_MAIL_FOLDERS.has(f),
+    );
     const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
     this.moveTo(mbox, id, dest);
     this.count('move');
@@ -436,9 +459,7 @@ export class MailHostSimulator {
     const pick = this.pickMessage();
     if (!pick) return;
     const [mbox, sourceId, state] = pick;
-    const folders = Object.keys(state.folders)
-      .map(Number)
-      .filter((f) => f !== 1 && !NON_MAIL_FOLDERS.has(f));
+    const folders = plainFolderIds(state).filter((f) => f !== 1 && !NON_MAIL_FOLDERS.has(f));
     const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
     const newId = this.allocId(mbox);
     const copies = [{ sourceId, newId, uuid: null }];
@@ -1084,9 +1105,8 @@ export class MailHostSimulator {
     if (!mbox) return;
     const id = mbox.mailboxId;
     const folderId = this.allocId(id);
-    const userFolders = Object.keys(this.truth.mailboxes[id]?.folders ?? {})
-      .map(Number)
-      .filter((f) => f >= 256);
+    const mailbox = this.truth.mailboxes[id];
+    const userFolders = (mailbox ? plainFolderIds(mailbox) : []).filter((f) => f >= 256);
     const parentId = this.random() < 0.3 && userFolders.length > 0 ? (userFolders[0] as number) : 1;
     const name = `${WORDS[Math.floor(this.random() * WORDS.length)]}-${folderId}`;
     const data: OpData = {
@@ -1110,11 +1130,189 @@ export class MailHostSimulator {
       data,
       (s) => {
         const m = s.mailboxes[id];
-        if (m) m.folders[folderId] = { name, parentId };
+        if (m) m.folders[folderId] = { name, parentId, view: VIEW.message };
       },
       this.random() < 0.3,
     );
     this.count('create-folder');
+  }
+
+  /** A user folder (or a system one with a view) takes a color (ColorItem; an index 1–9). */
+  private colorFolder(): void {
+    const pick = this.pickFolder((id, f) => id >= 256 || f.view !== undefined);
+    if (!pick) return;
+    const [mbox, folderId] = pick;
+    const color = 1 + Math.floor(this.random() * 9);
+    this.single(
+      OP_CODE.ColorItem,
+      mbox,
+      { op: 'ColorItem', ids: [folderId], itemType: ITEM_TYPE.folder, color },
+      (s) => {
+        const f = s.mailboxes[mbox]?.folders[folderId];
+        if (f) f.color = color;
+      },
+    );
+    this.count('color-folder');
+  }
+
+  /** A folder is shared with a user (GrantAccess): viewer, manager or admin rights. */
+  private shareFolder(): void {
+    const pick = this.pickFolder((id, f) => !f.search && !f.mount && id !== 1);
+    if (!pick) return;
+    const [mbox, folderId] = pick;
+    const grantee = uuidFrom(this.random);
+    const rights = [1, 1 | 2 | 4 | 8 | 16, 1 | 2 | 4 | 8 | 16 | 256][Math.floor(this.random() * 3)] as number;
+    this.single(
+      OP_CODE.GrantAccess,
+      mbox,
+      { op: 'GrantAccess', folderId, grantee, granteeType: 1, rights, password: null, expiry: 0 },
+      (s) => {
+        const f = s.mailboxes[mbox]?.folders[folderId];
+        if (!f) return;
+        f.grants = [...(f.grants ?? []), { grantee, type: 1, rights }].sort((a, b) =>
+          (a.grantee ?? '').localeCompare(b.grantee ?? ''),
+        );
+      },
+    );
+    this.count('share-folder');
+  }
+
+  /** A share is taken back (RevokeAccess). */
+  private unshareFolder(): void {
+    const pick = this.pickFolder((_, f) => (f.grants?.length ?? 0) > 0);
+    if (!pick) return;
+    const [mbox, folderId, folder] = pick;
+    const grantee = folder.grants?.[0]?.grantee ?? '';
+    this.single(
+      OP_CODE.RevokeAccess,
+      mbox,
+      { op: 'RevokeAccess', folderId, grantee, dueToExpiry: false },
+      (s) => {
+        const f = s.mailboxes[mbox]?.folders[folderId];
+        if (!f) return;
+        const grants = (f.grants ?? []).filter((g) => g.grantee !== grantee);
+        if (grants.length > 0) f.grants = grants;
+        else delete f.grants;
+      },
+    );
+    this.count('unshare-folder');
+  }
+
+  /** A user folder subscribes to a feed (SetFolderUrl). */
+  private subscribeFolder(): void {
+    const pick = this.pickFolder((id, f) => id >= 256 && !f.search && !f.mount);
+    if (!pick) return;
+    const [mbox, folderId] = pick;
+    const url = `https://feeds.example.net/${folderId}/${this.changeId}.rss`;
+    this.single(OP_CODE.SetFolderUrl, mbox, { op: 'SetFolderUrl', folderId, url }, (s) => {
+      const f = s.mailboxes[mbox]?.folders[folderId];
+      if (f) f.url = url;
+    });
+    this.count('subscribe-folder');
+  }
+
+  /** A saved search under the user root (CreateSavedSearch). */
+  private createSearch(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const searchId = this.allocId(id);
+    const word = WORDS[Math.floor(this.random() * WORDS.length)] as string;
+    const search = { query: `subject:${word} is:unread`, types: 'message', sort: 'dateDesc' };
+    const name = `search-${word}-${searchId}`;
+    this.single(
+      OP_CODE.CreateSavedSearch,
+      id,
+      {
+        op: 'CreateSavedSearch',
+        searchId,
+        uuid: uuidFrom(this.random),
+        name,
+        ...search,
+        folderId: FOLDER_ID.root,
+        flags: 0,
+        color: 0,
+      },
+      (s) => {
+        const m = s.mailboxes[id];
+        if (m) m.folders[searchId] = { name, parentId: FOLDER_ID.root, search };
+      },
+    );
+    this.count('create-search');
+  }
+
+  /** A saved search's query changes (ModifySavedSearch). */
+  private modifySearch(): void {
+    const pick = this.pickFolder((_, f) => f.search !== undefined);
+    if (!pick) return;
+    const [mbox, searchId] = pick;
+    const search = {
+      query: `in:inbox after:-${1 + (this.changeId % 30)}d`,
+      types: 'message,conversation',
+      sort: 'dateAsc',
+    };
+    this.single(OP_CODE.ModifySavedSearch, mbox, { op: 'ModifySavedSearch', searchId, ...search }, (s) => {
+      const f = s.mailboxes[mbox]?.folders[searchId];
+      if (f) f.search = search;
+    });
+    this.count('modify-search');
+  }
+
+  /** Another account's calendar or inbox, mounted under the user root (CreateMountpoint). */
+  private createMountpoint(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const mountpointId = this.allocId(id);
+    const calendar = this.random() < 0.5;
+    const ownerId = uuidFrom(this.random);
+    const remoteId = calendar ? FOLDER_ID.calendar : FOLDER_ID.inbox;
+    const reminder = calendar && this.random() < 0.5;
+    const view = calendar ? VIEW.appointment : VIEW.message;
+    const name = `shared-${mountpointId}`;
+    this.single(
+      OP_CODE.CreateMountpoint,
+      id,
+      {
+        op: 'CreateMountpoint',
+        mountpointId,
+        uuid: uuidFrom(this.random),
+        name,
+        ownerId,
+        remoteId,
+        remoteUuid: null,
+        folderId: FOLDER_ID.root,
+        view,
+        flags: 0,
+        color: 0,
+        reminderEnabled: reminder,
+      },
+      (s) => {
+        const m = s.mailboxes[id];
+        if (m)
+          m.folders[mountpointId] = {
+            name,
+            parentId: FOLDER_ID.root,
+            view,
+            mount: { ownerId, remoteId, ...(reminder ? { reminder: true as const } : {}) },
+          };
+      },
+    );
+    this.count('create-mountpoint');
+  }
+
+  /** A folder of a live mailbox that `fits`, with its mailbox id, or undefined. */
+  private pickFolder(
+    fits: (id: number, f: FolderState) => boolean,
+  ): [number, number, FolderState] | undefined {
+    const mbox = this.liveMailbox();
+    if (!mbox) return undefined;
+    const folders = Object.entries(this.truth.mailboxes[mbox.mailboxId]?.folders ?? {}).filter(([id, f]) =>
+      fits(Number(id), f),
+    );
+    if (folders.length === 0) return undefined;
+    const [id, folder] = folders[Math.floor(this.random() * folders.length)] as [string, FolderState];
+    return [mbox.mailboxId, Number(id), folder];
   }
 
   private renameFolder(): void {
@@ -1616,6 +1814,13 @@ function stableUuid(namespace: string, name: string): string {
 }
 
 /** A v4-shaped UUID from the seeded generator (reproducible ids). */
+/** Ids of a mailbox's folders that hold items (not saved searches or mountpoints). */
+function plainFolderIds(state: MailboxState): number[] {
+  return Object.entries(state.folders)
+    .filter(([, f]) => !f.search && !f.mount)
+    .map(([id]) => Number(id));
+}
+
 function uuidFrom(random: () => number): string {
   const hexDigits = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hexDigits.slice(0, 8)}-${hexDigits.slice(8, 12)}-4${hexDigits.slice(13, 16)}-a${hexDigits.slice(17, 20)}-${hexDigits.slice(20, 32)}`;

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import mariadb, { type Pool, type PoolConnection } from 'mariadb';
+import { aclOfGrants } from '#core/index/apply-folder-op.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
-import type { MailboxState } from '#core/mail-snapshot.ts';
+import type { FolderState, MailboxState } from '#core/mail-snapshot.ts';
 import { mailboxGroup, mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
-import { decodeMetadata, encodeMetadata } from '#core/scan/zimbra-metadata.ts';
+import { decodeMetadata, encodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
 import { calendarItemMetadata } from '#local/mail-host/calendar-invites.ts';
 import type { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
@@ -132,7 +133,7 @@ export class MailboxDatabase {
       items.set(Number(id), {
         ...base,
         id: Number(id),
-        type: ITEM_TYPE.folder,
+        type: folder.search ? ITEM_TYPE.searchFolder : folder.mount ? ITEM_TYPE.mountpoint : ITEM_TYPE.folder,
         parent_id: folder.parentId,
         folder_id: folder.parentId,
         date: now,
@@ -144,7 +145,7 @@ export class MailboxDatabase {
         sender: null,
         subject: null,
         name: folder.name,
-        metadata: null,
+        metadata: folderMetadata(folder),
         mod_content: change,
       });
     }
@@ -419,4 +420,23 @@ export class MailboxDatabase {
     }
     return summary;
   }
+}
+
+/** A folder's metadata as Folder, SearchFolder and Mountpoint encode it (what a scan reads back). */
+function folderMetadata(folder: FolderState): string | null {
+  const meta: Record<string, MetadataValue> = {};
+  if (folder.view !== undefined) meta.vt = folder.view;
+  if (folder.color !== undefined) meta.c = folder.color;
+  if (folder.url !== undefined) meta.url = folder.url;
+  if (folder.grants) meta.aclm = aclOfGrants(folder.grants);
+  if (folder.search)
+    Object.assign(meta, { q: folder.search.query, t: folder.search.types, s: folder.search.sort });
+  if (folder.mount)
+    Object.assign(meta, {
+      aid: folder.mount.ownerId,
+      id: folder.mount.remoteId,
+      ...(folder.mount.remoteUuid ? { ruuid: folder.mount.remoteUuid } : {}),
+      ...(folder.mount.reminder ? { rem: 1 } : {}),
+    });
+  return Object.keys(meta).length > 0 ? encodeMetadata(meta) : null;
 }

@@ -47,6 +47,7 @@ import { startTestCloud } from '#test/integration/harness.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { uploadLdapDump } from '#test/support/ldap-dumps.ts';
+import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 const serverId = 'srv-re';
@@ -383,26 +384,3 @@ describe('reindex: a server index rebuilt from the bucket', () => {
     } while (start);
   }
 });
-
-function assertSameItems(actual: string[], expected: string[]): void {
-  const want = new Set(expected);
-  const have = new Set(actual);
-  const missing = expected.filter((i) => !have.has(i));
-  const extra = actual.filter((i) => !want.has(i));
-  assert.ok(
-    missing.length === 0 && extra.length === 0,
-    `${missing.length} items missing, ${extra.length} unexpected.\nmissing: ${missing.slice(0, 3).join('\n')}\nunexpected: ${extra.slice(0, 3).join('\n')}`,
-  );
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object' && !(value instanceof Set))
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  if (value instanceof Set) return [...value].sort();
-  return value;
-}

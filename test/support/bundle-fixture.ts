@@ -28,6 +28,8 @@ export function fixtureAccount(): AccountManifest {
       { id: 2, name: 'Inbox', parentId: 1 },
       { id: 300, name: 'Work', parentId: 1 },
     ],
+    searches: [],
+    mountpoints: [],
     tags: [{ name: 'work', id: 64 }],
     messages: [message(257, 2), message(258, 300)],
     contacts: [],

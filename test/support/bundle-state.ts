@@ -9,9 +9,25 @@ import { type AccountManifest, accountDir } from '#core/restore/bundle-manifest.
 export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, 'renamedTo'> {
   return {
     accountId: manifest.account.zimbraId,
-    folders: Object.fromEntries(
-      manifest.folders.map((f) => [String(f.id), { name: f.name, parentId: f.parentId }]),
-    ),
+    folders: Object.fromEntries([
+      ...manifest.folders.map(({ id, ...f }) => [String(id), f] as const),
+      ...manifest.searches.map(
+        ({ id, query, types, sort, ...f }) => [String(id), { ...f, search: { query, types, sort } }] as const,
+      ),
+      ...manifest.mountpoints.map(
+        ({ id, name, parentId, view, color, ...mount }) =>
+          [
+            String(id),
+            {
+              name,
+              parentId,
+              ...(view !== undefined ? { view } : {}),
+              ...(color !== undefined ? { color } : {}),
+              mount,
+            },
+          ] as const,
+      ),
+    ]),
     tags: Object.fromEntries(manifest.tags.map((t) => [t.name, t.id])),
     messages: Object.fromEntries(
       manifest.messages.map((m) => [

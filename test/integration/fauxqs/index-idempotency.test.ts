@@ -29,6 +29,7 @@ import { alteredSegment } from '#test/support/altered-segment.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { readEvents } from '#test/support/redo-fixtures.ts';
+import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -281,27 +282,3 @@ describe('indexing is exactly-once in effect', () => {
     assert.equal(restated?.restatedAt, scanPosition);
   });
 });
-
-/** Equal item sets, with a readable difference when not. */
-function assertSameItems(actual: string[], expected: string[]): void {
-  const want = new Set(expected);
-  const have = new Set(actual);
-  const missing = expected.filter((i) => !have.has(i));
-  const extra = actual.filter((i) => !want.has(i));
-  assert.ok(
-    missing.length === 0 && extra.length === 0,
-    `${missing.length} items missing, ${extra.length} unexpected.\nmissing: ${missing.slice(0, 3).join('\n')}\nunexpected: ${extra.slice(0, 3).join('\n')}`,
-  );
-  assert.equal(actual.length, expected.length);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  return value;
-}

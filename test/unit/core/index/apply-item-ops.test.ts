@@ -1,46 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inviteHead } from '#core/calendar/invite-metadata.ts';
-import { opCodeOf } from '#core/redo/op-codes.ts';
-import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import type { OpData } from '#core/redo/redo-record.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
-import { LATEST_VERSION } from '#core/redo/version.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
 import { type InviteSpec, inviteMetadata, parsedDateTime } from '#local/mail-host/calendar-invites.ts';
+import { applyOps } from '#test/support/replayed-ops.ts';
 
 // Calendar and Briefcase ops on their own, with the cases the simulator's workload does not make: invites
 // that do not decode, replies to unknown items, purges that name the current revision.
 
-let offset = 512;
-function apply(replayer: MailStateReplayer, ...ops: OpData[]): void {
-  const record = (data: OpData): RedoRecord => {
-    const r: RedoRecord = {
-      offset,
-      length: 10,
-      header: {
-        version: LATEST_VERSION,
-        opCode: opCodeOf(data.op) ?? 0,
-        timestamp: 1_795_000_000_000 + offset,
-        changeId: offset,
-        changeConstraint: 0,
-        txnId: { time: 1, counter: offset },
-        mailboxId: 1,
-      },
-      data,
-    };
-    offset += 10;
-    return r;
-  };
-  for (const data of ops) {
-    const op = record(data);
-    replayer.apply({
-      txnId: op.header.txnId,
-      commitTime: op.header.timestamp,
-      commit: record({ op: 'CommitTxn', txnOpCode: op.header.opCode }),
-      ops: [op],
-    });
-  }
-}
+const apply = applyOps;
 
 function withMailbox(): MailStateReplayer {
   const replayer = new MailStateReplayer();

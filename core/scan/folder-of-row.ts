@@ -1,0 +1,60 @@
+import { grantsOfAclValue, withoutDefaults } from '#core/index/apply-folder-op.ts';
+import { ITEM_TYPE } from '#core/mail-item.ts';
+import type { FolderState } from '#core/mail-snapshot.ts';
+import type { ScanFolder } from '#core/scan/scan-snapshot.ts';
+import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
+
+/** A folder-like row of `mail_item` (a folder, search folder or mountpoint), as the scan reads it. */
+export interface FolderRow {
+  id: number;
+  type: number;
+  name: string | null;
+  parentId: number | null;
+  metadata: string | null;
+}
+
+/**
+ * A folder row as a scan line: name and parent from the columns, the rest from its metadata as Folder,
+ * SearchFolder and Mountpoint encode it (`vt` view, `c` color, `url`, `aclm` shares; `q`/`t`/`s` a search;
+ * `aid`/`id`/`ruuid`/`rem` a mountpoint). Metadata that does not decode leaves a plain folder and a problem
+ * (the folder is still restorable, its attributes are not).
+ */
+export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: string } {
+  const base: FolderState = { name: row.name ?? '', parentId: row.parentId ?? row.id };
+  let meta: Record<string, MetadataValue> = {};
+  let problem: string | undefined;
+  try {
+    const decoded = row.metadata ? decodeMetadata(row.metadata) : {};
+    if (typeof decoded !== 'object' || Array.isArray(decoded)) throw new Error('not a map');
+    meta = decoded;
+  } catch (error) {
+    problem = `folder ${row.id}: its metadata does not decode (${(error as Error).message}); kept without its attributes`;
+  }
+  const text = (v: MetadataValue | undefined) => (typeof v === 'string' ? v : undefined);
+  const num = (v: MetadataValue | undefined) =>
+    typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined;
+  const state: FolderState = { ...base };
+  const view = num(meta.vt);
+  const color = num(meta.c);
+  const url = text(meta.url);
+  if (view !== undefined) state.view = view;
+  if (color !== undefined) state.color = color;
+  if (url) state.url = url;
+  if (meta.aclm !== undefined) state.grants = grantsOfAclValue(meta.aclm);
+  if (row.type === ITEM_TYPE.searchFolder)
+    state.search = { query: text(meta.q) ?? '', types: text(meta.t) ?? '', sort: text(meta.s) ?? '' };
+  if (row.type === ITEM_TYPE.mountpoint) {
+    const remoteUuid = text(meta.ruuid);
+    const reminder = meta.rem === 1 || meta.rem === '1' || meta.rem === 'true' || meta.rem === 'TRUE';
+    state.mount = {
+      ownerId: text(meta.aid) ?? '',
+      remoteId: num(meta.id) ?? 0,
+      ...(remoteUuid ? { remoteUuid } : {}),
+      ...(reminder ? { reminder: true } : {}),
+    };
+  }
+  return {
+    folder: { type: 'folder', id: row.id, ...withoutDefaults(state) },
+    ...(problem ? { problem } : {}),
+  };
+}

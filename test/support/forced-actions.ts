@@ -1,0 +1,26 @@
+import type { MailHostSimulator, SimulatorAction } from '#local/mail-host/mail-host-simulator.ts';
+
+/** Every folder attribute the simulator writes: colors, shares, a subscription, saved searches, mountpoints. */
+export const FOLDER_ACTIONS: readonly SimulatorAction[] = [
+  'color-folder',
+  'share-folder',
+  'share-folder',
+  'unshare-folder',
+  'subscribe-folder',
+  'create-search',
+  'modify-search',
+  'create-mountpoint',
+];
+
+/**
+ * Makes each action happen once more, whatever the seed drew (an action that finds nothing to act on, like
+ * revoking a share in a mailbox without one, is tried again, a bounded number of times). Throws if one never
+ * happens: a test that relies on it must not pass without it.
+ */
+export function forceActions(sim: MailHostSimulator, actions: readonly SimulatorAction[]): void {
+  for (const action of actions) {
+    const before = sim.counts[action] ?? 0;
+    for (let i = 0; i < 100 && (sim.counts[action] ?? 0) === before; i++) sim.act(action);
+    if ((sim.counts[action] ?? 0) === before) throw new Error(`the simulator could not ${action}`);
+  }
+}

@@ -1,0 +1,37 @@
+import { opCodeOf } from '#core/redo/op-codes.ts';
+import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import type { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
+import { LATEST_VERSION } from '#core/redo/version.ts';
+
+let offset = 512;
+
+/** Applies each op as a committed transaction of its own in mailbox 1, at increasing positions and times. */
+export function applyOps(replayer: MailStateReplayer, ...ops: OpData[]): void {
+  const record = (data: OpData): RedoRecord => {
+    const r: RedoRecord = {
+      offset,
+      length: 10,
+      header: {
+        version: LATEST_VERSION,
+        opCode: opCodeOf(data.op) ?? 0,
+        timestamp: 1_795_000_000_000 + offset,
+        changeId: offset,
+        changeConstraint: 0,
+        txnId: { time: 1, counter: offset },
+        mailboxId: 1,
+      },
+      data,
+    };
+    offset += 10;
+    return r;
+  };
+  for (const data of ops) {
+    const op = record(data);
+    replayer.apply({
+      txnId: op.header.txnId,
+      commitTime: op.header.timestamp,
+      commit: record({ op: 'CommitTxn', txnOpCode: op.header.opCode }),
+      ops: [op],
+    });
+  }
+}
