@@ -35,6 +35,8 @@ export const FOLDER_ID = {
   tags: 8,
   calendar: 10,
   emailedContacts: 13,
+  /** Instant-messaging logs (CreateChat, SaveChat): chats are messages in this folder. */
+  chats: 14,
   tasks: 15,
   briefcase: 16,
 } as const;

@@ -145,6 +145,7 @@ export function systemFolders(): Record<string, FolderState> {
     [7, 'Contacts', 1, VIEW.contact],
     [10, 'Calendar', 1, VIEW.appointment],
     [13, 'Emailed Contacts', 1, VIEW.contact],
+    [14, 'Chats', 1, VIEW.message],
     [15, 'Tasks', 1, VIEW.task],
     [16, 'Briefcase', 1, VIEW.document],
   ];

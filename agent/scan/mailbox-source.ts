@@ -67,6 +67,7 @@ const SCANNED_TYPES = [
   ITEM_TYPE.mountpoint,
   ITEM_TYPE.conversation,
   ITEM_TYPE.message,
+  ITEM_TYPE.chat,
   ITEM_TYPE.contact,
   ITEM_TYPE.virtualConversation,
   ITEM_TYPE.appointment,
@@ -76,6 +77,8 @@ const SCANNED_TYPES = [
 ];
 const ROW_TYPES: Readonly<Record<number, ItemRow['type']>> = {
   [ITEM_TYPE.message]: 'message',
+  // A chat is a message with a MIME blob (Chat extends Message).
+  [ITEM_TYPE.chat]: 'message',
   [ITEM_TYPE.contact]: 'contact',
   [ITEM_TYPE.appointment]: 'appointment',
   [ITEM_TYPE.task]: 'task',

@@ -77,6 +77,8 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         break;
       case 'CreateMessage':
       case 'SaveDraft':
+      case 'CreateChat':
+      case 'SaveChat':
         needs.push({ mailboxId, key: itemKey(data.msgId) });
         if (data.body.type === 'link' && data.path !== null) needs.push({ incoming: data.path });
         break;
@@ -206,6 +208,9 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       return;
     case 'CreateMessage':
     case 'SaveDraft':
+    // A chat (an instant-messaging log) is a message in the Chats folder, its body a MIME blob like mail.
+    case 'CreateChat':
+    case 'SaveChat':
       createMessage(mailboxId, data, record, view);
       return;
     case 'MoveItem':

@@ -16,6 +16,8 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'StoreIncomingBlob',
   'CreateMessage',
   'SaveDraft',
+  'CreateChat',
+  'SaveChat',
   'CopyItem',
   'ImapCopyItem',
   'RecoverItem',

@@ -206,6 +206,8 @@ function uncertainItem(serverId: string, segment: SegmentItem, u: UndecodedRecor
 const BODY_OPS: ReadonlySet<string> = new Set([
   'CreateMessage',
   'SaveDraft',
+  'CreateChat',
+  'SaveChat',
   'CreateContact',
   'ModifyContact',
   'CopyItem',

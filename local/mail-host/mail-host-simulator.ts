@@ -99,7 +99,9 @@ export type SimulatorAction =
   | 'subscribe-folder'
   | 'create-search'
   | 'modify-search'
-  | 'create-mountpoint';
+  | 'create-mountpoint'
+  | 'chat'
+  | 'save-chat';
 
 interface Commit {
   time: number;
@@ -129,6 +131,8 @@ const OP_CODE = {
   CreateSavedSearch: opCodeOf('CreateSavedSearch') as number,
   ModifySavedSearch: opCodeOf('ModifySavedSearch') as number,
   CreateMountpoint: opCodeOf('CreateMountpoint') as number,
+  CreateChat: opCodeOf('CreateChat') as number,
+  SaveChat: opCodeOf('SaveChat') as number,
 };
 const DAY_MS = 24 * 3600 * 1000;
 /** The account's own time zone, as the server writes it beside each invite it records. */
@@ -302,6 +306,8 @@ export class MailHostSimulator {
       ['create-search', 0.5, () => this.createSearch()],
       ['modify-search', 0.3, () => this.modifySearch()],
       ['create-mountpoint', 0.4, () => this.createMountpoint()],
+      ['chat', 0.4, () => this.chat(false)],
+      ['save-chat', 0.3, () => this.chat(true)],
     ];
   }
 
@@ -1332,6 +1338,29 @@ export class MailHostSimulator {
       if (f) f.name = name;
     });
     this.count('rename-folder');
+  }
+
+  /** An instant-messaging log saved in Chats: a new one (CreateChat) or, `again`, one saved again (SaveChat). */
+  private chat(again: boolean): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const chats = Object.entries(this.truth.mailboxes[id]?.messages ?? {}).filter(
+      ([, m]) => m.folderId === FOLDER_ID.chats,
+    );
+    const existing = again
+      ? Number((chats[0] as [string, unknown] | undefined)?.[0] ?? 0) || undefined
+      : undefined;
+    if (again && existing === undefined) return;
+    const msgId = existing ?? this.allocId(id);
+    const content = this.messageContent(id);
+    if (existing !== undefined) this.removeBlob(id, existing);
+    const data = this.messageData(id, msgId, FOLDER_ID.chats, content, true);
+    const mutate = this.messageMutation(id, data, content);
+    if (existing !== undefined)
+      this.single(OP_CODE.SaveChat, id, { op: 'SaveChat', imapId: msgId, ...data }, mutate);
+    else this.single(OP_CODE.CreateChat, id, { op: 'CreateChat', ...data }, mutate);
+    this.count(again ? 'save-chat' : 'chat');
   }
 
   private draft(): void {

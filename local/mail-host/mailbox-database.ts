@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import mariadb, { type Pool, type PoolConnection } from 'mariadb';
 import { aclOfGrants } from '#core/index/apply-folder-op.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
-import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
+import { FLAG, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderState, MailboxState } from '#core/mail-snapshot.ts';
 import { mailboxGroup, mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
@@ -155,7 +155,8 @@ export class MailboxDatabase {
       items.set(Number(id), {
         ...base,
         id: Number(id),
-        type: ITEM_TYPE.message,
+        // What the simulator writes into Chats is a chat (CreateChat/SaveChat), stored with its own type.
+        type: message.folderId === FOLDER_ID.chats ? ITEM_TYPE.chat : ITEM_TYPE.message,
         parent_id: null,
         folder_id: message.folderId,
         date: Math.floor(message.receivedDate / 1000),

@@ -1,7 +1,10 @@
 import type { MailHostSimulator, SimulatorAction } from '#local/mail-host/mail-host-simulator.ts';
 
-/** Every folder attribute the simulator writes: colors, shares, a subscription, saved searches, mountpoints. */
-export const FOLDER_ACTIONS: readonly SimulatorAction[] = [
+/**
+ * What the workload draws rarely: every folder attribute (colors, shares, a subscription), saved searches,
+ * mountpoints, and chats (a new one, then one saved again).
+ */
+export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'color-folder',
   'share-folder',
   'share-folder',
@@ -10,6 +13,8 @@ export const FOLDER_ACTIONS: readonly SimulatorAction[] = [
   'create-search',
   'modify-search',
   'create-mountpoint',
+  'chat',
+  'save-chat',
 ];
 
 /**

@@ -30,7 +30,7 @@ import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-serv
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, OFFSITE_CLI, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { FOLDER_ACTIONS, forceActions } from '#test/support/forced-actions.ts';
+import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
@@ -131,7 +131,7 @@ describe('full scan of a server with mail from before the agent', () => {
     for (let i = 0; i < 200 && !revised(); i++) sim.act(i % 4 === 0 ? 'save-document' : 'revise-document');
     assert.ok(revised(), 'a document with older revisions when the scan runs');
     // And shared, colored and subscribed folders, saved searches and mountpoints (read from their metadata).
-    forceActions(sim, FOLDER_ACTIONS);
+    forceActions(sim, RARE_ACTIONS);
     await database.mirror(sim);
     scanTime = sim.time();
     const started = Date.now();
