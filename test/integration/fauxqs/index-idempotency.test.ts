@@ -192,8 +192,9 @@ describe('indexing is exactly-once in effect', () => {
       const starts = (await readEvents(plain, { origin: first, from: first }))
         .filter((e) => e.kind === 'record')
         .map((e) => e.record.offset - first);
-      const at = starts.find((offset) => offset >= plain.length / 3);
-      assert.ok(at !== undefined, 'a record in the last two thirds of the segment');
+      // A record start past the first third, else the last one there is (a segment may hold one big record).
+      const at = starts.find((offset) => offset >= plain.length / 3) ?? starts.at(-1);
+      assert.ok(at !== undefined, 'a record starts in the segment');
       plain.fill(0x5a, at, Math.min(plain.length, at + 64));
     });
     const held = await handleIngest(corrupt, config, FAR);
