@@ -258,6 +258,9 @@ describe('reindex: a server index rebuilt from the bucket', () => {
     const op = await reindex({ servers: [serverId] });
     assert.equal(op.state, 'succeeded', op.error);
     const summary = summaryOf(op);
+    process.stdout.write(
+      `# reindex: ${JSON.stringify({ ...summary, ms: Date.parse(op.updatedAt) - Date.parse(op.createdAt) })}\n`,
+    );
     assert.equal(summary.segments, segments.length);
     assert.equal(summary.scansApplied, 1);
     assert.equal(summary.ldapDumps, 1);
