@@ -14,6 +14,7 @@ import {
   readReindex,
   resetServer,
 } from '#functions/index/reindex-server.ts';
+import { touchOperation } from '#functions/operations/operations-store.ts';
 
 export interface IngestResult {
   shipment?: RecordShipmentResult;
@@ -74,6 +75,8 @@ export async function handleIngest(
       { type: 'index-continue', serverId: message.serverId },
       `continue-${result.outcome.indexed.length}`,
     );
+    // A reindex of a large server runs for hours: its operation shows it is alive, so it is not failed as lost.
+    if (reindex) await touchOperation(config, reindex.operationId);
   } else if (reindex) {
     const summary = await finishReindex(target, config, reindex, result.outcome);
     result.reindex = { state: 'finished', summary };

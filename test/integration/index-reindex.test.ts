@@ -225,6 +225,8 @@ describe('reindex: a server index rebuilt from the bucket', () => {
     params: { servers: string[]; fromSeq?: string },
     firstDeadline = FAR,
     meanwhile: () => Promise<void> = async () => undefined,
+    deadlineOf: () => number = () => FAR,
+    afterEach: (op: string) => Promise<void> = async () => undefined,
   ): Promise<Operation> {
     const ops = { operationsTable: config.operationsTable };
     const op = await putOperation(ops, { kind: 'reindex', params, source: 'api' });
@@ -241,11 +243,12 @@ describe('reindex: a server index rebuilt from the bucket', () => {
       const [m] = got.Messages ?? [];
       if (!m) break;
       const message: IngestMessage = ingestMessageSchema.parse(JSON.parse(m.Body as string));
-      await handleIngest(message, config, fed === 0 ? firstDeadline : FAR);
+      await handleIngest(message, config, fed === 0 ? firstDeadline : deadlineOf());
       await cloud.clients.sqs.send(
         new DeleteMessageCommand({ QueueUrl: config.ingestQueueUrl, ReceiptHandle: m.ReceiptHandle }),
       );
       if (fed === 0) await meanwhile();
+      await afterEach(op.id);
     }
     return getOperation(ops, op.id);
   }
@@ -285,6 +288,29 @@ describe('reindex: a server index rebuilt from the bucket', () => {
       assert.equal(out.outcome, undefined);
     });
     assert.equal(op.state, 'succeeded', op.error);
+    assertSameItems(await indexOf(), original);
+  });
+
+  it('a reindex longer than an invocation goes on in continuations and keeps its operation alive meanwhile', async () => {
+    const ops = { operationsTable: config.operationsTable };
+    const seen: string[] = [];
+    // Invocations of a second each: the wipe goes a page per round, indexing a few segments per continuation.
+    const second = () => Date.now() + 1000;
+    const op = await reindex(
+      { servers: [serverId] },
+      second(),
+      async () => undefined,
+      second,
+      async (id) => {
+        const now = await getOperation(ops, id);
+        if (now.state === 'running') seen.push(now.updatedAt);
+      },
+    );
+    assert.equal(op.state, 'succeeded', op.error);
+    assert.ok(
+      new Set(seen).size >= 2,
+      `the running operation was touched as indexing went on (${new Set(seen).size} updates seen)`,
+    );
     assertSameItems(await indexOf(), original);
   });
 
