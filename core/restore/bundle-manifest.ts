@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.ts';
-import { documentRevisionSchema } from '#core/scan/scan-snapshot.ts';
+import { documentRevisionSchema, folderGrantSchema } from '#core/scan/scan-snapshot.ts';
 
 // The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
 // manifest (with its SHA-256), and per account the folders, tags, messages (one `.eml` each, with its
@@ -45,13 +45,6 @@ const unrestored = z.strictObject({
   file: z.string().max(300).optional(),
 });
 
-const folderGrant = z.strictObject({
-  grantee: z.string().min(1).max(320).optional(),
-  type: z.number().int().min(0).max(127),
-  rights: z.number().int().min(0).max(65_535),
-  expiry: z.number().int().positive().optional(),
-});
-
 export const accountManifestSchema = z
   .strictObject({
     format: z.literal(BUNDLE_FORMAT),
@@ -73,7 +66,7 @@ export const accountManifestSchema = z
           view: z.number().int().min(1).max(127).optional(),
           color: z.number().int().optional(),
           url: z.string().min(1).max(4096).optional(),
-          grants: z.array(folderGrant).min(1).max(1000).optional(),
+          grants: z.array(folderGrantSchema).min(1).max(1000).optional(),
         }),
       )
       .max(100_000),

@@ -35,7 +35,8 @@ export const scanHeaderSchema = z.strictObject({
   absent: z.literal(true).optional(),
 });
 
-const folderGrantSchema = z.strictObject({
+/** A share of a folder, as scans, exports and restore bundles carry it (no guest secret). */
+export const folderGrantSchema = z.strictObject({
   grantee: z.string().min(1).max(320).optional(),
   type: z.number().int().min(0).max(127),
   rights: z.number().int().min(0).max(65_535),

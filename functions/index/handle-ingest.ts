@@ -58,7 +58,8 @@ export async function handleIngest(
   } else if (message.type === 'index-bridge') result.bridge = await bridgeGap(target, message);
   else if (message.type !== 'index-continue') result.shipment = await recordShipment(message, config);
 
-  const reindex = await readReindex(target);
+  // The reset just read (and maybe wrote) the marker; any other message reads it.
+  const reindex = result.reindex?.state === 'indexing' ? result.reindex.marker : await readReindex(target);
   // Wiping: the reset goes on in its own messages; what arrived meanwhile is catalogued and indexed after.
   if (reindex?.phase === 'wiping') return result;
   if (message.type === 'ldap-dump' && !reindex) {

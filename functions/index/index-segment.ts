@@ -10,7 +10,7 @@ import { bufferSource } from '#core/redo/byte-source.ts';
 import { opName } from '#core/redo/op-codes.ts';
 import { isTreatedAsUnknown, opEffect } from '#core/redo/op-effects.ts';
 import { readRedo } from '#core/redo/redo-reader.ts';
-import type { RedoRecord } from '#core/redo/redo-record.ts';
+import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
 import { formatVersion } from '#core/redo/version.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -83,15 +83,7 @@ export async function indexSegment(
     }
     if (event.kind === 'unparsed') {
       if (event.header) {
-        undecoded.push({
-          offset: event.offset,
-          end: event.end,
-          op: opName(event.header.opCode),
-          version: formatVersion(event.header.version),
-          mailboxId: event.header.mailboxId,
-          reason: event.reason,
-          time: event.header.timestamp,
-        });
+        undecoded.push(undecodedRecord(event.header, event.offset, event.end, event.reason));
         continue;
       }
       throw new SegmentCorruptError(
@@ -103,16 +95,10 @@ export async function indexSegment(
     if (event.kind !== 'record') continue;
     opTimes[opTimes.length === 0 ? 0 : 1] = event.record.header.timestamp;
     if (isTreatedAsUnknown(event.record.data.op)) {
-      const { header } = event.record;
-      undecoded.push({
-        offset: event.record.offset,
-        end: event.record.offset + event.record.length,
-        op: event.record.data.op,
-        version: formatVersion(header.version),
-        mailboxId: header.mailboxId,
-        reason: `${event.record.data.op} is not modelled by this build`,
-        time: header.timestamp,
-      });
+      const { header, offset, length, data } = event.record;
+      undecoded.push(
+        undecodedRecord(header, offset, offset + length, `${data.op} is not modelled by this build`),
+      );
       continue;
     }
     seqOf.set(event.record, segment.seq);
@@ -183,6 +169,19 @@ export async function indexSegment(
   // above were written: a purge marks a blob before it deletes it, so a marked body is written again.
   await rewriteMarkedBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
   return result;
+}
+
+/** A record skipped undecoded, where it is and what its header says. */
+function undecodedRecord(header: RecordHeader, offset: number, end: number, reason: string): UndecodedRecord {
+  return {
+    offset,
+    end,
+    op: opName(header.opCode),
+    version: formatVersion(header.version),
+    mailboxId: header.mailboxId,
+    reason,
+    time: header.timestamp,
+  };
 }
 
 /** The mark that makes a mailbox uncertain from an undecoded record on (until a scan restates it). */
