@@ -64,7 +64,8 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
       await setCursorState(target, cursor as IndexCursor, 'gap', hole);
       return { state: 'gap', indexed, scans, reason: hole };
     }
-    if (Date.now() > deadline) return { state: 'more', indexed, scans };
+    // At least one segment per call, however late it starts: every invocation makes progress.
+    if (indexed.length > 0 && Date.now() > deadline) return { state: 'more', indexed, scans };
     // Scans cut at or before this segment's start come first: the redo after them applies on top.
     scans.push(...(await applyPendingScans(target, cursor, redoPosition(next.seq, next.firstOffset))));
     try {

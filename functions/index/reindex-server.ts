@@ -153,8 +153,9 @@ export async function indexPendingDumps(target: IndexTarget, deadline: number): 
     ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':p': 'LDAP#' },
     ConsistentRead: true,
   });
-  for (const item of items) {
-    if (Date.now() > deadline) return false;
+  for (const [n, item] of items.entries()) {
+    // At least one dump per call, however late it starts: every invocation makes progress.
+    if (n > 0 && Date.now() > deadline) return false;
     const dump = item as unknown as LdapDumpAnnouncement & { s3Key: string };
     const result = await indexLdapDump(target, { ...dump, key: dump.s3Key, type: 'ldap-dump' });
     // A dump older than one indexed cannot enter the history: it is marked so it is not tried again.
