@@ -4,12 +4,17 @@ import type { FolderRow } from '#core/scan/folder-of-row.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { contactFieldsOf } from '#core/scan/zimbra-metadata.ts';
 
-/** A row of `zimbra.mailbox`: which account a mailbox belongs to and its change checkpoint. */
+/** A row of `zimbra.mailbox`: which account a mailbox belongs to, its change checkpoint and change mark. */
 export interface MailboxRow {
   mailboxId: number;
   accountId: string;
   accountName: string;
   changeCheckpoint: number;
+  /**
+   * What moves whenever anything in the mailbox changes (see changeMarks); a smart scan compares it, not
+   * `change_checkpoint`, which the server writes only now and then.
+   */
+  changeMark: string;
 }
 
 /** A message, contact, appointment or task row with what a scan needs of it. */
@@ -93,11 +98,62 @@ interface MailboxTableRow {
   change_checkpoint: number;
 }
 
-export async function listMailboxes(db: Connection): Promise<MailboxRow[]> {
+export async function listMailboxes(db: Connection, groups: number): Promise<MailboxRow[]> {
   const rows = (await db.query(
     'SELECT id, account_id, comment, change_checkpoint FROM zimbra.mailbox ORDER BY id',
   )) as MailboxTableRow[];
-  return rows.map(mailboxRow);
+  const marks = new Map<number, string>();
+  for (const [database, inGroup] of Map.groupBy(rows, (r) => mailboxGroupDatabase(r.id, groups)))
+    for (const [id, mark] of await changeMarks(db, database, inGroup)) marks.set(id, mark);
+  return rows.map((r) => mailboxRow(r, marks.get(r.id) ?? ''));
+}
+
+/**
+ * A mark per mailbox that changes whenever the mailbox does. The server writes `change_checkpoint` only when
+ * a change alters the mailbox's size or counts, or its change id crosses a multiple of
+ * `zimbra_mailbox_change_checkpoint_frequency` (100 by default: Mailbox.isMailboxRowDirty), so a flag, a move
+ * or a folder share can leave it as it was. Every change stamps the rows it writes with a change id higher
+ * than any before (`mod_metadata`, a tag's `sequence`), and a change that only removes rows lowers a count:
+ * the highest stamps and the counts together move with every change. Both columns are indexed with the
+ * mailbox id on a real server; the counts cost an index range scan per mailbox, far less than reading it.
+ */
+async function changeMarks(
+  db: Connection,
+  database: string,
+  mailboxes: readonly MailboxTableRow[],
+): Promise<Map<number, string>> {
+  const ids = mailboxes.map((m) => m.id);
+  const of = async (sql: string) =>
+    new Map(
+      ((await db.query(sql, [ids])) as { mailbox_id: number; top: number | null; n: bigint | number }[]).map(
+        (r) => [r.mailbox_id, `${r.top ?? 0}.${Number(r.n)}`],
+      ),
+    );
+  const items = await of(
+    `SELECT mailbox_id, MAX(mod_metadata) AS top, COUNT(*) AS n FROM ${database}.mail_item
+      WHERE mailbox_id IN (?) GROUP BY mailbox_id`,
+  );
+  const tags = await of(
+    `SELECT mailbox_id, MAX(sequence) AS top, COUNT(*) AS n FROM ${database}.tag
+      WHERE mailbox_id IN (?) GROUP BY mailbox_id`,
+  );
+  const revisions = await of(
+    `SELECT mailbox_id, MAX(mod_content) AS top, COUNT(*) AS n FROM ${database}.revision
+      WHERE mailbox_id IN (?) GROUP BY mailbox_id`,
+  );
+  return new Map(
+    mailboxes.map((m) => [
+      m.id,
+      // The account's name too: a rename of the account changes only `comment`.
+      JSON.stringify([
+        m.change_checkpoint,
+        items.get(m.id) ?? '0.0',
+        tags.get(m.id) ?? '0.0',
+        revisions.get(m.id) ?? '0.0',
+        m.comment,
+      ]),
+    ]),
+  );
 }
 
 /**
@@ -125,6 +181,7 @@ export async function readMailbox(
       [mailboxId],
     )) as MailboxTableRow[];
     if (!row) return false;
+    const mark = (await changeMarks(db, database, [row])).get(row.id) ?? '';
     const folders = (
       (await db.query(
         `SELECT id, type, name, parent_id, metadata FROM ${database}.mail_item
@@ -151,7 +208,7 @@ export async function readMailbox(
         [mailboxId, SCANNED_TYPES],
       )) as { type: number; count: bigint | number }[]
     ).map((r) => ({ type: r.type, count: Number(r.count) }));
-    await handle.start({ mailbox: mailboxRow(row), folders, tags, notScanned });
+    await handle.start({ mailbox: mailboxRow(row, mark), folders, tags, notScanned });
     const revisions = Map.groupBy(
       (
         (await db.query(
@@ -239,11 +296,12 @@ export async function readMailbox(
   }
 }
 
-function mailboxRow(r: MailboxTableRow): MailboxRow {
+function mailboxRow(r: MailboxTableRow, changeMark: string): MailboxRow {
   return {
     mailboxId: r.id,
     accountId: r.account_id,
     accountName: r.comment ?? '',
     changeCheckpoint: r.change_checkpoint,
+    changeMark,
   };
 }

@@ -95,8 +95,8 @@ export interface ScanDeps {
  * Scans the server's mailboxes into the backup: every blob the database points at is stored once
  * (deduplicated by digest across mailboxes and runs), then each mailbox is read in one consistent snapshot
  * at a cut of the redo stream and shipped as a scan snapshot, which the indexer applies at that cut. A
- * full scan takes every selected mailbox; a smart scan only those whose change checkpoint moved since
- * their last scan. An interrupted scan resumes with the mailboxes it had left.
+ * full scan takes every selected mailbox; a smart scan only those whose change mark moved since their
+ * last scan. An interrupted scan resumes with the mailboxes it had left.
  */
 export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<ScanReport> {
   const { config, shipper, db, log } = deps;
@@ -106,7 +106,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     all: request.all ?? false,
   });
   const startedAt = new Date().toISOString();
-  const all = await listMailboxes(db);
+  const all = await listMailboxes(db, config.mailboxDb?.groups ?? 100);
   const previous = shipper.state.data.scan;
   const interrupted = previous?.current;
   let scanId: string;
@@ -136,7 +136,13 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       for (const { mailboxId, accountId } of request.indexed ?? [])
         if (!listed.has(String(mailboxId))) gone.set(String(mailboxId), accountId);
       for (const [id, accountId] of gone)
-        todo.push({ mailboxId: Number(id), accountId, accountName: '', changeCheckpoint: -1 });
+        todo.push({
+          mailboxId: Number(id),
+          accountId,
+          accountName: '',
+          changeCheckpoint: -1,
+          changeMark: '',
+        });
     }
     if (request.kind === 'smart') {
       const before = todo.length;
@@ -145,7 +151,8 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
         const last = previous?.mailboxes[String(m.mailboxId)];
         return (
           request.verify ||
-          last?.changeCheckpoint !== m.changeCheckpoint ||
+          // A state an older agent wrote has no mark: scanned once more.
+          last?.changeMark !== m.changeMark ||
           Date.parse(last.at) < verifyBefore
         );
       });
@@ -221,6 +228,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       if (outcome)
         s.scan.mailboxes[String(mailbox.mailboxId)] = {
           changeCheckpoint: outcome.changeCheckpoint,
+          changeMark: outcome.changeMark,
           modContent: outcome.modContent,
           scanId,
           at: new Date().toISOString(),
@@ -273,6 +281,7 @@ interface ItemCounts {
 
 interface MailboxOutcome extends ItemCounts {
   changeCheckpoint: number;
+  changeMark: string;
   /** The highest blob revision the snapshot holds: a smart scan reads blobs above it. */
   modContent: number;
 }
@@ -380,6 +389,7 @@ async function scanMailbox(
     };
     const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 };
     let checkpoint = 0;
+    let changeMark = '';
     let maxModContent = since;
     let accountId = mailbox.accountId;
     const header = (fields: Pick<ScanHeader, 'accountName' | 'changeCheckpoint' | 'absent'>): ScanHeader => ({
@@ -397,6 +407,7 @@ async function scanMailbox(
     const found = await readMailbox(db, mailbox.mailboxId, groups, {
       start: async (contents) => {
         checkpoint = contents.mailbox.changeCheckpoint;
+        changeMark = contents.mailbox.changeMark;
         accountId = contents.mailbox.accountId;
         await write(header({ accountName: contents.mailbox.accountName, changeCheckpoint: checkpoint }));
         for (const row of contents.folders) {
@@ -510,7 +521,9 @@ async function scanMailbox(
       );
       blobProblem(item.id, outcome);
     }
-    return found ? { ...counts, changeCheckpoint: checkpoint, modContent: maxModContent } : undefined;
+    return found
+      ? { ...counts, changeCheckpoint: checkpoint, changeMark, modContent: maxModContent }
+      : undefined;
   } catch (error) {
     shipper.releaseCut(cut);
     await rm(file, { force: true });

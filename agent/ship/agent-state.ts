@@ -38,10 +38,18 @@ export interface ScanState {
     mailboxes: number[];
     done: number[];
   } | null;
-  /** Per mailbox id: its change checkpoint when last scanned (a smart scan skips mailboxes where it is equal). */
+  /** Per mailbox id: its change mark when last scanned (a smart scan skips mailboxes where it is equal). */
   mailboxes: Record<
     string,
-    { changeCheckpoint: number; modContent: number; scanId: string; at: string; accountId?: string }
+    {
+      changeCheckpoint: number;
+      /** Absent in a state an older agent wrote (the mailbox is then scanned once more). */
+      changeMark?: string;
+      modContent: number;
+      scanId: string;
+      at: string;
+      accountId?: string;
+    }
   >;
 }
 

@@ -71,15 +71,34 @@ export interface MirrorReport {
   removedMailboxes: number;
 }
 
+/** What the last mirror wrote of a mailbox: row fingerprints, and the mailbox row as the server keeps it. */
+interface WrittenMailbox {
+  items: Map<number, string>;
+  checkpoint: number;
+  itemCheckpoint: number;
+  /** At the last mirror, what the server holds in memory: last change id, last item id, size, contacts. */
+  change: number;
+  lastItem: number;
+  size: number;
+  contacts: number;
+}
+
+/** Zimbra's defaults (DbMailbox.CHANGE_CHECKPOINT_INCREMENT, ITEM_CHECKPOINT_INCREMENT). */
+const CHANGE_CHECKPOINT_INCREMENT = 100;
+const ITEM_CHECKPOINT_INCREMENT = 20;
+
 /**
  * Keeps a MariaDB shaped like a Zimbra server's (`zimbra.mailbox`, `mboxgroup<N>.mail_item`, `tag`,
  * `tagged_item`) equal to the simulator's committed state, as the server's own writes would: a row gets the
  * server's current change number (`mod_metadata`) only when it changes, every mailbox is written in one
- * transaction, and a deleted mailbox loses its rows.
+ * transaction, and a deleted mailbox loses its rows. The mailbox row's checkpoints are written as the server
+ * writes them (Mailbox.isMailboxRowDirty): only when the mailbox's size or contact count changed, or the change
+ * or item id crossed a multiple of its checkpoint increment — so most flag changes, moves and shares leave
+ * `change_checkpoint` as it was.
  */
 export class MailboxDatabase {
   private readonly pool: Pool;
-  private readonly written = new Map<number, { items: Map<number, string>; checkpoint: number }>();
+  private readonly written = new Map<number, WrittenMailbox>();
   private readonly groups = new Set<string>();
   private readonly summaries = new Map<string, { subject?: string; from?: string }>();
 
@@ -288,7 +307,15 @@ export class MailboxDatabase {
   ): Promise<void> {
     const mailboxId = account.mailboxId;
     const database = await this.group(mailboxId);
-    const before = this.written.get(mailboxId) ?? { items: new Map<number, string>(), checkpoint: 0 };
+    const before: WrittenMailbox = this.written.get(mailboxId) ?? {
+      items: new Map<number, string>(),
+      checkpoint: -1,
+      itemCheckpoint: -1,
+      change: -1,
+      lastItem: -1,
+      size: -1,
+      contacts: -1,
+    };
     const after = new Map<number, string>();
     const upserts: ItemRow[] = [];
     for (const [id, row] of desired.items) {
@@ -306,27 +333,37 @@ export class MailboxDatabase {
       if (before.items.get(id) !== fingerprint) upserts.push(row);
     }
     const deletes = [...before.items.keys()].filter((id) => !desired.items.has(id));
-    const changed = upserts.length > 0 || deletes.length > 0;
-    const checkpoint = changed ? change : before.checkpoint;
+    let size = 0;
+    let contacts = 0;
+    for (const row of desired.items.values()) {
+      size += Number(row.size ?? 0);
+      if (row.type === ITEM_TYPE.contact) contacts++;
+    }
+    const lastItem = Math.max(0, ...desired.items.keys());
+    const crossed = (now: number, last: number, increment: number) =>
+      Math.floor(now / increment) > Math.floor(last / increment);
+    const dirty =
+      (upserts.length > 0 || deletes.length > 0) &&
+      (size !== before.size ||
+        contacts !== before.contacts ||
+        crossed(lastItem, before.lastItem, ITEM_CHECKPOINT_INCREMENT) ||
+        crossed(change, before.change, CHANGE_CHECKPOINT_INCREMENT));
+    const checkpoint = dirty ? change : before.checkpoint;
+    const itemCheckpoint = dirty ? lastItem : before.itemCheckpoint;
     await this.inTransaction(async (connection) => {
       await connection.query(
         `INSERT INTO zimbra.mailbox (id, group_id, account_id, item_id_checkpoint, change_checkpoint, comment)
          VALUES (?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE change_checkpoint = VALUES(change_checkpoint), comment = VALUES(comment),
            item_id_checkpoint = VALUES(item_id_checkpoint)`,
-        [
-          mailboxId,
-          mailboxGroup(mailboxId),
-          account.zimbraId,
-          Math.max(0, ...desired.items.keys()),
-          checkpoint,
-          account.name,
-        ],
+        [mailboxId, mailboxGroup(mailboxId), account.zimbraId, itemCheckpoint, checkpoint, account.name],
       );
       for (const [id, name] of desired.tags) {
+        // A rename stamps the tag with the change (its sequence), as the server's does.
         await connection.query(
           `INSERT INTO ${database}.tag (mailbox_id, id, name, sequence) VALUES (?, ?, ?, ?)
-           ON DUPLICATE KEY UPDATE name = VALUES(name)`,
+           ON DUPLICATE KEY UPDATE sequence = IF(name = VALUES(name), sequence, VALUES(sequence)),
+             name = VALUES(name)`,
           [mailboxId, id, name, change],
         );
       }
@@ -373,7 +410,15 @@ export class MailboxDatabase {
           );
       }
     });
-    this.written.set(mailboxId, { items: after, checkpoint });
+    this.written.set(mailboxId, {
+      items: after,
+      checkpoint,
+      itemCheckpoint,
+      change: Math.max(change, before.change),
+      lastItem: Math.max(lastItem, before.lastItem),
+      size,
+      contacts,
+    });
     report.upserted += upserts.length;
     report.deleted += deletes.length;
   }

@@ -17,7 +17,7 @@ import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { AgentStateData } from '#agent/ship/agent-state.ts';
-import { ITEM_TYPE } from '#core/mail-item.ts';
+import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
@@ -298,6 +298,61 @@ describe('full scan of a server with mail from before the agent', () => {
       } else assert.deepEqual([changes.added, changes.changed, changes.deleted], [0, 0, 0]);
     }
     assert.deepEqual(await restoreLatest(), comparableSnapshot(truth), 'repaired');
+  });
+
+  it('a smart scan sees a change the server left out of change_checkpoint (written only every 100 changes)', async () => {
+    // What the server does for a flag set by a client while the redo that carried it is lost: the row gets
+    // the next change id, the mailbox row is not written (size, counts and the hundreds did not move).
+    const truth = sim.current();
+    const [mailboxId, mailbox] = Object.entries(truth.mailboxes).find(
+      ([, m]) => Object.keys(m.messages).length > 0,
+    ) as [string, MailboxState];
+    const [itemId, message] = Object.entries(mailbox.messages)[0] as [
+      string,
+      MailboxState['messages'][string],
+    ];
+    const group = mailboxGroupDatabase(Number(mailboxId));
+    const db = await mariadbClient.createConnection(mariadb.admin);
+    const checkpoint = async () =>
+      (
+        (await db.query('SELECT change_checkpoint FROM zimbra.mailbox WHERE id = ?', [mailboxId])) as {
+          change_checkpoint: number;
+        }[]
+      )[0]?.change_checkpoint;
+    const flip = async () => {
+      const [top] = (await db.query(
+        `SELECT MAX(mod_metadata) AS top FROM ${group}.mail_item WHERE mailbox_id = ?`,
+        [mailboxId],
+      )) as { top: number }[];
+      await db.query(
+        `UPDATE ${group}.mail_item SET flags = flags ^ ?, mod_metadata = ? WHERE mailbox_id = ? AND id = ?`,
+        [FLAG.flagged, Number(top?.top) + 1, mailboxId, itemId],
+      );
+    };
+    try {
+      const before = await checkpoint();
+      await flip();
+      assert.equal(await checkpoint(), before, 'the mailbox row stays as it was');
+      const seen = await scan('smart', '--all');
+      assert.equal(seen.mailboxes.scanned, 1, 'the changed mailbox, and only it');
+      const [applied] = await appliedScans(seen);
+      assert.equal(String(applied?.mailboxId), mailboxId);
+      assert.deepEqual(
+        (applied?.details as { key: string }[] | undefined)?.map((d) => d.key),
+        [`item:${itemId}`],
+        'the flag the redo never carried',
+      );
+      const flagged = (await restoreLatest()) as Record<string, MailboxState>;
+      assert.equal(flagged[mailboxId]?.messages[itemId]?.flags, message.flags ^ FLAG.flagged);
+      // And back, so the server equals the ground truth again for the tests after this one.
+      await flip();
+      const back = await scan('smart', '--all');
+      assert.equal(back.mailboxes.scanned, 1);
+      await appliedScans(back);
+      assert.deepEqual(await restoreLatest(), comparableSnapshot(truth));
+    } finally {
+      await db.end();
+    }
   });
 
   it('a second full scan uploads nothing and changes nothing in the index', async () => {
