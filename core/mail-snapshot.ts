@@ -156,6 +156,3 @@ export function systemFolders(): Record<string, FolderState> {
     ]),
   );
 }
-
-/** Messages in Trash older than this at a PurgeOldMessages are purged (the server's default trash lifetime). */
-export const TRASH_LIFETIME_MS = 30 * 24 * 3600 * 1000;

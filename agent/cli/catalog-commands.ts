@@ -270,6 +270,23 @@ type MailboxBody = MailboxRef & {
 };
 type ItemBody = MailboxRef & { itemId: number; history: ItemState[] };
 
+/** Records that leave their mailboxes uncertain: counted by op, the first twenty listed. */
+function uncertainLines(marks: RestorePoints['undecoded'], title: (n: number) => string): string[] {
+  if (marks.records.length === 0) return [];
+  return [
+    `  ${title(marks.records.length)} (${Object.entries(marks.byOp)
+      .map(([op, n]) => `${op} ×${n}`)
+      .join(', ')}); their mailboxes are uncertain until a scan restates them:`,
+    ...marks.records
+      .slice(0, 20)
+      .map(
+        (u) =>
+          `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}${u.restatedAt ? ` (restated by a scan since)` : ''}`,
+      ),
+    ...(marks.records.length > 20 ? [`    … ${marks.records.length - 20} more (--json)`] : []),
+  ];
+}
+
 function describeRestorePoints(p: RestorePoints): string[] {
   return [
     `server ${p.serverId}: indexing ${p.waiting.state}${p.waiting.reason ? ` (${p.waiting.reason})` : ''}${p.waiting.reindex ? ` (operation ${p.waiting.reindex.operationId}, ${p.waiting.reindex.phase} since ${p.waiting.reindex.startedAt})` : ''}, ${p.waiting.segments} segments waiting`,
@@ -286,22 +303,12 @@ function describeRestorePoints(p: RestorePoints): string[] {
             .map(([op, n]) => `${op} ×${n}`)
             .join(', ')} (kept in the redo segments; this release does not index their data)`,
         ]),
-    ...(p.undecoded.records.length === 0
-      ? []
-      : [
-          `  UNDECODED ${p.undecoded.records.length} records skipped (${Object.entries(p.undecoded.byOp)
-            .map(([op, n]) => `${op} ×${n}`)
-            .join(', ')}); their mailboxes are uncertain until a scan restates them:`,
-          ...p.undecoded.records
-            .slice(0, 20)
-            .map(
-              (u) =>
-                `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}${u.restatedAt ? ` (restated by a scan since)` : ''}`,
-            ),
-          ...(p.undecoded.records.length > 20
-            ? [`    … ${p.undecoded.records.length - 20} more (--json)`]
-            : []),
-        ]),
+    ...uncertainLines(p.undecoded, (n) => `UNDECODED ${n} records skipped`),
+    ...uncertainLines(
+      // Older control APIs do not answer this.
+      p.resultNotRecorded ?? { byOp: {}, records: [] },
+      (n) => `RESULT NOT IN THE REDO for ${n} ops`,
+    ),
     ...p.bridges.map(
       (b) =>
         `  BRIDGED ${describePosition(b.from)} → ${describePosition(b.to)} at ${b.bridgedAt} (${b.reason}): ` +

@@ -15,7 +15,8 @@ import {
 import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
-import { type FolderState, systemFolders, TRASH_LIFETIME_MS } from '#core/mail-snapshot.ts';
+import { type FolderState, systemFolders } from '#core/mail-snapshot.ts';
+import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -45,6 +46,13 @@ export interface EntityView {
   storeIncoming(blob: IncomingBlob): void;
   storeBody(body: StoredBody): void;
   warn(message: string): void;
+  /** When the entity last changed (ms, its current version's start), if the view knows. */
+  changedAt(mailboxId: number, key: string): number | undefined;
+  /**
+   * The record names what the server did but not the result: nothing is applied, and the mailbox is
+   * uncertain from this transaction until a scan restates it.
+   */
+  uncertain(record: RedoRecord, reason: string): void;
 }
 
 /** What applying a transaction reads: one entity, every entity of a mailbox, or an incoming blob. */
@@ -344,19 +352,56 @@ function applyOp(record: RedoRecord, view: EntityView): void {
           view.set(mailboxId, key, null);
       }
       return;
-    case 'PurgeOldMessages':
-      for (const [key, item] of [...view.list(mailboxId)]) {
-        if (
-          item.kind === 'message' &&
-          item.folderId === FOLDER_ID.trash &&
-          item.receivedDate < header.timestamp - TRASH_LIFETIME_MS
-        )
-          view.set(mailboxId, key, null);
-      }
+    case 'PurgeOldMessages': {
+      const candidates = purgeCandidates(mailboxId, header.timestamp, view);
+      if (candidates.length > 0)
+        view.uncertain(
+          record,
+          `a retention purge, with ${candidates.length} item${candidates.length === 1 ? '' : 's'} in Trash or Junk unchanged for 30 days (the server's default lifetimes) that it may have removed (${candidates.slice(0, 10).join(', ')}${candidates.length > 10 ? ', …' : ''}): the record carries no ids, so nothing is removed from the index until a scan restates the mailbox`,
+        );
+      return;
+    }
+    case 'FixCalendarItemTZ':
+    case 'FixCalendarItemTimeZone':
+    case 'FixCalendarItemEndTime':
+    case 'FixCalendarItemPriority':
+      view.uncertain(record, `${RESULT_NOT_RECORDED[data.op]} (item ${data.calItemId})`);
       return;
     default:
       return;
   }
+}
+
+/** zimbraMailTrashLifetime and zimbraMailSpamLifetime by default; both measured by change date by default. */
+const DEFAULT_PURGE_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Items a retention purge at `at` removes with the server's default lifetimes: in Trash or Junk (or a folder
+ * below them) and unchanged for the lifetime. Others lifetimes (per account, class of service, folder or tag
+ * policy) are in the directory and the database, not the record.
+ */
+function purgeCandidates(mailboxId: number, at: number, view: EntityView): number[] {
+  const entities = [...view.list(mailboxId)];
+  const parents = new Map<number, number>();
+  for (const [key, entity] of entities)
+    if (entity.kind === 'folder') parents.set(itemIdOf(key) ?? -1, entity.parentId);
+  const purged = (folderId: number): boolean => {
+    for (let id = folderId, hops = 0; hops < 256; hops++) {
+      if (id === FOLDER_ID.trash || id === FOLDER_ID.junk) return true;
+      const parent = parents.get(id);
+      if (parent === undefined || parent === id) return false;
+      id = parent;
+    }
+    return false;
+  };
+  const candidates: number[] = [];
+  for (const [key, entity] of entities) {
+    if (!isFiled(entity) || !purged(entity.folderId)) continue;
+    const changed = view.changedAt(mailboxId, key);
+    if (changed !== undefined && changed < at - DEFAULT_PURGE_LIFETIME_MS)
+      candidates.push(itemIdOf(key) ?? -1);
+  }
+  return candidates.sort((a, b) => a - b);
 }
 
 function createMessage(

@@ -1,4 +1,7 @@
-/** A redo record indexing skipped: an op code no known release writes, or data that does not read. */
+/**
+ * A redo record indexing skipped (an op code no known release writes, or data that does not read), or one
+ * whose result it cannot know: either makes its mailbox uncertain until a scan restates it.
+ */
 export interface UndecodedRecord {
   offset: number;
   end: number;
@@ -10,6 +13,8 @@ export interface UndecodedRecord {
   reason: string;
   /** The record's timestamp (ms). */
   time: number;
+  /** Absent: the record did not decode. `result-not-recorded`: it did, but does not say what the server did. */
+  cause?: 'result-not-recorded';
 }
 
 /** Undecoded records counted per op and record version (`Unknown(200)@1.42`). */

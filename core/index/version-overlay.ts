@@ -1,5 +1,6 @@
 import type { EntityView, IncomingBlob, StoredBody } from '#core/index/apply-transaction.ts';
 import type { EntityState } from '#core/index/index-entity.ts';
+import type { RedoRecord } from '#core/redo/redo-record.ts';
 
 /** The newest version of an entity, as the index keeps it. `state` null: deleted (a tombstone). */
 export interface EntityHead {
@@ -51,6 +52,8 @@ export class VersionOverlay implements EntityView {
   readonly bodies: StoredBody[] = [];
   readonly newIncoming: IncomingBlob[] = [];
   readonly warnings: string[] = [];
+  /** Records whose result is not in the record, at the commit of their transaction (see EntityView). */
+  readonly uncertainties: { record: RedoRecord; reason: string; pos: string; time: number }[] = [];
 
   /** Seeds one entity's head as stored (null: no head, or one that does not exist). */
   load(mailboxId: number, key: string, head: EntityHead | null): void {
@@ -158,6 +161,16 @@ export class VersionOverlay implements EntityView {
 
   warn(message: string): void {
     this.warnings.push(message);
+  }
+
+  changedAt(mailboxId: number, key: string): number | undefined {
+    return this.head(mailboxId, key)?.fromTime;
+  }
+
+  uncertain(record: RedoRecord, reason: string): void {
+    const at = this.position;
+    if (!at) throw new Error('VersionOverlay.uncertain before begin()');
+    this.uncertainties.push({ record, reason, pos: at.pos, time: at.time });
   }
 
   /** The final head of every entity a transaction changed (tombstones for deleted ones). */

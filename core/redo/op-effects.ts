@@ -38,7 +38,6 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'CreateContact',
   'ModifyContact',
   'PurgeImapDeleted',
-  'PurgeOldMessages',
   ...FOLDER_OPS,
 ]);
 
@@ -67,11 +66,31 @@ export const NO_MAILBOX_DATA: Readonly<Partial<Record<OpName, string>>> = {
 };
 
 /**
- * What the index does with an op: applies it, ignores it (no mailbox data), or keeps it in the redo segments
- * without applying it yet (calendars, documents, notes, shares…): those are counted, never dropped silently.
+ * Ops whose record names what the server did but not its result, which the server computed from state the
+ * redo does not carry: the index cannot apply them exactly, so the mailbox is uncertain from there until a
+ * scan restates it (never a guess: a guess can drop mail the server still holds).
  */
-export function opEffect(op: OpName): 'applied' | 'no-mailbox-data' | 'not-applied' {
+export const RESULT_NOT_RECORDED: Readonly<Partial<Record<OpName, string>>> = {
+  PurgeOldMessages:
+    "a retention purge: the record carries no ids; the server chose them by the account's lifetimes, folder and tag policies and each item's change date",
+  FixCalendarItemTZ:
+    "the server rewrote the item's time zones; the record names the item, not the invites after",
+  FixCalendarItemTimeZone:
+    "the server rewrote the item's time zones; the record names the item, not the invites after",
+  FixCalendarItemEndTime:
+    "the server fixed the item's end time; the record names the item, not the invites after",
+  FixCalendarItemPriority:
+    "the server fixed the item's priority; the record names the item, not the invites after",
+};
+
+/**
+ * What the index does with an op: applies it, ignores it (no mailbox data), applies nothing and marks the
+ * mailbox uncertain (the result is not in the record), or keeps it in the redo segments without applying it
+ * yet: those are counted, never dropped silently.
+ */
+export function opEffect(op: OpName): 'applied' | 'no-mailbox-data' | 'result-not-recorded' | 'not-applied' {
   if (APPLIED_OPS.has(op)) return 'applied';
+  if (RESULT_NOT_RECORDED[op] !== undefined) return 'result-not-recorded';
   return NO_MAILBOX_DATA[op] !== undefined ? 'no-mailbox-data' : 'not-applied';
 }
 

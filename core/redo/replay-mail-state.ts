@@ -18,9 +18,14 @@ export class MailStateReplayer {
   private readonly incomingBlobs = new Map<string, IncomingBlob>();
   /** Ops that referred to something missing (a mailbox or item the log never created). */
   readonly warnings: string[] = [];
+  /** Records whose result is not in the record (see EntityView.uncertain). */
+  readonly uncertain: { offset: number; op: string; reason: string }[] = [];
+  private readonly changed = new Map<string, number>();
+  private time = 0;
   private readonly view: EntityView = {
     get: (mailboxId, key) => this.entities.get(mailboxId)?.get(key) ?? null,
     set: (mailboxId, key, state) => {
+      this.changed.set(`${mailboxId}:${key}`, this.time);
       let mailbox = this.entities.get(mailboxId);
       if (!mailbox) {
         mailbox = new Map();
@@ -34,9 +39,12 @@ export class MailStateReplayer {
     storeIncoming: (blob) => this.incomingBlobs.set(blob.path, blob),
     storeBody: (_body: StoredBody) => undefined,
     warn: (message) => this.warnings.push(message),
+    changedAt: (mailboxId, key) => this.changed.get(`${mailboxId}:${key}`),
+    uncertain: (record, reason) => this.uncertain.push({ offset: record.offset, op: record.data.op, reason }),
   };
 
   apply(txn: CommittedTxn): void {
+    this.time = txn.commitTime;
     applyTransaction(txn, this.view);
   }
 

@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
 import { IndexInputError } from '#core/index/errors.ts';
 import { bodiesOf, itemIdOf } from '#core/index/index-entity.ts';
-import { redoPosition } from '#core/index/redo-position.ts';
+import { parseRedoPosition, redoPosition } from '#core/index/redo-position.ts';
 import { countByOp, type UndecodedRecord } from '#core/index/undecoded-record.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys } from '#core/index-keys.ts';
@@ -41,6 +41,11 @@ export interface SegmentResult {
    * their mailbox marked uncertain from there; indexing goes on.
    */
   undecoded: UndecodedRecord[];
+  /**
+   * Committed ops whose result the record does not carry (a retention purge, a calendar fix): nothing
+   * applied, their mailbox marked uncertain from their commit until a scan restates it.
+   */
+  resultNotRecorded: UndecodedRecord[];
   /** Committed ops whose mailbox data the index does not apply yet (kept in the segment), by op. */
   notApplied: Record<string, number>;
   bodiesWritten: number;
@@ -129,6 +134,14 @@ export async function indexSegment(
   for (const { txn } of committed)
     for (const { data } of txn.ops)
       if (opEffect(data.op) === 'not-applied') notApplied[data.op] = (notApplied[data.op] ?? 0) + 1;
+  // Marked where they took effect: at their transaction's commit, in this segment.
+  const resultNotRecorded = overlay.uncertainties.map(
+    ({ record, reason, pos, time }): UndecodedRecord => ({
+      ...undecodedRecord(record.header, commitOffset(pos), commitOffset(pos), reason),
+      time,
+      cause: 'result-not-recorded',
+    }),
+  );
 
   const bodiesWritten = await storeBodies(target.bucket, overlay.bodies);
   const heads = overlay.changedHeads();
@@ -147,6 +160,7 @@ export async function indexSegment(
     versions: overlay.versions.length,
     heads: heads.length,
     undecoded,
+    resultNotRecorded,
     notApplied,
     bodiesWritten,
     pending: pending.length,
@@ -159,7 +173,7 @@ export async function indexSegment(
         incomingRefItem(target.serverId, blob),
       ]),
       ...referenceItems(target.serverId, overlay, segmentStart),
-      ...undecoded.map((u) => uncertainItem(target.serverId, segment, u)),
+      ...[...undecoded, ...resultNotRecorded].map((u) => uncertainItem(target.serverId, segment, u)),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result, opTimes),
     cleanupAt: redoPosition(segment.seq, segment.lastOffset),
@@ -170,6 +184,8 @@ export async function indexSegment(
   await rewriteMarkedBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
   return result;
 }
+
+const commitOffset = (pos: string): number => Number(parseRedoPosition(pos).offset);
 
 /** A record skipped undecoded, where it is and what its header says. */
 function undecodedRecord(header: RecordHeader, offset: number, end: number, reason: string): UndecodedRecord {
@@ -322,6 +338,7 @@ function commitItems(
             ops: result.ops,
             versions: result.versions,
             undecoded: countByOp(result.undecoded),
+            resultNotRecorded: countByOp(result.resultNotRecorded),
             notApplied: result.notApplied,
             warnings: result.warnings.length,
           },

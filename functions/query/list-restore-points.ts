@@ -54,6 +54,11 @@ export interface RestorePoints {
     }[];
   };
   /**
+   * Committed ops whose result the record does not carry (a retention purge, a server's calendar fix), in
+   * the same form: nothing applied, their mailboxes uncertain from there until a scan restates them.
+   */
+  resultNotRecorded: RestorePoints['undecoded'];
+  /**
    * Gaps an operator let indexing go past: redo between `from` and `to` is lost, and the listed mailboxes are
    * approximate from there until a scan restates them.
    */
@@ -93,8 +98,9 @@ export async function listRestorePoints(
     byPrefix(indexKeys.reindex),
   ]);
   const reindex = reindexes[0];
-  const undecoded = uncertain
+  const marks = uncertain
     .map((i) => ({
+      cause: i.cause as string | undefined,
       s3Key: i.s3Key as string,
       offset: i.offset as number,
       op: i.op as string,
@@ -104,6 +110,10 @@ export async function listRestorePoints(
       ...(i.restatedAt !== undefined ? { restatedAt: i.restatedAt as string } : {}),
     }))
     .sort((a, b) => a.s3Key.localeCompare(b.s3Key) || a.offset - b.offset);
+  const undecoded = marks.filter((m) => m.cause === undefined).map(({ cause: _, ...m }) => m);
+  const resultNotRecorded = marks
+    .filter((m) => m.cause === 'result-not-recorded')
+    .map(({ cause: _, ...m }) => m);
   const live = bridges.length > 0 ? await liveMailboxIds(table, serverId) : new Set<string>();
   const inWindow = (from: string, to: string) =>
     (window.to === undefined || from <= window.to) && (window.from === undefined || to >= window.from);
@@ -185,6 +195,7 @@ export async function listRestorePoints(
       segments.map((i) => (i.indexed as { notApplied?: Record<string, number> } | undefined)?.notApplied),
     ),
     undecoded: { byOp: countByOp(undecoded), records: undecoded },
+    resultNotRecorded: { byOp: countByOp(resultNotRecorded), records: resultNotRecorded },
     bridges: bridges.map((i) => ({
       from: i.from as string,
       to: i.to as string,

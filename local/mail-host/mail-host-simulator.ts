@@ -12,7 +12,6 @@ import {
   type MailboxState,
   type MailSnapshot,
   systemFolders,
-  TRASH_LIFETIME_MS,
   VIEW,
 } from '#core/mail-snapshot.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
@@ -135,6 +134,8 @@ const OP_CODE = {
   SaveChat: opCodeOf('SaveChat') as number,
 };
 const DAY_MS = 24 * 3600 * 1000;
+/** zimbraMailTrashLifetime's default: a retention purge removes what last changed in Trash longer ago. */
+export const TRASH_LIFETIME_MS = 30 * DAY_MS;
 /** The account's own time zone, as the server writes it beside each invite it records. */
 const ACCOUNT_TIME_ZONE = encodeMetadata({ ...EASTERN });
 
@@ -170,9 +171,16 @@ export class MailHostSimulator {
   private readonly blobFiles = new Map<string, string>();
   /** Transactions written but not yet committed: committed on a later step (interleaving). */
   private readonly deferred: { txnId: TxnId; opCode: number; mutate: Mutation }[] = [];
+  /**
+   * When each message in Trash last changed (`<mailbox>:<id>` → ms): the server's `change_date`, which its
+   * retention purge measures Trash by (zimbraMailPurgeUseChangeDateForTrash, true by default).
+   */
+  private readonly trashChanged = new Map<string, number>();
   /** The series invite of each calendar item (`<mailbox>:<id>`), to write its updates and replies from. */
   private readonly series = new Map<string, InviteSpec>();
   readonly counts: Record<string, number> = {};
+  /** What each retention purge removed, for tests (the redo record does not say). */
+  readonly purged: { time: number; mailboxId: number; ids: number[] }[] = [];
 
   constructor(options: SimulatorOptions) {
     this.hostDir = options.hostDir;
@@ -1508,19 +1516,28 @@ export class MailHostSimulator {
     this.count('purge-imap');
   }
 
+  /**
+   * The server's retention purge with the default lifetimes (Trash 30 days by change date, nothing else):
+   * its redo record says only that a purge ran (PurgeOldMessages carries no ids).
+   */
   private purgeOld(): void {
     const mbox = this.liveMailbox();
     if (!mbox) return;
     const id = mbox.mailboxId;
-    const at = this.now + 1;
+    const cutoff = this.now - TRASH_LIFETIME_MS;
+    const doomed = Object.entries(this.truth.mailboxes[id]?.messages ?? {})
+      .filter(
+        ([itemId, item]) =>
+          item.folderId === FOLDER_ID.trash &&
+          (this.trashChanged.get(`${id}:${itemId}`) ?? this.now) < cutoff,
+      )
+      .map(([itemId]) => itemId);
     this.single(OP.PurgeOldMessages, id, { op: 'PurgeOldMessages' }, (s) => {
       const m = s.mailboxes[id];
-      if (!m) return;
-      for (const [itemId, item] of Object.entries(m.messages)) {
-        if (item.folderId === FOLDER_ID.trash && item.receivedDate < at - TRASH_LIFETIME_MS)
-          delete m.messages[itemId];
-      }
+      if (m) for (const itemId of doomed) delete m.messages[itemId];
     });
+    for (const itemId of doomed) this.removeBlob(id, Number(itemId));
+    this.purged.push({ time: this.now, mailboxId: id, ids: doomed.map(Number) });
     this.count('purge-old');
   }
 
@@ -1621,8 +1638,26 @@ export class MailHostSimulator {
       op: 'CommitTxn',
       txnOpCode: opCode,
     });
+    const trashBefore = this.trashStamps();
     mutate(this.truth);
     this.commits.push({ time, mutate });
+    for (const [key, stamp] of this.trashStamps())
+      if (trashBefore.get(key) !== stamp || !this.trashChanged.has(key)) this.trashChanged.set(key, time);
+  }
+
+  /** Every message in Trash with what a change of it would alter. */
+  private trashStamps(): Map<string, string> {
+    const stamps = new Map<string, string>();
+    for (const [mailboxId, m] of Object.entries(this.truth.mailboxes))
+      for (const [id, message] of Object.entries(m.messages))
+        if (message.folderId === FOLDER_ID.trash)
+          stamps.set(`${mailboxId}:${id}`, JSON.stringify([message.flags, message.tags]));
+    return stamps;
+  }
+
+  /** Time passes with nothing happening on the server (days, for retention). */
+  idle(ms: number): void {
+    this.now += ms;
   }
 
   private header(opCode: number, mailboxId: number, txnId: TxnId, timestamp = this.tick()): RecordHeader {

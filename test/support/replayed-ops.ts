@@ -7,6 +7,11 @@ let offset = 512;
 
 /** Applies each op as a committed transaction of its own in mailbox 1, at increasing positions and times. */
 export function applyOps(replayer: MailStateReplayer, ...ops: OpData[]): void {
+  applyOpsAt(replayer, undefined, ...ops);
+}
+
+/** The same, every record stamped `time` (ms) when given. */
+export function applyOpsAt(replayer: MailStateReplayer, time: number | undefined, ...ops: OpData[]): void {
   const record = (data: OpData): RedoRecord => {
     const r: RedoRecord = {
       offset,
@@ -14,7 +19,7 @@ export function applyOps(replayer: MailStateReplayer, ...ops: OpData[]): void {
       header: {
         version: LATEST_VERSION,
         opCode: opCodeOf(data.op) ?? 0,
-        timestamp: 1_795_000_000_000 + offset,
+        timestamp: time ?? 1_795_000_000_000 + offset,
         changeId: offset,
         changeConstraint: 0,
         txnId: { time: 1, counter: offset },
