@@ -179,7 +179,7 @@ export class MailHostSimulator {
   /** The series invite of each calendar item (`<mailbox>:<id>`), to write its updates and replies from. */
   private readonly series = new Map<string, InviteSpec>();
   readonly counts: Record<string, number> = {};
-  /** What each retention purge removed, for tests (the redo record does not say). */
+  /** What each retention purge removed and when it committed, for tests (the redo record does not say). */
   readonly purged: { time: number; mailboxId: number; ids: number[] }[] = [];
 
   constructor(options: SimulatorOptions) {
