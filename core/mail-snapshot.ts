@@ -74,6 +74,15 @@ export interface FolderGrant {
   expiry?: number;
 }
 
+/** A retention rule: a system policy by id (its lifetime is in the server's configuration), or a lifetime. */
+export type RetentionRule = { id: string } | { lifetime: string };
+
+/** A folder's retention policy (SetRetentionPolicy): how long its items must be kept, and when purged. */
+export interface RetentionPolicy {
+  keep: RetentionRule[];
+  purge: RetentionRule[];
+}
+
 /** A saved search: a folder whose content is a query (Zimbra's search folder). */
 export interface SavedSearch {
   query: string;
@@ -107,6 +116,12 @@ export interface FolderState {
   grants?: FolderGrant[];
   search?: SavedSearch;
   mount?: Mountpoint;
+  /** Absent when neither keep nor purge rules are set. */
+  retention?: RetentionPolicy;
+  /** Hidden from ActiveSync devices (SetDisableActiveSync). */
+  activeSyncDisabled?: true;
+  /** How many days of the folder the web client keeps offline (SetWebOfflineSyncDays; absent: not set). */
+  webOfflineSyncDays?: number;
 }
 
 /** MailItem.Type bytes of views. */

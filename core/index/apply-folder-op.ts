@@ -1,6 +1,7 @@
 import type { EntityNeed, EntityView } from '#core/index/apply-transaction.ts';
 import { type FolderEntity, itemKey } from '#core/index/index-entity.ts';
-import type { FolderGrant, FolderState } from '#core/mail-snapshot.ts';
+import { ITEM_TYPE } from '#core/mail-item.ts';
+import type { FolderGrant, FolderState, RetentionRule } from '#core/mail-snapshot.ts';
 import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
@@ -20,6 +21,9 @@ export const FOLDER_OPS = [
   'CreateMountpoint',
   'EnableSharedReminder',
   'RefreshMountpoint',
+  'SetRetentionPolicy',
+  'SetDisableActiveSync',
+  'SetWebOfflineSyncDays',
 ] as const;
 
 type FolderOp = Extract<OpData, { op: (typeof FOLDER_OPS)[number] }>;
@@ -51,6 +55,8 @@ export function folderOpNeeds(mailboxId: number, data: FolderOp): EntityNeed[] {
     case 'EnableSharedReminder':
     case 'RefreshMountpoint':
       return [{ mailboxId, key: itemKey(data.mountpointId) }];
+    case 'SetRetentionPolicy':
+      return [{ mailboxId, key: itemKey(data.itemId) }];
     default:
       return [{ mailboxId, key: itemKey(data.folderId) }];
   }
@@ -149,6 +155,25 @@ export function applyFolderOp(mailboxId: number, data: FolderOp, record: RedoRec
         f.mount ? { ...f, mount: { ...f.mount, ownerId: data.ownerId ?? '', remoteId: data.remoteId } } : f,
       );
       return;
+    case 'SetRetentionPolicy':
+      // A tag's policy is not kept: the index keeps tags as names (nothing restores tag attributes yet).
+      if (data.itemType === ITEM_TYPE.tag) {
+        view.warn(
+          `SetRetentionPolicy at ${record.offset}: the retention policy of tag ${data.itemId} is not kept`,
+        );
+        return;
+      }
+      update(data.itemId, (f) => ({
+        ...f,
+        retention: { keep: data.keep.map(retentionRule), purge: data.purge.map(retentionRule) },
+      }));
+      return;
+    case 'SetDisableActiveSync':
+      update(data.folderId, (f) => ({ ...f, activeSyncDisabled: data.disabled ? true : undefined }));
+      return;
+    case 'SetWebOfflineSyncDays':
+      update(data.folderId, (f) => ({ ...f, webOfflineSyncDays: data.days }));
+      return;
     case 'EnableSharedReminder':
       update(data.mountpointId, (f) => {
         if (!f.mount) return f;
@@ -162,9 +187,13 @@ export function applyFolderOp(mailboxId: number, data: FolderOp, record: RedoRec
 const sameGrantee = (a: FolderGrant, b: FolderGrant) =>
   (a.grantee ?? '') === (b.grantee ?? '') && a.type === b.type;
 
+/** A policy entry of a redo record: a system policy names its id, a user policy only a lifetime. */
+const retentionRule = (p: { id: string | null; lifetime: string | null }): RetentionRule =>
+  p.id ? { id: p.id } : { lifetime: p.lifetime ?? '' };
+
 /** A folder as stored: defaults left out, grants in a stable order (none: no `grants`). */
 export function withoutDefaults<F extends FolderState>(folder: F): F {
-  const { view, color, url, grants, ...rest } = folder;
+  const { view, color, url, grants, retention, activeSyncDisabled, webOfflineSyncDays, ...rest } = folder;
   const sorted = [...(grants ?? [])].sort(
     (a, b) => a.type - b.type || (a.grantee ?? '').localeCompare(b.grantee ?? ''),
   );
@@ -176,6 +205,9 @@ export function withoutDefaults<F extends FolderState>(folder: F): F {
       url: url ?? null,
     }),
     ...(sorted.length > 0 ? { grants: sorted } : {}),
+    ...(retention && retention.keep.length + retention.purge.length > 0 ? { retention } : {}),
+    ...(activeSyncDisabled ? { activeSyncDisabled } : {}),
+    ...(webOfflineSyncDays !== undefined && webOfflineSyncDays >= 0 ? { webOfflineSyncDays } : {}),
   } as F;
 }
 

@@ -1,5 +1,6 @@
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import type { EntityState } from '#core/index/index-entity.ts';
+import type { RetentionRule } from '#core/mail-snapshot.ts';
 
 /** One line saying what an item's state was, for people (`--json` gives the state itself). */
 export function describeEntity(state: EntityState): string {
@@ -32,10 +33,24 @@ export function describeEntity(state: EntityState): string {
         state.grants?.length
           ? `shared with ${state.grants.map((g) => `${g.grantee ?? `type ${g.type}`} (rights ${g.rights})`).join(', ')}`
           : '',
+        state.retention
+          ? `retention: keep ${rules(state.retention.keep)}, purge ${rules(state.retention.purge)}`
+          : '',
+        state.activeSyncDisabled ? 'hidden from ActiveSync' : '',
+        state.webOfflineSyncDays !== undefined
+          ? `${state.webOfflineSyncDays} days offline in the web client`
+          : '',
       ].filter(Boolean);
       return `${what} under ${state.parentId}${extras.length ? `, ${extras.join(', ')}` : ''}`;
     }
     default:
       return JSON.stringify(state);
   }
+}
+
+/** Retention rules in words: a lifetime, or the system policy's id. */
+function rules(list: readonly RetentionRule[]): string {
+  return list.length === 0
+    ? 'none'
+    : list.map((r) => ('id' in r ? `system policy ${r.id}` : r.lifetime)).join(', ');
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.ts';
-import { documentRevisionSchema, folderGrantSchema } from '#core/scan/scan-snapshot.ts';
+import { documentRevisionSchema, folderGrantSchema, retentionRuleSchema } from '#core/scan/scan-snapshot.ts';
 
 // The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
 // manifest (with its SHA-256), and per account the folders, tags, messages (one `.eml` each, with its
@@ -67,6 +67,14 @@ export const accountManifestSchema = z
           color: z.number().int().optional(),
           url: z.string().min(1).max(4096).optional(),
           grants: z.array(folderGrantSchema).min(1).max(1000).optional(),
+          retention: z
+            .strictObject({
+              keep: z.array(retentionRuleSchema).max(100),
+              purge: z.array(retentionRuleSchema).max(100),
+            })
+            .optional(),
+          activeSyncDisabled: z.literal(true).optional(),
+          webOfflineSyncDays: z.number().int().min(0).optional(),
         }),
       )
       .max(100_000),

@@ -1,6 +1,6 @@
 import { grantsOfAclValue, withoutDefaults } from '#core/index/apply-folder-op.ts';
 import { ITEM_TYPE } from '#core/mail-item.ts';
-import type { FolderState } from '#core/mail-snapshot.ts';
+import type { FolderState, RetentionRule } from '#core/mail-snapshot.ts';
 import type { ScanFolder } from '#core/scan/scan-snapshot.ts';
 import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
@@ -15,8 +15,9 @@ export interface FolderRow {
 
 /**
  * A folder row as a scan line: name and parent from the columns, the rest from its metadata as Folder,
- * SearchFolder and Mountpoint encode it (`vt` view, `c` color, `url`, `aclm` shares; `q`/`t`/`s` a search;
- * `aid`/`id`/`ruuid`/`rem` a mountpoint). Metadata that does not decode leaves a plain folder and a problem
+ * SearchFolder and Mountpoint encode it (`vt` view, `c` color, `url`, `aclm` shares, `rp` retention policy,
+ * `das` hidden from ActiveSync, `wosd` web offline days; `q`/`t`/`s` a search; `aid`/`id`/`ruuid`/`rem` a
+ * mountpoint). Metadata that does not decode leaves a plain folder and a problem
  * (the folder is still restorable, its attributes are not).
  */
 export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: string } {
@@ -41,6 +42,11 @@ export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: str
   if (color !== undefined) state.color = color;
   if (url) state.url = url;
   if (meta.aclm !== undefined) state.grants = grantsOfAclValue(meta.aclm);
+  if (isMap(meta.rp)) state.retention = { keep: rulesOf(meta.rp.keep), purge: rulesOf(meta.rp.purge) };
+  // A boolean is written as its text (BEncoding has no booleans).
+  if (String(meta.das).toLowerCase() === 'true' || meta.das === 1) state.activeSyncDisabled = true;
+  const days = num(meta.wosd);
+  if (days !== undefined) state.webOfflineSyncDays = days;
   if (row.type === ITEM_TYPE.searchFolder)
     state.search = { query: text(meta.q) ?? '', types: text(meta.t) ?? '', sort: text(meta.s) ?? '' };
   if (row.type === ITEM_TYPE.mountpoint) {
@@ -57,4 +63,20 @@ export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: str
     folder: { type: 'folder', id: row.id, ...withoutDefaults(state) },
     ...(problem ? { problem } : {}),
   };
+}
+
+function isMap(v: MetadataValue | undefined): v is { [key: string]: MetadataValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Policies as RetentionPolicyManager writes them for a mailbox: a system policy's `id`, or a `lifetime`. */
+function rulesOf(list: MetadataValue | undefined): RetentionRule[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(isMap)
+    .map((p) =>
+      typeof p.id === 'string'
+        ? { id: p.id }
+        : { lifetime: typeof p.lifetime === 'string' ? p.lifetime : '' },
+    );
 }

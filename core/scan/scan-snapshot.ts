@@ -43,6 +43,12 @@ export const folderGrantSchema = z.strictObject({
   expiry: z.number().int().positive().optional(),
 });
 
+/** A retention rule: a system policy by id, or a user policy's lifetime (`30d`). */
+export const retentionRuleSchema = z.union([
+  z.strictObject({ id: z.string().min(1).max(127) }),
+  z.strictObject({ lifetime: z.string().max(64) }),
+]);
+
 /** A folder, saved search (`search`) or mountpoint (`mount`), with the attributes that differ from defaults. */
 export const scanFolderSchema = z.strictObject({
   type: z.literal('folder'),
@@ -53,6 +59,14 @@ export const scanFolderSchema = z.strictObject({
   color: z.number().int().optional(),
   url: z.string().min(1).max(4096).optional(),
   grants: z.array(folderGrantSchema).min(1).max(1000).optional(),
+  retention: z
+    .strictObject({
+      keep: z.array(retentionRuleSchema).max(100),
+      purge: z.array(retentionRuleSchema).max(100),
+    })
+    .optional(),
+  activeSyncDisabled: z.literal(true).optional(),
+  webOfflineSyncDays: z.number().int().min(0).optional(),
   search: z.strictObject({ query: z.string().max(65_536), types: shortText, sort: shortText }).optional(),
   mount: z
     .strictObject({

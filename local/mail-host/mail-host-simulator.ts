@@ -100,7 +100,10 @@ export type SimulatorAction =
   | 'modify-search'
   | 'create-mountpoint'
   | 'chat'
-  | 'save-chat';
+  | 'save-chat'
+  | 'set-retention'
+  | 'hide-from-activesync'
+  | 'offline-sync-days';
 
 interface Commit {
   time: number;
@@ -132,6 +135,9 @@ const OP_CODE = {
   CreateMountpoint: opCodeOf('CreateMountpoint') as number,
   CreateChat: opCodeOf('CreateChat') as number,
   SaveChat: opCodeOf('SaveChat') as number,
+  SetRetentionPolicy: opCodeOf('SetRetentionPolicy') as number,
+  SetDisableActiveSync: opCodeOf('SetDisableActiveSync') as number,
+  SetWebOfflineSyncDays: opCodeOf('SetWebOfflineSyncDays') as number,
 };
 const DAY_MS = 24 * 3600 * 1000;
 /** zimbraMailTrashLifetime's default: a retention purge removes what last changed in Trash longer ago. */
@@ -316,6 +322,9 @@ export class MailHostSimulator {
       ['create-mountpoint', 0.4, () => this.createMountpoint()],
       ['chat', 0.4, () => this.chat(false)],
       ['save-chat', 0.3, () => this.chat(true)],
+      ['set-retention', 0.3, () => this.setRetention()],
+      ['hide-from-activesync', 0.2, () => this.hideFromActiveSync()],
+      ['offline-sync-days', 0.2, () => this.offlineSyncDays()],
     ];
   }
 
@@ -1223,6 +1232,74 @@ export class MailHostSimulator {
       if (f) f.url = url;
     });
     this.count('subscribe-folder');
+  }
+
+  /**
+   * A folder's retention policy (SetRetentionPolicy): a user's keep or purge lifetime, or a system policy by id;
+   * now and then cleared again (both lists empty).
+   */
+  private setRetention(): void {
+    const pick = this.pickFolder((id, f) => id !== 1 && !f.mount);
+    if (!pick) return;
+    const [mbox, folderId, current] = pick;
+    const lifetime = `${1 + Math.floor(this.random() * 365)}d`;
+    const choice = Math.floor(this.random() * 4);
+    const system = { id: uuidFrom(this.random), lifetime: null };
+    const keep = choice === 0 ? [{ id: null, lifetime }] : choice === 2 ? [system] : [];
+    const purge = choice === 1 ? [{ id: null, lifetime }] : [];
+    // Clearing is what a policy set before can see; a folder without one gets one.
+    const cleared = choice === 3 && current.retention !== undefined;
+    const data: OpData = {
+      op: 'SetRetentionPolicy',
+      itemType: ITEM_TYPE.folder,
+      itemId: folderId,
+      keep: cleared ? [] : keep.length + purge.length > 0 ? keep : [{ id: null, lifetime }],
+      purge: cleared ? [] : purge,
+    };
+    this.single(OP_CODE.SetRetentionPolicy, mbox, data, (s) => {
+      const f = s.mailboxes[mbox]?.folders[folderId];
+      if (!f) return;
+      if (data.keep.length + data.purge.length === 0) delete f.retention;
+      else
+        f.retention = {
+          keep: data.keep.map((p) => (p.id ? { id: p.id } : { lifetime: p.lifetime ?? '' })),
+          purge: data.purge.map((p) => (p.id ? { id: p.id } : { lifetime: p.lifetime ?? '' })),
+        };
+    });
+    this.count('set-retention');
+  }
+
+  /** A folder hidden from (or shown again to) ActiveSync devices. */
+  private hideFromActiveSync(): void {
+    const pick = this.pickFolder((id, f) => id !== 1 && !f.search && !f.mount);
+    if (!pick) return;
+    const [mbox, folderId, current] = pick;
+    const disabled = !current.activeSyncDisabled;
+    this.single(
+      OP_CODE.SetDisableActiveSync,
+      mbox,
+      { op: 'SetDisableActiveSync', folderId, disabled },
+      (s) => {
+        const f = s.mailboxes[mbox]?.folders[folderId];
+        if (!f) return;
+        if (disabled) f.activeSyncDisabled = true;
+        else delete f.activeSyncDisabled;
+      },
+    );
+    this.count('hide-from-activesync');
+  }
+
+  /** How many days of a folder the web client keeps offline. */
+  private offlineSyncDays(): void {
+    const pick = this.pickFolder((id, f) => id !== 1 && !f.search && !f.mount);
+    if (!pick) return;
+    const [mbox, folderId] = pick;
+    const days = Math.floor(this.random() * 31);
+    this.single(OP_CODE.SetWebOfflineSyncDays, mbox, { op: 'SetWebOfflineSyncDays', folderId, days }, (s) => {
+      const f = s.mailboxes[mbox]?.folders[folderId];
+      if (f) f.webOfflineSyncDays = days;
+    });
+    this.count('offline-sync-days');
   }
 
   /** A saved search under the user root (CreateSavedSearch). */

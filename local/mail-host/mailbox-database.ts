@@ -475,6 +475,14 @@ function folderMetadata(folder: FolderState): string | null {
   if (folder.color !== undefined) meta.c = folder.color;
   if (folder.url !== undefined) meta.url = folder.url;
   if (folder.grants) meta.aclm = aclOfGrants(folder.grants);
+  if (folder.retention)
+    meta.rp = {
+      keep: folder.retention.keep.map((r) => ({ ...r })),
+      purge: folder.retention.purge.map((r) => ({ ...r })),
+    };
+  // Folder.encodeMetadata writes `das` always, as BEncoding writes a boolean: its text.
+  meta.das = folder.activeSyncDisabled ? 'true' : 'false';
+  if (folder.webOfflineSyncDays !== undefined) meta.wosd = folder.webOfflineSyncDays;
   if (folder.search)
     Object.assign(meta, { q: folder.search.query, t: folder.search.types, s: folder.search.sort });
   if (folder.mount)

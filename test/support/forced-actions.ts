@@ -15,6 +15,10 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'create-mountpoint',
   'chat',
   'save-chat',
+  'set-retention',
+  'set-retention',
+  'hide-from-activesync',
+  'offline-sync-days',
 ];
 
 /**

@@ -153,6 +153,54 @@ describe('folder ops', () => {
     assert.ok(folders(r)['301']);
   });
 
+  it('retention policies, ActiveSync hiding and offline days: kept, read back from metadata, and cleared', () => {
+    const r = withFolder();
+    apply(
+      r,
+      {
+        op: 'SetRetentionPolicy',
+        itemType: 1,
+        itemId: 300,
+        keep: [{ id: null, lifetime: '90d' }],
+        purge: [{ id: 'policy-1', lifetime: null }],
+      },
+      { op: 'SetDisableActiveSync', folderId: 300, disabled: true },
+      { op: 'SetWebOfflineSyncDays', folderId: 300, days: 0 },
+      { op: 'SetRetentionPolicy', itemType: 3, itemId: 64, keep: [{ id: null, lifetime: '1d' }], purge: [] },
+    );
+    const set = folders(r)['300'];
+    assert.deepEqual(set?.retention, { keep: [{ lifetime: '90d' }], purge: [{ id: 'policy-1' }] });
+    assert.equal(set?.activeSyncDisabled, true);
+    assert.equal(set?.webOfflineSyncDays, 0, 'zero days is a setting, not the default');
+    assert.match(r.warnings.join('\n'), /retention policy of tag 64 is not kept/);
+    // The row the server writes for that folder reads back the same.
+    const meta = encodeMetadata({
+      rp: { keep: [{ lifetime: '90d' }], purge: [{ id: 'policy-1' }] },
+      das: 'true',
+      wosd: 0,
+      vt: 5,
+    });
+    const {
+      type: _t,
+      id: _i,
+      ...read
+    } = folderOfRow({
+      id: 300,
+      type: 1,
+      name: set?.name ?? '',
+      parentId: set?.parentId ?? 1,
+      metadata: meta,
+    }).folder;
+    assert.deepEqual(read, set);
+    apply(
+      r,
+      { op: 'SetRetentionPolicy', itemType: 1, itemId: 300, keep: [], purge: [] },
+      { op: 'SetDisableActiveSync', folderId: 300, disabled: false },
+    );
+    assert.equal(folders(r)['300']?.retention, undefined);
+    assert.equal(folders(r)['300']?.activeSyncDisabled, undefined);
+  });
+
   it('a folder row reads back from its metadata exactly as the ops made it', () => {
     const meta = encodeMetadata({
       vt: 11,

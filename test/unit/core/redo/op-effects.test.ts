@@ -19,10 +19,10 @@ describe('what the index does with each op', () => {
       effects[opEffect(op)]++;
     }
     assert.deepEqual(effects, {
-      applied: 47,
+      applied: 50,
       'no-mailbox-data': 18,
       'result-not-recorded': 5,
-      'not-applied': 16,
+      'not-applied': 13,
     });
   });
 });
