@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCAN_KINDS } from '#core/scan/scan-snapshot.ts';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a lowercase hex SHA-256' });
 const decimal = z
@@ -80,7 +81,7 @@ export const scanAnnouncementSchema = z.strictObject({
   seq: decimal,
   offset: decimal,
   scanId: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
-  scanKind: z.enum(['full', 'smart']),
+  scanKind: z.enum(SCAN_KINDS),
   mailboxId: z
     .number()
     .int()

@@ -29,6 +29,21 @@ export interface PurgeEntry {
   source: 'hold' | 'account' | 'cos' | 'server' | 'default';
   /** Versions that ended before it (ms) go; absent: the mailbox is kept whole. */
   cutoff?: number;
+  /**
+   * Where the mailbox's history is cut: versions go only if they ended before this point too (so the state
+   * here, where a later purge may write its base snapshot, stays in the index); absent: nothing goes.
+   */
+  cut?: RedoCut;
+}
+
+/**
+ * A point of a server's redo stream where a purge cuts: the end of the newest segment that is indexed, older
+ * than a cutoff and needed by no open transaction, and the time of its last operation.
+ */
+export interface RedoCut {
+  seq: string;
+  offset: string;
+  time: number;
 }
 
 export interface PurgePlan {
@@ -38,4 +53,10 @@ export interface PurgePlan {
   /** The purge named accounts: the other accounts' redo is not the purge's to remove. */
   accountsNamed: boolean;
   entries: PurgeEntry[];
+  /**
+   * By server id: `cut`, where its redo goes up to, when the purge covers all of its mailboxes; each mailbox
+   * then writes its base snapshot at its own cut first. Plans from before this have none: no redo goes, and
+   * versions go by the cutoff alone.
+   */
+  servers?: Record<string, { cut?: RedoCut }>;
 }

@@ -5,8 +5,10 @@ import { z } from 'zod';
 // truncated object is refused) and read by the indexer, which treats it as untrusted input.
 
 export const SCAN_FORMAT = 'offsite-scan/1';
-export const SCAN_KINDS = ['full', 'smart'] as const;
-export type ScanKind = (typeof SCAN_KINDS)[number];
+/** What an agent's scan is. */
+export type ScanKind = 'full' | 'smart';
+/** Snapshot kinds: `base` is written by a retention purge from the index where the redo it removed ended. */
+export const SCAN_KINDS = ['full', 'smart', 'base'] as const;
 
 const decimal = z.string().regex(/^(0|[1-9]\d{0,18})$/);
 const itemId = z

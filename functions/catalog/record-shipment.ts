@@ -51,7 +51,8 @@ export async function recordShipment(
   );
 }
 
-function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string; sk: string } {
+/** The catalog entry of an announced object, as first recorded. */
+export function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string; sk: string } {
   const pk = indexKeys.server(m.serverId);
   const common = {
     pk,

@@ -4,6 +4,7 @@ import type { IndexReset, LdapDumpAnnouncement } from '#core/announcement.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { AdvanceOutcome } from '#functions/index/advance-server.ts';
+import { baseStart, startAtBase } from '#functions/index/base-start.ts';
 import { indexLdapDump } from '#functions/index/index-ldap-dump.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
 import { type CatalogRebuild, rebuildCatalog } from '#functions/index/rebuild-catalog.ts';
@@ -18,6 +19,8 @@ export interface ReindexMarker {
   index: number;
   total: number;
   fromSeq?: string;
+  /** The redo position it started from: where a retention purge wrote base snapshots and cut the redo. */
+  base?: string;
   /** wiping: the old index is being deleted (indexing waits); indexing: the stream is taken in again. */
   phase: 'wiping' | 'indexing';
   startedAt: string;
@@ -45,7 +48,7 @@ const WIPE_RESERVE_MS = 20_000;
  * The first part of a server's reindex, run in the server's message group (so no segment of it is indexed
  * meanwhile): marks the reindex, wipes the index its stream produced (in rounds if large), completes the
  * catalog from the bucket, sets every entry back to "announced", and starts the cursor at `fromSeq` when
- * given. Indexing then goes on like after any announcement; `finishReindex` reports when it has caught up.
+ * given, else at the base snapshots a retention purge wrote where it cut the redo (when it did). Indexing then goes on like after any announcement; `finishReindex` reports when it has caught up.
  */
 export async function resetServer(
   target: IndexTarget,
@@ -95,6 +98,13 @@ export async function resetServer(
         },
       }),
     );
+  else {
+    const base = await baseStart(target.table, target.serverId);
+    if (base !== undefined) {
+      await startAtBase(target.table, target.serverId, base);
+      marker.base = base;
+    }
+  }
   marker.phase = 'indexing';
   marker.catalog = {
     objects: rebuilt.objects,
@@ -102,7 +112,12 @@ export async function resetServer(
     unreadable: rebuilt.unreadable.slice(0, 50),
     ...reset,
   };
-  await updateMarker(target, marker, { wiped: marker.wiped, phase: 'indexing', catalog: marker.catalog });
+  await updateMarker(target, marker, {
+    wiped: marker.wiped,
+    phase: 'indexing',
+    catalog: marker.catalog,
+    ...(marker.base ? { base: marker.base } : {}),
+  });
   return { state: 'indexing', marker };
 }
 
@@ -185,6 +200,9 @@ export interface ReindexSummary extends Record<string, unknown> {
   catalogRecorded: number;
   unreadable: { key: string; reason: string }[];
   cursor?: string;
+  /** Started from base snapshots a retention purge wrote here (the redo before was purged). */
+  base?: string;
+  scansSkipped: number;
 }
 
 /**
@@ -263,10 +281,12 @@ async function summarize(target: IndexTarget, marker: ReindexMarker): Promise<Re
     undecoded,
     scansApplied: scans.filter((s) => s.state === 'applied').length,
     scansRejected: scans.filter((s) => s.state === 'rejected').length,
+    scansSkipped: scans.filter((s) => s.state === 'skipped').length,
     ldapDumps: (await all('LDAP#')).filter((d) => d.state === 'indexed').length,
     wiped: marker.wiped,
     catalogRecorded: marker.catalog?.recorded ?? 0,
     unreadable: marker.catalog?.unreadable ?? [],
     ...(cursor ? { cursor: `${String(cursor.seq)}:${String(cursor.offset)}` } : {}),
+    ...(marker.base ? { base: marker.base } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { queryAll } from '#functions/query/query-all.ts';
 const RESETS = {
   'SEG#': { from: ['indexed', 'quarantined'], set: 'announced', remove: ['indexed', 'reason'] },
   'SCAN#': {
-    from: ['applied', 'rejected'],
+    from: ['applied', 'rejected', 'skipped'],
     set: 'pending',
     remove: ['changes', 'details', 'late', 'appliedAt', 'reason', 'finishedAt'],
   },

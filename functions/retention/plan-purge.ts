@@ -1,6 +1,12 @@
 import { ValidationError } from '#core/errors.ts';
+import { redoPosition } from '#core/index/redo-position.ts';
 import type { Operation } from '#core/operation.ts';
-import { type PurgeEntry, type PurgePlan, purgeParamsSchema } from '#core/retention/purge-request.ts';
+import {
+  type PurgeEntry,
+  type PurgePlan,
+  purgeParamsSchema,
+  type RedoCut,
+} from '#core/retention/purge-request.ts';
 import { retentionFor } from '#core/retention/retention-policy.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { OperationsTable } from '#functions/operations/operations-store.ts';
@@ -9,6 +15,7 @@ import { mailboxHistory } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { listHolds, readPolicy } from '#functions/retention/policy-store.ts';
+import { splitSegments } from '#functions/retention/purgeable-segments.ts';
 
 export interface PurgePlanTarget extends OperationsTable {
   readonly indexTable: string;
@@ -16,6 +23,44 @@ export interface PurgePlanTarget extends OperationsTable {
 }
 
 export const purgePlanKey = (operationId: string) => `operations/${operationId}/purge/plan.json`;
+
+/**
+ * Each mailbox's cut (the newest segment end before its cutoff, see RedoCut), and the server's: the earliest of
+ * them, only when the purge covers every mailbox of the server and keeps none whole.
+ */
+async function cutRedo(
+  table: string,
+  serverId: string,
+  entries: PurgeEntry[],
+  accountsNamed: boolean,
+): Promise<{ cut?: RedoCut }> {
+  const cuts = new Map<number, RedoCut | undefined>();
+  for (const entry of entries) {
+    if (entry.cutoff === undefined) continue;
+    if (!cuts.has(entry.cutoff)) {
+      const last = (await splitSegments(table, serverId, entry.cutoff)).purgeable.at(-1);
+      cuts.set(
+        entry.cutoff,
+        last
+          ? {
+              seq: last.seq as string,
+              offset: last.lastOffset as string,
+              time: Date.parse(last.lastOpTime as string),
+            }
+          : undefined,
+      );
+    }
+    const cut = cuts.get(entry.cutoff);
+    if (cut) entry.cut = cut;
+  }
+  const whole = !accountsNamed && entries.every((e) => e.cut !== undefined);
+  const earliest = entries
+    .map((e) => e.cut)
+    .sort((a, b) => (a && b ? segmentPosition(a).localeCompare(segmentPosition(b)) : 0))[0];
+  return whole && earliest ? { cut: earliest } : {};
+}
+
+const segmentPosition = (cut: RedoCut) => redoPosition(cut.seq, cut.offset);
 
 /**
  * Decides, per mailbox of the chosen servers and accounts (deleted mailboxes too: their history ages out like
@@ -59,12 +104,21 @@ export async function planPurge(target: PurgePlanTarget, op: Operation): Promise
       });
     }
   }
+  const servers: NonNullable<PurgePlan['servers']> = {};
+  for (const serverId of new Set(entries.map((e) => e.serverId)))
+    servers[serverId] = await cutRedo(
+      target.indexTable,
+      serverId,
+      entries.filter((e) => e.serverId === serverId),
+      params.accounts !== undefined,
+    );
   const plan: PurgePlan = {
     operationId: op.id,
     asOf,
     dryRun: params.dryRun,
     accountsNamed: params.accounts !== undefined,
     entries,
+    servers,
   };
   await putJson(target.backupBucket, purgePlanKey(op.id), plan);
   return entries.length;

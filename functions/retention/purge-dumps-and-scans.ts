@@ -18,13 +18,16 @@ export interface DumpAndScanPurgeReport extends LockedReport {
  * On a server the purge covers whole, the LDAP dumps and scan snapshots the index has taken in and that are
  * older than the earliest cutoff: the index keeps what they said. The newest dump at or before the cutoff
  * stays (the directory as it was at the cutoff, readable without the index); a dump not indexed (pending,
- * refused as unreadable, or older than one indexed before it) and a snapshot not applied stay too.
+ * refused as unreadable, or older than one indexed before it) and a snapshot not applied stay too, and so do
+ * the base snapshots where the redo is cut (what a reindex starts from once the redo before them is gone).
  */
 export async function purgeDumpsAndScans(
   target: PurgeTarget,
   plan: PurgePlan,
   serverId: string,
   cutoff: number,
+  /** Where this purge cuts the server's redo: the base snapshots there (and any later) stay. */
+  cut: string,
 ): Promise<DumpAndScanPurgeReport> {
   const report: DumpAndScanPurgeReport = {
     serverObjectsLocked: 0,
@@ -48,7 +51,10 @@ export async function purgeDumpsAndScans(
     .sort((a, b) => ((a.dumpedAt as string) < (b.dumpedAt as string) ? -1 : 1));
   const older = dumps.slice(0, -1);
   const scans = (await catalogued('SCAN#')).filter(
-    (s) => s.state === 'applied' && Date.parse(s.takenAt as string) < cutoff,
+    (s) =>
+      s.state === 'applied' &&
+      Date.parse(s.takenAt as string) < cutoff &&
+      !(s.scanKind === 'base' && (s.position as string) >= cut),
   );
   for (const [entries, counter] of [
     [older, 'ldapDumpsPurged'],

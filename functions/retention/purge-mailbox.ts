@@ -6,6 +6,7 @@ import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
+import { writeBaseSnapshot } from '#functions/retention/write-base-snapshot.ts';
 
 export interface PurgeTarget {
   readonly indexTable: string;
@@ -22,8 +23,9 @@ export interface PurgeCandidate {
 export const candidatesPrefix = (operationId: string) => `operations/${operationId}/purge/candidates/`;
 
 /**
- * One mailbox's share: its closed versions that ended before the cutoff go, then the blob references no
- * remaining version needs. Crash-safe by order: the candidates are written first (each attempt its own
+ * One mailbox's share: where the plan cuts the server's redo, its state there is written first as a base
+ * snapshot; then its closed versions that ended before the cutoff (never after the oldest redo kept) go, then
+ * the blob references no remaining version needs. Crash-safe by order: the candidates are written first (each attempt its own
  * file, so none is lost), then references, then versions; a retry computes the same from what is left.
  */
 export async function purgeMailbox(
@@ -33,6 +35,17 @@ export async function purgeMailbox(
   index: number,
 ): Promise<Record<string, number>> {
   if (entry.cutoff === undefined) return { mailboxesKept: 1 };
+  // When the server's redo is cut, the mailbox's state at its own cut goes to the bucket first.
+  const serverCut = plan.servers?.[entry.serverId]?.cut;
+  const base =
+    serverCut && entry.cut && !plan.dryRun
+      ? await writeBaseSnapshot(target, entry, entry.cut, serverCut)
+      : undefined;
+  // Never past the mailbox's cut, so the state there (a later purge's base) is still in the index then.
+  const cutoff =
+    plan.servers === undefined
+      ? entry.cutoff
+      : Math.min(entry.cutoff, entry.cut?.time ?? Number.NEGATIVE_INFINITY);
   const partition = indexKeys.mailbox(entry.serverId, entry.mailboxId);
   const ownKeys = entityKeys(entry.serverId, entry.mailboxId, MAILBOX_KEY);
   const [items, mailbox] = await Promise.all([
@@ -56,8 +69,8 @@ export async function purgeMailbox(
   const entities = items.items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[];
   const own = mailbox.flatMap((m) => m.items) as unknown as StoredEntity[];
   // A mailbox deleted before the cutoff takes everything of it along, current heads included.
-  const purge = planMailboxPurge(entities, entry.cutoff, mailboxEndedBefore(own, entry.cutoff));
-  const ownPurge = planMailboxPurge(own, entry.cutoff);
+  const purge = planMailboxPurge(entities, cutoff, mailboxEndedBefore(own, cutoff));
+  const ownPurge = planMailboxPurge(own, cutoff);
   const candidates: PurgeCandidate[] = purge.references.map((r) => ({
     sha256: r.sha256,
     ref: indexKeys.blobRef(entry.serverId, entry.mailboxId, r.itemId),
@@ -85,5 +98,6 @@ export async function purgeMailbox(
     versionsPurged: purge.versions.length + ownPurge.versions.length,
     itemsGone: purge.itemsGone,
     referencesRemoved: candidates.length,
+    ...(base ? { baseSnapshots: base.written ? 1 : 0, baseItemsLeftOut: base.leftOut } : {}),
   };
 }

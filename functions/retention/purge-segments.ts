@@ -1,7 +1,6 @@
 import { redoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
-import { readCursor } from '#functions/index/index-cursor.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { noteLocked, noteLockedUntil, purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
 import {
@@ -9,6 +8,7 @@ import {
   purgeDumpsAndScans,
 } from '#functions/retention/purge-dumps-and-scans.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
+import { segmentEnd } from '#functions/retention/purgeable-segments.ts';
 
 export interface SegmentPurgeReport extends DumpAndScanPurgeReport {
   segmentsPurged: number;
@@ -18,11 +18,12 @@ export interface SegmentPurgeReport extends DumpAndScanPurgeReport {
 }
 
 /**
- * Redo segments every retained version is already in the index from: on a server all of whose mailboxes the
- * purge covered, a segment goes when its last operation is older than the earliest cutoff there, it is
- * indexed, and no transaction still open at the cursor refers to it. Its catalog entry stays, marked purged,
- * so the stream keeps no hole (restore-point listings and the coherency check know it is gone on purpose).
- * The server's LDAP dumps and scan snapshots older than that cutoff go with them (see purgeDumpsAndScans).
+ * Redo segments every retained version is already in the index from, up to where the plan cut each server's
+ * redo (see ServerRedoPlan: only on a server all of whose mailboxes the purge covered, never past the cursor
+ * or a record an open transaction needs, and only after each mailbox's base snapshot there is written). Its
+ * catalog entry stays, marked purged, so the stream keeps no hole (restore-point listings and the coherency
+ * check know it is gone on purpose). The server's LDAP dumps and scan snapshots older than the earliest cutoff
+ * go with them (see purgeDumpsAndScans), the base snapshots at the cut excepted.
  */
 export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promise<SegmentPurgeReport> {
   const report: SegmentPurgeReport = {
@@ -34,33 +35,21 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
     dumpAndScanBytesFreed: 0,
     serverObjectsLocked: 0,
   };
-  // The earliest cutoff of a server's mailboxes; undefined when one of them is kept whole.
-  const servers = new Map<string, number | undefined>();
   for (const serverId of new Set(plan.entries.map((e) => e.serverId))) {
     const cutoffs = plan.entries.filter((e) => e.serverId === serverId).map((e) => e.cutoff);
-    servers.set(
-      serverId,
-      cutoffs.some((c) => c === undefined) ? undefined : Math.min(...(cutoffs as number[])),
-    );
-  }
-  for (const [serverId, cutoff] of servers) {
-    if (cutoff === undefined || plan.accountsNamed) {
+    const base = plan.servers?.[serverId]?.cut;
+    if (plan.accountsNamed || cutoffs.some((c) => c === undefined)) {
       report.serversKept++;
       continue;
     }
-    const other = await purgeDumpsAndScans(target, plan, serverId, cutoff);
+    // No new cut (nothing old enough, or a plan from before cuts): every base snapshot stays.
+    const cut = base ? redoPosition(base.seq, base.offset) : '';
+    const other = await purgeDumpsAndScans(target, plan, serverId, Math.min(...(cutoffs as number[])), cut);
     report.ldapDumpsPurged += other.ldapDumpsPurged;
     report.scanSnapshotsPurged += other.scanSnapshotsPurged;
     report.dumpAndScanBytesFreed += other.dumpAndScanBytesFreed;
     report.serverObjectsLocked += other.serverObjectsLocked;
     if (other.serverObjectsLockedUntil) noteLockedUntil(report, other.serverObjectsLockedUntil);
-    const cursor = await readCursor(target.indexTable, serverId);
-    if (!cursor) continue;
-    // Nothing at or after the earliest record a pending transaction still needs, nor past the cursor.
-    const floor = [
-      redoPosition(cursor.seq, cursor.offset),
-      ...cursor.pending.flatMap((t) => t.ops.map((o) => redoPosition(o.seq, o.offset))),
-    ].sort()[0] as string;
     const { items } = await queryAll({
       TableName: target.indexTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seg)',
@@ -70,9 +59,7 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
       ConsistentRead: true,
     });
     for (const segment of items) {
-      const last = Date.parse((segment.lastOpTime ?? segment.firstOpTime ?? '') as string);
-      if (!(last < cutoff)) continue;
-      if (redoPosition(segment.seq as string, segment.lastOffset as string) >= floor) continue;
+      if (segmentEnd(segment) > cut) continue; // '' (no cut) is before every segment
       const done = await purgeCatalogEntry(target, plan.operationId, segment, plan.dryRun);
       if (done.outcome === 'locked') {
         noteLocked(report, done.until);

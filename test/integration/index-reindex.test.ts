@@ -11,12 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type IngestMessage,
   ingestMessageSchema,
@@ -45,7 +40,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
-import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
+import { deleteEveryItem, readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { uploadLdapDump } from '#test/support/ldap-dumps.ts';
 import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
 
@@ -315,7 +310,7 @@ describe('reindex: a server index rebuilt from the bucket', () => {
   });
 
   it('a lost table: every item deleted, the catalog comes back from the bucket and the index with it', async () => {
-    await deleteEverything();
+    await deleteEveryItem(client, config.indexTable);
     assert.deepEqual(await indexOf(), []);
     const op = await reindex({ servers: [serverId] });
     assert.equal(op.state, 'succeeded', op.error);
@@ -389,27 +384,4 @@ describe('reindex: a server index rebuilt from the bucket', () => {
     assert.equal(cursor?.state, 'ok');
     assert.equal(cursor?.offset, segments.at(-1)?.lastOffset);
   });
-
-  async function deleteEverything(): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: config.indexTable,
-          ExclusiveStartKey: start,
-          ProjectionExpression: 'pk, sk',
-        }),
-      );
-      const keys = page.Items ?? [];
-      for (let i = 0; i < keys.length; i += 25)
-        await client.send(
-          new BatchWriteCommand({
-            RequestItems: {
-              [config.indexTable]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
-            },
-          }),
-        );
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
 });

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import type { IndexCursor } from '#functions/index/index-cursor.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
@@ -66,4 +66,22 @@ export async function waitForIndexed(
   ).catch((error: Error) => {
     throw new Error(`${error.message} (cursor ${JSON.stringify(last)})`);
   });
+}
+
+/** Deletes every item of a table: a lost index, as far as anything reading it can tell. */
+export async function deleteEveryItem(client: DynamoDBDocumentClient, table: string): Promise<void> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: start, ProjectionExpression: 'pk, sk' }),
+    );
+    const keys = page.Items ?? [];
+    for (let i = 0; i < keys.length; i += 25)
+      await client.send(
+        new BatchWriteCommand({
+          RequestItems: { [table]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) },
+        }),
+      );
+    start = page.LastEvaluatedKey;
+  } while (start);
 }

@@ -50,6 +50,8 @@ describe('the agent dumps LDAP', () => {
       // fauxqs has no CloudWatch (the moto suite tests the lag metrics).
       metrics: { enabled: false },
       ldap: { url: directory.url, bindDn: directory.bindDn, passwordFile, pageSize: 4, ...ldap },
+      // A stop ships what was dumped by then within this grace: long, so a loaded machine does not decide.
+      upload: { stopGraceSeconds: 120 },
     });
   }
 

@@ -17,6 +17,7 @@ import { openBundle } from '#agent/restore/open-bundle.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
+import { cutOfBaseScanId } from '#core/retention/base-scan-id.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
 import type { RestorePoints } from '#functions/query/list-restore-points.ts';
@@ -25,7 +26,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
-import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
+import { deleteEveryItem, indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
@@ -366,5 +367,50 @@ describe('retention and purge against the ground truth', () => {
     const coherency = JSON.parse(checked.stdout) as Operation;
     assert.equal(coherency.state, 'succeeded', coherency.error);
     assert.equal(coherency.result?.problems, 0);
+  });
+
+  it('a lost index after the purge comes back from the bucket: the reindex starts from the base snapshots the purge wrote where it cut the redo', async () => {
+    const scans = await useLocalIndex(cloud).send(
+      new QueryCommand({
+        TableName: indexTable(cloud),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :scan)',
+        ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':scan': 'SCAN#' },
+        ConsistentRead: true,
+      }),
+    );
+    const bases = (scans.Items ?? []).filter((s) => s.scanKind === 'base');
+    const live = Object.keys(sim.truthAt(Date.parse(bases[0]?.takenAt as string)).mailboxes);
+    assert.ok(bases.length > 0, 'the purge that cut the redo wrote base snapshots');
+    assert.deepEqual(new Set(bases.map((b) => b.scanId)).size, 1, 'all for the one cut');
+    assert.deepEqual(bases.map((b) => String(b.mailboxId)).sort(), live.sort(), 'one per mailbox there');
+
+    await deleteEveryItem(useLocalIndex(cloud), indexTable(cloud));
+    const out = await offsite(['backup', 'reindex', '--server', serverId, '--wait', '--json'], env());
+    assert.equal(out.code, 0, `${out.stderr}\n${out.stdout}`);
+    const op = JSON.parse(out.stdout) as Operation;
+    assert.equal(op.state, 'succeeded', op.error);
+    const summary = ((op.result?.servers ?? {}) as Record<string, { summary: Record<string, unknown> }>)[
+      serverId
+    ]?.summary;
+    assert.equal(summary?.base, cutOfBaseScanId(bases[0]?.scanId as string), JSON.stringify(summary));
+    // Every instant from the cutoff on restores as the ground truth had it, from the bucket alone.
+    const times = sim.commitTimes().filter((t) => t >= cutoff);
+    for (const t of randomInstants(times, 4, seededRandom(11))) {
+      const created = await client.request<Operation>('POST', '/operations', {
+        kind: 'restore',
+        params: { mode: 'point-in-time', all: true, at: t, chunkItems: 50 },
+      });
+      const restored = await finished(created.id);
+      assert.equal(restored.state, 'succeeded', restored.error);
+      const bundle = await openBundle(
+        s3BundleSource(cloud.clients.s3, bucket, restored.id),
+        restored.result?.sha256 as string,
+      );
+      assert.deepEqual(
+        await snapshotOfBundle(bundle),
+        comparableSnapshot(sim.truthAt(t)),
+        `restore at ${new Date(t).toISOString()} after the reindex`,
+      );
+    }
   });
 });

@@ -1,0 +1,52 @@
+import { redoPosition } from '#core/index/redo-position.ts';
+import { indexKeys } from '#core/index-keys.ts';
+import { readCursor } from '#functions/index/index-cursor.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+/** A server's catalogued redo segments, split by what a purge with `cutoff` may remove. */
+export interface SegmentSplit {
+  /** Indexed, last operation before the cutoff, before every position indexing still needs: oldest first. */
+  purgeable: Record<string, unknown>[];
+  /** Every other segment not purged yet, oldest first. */
+  kept: Record<string, unknown>[];
+}
+
+export const segmentEnd = (segment: Record<string, unknown>): string =>
+  redoPosition(segment.seq as string, segment.lastOffset as string);
+
+/**
+ * Which redo segments of a server a purge with `cutoff` (ms) may remove: indexed ones whose last operation is
+ * older than the cutoff, ending before the cursor and before the first record a transaction still open at
+ * the cursor refers to.
+ */
+export async function splitSegments(table: string, serverId: string, cutoff: number): Promise<SegmentSplit> {
+  const cursor = await readCursor(table, serverId);
+  const floor = cursor
+    ? ([
+        redoPosition(cursor.seq, cursor.offset),
+        ...cursor.pending.flatMap((t) => t.ops.map((o) => redoPosition(o.seq, o.offset))),
+      ].sort()[0] as string)
+    : '';
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seg)',
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':seg': 'SEG#' },
+    ConsistentRead: true,
+  });
+  const split: SegmentSplit = { purgeable: [], kept: [] };
+  for (const segment of items.sort((a, b) => segmentEnd(a).localeCompare(segmentEnd(b)))) {
+    if (segment.state === 'purged') continue;
+    const last = Date.parse((segment.lastOpTime ?? segment.firstOpTime ?? '') as string);
+    const purgeable = segment.state === 'indexed' && last < cutoff && segmentEnd(segment) < floor;
+    (purgeable ? split.purgeable : split.kept).push(segment);
+  }
+  // Only a run from the oldest: a segment kept in between keeps every later one (the base must follow redo).
+  const firstKept = split.kept[0];
+  if (firstKept) {
+    const bound = segmentEnd(firstKept);
+    split.kept.push(...split.purgeable.filter((s) => segmentEnd(s) > bound));
+    split.purgeable = split.purgeable.filter((s) => segmentEnd(s) < bound);
+    split.kept.sort((a, b) => segmentEnd(a).localeCompare(segmentEnd(b)));
+  }
+  return split;
+}
