@@ -133,6 +133,10 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'RenameFolderPath':
         for (const id of [data.folderId, ...data.parentIds]) needs.push({ mailboxId, key: itemKey(id) });
         break;
+      case 'RenameItemPath':
+        for (const id of [data.itemId, ...data.parents.map((p) => p.id)])
+          needs.push({ mailboxId, key: itemKey(id) });
+        break;
       case 'EmptyFolder':
       case 'PurgeImapDeleted':
       case 'PurgeOldMessages':
@@ -320,23 +324,22 @@ function applyOp(record: RedoRecord, view: EntityView): void {
         view.set(mailboxId, itemKey(data.itemId), { ...item, receivedDate: data.date });
       return;
     }
-    case 'RenameItem': {
-      const item = view.get(mailboxId, itemKey(data.itemId));
-      if (item?.kind === 'folder')
-        view.set(mailboxId, itemKey(data.itemId), {
-          ...item,
-          name: data.name ?? item.name,
-          parentId: data.folderId,
-        });
-      // A document renamed (and maybe moved): its current revision is the item, so it takes the name; older
-      // revisions keep the names they were saved under.
-      else if (item?.kind === 'document') {
-        const name = data.name ?? item.name;
-        const revisions = item.revisions.map((r, i) =>
-          i === item.revisions.length - 1 ? { ...r, name } : r,
+    case 'RenameItem':
+      renameItem(mailboxId, data.itemId, data.name, data.folderId, view);
+      return;
+    case 'RenameItemPath': {
+      // An absolute path under the user root: folders for every part but the last (created as needed, with
+      // the ids the server gave them), then the item takes the last part as its name, in the last folder.
+      const names = (data.path ?? '').split('/').filter((n) => n !== '');
+      const parents = data.parents.map((p) => p.id);
+      if (names.length !== parents.length + 1) {
+        view.warn(
+          `RenameItemPath at ${record.offset}: path ${data.path} has ${names.length} names for ${parents.length} parent folders and the item`,
         );
-        view.set(mailboxId, itemKey(data.itemId), { ...item, name, folderId: data.folderId, revisions });
+        return;
       }
+      setFolderPath(mailboxId, names.slice(0, -1).join('/'), parents, view, {});
+      renameItem(mailboxId, data.itemId, names.at(-1) ?? null, parents.at(-1) ?? FOLDER_ID.root, view);
       return;
     }
     case 'CreateFolderPath':
@@ -481,6 +484,27 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
  * Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root); one that
  * exists keeps its attributes, one created takes `created`'s.
  */
+/**
+ * A folder or document renamed (and maybe moved). A document's current revision is the item, so it takes the
+ * name; older revisions keep the names they were saved under. Other items have no name to change.
+ */
+function renameItem(
+  mailboxId: number,
+  itemId: number,
+  newName: string | null,
+  folderId: number,
+  view: EntityView,
+) {
+  const item = view.get(mailboxId, itemKey(itemId));
+  if (item?.kind === 'folder')
+    view.set(mailboxId, itemKey(itemId), { ...item, name: newName ?? item.name, parentId: folderId });
+  else if (item?.kind === 'document') {
+    const name = newName ?? item.name;
+    const revisions = item.revisions.map((r, i) => (i === item.revisions.length - 1 ? { ...r, name } : r));
+    view.set(mailboxId, itemKey(itemId), { ...item, name, folderId, revisions });
+  }
+}
+
 function setFolderPath(
   mailboxId: number,
   path: string | null,

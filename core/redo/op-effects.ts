@@ -11,6 +11,7 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'CreateFolderPath',
   'RenameFolderPath',
   'RenameItem',
+  'RenameItemPath',
   'CreateTag',
   'RenameTag',
   'StoreIncomingBlob',
@@ -63,6 +64,12 @@ export const NO_MAILBOX_DATA: Readonly<Partial<Record<OpName, string>>> = {
   SnoozeCalendarItemAlarm:
     "when the owner snoozed an alarm until (a restored calendar's alarms come from its VALARMs)",
   DeleteItemFromDumpster: 'the dumpster is not kept by the index (deleted items end their history instead)',
+  SetImapUid:
+    "IMAP UIDs renumbered for a client's cache (Mailbox.resetImapUid): a restored item gets its UID from the server it goes into, and IMAP clients resync by UIDVALIDITY",
+  SetPop3Uid:
+    "the remote POP3 UID of a message a data source fetched, so the next fetch skips it: the data source's bookkeeping, not the message",
+  SetSubscriptionData:
+    "a subscribed folder's sync bookmark (last item date and GUID of its feed): the subscription URL is kept, and a restored folder syncs from it again",
 };
 
 /**

@@ -103,7 +103,8 @@ export type SimulatorAction =
   | 'save-chat'
   | 'set-retention'
   | 'hide-from-activesync'
-  | 'offline-sync-days';
+  | 'offline-sync-days'
+  | 'move-document-path';
 
 interface Commit {
   time: number;
@@ -136,6 +137,7 @@ const OP_CODE = {
   CreateChat: opCodeOf('CreateChat') as number,
   SaveChat: opCodeOf('SaveChat') as number,
   SetRetentionPolicy: opCodeOf('SetRetentionPolicy') as number,
+  RenameItemPath: opCodeOf('RenameItemPath') as number,
   SetDisableActiveSync: opCodeOf('SetDisableActiveSync') as number,
   SetWebOfflineSyncDays: opCodeOf('SetWebOfflineSyncDays') as number,
 };
@@ -325,6 +327,7 @@ export class MailHostSimulator {
       ['set-retention', 0.3, () => this.setRetention()],
       ['hide-from-activesync', 0.2, () => this.hideFromActiveSync()],
       ['offline-sync-days', 0.2, () => this.offlineSyncDays()],
+      ['move-document-path', 0.3, () => this.moveDocumentToPath()],
     ];
   }
 
@@ -826,6 +829,45 @@ export class MailHostSimulator {
       }
     });
     this.count('rename-document');
+  }
+
+  /**
+   * A document filed under a path (RenameItemPath, WebDAV's MOVE): `/Briefcase/<year>/<name>`, the year's
+   * folder made when it is not there yet, the document renamed into it.
+   */
+  private moveDocumentToPath(): void {
+    const pick = this.pickDocument();
+    if (!pick) return;
+    const [account, itemId] = pick;
+    const mbox = account.mailboxId;
+    const folders = this.truth.mailboxes[mbox]?.folders ?? {};
+    const year = `archive-${2020 + Math.floor(this.random() * 7)}`;
+    const found = Object.entries(folders).find(
+      ([, f]) => f.parentId === FOLDER_ID.briefcase && f.name === year,
+    );
+    const yearId = found ? Number(found[0]) : this.allocId(mbox);
+    const name = `filed-${itemId}-${this.changeId}.txt`;
+    const data: OpData = {
+      op: 'RenameItemPath',
+      itemId,
+      path: `/Briefcase/${year}/${name}`,
+      parents: [
+        { id: FOLDER_ID.briefcase, uuid: uuidFrom(this.random) },
+        { id: yearId, uuid: uuidFrom(this.random) },
+      ],
+      itemType: ITEM_TYPE.document,
+    };
+    this.single(OP_CODE.RenameItemPath, mbox, data, (s) => {
+      const m = s.mailboxes[mbox];
+      const d = m?.documents[itemId];
+      const last = d?.revisions.at(-1);
+      if (!m || !d || !last) return;
+      m.folders[yearId] ??= { name: year, parentId: FOLDER_ID.briefcase };
+      d.folderId = yearId;
+      d.name = name;
+      d.revisions = [...d.revisions.slice(0, -1), { ...last, name }];
+    });
+    this.count('move-document-path');
   }
 
   private deleteDocument(): void {

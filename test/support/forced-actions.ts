@@ -19,6 +19,7 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'set-retention',
   'hide-from-activesync',
   'offline-sync-days',
+  'move-document-path',
 ];
 
 /**
