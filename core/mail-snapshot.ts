@@ -140,7 +140,16 @@ export interface MailboxState {
   calendar: Record<string, CalendarItemState>;
   /** Briefcase documents. */
   documents: Record<string, DocumentState>;
+  /**
+   * Configuration sections by name in upper case (IMAP subscriptions, contact rankings, applications'
+   * settings), each its metadata as written; absent when there are none. Sections holding secrets (YAUTH) are
+   * not kept.
+   */
+  config?: Record<string, string>;
 }
+
+/** Configuration sections that hold secrets: never kept (a restore asks anew). */
+export const SECRET_CONFIG_SECTIONS: ReadonlySet<string> = new Set(['YAUTH']);
 
 export interface MailSnapshot {
   /** By mailbox id. */

@@ -61,6 +61,8 @@ export interface MailboxContents {
   /** Folders, search folders and mountpoints, as stored (see folderOfRow). */
   folders: FolderRow[];
   tags: { id: number; name: string }[];
+  /** The mailbox's configuration sections (`zimbra.mailbox_metadata`), secrets included: the caller decides. */
+  config: { section: string; metadata: string }[];
   /** Items of types a scan does not read yet (appointments, documents…), counted by type: never skipped silently. */
   notScanned: { type: number; count: number }[];
 }
@@ -141,6 +143,11 @@ async function changeMarks(
     `SELECT mailbox_id, MAX(mod_content) AS top, COUNT(*) AS n FROM ${database}.revision
       WHERE mailbox_id IN (?) GROUP BY mailbox_id`,
   );
+  // Configuration sections carry no change stamp: a checksum of their text stands in (the table is small).
+  const config = await of(
+    `SELECT mailbox_id, SUM(CRC32(CONCAT(section, ':', COALESCE(metadata, '')))) AS top, COUNT(*) AS n
+       FROM zimbra.mailbox_metadata WHERE mailbox_id IN (?) GROUP BY mailbox_id`,
+  );
   return new Map(
     mailboxes.map((m) => [
       m.id,
@@ -150,6 +157,7 @@ async function changeMarks(
         items.get(m.id) ?? '0.0',
         tags.get(m.id) ?? '0.0',
         revisions.get(m.id) ?? '0.0',
+        config.get(m.id) ?? '0.0',
         m.comment,
       ]),
     ]),
@@ -201,6 +209,12 @@ export async function readMailbox(
       ])) as { id: number; name: string }[]
     ).map((t) => ({ id: t.id, name: t.name }));
     const tagNames = new Map(tags.map((t) => [t.id, t.name]));
+    const config = (
+      (await db.query(
+        'SELECT section, metadata FROM zimbra.mailbox_metadata WHERE mailbox_id = ? ORDER BY section',
+        [mailboxId],
+      )) as { section: string; metadata: string | null }[]
+    ).map((r) => ({ section: r.section, metadata: r.metadata ?? '' }));
     const notScanned = (
       (await db.query(
         `SELECT type, COUNT(*) AS count FROM ${database}.mail_item
@@ -208,7 +222,7 @@ export async function readMailbox(
         [mailboxId, SCANNED_TYPES],
       )) as { type: number; count: bigint | number }[]
     ).map((r) => ({ type: r.type, count: Number(r.count) }));
-    await handle.start({ mailbox: mailboxRow(row, mark), folders, tags, notScanned });
+    await handle.start({ mailbox: mailboxRow(row, mark), folders, tags, config, notScanned });
     const revisions = Map.groupBy(
       (
         (await db.query(

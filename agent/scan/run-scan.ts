@@ -15,6 +15,7 @@ import type { ScanCut, Shipper } from '#agent/ship/shipper.ts';
 import { calendarItemOfMetadata } from '#core/calendar/invite-metadata.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { itemTypeName } from '#core/mail-item.ts';
+import { SECRET_CONFIG_SECTIONS } from '#core/mail-snapshot.ts';
 import { folderOfRow } from '#core/scan/folder-of-row.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import {
@@ -390,6 +391,7 @@ async function scanMailbox(
     const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 };
     let checkpoint = 0;
     let changeMark = '';
+    let configCount = 0;
     let maxModContent = since;
     let accountId = mailbox.accountId;
     const header = (fields: Pick<ScanHeader, 'accountName' | 'changeCheckpoint' | 'absent'>): ScanHeader => ({
@@ -416,6 +418,12 @@ async function scanMailbox(
           await write(folder);
         }
         for (const t of contents.tags) await write({ type: 'tag', ...t });
+        // Sections holding secrets (YAUTH tokens) are not kept, like a guest's share password.
+        for (const c of contents.config)
+          if (!SECRET_CONFIG_SECTIONS.has(c.section.toUpperCase())) {
+            await write({ type: 'config', section: c.section.toUpperCase(), metadata: c.metadata });
+            configCount++;
+          }
         counts.folders = contents.folders.length;
         counts.tags = contents.tags.length;
         for (const { type, count } of contents.notScanned)
@@ -464,7 +472,7 @@ async function scanMailbox(
     if (!found)
       // Deleted since it was listed (or since an earlier scan): the snapshot says it is absent at the cut.
       await write(header({ accountName: mailbox.accountName, changeCheckpoint: 0, absent: true }));
-    await write({ type: 'end', ...counts });
+    await write({ type: 'end', ...counts, config: configCount });
     zstd.end();
     await written;
     const sha256 = hash.digest('hex');

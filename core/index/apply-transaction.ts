@@ -2,6 +2,8 @@ import { applyCalendarOp, applyICalReply } from '#core/index/apply-calendar-op.t
 import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts';
 import { applyFolderOp, folderAttributes, folderOpNeeds, isFolderOp } from '#core/index/apply-folder-op.ts';
 import {
+  configKey,
+  configSectionOf,
   type EntityState,
   isFiled,
   isTagged,
@@ -15,7 +17,7 @@ import {
 import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
-import { type FolderState, systemFolders } from '#core/mail-snapshot.ts';
+import { type FolderState, SECRET_CONFIG_SECTIONS, systemFolders } from '#core/mail-snapshot.ts';
 import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
@@ -130,6 +132,9 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'CreateFolderPath':
         for (const folder of data.folders) needs.push({ mailboxId, key: itemKey(folder.id) });
         break;
+      case 'SetConfig':
+        if (data.section !== null) needs.push({ mailboxId, key: configKey(data.section) });
+        break;
       case 'RenameFolderPath':
         for (const id of [data.folderId, ...data.parentIds]) needs.push({ mailboxId, key: itemKey(id) });
         break;
@@ -140,6 +145,8 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'EmptyFolder':
       case 'PurgeImapDeleted':
       case 'PurgeOldMessages':
+      // A pattern (SQL LIKE) may name many configuration sections.
+      case 'DeleteConfig':
       // A reply names its calendar item by UID: finding it needs the whole mailbox.
       case 'ICalReply':
       // A tag is renamed by id, and every item tagged with it changes: that needs the whole mailbox.
@@ -327,6 +334,26 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'RenameItem':
       renameItem(mailboxId, data.itemId, data.name, data.folderId, view);
       return;
+    case 'SetConfig': {
+      if (data.section === null) return;
+      // Never kept, like a guest's share password (not a problem to report: it is the design).
+      if (SECRET_CONFIG_SECTIONS.has(data.section.toUpperCase())) return;
+      // An empty config deletes the section (SetConfig.redo: "" is null).
+      view.set(
+        mailboxId,
+        configKey(data.section),
+        data.config ? { kind: 'config', metadata: data.config } : null,
+      );
+      return;
+    }
+    case 'DeleteConfig': {
+      if (data.section === null) return;
+      const like = likePattern(data.section);
+      for (const [key, entity] of [...view.list(mailboxId)])
+        if (entity.kind === 'config' && like.test(configSectionOf(key) as string))
+          view.set(mailboxId, key, null);
+      return;
+    }
     case 'RenameItemPath': {
       // An absolute path under the user root: folders for every part but the last (created as needed, with
       // the ids the server gave them), then the item takes the last part as its name, in the last folder.
@@ -484,6 +511,21 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
  * Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root); one that
  * exists keeps its attributes, one created takes `created`'s.
  */
+/** SQL LIKE as the server's DELETE … WHERE section LIKE ? applies it: `%` any run, `_` one character, no case. */
+function likePattern(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i] as string);
+    else if (c === '%') source += '.*';
+    else if (c === '_') source += '.';
+    else source += escapeRegExp(c);
+  }
+  return new RegExp(`^${source}$`, 'is');
+}
+
+const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
  * A folder or document renamed (and maybe moved). A document's current revision is the item, so it takes the
  * name; older revisions keep the names they were saved under. Other items have no name to change.

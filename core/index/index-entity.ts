@@ -21,6 +21,12 @@ export interface FolderEntity extends FolderState {
   kind: 'folder';
 }
 
+/** A section of the mailbox's configuration (SetConfig), its metadata as the server wrote it. */
+export interface ConfigEntity {
+  kind: 'config';
+  metadata: string;
+}
+
 export interface TagEntity {
   kind: 'tag';
   tagId: number;
@@ -93,6 +99,7 @@ export type EntityState =
   | MailboxEntity
   | FolderEntity
   | TagEntity
+  | ConfigEntity
   | MessageEntity
   | ContactEntity
   | CalendarEntity
@@ -112,9 +119,15 @@ export const nameKey = (name: string): string => `name:${name}`;
 export const MAILBOX_KEY = 'mailbox';
 export const itemKey = (id: number | string): string => `item:${id}`;
 export const tagKey = (name: string): string => `tag:${name}`;
+/** Configuration sections by name, upper case: the server's table compares them without case. */
+export const configKey = (section: string): string => `config:${section.toUpperCase()}`;
 
 export function itemIdOf(key: string): number | undefined {
   return key.startsWith('item:') ? Number(key.slice(5)) : undefined;
+}
+
+export function configSectionOf(key: string): string | undefined {
+  return key.startsWith('config:') ? key.slice(7) : undefined;
 }
 
 export function tagNameOf(key: string): string | undefined {

@@ -1,4 +1,10 @@
-import { type EntityState, itemIdOf, type MailboxEntity, tagNameOf } from '#core/index/index-entity.ts';
+import {
+  configSectionOf,
+  type EntityState,
+  itemIdOf,
+  type MailboxEntity,
+  tagNameOf,
+} from '#core/index/index-entity.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 
 /** The snapshot form of a mailbox from its live entities (what the ground truth and a restore compare on). */
@@ -26,6 +32,10 @@ export function mailboxStateOf(
       }
       case 'tag':
         state.tags[tagNameOf(key) as string] = entity.tagId;
+        break;
+      case 'config':
+        state.config ??= {};
+        state.config[configSectionOf(key) as string] = entity.metadata;
         break;
       case 'message': {
         const { kind: _kind, subject: _subject, from: _from, ...message } = entity;

@@ -3,7 +3,9 @@ import { withoutDefaults } from '#core/index/apply-folder-op.ts';
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import {
   type CalendarEntity,
+  type ConfigEntity,
   type ContactEntity,
+  configKey,
   type DocumentEntity,
   type EntityState,
   type FolderEntity,
@@ -13,6 +15,7 @@ import {
   type TagEntity,
   tagKey,
 } from '#core/index/index-entity.ts';
+import { SECRET_CONFIG_SECTIONS } from '#core/mail-snapshot.ts';
 import type { ScanSnapshot } from '#core/scan/scan-snapshot.ts';
 
 /** What a scan changed in the index, per entity; `details` lists the first few for the report. */
@@ -88,6 +91,11 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     wanted.set(itemKey(id), { kind: 'calendar', type: itemType, ...item } satisfies CalendarEntity);
   for (const { type: _t, id, itemType, ...document } of snapshot.documents)
     wanted.set(itemKey(id), { kind: 'document', type: itemType, ...document } satisfies DocumentEntity);
+  for (const { section, metadata } of snapshot.config ?? [])
+    if (!SECRET_CONFIG_SECTIONS.has(section.toUpperCase()))
+      wanted.set(configKey(section), { kind: 'config', metadata } satisfies ConfigEntity);
+  // A snapshot that did not read the configuration (an older agent's) leaves the index's sections alone.
+  const kinds = snapshot.config === undefined ? SCANNED_KINDS : new Set([...SCANNED_KINDS, 'config']);
 
   for (const [key, state] of wanted) {
     const current = view.get(mailboxId, key);
@@ -104,7 +112,7 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     }
   }
   for (const [key, state] of [...view.list(mailboxId)]) {
-    if (wanted.has(key) || !SCANNED_KINDS.has(state.kind)) continue;
+    if (wanted.has(key) || !kinds.has(state.kind)) continue;
     view.set(mailboxId, key, null);
     note(key, 'deleted');
   }

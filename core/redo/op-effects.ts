@@ -12,6 +12,8 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'RenameFolderPath',
   'RenameItem',
   'RenameItemPath',
+  'SetConfig',
+  'DeleteConfig',
   'CreateTag',
   'RenameTag',
   'StoreIncomingBlob',

@@ -111,6 +111,14 @@ export const accountManifestSchema = z
       .max(100_000)
       .default([]),
     tags: z.array(z.strictObject({ name: safeFolderName, id: z.number().int() })).max(10_000),
+    /**
+     * The mailbox's configuration sections (IMAP subscriptions, contact rankings, applications' settings),
+     * each its metadata as the server wrote it; sections holding secrets are never in a bundle.
+     */
+    config: z
+      .array(z.strictObject({ section: z.string().min(1).max(64), metadata: z.string().max(4_000_000) }))
+      .max(10_000)
+      .default([]),
     messages: z
       .array(
         z.strictObject({

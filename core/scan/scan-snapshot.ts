@@ -145,6 +145,16 @@ export const scanDocumentSchema = z.strictObject({
   revisions: z.array(documentRevisionSchema).min(1).max(100_000),
 });
 
+/**
+ * A section of the mailbox's configuration (`mailbox_metadata`: IMAP subscriptions, contact rankings, an
+ * application's settings), its metadata as the server wrote it. Sections holding secrets are never written.
+ */
+export const scanConfigSchema = z.strictObject({
+  type: z.literal('config'),
+  section: z.string().min(1).max(64),
+  metadata: z.string().max(4_000_000),
+});
+
 export const scanTrailerSchema = z.strictObject({
   type: z.literal('end'),
   folders: z.number().int().nonnegative(),
@@ -154,6 +164,8 @@ export const scanTrailerSchema = z.strictObject({
   /** Absent in snapshots written before calendars were scanned. */
   calendar: z.number().int().nonnegative().optional(),
   documents: z.number().int().nonnegative().optional(),
+  /** Absent when the mailbox has no configuration sections (and in snapshots from before they were read). */
+  config: z.number().int().nonnegative().optional(),
 });
 
 export const scanLineSchema = z.discriminatedUnion('type', [
@@ -164,6 +176,7 @@ export const scanLineSchema = z.discriminatedUnion('type', [
   scanContactSchema,
   scanCalendarSchema,
   scanDocumentSchema,
+  scanConfigSchema,
   scanTrailerSchema,
 ]);
 
@@ -174,6 +187,7 @@ export type ScanMessage = z.output<typeof scanMessageSchema>;
 export type ScanContact = z.output<typeof scanContactSchema>;
 export type ScanCalendar = z.output<typeof scanCalendarSchema>;
 export type ScanDocument = z.output<typeof scanDocumentSchema>;
+export type ScanConfig = z.output<typeof scanConfigSchema>;
 export type ScanTrailer = z.output<typeof scanTrailerSchema>;
 export type ScanLine = z.output<typeof scanLineSchema>;
 
@@ -186,6 +200,11 @@ export interface ScanSnapshot {
   contacts: ScanContact[];
   calendar: ScanCalendar[];
   documents: ScanDocument[];
+  /**
+   * The mailbox's configuration sections; absent when the writer did not read them (a snapshot from an older
+   * agent): the index's sections then stay as they are.
+   */
+  config?: ScanConfig[];
 }
 
 export class ScanSnapshotError extends Error {
@@ -205,6 +224,7 @@ const bodyLineSchema = z.discriminatedUnion('type', [
   scanContactSchema,
   scanCalendarSchema,
   scanDocumentSchema,
+  scanConfigSchema,
   scanTrailerSchema,
 ]);
 
@@ -242,6 +262,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     contacts: [] as ScanContact[],
     calendar: [] as ScanCalendar[],
     documents: [] as ScanDocument[],
+    config: [] as ScanConfig[],
   };
   const last =
     lines.length > 1 ? parse(bodyLineSchema, lines[lines.length - 1] as string, lines.length - 1) : undefined;
@@ -255,6 +276,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     else if (line.type === 'contact') snapshot.contacts.push(line);
     else if (line.type === 'calendar') snapshot.calendar.push(line);
     else if (line.type === 'document') snapshot.documents.push(line);
+    else if (line.type === 'config') snapshot.config.push(line);
     else throw new error(`line ${n + 1}: a second ${line.type}`);
   }
   const counts = {
@@ -264,6 +286,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     contacts: snapshot.contacts.length,
     calendar: snapshot.calendar.length,
     documents: snapshot.documents.length,
+    config: snapshot.config.length,
   };
   for (const [what, count] of Object.entries(counts))
     if ((last[what as keyof typeof counts] ?? 0) !== count)
@@ -279,6 +302,18 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
   ]) {
     if (ids.has(item.id)) throw new error(`item ${item.id} appears twice`);
     ids.add(item.id);
+  }
+  // A writer that reads configuration counts it, zero included.
+  if (last.config === undefined && snapshot.config.length === 0) {
+    const { config: _none, ...read } = snapshot;
+    return read;
+  }
+  const sections = new Set<string>();
+  for (const { section } of snapshot.config) {
+    // Section names compare without case (the server's table does).
+    if (sections.has(section.toUpperCase()))
+      throw new error(`configuration section ${section} appears twice`);
+    sections.add(section.toUpperCase());
   }
   return snapshot;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   parseSnapshotLines,
   type ScanCalendar,
+  type ScanConfig,
   type ScanContact,
   type ScanDocument,
   type ScanFolder,
@@ -58,6 +59,8 @@ export interface ExportMailbox {
   contacts: ScanContact[];
   calendar: ScanCalendar[];
   documents: ScanDocument[];
+  /** The mailbox's configuration sections; absent: none. */
+  config?: ScanConfig[];
 }
 
 export class ExportFormatError extends Error {
@@ -79,6 +82,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
     ...body.contacts,
     ...body.calendar,
     ...body.documents,
+    ...(body.config ?? []),
     {
       type: 'end',
       folders: body.folders.length,
@@ -87,6 +91,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
       contacts: body.contacts.length,
       calendar: body.calendar.length,
       documents: body.documents.length,
+      ...(body.config !== undefined ? { config: body.config.length } : {}),
     },
   ];
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;

@@ -1,6 +1,7 @@
-import { type EntityState, itemIdOf, tagNameOf } from '#core/index/index-entity.ts';
+import { configSectionOf, type EntityState, itemIdOf, tagNameOf } from '#core/index/index-entity.ts';
 import {
   type ScanCalendar,
+  type ScanConfig,
   type ScanContact,
   type ScanDocument,
   type ScanFolder,
@@ -38,6 +39,7 @@ export function exportMailboxOf(
   const contacts: ScanContact[] = [];
   const calendar: ScanCalendar[] = [];
   const documents: ScanDocument[] = [];
+  const config: ScanConfig[] = [];
   const unexportable: UnexportableItem[] = [];
   for (const [key, entity] of entities) {
     const id = itemIdOf(key);
@@ -49,6 +51,9 @@ export function exportMailboxOf(
       }
       case 'tag':
         tags.push({ type: 'tag', id: entity.tagId, name: tagNameOf(key) as string });
+        break;
+      case 'config':
+        config.push({ type: 'config', section: configSectionOf(key) as string, metadata: entity.metadata });
         break;
       case 'message': {
         if (!/^[0-9a-f]{64}$/.test(entity.sha256)) {
@@ -108,6 +113,7 @@ export function exportMailboxOf(
       contacts: contacts.sort(byId),
       calendar: calendar.sort(byId),
       documents: documents.sort(byId),
+      config: config.sort((a, b) => a.section.localeCompare(b.section)),
     },
     unexportable: unexportable.sort(byId),
   };

@@ -230,6 +230,9 @@ async function accountPlan(
     tags: Object.entries(state.tags)
       .map(([name, id]) => ({ name, id }))
       .sort((a, b) => a.id - b.id),
+    config: Object.entries(state.config ?? {})
+      .map(([section, metadata]) => ({ section, metadata }))
+      .sort((a, b) => a.section.localeCompare(b.section)),
     messages,
     contacts: Object.entries(state.contacts)
       .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))

@@ -104,7 +104,11 @@ export type SimulatorAction =
   | 'set-retention'
   | 'hide-from-activesync'
   | 'offline-sync-days'
-  | 'move-document-path';
+  | 'move-document-path'
+  | 'imap-subscriptions'
+  | 'app-config'
+  | 'delete-config'
+  | 'yahoo-auth';
 
 interface Commit {
   time: number;
@@ -138,6 +142,8 @@ const OP_CODE = {
   SaveChat: opCodeOf('SaveChat') as number,
   SetRetentionPolicy: opCodeOf('SetRetentionPolicy') as number,
   RenameItemPath: opCodeOf('RenameItemPath') as number,
+  SetConfig: opCodeOf('SetConfig') as number,
+  DeleteConfig: opCodeOf('DeleteConfig') as number,
   SetDisableActiveSync: opCodeOf('SetDisableActiveSync') as number,
   SetWebOfflineSyncDays: opCodeOf('SetWebOfflineSyncDays') as number,
 };
@@ -328,6 +334,10 @@ export class MailHostSimulator {
       ['hide-from-activesync', 0.2, () => this.hideFromActiveSync()],
       ['offline-sync-days', 0.2, () => this.offlineSyncDays()],
       ['move-document-path', 0.3, () => this.moveDocumentToPath()],
+      ['imap-subscriptions', 0.4, () => this.configure('imap')],
+      ['app-config', 0.3, () => this.configure('app')],
+      ['delete-config', 0.2, () => this.configure('delete')],
+      ['yahoo-auth', 0.1, () => this.configure('secret')],
     ];
   }
 
@@ -1344,6 +1354,51 @@ export class MailHostSimulator {
     this.count('offline-sync-days');
   }
 
+  /**
+   * The mailbox's configuration (SetConfig, DeleteConfig): IMAP folder subscriptions, an application's
+   * settings, a section of them all deleted by pattern, and now and then Yahoo auth tokens, which a backup
+   * must not keep (they stay out of the truth, and only the database has them).
+   */
+  private configure(kind: 'imap' | 'app' | 'delete' | 'secret'): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const m = this.truth.mailboxes[id];
+    if (!m) return;
+    if (kind === 'delete') {
+      const sections = Object.keys(m.config ?? {}).filter((s) => s.startsWith('ZWC:'));
+      if (sections.length === 0) return;
+      this.single(OP_CODE.DeleteConfig, id, { op: 'DeleteConfig', section: 'zwc:%' }, (s) => {
+        const config = s.mailboxes[id]?.config;
+        if (!config) return;
+        for (const section of Object.keys(config)) if (section.startsWith('ZWC:')) delete config[section];
+        if (Object.keys(config).length === 0) delete s.mailboxes[id]?.config;
+      });
+      this.count('delete-config');
+      return;
+    }
+    const folders = Object.values(m.folders).map((f) => f.name);
+    const [section, metadata] =
+      kind === 'imap'
+        ? ['imap', encodeMetadata({ subs: folders.filter(() => this.random() < 0.5).sort() })]
+        : kind === 'app'
+          ? [
+              `zwc:${WORDS[Math.floor(this.random() * WORDS.length)]}`,
+              encodeMetadata({ v: Math.floor(this.random() * 1000), at: this.now }),
+            ]
+          : ['YAUTH', encodeMetadata({ token: uuidFrom(this.random) })];
+    this.single(OP_CODE.SetConfig, id, { op: 'SetConfig', section, config: metadata }, (s) => {
+      const target = s.mailboxes[id];
+      if (!target || section === 'YAUTH') return;
+      target.config = { ...target.config, [section.toUpperCase()]: metadata };
+    });
+    if (section === 'YAUTH') this.secretConfig.set(id, metadata);
+    this.count(kind === 'imap' ? 'imap-subscriptions' : kind === 'app' ? 'app-config' : 'yahoo-auth');
+  }
+
+  /** The YAUTH section of each mailbox: in the server's database, never in a backup. */
+  readonly secretConfig = new Map<number, string>();
+
   /** A saved search under the user root (CreateSavedSearch). */
   private createSearch(): void {
     const mbox = this.liveMailbox();
@@ -1966,9 +2021,9 @@ export class MailHostSimulator {
       domains: this.domains,
       accounts: this.accounts,
     });
-    const last = this.directoryHistory.at(-1);
-    if (last && last.time === this.now) last.entries = entries;
-    else this.directoryHistory.push({ time: this.now, entries });
+    // A change happens after whatever was observed at the current instant (a dump taken just before it).
+    this.now += 1;
+    this.directoryHistory.push({ time: this.now, entries });
     writeFileSync(join(this.hostDir, 'ldap', 'directory.ldif'), formatLdif(entries));
   }
 

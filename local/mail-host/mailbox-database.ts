@@ -62,6 +62,8 @@ interface Desired {
   revisions: Map<number, RevisionRow[]>;
   tags: Map<number, string>;
   tagged: Map<number, number[]>;
+  /** `zimbra.mailbox_metadata` rows: section (as the server names it) → metadata. */
+  config: Record<string, string>;
 }
 
 export interface MirrorReport {
@@ -81,6 +83,8 @@ interface WrittenMailbox {
   lastItem: number;
   size: number;
   contacts: number;
+  /** The configuration rows as written (JSON of section → metadata). */
+  config: string;
 }
 
 /** Zimbra's defaults (DbMailbox.CHANGE_CHECKPOINT_INCREMENT, ITEM_CHECKPOINT_INCREMENT). */
@@ -296,7 +300,15 @@ export class MailboxDatabase {
           ids.sort((a, b) => a - b),
         );
     }
-    return { items, revisions, tags, tagged };
+    // As the server names the sections (lower case), beside the ones a backup must not keep.
+    const secret = sim.secretConfig.get(mailboxId);
+    const config = Object.fromEntries([
+      ...Object.entries(state.config ?? {}).map(
+        ([section, metadata]) => [section.toLowerCase(), metadata] as const,
+      ),
+      ...(secret ? [['YAUTH', secret] as const] : []),
+    ]);
+    return { items, revisions, tags, tagged, config };
   }
 
   private async writeMailbox(
@@ -315,6 +327,7 @@ export class MailboxDatabase {
       lastItem: -1,
       size: -1,
       contacts: -1,
+      config: '{}',
     };
     const after = new Map<number, string>();
     const upserts: ItemRow[] = [];
@@ -410,7 +423,21 @@ export class MailboxDatabase {
           );
       }
     });
+    // Configuration rows (SetConfig writes no change stamp and does not touch the mailbox row), as the server
+    // names them (lower case) beside the sections a backup must not keep.
+    const config = desired.config;
+    const configText = JSON.stringify(config);
+    if (configText !== before.config)
+      await this.inTransaction(async (connection) => {
+        await connection.query('DELETE FROM zimbra.mailbox_metadata WHERE mailbox_id = ?', [mailboxId]);
+        for (const [section, metadata] of Object.entries(config))
+          await connection.query(
+            'INSERT INTO zimbra.mailbox_metadata (mailbox_id, section, metadata) VALUES (?, ?, ?)',
+            [mailboxId, section, metadata],
+          );
+      });
     this.written.set(mailboxId, {
+      config: configText,
       items: after,
       checkpoint,
       itemCheckpoint,
@@ -428,6 +455,7 @@ export class MailboxDatabase {
     await this.inTransaction(async (connection) => {
       for (const table of ['tagged_item', 'revision', 'mail_item', 'tag'])
         await connection.query(`DELETE FROM ${database}.${table} WHERE mailbox_id = ?`, [mailboxId]);
+      await connection.query('DELETE FROM zimbra.mailbox_metadata WHERE mailbox_id = ?', [mailboxId]);
       await connection.query('DELETE FROM zimbra.mailbox WHERE id = ?', [mailboxId]);
     });
     this.written.delete(mailboxId);

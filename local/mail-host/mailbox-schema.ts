@@ -22,6 +22,12 @@ export const ZIMBRA_DATABASE_DDL = [
      UNIQUE INDEX i_account_id (account_id),
      INDEX i_last_backup_at (last_backup_at, id)
    ) ENGINE = InnoDB`,
+  `CREATE TABLE IF NOT EXISTS zimbra.mailbox_metadata (
+     mailbox_id  INTEGER UNSIGNED NOT NULL,
+     section     VARCHAR(64) NOT NULL,
+     metadata    MEDIUMTEXT,
+     PRIMARY KEY (mailbox_id, section)
+   ) ENGINE = InnoDB`,
 ];
 
 export function mailboxGroupDdl(database: string): string[] {

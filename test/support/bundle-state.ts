@@ -29,6 +29,9 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
       ),
     ]),
     tags: Object.fromEntries(manifest.tags.map((t) => [t.name, t.id])),
+    ...(manifest.config.length > 0
+      ? { config: Object.fromEntries(manifest.config.map((c) => [c.section, c.metadata])) }
+      : {}),
     messages: Object.fromEntries(
       manifest.messages.map((m) => [
         String(m.id),

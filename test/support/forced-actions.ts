@@ -20,6 +20,11 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'hide-from-activesync',
   'offline-sync-days',
   'move-document-path',
+  'imap-subscriptions',
+  'app-config',
+  'app-config',
+  'delete-config',
+  'yahoo-auth',
 ];
 
 /**

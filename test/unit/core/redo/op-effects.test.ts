@@ -19,10 +19,10 @@ describe('what the index does with each op', () => {
       effects[opEffect(op)]++;
     }
     assert.deepEqual(effects, {
-      applied: 51,
+      applied: 53,
       'no-mailbox-data': 21,
       'result-not-recorded': 5,
-      'not-applied': 9,
+      'not-applied': 7,
     });
   });
 });

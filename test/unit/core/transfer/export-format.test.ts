@@ -77,6 +77,7 @@ const mailbox: ExportMailbox = {
       ],
     },
   ],
+  config: [{ type: 'config', section: 'IMAP', metadata: 'd4:subsl5:Inboxee' }],
 };
 const stored = { sha256: sha('b'), size: 100, storedSize: 40 };
 const manifest = {
@@ -109,6 +110,23 @@ const manifest = {
 describe('export format', () => {
   it('writes a mailbox as lines that read back the same', () => {
     assert.deepEqual(parseExportMailbox(formatExportMailbox(mailbox)), mailbox);
+  });
+
+  it('reads a mailbox written before configuration sections were carried without any (the index keeps its own)', () => {
+    const { config: _c, ...older } = mailbox;
+    const text = formatExportMailbox(older);
+    assert.doesNotMatch(text, /"config"/);
+    assert.equal(parseExportMailbox(text).config, undefined);
+    const none = parseExportMailbox(formatExportMailbox({ ...older, config: [] }));
+    assert.deepEqual(none.config, [], 'a writer that read none says so: the index drops its sections');
+  });
+
+  it('refuses a configuration section twice, whatever its case', () => {
+    const twice = formatExportMailbox({
+      ...mailbox,
+      config: [...(mailbox.config ?? []), { type: 'config', section: 'imap', metadata: '' }],
+    });
+    assert.throws(() => parseExportMailbox(twice), /configuration section imap appears twice/);
   });
 
   it('refuses a truncated mailbox, a scan snapshot passed off as one, and an item twice', () => {
