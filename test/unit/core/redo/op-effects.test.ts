@@ -20,9 +20,9 @@ describe('what the index does with each op', () => {
     }
     assert.deepEqual(effects, {
       applied: 53,
-      'no-mailbox-data': 21,
+      'no-mailbox-data': 22,
       'result-not-recorded': 5,
-      'not-applied': 7,
+      'not-applied': 6,
     });
   });
 });
