@@ -71,7 +71,7 @@ export const NO_MAILBOX_DATA: Readonly<Partial<Record<OpName, string>>> = {
   SetPop3Uid:
     "the remote POP3 UID of a message a data source fetched, so the next fetch skips it: the data source's bookkeeping, not the message",
   ModifyInviteFlag:
-    'obsolete: no release since the redo op was kept for old logs writes it, and its own redo does nothing (the call is commented out in ModifyInviteFlag.redo)',
+    'obsolete: nothing in the server creates it any more (only old logs hold it), and its own redo does nothing (the call is commented out in ModifyInviteFlag.redo)',
   SetSubscriptionData:
     "a subscribed folder's sync bookmark (last item date and GUID of its feed): the subscription URL is kept, and a restored folder syncs from it again",
 };
