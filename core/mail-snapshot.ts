@@ -12,6 +12,8 @@ export interface MessageState {
   /** SHA-256 hex of the uncompressed message bytes: "byte for byte". */
   sha256: string;
   receivedDate: number;
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
 }
 
 export interface ContactState {
@@ -19,6 +21,8 @@ export interface ContactState {
   fields: Record<string, string>;
   /** SHA-256 hex of the contact blob (vCard-like bytes), when there is one. */
   sha256: string | null;
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
 }
 
 /**
@@ -33,6 +37,8 @@ export interface CalendarItemState {
   tags: string[];
   uid: string;
   invites: string[];
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
 }
 
 /** One revision of a Briefcase document: its body in the blob store, and what it was called then. */
@@ -60,6 +66,8 @@ export interface DocumentState {
   name: string;
   description: string;
   revisions: DocumentRevision[];
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
 }
 
 /** A share of a folder (an ACL entry). A guest's password or access key is not kept: a restore asks anew. */
@@ -122,6 +130,8 @@ export interface FolderState {
   activeSyncDisabled?: true;
   /** How many days of the folder the web client keeps offline (SetWebOfflineSyncDays; absent: not set). */
   webOfflineSyncDays?: number;
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
 }
 
 /** MailItem.Type bytes of views. */

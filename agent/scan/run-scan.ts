@@ -16,6 +16,7 @@ import { calendarItemOfMetadata } from '#core/calendar/invite-metadata.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { itemTypeName } from '#core/mail-item.ts';
 import { SECRET_CONFIG_SECTIONS } from '#core/mail-snapshot.ts';
+import { customOfMetadataText } from '#core/scan/custom-data.ts';
 import { folderOfRow } from '#core/scan/folder-of-row.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import {
@@ -548,6 +549,9 @@ function itemLine(
   sha256OfSha1: ReadonlyMap<string, string>,
   badMetadata: (detail: string) => void,
 ): ScanLine | undefined {
+  // A zimlet's or client's sections (`xd.*` in the item's metadata), whatever the type.
+  const custom = customOfMetadataText(item.metadata);
+  const extra = custom ? { custom } : {};
   if (item.type === 'appointment' || item.type === 'task') {
     let calendar: { uid: string; invites: string[] };
     try {
@@ -564,11 +568,15 @@ function itemLine(
       flags: item.flags,
       tags: item.tags,
       ...calendar,
+      ...extra,
     };
   }
   const sha256Of = (digest: string | null) =>
     digest ? (sha256OfDigest(digest) ?? sha256OfSha1.get(digest)) : undefined;
-  if (item.type === 'document' || item.type === 'wiki') return documentLine(item, sha256Of, badMetadata);
+  if (item.type === 'document' || item.type === 'wiki') {
+    const line = documentLine(item, sha256Of, badMetadata);
+    return line ? { ...line, ...extra } : undefined;
+  }
   const sha256 = sha256Of(item.digest);
   if (item.type === 'contact')
     return {
@@ -577,6 +585,7 @@ function itemLine(
       folderId: item.folderId,
       fields: item.fields,
       sha256: sha256 ?? null,
+      ...extra,
     };
   if (!sha256 || !item.digest) return undefined;
   return {
@@ -591,6 +600,7 @@ function itemLine(
     receivedDate: item.date,
     ...(item.subject !== null ? { subject: item.subject.slice(0, 1024) } : {}),
     ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
+    ...extra,
   };
 }
 

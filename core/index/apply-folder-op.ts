@@ -2,7 +2,8 @@ import type { EntityNeed, EntityView } from '#core/index/apply-transaction.ts';
 import { type FolderEntity, itemKey } from '#core/index/index-entity.ts';
 import { ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderGrant, FolderState, RetentionRule } from '#core/mail-snapshot.ts';
-import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import type { CustomData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import { withCustomSection } from '#core/scan/custom-data.ts';
 import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
 // Folder attributes (color, view, subscription URL, shares), saved searches and mountpoints: Zimbra keeps
@@ -36,11 +37,14 @@ export function folderAttributes(a: {
   view?: number;
   color?: number;
   url?: string | null;
+  custom?: CustomData | null;
 }): Partial<FolderState> {
+  const custom = a.custom ? withCustomSection(undefined, a.custom.key, a.custom.value) : undefined;
   return {
     ...(a.view !== undefined && a.view > 0 ? { view: a.view } : {}),
     ...(a.color !== undefined && a.color !== 0 ? { color: a.color } : {}),
     ...(a.url ? { url: a.url } : {}),
+    ...(custom ? { custom } : {}),
   };
 }
 

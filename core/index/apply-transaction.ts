@@ -21,6 +21,7 @@ import { type FolderState, SECRET_CONFIG_SECTIONS, systemFolders } from '#core/m
 import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
+import { withCustomSection } from '#core/scan/custom-data.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 
 /** A StoreIncomingBlob body, kept by path so the linked CreateMessage records of a shared delivery find it. */
@@ -114,6 +115,7 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         break;
       case 'DateItem':
       case 'RenameItem':
+      case 'SetCustomData':
         needs.push({ mailboxId, key: itemKey(data.itemId) });
         break;
       case 'SetCalendarItem':
@@ -334,6 +336,20 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'RenameItem':
       renameItem(mailboxId, data.itemId, data.name, data.folderId, view);
       return;
+    case 'SetCustomData': {
+      if (!data.custom) return;
+      const item = view.get(mailboxId, itemKey(data.itemId));
+      if (item?.kind !== 'folder' && !isFiled(item)) {
+        view.warn(
+          `SetCustomData at ${record.offset}: item ${data.itemId} of mailbox ${mailboxId} is not known`,
+        );
+        return;
+      }
+      const { custom: old, ...rest } = item;
+      const custom = withCustomSection(old, data.custom.key, data.custom.value);
+      view.set(mailboxId, itemKey(data.itemId), { ...rest, ...(custom ? { custom } : {}) } as EntityState);
+      return;
+    }
     case 'SetConfig': {
       if (data.section === null) return;
       // Never kept, like a guest's share password (not a problem to report: it is the design).
@@ -457,7 +473,8 @@ function createMessage(
     ...(stored.subject !== undefined ? { subject: stored.subject } : {}),
     ...(stored.from !== undefined ? { from: stored.from } : {}),
   };
-  view.set(mailboxId, itemKey(data.msgId), message);
+  const custom = data.custom ? withCustomSection(undefined, data.custom.key, data.custom.value) : undefined;
+  view.set(mailboxId, itemKey(data.msgId), custom ? { ...message, custom } : message);
 }
 
 /** A contact's blob (its vCard) goes to the blob store like a message body; its SHA-256, or null. */

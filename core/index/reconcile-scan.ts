@@ -135,9 +135,9 @@ function differences(current: EntityState, scanned: EntityState): string[] {
   const b = scanned as unknown as Record<string, unknown>;
   const fields =
     current.kind === 'message'
-      ? ['folderId', 'flags', 'digest', 'size', 'sha256', 'receivedDate', 'tags']
+      ? ['folderId', 'flags', 'digest', 'size', 'sha256', 'receivedDate', 'tags', 'custom']
       : current.kind === 'contact'
-        ? ['folderId', 'sha256', 'fields']
+        ? ['folderId', 'sha256', 'fields', 'custom']
         : [...new Set([...Object.keys(a), ...Object.keys(b)])];
   return fields.filter((f) => {
     if (f === 'receivedDate')

@@ -13,6 +13,7 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'RenameItem',
   'RenameItemPath',
   'SetConfig',
+  'SetCustomData',
   'DeleteConfig',
   'CreateTag',
   'RenameTag',

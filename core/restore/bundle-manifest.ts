@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.ts';
-import { documentRevisionSchema, folderGrantSchema, retentionRuleSchema } from '#core/scan/scan-snapshot.ts';
+import {
+  customSectionsSchema,
+  documentRevisionSchema,
+  folderGrantSchema,
+  retentionRuleSchema,
+} from '#core/scan/scan-snapshot.ts';
 
 // The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
 // manifest (with its SHA-256), and per account the folders, tags, messages (one `.eml` each, with its
@@ -75,6 +80,7 @@ export const accountManifestSchema = z
             .optional(),
           activeSyncDisabled: z.literal(true).optional(),
           webOfflineSyncDays: z.number().int().min(0).optional(),
+          custom: customSectionsSchema.optional(),
         }),
       )
       .max(100_000),
@@ -131,6 +137,7 @@ export const accountManifestSchema = z
           digest: z.string().max(64),
           sha256,
           file: z.string(),
+          custom: customSectionsSchema.optional(),
         }),
       )
       .max(10_000_000),
@@ -141,6 +148,7 @@ export const accountManifestSchema = z
           folderId: itemId,
           fields: z.record(z.string().max(256), z.string().max(100_000)),
           sha256: sha256.nullable(),
+          custom: customSectionsSchema.optional(),
         }),
       )
       .max(1_000_000),
@@ -155,6 +163,7 @@ export const accountManifestSchema = z
           tags: z.array(safeFolderName).max(1000),
           uid: z.string().max(4096),
           invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
+          custom: customSectionsSchema.optional(),
         }),
       )
       .max(1_000_000)
@@ -198,6 +207,7 @@ export const accountManifestSchema = z
             .array(documentRevisionSchema.extend({ file: z.string() }))
             .min(1)
             .max(100_000),
+          custom: customSectionsSchema.optional(),
         }),
       )
       .max(1_000_000)

@@ -1,6 +1,7 @@
 import { grantsOfAclValue, withoutDefaults } from '#core/index/apply-folder-op.ts';
 import { ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderState, RetentionRule } from '#core/mail-snapshot.ts';
+import { customOfMetadata } from '#core/scan/custom-data.ts';
 import type { ScanFolder } from '#core/scan/scan-snapshot.ts';
 import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
@@ -47,6 +48,8 @@ export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: str
   if (String(meta.das).toLowerCase() === 'true' || meta.das === 1) state.activeSyncDisabled = true;
   const days = num(meta.wosd);
   if (days !== undefined) state.webOfflineSyncDays = days;
+  const custom = customOfMetadata(meta);
+  if (custom) state.custom = custom;
   if (row.type === ITEM_TYPE.searchFolder)
     state.search = { query: text(meta.q) ?? '', types: text(meta.t) ?? '', sort: text(meta.s) ?? '' };
   if (row.type === ITEM_TYPE.mountpoint) {

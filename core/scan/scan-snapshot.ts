@@ -45,6 +45,11 @@ export const folderGrantSchema = z.strictObject({
   expiry: z.number().int().positive().optional(),
 });
 
+/** An item's custom metadata sections (SetCustomData), each serialized as the server wrote it. */
+export const customSectionsSchema = z
+  .record(z.string().min(1).max(256), z.string().max(100_000))
+  .refine((c) => Object.keys(c).length > 0, 'custom sections, when present, are not empty');
+
 /** A retention rule: a system policy by id, or a user policy's lifetime (`30d`). */
 export const retentionRuleSchema = z.union([
   z.strictObject({ id: z.string().min(1).max(127) }),
@@ -69,6 +74,7 @@ export const scanFolderSchema = z.strictObject({
     .optional(),
   activeSyncDisabled: z.literal(true).optional(),
   webOfflineSyncDays: z.number().int().min(0).optional(),
+  custom: customSectionsSchema.optional(),
   search: z.strictObject({ query: z.string().max(65_536), types: shortText, sort: shortText }).optional(),
   mount: z
     .strictObject({
@@ -98,6 +104,7 @@ export const scanMessageSchema = z.strictObject({
   receivedDate: z.number().int(),
   subject: shortText.optional(),
   from: shortText.optional(),
+  custom: customSectionsSchema.optional(),
 });
 
 export const scanContactSchema = z.strictObject({
@@ -106,6 +113,7 @@ export const scanContactSchema = z.strictObject({
   folderId: itemId,
   fields: z.record(z.string().max(256), z.string().max(65_536)),
   sha256: sha256Hex.nullable(),
+  custom: customSectionsSchema.optional(),
 });
 
 /** An appointment or task: its invites as the server encoded them (Zimbra metadata), series first. */
@@ -118,6 +126,7 @@ export const scanCalendarSchema = z.strictObject({
   tags: z.array(z.string().max(128)).max(1000),
   uid: z.string().min(1).max(4096),
   invites: z.array(z.string().max(4_000_000)).min(1).max(10_000),
+  custom: customSectionsSchema.optional(),
 });
 
 /** One revision of a document: what it was called, who saved it when, and its body's digests. */
@@ -143,6 +152,7 @@ export const scanDocumentSchema = z.strictObject({
   name: z.string().max(1024),
   description: z.string().max(65_536),
   revisions: z.array(documentRevisionSchema).min(1).max(100_000),
+  custom: customSectionsSchema.optional(),
 });
 
 /**

@@ -213,6 +213,7 @@ async function accountPlan(
       digest: m.digest,
       sha256: m.sha256,
       file: messageFile(Number(id)),
+      ...(m.custom ? { custom: m.custom } : {}),
     }))
     .sort((a, b) => a.folderId - b.folderId || a.id - b.id);
   return {
@@ -235,7 +236,13 @@ async function accountPlan(
       .sort((a, b) => a.section.localeCompare(b.section)),
     messages,
     contacts: Object.entries(state.contacts)
-      .map(([id, c]) => ({ id: Number(id), folderId: c.folderId, fields: c.fields, sha256: c.sha256 }))
+      .map(([id, c]) => ({
+        id: Number(id),
+        folderId: c.folderId,
+        fields: c.fields,
+        sha256: c.sha256,
+        ...(c.custom ? { custom: c.custom } : {}),
+      }))
       .sort((a, b) => a.id - b.id),
     uncertain: await uncertainAt(
       table,

@@ -108,7 +108,8 @@ export type SimulatorAction =
   | 'imap-subscriptions'
   | 'app-config'
   | 'delete-config'
-  | 'yahoo-auth';
+  | 'yahoo-auth'
+  | 'custom-data';
 
 interface Commit {
   time: number;
@@ -144,6 +145,7 @@ const OP_CODE = {
   RenameItemPath: opCodeOf('RenameItemPath') as number,
   SetConfig: opCodeOf('SetConfig') as number,
   DeleteConfig: opCodeOf('DeleteConfig') as number,
+  SetCustomData: opCodeOf('SetCustomData') as number,
   SetDisableActiveSync: opCodeOf('SetDisableActiveSync') as number,
   SetWebOfflineSyncDays: opCodeOf('SetWebOfflineSyncDays') as number,
 };
@@ -338,6 +340,7 @@ export class MailHostSimulator {
       ['app-config', 0.3, () => this.configure('app')],
       ['delete-config', 0.2, () => this.configure('delete')],
       ['yahoo-auth', 0.1, () => this.configure('secret')],
+      ['custom-data', 0.4, () => this.customData()],
     ];
   }
 
@@ -1394,6 +1397,47 @@ export class MailHostSimulator {
     });
     if (section === 'YAUTH') this.secretConfig.set(id, metadata);
     this.count(kind === 'imap' ? 'imap-subscriptions' : kind === 'app' ? 'app-config' : 'yahoo-auth');
+  }
+
+  /**
+   * A zimlet or client keeps its own metadata on a message or a folder (SetCustomData): a section set, or now
+   * and then emptied (which removes it).
+   */
+  private customData(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const m = this.truth.mailboxes[id];
+    if (!m) return;
+    const onFolder = this.random() < 0.3;
+    const pool = onFolder
+      ? Object.entries(m.folders).filter(([fid, f]) => Number(fid) !== 1 && !f.search && !f.mount)
+      : Object.entries(m.messages);
+    if (pool.length === 0) return;
+    const [itemKey, item] = pool[Math.floor(this.random() * pool.length)] as [
+      string,
+      { custom?: Record<string, string> },
+    ];
+    const itemId = Number(itemKey);
+    const section = ['com_zimbra_followup', 'com_acme_crm'][Math.floor(this.random() * 2)] as string;
+    const clear = item.custom?.[section] !== undefined && this.random() < 0.3;
+    const value = clear ? encodeMetadata({}) : encodeMetadata({ due: this.now, note: `n${this.changeId}` });
+    const data: OpData = {
+      op: 'SetCustomData',
+      itemId,
+      itemType: onFolder ? ITEM_TYPE.folder : ITEM_TYPE.message,
+      custom: { key: section, value },
+    };
+    this.single(OP_CODE.SetCustomData, id, data, (s) => {
+      const target = onFolder ? s.mailboxes[id]?.folders[itemId] : s.mailboxes[id]?.messages[itemId];
+      if (!target) return;
+      const custom = { ...target.custom };
+      if (clear) delete custom[section];
+      else custom[section] = value;
+      if (Object.keys(custom).length > 0) target.custom = custom;
+      else delete target.custom;
+    });
+    this.count('custom-data');
   }
 
   /** The YAUTH section of each mailbox: in the server's database, never in a backup. */

@@ -4,6 +4,7 @@ import { aclOfGrants } from '#core/index/apply-folder-op.ts';
 import { summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderState, MailboxState } from '#core/mail-snapshot.ts';
+import { metadataOfCustom } from '#core/scan/custom-data.ts';
 import { mailboxGroup, mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { decodeMetadata, encodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
@@ -192,7 +193,8 @@ export class MailboxDatabase {
         sender: summary.from?.slice(0, 128) ?? null,
         subject: summary.subject ?? null,
         name: null,
-        metadata: null,
+        // A message's metadata holds little a scan reads but its custom sections (`xd.*`).
+        metadata: message.custom ? encodeMetadata(metadataOfCustom(message.custom)) : null,
         mod_content: blob?.modContent ?? change,
       });
     }
@@ -511,6 +513,7 @@ function folderMetadata(folder: FolderState): string | null {
   // Folder.encodeMetadata writes `das` always, as BEncoding writes a boolean: its text.
   meta.das = folder.activeSyncDisabled ? 'true' : 'false';
   if (folder.webOfflineSyncDays !== undefined) meta.wosd = folder.webOfflineSyncDays;
+  Object.assign(meta, metadataOfCustom(folder.custom));
   if (folder.search)
     Object.assign(meta, { q: folder.search.query, t: folder.search.types, s: folder.search.sort });
   if (folder.mount)

@@ -43,13 +43,19 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
           size: m.size,
           sha256: m.sha256,
           receivedDate: m.receivedDate,
+          ...(m.custom ? { custom: m.custom } : {}),
         },
       ]),
     ),
     contacts: Object.fromEntries(
       manifest.contacts.map((c) => [
         String(c.id),
-        { folderId: c.folderId, fields: c.fields, sha256: c.sha256 },
+        {
+          folderId: c.folderId,
+          fields: c.fields,
+          sha256: c.sha256,
+          ...(c.custom ? { custom: c.custom } : {}),
+        },
       ]),
     ),
     calendar: Object.fromEntries(manifest.calendar.map(({ id, ...item }) => [String(id), item])),

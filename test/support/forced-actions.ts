@@ -25,6 +25,9 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'app-config',
   'delete-config',
   'yahoo-auth',
+  'custom-data',
+  'custom-data',
+  'custom-data',
 ];
 
 /**

@@ -51,3 +51,41 @@ describe('configuration sections', () => {
     assert.deepEqual(r.warnings, []);
   });
 });
+
+describe('custom metadata sections', () => {
+  it('are set on a message and a folder, replaced per section, and removed when emptied', () => {
+    const r = mailbox();
+    applyOps(r, {
+      op: 'CreateFolder',
+      name: 'Projects',
+      parentId: 1,
+      view: 0,
+      flags: 0,
+      color: 0,
+      url: null,
+      folderId: 300,
+      custom: { key: 'com_acme', value: 'd1:ai1ee' },
+    });
+    assert.deepEqual(r.state.mailboxes['1']?.folders['300']?.custom, { com_acme: 'd1:ai1ee' });
+    applyOps(
+      r,
+      {
+        op: 'SetCustomData',
+        itemId: 300,
+        itemType: 1,
+        custom: { key: 'com_zimbra_followup', value: 'd1:bi2ee' },
+      },
+      { op: 'SetCustomData', itemId: 300, itemType: 1, custom: { key: 'com_acme', value: 'de' } },
+    );
+    assert.deepEqual(r.state.mailboxes['1']?.folders['300']?.custom, { com_zimbra_followup: 'd1:bi2ee' });
+    applyOps(r, {
+      op: 'SetCustomData',
+      itemId: 300,
+      itemType: 1,
+      custom: { key: 'com_zimbra_followup', value: 'de' },
+    });
+    assert.equal(r.state.mailboxes['1']?.folders['300']?.custom, undefined, 'no sections left: none at all');
+    applyOps(r, { op: 'SetCustomData', itemId: 999, itemType: 5, custom: { key: 'x', value: 'd1:ai1ee' } });
+    assert.match(r.warnings.join('\n'), /SetCustomData .*item 999 .*not known/);
+  });
+});
