@@ -3,8 +3,7 @@ import { accountNameProblem, folderNameProblem } from '#core/restore/safe-name.t
 import {
   customSectionsSchema,
   documentRevisionSchema,
-  folderGrantSchema,
-  retentionRuleSchema,
+  folderAttributesShape,
 } from '#core/scan/scan-snapshot.ts';
 
 // The restore bundle an operation writes under `operations/<id>/bundle/`: a manifest naming each account's
@@ -68,19 +67,7 @@ export const accountManifestSchema = z
           id: itemId,
           name: safeFolderName,
           parentId: itemId,
-          view: z.number().int().min(1).max(127).optional(),
-          color: z.number().int().optional(),
-          url: z.string().min(1).max(4096).optional(),
-          grants: z.array(folderGrantSchema).min(1).max(1000).optional(),
-          retention: z
-            .strictObject({
-              keep: z.array(retentionRuleSchema).max(100),
-              purge: z.array(retentionRuleSchema).max(100),
-            })
-            .optional(),
-          activeSyncDisabled: z.literal(true).optional(),
-          webOfflineSyncDays: z.number().int().min(0).optional(),
-          custom: customSectionsSchema.optional(),
+          ...folderAttributesShape,
         }),
       )
       .max(100_000),

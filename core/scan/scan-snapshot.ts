@@ -57,11 +57,8 @@ export const retentionRuleSchema = z.union([
 ]);
 
 /** A folder, saved search (`search`) or mountpoint (`mount`), with the attributes that differ from defaults. */
-export const scanFolderSchema = z.strictObject({
-  type: z.literal('folder'),
-  id: itemId,
-  name: shortText,
-  parentId: itemId,
+/** A folder's attributes beyond its name and place, each absent at its default (scans and bundles alike). */
+export const folderAttributesShape = {
   view: z.number().int().min(1).max(127).optional(),
   color: z.number().int().optional(),
   url: z.string().min(1).max(4096).optional(),
@@ -75,6 +72,14 @@ export const scanFolderSchema = z.strictObject({
   activeSyncDisabled: z.literal(true).optional(),
   webOfflineSyncDays: z.number().int().min(0).optional(),
   custom: customSectionsSchema.optional(),
+};
+
+export const scanFolderSchema = z.strictObject({
+  type: z.literal('folder'),
+  id: itemId,
+  name: shortText,
+  parentId: itemId,
+  ...folderAttributesShape,
   search: z.strictObject({ query: z.string().max(65_536), types: shortText, sort: shortText }).optional(),
   mount: z
     .strictObject({

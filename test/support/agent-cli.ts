@@ -1,8 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LocalCloud } from '#local/local-cloud.ts';
+import type { RunningMariaDb } from '#local/mail-host/mariadb-server.ts';
 
 /** The `offsite` CLI of this tree, run as a user would (a child process with the pinned Node). */
 export const OFFSITE_CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
@@ -82,4 +84,11 @@ export function writeAgentConfig(
   };
   writeFileSync(file, JSON.stringify({ ...fields, aws }));
   return file;
+}
+
+/** The agent's `mailboxDb` section for a test's MariaDB: its read-only login, the password in a file of `dir`. */
+export function mailboxDbConfig(dir: string, mariadb: RunningMariaDb): Record<string, unknown> {
+  const passwordFile = join(dir, 'db-password');
+  writeFileSync(passwordFile, mariadb.reader.password, { mode: 0o600 });
+  return { host: mariadb.reader.host, port: mariadb.reader.port, user: mariadb.reader.user, passwordFile };
 }

@@ -3,7 +3,7 @@
 // drops mail the server still holds when an account's lifetime is longer than the default). It keeps
 // everything, reports the mailbox uncertain from the purge, and the next smart scan restates it exactly.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,7 @@ import { MailHostSimulator, TRASH_LIFETIME_MS } from '#local/mail-host/mail-host
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { mailboxDbConfig, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { waitForIndexed } from '#test/support/index-checks.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
@@ -72,7 +72,6 @@ describe('a retention purge (PurgeOldMessages carries no ids)', () => {
     });
     database = await MailboxDatabase.open(mariadb.admin);
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 23, accounts: 3, tickMaxMs: 60_000 });
-    writeFileSync(join(work, 'db-password'), mariadb.reader.password, { mode: 0o600 });
     configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
       serverId,
       zimbraHome: sim.hostDir,
@@ -80,12 +79,7 @@ describe('a retention purge (PurgeOldMessages carries no ids)', () => {
       segment: { maxMiB: 48 / 1024, maxAgeSeconds: 1 },
       pollMs: 50,
       metrics: { enabled: false },
-      mailboxDb: {
-        host: mariadb.reader.host,
-        port: mariadb.reader.port,
-        user: mariadb.reader.user,
-        passwordFile: join(work, 'db-password'),
-      },
+      mailboxDb: mailboxDbConfig(work, mariadb),
       scan: { volumes: { '1': sim.volumePath } },
     });
     sim.run(120);

@@ -3,7 +3,7 @@
 // (`offsite backup bridge`), and the nightly smart scan (the EventBridge rule → control API operation → the
 // running agent claims it) restates every mailbox of the server and reports exactly what it fixed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,7 +26,13 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { offsite, type RunningAgent, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
+import {
+  mailboxDbConfig,
+  offsite,
+  type RunningAgent,
+  startAgent,
+  writeAgentConfig,
+} from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { readIndexCursor, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 
@@ -129,7 +135,6 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
     sim.run(120);
     sim.rollover();
     await database.mirror(sim);
-    writeFileSync(join(work, 'db-password'), mariadb.reader.password, { mode: 0o600 });
     configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
       serverId,
       zimbraHome: sim.hostDir,
@@ -138,12 +143,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
       pollMs: 50,
       metrics: { enabled: false },
       control: { url: cloud.outputs.AgentControlUrl as string, pollSeconds: 0.2 },
-      mailboxDb: {
-        host: mariadb.reader.host,
-        port: mariadb.reader.port,
-        user: mariadb.reader.user,
-        passwordFile: join(work, 'db-password'),
-      },
+      mailboxDb: mailboxDbConfig(work, mariadb),
       scan: { volumes: { '1': sim.volumePath } },
     });
     // The agent's first hours (the scan's mailbox versions take the stream's clock from them).

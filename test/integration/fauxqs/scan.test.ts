@@ -28,7 +28,13 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, OFFSITE_CLI, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
+import {
+  LOCAL_AWS_ENV,
+  mailboxDbConfig,
+  OFFSITE_CLI,
+  offsite,
+  writeAgentConfig,
+} from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
@@ -105,7 +111,6 @@ describe('full scan of a server with mail from before the agent', () => {
       sim.rollover();
     }
     await database.mirror(sim);
-    writeFileSync(join(work, 'db-password'), mariadb.reader.password, { mode: 0o600 });
     configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {
       serverId,
       zimbraHome: sim.hostDir,
@@ -113,12 +118,7 @@ describe('full scan of a server with mail from before the agent', () => {
       segment: { maxMiB: 48 / 1024, maxAgeSeconds: 1 },
       pollMs: 50,
       metrics: { enabled: false },
-      mailboxDb: {
-        host: mariadb.reader.host,
-        port: mariadb.reader.port,
-        user: mariadb.reader.user,
-        passwordFile: join(work, 'db-password'),
-      },
+      mailboxDb: mailboxDbConfig(work, mariadb),
       scan: { volumes: { '1': sim.volumePath } },
     });
     // The agent's first days: it ships what happens, old mail is touched too (moves, deletes of it).
