@@ -25,6 +25,7 @@ export const FOLDER_OPS = [
   'SetRetentionPolicy',
   'SetDisableActiveSync',
   'SetWebOfflineSyncDays',
+  'CreateLink',
 ] as const;
 
 type FolderOp = Extract<OpData, { op: (typeof FOLDER_OPS)[number] }>;
@@ -61,6 +62,8 @@ export function folderOpNeeds(mailboxId: number, data: FolderOp): EntityNeed[] {
       return [{ mailboxId, key: itemKey(data.mountpointId) }];
     case 'SetRetentionPolicy':
       return [{ mailboxId, key: itemKey(data.itemId) }];
+    case 'CreateLink':
+      return [{ mailboxId, key: itemKey(data.linkId) }];
     default:
       return [{ mailboxId, key: itemKey(data.folderId) }];
   }
@@ -157,6 +160,20 @@ export function applyFolderOp(mailboxId: number, data: FolderOp, record: RedoRec
       // The share's owner or folder changed (the owner was renamed, the folder recreated): the mountpoint follows.
       update(data.mountpointId, (f) =>
         f.mount ? { ...f, mount: { ...f.mount, ownerId: data.ownerId ?? '', remoteId: data.remoteId } } : f,
+      );
+      return;
+    case 'CreateLink':
+      // A link to another account's item (Link.create): the server stores it as a mountpoint row, owner and
+      // remote id in the same metadata, so it is one here too.
+      view.set(
+        mailboxId,
+        itemKey(data.linkId),
+        withoutDefaults<FolderEntity>({
+          kind: 'folder',
+          name: data.name ?? '',
+          parentId: data.folderId,
+          mount: { ownerId: data.ownerId ?? '', remoteId: data.remoteId },
+        }),
       );
       return;
     case 'SetRetentionPolicy':

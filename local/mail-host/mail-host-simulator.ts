@@ -109,7 +109,8 @@ export type SimulatorAction =
   | 'app-config'
   | 'delete-config'
   | 'yahoo-auth'
-  | 'custom-data';
+  | 'custom-data'
+  | 'create-link';
 
 interface Commit {
   time: number;
@@ -146,6 +147,7 @@ const OP_CODE = {
   SetConfig: opCodeOf('SetConfig') as number,
   DeleteConfig: opCodeOf('DeleteConfig') as number,
   SetCustomData: opCodeOf('SetCustomData') as number,
+  CreateLink: opCodeOf('CreateLink') as number,
   SetDisableActiveSync: opCodeOf('SetDisableActiveSync') as number,
   SetWebOfflineSyncDays: opCodeOf('SetWebOfflineSyncDays') as number,
 };
@@ -341,6 +343,7 @@ export class MailHostSimulator {
       ['delete-config', 0.2, () => this.configure('delete')],
       ['yahoo-auth', 0.1, () => this.configure('secret')],
       ['custom-data', 0.4, () => this.customData()],
+      ['create-link', 0.2, () => this.createLink()],
     ];
   }
 
@@ -1531,6 +1534,35 @@ export class MailHostSimulator {
       },
     );
     this.count('create-mountpoint');
+  }
+
+  /** A link to a document another account shares (CreateLink), in the Briefcase: a mountpoint row. */
+  private createLink(): void {
+    const mbox = this.liveMailbox();
+    if (!mbox) return;
+    const id = mbox.mailboxId;
+    const linkId = this.allocId(id);
+    const ownerId = uuidFrom(this.random);
+    const remoteId = 257 + Math.floor(this.random() * 100);
+    const name = `link-${linkId}`;
+    this.single(
+      OP_CODE.CreateLink,
+      id,
+      {
+        op: 'CreateLink',
+        linkId,
+        uuid: uuidFrom(this.random),
+        name,
+        ownerId,
+        remoteId,
+        folderId: FOLDER_ID.briefcase,
+      },
+      (s) => {
+        const m = s.mailboxes[id];
+        if (m) m.folders[linkId] = { name, parentId: FOLDER_ID.briefcase, mount: { ownerId, remoteId } };
+      },
+    );
+    this.count('create-link');
   }
 
   /** A folder of a live mailbox that `fits`, with its mailbox id, or undefined. */

@@ -28,6 +28,7 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'custom-data',
   'custom-data',
   'custom-data',
+  'create-link',
 ];
 
 /**

@@ -201,6 +201,39 @@ describe('folder ops', () => {
     assert.equal(folders(r)['300']?.activeSyncDisabled, undefined);
   });
 
+  it('a link (CreateLink) is a mountpoint, as the server stores it, and reads back from its row the same', () => {
+    const r = withFolder();
+    apply(r, {
+      op: 'CreateLink',
+      linkId: 310,
+      uuid: null,
+      name: 'Plans of Ann',
+      ownerId: 'ann-id',
+      remoteId: 42,
+      folderId: 300,
+    });
+    const link = folders(r)['310'];
+    assert.deepEqual(link, {
+      name: 'Plans of Ann',
+      parentId: 300,
+      mount: { ownerId: 'ann-id', remoteId: 42 },
+    });
+    const {
+      type: _t,
+      id: _i,
+      ...read
+    } = folderOfRow({
+      id: 310,
+      type: 13,
+      name: 'Plans of Ann',
+      parentId: 300,
+      metadata: encodeMetadata({ aid: 'ann-id', id: 42, das: 'false' }),
+    }).folder;
+    assert.deepEqual(read, link);
+    apply(r, { op: 'DeleteItem', ids: [300], itemType: 1, constraint: null });
+    assert.equal(folders(r)['310'], undefined, 'it goes with the folder it is in');
+  });
+
   it('a folder row reads back from its metadata exactly as the ops made it', () => {
     const meta = encodeMetadata({
       vt: 11,
