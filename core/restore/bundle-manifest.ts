@@ -81,7 +81,7 @@ export const accountManifestSchema = z
           query: z.string().max(65_536),
           types: z.string().max(1024),
           sort: z.string().max(1024),
-          color: z.number().int().optional(),
+          ...folderAttributesShape,
         }),
       )
       .max(100_000)
@@ -97,8 +97,7 @@ export const accountManifestSchema = z
           remoteId: z.number().int(),
           remoteUuid: z.string().min(1).max(127).optional(),
           reminder: z.literal(true).optional(),
-          view: z.number().int().min(1).max(127).optional(),
-          color: z.number().int().optional(),
+          ...folderAttributesShape,
         }),
       )
       .max(100_000)

@@ -375,19 +375,11 @@ function manifestFolders(
     .filter((id) => id > 1)
     .sort((a, b) => a - b);
   for (const id of ids) {
-    const { search, mount, grants, ...f } = all[String(id)] as FolderState;
-    const color = f.color !== undefined ? { color: f.color } : {};
-    if (search) out.searches.push({ id, name: f.name, parentId: f.parentId, ...search, ...color });
-    else if (mount)
-      out.mountpoints.push({
-        id,
-        name: f.name,
-        parentId: f.parentId,
-        ...mount,
-        ...(f.view !== undefined ? { view: f.view } : {}),
-        ...color,
-      });
-    else out.folders.push({ id, ...f, ...(grants ? { grants } : {}) });
+    // Every attribute a folder can have goes with it, whatever its kind (a search can have a retention policy).
+    const { search, mount, ...f } = all[String(id)] as FolderState;
+    if (search) out.searches.push({ id, ...f, ...search });
+    else if (mount) out.mountpoints.push({ id, ...f, ...mount });
+    else out.folders.push({ id, ...f });
   }
   return out;
 }

@@ -15,15 +15,17 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
         ({ id, query, types, sort, ...f }) => [String(id), { ...f, search: { query, types, sort } }] as const,
       ),
       ...manifest.mountpoints.map(
-        ({ id, name, parentId, view, color, ...mount }) =>
+        ({ id, ownerId, remoteId, remoteUuid, reminder, ...f }) =>
           [
             String(id),
             {
-              name,
-              parentId,
-              ...(view !== undefined ? { view } : {}),
-              ...(color !== undefined ? { color } : {}),
-              mount,
+              ...f,
+              mount: {
+                ownerId,
+                remoteId,
+                ...(remoteUuid !== undefined ? { remoteUuid } : {}),
+                ...(reminder ? { reminder } : {}),
+              },
             },
           ] as const,
       ),

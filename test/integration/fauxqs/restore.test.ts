@@ -5,7 +5,7 @@
 // independent IMAP client.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -344,9 +344,12 @@ describe('restore', () => {
     const mbox = join(work, 'mbox');
     await cli('apply', '--from-dir', dir, '--to', `mbox:${mbox}`);
     for (const account of bundle.accounts) {
-      const files = readdirSync(join(mbox, account.target), { recursive: true, encoding: 'utf8' }).filter(
-        (f) => f.endsWith('.mbox'),
-      );
+      // An account without mail gets no folder files (whatever the seed drew, one may have none yet).
+      const files = (
+        existsSync(join(mbox, account.target))
+          ? readdirSync(join(mbox, account.target), { recursive: true, encoding: 'utf8' })
+          : []
+      ).filter((f) => f.endsWith('.mbox'));
       const messages = files.reduce(
         (sum, f) =>
           sum +
@@ -474,10 +477,8 @@ describe('restore', () => {
   });
 
   it('single item: a message deleted since comes back as it was, into its folder or a chosen one; an unknown id is reported', async () => {
-    const gone = history.deletions.find(
-      (d) => liveAtEnd(d.mailboxId) && d.before.folderId !== 3 && d.before.folderId !== 2,
-    );
-    assert.ok(gone, 'the workload deleted a message from a folder of its own');
+    const gone = history.deletions.find((d) => liveAtEnd(d.mailboxId) && d.before.folderId !== 3);
+    assert.ok(gone, 'the workload deleted a message outside Trash');
     const before = sim.truthAt(gone.time - 1).mailboxes[gone.mailboxId] as MailboxState;
     const ref = `${serverId}:${gone.mailboxId}`;
     const op = await cli<Operation>('item', ref, String(gone.itemId), '999999', '--wait');
