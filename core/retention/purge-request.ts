@@ -30,16 +30,13 @@ export interface PurgeEntry {
   /** Versions that ended before it (ms) go; absent: the mailbox is kept whole. */
   cutoff?: number;
   /**
-   * Where the mailbox's history is cut: versions go only if they ended before this point too (so the state
-   * here, where a later purge may write its base snapshot, stays in the index); absent: nothing goes.
+   * Where the mailbox's base snapshot goes when the server's redo is cut: the end of the first indexed segment
+   * at or after its cutoff (its state there is in the index whatever was pruned before it).
    */
   cut?: RedoCut;
 }
 
-/**
- * A point of a server's redo stream where a purge cuts: the end of the newest segment that is indexed, older
- * than a cutoff and needed by no open transaction, and the time of its last operation.
- */
+/** A point of a server's redo stream: a segment's end, and the time of the last operation before it. */
 export interface RedoCut {
   seq: string;
   offset: string;

@@ -339,6 +339,8 @@ function commitItems(
             versions: result.versions,
             undecoded: countByOp(result.undecoded),
             resultNotRecorded: countByOp(result.resultNotRecorded),
+            // Transactions still open at the segment's end: a purge cuts redo only where none is.
+            pending: result.pending,
             notApplied: result.notApplied,
             warnings: result.warnings.length,
           },

@@ -1,5 +1,4 @@
 import { ValidationError } from '#core/errors.ts';
-import { redoPosition } from '#core/index/redo-position.ts';
 import type { Operation } from '#core/operation.ts';
 import {
   type PurgeEntry,
@@ -25,8 +24,12 @@ export interface PurgePlanTarget extends OperationsTable {
 export const purgePlanKey = (operationId: string) => `operations/${operationId}/purge/plan.json`;
 
 /**
- * Each mailbox's cut (the newest segment end before its cutoff, see RedoCut), and the server's: the earliest of
- * them, only when the purge covers every mailbox of the server and keeps none whole.
+ * Where each mailbox's base snapshot goes — the end of the first indexed segment whose last operation is at
+ * or after its cutoff, so the state there is in the index whatever this and earlier purges pruned — and the
+ * server's cut: the newest segment end before the earliest cutoff where no transaction is open, only when the
+ * purge covers every mailbox of the server and keeps none whole. A reindex from the bucket starts at the
+ * server's cut (a transaction begun before a cut and committed after it would be lost from an unclean one);
+ * the redo from there to each base is kept, and replayed with whole transactions.
  */
 async function cutRedo(
   table: string,
@@ -34,33 +37,29 @@ async function cutRedo(
   entries: PurgeEntry[],
   accountsNamed: boolean,
 ): Promise<{ cut?: RedoCut }> {
-  const cuts = new Map<number, RedoCut | undefined>();
+  const cutOf = (s: Record<string, unknown>): RedoCut => ({
+    seq: s.seq as string,
+    offset: s.lastOffset as string,
+    time: Date.parse(s.lastOpTime as string),
+  });
+  const bases = new Map<number, RedoCut | undefined>();
   for (const entry of entries) {
     if (entry.cutoff === undefined) continue;
-    if (!cuts.has(entry.cutoff)) {
-      const last = (await splitSegments(table, serverId, entry.cutoff)).purgeable.at(-1);
-      cuts.set(
-        entry.cutoff,
-        last
-          ? {
-              seq: last.seq as string,
-              offset: last.lastOffset as string,
-              time: Date.parse(last.lastOpTime as string),
-            }
-          : undefined,
-      );
+    if (!bases.has(entry.cutoff)) {
+      const next = (await splitSegments(table, serverId, entry.cutoff)).kept[0];
+      bases.set(entry.cutoff, next?.state === 'indexed' ? cutOf(next) : undefined);
     }
-    const cut = cuts.get(entry.cutoff);
-    if (cut) entry.cut = cut;
+    const base = bases.get(entry.cutoff);
+    if (base) entry.cut = base;
   }
-  const whole = !accountsNamed && entries.every((e) => e.cut !== undefined);
-  const earliest = entries
-    .map((e) => e.cut)
-    .sort((a, b) => (a && b ? segmentPosition(a).localeCompare(segmentPosition(b)) : 0))[0];
-  return whole && earliest ? { cut: earliest } : {};
+  if (accountsNamed || entries.some((e) => e.cut === undefined)) return {};
+  const earliest = Math.min(...(entries.map((e) => e.cutoff) as number[]));
+  // Segments indexed before open transactions were recorded per segment never qualify.
+  const clean = (await splitSegments(table, serverId, earliest)).purgeable.findLast(
+    (s) => (s.indexed as { pending?: number } | undefined)?.pending === 0,
+  );
+  return clean ? { cut: cutOf(clean) } : {};
 }
-
-const segmentPosition = (cut: RedoCut) => redoPosition(cut.seq, cut.offset);
 
 /**
  * Decides, per mailbox of the chosen servers and accounts (deleted mailboxes too: their history ages out like

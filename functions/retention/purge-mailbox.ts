@@ -23,9 +23,9 @@ export interface PurgeCandidate {
 export const candidatesPrefix = (operationId: string) => `operations/${operationId}/purge/candidates/`;
 
 /**
- * One mailbox's share: where the plan cuts the server's redo, its state there is written first as a base
- * snapshot; then its closed versions that ended before the cutoff (never after the oldest redo kept) go, then
- * the blob references no remaining version needs. Crash-safe by order: the candidates are written first (each attempt its own
+ * One mailbox's share: when the plan cuts the server's redo, the mailbox's state at its base point (just
+ * after its cutoff) is written first as a base snapshot; then its closed versions that ended before the
+ * cutoff go, then the blob references no remaining version needs. Crash-safe by order: the candidates are written first (each attempt its own
  * file, so none is lost), then references, then versions; a retry computes the same from what is left.
  */
 export async function purgeMailbox(
@@ -41,11 +41,7 @@ export async function purgeMailbox(
     serverCut && entry.cut && !plan.dryRun
       ? await writeBaseSnapshot(target, entry, entry.cut, serverCut)
       : undefined;
-  // Never past the mailbox's cut, so the state there (a later purge's base) is still in the index then.
-  const cutoff =
-    plan.servers === undefined
-      ? entry.cutoff
-      : Math.min(entry.cutoff, entry.cut?.time ?? Number.NEGATIVE_INFINITY);
+  const cutoff = entry.cutoff;
   const partition = indexKeys.mailbox(entry.serverId, entry.mailboxId);
   const ownKeys = entityKeys(entry.serverId, entry.mailboxId, MAILBOX_KEY);
   const [items, mailbox] = await Promise.all([
