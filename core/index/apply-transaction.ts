@@ -22,7 +22,6 @@ import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { CommittedTxn } from '#core/redo/transaction-assembler.ts';
 import { withCustomSection } from '#core/scan/custom-data.ts';
-import { sha256OfDigest } from '#core/scan/scan-snapshot.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 
 /** A StoreIncomingBlob body, kept by path so the linked CreateMessage records of a shared delivery find it. */
@@ -457,19 +456,10 @@ function createMessage(
   record: RedoRecord,
   view: EntityView,
 ): void {
-  let stored = messageBody(data, record, view);
+  const stored = messageBody(data, record, view);
   if (!stored) {
-    // The StoreIncomingBlob that carried the body is not in the stream indexed (before where a reindex from
-    // base snapshots started, or in lost redo): its digest still names the body, stored when it was indexed.
-    const sha256 = sha256OfDigest(data.digest ?? '');
-    if (!sha256) {
-      view.warn(`message ${data.msgId} at ${record.offset}: linked blob ${data.path} was never stored`);
-      return;
-    }
-    view.warn(
-      `message ${data.msgId} at ${record.offset}: linked blob ${data.path} is not in the indexed stream; its body is taken by its digest`,
-    );
-    stored = { sha256, size: data.size };
+    view.warn(`message ${data.msgId} at ${record.offset}: linked blob ${data.path} was never stored`);
+    return;
   }
   const message: MessageEntity = {
     kind: 'message',

@@ -13,7 +13,15 @@ const processor = new BatchProcessor(EventType.SQS);
 
 async function workRecord(record: SQSRecord): Promise<void> {
   const item = parseOrThrow(workMessageSchema, JSON.parse(record.body), `work message ${record.messageId}`);
-  const result = await runWorkItem(config, item);
+  // The batch processor keeps a failure to itself: said here, where the dead-letter notice points.
+  const result = await runWorkItem(config, item).catch((error: unknown) => {
+    logger.error('work item failed', {
+      operationId: item.operationId,
+      index: item.index,
+      error: error as Error,
+    });
+    throw error;
+  });
   logger.info('work item', { operationId: item.operationId, index: item.index, result });
   metrics.addMetric('WorkItems', MetricUnit.Count, 1);
 }

@@ -4,7 +4,7 @@ import { chooseDirectoryObjects } from '#core/ldap/choose-directory-objects.ts';
 import { type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { FOLDER_ID } from '#core/mail-item.ts';
-import { type FolderState, type MailboxState, systemFolders } from '#core/mail-snapshot.ts';
+import { type FolderState, type MailboxState, systemFolders, VIEW } from '#core/mail-snapshot.ts';
 import {
   accountDir,
   BUNDLE_FORMAT,
@@ -184,6 +184,7 @@ async function accountPlan(
         ),
       }
     : undefined;
+  addLostFolders(state);
   const calendar = calendarItemsOf(state);
   const documents = documentsOf(state);
   const calendars = await writeCalendarFiles(
@@ -257,6 +258,20 @@ async function accountPlan(
     ...(ldif ? { ldif } : {}),
     unrestored,
   };
+}
+
+/**
+ * A folder the index never saw created (its CreateFolder was in lost redo) that messages or contacts are in:
+ * added under the user root as `lost-folder-<id>`, so they come back together rather than failing the bundle.
+ */
+function addLostFolders(state: MailboxState): void {
+  for (const [items, view] of [
+    [Object.values(state.messages), VIEW.message],
+    [Object.values(state.contacts), VIEW.contact],
+  ] as const)
+    for (const { folderId } of items)
+      if (folderId !== FOLDER_ID.root && !state.folders[String(folderId)])
+        state.folders[String(folderId)] = { name: `lost-folder-${folderId}`, parentId: FOLDER_ID.root, view };
 }
 
 /**

@@ -20,6 +20,7 @@ export function startTestCloud(
     workDir: mkdtempSync(path.join(tmpdir(), 'offsite-it-')),
     ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
     retryVisibilitySeconds: 1,
+    logToConsole: process.env.DEBUG_LOGS === '1',
     schedules: options.schedules ?? false,
     clock: options.clock,
     context: options.context,
