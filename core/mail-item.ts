@@ -39,6 +39,8 @@ export const FOLDER_ID = {
   chats: 14,
   tasks: 15,
   briefcase: 16,
+  /** Hidden: where comments on documents live (CreateComment). */
+  comments: 17,
 } as const;
 
 export const FIRST_USER_ID = 256;

@@ -70,6 +70,30 @@ export interface DocumentState {
   custom?: Record<string, string>;
 }
 
+/**
+ * A sticky note (CreateNote: an older web client's) or a comment on a Briefcase document (CreateComment, kept
+ * in the hidden Comments folder, 17). Its text is what the server stores: control characters stripped, at
+ * most 1,024 characters.
+ */
+export interface NoteState {
+  type: 'note' | 'comment';
+  folderId: number;
+  flags: number;
+  /** Tag names, sorted. */
+  tags: string[];
+  text: string;
+  /** When made or last edited (ms, whole seconds: the database keeps seconds). */
+  date: number;
+  /** A note's color (absent: default) and place on screen, `x,y,width,height`. */
+  color?: number;
+  bounds?: string;
+  /** A comment's document, and the zimbraId of the account that wrote it. */
+  parentId?: number;
+  creatorId?: string;
+  /** Custom metadata sections (SetCustomData: a zimlet's or a client's), serialized as written; absent: none. */
+  custom?: Record<string, string>;
+}
+
 /** A share of a folder (an ACL entry). A guest's password or access key is not kept: a restore asks anew. */
 export interface FolderGrant {
   /** The grantee's zimbraId (user, group, domain, COS), or the guest's address; absent for all/public. */
@@ -150,6 +174,8 @@ export interface MailboxState {
   calendar: Record<string, CalendarItemState>;
   /** Briefcase documents. */
   documents: Record<string, DocumentState>;
+  /** Notes and comments on documents; absent when there are none. */
+  notes?: Record<string, NoteState>;
   /**
    * Configuration sections by name in upper case (IMAP subscriptions, contact rankings, applications'
    * settings), each its metadata as written; absent when there are none. Sections holding secrets (YAUTH) are

@@ -214,10 +214,10 @@ export async function catalogCommand(
       );
       show(body, () => [
         `${body.serverId}:${body.mailboxId} account ${body.accountId}${body.name ? ` (${body.name})` : ''} as of ${body.at}`,
-        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  DOCUMENTS  BYTES  FOLDER',
+        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  DOCUMENTS  NOTES  BYTES  FOLDER',
         ...body.folders.map(
           (f) =>
-            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id}${f.kind ? `, ${f.kind === 'search' ? 'saved search' : 'mountpoint'}` : ''})`,
+            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.notes).padStart(5)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id}${f.kind ? `, ${f.kind === 'search' ? 'saved search' : 'mountpoint'}` : ''})`,
         ),
         ...body.uncertain.map(
           (u) =>

@@ -20,8 +20,10 @@ export interface MailboxRow {
 /** A message, contact, appointment or task row with what a scan needs of it. */
 export interface ItemRow {
   id: number;
-  type: 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'wiki';
+  type: 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'wiki' | 'note' | 'comment';
   folderId: number;
+  /** A comment's document (`parent_id`); null for other items. */
+  parentId: number | null;
   /** The flag bits with unread folded back in (the server keeps unread in a column of its own). */
   flags: number;
   tags: string[];
@@ -81,6 +83,8 @@ const SCANNED_TYPES = [
   ITEM_TYPE.task,
   ITEM_TYPE.document,
   ITEM_TYPE.wiki,
+  ITEM_TYPE.note,
+  ITEM_TYPE.comment,
 ];
 const ROW_TYPES: Readonly<Record<number, ItemRow['type']>> = {
   [ITEM_TYPE.message]: 'message',
@@ -91,6 +95,8 @@ const ROW_TYPES: Readonly<Record<number, ItemRow['type']>> = {
   [ITEM_TYPE.task]: 'task',
   [ITEM_TYPE.document]: 'document',
   [ITEM_TYPE.wiki]: 'wiki',
+  [ITEM_TYPE.note]: 'note',
+  [ITEM_TYPE.comment]: 'comment',
 };
 
 interface MailboxTableRow {
@@ -254,7 +260,7 @@ export async function readMailbox(
       (r) => r.itemId,
     );
     const stream = db.queryStream(
-      `SELECT mi.id, mi.type, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
+      `SELECT mi.id, mi.type, mi.parent_id, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
               mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata, mi.name,
               (SELECT GROUP_CONCAT(ti.tag_id) FROM ${database}.tagged_item ti
                 WHERE ti.mailbox_id = mi.mailbox_id AND ti.item_id = mi.id) AS tag_ids
@@ -267,6 +273,7 @@ export async function readMailbox(
       const r = raw as {
         id: number;
         type: number;
+        parent_id: number | null;
         folder_id: number;
         flags: number;
         unread: number | null;
@@ -286,6 +293,7 @@ export async function readMailbox(
         id: r.id,
         type: ROW_TYPES[r.type] ?? 'message',
         folderId: r.folder_id,
+        parentId: r.type === ITEM_TYPE.comment ? r.parent_id : null,
         flags: r.flags | ((r.unread ?? 0) > 0 ? FLAG.unread : 0),
         tags: tagIds
           .map((t) => tagNames.get(t))

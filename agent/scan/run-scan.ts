@@ -24,9 +24,10 @@ import {
   type ScanHeader,
   type ScanKind,
   type ScanLine,
+  type ScanNote,
   sha256OfDigest,
 } from '#core/scan/scan-snapshot.ts';
-import { decodeMetadata } from '#core/scan/zimbra-metadata.ts';
+import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 import { serverKeys } from '#core/storage/server-keys.ts';
 
 const MiB = 1024 * 1024;
@@ -187,7 +188,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     startedAt,
     finishedAt: startedAt,
     mailboxes: { selected: todo.length + unchanged, scanned: 0, unchanged, vanished: 0 },
-    items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 },
+    items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0, notes: 0 },
     blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 },
     problems: [],
     problemCount: 0,
@@ -221,7 +222,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     if (outcome === undefined) report.mailboxes.vanished++;
     else {
       report.mailboxes.scanned++;
-      for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar', 'documents'] as const)
+      for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar', 'documents', 'notes'] as const)
         report.items[k] += outcome[k];
     }
     await shipper.state.update((s) => {
@@ -279,6 +280,7 @@ interface ItemCounts {
   contacts: number;
   calendar: number;
   documents: number;
+  notes: number;
 }
 
 interface MailboxOutcome extends ItemCounts {
@@ -389,7 +391,7 @@ async function scanMailbox(
       size += Buffer.byteLength(text);
       if (!zstd.write(text)) await new Promise((resolve) => zstd.once('drain', resolve));
     };
-    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0 };
+    const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0, notes: 0 };
     let checkpoint = 0;
     let changeMark = '';
     let configCount = 0;
@@ -466,7 +468,9 @@ async function scanMailbox(
               ? 'contacts'
               : line.type === 'document'
                 ? 'documents'
-                : 'calendar'
+                : line.type === 'note'
+                  ? 'notes'
+                  : 'calendar'
         ]++;
       },
     });
@@ -492,7 +496,7 @@ async function scanMailbox(
           scanKind: kind,
           mailboxId: mailbox.mailboxId,
           accountId,
-          items: counts.messages + counts.contacts + counts.calendar + counts.documents,
+          items: counts.messages + counts.contacts + counts.calendar + counts.documents + counts.notes,
           takenAt,
         },
         spooledAt: new Date().toISOString(),
@@ -571,6 +575,7 @@ function itemLine(
       ...extra,
     };
   }
+  if (item.type === 'note' || item.type === 'comment') return { ...noteLine(item, badMetadata), ...extra };
   const sha256Of = (digest: string | null) =>
     digest ? (sha256OfDigest(digest) ?? sha256OfSha1.get(digest)) : undefined;
   if (item.type === 'document' || item.type === 'wiki') {
@@ -601,6 +606,39 @@ function itemLine(
     ...(item.subject !== null ? { subject: item.subject.slice(0, 1024) } : {}),
     ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
     ...extra,
+  };
+}
+
+/**
+ * A note or a comment: its text is the subject column, its color (`c`), place (`l`) and a comment's author
+ * (`cr`) are in its metadata.
+ */
+function noteLine(item: ItemRow, badMetadata: (detail: string) => void): ScanNote {
+  let meta: Record<string, MetadataValue> = {};
+  try {
+    const decoded = item.metadata ? decodeMetadata(item.metadata) : {};
+    if (typeof decoded !== 'object' || Array.isArray(decoded)) throw new Error('not a map');
+    meta = decoded;
+  } catch (error) {
+    badMetadata(`${item.type} ${item.id}: ${(error as Error).message}; kept without its color and place`);
+  }
+  const color = Number(meta.c ?? 0);
+  const bounds = typeof meta.l === 'string' ? meta.l : undefined;
+  return {
+    type: 'note',
+    id: item.id,
+    folderId: item.folderId,
+    itemType: item.type === 'comment' ? 'comment' : 'note',
+    flags: item.flags,
+    tags: item.tags,
+    text: (item.subject ?? '').slice(0, 1024),
+    date: item.date,
+    ...(item.type === 'note' && Number.isInteger(color) && color !== 0 ? { color } : {}),
+    ...(item.type === 'note' && bounds !== undefined && /^-?\d{1,10}(,-?\d{1,10}){3}$/.test(bounds)
+      ? { bounds }
+      : {}),
+    ...(item.type === 'comment' && item.parentId !== null ? { parentId: item.parentId } : {}),
+    ...(item.type === 'comment' ? { creatorId: String(meta.cr ?? '').slice(0, 127) } : {}),
   };
 }
 

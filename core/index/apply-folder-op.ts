@@ -85,6 +85,10 @@ export function applyFolderOp(mailboxId: number, data: FolderOp, record: RedoRec
       for (const id of data.ids) {
         const item = view.get(mailboxId, itemKey(id));
         if (item?.kind === 'folder') update(id, (f) => ({ ...f, color: data.color }));
+        else if (item?.kind === 'note') {
+          const { color: _old, ...note } = item;
+          view.set(mailboxId, itemKey(id), data.color === 0 ? note : { ...note, color: data.color });
+        }
         // Colors of messages, contacts and tags are not kept by the index (nothing restores them yet).
         else if (item) view.warn(`ColorItem at ${record.offset}: the color of a ${item.kind} is not kept`);
       }

@@ -1,6 +1,7 @@
 import { applyCalendarOp, applyICalReply } from '#core/index/apply-calendar-op.ts';
 import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts';
 import { applyFolderOp, folderAttributes, folderOpNeeds, isFolderOp } from '#core/index/apply-folder-op.ts';
+import { applyNoteOp, deleteCommentsOf, noteIdOf } from '#core/index/apply-note-op.ts';
 import {
   configKey,
   configSectionOf,
@@ -131,6 +132,12 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         if ('body' in data && data.body.type === 'link' && data.path !== null)
           needs.push({ incoming: data.path });
         break;
+      case 'CreateNote':
+      case 'EditNote':
+      case 'RepositionNote':
+      case 'CreateComment':
+        needs.push({ mailboxId, key: itemKey(noteIdOf(data)) });
+        break;
       case 'CreateFolderPath':
         for (const folder of data.folders) needs.push({ mailboxId, key: itemKey(folder.id) });
         break;
@@ -242,16 +249,25 @@ function applyOp(record: RedoRecord, view: EntityView): void {
           view.set(mailboxId, itemKey(id), { ...item, parentId: data.destFolderId });
       }
       return;
-    case 'DeleteItem':
+    case 'DeleteItem': {
+      const documents = new Set<number>();
       for (const id of data.ids) {
         const item = view.get(mailboxId, itemKey(id));
-        if (item?.kind === 'folder') deleteFolder(mailboxId, id, view);
-        else if (isFiled(item)) view.set(mailboxId, itemKey(id), null);
+        if (item?.kind === 'folder') deleteFolder(mailboxId, id, view, documents);
+        else if (isFiled(item)) {
+          if (item.kind === 'document') documents.add(id);
+          view.set(mailboxId, itemKey(id), null);
+        }
       }
+      deleteCommentsOf(mailboxId, documents, view);
       return;
-    case 'EmptyFolder':
-      emptyFolder(mailboxId, data.folderId, data.subfolders, view);
+    }
+    case 'EmptyFolder': {
+      const documents = new Set<number>();
+      emptyFolder(mailboxId, data.folderId, data.subfolders, view, documents);
+      deleteCommentsOf(mailboxId, documents, view);
       return;
+    }
     case 'AlterItemTag':
       for (const id of data.ids) {
         const msg = view.get(mailboxId, itemKey(id));
@@ -302,7 +318,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       for (const { sourceId, newId } of data.copies) {
         const source = view.get(mailboxId, itemKey(sourceId));
         // A copy keeps the source's body (the same blob) and metadata under its new id, in the destination.
-        if (source?.kind === 'message' || source?.kind === 'contact')
+        if (source?.kind === 'message' || source?.kind === 'contact' || source?.kind === 'note')
           view.set(mailboxId, itemKey(newId), { ...source, folderId: data.destFolderId });
         else
           view.warn(
@@ -323,6 +339,12 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'AddDocumentRevision':
     case 'PurgeRevision':
       applyDocumentOp(mailboxId, data, record, view);
+      return;
+    case 'CreateNote':
+    case 'EditNote':
+    case 'RepositionNote':
+    case 'CreateComment':
+      applyNoteOp(mailboxId, data, record, view);
       return;
     case 'RenameTag':
       renameTag(mailboxId, data.tagId, data.name, view);
@@ -490,23 +512,32 @@ function storeContactBody(
   return sha256;
 }
 
-function emptyFolder(mailboxId: number, folderId: number, subfolders: boolean, view: EntityView): void {
+/** Deletes the folder's items (and subfolders); the ids of documents deleted go to `documents`. */
+function emptyFolder(
+  mailboxId: number,
+  folderId: number,
+  subfolders: boolean,
+  view: EntityView,
+  documents: Set<number>,
+): void {
   const entities = [...view.list(mailboxId)];
   for (const [key, item] of entities) {
-    if (isFiled(item) && item.folderId === folderId) view.set(mailboxId, key, null);
+    if (!isFiled(item) || item.folderId !== folderId) continue;
+    if (item.kind === 'document') documents.add(itemIdOf(key) ?? -1);
+    view.set(mailboxId, key, null);
   }
   if (!subfolders) return;
   for (const [key, item] of entities) {
     const id = itemIdOf(key);
     if (item.kind === 'folder' && item.parentId === folderId && id !== folderId && id !== undefined)
-      deleteFolder(mailboxId, id, view);
+      deleteFolder(mailboxId, id, view, documents);
   }
 }
 
 /** A deleted folder takes its items and subfolders with it. */
-function deleteFolder(mailboxId: number, folderId: number, view: EntityView): void {
+function deleteFolder(mailboxId: number, folderId: number, view: EntityView, documents: Set<number>): void {
   if (view.get(mailboxId, itemKey(folderId)) === null) return; // reached twice through a cycle
-  emptyFolder(mailboxId, folderId, true, view);
+  emptyFolder(mailboxId, folderId, true, view, documents);
   view.set(mailboxId, itemKey(folderId), null);
 }
 
@@ -524,10 +555,6 @@ function renameTag(mailboxId: number, tagId: number, name: string | null, view: 
       view.set(mailboxId, key, { ...item, tags: item.tags.map((t) => (t === oldName ? name : t)).sort() });
 }
 
-/**
- * Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root); one that
- * exists keeps its attributes, one created takes `created`'s.
- */
 /** SQL LIKE as the server's DELETE … WHERE section LIKE ? applies it: `%` any run, `_` one character, no case. */
 function likePattern(pattern: string): RegExp {
   let source = '';
@@ -564,6 +591,10 @@ function renameItem(
   }
 }
 
+/**
+ * Folders along `/a/b/c` get the ids given, each the parent of the next (the first under the root); one that
+ * exists keeps its attributes, one created takes `created`'s.
+ */
 function setFolderPath(
   mailboxId: number,
   path: string | null,

@@ -20,6 +20,10 @@ export function describeEntity(state: EntityState): string {
       return `${state.type} in folder ${state.folderId}: ${state.name}, revisions ${state.revisions
         .map((r) => `${r.version} (${r.author}, ${new Date(r.date).toISOString()}, ${r.size} bytes)`)
         .join('; ')}`;
+    case 'note':
+      return state.type === 'comment'
+        ? `comment on document ${state.parentId} by ${state.creatorId}, ${new Date(state.date).toISOString()}: ${state.text}`
+        : `note in folder ${state.folderId} at ${state.bounds}${state.color !== undefined ? `, color ${state.color}` : ''}${state.tags.length ? `, tags ${state.tags.join(', ')}` : ''}, ${new Date(state.date).toISOString()}: ${state.text}`;
     case 'folder': {
       const what = state.search
         ? `saved search ${state.name} (${state.search.query}; ${state.search.types}, ${state.search.sort})`

@@ -5,6 +5,7 @@ import type {
   DocumentState,
   FolderState,
   MessageState,
+  NoteState,
 } from '#core/mail-snapshot.ts';
 
 // What the index versions: every entity of a mailbox (the mailbox itself, its folders, tags, messages and
@@ -52,23 +53,34 @@ export interface DocumentEntity extends DocumentState {
   kind: 'document';
 }
 
+/** A note, or a comment on a document. */
+export interface NoteEntity extends NoteState {
+  kind: 'note';
+}
+
 /** Items filed in a folder, which moves, deletes, tags and flags apply to. */
-export type FiledEntity = MessageEntity | ContactEntity | CalendarEntity | DocumentEntity;
+export type FiledEntity = MessageEntity | ContactEntity | CalendarEntity | DocumentEntity | NoteEntity;
 
 export function isFiled(entity: EntityState | null): entity is FiledEntity {
   return (
     entity?.kind === 'message' ||
     entity?.kind === 'contact' ||
     entity?.kind === 'calendar' ||
-    entity?.kind === 'document'
+    entity?.kind === 'document' ||
+    entity?.kind === 'note'
   );
 }
 
 /** Items that carry flags and tags of their own. */
-export type TaggedEntity = MessageEntity | CalendarEntity | DocumentEntity;
+export type TaggedEntity = MessageEntity | CalendarEntity | DocumentEntity | NoteEntity;
 
 export function isTagged(entity: EntityState | null): entity is TaggedEntity {
-  return entity?.kind === 'message' || entity?.kind === 'calendar' || entity?.kind === 'document';
+  return (
+    entity?.kind === 'message' ||
+    entity?.kind === 'calendar' ||
+    entity?.kind === 'document' ||
+    entity?.kind === 'note'
+  );
 }
 
 /** The bodies an entity holds in the blob store (a document: one per revision). */
@@ -104,6 +116,7 @@ export type EntityState =
   | ContactEntity
   | CalendarEntity
   | DocumentEntity
+  | NoteEntity
   | DirectoryEntity
   | NameEntity;
 

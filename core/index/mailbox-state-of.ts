@@ -57,6 +57,12 @@ export function mailboxStateOf(
         state.documents[String(id)] = document;
         break;
       }
+      case 'note': {
+        const { kind: _kind, ...note } = entity;
+        state.notes ??= {};
+        state.notes[String(id)] = note;
+        break;
+      }
       default:
         break; // the mailbox itself; directory entities live in their own scope
     }

@@ -12,6 +12,7 @@ import {
   itemKey,
   MAILBOX_KEY,
   type MessageEntity,
+  type NoteEntity,
   type TagEntity,
   tagKey,
 } from '#core/index/index-entity.ts';
@@ -91,11 +92,17 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     wanted.set(itemKey(id), { kind: 'calendar', type: itemType, ...item } satisfies CalendarEntity);
   for (const { type: _t, id, itemType, ...document } of snapshot.documents)
     wanted.set(itemKey(id), { kind: 'document', type: itemType, ...document } satisfies DocumentEntity);
+  for (const { type: _t, id, itemType, ...note } of snapshot.notes ?? [])
+    wanted.set(itemKey(id), { kind: 'note', type: itemType, ...note } satisfies NoteEntity);
   for (const { section, metadata } of snapshot.config ?? [])
     if (!SECRET_CONFIG_SECTIONS.has(section.toUpperCase()))
       wanted.set(configKey(section), { kind: 'config', metadata } satisfies ConfigEntity);
-  // A snapshot that did not read the configuration (an older agent's) leaves the index's sections alone.
-  const kinds = snapshot.config === undefined ? SCANNED_KINDS : new Set([...SCANNED_KINDS, 'config']);
+  // A snapshot that did not read notes or the configuration (an older agent's) leaves the index's alone.
+  const kinds = new Set<EntityState['kind']>([
+    ...SCANNED_KINDS,
+    ...(snapshot.notes === undefined ? [] : (['note'] as const)),
+    ...(snapshot.config === undefined ? [] : (['config'] as const)),
+  ]);
 
   for (const [key, state] of wanted) {
     const current = view.get(mailboxId, key);

@@ -42,6 +42,10 @@ export const APPLIED_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'CreateContact',
   'ModifyContact',
   'PurgeImapDeleted',
+  'CreateNote',
+  'EditNote',
+  'RepositionNote',
+  'CreateComment',
   ...FOLDER_OPS,
 ]);
 

@@ -199,6 +199,29 @@ export const accountManifestSchema = z
       .max(1_000_000)
       .default([]),
     /**
+     * Notes, and comments on documents (in the hidden Comments folder, naming their document and the account
+     * that wrote them), their text as the server stored it.
+     */
+    notes: z
+      .array(
+        z.strictObject({
+          id: itemId,
+          folderId: itemId,
+          type: z.enum(['note', 'comment']),
+          flags: z.number().int(),
+          tags: z.array(safeFolderName).max(1000),
+          text: z.string().max(1024),
+          date: z.number().int(),
+          color: z.number().int().optional(),
+          bounds: z.string().max(64).optional(),
+          parentId: itemId.optional(),
+          creatorId: z.string().max(127).optional(),
+          custom: customSectionsSchema.optional(),
+        }),
+      )
+      .max(1_000_000)
+      .default([]),
+    /**
      * Redo records of this mailbox that indexing could not decode, written before the restore point and not
      * restated by a scan since: the mailbox as restored may lack what they did.
      */

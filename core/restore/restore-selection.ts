@@ -1,4 +1,5 @@
-import { type EntityState, isFiled, type MailboxEntity } from '#core/index/index-entity.ts';
+import { commentsOf } from '#core/index/apply-note-op.ts';
+import { type EntityState, isFiled, itemIdOf, type MailboxEntity } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { FLAG, FOLDER_ID } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -87,7 +88,13 @@ export function deletedBetween(
   for (const contact of Object.values(state.contacts)) contact.folderId = folderId;
   for (const item of Object.values(state.calendar)) item.folderId = folderId;
   for (const item of Object.values(state.documents)) item.folderId = folderId;
+  refileNotes(state, folderId);
   return state;
+}
+
+/** Notes go into the restore's folder; comments stay in the Comments folder, with their documents. */
+function refileNotes(state: MailboxState, folderId: number): void {
+  for (const note of Object.values(state.notes ?? {})) if (note.type === 'note') note.folderId = folderId;
 }
 
 /**
@@ -117,6 +124,21 @@ export function itemsAt(
     if (entity && isFiled(entity)) wanted.set(key, entity);
     else missing.push(id);
   }
+  // A document comes back with its comments: those it had at the point, or, gone by then, those that went
+  // with it (ended no earlier than it did).
+  const documents = [...wanted].filter(([, e]) => e.kind === 'document').map(([key]) => key);
+  const ids = (keys: string[]) => new Set(keys.map((key) => itemIdOf(key) as number));
+  for (const [key, comment] of commentsOf(live, ids(documents.filter((key) => live.has(key)))))
+    wanted.set(key, comment);
+  const gone = documents.filter((key) => !live.has(key));
+  if (gone.length > 0) {
+    const ends = lastEnds(all);
+    for (const [key, comment] of commentsOf(last, ids(gone))) {
+      const end = ends.get(key);
+      const documentEnd = ends.get(`item:${comment.parentId}`);
+      if (end === undefined || documentEnd === undefined || end >= documentEnd) wanted.set(key, comment);
+    }
+  }
   if (folderName === undefined) {
     // Each item's folder chain, as it was at the point (or last, for a folder gone since).
     const pending = [...wanted.values()].map((e) => (isFiled(e) ? e.folderId : 0));
@@ -138,12 +160,24 @@ export function itemsAt(
     for (const c of Object.values(state.contacts)) c.folderId = folderId;
     for (const c of Object.values(state.calendar)) c.folderId = folderId;
     for (const d of Object.values(state.documents)) d.folderId = folderId;
+    refileNotes(state, folderId);
   } else {
     // An item whose folder is unknown (never indexed) lands in the Inbox rather than nowhere.
     for (const m of Object.values(state.messages))
       if (!state.folders[String(m.folderId)] && m.folderId > FOLDER_ID.root) m.folderId = FOLDER_ID.inbox;
   }
   return { state, missing };
+}
+
+/** Per key, where its last version ended (absent: it has not ended). */
+function lastEnds(records: Iterable<EntityRecord>): Map<string, string | undefined> {
+  const ends = new Map<string, string | undefined>();
+  for (const r of records) {
+    if (!ends.has(r.key)) ends.set(r.key, r.toPos);
+    const seen = ends.get(r.key);
+    if (seen !== undefined && (r.toPos === undefined || r.toPos > seen)) ends.set(r.key, r.toPos);
+  }
+  return ends;
 }
 
 /** Per key, the state of the record latest in redo order among those `keep` accepts. */
@@ -174,6 +208,7 @@ function freeId(state: MailboxState): number {
     ...Object.keys(state.contacts),
     ...Object.keys(state.calendar),
     ...Object.keys(state.documents),
+    ...Object.keys(state.notes ?? {}),
   ].map(Number);
   return Math.max(0x10000000, ...ids) + 1;
 }

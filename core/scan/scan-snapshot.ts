@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // A scan snapshot: one mailbox as the server's database held it at one redo position, written by the agent
-// as JSON lines (a header, then folders, tags, messages, contacts, calendar items and documents, then a trailer with the counts, so a
+// as JSON lines (a header, then folders, tags, messages, contacts, calendar items, documents, notes and configuration, then a trailer with the counts, so a
 // truncated object is refused) and read by the indexer, which treats it as untrusted input.
 
 export const SCAN_FORMAT = 'offsite-scan/1';
@@ -160,6 +160,26 @@ export const scanDocumentSchema = z.strictObject({
   custom: customSectionsSchema.optional(),
 });
 
+/** A note, or a comment on a document (in the hidden Comments folder), as the server stored it. */
+export const scanNoteSchema = z.strictObject({
+  type: z.literal('note'),
+  id: itemId,
+  folderId: itemId,
+  itemType: z.enum(['note', 'comment']),
+  flags: z.number().int(),
+  tags: z.array(z.string().max(128)).max(1000),
+  text: z.string().max(1024),
+  date: z.number().int(),
+  color: z.number().int().optional(),
+  bounds: z
+    .string()
+    .regex(/^-?\d{1,10}(,-?\d{1,10}){3}$/)
+    .optional(),
+  parentId: itemId.optional(),
+  creatorId: z.string().max(127).optional(),
+  custom: customSectionsSchema.optional(),
+});
+
 /**
  * A section of the mailbox's configuration (`mailbox_metadata`: IMAP subscriptions, contact rankings, an
  * application's settings), its metadata as the server wrote it. Sections holding secrets are never written.
@@ -181,6 +201,8 @@ export const scanTrailerSchema = z.strictObject({
   documents: z.number().int().nonnegative().optional(),
   /** Absent when the mailbox has no configuration sections (and in snapshots from before they were read). */
   config: z.number().int().nonnegative().optional(),
+  /** Absent in snapshots from before notes were read. */
+  notes: z.number().int().nonnegative().optional(),
 });
 
 export const scanLineSchema = z.discriminatedUnion('type', [
@@ -191,6 +213,7 @@ export const scanLineSchema = z.discriminatedUnion('type', [
   scanContactSchema,
   scanCalendarSchema,
   scanDocumentSchema,
+  scanNoteSchema,
   scanConfigSchema,
   scanTrailerSchema,
 ]);
@@ -202,6 +225,7 @@ export type ScanMessage = z.output<typeof scanMessageSchema>;
 export type ScanContact = z.output<typeof scanContactSchema>;
 export type ScanCalendar = z.output<typeof scanCalendarSchema>;
 export type ScanDocument = z.output<typeof scanDocumentSchema>;
+export type ScanNote = z.output<typeof scanNoteSchema>;
 export type ScanConfig = z.output<typeof scanConfigSchema>;
 export type ScanTrailer = z.output<typeof scanTrailerSchema>;
 export type ScanLine = z.output<typeof scanLineSchema>;
@@ -215,11 +239,26 @@ export interface ScanSnapshot {
   contacts: ScanContact[];
   calendar: ScanCalendar[];
   documents: ScanDocument[];
+  /** Notes and comments; absent when the writer did not read them (an older agent): the index's stay. */
+  notes?: ScanNote[];
   /**
    * The mailbox's configuration sections; absent when the writer did not read them (a snapshot from an older
    * agent): the index's sections then stay as they are.
    */
   config?: ScanConfig[];
+}
+
+/** How many items (not folders, tags or configuration) a snapshot-shaped file holds: a catalog entry's count. */
+export function snapshotItemCount(
+  snapshot: Pick<ScanSnapshot, 'messages' | 'contacts' | 'calendar' | 'documents' | 'notes'>,
+): number {
+  return (
+    snapshot.messages.length +
+    snapshot.contacts.length +
+    snapshot.calendar.length +
+    snapshot.documents.length +
+    (snapshot.notes?.length ?? 0)
+  );
 }
 
 export class ScanSnapshotError extends Error {
@@ -239,6 +278,7 @@ const bodyLineSchema = z.discriminatedUnion('type', [
   scanContactSchema,
   scanCalendarSchema,
   scanDocumentSchema,
+  scanNoteSchema,
   scanConfigSchema,
   scanTrailerSchema,
 ]);
@@ -277,6 +317,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     contacts: [] as ScanContact[],
     calendar: [] as ScanCalendar[],
     documents: [] as ScanDocument[],
+    notes: [] as ScanNote[],
     config: [] as ScanConfig[],
   };
   const last =
@@ -291,6 +332,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     else if (line.type === 'contact') snapshot.contacts.push(line);
     else if (line.type === 'calendar') snapshot.calendar.push(line);
     else if (line.type === 'document') snapshot.documents.push(line);
+    else if (line.type === 'note') snapshot.notes.push(line);
     else if (line.type === 'config') snapshot.config.push(line);
     else throw new error(`line ${n + 1}: a second ${line.type}`);
   }
@@ -301,6 +343,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     contacts: snapshot.contacts.length,
     calendar: snapshot.calendar.length,
     documents: snapshot.documents.length,
+    notes: snapshot.notes.length,
     config: snapshot.config.length,
   };
   for (const [what, count] of Object.entries(counts))
@@ -314,15 +357,19 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
     ...snapshot.messages,
     ...snapshot.contacts,
     ...snapshot.calendar,
+    ...snapshot.documents,
+    ...snapshot.notes,
   ]) {
     if (ids.has(item.id)) throw new error(`item ${item.id} appears twice`);
     ids.add(item.id);
   }
-  // A writer that reads configuration counts it, zero included.
-  if (last.config === undefined && snapshot.config.length === 0) {
-    const { config: _none, ...read } = snapshot;
-    return read;
-  }
+  // A writer that reads notes or configuration counts them, zero included.
+  const { notes, config, ...items } = snapshot;
+  const read = {
+    ...items,
+    ...(last.notes === undefined && notes.length === 0 ? {} : { notes }),
+    ...(last.config === undefined && config.length === 0 ? {} : { config }),
+  };
   const sections = new Set<string>();
   for (const { section } of snapshot.config) {
     // Section names compare without case (the server's table does).
@@ -330,7 +377,7 @@ export function parseSnapshotLines<H extends { type: 'header'; absent?: true | u
       throw new error(`configuration section ${section} appears twice`);
     sections.add(section.toUpperCase());
   }
-  return snapshot;
+  return read;
 }
 
 /** Zimbra's SHA-256 digest (base64, `/` → `,`) as hex; undefined for older SHA-1 digests or garbage. */

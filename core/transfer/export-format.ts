@@ -7,6 +7,7 @@ import {
   type ScanDocument,
   type ScanFolder,
   type ScanMessage,
+  type ScanNote,
   type ScanTag,
 } from '#core/scan/scan-snapshot.ts';
 
@@ -59,6 +60,8 @@ export interface ExportMailbox {
   contacts: ScanContact[];
   calendar: ScanCalendar[];
   documents: ScanDocument[];
+  /** Notes and comments; absent in exports from before they were carried (an import then keeps the index's). */
+  notes?: ScanNote[];
   /** The mailbox's configuration sections; absent: none. */
   config?: ScanConfig[];
 }
@@ -82,6 +85,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
     ...body.contacts,
     ...body.calendar,
     ...body.documents,
+    ...(body.notes ?? []),
     ...(body.config ?? []),
     {
       type: 'end',
@@ -91,6 +95,7 @@ export function formatSnapshotLines(header: object, body: Omit<ExportMailbox, 'h
       contacts: body.contacts.length,
       calendar: body.calendar.length,
       documents: body.documents.length,
+      ...(body.notes !== undefined ? { notes: body.notes.length } : {}),
       ...(body.config !== undefined ? { config: body.config.length } : {}),
     },
   ];
@@ -152,7 +157,7 @@ export const exportManifestSchema = z
         z.strictObject({
           mailbox: count,
           id: mailboxId,
-          kind: z.enum(['message', 'contact', 'calendar', 'document']),
+          kind: z.enum(['message', 'contact', 'calendar', 'document', 'note']),
           reason: z.enum(UNEXPORTED_REASONS),
           detail: z.string().max(2000),
         }),

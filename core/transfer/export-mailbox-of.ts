@@ -6,11 +6,13 @@ import {
   type ScanDocument,
   type ScanFolder,
   type ScanMessage,
+  type ScanNote,
   type ScanTag,
   scanCalendarSchema,
   scanContactSchema,
   scanDocumentSchema,
   scanMessageSchema,
+  scanNoteSchema,
 } from '#core/scan/scan-snapshot.ts';
 import type { ExportMailbox, ExportMailboxHeader } from '#core/transfer/export-format.ts';
 
@@ -19,7 +21,7 @@ const HINT_LENGTH = 1024;
 
 export interface UnexportableItem {
   id: number;
-  kind: 'message' | 'contact' | 'calendar' | 'document';
+  kind: 'message' | 'contact' | 'calendar' | 'document' | 'note';
   reason: 'broken-item';
   detail: string;
 }
@@ -39,6 +41,7 @@ export function exportMailboxOf(
   const contacts: ScanContact[] = [];
   const calendar: ScanCalendar[] = [];
   const documents: ScanDocument[] = [];
+  const notes: ScanNote[] = [];
   const config: ScanConfig[] = [];
   const unexportable: UnexportableItem[] = [];
   for (const [key, entity] of entities) {
@@ -99,6 +102,13 @@ export function exportMailboxOf(
         else unexportable.push(cannotCarry(id as number, 'document', line.error.issues[0]?.message));
         break;
       }
+      case 'note': {
+        const { kind: _kind, type: itemType, ...note } = entity;
+        const line = scanNoteSchema.safeParse({ type: 'note', id, itemType, ...note });
+        if (line.success) notes.push(line.data);
+        else unexportable.push(cannotCarry(id as number, 'note', line.error.issues[0]?.message));
+        break;
+      }
       default:
         break; // the mailbox itself (in the header); directory entities are exported per server
     }
@@ -113,6 +123,7 @@ export function exportMailboxOf(
       contacts: contacts.sort(byId),
       calendar: calendar.sort(byId),
       documents: documents.sort(byId),
+      notes: notes.sort(byId),
       config: config.sort((a, b) => a.section.localeCompare(b.section)),
     },
     unexportable: unexportable.sort(byId),

@@ -1,7 +1,7 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { indexKeys } from '#core/index-keys.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
-import { parseScanSnapshot } from '#core/scan/scan-snapshot.ts';
+import { parseScanSnapshot, snapshotItemCount } from '#core/scan/scan-snapshot.ts';
 import { parseServerObjectKey, type ServerObject, serverPrefix } from '#core/storage/server-keys.ts';
 import { recordShipment, type ShipmentMessage } from '#functions/catalog/record-shipment.ts';
 import { listObjects } from '#functions/clients/bucket-objects.ts';
@@ -146,11 +146,7 @@ async function announcementOf(
         scanKind: h.kind,
         mailboxId: h.mailboxId,
         accountId: h.accountId,
-        items:
-          snapshot.messages.length +
-          snapshot.contacts.length +
-          snapshot.calendar.length +
-          snapshot.documents.length,
+        items: snapshotItemCount(snapshot),
         takenAt: h.takenAt,
       };
     }

@@ -31,15 +31,16 @@ export interface RestorePoints {
   purged: { segments: number; until?: string };
   quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
   /**
+   * Committed ops of indexed segments whose mailbox data this build does not apply (none in this release; a
+   * build that knows fewer ops than the one that wrote the index counts them), by op: kept in the redo
+   * segments, not restorable until a reindex by a build that applies them.
+   */
+  notApplied: Record<string, number>;
+  /**
    * Records indexing skipped because they do not decode (an op code of a newer release, data that does not
    * read): counted per op and record version, each with its segment and byte position; their mailboxes are
    * uncertain from there until a scan restates them.
    */
-  /**
-   * Committed ops of indexed segments whose mailbox data the index does not apply yet (calendars,
-   * documents, notes, shares…), by op: kept in the redo segments, not restorable yet.
-   */
-  notApplied: Record<string, number>;
   undecoded: {
     byOp: Record<string, number>;
     records: {

@@ -12,6 +12,7 @@ export interface FolderSummary {
   appointments: number;
   tasks: number;
   documents: number;
+  notes: number;
   bytes: number;
 }
 
@@ -38,6 +39,7 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
         appointments: 0,
         tasks: 0,
         documents: 0,
+        notes: 0,
         bytes: 0,
       });
   for (const entity of found.entities.values()) {
@@ -49,6 +51,7 @@ export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {
       folder.bytes += entity.size;
     } else if (entity.kind === 'contact') folder.contacts++;
     else if (entity.kind === 'document') folder.documents++;
+    else if (entity.kind === 'note') folder.notes++;
     else if (entity.type === 'task') folder.tasks++;
     else folder.appointments++;
   }

@@ -7,7 +7,17 @@ import { queryAll } from '#functions/query/query-all.ts';
 import type { MailboxRef } from '#functions/query/resolve-account.ts';
 
 /** The item types search tells apart (`all`: every one). */
-export const SEARCH_TYPES = ['message', 'contact', 'appointment', 'task', 'document', 'wiki', 'all'] as const;
+export const SEARCH_TYPES = [
+  'message',
+  'contact',
+  'appointment',
+  'task',
+  'document',
+  'wiki',
+  'note',
+  'comment',
+  'all',
+] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
 
 export interface SearchFilter {
@@ -18,7 +28,7 @@ export interface SearchFilter {
   folderId?: number;
   /** A message's sender, a contact's address, an appointment's or task's organizer, a document's author. */
   from?: string;
-  /** A message's subject, a contact's name, an appointment's or task's summary, a document's name. */
+  /** A message's subject, a contact's name, an appointment's or task's summary, a document's name, a note's text. */
   subject?: string;
   /** Received (or, with `deleted`, deleted) before / after these instants (ms). */
   before?: number;
@@ -35,6 +45,8 @@ export interface FoundItem {
   from?: string;
   /** Messages: when received. */
   receivedDate?: string;
+  /** Comments: the document commented on. */
+  documentId?: number;
   /** Documents: how many revisions are kept. */
   revisions?: number;
   /** Appointments and tasks: the start (due, for a task) as the server wrote it. */
@@ -157,5 +169,17 @@ function viewOf(id: number, entity: FiledEntity): FoundItem {
         tags: entity.tags,
       };
     }
+    case 'note':
+      // A comment's author is an account id; its folder is the hidden Comments folder.
+      return {
+        id,
+        type: entity.type,
+        folderId: entity.folderId,
+        subject: entity.text,
+        ...(entity.creatorId !== undefined ? { from: entity.creatorId } : {}),
+        ...(entity.parentId !== undefined ? { documentId: entity.parentId } : {}),
+        flags: entity.flags,
+        tags: entity.tags,
+      };
   }
 }

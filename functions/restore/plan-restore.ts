@@ -255,6 +255,9 @@ async function accountPlan(
     calendar,
     calendars,
     documents,
+    notes: Object.entries(state.notes ?? {})
+      .map(([id, n]) => ({ id: Number(id), ...n }))
+      .sort((a, b) => a.id - b.id),
     ...(ldif ? { ldif } : {}),
     unrestored,
   };

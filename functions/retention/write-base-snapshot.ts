@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { baseScanId } from '#core/retention/base-scan-id.ts';
 import type { PurgeEntry, RedoCut } from '#core/retention/purge-request.ts';
-import { SCAN_FORMAT, type ScanHeader } from '#core/scan/scan-snapshot.ts';
+import { SCAN_FORMAT, type ScanHeader, snapshotItemCount } from '#core/scan/scan-snapshot.ts';
 import { serverKeys } from '#core/storage/server-keys.ts';
 import { EXPORT_MAILBOX_FORMAT, formatSnapshotLines } from '#core/transfer/export-format.ts';
 import { exportMailboxOf } from '#core/transfer/export-mailbox-of.ts';
@@ -82,11 +82,7 @@ export async function writeBaseSnapshot(
           scanKind: 'base',
           mailboxId: entry.mailboxId,
           accountId: state.mailbox.accountId,
-          items:
-            mailbox.messages.length +
-            mailbox.contacts.length +
-            mailbox.calendar.length +
-            mailbox.documents.length,
+          items: snapshotItemCount(mailbox),
           takenAt,
           shippedAt: new Date().toISOString(),
         }),

@@ -3,6 +3,7 @@ import type { LdapDumpAnnouncement, ScanAnnouncement } from '#core/announcement.
 import { directoryObjects } from '#core/ldap/directory-objects.ts';
 import { LdifError } from '#core/ldap/errors.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
+import { snapshotItemCount } from '#core/scan/scan-snapshot.ts';
 import { serverKeys } from '#core/storage/server-keys.ts';
 import { ExportFormatError, type ExportMailbox, parseExportMailbox } from '#core/transfer/export-format.ts';
 import { IMPORT_POSITION, scanSnapshotOfExport } from '#core/transfer/scan-of-export.ts';
@@ -141,11 +142,7 @@ export async function finalizeImport(
       scanKind: 'full',
       mailboxId: header.mailboxId,
       accountId: header.accountId,
-      items:
-        mailbox.messages.length +
-        mailbox.contacts.length +
-        mailbox.calendar.length +
-        mailbox.documents.length,
+      items: snapshotItemCount(mailbox),
       takenAt: header.takenAt,
       shippedAt,
     });

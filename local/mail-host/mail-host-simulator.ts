@@ -3,14 +3,16 @@ import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { inviteHead } from '#core/calendar/invite-metadata.ts';
+import { storedText, stripControlCharacters } from '#core/index/apply-note-op.ts';
 import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
-import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
+import { FIRST_USER_ID, FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import {
   type DocumentState,
   type FolderState,
   type MailboxState,
   type MailSnapshot,
+  type NoteState,
   systemFolders,
   VIEW,
 } from '#core/mail-snapshot.ts';
@@ -110,7 +112,13 @@ export type SimulatorAction =
   | 'delete-config'
   | 'yahoo-auth'
   | 'custom-data'
-  | 'create-link';
+  | 'create-link'
+  | 'create-note'
+  | 'edit-note'
+  | 'reposition-note'
+  | 'color-note'
+  | 'delete-note'
+  | 'comment-document';
 
 interface Commit {
   time: number;
@@ -125,6 +133,10 @@ const OP_CODE = {
   CopyItem: opCodeOf('CopyItem') as number,
   ImapCopyItem: opCodeOf('ImapCopyItem') as number,
   RenameTag: opCodeOf('RenameTag') as number,
+  CreateNote: opCodeOf('CreateNote') as number,
+  EditNote: opCodeOf('EditNote') as number,
+  RepositionNote: opCodeOf('RepositionNote') as number,
+  CreateComment: opCodeOf('CreateComment') as number,
   SetCalendarItem: opCodeOf('SetCalendarItem') as number,
   CreateInvite: opCodeOf('CreateInvite') as number,
   ModifyInvitePartStat: opCodeOf('ModifyInvitePartStat') as number,
@@ -344,6 +356,12 @@ export class MailHostSimulator {
       ['yahoo-auth', 0.1, () => this.configure('secret')],
       ['custom-data', 0.4, () => this.customData()],
       ['create-link', 0.2, () => this.createLink()],
+      ['create-note', 0.4, () => this.createNote()],
+      ['edit-note', 0.3, () => this.editNote()],
+      ['reposition-note', 0.2, () => this.repositionNote()],
+      ['color-note', 0.1, () => this.colorNote()],
+      ['delete-note', 0.1, () => this.deleteNote()],
+      ['comment-document', 0.4, () => this.commentOnDocument()],
     ];
   }
 
@@ -896,7 +914,13 @@ export class MailHostSimulator {
       mbox,
       { op: 'DeleteItem', ids: [itemId], itemType: ITEM_TYPE.document, constraint: null },
       (s) => {
-        delete s.mailboxes[mbox]?.documents[itemId];
+        const m = s.mailboxes[mbox];
+        if (!m) return;
+        delete m.documents[itemId];
+        // Its comments go with it.
+        for (const [id, note] of Object.entries(m.notes ?? {}))
+          if (note.parentId === itemId) delete m.notes?.[id];
+        if (m.notes && Object.keys(m.notes).length === 0) delete m.notes;
       },
     );
     for (const r of doc.revisions) this.removeRevisionBlob(mbox, itemId, r.version);
@@ -1563,6 +1587,196 @@ export class MailHostSimulator {
       },
     );
     this.count('create-link');
+  }
+
+  /**
+   * A sticky note (CreateNote) in the Inbox or a user folder: now and then with control characters the server
+   * strips, or longer than the 1,024 characters it keeps.
+   */
+  private createNote(): void {
+    const account = this.liveMailbox();
+    const m = account && this.truth.mailboxes[account.mailboxId];
+    if (!account || !m) return;
+    const mbox = account.mailboxId;
+    const noteId = this.allocId(mbox);
+    const folders = Object.entries(m.folders).filter(
+      ([id, f]) => Number(id) >= FIRST_USER_ID && !f.search && !f.mount,
+    );
+    const folderId =
+      folders.length > 0 && this.random() < 0.4
+        ? Number(folders[Math.floor(this.random() * folders.length)]?.[0])
+        : FOLDER_ID.inbox;
+    const content = this.noteContent(noteId);
+    const color = this.random() < 0.3 ? 1 + Math.floor(this.random() * 9) : 0;
+    const bounds = {
+      x: Math.floor(this.random() * 800),
+      y: Math.floor(this.random() * 600),
+      width: 200,
+      height: 120,
+    };
+    const data: OpData = { op: 'CreateNote', noteId, folderId, content, color, ...bounds };
+    this.dated(OP_CODE.CreateNote, mbox, data, (s, date) => {
+      const target = s.mailboxes[mbox];
+      if (!target) return;
+      target.notes = {
+        ...target.notes,
+        [noteId]: {
+          type: 'note',
+          folderId,
+          flags: 0,
+          tags: [],
+          text: storedText(stripControlCharacters(content)),
+          date,
+          ...(color !== 0 ? { color } : {}),
+          bounds: `${bounds.x},${bounds.y},${bounds.width},${bounds.height}`,
+        },
+      };
+    });
+    this.count('create-note');
+  }
+
+  private noteContent(noteId: number): string {
+    const words = WORDS.slice(0, 1 + Math.floor(this.random() * WORDS.length)).join(' ');
+    const roll = this.random();
+    if (roll < 0.1) return `note ${noteId}\u0007 with a bell\u0000 and ${words}`;
+    if (roll < 0.2) return `note ${noteId}: ${words} `.repeat(80);
+    return `note ${noteId}: ${words}`;
+  }
+
+  /** A note's text changed (EditNote); the same text now and then, which changes nothing, not even the date. */
+  private editNote(): void {
+    const pick = this.pickNote('note');
+    if (!pick) return;
+    const [mbox, noteId, note] = pick;
+    const content = this.random() < 0.2 ? note.text : this.noteContent(noteId);
+    this.dated(OP_CODE.EditNote, mbox, { op: 'EditNote', noteId, content }, (s, date) => {
+      const target = s.mailboxes[mbox]?.notes?.[noteId];
+      const text = storedText(stripControlCharacters(content));
+      if (target && target.text !== text) {
+        target.text = text;
+        target.date = date;
+      }
+    });
+    this.count('edit-note');
+  }
+
+  private repositionNote(): void {
+    const pick = this.pickNote('note');
+    if (!pick) return;
+    const [mbox, noteId] = pick;
+    const bounds = {
+      x: Math.floor(this.random() * 800),
+      y: Math.floor(this.random() * 600),
+      width: 240,
+      height: 90,
+    };
+    this.single(OP_CODE.RepositionNote, mbox, { op: 'RepositionNote', noteId, ...bounds }, (s) => {
+      const target = s.mailboxes[mbox]?.notes?.[noteId];
+      if (target) target.bounds = `${bounds.x},${bounds.y},${bounds.width},${bounds.height}`;
+    });
+    this.count('reposition-note');
+  }
+
+  private colorNote(): void {
+    const pick = this.pickNote('note');
+    if (!pick) return;
+    const [mbox, noteId] = pick;
+    const color = Math.floor(this.random() * 10);
+    this.single(
+      OP_CODE.ColorItem,
+      mbox,
+      { op: 'ColorItem', ids: [noteId], itemType: ITEM_TYPE.note, color },
+      (s) => {
+        const target = s.mailboxes[mbox]?.notes?.[noteId];
+        if (!target) return;
+        if (color === 0) delete target.color;
+        else target.color = color;
+      },
+    );
+    this.count('color-note');
+  }
+
+  private deleteNote(): void {
+    const pick = this.pickNote('note');
+    if (!pick) return;
+    const [mbox, noteId] = pick;
+    this.single(
+      OP.DeleteItem,
+      mbox,
+      { op: 'DeleteItem', ids: [noteId], itemType: ITEM_TYPE.note, constraint: null },
+      (s) => {
+        const notes = s.mailboxes[mbox]?.notes;
+        if (notes) delete notes[noteId];
+        if (notes && Object.keys(notes).length === 0) delete s.mailboxes[mbox]?.notes;
+      },
+    );
+    this.count('delete-note');
+  }
+
+  /** A comment on a Briefcase document (CreateComment), by the owner or by someone it is shared with. */
+  private commentOnDocument(): void {
+    const pick = this.pickDocument();
+    if (!pick) return;
+    const [account, parentId] = pick;
+    const mbox = account.mailboxId;
+    const commentId = this.allocId(mbox);
+    const others = this.accounts.filter((a) => a.zimbraId !== account.zimbraId);
+    const creatorId =
+      others.length > 0 && this.random() < 0.5
+        ? (others[Math.floor(this.random() * others.length)] as Account).zimbraId
+        : account.zimbraId;
+    const text = `comment ${commentId} on ${parentId}: ${WORDS[Math.floor(this.random() * WORDS.length)]}`;
+    const data: OpData = {
+      op: 'CreateComment',
+      commentId,
+      uuid: uuidFrom(this.random),
+      parentId,
+      creatorId,
+      text,
+    };
+    this.dated(OP_CODE.CreateComment, mbox, data, (s, date) => {
+      const target = s.mailboxes[mbox];
+      if (!target) return;
+      target.notes = {
+        ...target.notes,
+        [commentId]: {
+          type: 'comment',
+          folderId: FOLDER_ID.comments,
+          flags: 0,
+          tags: [],
+          text,
+          date,
+          parentId,
+          creatorId,
+        },
+      };
+    });
+    this.count('comment-document');
+  }
+
+  private pickNote(type: NoteState['type']): [number, number, NoteState] | undefined {
+    const account = this.liveMailbox();
+    const notes = account && this.truth.mailboxes[account.mailboxId]?.notes;
+    if (!account || !notes) return undefined;
+    const ids = Object.entries(notes)
+      .filter(([, n]) => n.type === type)
+      .map(([id]) => Number(id));
+    if (ids.length === 0) return undefined;
+    const id = ids[Math.floor(this.random() * ids.length)] as number;
+    return [account.mailboxId, id, notes[id] as NoteState];
+  }
+
+  /** One op committed in a transaction of its own, its mutation given the op's time as the item's date. */
+  private dated(
+    opCode: number,
+    mailboxId: number,
+    data: OpData,
+    mutate: (state: MailSnapshot, date: number) => void,
+  ): void {
+    const txnId = this.newTxn();
+    const at = this.tick();
+    this.redo.append(this.header(opCode, mailboxId, txnId, at), data);
+    this.commit(txnId, opCode, mailboxId, (s) => mutate(s, wholeSeconds(at)));
   }
 
   /** A folder of a live mailbox that `fits`, with its mailbox id, or undefined. */

@@ -288,12 +288,39 @@ export class MailboxDatabase {
         })),
       );
     }
+    for (const [id, note] of Object.entries(state.notes ?? {})) {
+      // The text is the subject column (Note.create, Comment.create); color, place and author are metadata.
+      items.set(Number(id), {
+        ...base,
+        id: Number(id),
+        type: note.type === 'comment' ? ITEM_TYPE.comment : ITEM_TYPE.note,
+        parent_id: note.parentId ?? null,
+        folder_id: note.folderId,
+        date: Math.floor(note.date / 1000),
+        size: note.text.length,
+        locator: null,
+        blob_digest: null,
+        unread: 0,
+        flags: note.flags,
+        sender: null,
+        subject: note.text,
+        name: null,
+        metadata: encodeMetadata({
+          ...(note.color !== undefined ? { c: note.color } : {}),
+          ...(note.bounds !== undefined ? { l: note.bounds } : {}),
+          ...(note.creatorId !== undefined ? { cr: note.creatorId } : {}),
+          ...metadataOfCustom(note.custom),
+        }),
+        mod_content: change,
+      });
+    }
     const tags = new Map(Object.entries(state.tags).map(([name, id]) => [id, name]));
     const tagged = new Map<number, number[]>();
     for (const [id, message] of [
       ...Object.entries(state.messages),
       ...Object.entries(state.calendar),
       ...Object.entries(state.documents),
+      ...Object.entries(state.notes ?? {}),
     ]) {
       const ids = message.tags.map((name) => state.tags[name]).filter((t): t is number => t !== undefined);
       if (ids.length > 0)

@@ -31,6 +31,7 @@ export function fixtureAccount(): AccountManifest {
     searches: [],
     mountpoints: [],
     config: [],
+    notes: [],
     tags: [{ name: 'work', id: 64 }],
     messages: [message(257, 2), message(258, 300)],
     contacts: [],

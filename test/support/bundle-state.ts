@@ -67,6 +67,9 @@ export function stateOfManifest(manifest: AccountManifest): Omit<MailboxState, '
         { ...d, revisions: d.revisions.map(({ file: _file, ...r }) => r) },
       ]),
     ),
+    ...(manifest.notes.length > 0
+      ? { notes: Object.fromEntries(manifest.notes.map(({ id, ...n }) => [String(id), n])) }
+      : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { MailHostSimulator, SimulatorAction } from '#local/mail-host/mail-h
 
 /**
  * What the workload draws rarely: every folder attribute (colors, shares, a subscription), saved searches,
- * mountpoints, and chats (a new one, then one saved again).
+ * mountpoints, chats (a new one, then one saved again), configuration, custom data, notes and comments.
  */
 export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'color-folder',
@@ -29,6 +29,14 @@ export const RARE_ACTIONS: readonly SimulatorAction[] = [
   'custom-data',
   'custom-data',
   'create-link',
+  'create-note',
+  'create-note',
+  'edit-note',
+  'reposition-note',
+  'color-note',
+  'delete-note',
+  'comment-document',
+  'comment-document',
 ];
 
 /**

@@ -5,7 +5,7 @@ import type { OpData } from '#core/redo/redo-record.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
 import { type InviteSpec, inviteMetadata, parsedDateTime } from '#local/mail-host/calendar-invites.ts';
-import { applyOps } from '#test/support/replayed-ops.ts';
+import { applyOps, documentOp } from '#test/support/replayed-ops.ts';
 
 // Calendar and Briefcase ops on their own, with the cases the simulator's workload does not make: invites
 // that do not decode, replies to unknown items, purges that name the current revision.
@@ -143,37 +143,7 @@ describe('calendar ops', () => {
 });
 
 describe('Briefcase ops', () => {
-  const save = (docId: number, text: string, op: 'SaveDocument' | 'AddDocumentRevision'): OpData => {
-    const content = Buffer.from(text);
-    const fields = {
-      filename: `${text}.txt`,
-      mimeType: 'text/plain',
-      author: 'ann@example.com',
-      itemType: 8,
-      description: 'd',
-      descriptionEnabled: true,
-      uuid: null,
-      rcptEmail: '',
-      receivedDate: 1_795_000_000_000,
-      shared: false,
-      digest: zimbraDigest(content),
-      size: content.length,
-      msgId: op === 'SaveDocument' ? docId : docId + 1000,
-      folderId: 16,
-      convId: -1,
-      convFirstMsgId: -1,
-      mergedConvIds: [],
-      calItemId: -1,
-      partStat: null,
-      flags: 0,
-      noICal: false,
-      tags: null,
-      path: null,
-      custom: null,
-      body: { type: 'inline' as const, offset: 0, length: content.length, bytes: content },
-    };
-    return op === 'SaveDocument' ? { op, ...fields } : { op, docId, ...fields };
-  };
+  const save = documentOp;
 
   it('keeps every revision, never purges the current one, and refuses a body that is not what was recorded', () => {
     const replayer = withMailbox();

@@ -175,4 +175,54 @@ describe('reconciling a mailbox with a scan', () => {
     const purged = reconcileScan(line([2]), loaded([...folders(), [itemKey(400), stored]]));
     assert.deepEqual(purged.details, [{ key: itemKey(400), change: 'changed', fields: ['revisions'] }]);
   });
+
+  it("restates notes from a snapshot that read them, and leaves the index's alone when the writer did not", () => {
+    const note = (text: string) => ({
+      kind: 'note',
+      type: 'note',
+      folderId: 2,
+      flags: 0,
+      tags: [],
+      text,
+      date: 1_795_000_000_000,
+      bounds: '0,0,0,0',
+    });
+    const base = (): [string, { kind: string; [k: string]: unknown }][] => [
+      [itemKey(1), { kind: 'folder', name: 'USER_ROOT', parentId: 1 }],
+      [itemKey(2), { kind: 'folder', name: 'Inbox', parentId: 1 }],
+      [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
+      [itemKey(310), note('old')],
+      [itemKey(311), note('gone')],
+    ];
+    const withNotes: ScanSnapshot = {
+      ...snapshot([]),
+      tags: [],
+      notes: [
+        {
+          type: 'note',
+          id: 310,
+          folderId: 2,
+          itemType: 'note',
+          flags: 0,
+          tags: [],
+          text: 'new',
+          date: 1_795_000_000_000,
+          bounds: '0,0,0,0',
+        },
+      ],
+    };
+    const overlay = loaded(base());
+    const changes = reconcileScan(withNotes, overlay);
+    assert.deepEqual(
+      changes.details.map((d) => [d.key, d.change, d.fields]),
+      [
+        [itemKey(310), 'changed', ['text']],
+        [itemKey(311), 'deleted', undefined],
+      ],
+    );
+    const older = loaded(base());
+    const unchanged = reconcileScan({ ...snapshot([]), tags: [] }, older);
+    assert.equal(unchanged.deleted, 0, 'a snapshot without notes says nothing about them');
+    assert.equal((older.get(1, itemKey(311)) as { text: string }).text, 'gone');
+  });
 });

@@ -91,6 +91,53 @@ describe('what each restore mode takes from a mailbox history', () => {
     assert.deepEqual(Object.values(chosen.state.folders), [{ name: 'Here', parentId: 1 }]);
   });
 
+  it('single item: a document comes back with the comments it had then (or, gone, those that went with it), into a chosen folder too', () => {
+    const document: EntityState = {
+      kind: 'document',
+      type: 'document',
+      folderId: 16,
+      flags: 0,
+      tags: [],
+      name: 'plan.txt',
+      description: '',
+      revisions: [],
+    };
+    const comment = (text: string): EntityState => ({
+      kind: 'note',
+      type: 'comment',
+      folderId: 17,
+      flags: 0,
+      tags: [],
+      text,
+      date: 10,
+      parentId: 400,
+      creatorId: 'a2',
+    });
+    const history: EntityRecord[] = [
+      version('item:400', document, 10, 60, true),
+      version('item:500', comment('kept'), 12, 60, true),
+      version('item:501', comment('removed early'), 13, 20, true),
+      version('item:502', comment('later'), 30, 60, true),
+      version(
+        'item:600',
+        { ...(comment('elsewhere') as Extract<EntityState, { kind: 'note' }>), parentId: 401 },
+        14,
+      ),
+    ];
+    const texts = (state: ReturnType<typeof itemsAt>['state']) =>
+      Object.values(state.notes ?? {})
+        .map((n) => n.text)
+        .sort();
+    assert.deepEqual(texts(itemsAt(mailbox, history, [400], { time: 25 }).state), ['kept']);
+    assert.deepEqual(
+      texts(itemsAt(mailbox, history, [400], { time: 70 }).state),
+      ['kept', 'later'],
+      'not the comment deleted before its document',
+    );
+    const chosen = itemsAt(mailbox, history, [400], { time: 25 }, 'Here').state;
+    assert.equal(chosen.notes?.['500']?.folderId, 17, 'a comment stays with its document');
+  });
+
   it('a redo sequence means the end of that file', () => {
     assert.equal(positionOfSequence('7'), `${'7'.padStart(20, '0')}:${'9'.repeat(20)}`);
     assert.equal(positionOfSequence('7:4096'), redoPosition(7n, 4096));

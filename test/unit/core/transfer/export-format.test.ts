@@ -77,6 +77,32 @@ const mailbox: ExportMailbox = {
       ],
     },
   ],
+  notes: [
+    {
+      type: 'note',
+      id: 310,
+      folderId: 2,
+      itemType: 'note',
+      flags: 0,
+      tags: [],
+      text: 'call Bob',
+      date: 1_795_000_000_000,
+      color: 3,
+      bounds: '10,20,300,150',
+    },
+    {
+      type: 'note',
+      id: 311,
+      folderId: 17,
+      itemType: 'comment',
+      flags: 0,
+      tags: [],
+      text: 'looks good',
+      date: 1_795_000_000_000,
+      parentId: 302,
+      creatorId: 'acct-2',
+    },
+  ],
   config: [{ type: 'config', section: 'IMAP', metadata: 'd4:subsl5:Inboxee' }],
 };
 const stored = { sha256: sha('b'), size: 100, storedSize: 40 };
@@ -119,6 +145,23 @@ describe('export format', () => {
     assert.equal(parseExportMailbox(text).config, undefined);
     const none = parseExportMailbox(formatExportMailbox({ ...older, config: [] }));
     assert.deepEqual(none.config, [], 'a writer that read none says so: the index drops its sections');
+  });
+
+  it('reads a mailbox written before notes were carried without any, and one whose writer read none as none', () => {
+    const { notes: _n, ...older } = mailbox;
+    const text = formatExportMailbox(older);
+    assert.doesNotMatch(text, /"notes"/);
+    assert.equal(parseExportMailbox(text).notes, undefined, 'the index keeps its notes');
+    assert.deepEqual(parseExportMailbox(formatExportMailbox({ ...older, notes: [] })).notes, []);
+  });
+
+  it('refuses a note whose id another item has, and a place that is not four numbers', () => {
+    const note = mailbox.notes?.[0];
+    assert.ok(note);
+    const twice = formatExportMailbox({ ...mailbox, notes: [{ ...note, id: 257 }] });
+    assert.throws(() => parseExportMailbox(twice), /item 257 appears twice/);
+    const odd = formatExportMailbox({ ...mailbox, notes: [{ ...note, bounds: '1,2,3' }] });
+    assert.throws(() => parseExportMailbox(odd), /line \d+/);
   });
 
   it('refuses a configuration section twice, whatever its case', () => {
