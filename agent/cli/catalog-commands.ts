@@ -42,7 +42,7 @@ export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from T
        offsite mailbox <account> [--at TIME]
        offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
        offsite quarantine                              (what coherency checks moved to quarantine/, and why)
-       offsite search <account> [--at TIME] [--type message|contact|appointment|task|document|all] [--folder ID] [--from TEXT] [--subject TEXT] [--before TIME] [--after TIME] [--deleted]
+       offsite search <account> [--at TIME] [--type message|contact|appointment|task|document|wiki|note|comment|all] [--folder ID] [--from TEXT] [--subject TEXT] [--to TEXT] [--attachment NAME] [--before TIME] [--after TIME] [--deleted]
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
   <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
   TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)`;
@@ -85,6 +85,7 @@ export async function catalogCommand(
       type: { type: 'string' },
       folder: { type: 'string' },
       subject: { type: 'string' },
+      attachment: { type: 'string' },
       before: { type: 'string' },
       after: { type: 'string' },
     },
@@ -96,7 +97,7 @@ export async function catalogCommand(
     domains: ['at'],
     mailbox: ['at'],
     item: ['history', 'dump-blob', 'bucket'],
-    search: ['at', 'type', 'folder', 'from', 'subject', 'before', 'after', 'deleted'],
+    search: ['at', 'type', 'folder', 'from', 'subject', 'to', 'attachment', 'before', 'after', 'deleted'],
     quarantine: [],
   };
   for (const [name, value] of Object.entries(values)) {
@@ -247,7 +248,7 @@ export async function catalogCommand(
     default: {
       const body = await client.request<{ items: FoundItem[] }>(
         'GET',
-        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), type: values.type, folder: values.folder, from: values.from, subject: values.subject, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
+        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), type: values.type, folder: values.folder, from: values.from, subject: values.subject, to: values.to, attachment: values.attachment, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
       );
       show(body, () =>
         body.items.map(

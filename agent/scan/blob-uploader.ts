@@ -5,6 +5,7 @@ import { zstdCompress } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { blobKey } from '#core/blob-key.ts';
+import { attachmentsOf } from '#core/index/message-summary.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { sha256OfDigest } from '#core/scan/scan-snapshot.ts';
@@ -25,7 +26,13 @@ export interface BlobRef {
 export type BlobProblem = 'missing-file' | 'unknown-volume' | 'digest-mismatch' | 'read-error';
 
 export type BlobOutcome =
-  | { state: 'uploaded' | 'present'; sha256: string; bytes: number }
+  | {
+      state: 'uploaded' | 'present';
+      sha256: string;
+      bytes: number;
+      /** The names of a message's attachments, when its bytes were read (a search hint). */
+      attachments?: string[];
+    }
   | { state: BlobProblem; detail: string };
 
 export interface BlobUploaderOptions {
@@ -83,7 +90,9 @@ export class BlobUploader {
     if (ref.digest.length === 44 && zimbraDigest(plain) !== ref.digest)
       return { state: 'digest-mismatch', detail: `${path} does not hash to ${ref.digest}` };
     const sha256 = known ?? sha256Hex(plain);
-    if (!known && (await this.present(sha256))) return { state: 'present', sha256, bytes: 0 };
+    const names = attachmentsOf(plain);
+    const attachments = names.length > 0 ? { attachments: names } : {};
+    if (!known && (await this.present(sha256))) return { state: 'present', sha256, bytes: 0, ...attachments };
     const body = await compress(plain);
     this.counts.requests++;
     await this.options.s3.send(
@@ -99,7 +108,7 @@ export class BlobUploader {
     this.stored.add(sha256);
     this.counts.uploaded++;
     this.counts.bytesStored += body.length;
-    return { state: 'uploaded', sha256, bytes: body.length };
+    return { state: 'uploaded', sha256, bytes: body.length, ...attachments };
   }
 
   /** In the store already (same digest in its metadata)? Remembered either way it is found. */

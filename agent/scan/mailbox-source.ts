@@ -36,6 +36,8 @@ export interface ItemRow {
   date: number;
   subject: string | null;
   sender: string | null;
+  /** The `recipients` column: the server's summary of a message's To (cut to 128 characters). */
+  recipients: string | null;
   fields: Record<string, string>;
   /** The item's metadata column (a calendar item's invites live there). */
   metadata: string | null;
@@ -261,7 +263,7 @@ export async function readMailbox(
     );
     const stream = db.queryStream(
       `SELECT mi.id, mi.type, mi.parent_id, mi.folder_id, mi.flags, mi.unread, mi.blob_digest, mi.size, mi.locator,
-              mi.mod_content, mi.date, mi.subject, mi.sender, mi.metadata, mi.name,
+              mi.mod_content, mi.date, mi.subject, mi.sender, mi.recipients, mi.metadata, mi.name,
               (SELECT GROUP_CONCAT(ti.tag_id) FROM ${database}.tagged_item ti
                 WHERE ti.mailbox_id = mi.mailbox_id AND ti.item_id = mi.id) AS tag_ids
          FROM ${database}.mail_item mi
@@ -284,6 +286,7 @@ export async function readMailbox(
         date: number;
         subject: string | null;
         sender: string | null;
+        recipients: string | null;
         metadata: string | null;
         name: string | null;
         tag_ids: string | null;
@@ -306,6 +309,7 @@ export async function readMailbox(
         date: r.date * 1000,
         subject: r.subject,
         sender: r.sender,
+        recipients: r.recipients,
         fields: r.type === ITEM_TYPE.contact ? contactFieldsOf(r.metadata) : {},
         metadata: r.metadata,
         name: r.name,

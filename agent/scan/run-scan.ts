@@ -321,6 +321,8 @@ async function scanMailbox(
   // 1. Blobs, page by page: short queries, no transaction held while files are read and uploaded.
   const seen = { modContent: since };
   const sha256OfSha1 = new Map<string, string>();
+  // Attachment names of the messages whose bytes this scan read (the database does not keep them).
+  const attachments = new Map<number, string[]>();
   const database = mailboxGroupDatabase(mailbox.mailboxId, groups);
   for (let after = 0; ; ) {
     const rows = (await db.query(
@@ -339,6 +341,7 @@ async function scanMailbox(
       };
       const outcome = await uploader.ensure(ref, deps.signal);
       blobProblem(r.id, outcome);
+      if ('attachments' in outcome && outcome.attachments) attachments.set(r.id, outcome.attachments);
       if ('sha256' in outcome && r.blob_digest.length !== 44) sha256OfSha1.set(r.blob_digest, outcome.sha256);
     });
     for (const r of rows) seen.modContent = Math.max(seen.modContent, r.mod_content);
@@ -441,7 +444,7 @@ async function scanMailbox(
         // Change numbers only grow: content written after the first pass has a higher one.
         if (item.modContent > seen.modContent) late.push(item);
         maxModContent = Math.max(maxModContent, item.modContent);
-        const line = itemLine(item, sha256OfSha1, (detail) =>
+        const line = itemLine(item, sha256OfSha1, attachments, (detail) =>
           problem({
             mailboxId: mailbox.mailboxId,
             account,
@@ -551,6 +554,7 @@ async function scanMailbox(
 function itemLine(
   item: ItemRow,
   sha256OfSha1: ReadonlyMap<string, string>,
+  attachments: ReadonlyMap<number, string[]>,
   badMetadata: (detail: string) => void,
 ): ScanLine | undefined {
   // A zimlet's or client's sections (`xd.*` in the item's metadata), whatever the type.
@@ -605,6 +609,8 @@ function itemLine(
     receivedDate: item.date,
     ...(item.subject !== null ? { subject: item.subject.slice(0, 1024) } : {}),
     ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
+    ...(item.recipients ? { to: item.recipients.slice(0, 1024) } : {}),
+    ...(attachments.has(item.id) ? { attachments: attachments.get(item.id) } : {}),
     ...extra,
   };
 }

@@ -16,7 +16,7 @@ import {
   tagNameOf,
 } from '#core/index/index-entity.ts';
 import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
-import { summarizeMessage } from '#core/index/message-summary.ts';
+import { hintsOf, type MessageSummary, summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
 import { type FolderState, SECRET_CONFIG_SECTIONS, systemFolders } from '#core/mail-snapshot.ts';
 import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
@@ -26,12 +26,10 @@ import { withCustomSection } from '#core/scan/custom-data.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 
 /** A StoreIncomingBlob body, kept by path so the linked CreateMessage records of a shared delivery find it. */
-export interface IncomingBlob {
+export interface IncomingBlob extends MessageSummary {
   path: string;
   sha256: string;
   size: number;
-  subject?: string;
-  from?: string;
 }
 
 /** A message body the redo stream carried: goes to the content-addressed blob store once. */
@@ -492,8 +490,7 @@ function createMessage(
     size: data.size,
     sha256: stored.sha256,
     receivedDate: data.receivedDate,
-    ...(stored.subject !== undefined ? { subject: stored.subject } : {}),
-    ...(stored.from !== undefined ? { from: stored.from } : {}),
+    ...hintsOf(stored),
   };
   const custom = data.custom ? withCustomSection(undefined, data.custom.key, data.custom.value) : undefined;
   view.set(mailboxId, itemKey(data.msgId), custom ? { ...message, custom } : message);

@@ -1,3 +1,4 @@
+import type { MessageSummary } from '#core/index/message-summary.ts';
 import type { DirectoryKind } from '#core/ldap/directory-objects.ts';
 import type {
   CalendarItemState,
@@ -34,10 +35,8 @@ export interface TagEntity {
 }
 
 /** A message as the snapshot knows it, plus what search needs (from its headers, when the body was seen). */
-export interface MessageEntity extends MessageState {
+export interface MessageEntity extends MessageState, MessageSummary {
   kind: 'message';
-  subject?: string;
-  from?: string;
 }
 
 export interface ContactEntity extends ContactState {

@@ -16,6 +16,7 @@ import {
   type TagEntity,
   tagKey,
 } from '#core/index/index-entity.ts';
+import { hintsOf } from '#core/index/message-summary.ts';
 import { SECRET_CONFIG_SECTIONS } from '#core/mail-snapshot.ts';
 import type { ScanSnapshot } from '#core/scan/scan-snapshot.ts';
 
@@ -36,7 +37,8 @@ const MAX_DETAILS = 200;
  * Makes a mailbox's entities in the view equal to what the server's database held, as of the scan's
  * position: what the index lacks is added, what differs is replaced, what the server no longer has is
  * deleted. A message's received date is compared to the second (the database keeps seconds), and what only
- * the redo stream knows (a subject or sender read from the body) is kept when the rest agrees.
+ * the redo stream knows (subject, sender, recipients and attachment names read from the body) is kept when the
+ * rest agrees.
  */
 export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanChanges {
   const { mailboxId, accountId } = snapshot.header;
@@ -73,13 +75,8 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
   }
   for (const t of snapshot.tags) wanted.set(tagKey(t.name), { kind: 'tag', tagId: t.id } satisfies TagEntity);
   for (const m of snapshot.messages) {
-    const { type: _t, id: _i, subject, from, ...state } = m;
-    wanted.set(itemKey(m.id), {
-      kind: 'message',
-      ...state,
-      ...(subject !== undefined ? { subject } : {}),
-      ...(from !== undefined ? { from } : {}),
-    } satisfies MessageEntity);
+    const { type: _t, id: _i, ...state } = m;
+    wanted.set(itemKey(m.id), { kind: 'message', ...state } satisfies MessageEntity);
   }
   for (const c of snapshot.contacts)
     wanted.set(itemKey(c.id), {
@@ -163,8 +160,7 @@ function keepRedoDetail(current: EntityState, scanned: EntityState): EntityState
   if (current.kind !== 'message' || scanned.kind !== 'message') return scanned;
   return {
     ...scanned,
-    ...(current.subject !== undefined ? { subject: current.subject } : {}),
-    ...(current.from !== undefined ? { from: current.from } : {}),
+    ...hintsOf(current),
     receivedDate:
       Math.floor(current.receivedDate / 1000) === Math.floor(scanned.receivedDate / 1000)
         ? current.receivedDate

@@ -109,6 +109,9 @@ export const scanMessageSchema = z.strictObject({
   receivedDate: z.number().int(),
   subject: shortText.optional(),
   from: shortText.optional(),
+  /** Recipients (To and Cc), and the names of attachments: search hints, like subject and sender. */
+  to: shortText.optional(),
+  attachments: z.array(z.string().max(256)).max(50).optional(),
   custom: customSectionsSchema.optional(),
 });
 

@@ -16,7 +16,7 @@ import {
 } from '#core/scan/scan-snapshot.ts';
 import type { ExportMailbox, ExportMailboxHeader } from '#core/transfer/export-format.ts';
 
-/** The scan snapshot's limit on subject and sender. */
+/** The scan snapshot's limit on subject, sender and recipients. */
 const HINT_LENGTH = 1024;
 
 export interface UnexportableItem {
@@ -68,14 +68,16 @@ export function exportMailboxOf(
           });
           break;
         }
-        const { kind: _kind, subject, from, ...message } = entity;
-        // Subject and sender are search hints from the headers (the body keeps them whole): shortened, not lost.
+        const { kind: _kind, subject, from, to, ...message } = entity;
+        // Subject, sender and recipients are search hints from the headers (the body keeps them whole):
+        // shortened, not lost.
         const line = scanMessageSchema.safeParse({
           type: 'message',
           id,
           ...message,
           ...(subject === undefined ? {} : { subject: subject.slice(0, HINT_LENGTH) }),
           ...(from === undefined ? {} : { from: from.slice(0, HINT_LENGTH) }),
+          ...(to === undefined ? {} : { to: to.slice(0, HINT_LENGTH) }),
         });
         if (line.success) messages.push(line.data);
         else unexportable.push(cannotCarry(id as number, 'message', line.error.issues[0]?.message));

@@ -93,6 +93,8 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
       ...(folder !== undefined ? { folderId: folder } : {}),
       ...(q.from !== undefined ? { from: q.from } : {}),
       ...(q.subject !== undefined ? { subject: q.subject } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}),
+      ...(q.attachment !== undefined ? { attachment: q.attachment } : {}),
       ...(before !== undefined ? { before } : {}),
       ...(after !== undefined ? { after } : {}),
       deleted,

@@ -30,6 +30,10 @@ export interface SearchFilter {
   from?: string;
   /** A message's subject, a contact's name, an appointment's or task's summary, a document's name, a note's text. */
   subject?: string;
+  /** A message's recipients (To and Cc). */
+  to?: string;
+  /** The name of one of a message's attachments. */
+  attachment?: string;
   /** Received (or, with `deleted`, deleted) before / after these instants (ms). */
   before?: number;
   after?: number;
@@ -43,6 +47,9 @@ export interface FoundItem {
   folderId: number;
   subject?: string;
   from?: string;
+  /** Messages: recipients (To and Cc) and attachment names, where the backup read them. */
+  to?: string;
+  attachments?: string[];
   /** Messages: when received. */
   receivedDate?: string;
   /** Comments: the document commented on. */
@@ -71,9 +78,11 @@ export async function searchItems(
   const matches = (found: FoundItem) =>
     (type === 'all' || found.type === type) &&
     (filter.folderId === undefined || found.folderId === filter.folderId) &&
-    (filter.from === undefined || (found.from ?? '').toLowerCase().includes(filter.from.toLowerCase())) &&
-    (filter.subject === undefined ||
-      (found.subject ?? '').toLowerCase().includes(filter.subject.toLowerCase()));
+    contains(found.from, filter.from) &&
+    contains(found.subject, filter.subject) &&
+    contains(found.to, filter.to) &&
+    (filter.attachment === undefined ||
+      (found.attachments ?? []).some((a) => contains(a, filter.attachment)));
   const found: FoundItem[] = [];
   if (filter.deleted) {
     const keys = scopeKeys(ref.serverId, ref.mailboxId);
@@ -110,6 +119,11 @@ export async function searchItems(
   return found.sort((a, b) => when(b).localeCompare(when(a)) || a.id - b.id);
 }
 
+/** Case-insensitive substring match; no filter matches everything. */
+function contains(text: string | undefined, filter: string | undefined): boolean {
+  return filter === undefined || (text ?? '').toLowerCase().includes(filter.toLowerCase());
+}
+
 function view(id: number | undefined, entity: EntityState): FoundItem | undefined {
   if (id === undefined || !isFiled(entity)) return undefined;
   return viewOf(id, entity);
@@ -124,6 +138,8 @@ function viewOf(id: number, entity: FiledEntity): FoundItem {
         folderId: entity.folderId,
         ...(entity.subject !== undefined ? { subject: entity.subject } : {}),
         ...(entity.from !== undefined ? { from: entity.from } : {}),
+        ...(entity.to !== undefined ? { to: entity.to } : {}),
+        ...(entity.attachments !== undefined ? { attachments: entity.attachments } : {}),
         receivedDate: new Date(entity.receivedDate).toISOString(),
         size: entity.size,
         flags: entity.flags,

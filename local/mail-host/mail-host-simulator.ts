@@ -2180,9 +2180,24 @@ export class MailHostSimulator {
       size += w.length + 1;
     }
     const text = words.join(' ').replace(/(.{1,76})( |$)/g, '$1\r\n');
+    // Every third message has a Cc, every fourth an attachment (drawn from the change id, not the random
+    // stream), named the RFC 2231 way now and then: what search by recipient and attachment name reads.
+    const cc = n % 3 === 0 ? `Cc: =?utf-8?q?Andr=C3=A9?= <copy${n % 5}@example.org>\r\n` : '';
+    const head =
+      `From: sender${n % 17}@example.net\r\nTo: mailbox${mailboxId}@example.com\r\n${cc}Subject: ${WORDS[n % WORDS.length]} ${n}\r\n` +
+      `Message-ID: <${n}.${mailboxId}@sim.example>\r\nDate: ${new Date(this.now).toUTCString()}\r\n`;
+    if (n % 4 !== 0) return Buffer.from(`${head}\r\n${text}`);
+    const boundary = `=_sim_${n}`;
+    const name =
+      n % 8 === 0
+        ? `attachment; filename*=utf-8''r%C3%A9sum%C3%A9-${n}.txt`
+        : `attachment; filename="report-${n}.pdf"`;
     return Buffer.from(
-      `From: sender${n % 17}@example.net\r\nTo: mailbox${mailboxId}@example.com\r\nSubject: ${WORDS[n % WORDS.length]} ${n}\r\n` +
-        `Message-ID: <${n}.${mailboxId}@sim.example>\r\nDate: ${new Date(this.now).toUTCString()}\r\n\r\n${text}`,
+      `${head}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n` +
+        `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n` +
+        `--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Disposition: ${name}\r\n` +
+        `Content-Transfer-Encoding: base64\r\n\r\n${Buffer.from(`attachment of ${n}`).toString('base64')}\r\n` +
+        `--${boundary}--\r\n`,
     );
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mariadb, { type Pool, type PoolConnection } from 'mariadb';
 import { aclOfGrants } from '#core/index/apply-folder-op.ts';
-import { summarizeMessage } from '#core/index/message-summary.ts';
+import { type MessageSummary, summarizeMessage } from '#core/index/message-summary.ts';
 import { FLAG, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderState, MailboxState } from '#core/mail-snapshot.ts';
 import { metadataOfCustom } from '#core/scan/custom-data.ts';
@@ -31,6 +31,7 @@ const ITEM_COLUMNS = [
   'flags',
   'sender',
   'subject',
+  'recipients',
   'name',
   'metadata',
   'mod_metadata',
@@ -192,6 +193,7 @@ export class MailboxDatabase {
         flags: message.flags & ~FLAG.unread,
         sender: summary.from?.slice(0, 128) ?? null,
         subject: summary.subject ?? null,
+        recipients: summary.to?.slice(0, 128) ?? null,
         name: null,
         // A message's metadata holds little a scan reads but its custom sections (`xd.*`).
         metadata: message.custom ? encodeMetadata(metadataOfCustom(message.custom)) : null,
@@ -515,7 +517,7 @@ export class MailboxDatabase {
     return database;
   }
 
-  private summary(digest: string, path: string): { subject?: string; from?: string } {
+  private summary(digest: string, path: string): MessageSummary {
     let summary = this.summaries.get(digest);
     if (!summary) {
       summary = summarizeMessage(plainBlob(readFileSync(path)));

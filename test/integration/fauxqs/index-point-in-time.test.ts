@@ -14,6 +14,7 @@ import { Shipper } from '#agent/ship/shipper.ts';
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import type { CalendarItemState, MailSnapshot } from '#core/mail-snapshot.ts';
+import { plainBlob } from '#core/scan/plain-blob.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { mailboxAsOf, mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
@@ -21,6 +22,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
+import { forceActions } from '#test/support/forced-actions.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 
@@ -61,16 +63,18 @@ describe('the index answers "mailbox as of T"', () => {
       tickMaxMs: 120_000,
     });
     sim.run(1500);
-    sim.close();
-    for (const action of [
+    // Whatever the seed drew, these happen (forceActions throws when one cannot).
+    forceActions(sim, [
       'rename-account',
       'delete-mailbox',
       'empty-trash',
       'move',
       'rename-folder',
-      'deliver-shared',
-    ])
-      assert.ok((sim.counts[action] ?? 0) > 0, `the workload did not ${action}`);
+      'create-note',
+      'comment-document',
+    ]);
+    sim.close();
+    assert.ok((sim.counts['deliver-shared'] ?? 0) > 0, 'the workload delivered to several mailboxes at once');
     const times = sim.commitTimes();
     const first = times[0] as number;
     const last = times.at(-1) as number;
@@ -242,6 +246,41 @@ describe('the index answers "mailbox as of T"', () => {
         assert.equal(i.subject, inviteSummary(truthItem?.invites[0]).summary);
       }
     }
+    // Notes and comments by type.
+    const final = sim.current();
+    for (const type of ['note', 'comment'] as const) {
+      const [id, m] =
+        Object.entries(final.mailboxes).find(([, m]) =>
+          Object.values(m.notes ?? {}).some((n) => n.type === type),
+        ) ?? [];
+      assert.ok(id && m, `the workload left a ${type}`);
+      const listed = await cli('search', `${serverId}:${id}`, '--type', type);
+      assert.deepEqual(
+        listed.items.map((i: { id: number; subject: string }) => [String(i.id), i.subject]).sort(),
+        Object.entries(m.notes ?? {})
+          .filter(([, n]) => n.type === type)
+          .map(([k, n]) => [k, n.text])
+          .sort(),
+        `${type}s of mailbox ${id}`,
+      );
+    }
+
+    // Messages by recipient (a Cc) and by attachment name (an RFC 2231 one), as their bytes say.
+    const bytesOf = (id: string) =>
+      plainBlob(readFileSync(sim.blobOf(Number(mailboxId), Number(id))?.path as string)).toString('latin1');
+    const held = Object.keys(final.mailboxes[mailboxId]?.messages ?? {});
+    const header = (text: string) => text.slice(0, text.indexOf('\r\n\r\n'));
+    const copied = held.filter((id) => /^Cc: .*copy\d@example\.org/m.test(header(bytesOf(id)))).sort();
+    const resumes = held.filter((id) => bytesOf(id).includes("filename*=utf-8''r%C3%A9sum%C3%A9-")).sort();
+    assert.ok(
+      copied.length > 0 && resumes.length > 0,
+      'the mailbox has messages with a Cc and named attachments',
+    );
+    const byTo = await cli('search', `${serverId}:${mailboxId}`, '--to', 'copy');
+    assert.deepEqual(byTo.items.map((i: { id: number }) => String(i.id)).sort(), copied);
+    const byName = await cli('search', `${serverId}:${mailboxId}`, '--attachment', 'RÉSUMÉ');
+    assert.deepEqual(byName.items.map((i: { id: number }) => String(i.id)).sort(), resumes);
+
     const badType = await offsite([
       'search',
       `${serverId}:${withCalendar[0]}`,
@@ -253,7 +292,7 @@ describe('the index answers "mailbox as of T"', () => {
     assert.equal(badType.code, 2);
     assert.match(
       badType.stderr,
-      /"type" must be one of message, contact, appointment, task, document, wiki, all/,
+      /"type" must be one of message, contact, appointment, task, document, wiki, note, comment, all/,
     );
 
     const wrong = await offsite([

@@ -163,6 +163,12 @@ describe('full scan of a server with mail from before the agent', () => {
     );
     const documents = Object.values(truth.mailboxes).flatMap((m) => Object.keys(m.documents)).length;
     assert.equal(report.items.documents, documents);
+    const notes = Object.values(truth.mailboxes).flatMap((m) => Object.values(m.notes ?? {}));
+    assert.equal(report.items.notes, notes.length);
+    assert.ok(
+      notes.some((n) => n.type === 'note') && notes.some((n) => n.type === 'comment'),
+      'notes and comments on documents when the scan runs',
+    );
     assert.ok(
       revisions.length > documents,
       'some document has older revisions, read from the revision table',
@@ -404,7 +410,7 @@ describe('full scan of a server with mail from before the agent', () => {
     await appliedScans(resumed);
     assert.deepEqual(await restoreLatest(), comparableSnapshot(sim.current()));
   });
-  it('reports items of types it does not read yet, counted by type, instead of skipping them silently', async () => {
+  it('reports items of types it does not read, counted by type, instead of skipping them silently', async () => {
     const account = sim.accounts.find((a) => !a.deleted && sim.current().mailboxes[a.mailboxId]);
     assert.ok(account);
     const group = mailboxGroupDatabase(account.mailboxId);
@@ -416,9 +422,11 @@ describe('full scan of a server with mail from before the agent', () => {
         [account.mailboxId, id, type, metadata],
       );
     try {
-      await insert(90001, ITEM_TYPE.note);
-      await insert(90002, ITEM_TYPE.note);
+      await insert(90001, 98);
+      await insert(90002, 98);
       await insert(90003, 99);
+      // A note whose metadata does not decode: kept without its color and place, and reported.
+      await insert(90005, ITEM_TYPE.note, 'd1:l');
       // An appointment whose metadata the server wrote cut short: kept as it is, and reported.
       await insert(90004, ITEM_TYPE.appointment, 'd1:u3:abc3:inv');
       const out = await offsite(['scan', 'full', '--all', '--config', configFile, '--json']);
@@ -429,13 +437,16 @@ describe('full scan of a server with mail from before the agent', () => {
           .filter((p) => p.problem === 'type-not-scanned')
           .map((p) => [p.mailboxId, p.detail.replace(/\).*/, ')')]),
         [
-          [account.mailboxId, '2 note items (type 9)'],
+          [account.mailboxId, '2 unknown items (type 98)'],
           [account.mailboxId, '1 unknown item (type 99)'],
         ],
       );
       assert.deepEqual(
         report.problems.filter((p) => p.problem === 'bad-metadata').map((p) => [p.mailboxId, p.itemId]),
-        [[account.mailboxId, 90004]],
+        [
+          [account.mailboxId, 90004],
+          [account.mailboxId, 90005],
+        ],
       );
       await appliedScans(report);
       const bundle = await restoreLatest();
@@ -447,6 +458,14 @@ describe('full scan of a server with mail from before the agent', () => {
         tags: [],
         uid: 'item-90004',
         invites: ['d1:u3:abc3:inv'],
+      });
+      assert.deepEqual(restored?.notes?.['90005'], {
+        type: 'note',
+        folderId: 10,
+        flags: 0,
+        tags: [],
+        text: '',
+        date: 0,
       });
     } finally {
       await db.query(`DELETE FROM ${group}.mail_item WHERE mailbox_id = ? AND id > 90000`, [
