@@ -30,6 +30,8 @@ export interface IncomingBlob extends MessageSummary {
   path: string;
   sha256: string;
   size: number;
+  /** Where its transaction committed (redo position); absent in blobs the index stored before it kept this. */
+  pos?: string;
 }
 
 /** A message body the redo stream carried: goes to the content-addressed blob store once. */

@@ -51,6 +51,12 @@ export class VersionOverlay implements EntityView {
   readonly versions: EntityVersion[] = [];
   readonly bodies: StoredBody[] = [];
   readonly newIncoming: IncomingBlob[] = [];
+  /**
+   * The earliest position at which a body this batch linked a message to was stored, among bodies stored by
+   * earlier batches: redo must not be cut between the two (see cleanCut).
+   */
+  linkedFrom: string | undefined;
+  private readonly loadedIncoming = new Set<string>();
   readonly warnings: string[] = [];
   /** Records whose result is not in the record, at the commit of their transaction (see EntityView). */
   readonly uncertainties: { record: RedoRecord; reason: string; pos: string; time: number }[] = [];
@@ -75,6 +81,7 @@ export class VersionOverlay implements EntityView {
 
   loadIncoming(blob: IncomingBlob): void {
     this.incomingBlobs.set(blob.path, blob);
+    this.loadedIncoming.add(blob.path);
   }
 
   hasIncoming(path: string): boolean {
@@ -147,12 +154,17 @@ export class VersionOverlay implements EntityView {
   }
 
   incoming(path: string): IncomingBlob | undefined {
-    return this.incomingBlobs.get(path);
+    const blob = this.incomingBlobs.get(path);
+    const pos = this.loadedIncoming.has(path) ? blob?.pos : undefined;
+    if (pos !== undefined && (this.linkedFrom === undefined || pos < this.linkedFrom)) this.linkedFrom = pos;
+    return blob;
   }
 
   storeIncoming(blob: IncomingBlob): void {
-    this.incomingBlobs.set(blob.path, blob);
-    this.newIncoming.push(blob);
+    const stored = this.position ? { ...blob, pos: this.position.pos } : blob;
+    this.incomingBlobs.set(blob.path, stored);
+    this.loadedIncoming.delete(blob.path);
+    this.newIncoming.push(stored);
   }
 
   storeBody(body: StoredBody): void {

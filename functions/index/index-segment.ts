@@ -50,6 +50,8 @@ export interface SegmentResult {
   notApplied: Record<string, number>;
   bodiesWritten: number;
   pending: number;
+  /** The earliest position of a body stored by an earlier segment that this one linked a message to. */
+  linkedFrom?: string;
   warnings: string[];
 }
 
@@ -164,6 +166,7 @@ export async function indexSegment(
     notApplied,
     bodiesWritten,
     pending: pending.length,
+    ...(overlay.linkedFrom !== undefined ? { linkedFrom: overlay.linkedFrom } : {}),
     warnings: overlay.warnings,
   };
   await persistOverlay(target.table, target.serverId, overlay, {
@@ -341,6 +344,8 @@ function commitItems(
             resultNotRecorded: countByOp(result.resultNotRecorded),
             // Transactions still open at the segment's end: a purge cuts redo only where none is.
             pending: result.pending,
+            // A body stored before this segment that it linked a message to: no cut between the two.
+            ...(result.linkedFrom !== undefined ? { linkedFrom: result.linkedFrom } : {}),
             notApplied: result.notApplied,
             warnings: result.warnings.length,
           },

@@ -14,7 +14,7 @@ import { mailboxHistory } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { listHolds, readPolicy } from '#functions/retention/policy-store.ts';
-import { splitSegments } from '#functions/retention/purgeable-segments.ts';
+import { cleanCut, splitSegments } from '#functions/retention/purgeable-segments.ts';
 
 export interface PurgePlanTarget extends OperationsTable {
   readonly indexTable: string;
@@ -54,10 +54,7 @@ async function cutRedo(
   }
   if (accountsNamed || entries.some((e) => e.cut === undefined)) return {};
   const earliest = Math.min(...(entries.map((e) => e.cutoff) as number[]));
-  // Segments indexed before open transactions were recorded per segment never qualify.
-  const clean = (await splitSegments(table, serverId, earliest)).purgeable.findLast(
-    (s) => (s.indexed as { pending?: number } | undefined)?.pending === 0,
-  );
+  const clean = cleanCut(await splitSegments(table, serverId, earliest));
   return clean ? { cut: cutOf(clean) } : {};
 }
 

@@ -50,3 +50,30 @@ export async function splitSegments(table: string, serverId: string, cutoff: num
   }
   return split;
 }
+
+/**
+ * The newest purgeable segment a server's redo may be cut after: no transaction open at its end, and no later
+ * segment links a message to a body stored before its end (a shared delivery's StoreIncomingBlob and its
+ * CreateMessage on either side of a cut would lose the message in a reindex from the cut).
+ */
+export function cleanCut(split: SegmentSplit): Record<string, unknown> | undefined {
+  const all = [...split.purgeable, ...split.kept];
+  const indexed = (s: Record<string, unknown>) =>
+    s.indexed as { pending?: number; linkedFrom?: string } | undefined;
+  // For each segment, the earliest body position any later segment links to.
+  const linkedAfter: (string | undefined)[] = [];
+  let earliest: string | undefined;
+  for (let i = all.length - 1; i >= 0; i--) {
+    linkedAfter[i] = earliest;
+    const linked = indexed(all[i] as Record<string, unknown>)?.linkedFrom;
+    if (linked !== undefined && (earliest === undefined || linked < earliest)) earliest = linked;
+  }
+  for (let i = split.purgeable.length - 1; i >= 0; i--) {
+    const segment = split.purgeable[i] as Record<string, unknown>;
+    // Segments indexed before open transactions were recorded per segment never qualify.
+    if (indexed(segment)?.pending !== 0) continue;
+    const linked = linkedAfter[i];
+    if (linked === undefined || linked >= segmentEnd(segment)) return segment;
+  }
+  return undefined;
+}

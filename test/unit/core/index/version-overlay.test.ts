@@ -67,6 +67,24 @@ describe('VersionOverlay', () => {
     );
   });
 
+  it('records where the earliest body it linked a message to was stored, among bodies stored before it', () => {
+    const overlay = new VersionOverlay();
+    overlay.loadIncoming({ path: '/a', sha256: 'a', size: 1, pos: 'P2' });
+    overlay.loadIncoming({ path: '/b', sha256: 'b', size: 1, pos: 'P1' });
+    overlay.loadIncoming({ path: '/old', sha256: 'o', size: 1 });
+    overlay.begin('P5', 5, 'StoreIncomingBlob');
+    overlay.storeIncoming({ path: '/c', sha256: 'c', size: 1 });
+    assert.equal(overlay.newIncoming[0]?.pos, 'P5', 'a body stored here says where');
+    overlay.incoming('/c');
+    overlay.incoming('/old');
+    assert.equal(overlay.linkedFrom, undefined, 'its own bodies, and ones stored before positions were kept');
+    overlay.incoming('/a');
+    assert.equal(overlay.linkedFrom, 'P2');
+    overlay.incoming('/b');
+    overlay.incoming('/a');
+    assert.equal(overlay.linkedFrom, 'P1');
+  });
+
   it('refuses to read what was not loaded, so a missing need cannot pass silently', () => {
     const overlay = new VersionOverlay();
     assert.throws(() => overlay.get(7, MAILBOX_KEY), /without being loaded/);
