@@ -435,6 +435,9 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'FixCalendarItemPriority':
       view.uncertain(record, `${RESULT_NOT_RECORDED[data.op]} (item ${data.calItemId})`);
       return;
+    case 'CreateFileSharedWithMe':
+      view.uncertain(record, `${RESULT_NOT_RECORDED[data.op]} (remote file ${data.remoteUuid})`);
+      return;
     default:
       return;
   }

@@ -2,7 +2,7 @@ import type { ByteCursor } from '#core/redo/byte-cursor.ts';
 import { RedoFormatError } from '#core/redo/errors.ts';
 import type { FieldCodec } from '#core/redo/field-codecs.ts';
 import { decodeCustom, decodeMessageFields } from '#core/redo/message-fields.ts';
-import { OP, OP_NAMES } from '#core/redo/op-codes.ts';
+import { OP, OP_NAMES, SHARED_CODE_OPS } from '#core/redo/op-codes.ts';
 import { type LayoutOpName, OP_LAYOUTS } from '#core/redo/op-layouts.ts';
 import type { ContactField, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
 import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
@@ -52,6 +52,15 @@ const DECODERS: Record<number, Decoder> = {
     return atLeast(v, 1, 25)
       ? { op: 'RenameMailbox', newName, oldName: c.str() }
       : { op: 'RenameMailbox', newName };
+  },
+  // A CreateFileSharedWithMe record carries this code too: the server never sets its item id (0), while a
+  // mountpoint's record holds the id it was given (never 0). The id alone decides, not where the data ends.
+  [SHARED_CODE_OPS.CreateFileSharedWithMe as number]: (c, v, h) => {
+    const at = c.pos;
+    const id = c.i32();
+    c.pos = at;
+    const name = id === 0 ? 'CreateFileSharedWithMe' : 'CreateMountpoint';
+    return { op: name, ...(OP_LAYOUTS[name] as FieldCodec<object>).read(c, v, h) } as OpData;
   },
   [OP.CreateFolder]: (c, v) => {
     const name = c.str();

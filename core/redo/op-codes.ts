@@ -101,7 +101,16 @@ export const OP_NAMES: Readonly<Record<number, string>> = {
  */
 export const NEVER_WRITTEN: ReadonlySet<number> = new Set([6, 42, 81, 82, 87, 88, 94]);
 
-const CODE_OF = new Map(Object.entries(OP_NAMES).map(([code, name]) => [name, Number(code)]));
+/**
+ * Ops written under another op's code: CreateFileSharedWithMe (a Briefcase pointer to a file another account
+ * shares) carries CreateMountpoint's 35 with data of its own (decode-record.ts tells them apart).
+ */
+export const SHARED_CODE_OPS: Readonly<Record<string, number>> = { CreateFileSharedWithMe: 35 };
+
+const CODE_OF = new Map([
+  ...Object.entries(OP_NAMES).map(([code, name]) => [name, Number(code)] as const),
+  ...Object.entries(SHARED_CODE_OPS),
+]);
 
 /** The op code of an op name (`CopyItem` → 22). */
 export function opCodeOf(name: string): number | undefined {

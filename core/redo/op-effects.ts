@@ -97,6 +97,8 @@ export const RESULT_NOT_RECORDED: Readonly<Partial<Record<OpName, string>>> = {
     "the server fixed the item's end time; the record names the item, not the invites after",
   FixCalendarItemPriority:
     "the server fixed the item's priority; the record names the item, not the invites after",
+  CreateFileSharedWithMe:
+    "a file another account shares appeared in, changed in or left 'Files shared with me' (a pointer, no bytes: the file is backed up with its owner); the record names neither the item nor which of the three happened",
 };
 
 /**

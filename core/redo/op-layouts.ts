@@ -146,7 +146,7 @@ const volumeEntries = [
   ['fileBits', i16],
 ] as const;
 
-/** Layouts by op name; the op code is the name's in OP_NAMES. */
+/** Layouts by op name; the op code is the name's in OP_NAMES (or SHARED_CODE_OPS, for an op written under another's code). */
 export const OP_LAYOUTS = {
   BackupMailbox: record(['backupSetTime', i64], ['startTime', i64], ['endTime', i64], ['label', str]),
   ReindexMailbox: record(
@@ -194,6 +194,23 @@ export const OP_LAYOUTS = {
   ),
   EditNote: record(['noteId', i32], ['content', str]),
   RepositionNote: record(['noteId', i32], ...bounds),
+  /**
+   * Written under CreateMountpoint's code for a file shared with the account, and again (all but remoteUuid
+   * empty) when it is updated or removed; its item id is never set (0). As `serializeData` writes it (the
+   * server's own `deserializeData` reads the fields in another order).
+   */
+  CreateFileSharedWithMe: record(
+    ['id', i32],
+    ['uuid', str],
+    ['name', str],
+    ['ownerId', str],
+    ['remoteId', i32],
+    ['remoteUuid', str],
+    ['folderId', i32],
+    ['ownerName', str],
+    ['contentType', str],
+    ['rights', str],
+  ),
   CreateMountpoint: record(
     ['mountpointId', i32],
     ['uuid', since(1, 37, str)],

@@ -387,6 +387,45 @@ const GOLDEN: Golden[] = [
     },
   },
   {
+    name: "CreateFileSharedWithMe under CreateMountpoint's code 35 (item id 0: never set)",
+    opCode: 35,
+    version: [1, 42],
+    data: `00000000 ffffffff ${strHex('plan.pdf')} ${strHex('owner-id')} 00000101 ${strHex(UUID)} 00000014
+           ${strHex('Ann Owner')} ${strHex('application/pdf')} ${strHex('r')}`,
+    expected: {
+      op: 'CreateFileSharedWithMe',
+      id: 0,
+      uuid: null,
+      name: 'plan.pdf',
+      ownerId: 'owner-id',
+      remoteId: 257,
+      remoteUuid: UUID,
+      folderId: 20,
+      ownerName: 'Ann Owner',
+      contentType: 'application/pdf',
+      rights: 'r',
+    },
+  },
+  {
+    name: 'CreateFileSharedWithMe of an update or removal (only the remote uuid)',
+    opCode: 35,
+    version: [1, 42],
+    data: `00000000 ffffffff ffffffff ffffffff 00000000 ${strHex(UUID)} 00000000 ffffffff ffffffff ffffffff`,
+    expected: {
+      op: 'CreateFileSharedWithMe',
+      id: 0,
+      uuid: null,
+      name: null,
+      ownerId: null,
+      remoteId: 0,
+      remoteUuid: UUID,
+      folderId: 0,
+      ownerName: null,
+      contentType: null,
+      rights: null,
+    },
+  },
+  {
     name: 'ReindexMailbox 1.42 (types, no id list, skip delete)',
     opCode: 10,
     version: [1, 42],
@@ -527,6 +566,41 @@ describe('framing never guesses inside a known record', () => {
       assert.ok(first.record.data.body.type === 'inline' && first.record.data.body.bytes?.equals(file));
     });
   }
+});
+
+describe('two ops under one code', () => {
+  it("a shared file's owner name holding a record framed as a mountpoint's tail is one CreateFileSharedWithMe", async () => {
+    // Read with CreateMountpoint's layout, the owner name's bytes would end the record where a forged one
+    // starts; the item id (0) says which op it is, so the forged record stays inside the name.
+    const forged = encodeRecord(
+      { ...header(21, 1, 42, 99), txnId: { time: 1, counter: 1 } },
+      { op: 'DeleteItem', ids: [257], itemType: 5, constraint: null },
+    );
+    const ownerName = `${'\u0000'.repeat(10)}${forged.toString('latin1')}`;
+    const shared: OpData = {
+      op: 'CreateFileSharedWithMe',
+      id: 0,
+      uuid: null,
+      name: 'plan.pdf',
+      ownerId: 'owner-id',
+      remoteId: 257,
+      remoteUuid: UUID,
+      folderId: 20,
+      ownerName,
+      contentType: 'application/pdf',
+      rights: 'r',
+    };
+    const sharedHeader = header(35, 1, 42, 11);
+    const bytes = Buffer.concat([
+      encodeRecord(sharedHeader, shared),
+      encodeRecord({ ...sharedHeader, opCode: 3 }, { op: 'CommitTxn', txnOpCode: 35 }),
+    ]);
+    const events = await readEvents(bytes, { origin: 512 });
+    assert.deepEqual(
+      events.map((e) => (e.kind === 'record' ? e.record.data.op : e.kind)),
+      ['CreateFileSharedWithMe', 'CommitTxn', 'end'],
+    );
+  });
 });
 
 describe('a record of an op the server writes, cut or damaged', () => {

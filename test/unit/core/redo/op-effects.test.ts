@@ -25,4 +25,8 @@ describe('what the index does with each op', () => {
       'not-applied': 0,
     });
   });
+
+  it("an op written under another op's code is classified too", () => {
+    assert.equal(opEffect('CreateFileSharedWithMe'), 'result-not-recorded');
+  });
 });
