@@ -27,7 +27,7 @@ import {
   type ScanNote,
   sha256OfDigest,
 } from '#core/scan/scan-snapshot.ts';
-import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
+import { decodeMetadataMap, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 import { serverKeys } from '#core/storage/server-keys.ts';
 
 const MiB = 1024 * 1024;
@@ -622,9 +622,7 @@ function itemLine(
 function noteLine(item: ItemRow, badMetadata: (detail: string) => void): ScanNote {
   let meta: Record<string, MetadataValue> = {};
   try {
-    const decoded = item.metadata ? decodeMetadata(item.metadata) : {};
-    if (typeof decoded !== 'object' || Array.isArray(decoded)) throw new Error('not a map');
-    meta = decoded;
+    meta = decodeMetadataMap(item.metadata);
   } catch (error) {
     badMetadata(`${item.type} ${item.id}: ${(error as Error).message}; kept without its color and place`);
   }
@@ -659,11 +657,8 @@ function documentLine(
   badMetadata: (detail: string) => void,
 ): ScanLine | undefined {
   const fields = (metadata: string | null, what: string): Record<string, string> => {
-    if (!metadata) return {};
     try {
-      const map = decodeMetadata(metadata);
-      if (typeof map !== 'object' || Array.isArray(map)) throw new Error('not a map');
-      return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
+      return Object.fromEntries(Object.entries(decodeMetadataMap(metadata)).map(([k, v]) => [k, String(v)]));
     } catch (error) {
       badMetadata(`${item.type} ${item.id} ${what}: ${(error as Error).message}`);
       return {};

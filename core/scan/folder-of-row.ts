@@ -3,7 +3,7 @@ import { ITEM_TYPE } from '#core/mail-item.ts';
 import type { FolderState, RetentionRule } from '#core/mail-snapshot.ts';
 import { customOfMetadata } from '#core/scan/custom-data.ts';
 import type { ScanFolder } from '#core/scan/scan-snapshot.ts';
-import { decodeMetadata, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
+import { decodeMetadataMap, type MetadataValue } from '#core/scan/zimbra-metadata.ts';
 
 /** A folder-like row of `mail_item` (a folder, search folder or mountpoint), as the scan reads it. */
 export interface FolderRow {
@@ -26,9 +26,7 @@ export function folderOfRow(row: FolderRow): { folder: ScanFolder; problem?: str
   let meta: Record<string, MetadataValue> = {};
   let problem: string | undefined;
   try {
-    const decoded = row.metadata ? decodeMetadata(row.metadata) : {};
-    if (typeof decoded !== 'object' || Array.isArray(decoded)) throw new Error('not a map');
-    meta = decoded;
+    meta = decodeMetadataMap(row.metadata);
   } catch (error) {
     problem = `folder ${row.id}: its metadata does not decode (${(error as Error).message}); kept without its attributes`;
   }

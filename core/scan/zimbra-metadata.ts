@@ -68,6 +68,13 @@ export function decodeMetadata(text: string): MetadataValue {
 }
 
 /** A contact's fields from its metadata (`fld`), as strings. */
+/** An item's metadata column as a map (null or empty: an empty map); a MetadataError when it is not one. */
+export function decodeMetadataMap(text: string | null): Record<string, MetadataValue> {
+  const decoded = text ? decodeMetadata(text) : {};
+  if (typeof decoded !== 'object' || Array.isArray(decoded)) throw new MetadataError('metadata is not a map');
+  return decoded;
+}
+
 export function contactFieldsOf(metadata: string | null): Record<string, string> {
   if (!metadata) return {};
   const decoded = decodeMetadata(metadata);

@@ -1,8 +1,9 @@
 import { opCodeOf } from '#core/redo/op-codes.ts';
-import type { OpData, RedoRecord } from '#core/redo/redo-record.ts';
+import type { CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
 import type { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
+import { createMessageOp } from '#test/support/redo-fixtures.ts';
 
 let offset = 512;
 
@@ -45,7 +46,17 @@ export function applyOpsAt(replayer: MailStateReplayer, time: number | undefined
 /** A Briefcase document saved (`SaveDocument`) or revised (`AddDocumentRevision`) with `text` as its bytes. */
 export function documentOp(docId: number, text: string, op: 'SaveDocument' | 'AddDocumentRevision'): OpData {
   const content = Buffer.from(text);
+  const { op: _message, ...message } = createMessageOp(0, content, {
+    rcptEmail: '',
+    receivedDate: 1_795_000_000_000,
+    digest: zimbraDigest(content),
+    msgId: op === 'SaveDocument' ? docId : docId + 1000,
+    folderId: 16,
+    tags: null,
+    path: null,
+  }) as CreateMessageData & { op: 'CreateMessage' };
   const fields = {
+    ...message,
     filename: `${text}.txt`,
     mimeType: 'text/plain',
     author: 'ann@example.com',
@@ -53,24 +64,6 @@ export function documentOp(docId: number, text: string, op: 'SaveDocument' | 'Ad
     description: 'd',
     descriptionEnabled: true,
     uuid: null,
-    rcptEmail: '',
-    receivedDate: 1_795_000_000_000,
-    shared: false,
-    digest: zimbraDigest(content),
-    size: content.length,
-    msgId: op === 'SaveDocument' ? docId : docId + 1000,
-    folderId: 16,
-    convId: -1,
-    convFirstMsgId: -1,
-    mergedConvIds: [],
-    calItemId: -1,
-    partStat: null,
-    flags: 0,
-    noICal: false,
-    tags: null,
-    path: null,
-    custom: null,
-    body: { type: 'inline' as const, offset: 0, length: content.length, bytes: content },
   };
   return op === 'SaveDocument' ? { op, ...fields } : { op, docId, ...fields };
 }

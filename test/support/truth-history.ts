@@ -66,6 +66,7 @@ export function truthHistory(sim: MailHostSimulator): TruthHistory {
         Object.assign(result.documents, structuredClone(mailbox.documents));
         // Configuration sections too: a deleted one is a deletion like any other.
         if (mailbox.config) result.config = { ...result.config, ...mailbox.config };
+        if (mailbox.notes) result.notes = { ...result.notes, ...structuredClone(mailbox.notes) };
         for (const [id, m] of Object.entries(mailbox.messages)) {
           result.messages[id] = structuredClone(m);
           if (m.folderId !== 3) outsideTrash.set(id, m.folderId);
