@@ -5,6 +5,10 @@ export const ENV = {
   backupBucket: 'OFFSITE_BACKUP_BUCKET',
   planQueueUrl: 'OFFSITE_PLAN_QUEUE_URL',
   ingestQueueUrl: 'OFFSITE_INGEST_QUEUE_URL',
+  /** Where the indexer puts an ingest message it refuses (forged, malformed), with the reason. */
+  ingestDeadLetterQueueUrl: 'OFFSITE_INGEST_DLQ_URL',
+  /** JSON list of the IAM role ids of offsite's own functions that may queue indexing work (bridge, reindex…). */
+  ingestInternalSenders: 'OFFSITE_INGEST_INTERNAL_SENDERS',
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',
   purgeQueueUrl: 'OFFSITE_PURGE_QUEUE_URL',
   auditQueueUrl: 'OFFSITE_AUDIT_QUEUE_URL',

@@ -7,6 +7,14 @@ const name = z.string().min(1);
 const url = z.url();
 const days = z.coerce.number().int().min(1).max(3650);
 const hours = z.coerce.number().int().min(1).max(8760);
+const roleIds = z.string().transform((text, ctx) => {
+  try {
+    return z.array(z.string().min(1)).min(1).parse(JSON.parse(text));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON list of IAM role ids' });
+    return z.NEVER;
+  }
+});
 const buckets = z
   .string()
   .default('')
@@ -17,6 +25,8 @@ const schemas = {
     indexTable: name,
     backupBucket: name,
     ingestQueueUrl: url,
+    ingestDeadLetterQueueUrl: url,
+    ingestInternalSenders: roleIds,
     // A reindex's share is reported by the indexer, which finishes the operation when it is the last.
     operationsTable: name,
     operationRetentionDays: days,

@@ -326,6 +326,14 @@ export class OffsiteStack extends Stack {
       .sendsTo(ENV.ingestQueueUrl, ingestQueue)
       .consumes(transferQueue, { batchSize: 1, maxConcurrency: 5 });
 
+    // Indexing work (go on, bridge, rebuild) is taken only from these functions; the rest is checked by key.
+    indexer.authenticatesIngest(
+      ENV.ingestInternalSenders,
+      [indexer, control, planner, transfer],
+      ENV.ingestDeadLetterQueueUrl,
+      ingestDlq,
+    );
+
     // Plan and work messages that failed on every try: their operations end as failed instead of running on.
     const deadLetters = new OffsiteFunction(this, 'DeadLetters', {
       handler: 'dead-letters',
@@ -375,9 +383,16 @@ export class OffsiteStack extends Stack {
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': 'Offsite' } },
       }),
+      // A function URL created since October 2025 needs both actions; each only through the URL, with IAM auth.
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunctionUrl'],
         resources: [agentControl.fn.functionArn],
+        conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+      }),
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [agentControl.fn.functionArn],
+        conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
       }),
     );
     acknowledgePrefixGrant(agentPolicy, backupBucket, 'servers/');

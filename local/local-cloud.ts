@@ -59,6 +59,11 @@ export interface Endpoints {
 export const LOCAL_REGION = 'us-east-1';
 /** The account id each emulator puts in ARNs (moto's default differs from fauxqs'). */
 export const LOCAL_ACCOUNTS: Record<Backend, string> = { fauxqs: '000000000000', moto: '123456789012' };
+/** The SenderId each backend's queues report for every message, whoever sent it. */
+export const LOCAL_SENDER_IDS: Record<Backend, string> = {
+  fauxqs: '000000000000',
+  moto: 'AIDAIT2UOQQY3AUEKVGXU',
+};
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalCloud {
@@ -134,6 +139,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       account,
       clients,
       capabilities: { bucketControls: options.backend === 'moto' },
+      senderId: LOCAL_SENDER_IDS[options.backend],
       functionUrlPorts: urlPorts,
       namePrefix: '',
     });

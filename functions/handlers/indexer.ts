@@ -2,9 +2,10 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestMessageSchema } from '#core/announcement.ts';
-import { parseOrThrow } from '#core/validation.ts';
 import { configFor } from '#functions/config.ts';
+import { ingestRefusal } from '#functions/index/authenticate-ingest.ts';
 import { handleIngest } from '#functions/index/handle-ingest.ts';
+import { refuseIngest } from '#functions/index/refuse-ingest.ts';
 import { logger, metrics } from '#functions/observability.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
@@ -25,11 +26,21 @@ async function indexRecord(record: SQSRecord): Promise<void> {
 }
 
 async function indexMessage(record: SQSRecord): Promise<void> {
-  const message = parseOrThrow(
-    ingestMessageSchema,
-    JSON.parse(record.body),
-    `ingest message ${record.messageId}`,
-  );
+  const parsed = ingestMessageSchema.safeParse(parseJson(record.body));
+  const reason = parsed.success
+    ? ingestRefusal(parsed.data, record.attributes.SenderId, config.ingestInternalSenders)
+    : `not an ingest message: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+  if (!parsed.success || reason !== undefined) {
+    await refuseIngest(config.ingestDeadLetterQueueUrl, record, reason ?? 'invalid');
+    metrics.addMetric('IngestMessagesRefused', MetricUnit.Count, 1);
+    logger.error('ingest message refused: put in the dead-letter queue with the reason', {
+      messageId: record.messageId,
+      senderId: record.attributes.SenderId,
+      reason,
+    });
+    return;
+  }
+  const message = parsed.data;
   const { shipment, outcome, directory, bridge, reindex } = await handleIngest(message, config, deadline);
   if (reindex?.state === 'finished') {
     metrics.addMetric('ServersReindexed', MetricUnit.Count, 1);
@@ -87,6 +98,14 @@ async function indexMessage(record: SQSRecord): Promise<void> {
       segments: outcome.indexed.length,
       ops,
     });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -48,15 +48,18 @@ export interface ConsumeOptions {
  */
 export class OffsiteFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
+  /** Its own role: the prefix of every message it sends is this role's unique id. */
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: OffsiteFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
     // Our own role instead of AWSLambdaBasicExecutionRole: logging only to this function's log group.
-    const role = new iam.Role(this, 'Role', {
+    this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `offsite ${props.handler} function`,
     });
+    const role = this.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -163,6 +166,20 @@ export class OffsiteFunction extends Construct {
   /** May scan the whole table (it also needs readsTable or writesTable for the rest). */
   scansTable(access: TableAccess): this {
     return this.allow(tableScanStatements(access));
+  }
+
+  /**
+   * Consumes an ingest queue that trusts only offsite's own functions (`internal`, by role id) with indexing
+   * work, and puts what it refuses into `deadLetters` with the reason.
+   */
+  authenticatesIngest(
+    sendersEnv: string,
+    internal: readonly OffsiteFunction[],
+    deadLettersEnv: string,
+    deadLetters: sqs.IQueue,
+  ): this {
+    this.fn.addEnvironment(sendersEnv, Stack.of(this).toJsonString(internal.map((f) => f.role.roleId)));
+    return this.sendsTo(deadLettersEnv, deadLetters);
   }
 
   sendsTo(envName: string, queue: sqs.IQueue): this {

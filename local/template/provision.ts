@@ -52,6 +52,8 @@ export interface ProvisionOptions {
   readonly account: string;
   readonly clients: ProvisionClients;
   readonly capabilities: BackendCapabilities;
+  /** The SenderId the backend's queue emulator reports for every message, whoever sent it. */
+  readonly senderId: string;
   /** Port for each function URL, in template order (0 is not allowed here: allocate first). */
   readonly functionUrlPorts: readonly number[];
   /** Prefix of every physical name, so two local clouds can share one emulator. */
@@ -149,6 +151,8 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
             Arn: `arn:aws:local:${region}:${account}:${resource.Type.replaceAll('::', '-').toLowerCase()}/${name}`,
             KeyId: name,
             TopicName: name,
+            // Every role is the one sender the local queues report (the local cloud enforces no IAM).
+            RoleId: options.senderId,
           },
         });
     }

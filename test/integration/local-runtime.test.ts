@@ -52,12 +52,9 @@ describe(`local cloud on ${testBackend()}`, () => {
       const queueUrl = cloud.outputs.IngestQueueUrl ?? '';
       const servers = ['srv-a', 'srv-b', 'srv-c', 'srv-d'].map((s) => `${s}-${randomUUID().slice(0, 8)}`);
       const good = await Promise.all(servers.map((serverId) => uploadSegment(cloud, bucket, serverId)));
-      const bad = {
-        Id: 'bad',
-        MessageBody: '{"type":"redo-segment","serverId":"broken"}',
-        MessageGroupId: 'broken',
-        MessageDeduplicationId: randomUUID(),
-      };
+      // Announced before its object is stored (or never stored): it fails on every try.
+      const missing = await uploadSegment(cloud, bucket, `broken-${randomUUID().slice(0, 8)}`, false);
+      const bad = { ...entry(missing, 'bad'), MessageDeduplicationId: randomUUID() };
       const sent = await cloud.clients.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -113,6 +110,82 @@ describe(`local cloud on ${testBackend()}`, () => {
         new Set(goodDeliveries).size,
         'records that succeeded are never delivered again',
       );
+    } finally {
+      indexer.invoke = original;
+    }
+  });
+
+  it("refuses at once, into the DLQ with the reason, an announcement of another server's object and a message that is none", async () => {
+    const indexer = cloud.functionNamed('Indexer');
+    const deliveries: string[] = [];
+    const original = indexer.invoke.bind(indexer);
+    indexer.invoke = (event: unknown) => {
+      deliveries.push(...(event as SQSEvent).Records.map((r) => r.messageId));
+      return original(event);
+    };
+    try {
+      const bucket = cloud.outputs.BackupBucketName ?? '';
+      const victim = `victim-${randomUUID().slice(0, 8)}`;
+      const stored = await uploadSegment(cloud, bucket, victim);
+      // A host that owns srv-mallory announces the victim's segment as its own.
+      const forged = { ...stored, serverId: `mallory-${randomUUID().slice(0, 8)}` };
+      const sent = await cloud.clients.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: cloud.outputs.IngestQueueUrl ?? '',
+          Entries: [
+            entry(forged, 'forged'),
+            {
+              Id: 'junk',
+              MessageBody: '{"type":"redo-segment"',
+              MessageGroupId: 'junk',
+              MessageDeduplicationId: randomUUID(),
+            },
+          ],
+        }),
+      );
+      const ids = new Map(sent.Successful?.map((s) => [s.Id, s.MessageId]));
+      const dlq = [...cloud.resources.queues.values()].find((q) =>
+        q.logicalId.startsWith('IngestDeadLetterQueue'),
+      );
+      assert.ok(dlq);
+      const dead: { body: string; refusal: string }[] = [];
+      await eventually(
+        async () => {
+          const r = await cloud.clients.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: dlq.url,
+              WaitTimeSeconds: 1,
+              MaxNumberOfMessages: 10,
+              MessageAttributeNames: ['All'],
+            }),
+          );
+          for (const m of r.Messages ?? [])
+            dead.push({ body: m.Body ?? '', refusal: m.MessageAttributes?.refusal?.StringValue ?? '' });
+          const bodies = new Set(dead.map((d) => d.body));
+          return bodies.has(JSON.stringify(forged)) && bodies.has('{"type":"redo-segment"')
+            ? dead
+            : undefined;
+        },
+        60_000,
+        'both refused messages in the DLQ',
+      );
+      const byBody = new Map(dead.map((d) => [d.body, d.refusal]));
+      assert.match(byBody.get(JSON.stringify(forged)) ?? '', /is not one of that server's objects/);
+      assert.match(byBody.get('{"type":"redo-segment"') ?? '', /not an ingest message/);
+      for (const id of ['forged', 'junk'])
+        assert.equal(
+          deliveries.filter((d) => d === ids.get(id)).length,
+          1,
+          `${id} is refused on its first delivery`,
+        );
+      const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('IndexTable')) ?? '';
+      const documents = DynamoDBDocumentClient.from(cloud.clients.dynamodb);
+      const key = {
+        pk: indexKeys.server(forged.serverId),
+        sk: indexKeys.segment(forged.seq, forged.firstOffset),
+      };
+      const item = await documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      assert.equal(item.Item, undefined, 'nothing is catalogued for the forger');
     } finally {
       indexer.invoke = original;
     }
@@ -223,13 +296,15 @@ async function uploadSegment(
   cloud: LocalCloud,
   bucket: string,
   serverId: string,
+  store = true,
 ): Promise<SegmentAnnouncement> {
   const body = Buffer.from(`segment of ${serverId}`);
   const sha256 = createHash('sha256').update(body).digest('hex');
   const key = `servers/${serverId}/redo/7/512-${512 + body.length}.${sha256}`;
-  await cloud.clients.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: { sha256, codec: 'none' } }),
-  );
+  if (store)
+    await cloud.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: { sha256, codec: 'none' } }),
+    );
   return {
     type: 'redo-segment',
     serverId,

@@ -4,7 +4,7 @@ import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { type IngestMessage, ingestMessageSchema } from '#core/announcement.ts';
 import type { FunctionConfig } from '#functions/config.ts';
-import type { LocalCloud } from '#local/local-cloud.ts';
+import { LOCAL_SENDER_IDS, type LocalCloud } from '#local/local-cloud.ts';
 import { indexTable, operationsTable } from '#test/support/index-checks.ts';
 
 /**
@@ -25,6 +25,8 @@ export async function privateIndexerConfig(
     indexTable: indexTable(cloud),
     backupBucket: cloud.outputs.BackupBucketName as string,
     ingestQueueUrl: queue.QueueUrl as string,
+    ingestDeadLetterQueueUrl: queue.QueueUrl as string,
+    ingestInternalSenders: [LOCAL_SENDER_IDS[cloud.backend]],
     operationsTable: operationsTable(cloud),
     operationRetentionDays: 30,
     operationsTopicArn: cloud.outputs.OperationsTopicArn as string,

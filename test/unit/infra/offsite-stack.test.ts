@@ -243,6 +243,15 @@ describe('OffsiteStack', () => {
     }
   });
 
+  it("takes indexing work only from offsite's own functions' roles, and refuses the rest into the ingest DLQ", () => {
+    const fn = template.findResources('AWS::Lambda::Function')[fnId('Indexer')];
+    const env = fn?.Properties.Environment.Variables as Record<string, unknown>;
+    const senders = JSON.stringify(env.OFFSITE_INGEST_INTERNAL_SENDERS);
+    const roles = [...senders.matchAll(/"(\w+?)Role[0-9A-F]{8}","RoleId"/g)].map((m) => m[1]).sort();
+    assert.deepEqual(roles, ['Control', 'Indexer', 'Planner', 'Transfer']);
+    assert.match(JSON.stringify(env.OFFSITE_INGEST_DLQ_URL), /IngestDeadLetterQueue/);
+  });
+
   it('lets the indexer queue its own continuation on the ingest queue, and nothing else', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('IndexerRole') }] },
@@ -253,7 +262,11 @@ describe('OffsiteStack', () => {
           .PolicyDocument.Statement,
     );
     const sends = statements.filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
-    assert.equal(sends.length, 1);
+    // The ingest queue (its continuation), and its dead-letter queue (what it refuses).
+    assert.deepEqual(
+      sends.map((st) => /"(Ingest(?:DeadLetter)?Queue)[0-9A-F]{8}"/.exec(JSON.stringify(st))?.[1]).sort(),
+      ['IngestDeadLetterQueue', 'IngestQueue'],
+    );
   });
 
   it('protects the control API and the agent API with IAM auth', () => {
@@ -267,15 +280,24 @@ describe('OffsiteStack', () => {
     for (const url of Object.values(urls)) assert.equal(url.Properties.AuthType, 'AWS_IAM');
   });
 
-  it('lets the agent call the agent API only, and the agent API touch the operations table only', () => {
+  it('lets the agent call the agent API only (through its URL), and the agent API touch the operations table only', () => {
     const [agentPolicy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
     assert.ok(agentPolicy, 'the agent policy');
     const invokes = (
       agentPolicy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]
     ).filter((st) => [st.Action].flat().some((a) => a.startsWith('lambda:')));
+    // Both actions, as function URLs created since October 2025 require, each only through the URL.
+    const agentApi = { 'Fn::GetAtt': [fnId('AgentControl'), 'Arn'] };
     assert.deepEqual(
-      invokes.map((st) => [[st.Action].flat(), st.Resource]),
-      [[['lambda:InvokeFunctionUrl'], { 'Fn::GetAtt': [fnId('AgentControl'), 'Arn'] }]],
+      invokes.map((st) => [[st.Action].flat(), st.Resource, (st as { Condition?: unknown }).Condition]),
+      [
+        [
+          ['lambda:InvokeFunctionUrl'],
+          agentApi,
+          { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        ],
+        [['lambda:InvokeFunction'], agentApi, { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } }],
+      ],
     );
     const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('AgentControl'))

@@ -1,0 +1,55 @@
+import type { IngestMessage } from '#core/announcement.ts';
+import { parseServerObjectKey } from '#core/storage/server-keys.ts';
+
+// Who may put what on the ingest queue. An announced object must be where the bucket layout puts the object the
+// announcement describes, under the server it names: a host cannot have another server's redo, dumps or scans
+// indexed. Indexing work (go on, bridge a gap, rebuild) comes only from offsite's own functions, told by the
+// IAM role that sent it (SQS's SenderId: `<role id>:<session>`).
+
+/** Why an ingest message is refused, or undefined when it may be handled. */
+export function ingestRefusal(
+  message: IngestMessage,
+  senderId: string,
+  internalSenders: readonly string[],
+): string | undefined {
+  switch (message.type) {
+    case 'index-continue':
+    case 'index-bridge':
+    case 'index-reset': {
+      const role = senderId.split(':')[0] ?? '';
+      return internalSenders.includes(role)
+        ? undefined
+        : `${message.type} is queued only by offsite's own functions, not by sender ${senderId}`;
+    }
+    default:
+      return keyProblem(message);
+  }
+}
+
+type ObjectAnnouncement = Exclude<IngestMessage, { type: 'index-continue' | 'index-bridge' | 'index-reset' }>;
+
+/** The key must name exactly the announced object, under the announcing server's prefix. */
+function keyProblem(message: ObjectAnnouncement): string | undefined {
+  const object = parseServerObjectKey(message.serverId, message.key);
+  const refused = (what: string) =>
+    `${message.type} of server ${message.serverId} names key ${message.key}, which ${what}`;
+  if (!object) return refused(`is not one of that server's objects (servers/${message.serverId}/…)`);
+  const same = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+  const matches =
+    message.type === 'redo-segment'
+      ? object.kind === 'segment' &&
+        object.seq === message.seq &&
+        object.firstOffset === message.firstOffset &&
+        object.lastOffset === message.lastOffset
+      : message.type === 'redo-seal'
+        ? object.kind === 'seal' && object.seq === message.seq && object.size === message.size
+        : message.type === 'ldap-dump'
+          ? object.kind === 'ldap-dump' && same(object.dumpedAt, message.dumpedAt)
+          : object.kind === 'scan' &&
+            object.accountId === message.accountId &&
+            same(object.takenAt, message.takenAt);
+  if (!matches) return refused(`names another object than the one announced`);
+  if (object.sha256 !== message.sha256)
+    return refused(`holds digest ${object.sha256}, not ${message.sha256}`);
+  return undefined;
+}
