@@ -297,8 +297,9 @@ export class OffsiteStack extends Stack {
       logRetention,
     })
       .writesTable(ENV.operationsTable, operations)
-      // Records what --fix moved to quarantine (QUARANTINED items), read back by later checks and restores.
-      .writesTable(ENV.indexTable, index)
+      // Records what --fix moved to quarantine (QUARANTINED items), read back by later checks and restores;
+      // deletes nothing of the index.
+      .writesTable(ENV.indexTable, index, { deletes: false })
       .scansTable(index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
@@ -347,6 +348,21 @@ export class OffsiteStack extends Stack {
       .consumes(purgeDlq, { batchSize: 10 })
       .consumes(auditDlq, { batchSize: 10 })
       .consumes(transferDlq, { batchSize: 10 });
+
+    // Legal holds and the retention policy (POLICY items of the operations table) are the control API's
+    // alone to change: every other function writing that table is denied them.
+    for (const fn of [
+      indexer,
+      agentControl,
+      planner,
+      purger,
+      worker,
+      scheduler,
+      auditor,
+      transfer,
+      deadLetters,
+    ])
+      fn.mayNotWrite(operations, ['POLICY']);
 
     // Whoever may finish an operation sets its expiry and announces it.
     const finishOperations = [

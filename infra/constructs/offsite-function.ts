@@ -19,6 +19,7 @@ import {
   namedBucketStatements,
   queueSendStatements,
   type TableAccess,
+  tableKeyDenial,
   tableScanStatements,
   tableStatements,
   topicPublishStatements,
@@ -118,9 +119,15 @@ export class OffsiteFunction extends Construct {
     return this.allow(tableStatements(access, false));
   }
 
-  writesTable(envName: string, access: TableAccess): this {
+  /** Reads and writes items; with `deletes: false` only puts and updates them. */
+  writesTable(envName: string, access: TableAccess, options: { deletes?: boolean } = {}): this {
     this.fn.addEnvironment(envName, access.table.tableName);
-    return this.allow(tableStatements(access, true));
+    return this.allow(tableStatements(access, options.deletes === false ? 'no-delete' : true));
+  }
+
+  /** May write no item whose partition key is one of `keys` (another function's to keep). */
+  mayNotWrite(access: TableAccess, keys: readonly string[]): this {
+    return this.allow([tableKeyDenial(access, keys)]);
   }
 
   /** Reads objects under the given key prefix (e.g. `servers/`). */

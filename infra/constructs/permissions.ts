@@ -29,14 +29,32 @@ const TABLE_WRITE = [
   'dynamodb:BatchWriteItem',
 ];
 
-export function tableStatements({ table, indexes = [] }: TableAccess, write: boolean): iam.PolicyStatement[] {
+/** Puts and updates only: neither DeleteItem nor BatchWriteItem (whose requests may delete). */
+const TABLE_WRITE_NO_DELETE = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** Read, or read and write (`write`), or read, put and update but never delete (`'no-delete'`). */
+export function tableStatements(
+  { table, indexes = [] }: TableAccess,
+  write: boolean | 'no-delete',
+): iam.PolicyStatement[] {
+  const writes = write === 'no-delete' ? TABLE_WRITE_NO_DELETE : write ? TABLE_WRITE : [];
   const statements = [
     new iam.PolicyStatement({
-      actions: write ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ,
+      actions: [...TABLE_READ, ...writes],
       resources: [table.tableArn, ...indexes.map((name) => `${table.tableArn}/index/${name}`)],
     }),
   ];
-  return [...statements, ...keyStatements(table.encryptionKey, write)];
+  return [...statements, ...keyStatements(table.encryptionKey, write !== false)];
+}
+
+/** No write of any kind to items whose partition key is one of `keys`, whatever else is allowed. */
+export function tableKeyDenial({ table }: TableAccess, keys: readonly string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    actions: TABLE_WRITE,
+    resources: [table.tableArn],
+    conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [...keys] } },
+  });
 }
 
 /** Objects under `prefix` (e.g. `servers/`): read, and with `write` also put. Never delete. */

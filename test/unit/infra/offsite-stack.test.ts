@@ -415,4 +415,50 @@ describe('OffsiteStack', () => {
           'the agent never deletes',
         );
   });
+
+  it("leaves legal holds and the retention policy to the control API alone, and the index's deletes to the purger and indexer", () => {
+    type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const byRole = new Map<string, Statement[]>();
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      const role = id.replace(/Role.*/, '');
+      byRole.set(role, [
+        ...(byRole.get(role) ?? []),
+        ...(policy.Properties.PolicyDocument.Statement as Statement[]),
+      ]);
+    }
+    const on = (st: Statement, table: string) => JSON.stringify(st.Resource).includes(table);
+    const writes = (st: Statement, table: string) =>
+      st.Effect === 'Allow' && on(st, table) && [st.Action].flat().includes('dynamodb:PutItem');
+    const writers = [...byRole].filter(([, sts]) => sts.some((st) => writes(st, 'OperationsTable')));
+    assert.ok(writers.length >= 9, 'the functions that write operations');
+    for (const [role, statements] of writers) {
+      const denied = statements.some(
+        (st) =>
+          st.Effect === 'Deny' &&
+          on(st, 'OperationsTable') &&
+          JSON.stringify(st.Condition) ===
+            JSON.stringify({ 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['POLICY'] } }),
+      );
+      assert.equal(
+        denied,
+        role !== 'Control',
+        `${role} ${role === 'Control' ? 'may' : 'may not'} write holds and retention`,
+      );
+    }
+    const indexDeleters = [...byRole]
+      .filter(([, sts]) =>
+        sts.some(
+          (st) =>
+            st.Effect === 'Allow' &&
+            on(st, 'IndexTable') &&
+            [st.Action].flat().some((a) => a === 'dynamodb:DeleteItem' || a === 'dynamodb:BatchWriteItem'),
+        ),
+      )
+      .map(([role]) => role);
+    assert.deepEqual(
+      indexDeleters.sort(),
+      ['Indexer', 'Purger'],
+      'the auditor writes quarantine records, deletes nothing',
+    );
+  });
 });
