@@ -22,16 +22,21 @@ export interface ImapTarget {
   password: string;
 }
 
+/** A URL as an error may show it: any password in it (a mistyped URL, say) replaced. */
+export function redactedUrl(text: string): string {
+  return text.replace(/([^\s:/@]*):[^\s/@]*@/g, '$1:***@');
+}
+
 /** `imap://[user@]host[:port]` or `imaps://…`; the password never comes from the URL (it would show in `ps`). */
 export function parseImapUrl(url: string): Omit<ImapTarget, 'password' | 'masterUser'> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new RestoreTargetError(`not an IMAP URL: ${url}`, { cause });
+    throw new RestoreTargetError(`not an IMAP URL: ${redactedUrl(url)}`, { cause });
   }
-  if (parsed.protocol !== 'imap:' && parsed.protocol !== 'imaps:')
-    throw new RestoreTargetError(`not an IMAP URL (imap:// or imaps://): ${url}`);
+  if ((parsed.protocol !== 'imap:' && parsed.protocol !== 'imaps:') || !parsed.hostname)
+    throw new RestoreTargetError(`not an IMAP URL (imap:// or imaps://, then a host): ${redactedUrl(url)}`);
   if (parsed.password)
     throw new RestoreTargetError(
       'do not put the password in the URL: use --password-env VAR or --password-file FILE',
