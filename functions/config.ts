@@ -15,6 +15,17 @@ const roleIds = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+const roleIdsByServer = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return z.record(z.string().min(1), z.string().min(1)).parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON map of server id to IAM role id' });
+      return z.NEVER;
+    }
+  });
 const buckets = z
   .string()
   .default('')
@@ -27,6 +38,7 @@ const schemas = {
     ingestQueueUrl: url,
     ingestDeadLetterQueueUrl: url,
     ingestInternalSenders: roleIds,
+    agentRoleIds: roleIdsByServer,
     // A reindex's share is reported by the indexer, which finishes the operation when it is the last.
     operationsTable: name,
     operationRetentionDays: days,
@@ -84,7 +96,12 @@ const schemas = {
     operationRetentionDays: days,
     operationsTopicArn: name,
   }),
-  agentControl: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
+  agentControl: z.object({
+    operationsTable: name,
+    operationRetentionDays: days,
+    operationsTopicArn: name,
+    agentRoleIds: roleIdsByServer,
+  }),
   deadLetters: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
   scheduler: z.object({
     operationsTable: name,

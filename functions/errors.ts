@@ -23,3 +23,8 @@ export class ConflictError extends OffsiteError {
 export class SelftestFailure extends OffsiteError {
   override readonly name = 'SelftestFailure';
 }
+
+/** The caller may not do this (HTTP 403): the message names what and why. */
+export class ForbiddenError extends OffsiteError {
+  override readonly name = 'ForbiddenError';
+}

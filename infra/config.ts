@@ -80,6 +80,21 @@ export const stackConfigSchema = z.strictObject({
     .array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'))
     .max(20)
     .default([]),
+  /**
+   * The mail servers (their agents' `serverId`s), each given an identity of its own: a role that may create only
+   * its own objects and blobs and read nothing, whose announcements alone are taken for it. Empty: one shared
+   * agent policy for every host (single-server deployments, the local cloud).
+   */
+  servers: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a server id: 1–64 of A-Z a-z 0-9 . _ -'))
+    .max(500)
+    .refine((ids) => new Set(ids).size === ids.length, 'a server id appears twice')
+    .default([]),
+  /** Who may assume the servers' roles (an IAM role or user ARN); default: the account (its IAM policies decide). */
+  agentPrincipal: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'expected an IAM role or user ARN')
+    .optional(),
   /** E-mail address subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
   /** E-mail address told when an operation finishes (succeeded, failed or stopped), if any. */

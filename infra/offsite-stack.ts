@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,12 +13,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '#core/env-names.ts';
 import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
+import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
 import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
-import {
-  acknowledgePrefixGrant,
-  bucketStatements,
-  queueSendStatements,
-} from '#infra/constructs/permissions.ts';
 
 export interface OffsiteStackProps extends StackProps {
   readonly config: StackConfig;
@@ -385,39 +381,30 @@ export class OffsiteStack extends Stack {
     for (const fn of [planner, scheduler])
       fn.fn.addEnvironment(ENV.operationStallHours, String(config.operationStallHours));
 
-    // --- The agent's permissions: ship and announce, nothing else --------------------------------------
-    const agentPolicy = new iam.ManagedPolicy(this, 'AgentPolicy', {
-      description:
-        'offsite agent on the mail host: upload to servers/* and blobs/*, announce on the ingest queue, call the agent API',
-    });
-    agentPolicy.addStatements(
-      ...bucketStatements(backupBucket, 'servers/', true),
-      ...bucketStatements(backupBucket, 'blobs/', true),
-      ...queueSendStatements(ingestQueue),
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': 'Offsite' } },
-      }),
-      // A function URL created since October 2025 needs both actions; each only through the URL, with IAM auth.
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunctionUrl'],
-        resources: [agentControl.fn.functionArn],
-        conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
-      }),
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [agentControl.fn.functionArn],
-        conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
-      }),
+    // --- The agents' permissions: ship and announce, nothing else --------------------------------------
+    const agentTargets = { bucket: backupBucket, ingestQueue, agentApiArn: agentControl.fn.functionArn };
+    const agentIdentities = config.servers.map(
+      (serverId) =>
+        [
+          serverId,
+          new AgentIdentity(
+            this,
+            `Agent-${serverId}`,
+            serverId,
+            agentTargets,
+            config.agentPrincipal
+              ? new iam.ArnPrincipal(config.agentPrincipal)
+              : new iam.AccountRootPrincipal(),
+          ),
+        ] as const,
     );
-    acknowledgePrefixGrant(agentPolicy, backupBucket, 'servers/');
-    acknowledgePrefixGrant(agentPolicy, backupBucket, 'blobs/');
-    Validations.of(agentPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to the Offsite namespace by condition',
-    });
+    // What a server's agent announces is taken only from its own role (checked by the indexer), and its
+    // dispatches are served to that role alone (the agent API).
+    const agentRoleIds = Stack.of(this).toJsonString(
+      Object.fromEntries(agentIdentities.map(([id, a]) => [id, a.role.roleId])),
+    );
+    for (const fn of [indexer, agentControl]) fn.fn.addEnvironment(ENV.agentRoleIds, agentRoleIds);
+    const agentPolicy = agentIdentities.length === 0 ? sharedAgentPolicy(this, agentTargets) : undefined;
 
     // --- Alarms -----------------------------------------------------------------------------------------
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
@@ -500,7 +487,15 @@ export class OffsiteStack extends Stack {
     new CfnOutput(this, 'IngestQueueUrl', { value: ingestQueue.queueUrl });
     new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });
     new CfnOutput(this, 'AgentControlUrl', { value: agentControlUrl.url });
-    new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
+    if (agentPolicy) new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
+    else
+      new CfnOutput(this, 'AgentRoles', {
+        description:
+          'the role each mail server agent assumes (aws.roleArn in its configuration), by server id',
+        value: Stack.of(this).toJsonString(
+          Object.fromEntries(agentIdentities.map(([id, a]) => [id, a.role.roleArn])),
+        ),
+      });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
   }
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { zstdCompress } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
+import { isPreconditionFailed } from '#agent/ship/upload-object.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { attachmentsOf } from '#core/index/message-summary.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
@@ -53,6 +54,8 @@ export class BlobUploader {
   private readonly options: BlobUploaderOptions;
   /** SHA-256s known to be in the store (this run). */
   private readonly stored = new Set<string>();
+  /** False once a HEAD was refused: the agent's identity writes, and reads nothing. */
+  private mayRead = true;
   readonly counts = { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 };
 
   constructor(options: BlobUploaderOptions) {
@@ -95,24 +98,37 @@ export class BlobUploader {
     if (!known && (await this.present(sha256))) return { state: 'present', sha256, bytes: 0, ...attachments };
     const body = await compress(plain);
     this.counts.requests++;
-    await this.options.s3.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: blobKey(sha256),
-        Body: body,
-        ContentLength: body.length,
-        Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
-      }),
-      signal ? { abortSignal: signal } : {},
-    );
+    try {
+      await this.options.s3.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: blobKey(sha256),
+          Body: body,
+          ContentLength: body.length,
+          Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
+          // Written once: a blob that exists (stored meanwhile, or unseen by a write-only agent) stays.
+          IfNoneMatch: '*',
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      this.stored.add(sha256);
+      this.counts.present++;
+      return { state: 'present', sha256, bytes: 0, ...attachments };
+    }
     this.stored.add(sha256);
     this.counts.uploaded++;
     this.counts.bytesStored += body.length;
     return { state: 'uploaded', sha256, bytes: body.length, ...attachments };
   }
 
-  /** In the store already (same digest in its metadata)? Remembered either way it is found. */
+  /**
+   * In the store already (same digest in its metadata)? Remembered either way it is found. An agent whose
+   * identity may not read the bucket (403) stops asking: its write-once puts answer the question instead.
+   */
   private async present(sha256: string): Promise<boolean> {
+    if (!this.mayRead) return false;
     this.counts.requests++;
     try {
       const head = await this.options.s3.send(
@@ -122,6 +138,10 @@ export class BlobUploader {
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
+      if (status === 403) {
+        this.mayRead = false;
+        return false;
+      }
       throw error;
     }
     this.stored.add(sha256);

@@ -23,21 +23,39 @@ export interface UploadRequest {
 
 const PACE_CHUNK = 256 * 1024;
 
-/** Puts one object, in parts when it is large; bytes are paced by the shared rate limiter. */
-export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<void> {
+/** Stored now, or there already: every key is written once (If-None-Match) and names its content's digest. */
+export type UploadOutcome = 'stored' | 'exists';
+
+/** S3 refused a write-once put because the key exists (412). */
+export function isPreconditionFailed(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
+}
+
+/**
+ * Puts one object, in parts when it is large, never replacing one (If-None-Match: `*`, which an agent's own
+ * identity requires); bytes are paced by the shared rate limiter.
+ */
+export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<UploadOutcome> {
   const options = r.signal ? { abortSignal: r.signal } : {};
   if (r.body.length <= r.multipartThreshold) {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: r.bucket,
-        Key: r.key,
-        Body: await paced(r.body, r.limiter, r.signal),
-        ContentLength: r.body.length,
-        Metadata: r.metadata,
-      }),
-      options,
-    );
-    return;
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: r.bucket,
+          Key: r.key,
+          Body: await paced(r.body, r.limiter, r.signal),
+          ContentLength: r.body.length,
+          Metadata: r.metadata,
+          IfNoneMatch: '*',
+        }),
+        options,
+      );
+    } catch (error) {
+      if (isPreconditionFailed(error)) return 'exists';
+      throw error;
+    }
+    return 'stored';
   }
   const { UploadId } = await s3.send(
     new CreateMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, Metadata: r.metadata }),
@@ -66,14 +84,17 @@ export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<void
         Key: r.key,
         UploadId,
         MultipartUpload: { Parts: parts },
+        IfNoneMatch: '*',
       }),
       options,
     );
+    return 'stored';
   } catch (error) {
     // Leave no paid-for parts behind; the whole object is uploaded again on the next try.
     await s3
       .send(new AbortMultipartUploadCommand({ Bucket: r.bucket, Key: r.key, UploadId }))
       .catch(() => undefined);
+    if (isPreconditionFailed(error)) return 'exists';
     throw error;
   }
 }

@@ -13,14 +13,17 @@ const ACTION = new RegExp(`^${SERVER}/dispatches/([0-9a-f-]{36})/(claim|report)$
 /**
  * The agent's API, all it may ask: the operations dispatched to its server (list, the state of one,
  * claim, report). Undefined when the request is none of them. Served by the agent's own function URL and
- * by the control API.
+ * by the control API; `mayAct` throws when the caller may not act for the server the path names.
  */
 export async function dispatchRoute(
   config: ReportTarget,
   request: ApiRequest,
   body: () => unknown,
+  mayAct: (serverId: string) => void = () => undefined,
 ): Promise<ApiResponse | undefined> {
   const { method, path } = request;
+  const server = new RegExp(`^${SERVER}/`).exec(path)?.[1];
+  if (server !== undefined) mayAct(server);
   const list = DISPATCHES.exec(path);
   if (method === 'GET' && list?.[1])
     return { status: 200, body: { dispatches: await listDispatches(config, list[1]) } };

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { ValidationError } from '#core/errors.ts';
+import { callerOf } from '#functions/control/agent-caller.ts';
 import { RouteNotFoundError } from '#functions/control/api-request.ts';
-import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
+import { ConflictError, ForbiddenError, OperationNotFoundError } from '#functions/errors.ts';
 import { logger } from '#functions/observability.ts';
 import { AccountNotFoundError } from '#functions/query/resolve-account.ts';
 
@@ -30,6 +31,13 @@ export function errorResponse(error: unknown, event: LambdaFunctionURLEvent): AP
     return json(404, { error: error.name, message: error.message });
   }
   if (error instanceof ConflictError) return json(409, { error: error.name, message: error.message });
+  if (error instanceof ForbiddenError) {
+    logger.warn('request refused', {
+      error: error.message,
+      caller: callerOf(event)?.userArn,
+    });
+    return json(403, { error: error.name, message: error.message });
+  }
   if (error instanceof ValidationError)
     return json(400, { error: error.name, message: error.message, issues: error.issues });
   logger.error('control request failed', { error });

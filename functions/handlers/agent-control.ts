@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { configFor } from '#functions/config.ts';
+import { agentMayAct } from '#functions/control/agent-caller.ts';
 import { parseBody, RouteNotFoundError } from '#functions/control/api-request.ts';
 import { dispatchRoute } from '#functions/control/dispatch-routes.ts';
 import { apiRequest, errorResponse, json } from '#functions/control/http-response.ts';
@@ -13,7 +14,12 @@ export const handler = withObservability(
     const request = apiRequest(event);
     try {
       if (request.method === 'GET' && request.path === '/health') return json(200, { ok: true });
-      const response = await dispatchRoute(config, request, () => parseBody(request.body));
+      const response = await dispatchRoute(
+        config,
+        request,
+        () => parseBody(request.body),
+        agentMayAct(event, config.agentRoleIds),
+      );
       if (!response)
         throw new RouteNotFoundError(
           `no route for ${request.method} ${request.path} in the agent API (operators use the control API)`,

@@ -11,6 +11,7 @@ import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('indexer');
 const processor = new SqsFifoPartialProcessorAsync();
+const senders = { internal: config.ingestInternalSenders, servers: config.agentRoleIds };
 /** Stop starting new segments with this much of the invocation left (a segment takes seconds at most). */
 const RESERVE_MS = 30_000;
 let deadline = 0;
@@ -28,7 +29,7 @@ async function indexRecord(record: SQSRecord): Promise<void> {
 async function indexMessage(record: SQSRecord): Promise<void> {
   const parsed = ingestMessageSchema.safeParse(parseJson(record.body));
   const reason = parsed.success
-    ? ingestRefusal(parsed.data, record.attributes.SenderId, config.ingestInternalSenders)
+    ? ingestRefusal(parsed.data, record.attributes.SenderId, senders)
     : `not an ingest message: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
   if (!parsed.success || reason !== undefined) {
     await refuseIngest(config.ingestDeadLetterQueueUrl, record, reason ?? 'invalid');

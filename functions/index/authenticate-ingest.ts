@@ -1,28 +1,44 @@
 import type { IngestMessage } from '#core/announcement.ts';
 import { parseServerObjectKey } from '#core/storage/server-keys.ts';
 
-// Who may put what on the ingest queue. An announced object must be where the bucket layout puts the object the
-// announcement describes, under the server it names: a host cannot have another server's redo, dumps or scans
-// indexed. Indexing work (go on, bridge a gap, rebuild) comes only from offsite's own functions, told by the
-// IAM role that sent it (SQS's SenderId: `<role id>:<session>`).
+// Who may put what on the ingest queue, told by the IAM role that sent it (SQS's SenderId: `<role id>:<session>`).
+// An announced object must be where the bucket layout puts the object the announcement describes, under the
+// server it names, and (in a deployment that gives each server its identity) be sent by that server's agent
+// or by offsite's own functions (an import): a host cannot have another server's redo, dumps or scans indexed.
+// Indexing work (go on, bridge a gap, rebuild) comes only from offsite's own functions.
+
+export interface IngestSenders {
+  /** Role ids of offsite's own functions that queue indexing work. */
+  readonly internal: readonly string[];
+  /** Server id → its agent's role id; empty when the deployment gives servers no identities of their own. */
+  readonly servers: Readonly<Record<string, string>>;
+}
 
 /** Why an ingest message is refused, or undefined when it may be handled. */
 export function ingestRefusal(
   message: IngestMessage,
   senderId: string,
-  internalSenders: readonly string[],
+  senders: IngestSenders,
 ): string | undefined {
+  const role = senderId.split(':')[0] ?? '';
+  const internal = senders.internal.includes(role);
   switch (message.type) {
     case 'index-continue':
     case 'index-bridge':
-    case 'index-reset': {
-      const role = senderId.split(':')[0] ?? '';
-      return internalSenders.includes(role)
+    case 'index-reset':
+      return internal
         ? undefined
         : `${message.type} is queued only by offsite's own functions, not by sender ${senderId}`;
-    }
-    default:
+    default: {
+      if (Object.keys(senders.servers).length > 0 && !internal) {
+        const own = senders.servers[message.serverId];
+        if (own === undefined)
+          return `${message.type} names server ${message.serverId}, which has no identity in this deployment (add it to the stack configuration's servers)`;
+        if (own !== role)
+          return `${message.type} of server ${message.serverId} was not sent by its agent (sender ${senderId})`;
+      }
       return keyProblem(message);
+    }
   }
 }
 

@@ -75,6 +75,36 @@ export function bucketStatements(bucket: s3.IBucket, prefix: string, write: bool
 }
 
 /**
+ * Puts under `prefix` that create an object and never replace one: a request that creates the object (a put, a
+ * multipart completion) must carry If-None-Match, so S3 refuses an existing key with 412; the steps of a
+ * multipart upload, which create nothing, need not. Nothing else: no read, no list, no delete.
+ */
+export function bucketWriteOnceStatements(bucket: s3.IBucket, prefix: string): iam.PolicyStatement[] {
+  const objects = [bucket.arnForObjects(`${prefix}*`)];
+  return [
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions: { Null: { 's3:if-none-match': 'false' } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: objects,
+      conditions: { Bool: { 's3:ObjectCreationOperation': 'false' } },
+    }),
+    // A multipart upload under SSE-KMS needs Decrypt too; without s3:GetObject nothing stored can be read.
+    ...(bucket.encryptionKey
+      ? [
+          new iam.PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [bucket.encryptionKey.keyArn],
+          }),
+        ]
+      : []),
+  ];
+}
+
+/**
  * Buckets named by the configuration (not in this stack): read, and with `write` put, any object. Their
  * encryption keys, if any, are their owners' to grant.
  */

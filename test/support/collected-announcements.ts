@@ -27,6 +27,7 @@ export async function privateIndexerConfig(
     ingestQueueUrl: queue.QueueUrl as string,
     ingestDeadLetterQueueUrl: queue.QueueUrl as string,
     ingestInternalSenders: [LOCAL_SENDER_IDS[cloud.backend]],
+    agentRoleIds: {},
     operationsTable: operationsTable(cloud),
     operationRetentionDays: 30,
     operationsTopicArn: cloud.outputs.OperationsTopicArn as string,

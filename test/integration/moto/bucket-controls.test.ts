@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   DeleteObjectCommand,
   GetBucketVersioningCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BlobUploader } from '#agent/scan/blob-uploader.ts';
+import { RateLimiter } from '#agent/ship/rate-limiter.ts';
+import { uploadObject } from '#agent/ship/upload-object.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { indexKeys } from '#core/index-keys.ts';
-import { sha256Hex } from '#core/zimbra-digest.ts';
+import { blobStorePath } from '#core/scan/blob-store-path.ts';
+import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
@@ -156,5 +165,67 @@ describe('backup bucket controls on moto', () => {
       ),
       (e: unknown) => /PreconditionFailed/.test(String((e as { name?: string }).name)),
     );
+  });
+
+  it("keeps what is stored against an agent's second write, and a blob scan whose identity reads nothing still finds it stored", async () => {
+    const bucket = cloud.outputs.BackupBucketName ?? '';
+    const key = `servers/srv-once/redo/1/512-517.${'a'.repeat(64)}`;
+    const upload = (body: string) =>
+      uploadObject(cloud.clients.s3, {
+        bucket,
+        key,
+        body: Buffer.from(body),
+        metadata: {},
+        multipartThreshold: 1024 * 1024,
+        partSize: 5 * 1024 * 1024,
+        limiter: new RateLimiter(undefined),
+      });
+    assert.equal(await upload('first'), 'stored');
+    assert.equal(await upload('other'), 'exists', 'refused by If-None-Match, taken as there');
+    const stored = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(await stored.Body?.transformToString(), 'first');
+
+    // A blob on the server's volume, already in the store; the scanning agent may not HEAD (403).
+    const volume = mkdtempSync(join(tmpdir(), 'offsite-volume-'));
+    const content = Buffer.from('Subject: once\r\n\r\nstored before\r\n');
+    const file = join(volume, blobStorePath(5, 300, 7));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    const sha256 = sha256Hex(content);
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: blobKey(sha256),
+        Body: 'the stored one',
+        Metadata: { sha256 },
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const heads: string[] = [];
+    const writeOnly = {
+      send: (command: { constructor: { name: string } }, options?: unknown) => {
+        if (command.constructor.name === 'HeadObjectCommand') {
+          heads.push('HEAD');
+          return Promise.reject(
+            Object.assign(new Error('Forbidden'), { name: '403', $metadata: { httpStatusCode: 403 } }),
+          );
+        }
+        return cloud.clients.s3.send(command as never, options as never);
+      },
+    } as unknown as S3Client;
+    const uploader = new BlobUploader({
+      s3: writeOnly,
+      bucket,
+      volumes: { '1': volume },
+      limiter: new RateLimiter(undefined),
+    });
+    const ref = { mailboxId: 5, itemId: 300, digest: zimbraDigest(content), volumeId: '1', modContent: 7 };
+    const outcome = await uploader.ensure(ref);
+    assert.equal(outcome.state, 'present');
+    const again = await uploader.ensure({ ...ref, itemId: 301 });
+    assert.equal(again.state, 'present');
+    assert.deepEqual(heads, ['HEAD'], 'refused once, then not asked again');
+    const kept = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
+    assert.equal(await kept.Body?.transformToString(), 'the stored one', 'never replaced');
   });
 });

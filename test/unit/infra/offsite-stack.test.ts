@@ -461,4 +461,63 @@ describe('OffsiteStack', () => {
       'the auditor writes quarantine records, deletes nothing',
     );
   });
+
+  it('gives each configured mail server an identity that creates only its own objects and blobs, never replaces one, and reads nothing', () => {
+    const identified = synth({ servers: ['mail1', 'mail2.example'] });
+    assert.deepEqual(
+      Object.keys(identified.findResources('AWS::IAM::ManagedPolicy')),
+      [],
+      'no policy shared by every host',
+    );
+    type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const roles = Object.entries(identified.findResources('AWS::IAM::Role')).filter(([id]) =>
+      /^Agent(?!Control)/.test(id),
+    );
+    assert.equal(roles.length, 2);
+    const policies = Object.entries(identified.findResources('AWS::IAM::Policy'));
+    for (const [server, other] of [
+      ['mail1', 'mail2.example'],
+      ['mail2.example', 'mail1'],
+    ] as const) {
+      const [roleId] = roles.find(([, r]) => String(r.Properties.Description).includes(` ${server}:`)) ?? [];
+      assert.ok(roleId, `a role for ${server}`);
+      const statements = policies
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+      const s3 = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+      assert.deepEqual(
+        [...new Set(s3.flatMap((st) => [st.Action].flat()))],
+        ['s3:PutObject'],
+        'creates, reads nothing',
+      );
+      // A put that creates an object carries If-None-Match; the parts of a multipart upload create nothing.
+      for (const st of s3)
+        assert.ok(
+          [
+            JSON.stringify({ Null: { 's3:if-none-match': 'false' } }),
+            JSON.stringify({ Bool: { 's3:ObjectCreationOperation': 'false' } }),
+          ].includes(JSON.stringify(st.Condition)),
+          JSON.stringify(st.Condition),
+        );
+      const where = JSON.stringify(s3.map((st) => st.Resource));
+      assert.match(where, new RegExp(`/servers/${server.replace('.', '\\.')}/\\*`));
+      assert.match(where, /\/blobs\/\*/);
+      assert.doesNotMatch(where, new RegExp(`servers/${other.replace('.', '\\.')}/`));
+      const lambda = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('lambda:')));
+      assert.deepEqual(lambda.flatMap((st) => [st.Action].flat()).sort(), [
+        'lambda:InvokeFunction',
+        'lambda:InvokeFunctionUrl',
+      ]);
+    }
+    // The indexer takes a server's announcements, and the agent API serves its dispatches, to its role alone.
+    for (const fn of ['IndexerFunction', 'AgentControlFunction']) {
+      const found = Object.entries(identified.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith(fn),
+      )?.[1];
+      const ids = JSON.stringify(found?.Properties.Environment.Variables.OFFSITE_AGENT_ROLE_IDS);
+      for (const server of ['mail1', 'mail2.example'])
+        assert.ok(ids.includes(`\\"${server}\\":`), `${fn}: ${ids}`);
+    }
+    assert.ok(identified.findOutputs('AgentRoles'), 'the roles are an output');
+  });
 });

@@ -7,7 +7,8 @@ import { ingestRefusal } from '#functions/index/authenticate-ingest.ts';
 // A host that owns one mail server must not get another server's objects indexed, nor queue indexing work.
 
 const sha = (c: string) => c.repeat(64);
-const INTERNAL = ['AROAINDEXER', 'AROACONTROL'];
+const INTERNAL = { internal: ['AROAINDEXER', 'AROACONTROL'], servers: {} };
+const IDENTIFIED = { ...INTERNAL, servers: { 'srv-a': 'AROASRVA', 'srv-b': 'AROASRVB' } };
 const segment = (serverId: string, key: string): IngestMessage => ({
   type: 'redo-segment',
   serverId,
@@ -61,8 +62,8 @@ describe('who may put what on the ingest queue', () => {
     );
     const bytes = serverKeys.segment('srv-a', '7', 512, 1024, sha('c'));
     assert.match(ingestRefusal(segment('srv-a', bytes), 'x', INTERNAL) ?? '', /holds digest c+, not a+/);
-    const escape = `servers/srv-a/../srv-b/redo/7/512-1024.${sha('a')}`;
-    assert.ok(ingestRefusal(segment('srv-a', escape), 'x', INTERNAL));
+    const traversal = `servers/srv-a/../srv-b/redo/7/512-1024.${sha('a')}`;
+    assert.ok(ingestRefusal(segment('srv-a', traversal), 'x', INTERNAL));
     const otherAccount = serverKeys.scan('srv-a', 'acct-2', '2026-12-05T10:00:00.000Z', sha('b'));
     assert.ok(ingestRefusal(scan('srv-a', otherAccount), 'x', INTERNAL));
   });
@@ -86,5 +87,23 @@ describe('who may put what on the ingest queue', () => {
       ingestRefusal(goOn, 'AROAINDEXERX:offsite-indexer', INTERNAL),
       'the whole role id, not a prefix',
     );
+  });
+
+  it('takes an object of a server with an identity only from its agent, or from offsite itself (an import)', () => {
+    const key = serverKeys.segment('srv-a', '7', 512, 1024, sha('a'));
+    assert.equal(ingestRefusal(segment('srv-a', key), 'AROASRVA:mail1', IDENTIFIED), undefined);
+    assert.equal(ingestRefusal(segment('srv-a', key), 'AROACONTROL:offsite-transfer', IDENTIFIED), undefined);
+    assert.match(
+      ingestRefusal(segment('srv-a', key), 'AROASRVB:mail2', IDENTIFIED) ?? '',
+      /redo-segment of server srv-a was not sent by its agent \(sender AROASRVB:mail2\)/,
+    );
+    const unknown = serverKeys.segment('srv-z', '7', 512, 1024, sha('a'));
+    assert.match(
+      ingestRefusal(segment('srv-z', unknown), 'AROASRVA:mail1', IDENTIFIED) ?? '',
+      /has no identity/,
+    );
+    // Its own agent still cannot announce a key outside its objects.
+    const other = serverKeys.segment('srv-b', '7', 512, 1024, sha('a'));
+    assert.ok(ingestRefusal(segment('srv-a', other), 'AROASRVA:mail1', IDENTIFIED));
   });
 });
