@@ -9,6 +9,8 @@ export const ENV = {
   ingestDeadLetterQueueUrl: 'OFFSITE_INGEST_DLQ_URL',
   /** JSON list of the IAM role ids of offsite's own functions that may queue indexing work (bridge, reindex…). */
   ingestInternalSenders: 'OFFSITE_INGEST_INTERNAL_SENDERS',
+  /** JSON map of person role (operator, help-desk, compliance) → the IAM role id people assume for it. */
+  personRoleIds: 'OFFSITE_PERSON_ROLE_IDS',
   /** JSON map of server id → the IAM role id of its agent (empty: the deployment names no servers). */
   agentRoleIds: 'OFFSITE_AGENT_ROLE_IDS',
   workQueueUrl: 'OFFSITE_WORK_QUEUE_URL',

@@ -94,6 +94,8 @@ export const operationKeys = {
   /** The retention policy (one item) and legal holds (one per account). */
   retention: { pk: 'POLICY', sk: 'RETENTION' },
   hold: (accountId: string) => ({ pk: 'POLICY', sk: `HOLD#${accountId}` }),
+  /** The audit trail of hold and retention changes, in time order (kept like the policy: never expires). */
+  audit: (at: string, id: string) => ({ pk: 'AUDIT', sk: `${at}#${id}` }),
   /** An operation's share for one agent: listed by the agent in the order operations were created. */
   dispatch: (serverId: string, createdAt: string, id: string) => ({
     pk: `AGENT#${serverId}`,

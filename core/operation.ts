@@ -74,6 +74,8 @@ export interface Operation {
   readonly kind: OperationKind;
   readonly state: OperationState;
   readonly source: 'api' | 'schedule';
+  /** Who asked for it through the control API (the caller's IAM ARN); absent for schedules. */
+  readonly requestedBy?: string;
   readonly params: Record<string, unknown>;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERSON_ROLES } from '#core/access/control-permissions.ts';
 import { ENV } from '#core/env-names.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
@@ -26,6 +27,17 @@ const roleIdsByServer = z
       return z.NEVER;
     }
   });
+const personRoleIds = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return z.partialRecord(z.enum(PERSON_ROLES), z.string().min(1)).parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON map of person role to IAM role id' });
+      return z.NEVER;
+    }
+  });
 const buckets = z
   .string()
   .default('')
@@ -45,6 +57,8 @@ const schemas = {
     operationsTopicArn: name,
   }),
   control: z.object({
+    /** Role id of each person role (operator, help-desk, compliance); empty: every caller has every role. */
+    personRoleIds: personRoleIds,
     operationsTable: name,
     indexTable: name,
     planQueueUrl: url,

@@ -95,6 +95,11 @@ export const stackConfigSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'expected an IAM role or user ARN')
     .optional(),
+  /** Who may assume the people's roles (operator, help desk, compliance); default: the account. */
+  peoplePrincipal: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)\/?[\w+=,.@/-]*$/, 'expected an IAM ARN')
+    .optional(),
   /** E-mail address subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
   /** E-mail address told when an operation finishes (succeeded, failed or stopped), if any. */

@@ -15,6 +15,7 @@ import { ENV } from '#core/env-names.ts';
 import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
 import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
 import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
+import { PersonRoles } from '#infra/constructs/person-roles.ts';
 
 export interface OffsiteStackProps extends StackProps {
   readonly config: StackConfig;
@@ -345,8 +346,8 @@ export class OffsiteStack extends Stack {
       .consumes(auditDlq, { batchSize: 10 })
       .consumes(transferDlq, { batchSize: 10 });
 
-    // Legal holds and the retention policy (POLICY items of the operations table) are the control API's
-    // alone to change: every other function writing that table is denied them.
+    // Legal holds, the retention policy (POLICY items of the operations table) and their audit trail (AUDIT)
+    // are the control API's alone to change: every other function writing that table is denied them.
     for (const fn of [
       indexer,
       agentControl,
@@ -358,7 +359,7 @@ export class OffsiteStack extends Stack {
       transfer,
       deadLetters,
     ])
-      fn.mayNotWrite(operations, ['POLICY']);
+      fn.mayNotWrite(operations, ['POLICY', 'AUDIT']);
 
     // Whoever may finish an operation sets its expiry and announces it.
     const finishOperations = [
@@ -405,6 +406,20 @@ export class OffsiteStack extends Stack {
     );
     for (const fn of [indexer, agentControl]) fn.fn.addEnvironment(ENV.agentRoleIds, agentRoleIds);
     const agentPolicy = agentIdentities.length === 0 ? sharedAgentPolicy(this, agentTargets) : undefined;
+
+    // --- People: operator, help desk, compliance (the control API checks the role against the request) ---
+    const people = new PersonRoles(
+      this,
+      'People',
+      { bucket: backupBucket, controlApiArn: control.fn.functionArn },
+      config.peoplePrincipal ? new iam.ArnPrincipal(config.peoplePrincipal) : new iam.AccountRootPrincipal(),
+    );
+    control.fn.addEnvironment(
+      ENV.personRoleIds,
+      Stack.of(this).toJsonString(
+        Object.fromEntries(Object.entries(people.roles).map(([person, role]) => [person, role.roleId])),
+      ),
+    );
 
     // --- Alarms -----------------------------------------------------------------------------------------
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
@@ -488,7 +503,13 @@ export class OffsiteStack extends Stack {
     new CfnOutput(this, 'ControlUrl', { value: controlUrl.url });
     new CfnOutput(this, 'AgentControlUrl', { value: agentControlUrl.url });
     if (agentPolicy) new CfnOutput(this, 'AgentPolicyArn', { value: agentPolicy.managedPolicyArn });
-    else
+    new CfnOutput(this, 'PersonRoles', {
+      description: 'the roles people assume for the CLI (operator, help-desk, compliance)',
+      value: Stack.of(this).toJsonString(
+        Object.fromEntries(Object.entries(people.roles).map(([person, role]) => [person, role.roleArn])),
+      ),
+    });
+    if (!agentPolicy)
       new CfnOutput(this, 'AgentRoles', {
         description:
           'the role each mail server agent assumes (aws.roleArn in its configuration), by server id',

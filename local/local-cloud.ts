@@ -59,7 +59,10 @@ export interface Endpoints {
 export const LOCAL_REGION = 'us-east-1';
 /** The account id each emulator puts in ARNs (moto's default differs from fauxqs'). */
 export const LOCAL_ACCOUNTS: Record<Backend, string> = { fauxqs: '000000000000', moto: '123456789012' };
-/** The SenderId each backend's queues report for every message, whoever sent it. */
+/**
+ * The SenderId each backend's queues report for every message, whoever sent it; locally every role has it as its
+ * role id, and every signed function URL caller it as its identity (there is no IAM to tell them apart).
+ */
 export const LOCAL_SENDER_IDS: Record<Backend, string> = {
   fauxqs: '000000000000',
   moto: 'AIDAIT2UOQQY3AUEKVGXU',
@@ -202,6 +205,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         authType: url.authType,
         region: LOCAL_REGION,
         account,
+        callerId: LOCAL_SENDER_IDS[options.backend],
       });
       started.push({ stop: server.close });
     }

@@ -29,7 +29,7 @@ export async function waitForOperation(
 export function describeOperation(op: Operation): string[] {
   const lines = [
     `${op.kind} ${op.id}: ${op.state}${op.total ? ` (${op.done + op.failed}/${op.total} ${op.kind === 'smartscan' || op.kind === 'reindex' ? 'servers' : 'work items'})` : ''}` +
-      `, ${op.source}, created ${op.createdAt}, updated ${op.updatedAt}`,
+      `, ${op.source}${op.requestedBy ? ` by ${op.requestedBy}` : ''}, created ${op.createdAt}, updated ${op.updatedAt}`,
   ];
   if (op.progress && Object.keys(op.progress).length > 0)
     lines.push(

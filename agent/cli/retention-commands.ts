@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { controlClientFrom } from '#agent/cli/cli-clients.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { OffsiteError } from '#core/errors.ts';
-import type { LegalHold, RetentionPolicy } from '#core/retention/retention-policy.ts';
+import type { LegalHold, RetentionAuditEntry, RetentionPolicy } from '#core/retention/retention-policy.ts';
 
 export const RETENTION_USAGE = `usage: offsite retention show
        offsite retention set --default-days N | (--server ID | --account ACCOUNT | --cos COS_ID) (--days N | --unset)
-       offsite hold list | add ACCOUNT --reason TEXT | release ACCOUNT
+       offsite hold list | add ACCOUNT --reason TEXT | release ACCOUNT | audit
   N days of history are kept (0: everything); an account's setting beats its class of service's, which beats
-  its server's, which beats the default; an account on legal hold is never purged.
+  its server's, which beats the default; an account on legal hold is never purged. \`hold audit\` lists every
+  hold placed and released and every retention change, with who made it.
   ACCOUNT: a zimbraId or a name the catalog knows; each takes --json, --url URL (or OFFSITE_CONTROL_URL)`;
 
 interface RetentionView {
@@ -98,6 +99,20 @@ export async function retentionCommand(
     show({ holds }, holds.length === 0 ? ['no account is on legal hold'] : holds.map(describeHold));
     return 0;
   }
+  if (group === 'hold' && command === 'audit') {
+    expect([], 0);
+    const { audit } = await client.request<{ audit: RetentionAuditEntry[] }>('GET', '/retention/audit');
+    show(
+      { audit },
+      audit.length === 0
+        ? ['no hold or retention change recorded']
+        : audit.map(
+            (a) =>
+              `${a.at}  ${a.action.padEnd(9)}  ${a.accountId ?? '-'}  by ${a.by}${a.reason ? `: ${a.reason}` : ''}`,
+          ),
+    );
+    return 0;
+  }
   if (group === 'hold' && command === 'add') {
     expect(['reason'], 1);
     if (!values.reason)
@@ -140,7 +155,7 @@ async function accountId(client: ControlClient, account: string): Promise<string
 }
 
 function describeHold(h: LegalHold): string {
-  return `${h.accountId} since ${h.since}: ${h.reason}`;
+  return `${h.accountId} since ${h.since}${h.placedBy ? ` (by ${h.placedBy})` : ''}: ${h.reason}`;
 }
 
 function describe({ policy, holds }: RetentionView): string[] {

@@ -29,6 +29,17 @@ export interface LegalHold {
   readonly accountId: string;
   readonly reason: string;
   readonly since: string;
+  /** Who placed it (the caller's IAM ARN); absent on holds placed before callers were recorded. */
+  readonly placedBy?: string;
+}
+
+/** One change of a legal hold or of the retention policy: what, to which account, by whom, when. */
+export interface RetentionAuditEntry {
+  readonly at: string;
+  readonly action: 'hold' | 'release' | 'retention';
+  readonly by: string;
+  readonly accountId?: string;
+  readonly reason?: string;
 }
 
 export interface EffectiveRetention {

@@ -3,6 +3,7 @@ import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
 import {
+  listAudit,
   listHolds,
   placeHold,
   readPolicy,
@@ -17,21 +18,27 @@ export async function retentionRoute(
   config: FunctionConfig<'control'>,
   request: ApiRequest,
   body: () => unknown,
+  by: string,
 ): Promise<ApiResponse | undefined> {
   const { method, path } = request;
   if (path === '/retention' && method === 'GET')
     return { status: 200, body: { policy: await readPolicy(config), holds: await listHolds(config) } };
   if (path === '/retention' && method === 'POST') {
     const policy = parseOrThrow(retentionPolicySchema, body(), 'retention policy');
-    await writePolicy(config, policy);
+    await writePolicy(config, policy, by);
     return { status: 200, body: { policy: await readPolicy(config), holds: await listHolds(config) } };
   }
+  if (path === '/retention/audit' && method === 'GET')
+    return { status: 200, body: { audit: await listAudit(config) } };
   if (path === '/holds' && method === 'POST') {
     const { accountId, reason } = parseOrThrow(legalHoldRequestSchema, body(), 'legal hold');
-    return { status: 200, body: await placeHold(config, accountId, reason) };
+    return { status: 200, body: await placeHold(config, accountId, reason, by) };
   }
   const release = RELEASE.exec(path);
   if (release?.[1] && method === 'POST')
-    return { status: 200, body: { accountId: release[1], released: await releaseHold(config, release[1]) } };
+    return {
+      status: 200,
+      body: { accountId: release[1], released: await releaseHold(config, release[1], by) },
+    };
   return undefined;
 }

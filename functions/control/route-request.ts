@@ -10,6 +10,7 @@ import {
   RouteNotFoundError,
 } from '#functions/control/api-request.ts';
 import { bridgeRoute } from '#functions/control/bridge-route.ts';
+import { authorize, type Caller } from '#functions/control/caller-roles.ts';
 import { dispatchRoute } from '#functions/control/dispatch-routes.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
 import { retentionRoute } from '#functions/control/retention-routes.ts';
@@ -24,18 +25,21 @@ const stateQuery = z.enum(OPERATION_STATES).default('running');
 export async function routeRequest(
   config: FunctionConfig<'control'>,
   request: ApiRequest,
+  caller: Caller,
 ): Promise<ApiResponse> {
   const { method, path } = request;
   if (method === 'GET' && path === '/health') return { status: 200, body: { ok: true } };
   if (method === 'POST' && path === '/operations') {
     const input = parseOrThrow(createOperationRequestSchema, parseBody(request.body), 'operation request');
+    authorize(caller, method, path, input.kind);
     const schema = OPERATION_PARAMS[input.kind];
     const params = schema
       ? (parseOrThrow(schema, input.params, `${input.kind} parameters`) as Record<string, unknown>)
       : input.params;
-    const op = await createOperation(config, { ...input, params, source: 'api' });
+    const op = await createOperation(config, { ...input, params, source: 'api', requestedBy: caller.arn });
     return { status: 202, body: op };
   }
+  authorize(caller, method, path);
   if (method === 'GET' && path === '/operations') {
     const state = parseOrThrow(stateQuery, request.query.state, 'query parameter "state"');
     return { status: 200, body: { operations: await listOperations(config, state) } };
@@ -46,7 +50,7 @@ export async function routeRequest(
   if (dispatch) return dispatch;
   const bridge = await bridgeRoute(config, request, () => parseBody(request.body));
   if (bridge) return bridge;
-  const retention = await retentionRoute(config, request, () => parseBody(request.body));
+  const retention = await retentionRoute(config, request, () => parseBody(request.body), caller.arn);
   if (retention) return retention;
   const stop = STOP_PATH.exec(path);
   if (method === 'POST' && stop?.[1]) {

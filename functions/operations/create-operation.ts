@@ -10,7 +10,13 @@ export interface CreateOperationTarget extends OperationsTable {
 /** Records an operation as queued, then asks the planner for it. */
 export async function createOperation(
   target: CreateOperationTarget,
-  request: { kind: OperationKind; params: Record<string, unknown>; source: Operation['source']; now?: Date },
+  request: {
+    kind: OperationKind;
+    params: Record<string, unknown>;
+    source: Operation['source'];
+    requestedBy?: string;
+    now?: Date;
+  },
 ): Promise<Operation> {
   const op = await putOperation(target, request);
   await sqs().send(

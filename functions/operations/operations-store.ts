@@ -19,7 +19,13 @@ const DAY_SECONDS = 86_400;
 
 export async function putOperation(
   table: OperationsTable,
-  input: { kind: OperationKind; params: Record<string, unknown>; source: Operation['source']; now?: Date },
+  input: {
+    kind: OperationKind;
+    params: Record<string, unknown>;
+    source: Operation['source'];
+    requestedBy?: string;
+    now?: Date;
+  },
 ): Promise<Operation> {
   const now = (input.now ?? new Date()).toISOString();
   const op: Operation = {
@@ -27,6 +33,7 @@ export async function putOperation(
     kind: input.kind,
     state: 'queued',
     source: input.source,
+    ...(input.requestedBy !== undefined ? { requestedBy: input.requestedBy } : {}),
     params: input.params,
     createdAt: now,
     updatedAt: now,

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import {
   type LegalHold,
+  type RetentionAuditEntry,
   type RetentionPolicy,
   retentionPolicySchema,
 } from '#core/retention/retention-policy.ts';
@@ -18,13 +20,40 @@ export async function readPolicy(table: OperationsTable): Promise<RetentionPolic
   return out.Item?.updatedAt ? { ...policy, updatedAt: out.Item.updatedAt as string } : policy;
 }
 
-export async function writePolicy(table: OperationsTable, policy: RetentionPolicy): Promise<void> {
+export async function writePolicy(
+  table: OperationsTable,
+  policy: RetentionPolicy,
+  by: string,
+): Promise<void> {
+  const at = new Date().toISOString();
   await dynamodb().send(
     new PutCommand({
       TableName: table.operationsTable,
-      Item: { ...operationKeys.retention, policy, updatedAt: new Date().toISOString() },
+      Item: { ...operationKeys.retention, policy, updatedAt: at, updatedBy: by },
     }),
   );
+  await audit(table, { at, action: 'retention', by });
+}
+
+/** Records a change in the audit trail (written after the change: an entry means it happened). */
+async function audit(table: OperationsTable, entry: RetentionAuditEntry): Promise<void> {
+  await dynamodb().send(
+    new PutCommand({
+      TableName: table.operationsTable,
+      Item: { ...operationKeys.audit(entry.at, randomUUID()), ...entry },
+    }),
+  );
+}
+
+/** The audit trail of holds and retention, oldest first. */
+export async function listAudit(table: OperationsTable): Promise<RetentionAuditEntry[]> {
+  const { items } = await queryAll({
+    TableName: table.operationsTable,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': 'AUDIT' },
+    ConsistentRead: true,
+  });
+  return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as unknown as RetentionAuditEntry);
 }
 
 export async function listHolds(table: OperationsTable): Promise<LegalHold[]> {
@@ -38,6 +67,7 @@ export async function listHolds(table: OperationsTable): Promise<LegalHold[]> {
     accountId: i.accountId as string,
     reason: i.reason as string,
     since: i.since as string,
+    ...(typeof i.placedBy === 'string' ? { placedBy: i.placedBy } : {}),
   }));
 }
 
@@ -46,17 +76,20 @@ export async function placeHold(
   table: OperationsTable,
   accountId: string,
   reason: string,
+  by: string,
 ): Promise<LegalHold> {
   const existing = (await listHolds(table)).find((h) => h.accountId === accountId);
-  const hold: LegalHold = { accountId, reason, since: existing?.since ?? new Date().toISOString() };
+  const at = new Date().toISOString();
+  const hold: LegalHold = { accountId, reason, since: existing?.since ?? at, placedBy: by };
   await dynamodb().send(
     new PutCommand({ TableName: table.operationsTable, Item: { ...operationKeys.hold(accountId), ...hold } }),
   );
+  await audit(table, { at, action: 'hold', by, accountId, reason });
   return hold;
 }
 
 /** Ends a hold; false if the account was not on hold. */
-export async function releaseHold(table: OperationsTable, accountId: string): Promise<boolean> {
+export async function releaseHold(table: OperationsTable, accountId: string, by: string): Promise<boolean> {
   const out = await dynamodb().send(
     new DeleteCommand({
       TableName: table.operationsTable,
@@ -64,5 +97,7 @@ export async function releaseHold(table: OperationsTable, accountId: string): Pr
       ReturnValues: 'ALL_OLD',
     }),
   );
-  return out.Attributes !== undefined;
+  if (out.Attributes === undefined) return false;
+  await audit(table, { at: new Date().toISOString(), action: 'release', by, accountId });
+  return true;
 }

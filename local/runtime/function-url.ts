@@ -9,11 +9,18 @@ const MAX_BODY = 6 * 1024 * 1024;
 /**
  * A Lambda function URL on loopback: HTTP in, payload format 2.0 event, result mapped back to HTTP.
  * With AuthType AWS_IAM an unsigned request is refused with 403 as on AWS; the signature itself is not
- * verified here (there is no IAM locally).
+ * verified here (there is no IAM locally), and every signed caller is the one local identity.
  */
 export async function startFunctionUrl(
   fn: LambdaFunction,
-  options: { port: number; authType: string; region: string; account: string },
+  options: {
+    port: number;
+    authType: string;
+    region: string;
+    account: string;
+    /** The one identity every signed caller has locally (every role's id is it: there is no IAM here). */
+    callerId: string;
+  },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -69,6 +76,19 @@ export async function startFunctionUrl(
           userAgent: headers['user-agent'] ?? '',
         },
         requestId: randomUUID(),
+        ...(authorization.startsWith('AWS4-HMAC-SHA256 ')
+          ? {
+              authorizer: {
+                iam: {
+                  accessKey: /Credential=([^/]+)\//.exec(authorization)?.[1] ?? '',
+                  accountId: options.account,
+                  callerId: options.callerId,
+                  userArn: `arn:aws:sts::${options.account}:assumed-role/local/local`,
+                  userId: `${options.callerId}:local`,
+                },
+              },
+            }
+          : {}),
         routeKey: '$default',
         stage: '$default',
         time: now.toUTCString(),

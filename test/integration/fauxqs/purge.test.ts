@@ -292,6 +292,23 @@ describe('retention and purge against the ground truth', () => {
   it('once the hold is released and the account no longer kept, the next purge takes their history and the redo every mailbox is past', async () => {
     const released = await offsite(['hold', 'release', held], env());
     assert.equal(released.code, 0, released.stderr);
+    // The audit trail says who placed the hold and who released it (locally, the one signed caller).
+    const audit = await offsite(['hold', 'audit', '--json'], env());
+    assert.equal(audit.code, 0, audit.stderr);
+    const trail = (
+      JSON.parse(audit.stdout) as { audit: { action: string; accountId?: string; by: string }[] }
+    ).audit;
+    const heldId = trail.find((a) => a.action === 'hold')?.accountId;
+    assert.ok(heldId, 'the hold is in the trail');
+    assert.deepEqual(
+      trail.filter((a) => a.accountId === heldId).map((a) => a.action),
+      ['hold', 'release'],
+    );
+    for (const entry of trail) assert.match(entry.by, /^arn:aws:sts::\d{12}:assumed-role\//);
+    assert.ok(
+      trail.some((a) => a.action === 'retention'),
+      'retention changes are in the trail too',
+    );
     const unset = await offsite(['retention', 'set', '--account', forever, '--unset'], env());
     assert.equal(unset.code, 0, unset.stderr);
     const listing = async (prefix: string) =>

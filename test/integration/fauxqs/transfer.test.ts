@@ -150,19 +150,21 @@ describe('export, and import into an empty deployment', () => {
       assert.equal(mailbox.header.accountId, expected.accountId);
       assert.deepEqual(
         Object.fromEntries(
-          mailbox.messages.map(({ id, folderId, flags, tags, digest, size, sha256, receivedDate }) => [
-            String(id),
-            { folderId, flags, tags, digest, size, sha256, receivedDate },
-          ]),
+          mailbox.messages.map(
+            ({ id, folderId, flags, tags, digest, size, sha256, receivedDate, custom }) => [
+              String(id),
+              { folderId, flags, tags, digest, size, sha256, receivedDate, ...(custom ? { custom } : {}) },
+            ],
+          ),
         ),
         expected.messages,
         `messages of mailbox ${entry.mailboxId}`,
       );
       assert.deepEqual(
         Object.fromEntries(
-          mailbox.contacts.map(({ id, folderId, fields, sha256 }) => [
+          mailbox.contacts.map(({ id, folderId, fields, sha256, custom }) => [
             String(id),
-            { folderId, fields, sha256 },
+            { folderId, fields, sha256, ...(custom ? { custom } : {}) },
           ]),
         ),
         expected.contacts,

@@ -437,7 +437,7 @@ describe('OffsiteStack', () => {
           st.Effect === 'Deny' &&
           on(st, 'OperationsTable') &&
           JSON.stringify(st.Condition) ===
-            JSON.stringify({ 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['POLICY'] } }),
+            JSON.stringify({ 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['POLICY', 'AUDIT'] } }),
       );
       assert.equal(
         denied,
@@ -519,5 +519,38 @@ describe('OffsiteStack', () => {
         assert.ok(ids.includes(`\\"${server}\\":`), `${fn}: ${ids}`);
     }
     assert.ok(identified.findOutputs('AgentRoles'), 'the roles are an output');
+  });
+
+  it('gives people three roles that may call the control API, which knows them by role id, and read what their commands download', () => {
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
+      id.startsWith('People'),
+    );
+    assert.deepEqual(roles.map(([id]) => id.replace(/People(\w+?)[0-9A-F]{8}$/, '$1')).sort(), [
+      'Compliance',
+      'HelpDesk',
+      'Operator',
+    ]);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const reads = (role: string) => {
+      const [roleId] = roles.find(([id]) => id.startsWith(`People${role}`)) ?? [];
+      const statements = policies
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(String(roleId)))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+      assert.deepEqual(
+        statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('lambda:'))).length,
+        2,
+        `${role} invokes the control URL (both actions)`,
+      );
+      assert.ok(!JSON.stringify(statements).includes('s3:PutObject'), `${role} writes nothing to the bucket`);
+      return JSON.stringify(statements.filter((st) => [st.Action].flat().includes('s3:GetObject')));
+    };
+    assert.match(reads('HelpDesk'), /operations\/\*/);
+    assert.doesNotMatch(reads('HelpDesk'), /exports\//);
+    assert.doesNotMatch(reads('Compliance'), /blobs\//);
+    const control = template.findResources('AWS::Lambda::Function')[fnId('Control')];
+    const ids = JSON.stringify(control?.Properties.Environment.Variables.OFFSITE_PERSON_ROLE_IDS);
+    for (const person of ['operator', 'help-desk', 'compliance'])
+      assert.ok(ids.includes(`\\"${person}\\":`), ids);
   });
 });
