@@ -8,36 +8,27 @@ const name = z.string().min(1);
 const url = z.url();
 const days = z.coerce.number().int().min(1).max(3650);
 const hours = z.coerce.number().int().min(1).max(8760);
-const roleIds = z.string().transform((text, ctx) => {
-  try {
-    return z.array(z.string().min(1)).min(1).parse(JSON.parse(text));
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a JSON list of IAM role ids' });
-    return z.NEVER;
-  }
-});
-const roleIdsByServer = z
-  .string()
-  .default('{}')
-  .transform((text, ctx) => {
+/** A variable holding JSON that `schema` describes (`what`, for the error). */
+function json<T extends z.ZodType>(schema: T, what: string) {
+  return z.string().transform((text, ctx): z.output<T> => {
     try {
-      return z.record(z.string().min(1), z.string().min(1)).parse(JSON.parse(text));
+      return schema.parse(JSON.parse(text));
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON map of server id to IAM role id' });
+      ctx.addIssue({ code: 'custom', message: `expected ${what}` });
       return z.NEVER;
     }
   });
-const personRoleIds = z
-  .string()
-  .default('{}')
-  .transform((text, ctx) => {
-    try {
-      return z.partialRecord(z.enum(PERSON_ROLES), z.string().min(1)).parse(JSON.parse(text));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON map of person role to IAM role id' });
-      return z.NEVER;
-    }
-  });
+}
+const roleId = z.string().min(1);
+const roleIds = json(z.array(roleId).min(1), 'a JSON list of IAM role ids');
+const roleIdsByServer = json(
+  z.record(z.string().min(1), roleId),
+  'a JSON map of server id to IAM role id',
+).default({});
+const personRoleIds = json(
+  z.partialRecord(z.enum(PERSON_ROLES), roleId),
+  'a JSON map of person role to IAM role id',
+).default({});
 const buckets = z
   .string()
   .default('')

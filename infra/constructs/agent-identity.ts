@@ -8,6 +8,7 @@ import {
   acknowledgePrefixGrant,
   bucketStatements,
   bucketWriteOnceStatements,
+  functionUrlInvokeStatements,
   queueSendStatements,
 } from '#infra/constructs/permissions.ts';
 
@@ -28,17 +29,7 @@ function commonStatements(targets: AgentTargets): iam.PolicyStatement[] {
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': 'Offsite' } },
     }),
-    // A function URL created since October 2025 needs both actions; each only through the URL, with IAM auth.
-    new iam.PolicyStatement({
-      actions: ['lambda:InvokeFunctionUrl'],
-      resources: [targets.agentApiArn],
-      conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
-    }),
-    new iam.PolicyStatement({
-      actions: ['lambda:InvokeFunction'],
-      resources: [targets.agentApiArn],
-      conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
-    }),
+    ...functionUrlInvokeStatements(targets.agentApiArn),
   ];
 }
 

@@ -75,6 +75,25 @@ export function bucketStatements(bucket: s3.IBucket, prefix: string, write: bool
 }
 
 /**
+ * Calls to a function through its IAM-authenticated URL: a URL created since October 2025 needs both actions;
+ * each is granted only through the URL.
+ */
+export function functionUrlInvokeStatements(functionArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunctionUrl'],
+      resources: [functionArn],
+      conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [functionArn],
+      conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    }),
+  ];
+}
+
+/**
  * Puts under `prefix` that create an object and never replace one: a request that creates the object (a put, a
  * multipart completion) must carry If-None-Match, so S3 refuses an existing key with 412; the steps of a
  * multipart upload, which create nothing, need not. Nothing else: no read, no list, no delete.

@@ -3,7 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { PersonRole } from '#core/access/control-permissions.ts';
-import { acknowledgePrefixGrant, bucketStatements } from '#infra/constructs/permissions.ts';
+import {
+  acknowledgePrefixGrant,
+  bucketStatements,
+  functionUrlInvokeStatements,
+} from '#infra/constructs/permissions.ts';
 
 /** What each person role may read in the bucket besides calling the control API. */
 const READS: Readonly<Record<PersonRole, readonly string[]>> = {
@@ -39,20 +43,7 @@ export class PersonRoles extends Construct {
         description: `offsite ${person}: the control API as a ${person} may use it`,
         maxSessionDuration: Duration.hours(12),
       });
-      r.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunctionUrl'],
-          resources: [targets.controlApiArn],
-          conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
-        }),
-      );
-      r.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [targets.controlApiArn],
-          conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
-        }),
-      );
+      for (const statement of functionUrlInvokeStatements(targets.controlApiArn)) r.addToPolicy(statement);
       for (const prefix of READS[person]) {
         for (const statement of bucketStatements(targets.bucket, prefix, false)) r.addToPolicy(statement);
         acknowledgePrefixGrant(r, targets.bucket, prefix);
