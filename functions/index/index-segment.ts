@@ -68,8 +68,8 @@ export async function indexSegment(
 ): Promise<SegmentResult> {
   const segmentStart = redoPosition(segment.seq, segment.firstOffset);
   const seqOf = new WeakMap<RedoRecord, string>();
-  const plain = await fetchPlaintext(target.bucket, segment.s3Key, segment.sha256, segment.codec);
   const expected = Number(BigInt(segment.lastOffset) - BigInt(segment.firstOffset));
+  const plain = await fetchPlaintext(target.bucket, segment.s3Key, segment.sha256, segment.codec, expected);
   if (plain.length !== expected)
     throw new SegmentCorruptError(`${segment.s3Key} holds ${plain.length} bytes, its name says ${expected}`);
 
@@ -370,7 +370,8 @@ async function loadPending(
     const item = await containingSegment(target, ref);
     let plain = plaintexts.get(item.sk);
     if (!plain) {
-      plain = fetchPlaintext(target.bucket, item.s3Key, item.sha256, item.codec);
+      const size = Number(BigInt(item.lastOffset) - BigInt(item.firstOffset));
+      plain = fetchPlaintext(target.bucket, item.s3Key, item.sha256, item.codec, size);
       plaintexts.set(item.sk, plain);
     }
     return { item, plain: await plain };

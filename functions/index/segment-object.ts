@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 
-/** A stored object's plaintext, decompressed by its codec and checked against the digest it was announced with. */
+/**
+ * A stored object's plaintext, decompressed by its codec (never past `maxBytes`: its announced size where the
+ * caller has it) and checked against the digest it was announced with.
+ */
 export async function fetchPlaintext(
   bucket: string,
   key: string,
   sha256: string,
   codec: string,
+  maxBytes?: number,
 ): Promise<Buffer> {
   const got = await s3()
     .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
@@ -24,9 +28,10 @@ export async function fetchPlaintext(
   );
   let plain: Buffer;
   try {
-    plain = codec === 'zstd' ? zstdDecompressSync(stored) : codec === 'gzip' ? gunzipSync(stored) : stored;
+    plain = plaintextOf(stored, codec, maxBytes);
   } catch (cause) {
-    throw new SegmentCorruptError(`s3://${bucket}/${key} does not decompress as ${codec}`, { cause });
+    if (!(cause instanceof PlaintextError)) throw cause;
+    throw new SegmentCorruptError(`s3://${bucket}/${key} ${cause.message}`, { cause });
   }
   const actual = createHash('sha256').update(plain).digest('hex');
   if (actual !== sha256)

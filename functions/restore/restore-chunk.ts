@@ -1,8 +1,8 @@
-import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import { accountDir, messageFile, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
+import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { quarantineNote } from '#functions/coherency/quarantine-records.ts';
@@ -83,12 +83,12 @@ async function copyMessage(
   }
   let body: Buffer;
   try {
-    body = codec === 'zstd' ? zstdDecompressSync(stored) : Buffer.from(stored);
+    // Bounded by the item's recorded size (with room for a size the server recorded loosely): a blob
+    // cannot be a decompression bomb.
+    body = plaintextOf(stored, codec, Math.max(2 * message.size, 1024 * 1024));
   } catch (error) {
-    return fail(
-      'broken-item',
-      `blob ${blobKey(message.sha256)} does not decompress: ${(error as Error).message}`,
-    );
+    if (!(error instanceof PlaintextError)) throw error;
+    return fail('broken-item', `blob ${blobKey(message.sha256)} ${error.message}`);
   }
   const actual = sha256Hex(body);
   if (actual !== message.sha256)

@@ -1,6 +1,7 @@
-import { gunzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { zstdCompressSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
+import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import type { ExportLocation } from '#core/transfer/transfer-request.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
@@ -53,12 +54,10 @@ export async function copyBlob(
   }
   let plain: Buffer;
   try {
-    plain = codec === 'zstd' ? zstdDecompressSync(stored) : codec === 'gzip' ? gunzipSync(stored) : stored;
+    plain = plaintextOf(stored, codec);
   } catch (error) {
-    return fail(
-      'broken-item',
-      `s3://${from.bucket}/${fromKey} does not decompress: ${(error as Error).message}`,
-    );
+    if (!(error instanceof PlaintextError)) throw error;
+    return fail('broken-item', `s3://${from.bucket}/${fromKey} ${error.message}`);
   }
   const actual = sha256Hex(plain);
   if (actual !== sha256)
