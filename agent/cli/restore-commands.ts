@@ -27,7 +27,8 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore report <operation>
        offsite restore download <operation> --dir DIR
        offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
-         [--account NAME...] [--master-user USER] [--password-env VAR | --password-file FILE]
+         [--account NAME...] [--master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
+         (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE, --bucket NAME (or OFFSITE_BUCKET)
   TIME: ${TIME_FORMATS}`;
 
@@ -46,7 +47,7 @@ const ALLOWED: Record<string, string[]> = {
   stop: [],
   report: ['bucket'],
   download: ['dir', 'bucket'],
-  apply: ['to', 'from-dir', 'account', 'bucket', 'master-user', 'password-env', 'password-file'],
+  apply: ['to', 'from-dir', 'account', 'bucket', 'master-user', 'password-env', 'password-file', 'insecure'],
 };
 const COMMON = ['json', 'url', 'region', 'tz'];
 
@@ -88,6 +89,7 @@ export async function restoreCommand(
       'master-user': { type: 'string' },
       'password-env': { type: 'string' },
       'password-file': { type: 'string' },
+      insecure: { type: 'boolean', default: false },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -257,7 +259,7 @@ async function applyTo(
   bundle: OpenBundle,
   to: string,
   options: { accounts: string[]; onMessage: (bytes: number) => void },
-  values: { 'master-user'?: string; 'password-env'?: string; 'password-file'?: string },
+  values: { 'master-user'?: string; 'password-env'?: string; 'password-file'?: string; insecure?: boolean },
   env: NodeJS.ProcessEnv,
 ): Promise<ApplyAccountReport[]> {
   const colon = to.indexOf(':');
@@ -266,9 +268,11 @@ async function applyTo(
   if (
     scheme !== 'imap' &&
     scheme !== 'imaps' &&
-    (values['master-user'] || values['password-env'] || values['password-file'])
+    (values['master-user'] || values['password-env'] || values['password-file'] || values.insecure)
   )
-    throw new OffsiteError('--master-user and the password options apply to imap:// targets only');
+    throw new OffsiteError(
+      '--master-user, --insecure and the password options apply to imap:// targets only',
+    );
   switch (scheme) {
     case 'maildir':
       return applyToMaildir(bundle, rest, options);
@@ -293,6 +297,7 @@ async function applyTo(
           ...parseImapUrl(to),
           password,
           ...(values['master-user'] ? { masterUser: values['master-user'] } : {}),
+          ...(values.insecure ? { insecure: true } : {}),
         },
         options,
       );

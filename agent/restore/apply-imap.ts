@@ -20,6 +20,8 @@ export interface ImapTarget {
   /** Log in as `<account>*<masterUser>` with the master user's password (Dovecot master users). */
   masterUser?: string;
   password: string;
+  /** Allow an `imap://` session that stays plaintext (no STARTTLS): a trusted network only. */
+  insecure?: boolean;
 }
 
 /** A URL as an error may show it: any password in it (a mistyped URL, say) replaced. */
@@ -28,7 +30,7 @@ export function redactedUrl(text: string): string {
 }
 
 /** `imap://[user@]host[:port]` or `imaps://…`; the password never comes from the URL (it would show in `ps`). */
-export function parseImapUrl(url: string): Omit<ImapTarget, 'password' | 'masterUser'> {
+export function parseImapUrl(url: string): Omit<ImapTarget, 'password' | 'masterUser' | 'insecure'> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -73,14 +75,22 @@ export async function applyToImap(
       host: target.host,
       port: target.port,
       secure: target.secure,
+      // imap:// upgrades with STARTTLS or fails: a password never crosses the network in the clear unless
+      // the operator said so.
+      ...(target.secure || target.insecure ? {} : { doSTARTTLS: true }),
       auth: { user, pass: target.password },
       logger: false,
     });
     try {
       await client.connect();
     } catch (cause) {
+      const detail = (cause as { responseText?: string }).responseText ?? (cause as Error).message;
       throw new RestoreTargetError(
-        `cannot log in to ${target.host}:${target.port} as ${user}: ${(cause as { responseText?: string }).responseText ?? (cause as Error).message}`,
+        !target.secure &&
+          !target.insecure &&
+          /STARTTLS|TLS/i.test(`${detail} ${(cause as { code?: string }).code ?? ''}`)
+          ? `${target.host}:${target.port} does not offer STARTTLS (${detail}): use imaps://, or --insecure on a network you trust`
+          : `cannot log in to ${target.host}:${target.port} as ${user}: ${detail}`,
         { cause },
       );
     }

@@ -244,6 +244,14 @@ describe('restore', () => {
     assert.equal(op.state, 'succeeded', op.error);
     const dovecot = await imap();
     const url = `imap://127.0.0.1:${dovecot.port}`;
+    // This Dovecot offers no TLS: an imap:// apply refuses to log in in the clear unless told so.
+    const plain = await offsite(['restore', 'apply', op.id, '--to', url, '--password-env', 'IMAP_PW'], {
+      ...cliEnv(),
+      IMAP_PW: dovecot.password,
+    });
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.match(plain.stderr, /does not offer STARTTLS .*use imaps:\/\/, or --insecure/);
+    assert.doesNotMatch(plain.stderr, new RegExp(dovecot.password), 'the password is never echoed');
     const first = await cli<{ accounts: { target: string; appended: number; skipped: number }[] }>(
       'apply',
       op.id,
@@ -251,9 +259,15 @@ describe('restore', () => {
       url,
       '--password-env',
       'IMAP_PW',
+      '--insecure',
     );
     const bundle = await bundleOf(op);
     assert.equal(first.accounts.length, Object.keys(truth.mailboxes).length);
+    assert.equal(
+      first.accounts.reduce((sum, a) => sum + a.appended, 0),
+      Object.values(truth.mailboxes).reduce((sum, m) => sum + Object.keys(m.messages).length, 0),
+      'every message appended now: the refused apply appended nothing',
+    );
     for (const account of bundle.accounts) {
       const expected = expectedListing(truth.mailboxes[account.account.mailboxId] as MailboxState);
       assert.deepEqual(listing(dovecot, account.target), expected, `IMAP listing of ${account.target}`);
@@ -274,6 +288,7 @@ describe('restore', () => {
       url,
       '--password-env',
       'IMAP_PW',
+      '--insecure',
     );
     const total = Object.values(truth.mailboxes).reduce((sum, m) => sum + Object.keys(m.messages).length, 0);
     assert.deepEqual(
@@ -471,7 +486,15 @@ describe('restore', () => {
     assert.notEqual(attr(entry, 'zimbraId')[0], mailbox.accountId, 'the new account has an id of its own');
     const dovecot = await imap();
     const sourceBefore = listing(dovecot, name);
-    await cli('apply', op.id, '--to', `imap://127.0.0.1:${dovecot.port}`, '--password-env', 'IMAP_PW');
+    await cli(
+      'apply',
+      op.id,
+      '--to',
+      `imap://127.0.0.1:${dovecot.port}`,
+      '--password-env',
+      'IMAP_PW',
+      '--insecure',
+    );
     assert.deepEqual(listing(dovecot, `restore_${name}`), expectedListing(mailbox));
     assert.deepEqual(listing(dovecot, name), sourceBefore, 'the source account is untouched');
   });
