@@ -90,6 +90,11 @@ const schema = z.strictObject({
       base: z.string().default(''),
       pageSize: z.number().int().min(1).max(10_000).default(500),
       intervalMinutes: z.number().positive().default(60),
+      /**
+       * An `ldap://` URL to another host must upgrade with StartTLS (the bind password and the password hashes
+       * cross the network); true allows plaintext there, on a network you trust. Loopback needs neither.
+       */
+      insecure: z.boolean().default(false),
     })
     .optional(),
   /** The server's MariaDB (Zimbra's own is on 7306): scans read item metadata from it, read-only. */

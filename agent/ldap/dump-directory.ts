@@ -34,6 +34,16 @@ export async function dumpDirectory(
   const client = new Client({ url: ldap.url, connectTimeout: 10_000, timeout: 60_000 });
   const dumpedAt = now();
   try {
+    const host = needsStartTls(ldap.url, ldap.insecure);
+    if (host !== undefined)
+      try {
+        await client.startTLS({ servername: host });
+      } catch (error) {
+        throw new LdapDumpError(
+          `${ldap.url} does not upgrade with StartTLS (${ldapReason(error)}): use ldaps://, or set ldap.insecure on a network you trust`,
+          { cause: error },
+        );
+      }
     try {
       await client.bind(ldap.bindDn, password);
     } catch (error) {
@@ -61,4 +71,15 @@ export async function dumpDirectory(
   } finally {
     await client.unbind().catch(() => undefined);
   }
+}
+
+/**
+ * The host an `ldap://` URL must upgrade to TLS with (StartTLS) before the bind, or undefined: `ldaps://` is
+ * TLS already, loopback never leaves the host, and `insecure` is the operator's choice for a trusted network.
+ */
+export function needsStartTls(url: string, insecure: boolean): string | undefined {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'ldap:' || insecure) return undefined;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) ? undefined : host;
 }
