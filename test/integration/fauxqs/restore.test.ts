@@ -249,7 +249,7 @@ describe('restore', () => {
       ...cliEnv(),
       IMAP_PW: dovecot.password,
     });
-    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(plain.code, 2, plain.stderr);
     assert.match(plain.stderr, /does not offer STARTTLS .*use imaps:\/\/, or --insecure/);
     assert.doesNotMatch(plain.stderr, new RegExp(dovecot.password), 'the password is never echoed');
     const first = await cli<{ accounts: { target: string; appended: number; skipped: number }[] }>(
