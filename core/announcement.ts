@@ -114,6 +114,8 @@ export const indexBridgeSchema = z.strictObject({
   seq: decimal,
   offset: decimal,
   requestedAt: z.iso.datetime(),
+  /** Who accepted the loss (the caller's IAM ARN), recorded with the bridge. */
+  requestedBy: z.string().max(2048).optional(),
 });
 
 export type IndexBridge = z.output<typeof indexBridgeSchema>;

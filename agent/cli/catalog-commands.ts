@@ -312,7 +312,7 @@ function describeRestorePoints(p: RestorePoints): string[] {
     ),
     ...p.bridges.map(
       (b) =>
-        `  BRIDGED ${describePosition(b.from)} → ${describePosition(b.to)} at ${b.bridgedAt} (${b.reason}): ` +
+        `  BRIDGED ${describePosition(b.from)} → ${describePosition(b.to)} at ${b.bridgedAt}${b.requestedBy ? ` by ${b.requestedBy}` : ''} (${b.reason}): ` +
         (b.unscanned.length > 0
           ? `${b.unscanned.length} of ${b.mailboxes} mailboxes approximate until scanned (${b.unscanned.slice(0, 10).join(', ')}${b.unscanned.length > 10 ? ', …' : ''})`
           : `every mailbox rescanned since`),

@@ -17,6 +17,7 @@ export async function bridgeRoute(
   config: FunctionConfig<'control'>,
   request: ApiRequest,
   body: () => unknown,
+  by: string,
 ): Promise<ApiResponse | undefined> {
   const bridge = BRIDGE.exec(request.path);
   if (request.method !== 'POST' || !bridge?.[1]) return undefined;
@@ -43,6 +44,7 @@ export async function bridgeRoute(
         seq: at.seq,
         offset: at.offset,
         requestedAt: new Date().toISOString(),
+        requestedBy: by,
       }),
     }),
   );

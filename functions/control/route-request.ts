@@ -48,7 +48,7 @@ export async function routeRequest(
   if (query) return query;
   const dispatch = await dispatchRoute(config, request, () => parseBody(request.body));
   if (dispatch) return dispatch;
-  const bridge = await bridgeRoute(config, request, () => parseBody(request.body));
+  const bridge = await bridgeRoute(config, request, () => parseBody(request.body), caller.arn);
   if (bridge) return bridge;
   const retention = await retentionRoute(config, request, () => parseBody(request.body), caller.arn);
   if (retention) return retention;

@@ -21,6 +21,8 @@ export interface BridgeItem {
   reason: string;
   bridgedAt: string;
   requestedAt: string;
+  /** Who accepted the loss (their IAM ARN), when the request said. */
+  requestedBy?: string;
   /** Transactions open at the gap, whose remaining records may be lost: dropped. */
   droppedTransactions: number;
   mailboxes: number;
@@ -56,6 +58,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
     reason: cursor.reason ?? 'gap',
     bridgedAt: new Date().toISOString(),
     requestedAt: request.requestedAt,
+    ...(request.requestedBy !== undefined ? { requestedBy: request.requestedBy } : {}),
     droppedTransactions: cursor.pending.length,
     mailboxes: live.length,
     ...(live.length > 0 ? { unscanned: new Set(live) } : {}),

@@ -68,6 +68,8 @@ export interface RestorePoints {
     to: string;
     reason: string;
     bridgedAt: string;
+    /** Who accepted the loss, when recorded. */
+    requestedBy?: string;
     mailboxes: number;
     unscanned: number[];
   }[];
@@ -202,6 +204,7 @@ export async function listRestorePoints(
       to: i.to as string,
       reason: i.reason as string,
       bridgedAt: i.bridgedAt as string,
+      ...(typeof i.requestedBy === 'string' ? { requestedBy: i.requestedBy } : {}),
       mailboxes: i.mailboxes as number,
       unscanned: awaitedMailboxes(i.unscanned as Set<string> | undefined, live),
     })),
