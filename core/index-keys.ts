@@ -57,6 +57,11 @@ export const indexKeys = {
   incomingRef: (serverId: string, path: string) => `REF#${serverId}#incoming#${encodeURIComponent(path)}`,
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
   purged: 'PURGED',
+  /**
+   * Under `BLOB#<sha256>`: the stored object (by its ETag) was read and its content has this digest. A blob the
+   * indexer did not write itself (an agent's, or one created under another's digest) is believed only so.
+   */
+  verified: 'VERIFIED',
   /** Blobs a purge found unreferenced but held by Object Lock, one item each (sort key: the digest). */
   waitingBlobs: 'LOCKED',
   /** Objects a coherency check moved to `quarantine/`, one item each (sort key: the object's original key). */

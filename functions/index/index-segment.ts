@@ -145,7 +145,13 @@ export async function indexSegment(
     }),
   );
 
-  const bodiesWritten = await storeBodies(target.bucket, overlay.bodies);
+  const stored = await storeBodies({ bucket: target.bucket, table: target.table }, overlay.bodies);
+  const bodiesWritten = stored.written;
+  // Someone created these blobs with other bytes before the body arrived: replaced, and said.
+  for (const sha256 of stored.replaced)
+    overlay.warnings.push(
+      `blob ${sha256} held other bytes than its digest names: replaced with the body the redo carried`,
+    );
   const heads = overlay.changedHeads();
   const pending = assembler.pending().map(
     (txn): PendingTxnRef => ({

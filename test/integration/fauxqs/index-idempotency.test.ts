@@ -9,10 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
+import { plaintextOf } from '#core/storage/plaintext.ts';
+import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import type { FunctionConfig } from '#functions/config.ts';
@@ -160,6 +163,36 @@ describe('indexing is exactly-once in effect', () => {
     const before = await indexOf('srv-a');
     for (const message of announcements) await handleIngest(message, config, FAR);
     assertSameItems(await indexOf('srv-a'), before);
+  });
+
+  it("a blob created first under a body's digest with other bytes is replaced by the body the redo carries", async () => {
+    const bucket = config.backupBucket;
+    const listed = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'blobs/' }),
+    );
+    const key = listed.Contents?.map((o) => o.Key).find((k): k is string => k !== undefined);
+    assert.ok(key, 'the redo stored bodies');
+    const sha256 = key.split('/').at(-1) as string;
+    const read = async () => {
+      const got = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return plaintextOf(
+        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        got.Metadata?.codec,
+      );
+    };
+    assert.equal(sha256Hex(await read()), sha256);
+    // Another host's put came first (here it replaces the object): other bytes, metadata claiming the digest.
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: 'not the message',
+        Metadata: { sha256, codec: 'none' },
+      }),
+    );
+    // The body arrives again (the same redo, as another server's): the indexer reads what is stored first.
+    for (const message of announcements) await handleIngest(as('srv-p', message), config, FAR);
+    assert.equal(sha256Hex(await read()), sha256, 'the stored object is the body again');
   });
 
   it('a missing segment is a gap until it arrives; a corrupt one is quarantined and holds later ones', async () => {
