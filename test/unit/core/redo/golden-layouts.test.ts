@@ -26,6 +26,21 @@ const calendarBefore = `0000000a ffff 00000190 ${strHex('AC')} 00 00000000 00000
 const documentFields = `${strHex('report.pdf')} ${strHex('application/pdf')} ${strHex('alice')} 08 ${strHex('Q3')} 01 ${strHex(UUID)}`;
 const documentMessage = createMessageOp(1, doc, { folderId: 16, tags: [], digest: 'd', path: null });
 
+/** A file another account shares, as CreateFileSharedWithMe carries it. */
+const sharedFile = {
+  op: 'CreateFileSharedWithMe',
+  id: 0,
+  uuid: null,
+  name: 'plan.pdf',
+  ownerId: 'owner-id',
+  remoteId: 257,
+  remoteUuid: UUID,
+  folderId: 20,
+  ownerName: 'Ann Owner',
+  contentType: 'application/pdf',
+  rights: 'r',
+} as const satisfies OpData;
+
 const GOLDEN: Golden[] = [
   {
     name: 'CopyItem 1.42 (list form, uuid, from the dumpster: no)',
@@ -392,19 +407,7 @@ const GOLDEN: Golden[] = [
     version: [1, 42],
     data: `00000000 ffffffff ${strHex('plan.pdf')} ${strHex('owner-id')} 00000101 ${strHex(UUID)} 00000014
            ${strHex('Ann Owner')} ${strHex('application/pdf')} ${strHex('r')}`,
-    expected: {
-      op: 'CreateFileSharedWithMe',
-      id: 0,
-      uuid: null,
-      name: 'plan.pdf',
-      ownerId: 'owner-id',
-      remoteId: 257,
-      remoteUuid: UUID,
-      folderId: 20,
-      ownerName: 'Ann Owner',
-      contentType: 'application/pdf',
-      rights: 'r',
-    },
+    expected: sharedFile,
   },
   {
     name: 'CreateFileSharedWithMe of an update or removal (only the remote uuid)',
@@ -577,19 +580,7 @@ describe('two ops under one code', () => {
       { op: 'DeleteItem', ids: [257], itemType: 5, constraint: null },
     );
     const ownerName = `${'\u0000'.repeat(10)}${forged.toString('latin1')}`;
-    const shared: OpData = {
-      op: 'CreateFileSharedWithMe',
-      id: 0,
-      uuid: null,
-      name: 'plan.pdf',
-      ownerId: 'owner-id',
-      remoteId: 257,
-      remoteUuid: UUID,
-      folderId: 20,
-      ownerName,
-      contentType: 'application/pdf',
-      rights: 'r',
-    };
+    const shared: OpData = { ...sharedFile, ownerName };
     const sharedHeader = header(35, 1, 42, 11);
     const bytes = Buffer.concat([
       encodeRecord(sharedHeader, shared),
