@@ -1,8 +1,12 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cloudwatch } from '#agent/clients/cloudwatch.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
+import { withProfile } from '#agent/config/aws-profile.ts';
 import { AgentStateError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
@@ -14,7 +18,11 @@ import { OffsiteError } from '#core/errors.ts';
 export const AGENT_USAGE = `usage: offsite agent run --config FILE
        offsite agent ship-once --config FILE [--json]
        offsite agent ldap-dump --config FILE [--json]
-       offsite agent status --config FILE [--json]`;
+       offsite agent status --config FILE [--json]
+       offsite agent enroll --server ID (--role-arn ARN | --roles JSON) [--profile offsite] [--aws-config FILE]
+         [--credential-source Ec2InstanceMetadata|EcsContainer|Environment | --source-profile NAME] [--json]
+  enroll writes the AWS profile that makes this host its server's agent (the stack output AgentRoles names
+  each server's role); run the agent with AWS_PROFILE set to it`;
 
 export const DEFAULT_CONFIG = '/etc/offsite/agent.json';
 
@@ -24,6 +32,7 @@ export async function agentCommand(
   args: string[],
   out: (text: string) => void,
 ): Promise<number> {
+  if (command === 'enroll') return enroll(args, out);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -157,4 +166,71 @@ async function withStateDir<T>(config: AgentConfig, what: string, work: () => Pr
   } finally {
     await lock.release();
   }
+}
+
+/** `offsite agent enroll`: the AWS profile under which this host's agent assumes its server's role. */
+async function enroll(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' },
+      'role-arn': { type: 'string' },
+      roles: { type: 'string' },
+      profile: { type: 'string', default: 'offsite' },
+      'aws-config': { type: 'string', default: join(homedir(), '.aws', 'config') },
+      'credential-source': { type: 'string', default: 'Ec2InstanceMetadata' },
+      'source-profile': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${AGENT_USAGE}`);
+  const server = values.server;
+  if (!server || !/^[A-Za-z0-9._-]{1,64}$/.test(server))
+    throw new OffsiteError(`enroll needs --server ID (the agent configuration's serverId)\n${AGENT_USAGE}`);
+  let roleArn = values['role-arn'];
+  if (!roleArn && values.roles) {
+    let roles: Record<string, unknown>;
+    try {
+      roles = JSON.parse(values.roles) as Record<string, unknown>;
+    } catch {
+      throw new OffsiteError(
+        '--roles takes the stack output AgentRoles as it is (JSON: server id → role ARN)',
+      );
+    }
+    if (typeof roles[server] !== 'string')
+      throw new OffsiteError(
+        `the stack gives no role to server ${server}: add it to the stack configuration's servers and deploy`,
+      );
+    roleArn = roles[server] as string;
+  }
+  if (!roleArn || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn))
+    throw new OffsiteError(`enroll needs --role-arn (an IAM role ARN) or --roles\n${AGENT_USAGE}`);
+  const credentials = values['credential-source'] as string;
+  if (
+    !values['source-profile'] &&
+    !['Ec2InstanceMetadata', 'EcsContainer', 'Environment'].includes(credentials)
+  )
+    throw new OffsiteError('--credential-source is one of Ec2InstanceMetadata, EcsContainer, Environment');
+  const source: Record<string, string> = values['source-profile']
+    ? { source_profile: values['source-profile'] }
+    : { credential_source: credentials };
+  const file = values['aws-config'] as string;
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const profile = values.profile as string;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    withProfile(before, profile, { role_arn: roleArn, ...source, role_session_name: server }),
+    {
+      mode: 0o600,
+    },
+  );
+  const result = { server, profile, roleArn, file };
+  out(
+    values.json
+      ? `${JSON.stringify(result)}\n`
+      : `profile ${profile} in ${file} assumes ${roleArn} as ${server}: run the agent with AWS_PROFILE=${profile}\n`,
+  );
+  return 0;
 }
