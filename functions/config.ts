@@ -103,6 +103,8 @@ const schemas = {
   }),
   agentControl: z.object({
     operationsTable: name,
+    /** Read for which blobs are verified (BLOB# items only): the agents' dedup question. */
+    indexTable: name,
     operationRetentionDays: days,
     operationsTopicArn: name,
     agentRoleIds: roleIdsByServer,

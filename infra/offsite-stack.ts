@@ -219,7 +219,10 @@ export class OffsiteStack extends Stack {
       description: 'Agent API: lists, claims and reports the operations dispatched to a server',
       timeout: Duration.seconds(29),
       logRetention,
-    }).writesTable(ENV.operationsTable, operations);
+    })
+      .writesTable(ENV.operationsTable, operations)
+      // Which bodies the store holds (verified blobs), for agents that may not read the bucket.
+      .readsTableKeys(ENV.indexTable, index, ['BLOB#*']);
     const agentControlUrl = agentControl.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     const planner = new OffsiteFunction(this, 'Planner', {

@@ -55,7 +55,17 @@ export class BlobUploader {
   /** SHA-256s known to be in the store (this run). */
   private readonly stored = new Set<string>();
   /** False once a HEAD was refused: the agent's identity writes, and reads nothing. */
-  private mayRead = true;
+  private readable = true;
+
+  /** Whether the agent may ask the bucket which blobs it holds (HEAD); else it asks the agent API. */
+  get mayRead(): boolean {
+    return this.readable;
+  }
+
+  /** Digests the store holds for sure (the agent API said so): not sent again. */
+  markKnown(shas: Iterable<string>): void {
+    for (const sha of shas) this.stored.add(sha);
+  }
   readonly counts = { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 };
 
   constructor(options: BlobUploaderOptions) {
@@ -128,7 +138,7 @@ export class BlobUploader {
    * identity may not read the bucket (403) stops asking: its write-once puts answer the question instead.
    */
   private async present(sha256: string): Promise<boolean> {
-    if (!this.mayRead) return false;
+    if (!this.readable) return false;
     this.counts.requests++;
     try {
       const head = await this.options.s3.send(
@@ -139,7 +149,7 @@ export class BlobUploader {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
       if (status === 403) {
-        this.mayRead = false;
+        this.readable = false;
         return false;
       }
       throw error;

@@ -92,6 +92,11 @@ export interface ScanDeps {
   log: AgentLog;
   onProgress?: (progress: ScanProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Which of these bodies the store holds for sure (the agent API, answered from the index): asked when the
+   * agent's identity may not read the bucket, so bodies stored already are not sent again.
+   */
+  knownBlobs?: (sha256s: string[]) => Promise<string[]>;
 }
 
 /**
@@ -331,6 +336,11 @@ async function scanMailbox(
       [mailbox.mailboxId, after, since],
     )) as { id: number; blob_digest: string; locator: string | null; mod_content: number }[];
     if (rows.length === 0) break;
+    if (!uploader.mayRead && deps.knownBlobs) {
+      const shas = rows.flatMap((r) => sha256OfDigest(r.blob_digest) ?? []);
+      // Unanswered, the write-once puts still keep what is stored: only bytes are sent again.
+      if (shas.length > 0) uploader.markKnown(await deps.knownBlobs(shas).catch(() => []));
+    }
     await inParallel(rows, config.scan.concurrency, async (r) => {
       const ref: BlobRef = {
         mailboxId: mailbox.mailboxId,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import mariadb, { type Connection } from 'mariadb';
+import { control } from '#agent/clients/control.ts';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
 import { ScanError } from '#agent/errors.ts';
 import type { AgentLog } from '#agent/observability.ts';
@@ -26,6 +27,7 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
   const { config, shipper, signal } = deps;
   const db = await connectMailboxDb(config);
   try {
+    const api = control(config);
     const report = await runScan(
       {
         config,
@@ -34,6 +36,18 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
         db,
         log: deps.log,
         signal,
+        ...(api
+          ? {
+              knownBlobs: async (sha256: string[]) =>
+                (
+                  await api.request<{ known: string[] }>(
+                    'POST',
+                    `/servers/${encodeURIComponent(config.serverId)}/blobs/known`,
+                    { sha256 },
+                  )
+                ).known,
+            }
+          : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       },
       request,

@@ -20,6 +20,7 @@ import {
   queueSendStatements,
   type TableAccess,
   tableKeyDenial,
+  tableKeyReadStatements,
   tableScanStatements,
   tableStatements,
   topicPublishStatements,
@@ -123,6 +124,12 @@ export class OffsiteFunction extends Construct {
   writesTable(envName: string, access: TableAccess, options: { deletes?: boolean } = {}): this {
     this.fn.addEnvironment(envName, access.table.tableName);
     return this.allow(tableStatements(access, options.deletes === false ? 'no-delete' : true));
+  }
+
+  /** Reads only the items whose partition key matches one of `keys` (`BLOB#*`). */
+  readsTableKeys(envName: string, access: TableAccess, keys: readonly string[]): this {
+    this.fn.addEnvironment(envName, access.table.tableName);
+    return this.allow(tableKeyReadStatements(access, keys));
   }
 
   /** May write no item whose partition key is one of `keys` (another function's to keep). */

@@ -47,6 +47,18 @@ export function tableStatements(
   return [...statements, ...keyStatements(table.encryptionKey, write !== false)];
 }
 
+/** Reads (get, batch get) of the items whose partition key matches one of `keys` (`BLOB#*`) only. */
+export function tableKeyReadStatements(access: TableAccess, keys: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      resources: [access.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } },
+    }),
+    ...keyStatements(access.table.encryptionKey, false),
+  ];
+}
+
 /** No write of any kind to items whose partition key is one of `keys`, whatever else is allowed. */
 export function tableKeyDenial({ table }: TableAccess, keys: readonly string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({

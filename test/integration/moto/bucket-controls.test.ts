@@ -12,6 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ControlClient } from '#agent/control-client.ts';
 import { BlobUploader } from '#agent/scan/blob-uploader.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { uploadObject } from '#agent/ship/upload-object.ts';
@@ -227,5 +228,30 @@ describe('backup bucket controls on moto', () => {
     assert.deepEqual(heads, ['HEAD'], 'refused once, then not asked again');
     const kept = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
     assert.equal(await kept.Body?.transformToString(), 'the stored one', 'never replaced');
+  });
+
+  it('tells an agent that may not read the bucket which bodies are stored for sure: verified, not purged', async () => {
+    const db = useLocalIndex(cloud);
+    const table = indexTable(cloud);
+    const [verified, purged, unknown] = ['1', '2', '3'].map((c) => c.repeat(64)) as [string, string, string];
+    for (const [sha, sk] of [
+      [verified, indexKeys.verified],
+      [purged, indexKeys.verified],
+      [purged, indexKeys.purged],
+    ] as const)
+      await db.send(new PutCommand({ TableName: table, Item: { pk: indexKeys.blob(sha), sk, etag: 'e' } }));
+    const api = new ControlClient({
+      url: cloud.outputs.AgentControlUrl as string,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const answer = await api.request<{ known: string[] }>('POST', '/servers/srv-once/blobs/known', {
+      sha256: [verified, purged, unknown],
+    });
+    assert.deepEqual(answer.known, [verified]);
+    await assert.rejects(
+      api.request('POST', '/servers/srv-once/blobs/known', { sha256: ['not-a-digest'] }),
+      /400/,
+    );
   });
 });

@@ -280,7 +280,7 @@ describe('OffsiteStack', () => {
     for (const url of Object.values(urls)) assert.equal(url.Properties.AuthType, 'AWS_IAM');
   });
 
-  it('lets the agent call the agent API only (through its URL), and the agent API touch the operations table only', () => {
+  it('lets the agent call the agent API only (through its URL), and the agent API touch the operations table and read blob items', () => {
     const [agentPolicy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
     assert.ok(agentPolicy, 'the agent policy');
     const invokes = (
@@ -305,14 +305,15 @@ describe('OffsiteStack', () => {
     const services = new Set(statements.flatMap((st) => [st.Action].flat().map((a) => a.split(':')[0])));
     // DynamoDB for its table, KMS for the table's key, SNS for notices, its logs, X-Ray; no S3, no SQS.
     assert.deepEqual([...services].sort(), ['dynamodb', 'kms', 'logs', 'sns', 'xray']);
-    const tables = statements.flatMap((st) => {
-      const resources = [(st as { Resource?: unknown }).Resource].flat();
-      return [st.Action].flat().some((a) => a.startsWith('dynamodb:')) ? resources : [];
-    });
-    assert.ok(
-      tables.every((r) => JSON.stringify(r).includes('OperationsTable')),
-      `only the operations table: ${JSON.stringify(tables)}`,
-    );
+    // The operations table; of the index, only blob items (which bodies are stored), and only reads.
+    for (const st of statements as { Action: string | string[]; Resource?: unknown; Condition?: unknown }[]) {
+      if (![st.Action].flat().some((a) => a.startsWith('dynamodb:'))) continue;
+      const on = JSON.stringify(st.Resource);
+      if (on.includes('OperationsTable')) continue;
+      assert.match(on, /IndexTable/, `only the operations and index tables: ${on}`);
+      assert.deepEqual([st.Action].flat().sort(), ['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
+      assert.deepEqual(st.Condition, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BLOB#*'] } });
+    }
   });
 
   it('announces finished operations on an encrypted topic that only the functions finishing operations may publish to', () => {

@@ -1,0 +1,24 @@
+import { indexKeys } from '#core/index-keys.ts';
+import { getAll } from '#functions/index/batch-requests.ts';
+
+/**
+ * Which of these bodies the blob store holds for sure: read back and verified by the indexer (VERIFIED) and
+ * not marked by a purge since (PURGED: it may be gone). An agent that may not read the bucket asks this
+ * instead of sending bytes the store has; a body not named here is sent (a write-once put keeps what exists).
+ */
+export async function knownBlobs(table: string, shas: readonly string[]): Promise<string[]> {
+  const unique = [...new Set(shas)];
+  if (unique.length === 0) return [];
+  const items = await getAll(
+    table,
+    unique.flatMap((sha) => [
+      { pk: indexKeys.blob(sha), sk: indexKeys.verified },
+      { pk: indexKeys.blob(sha), sk: indexKeys.purged },
+    ]),
+  );
+  const marks = (sk: string) =>
+    new Set(items.filter((i) => i.sk === sk).map((i) => (i.pk as string).slice('BLOB#'.length)));
+  const verified = marks(indexKeys.verified);
+  const purged = marks(indexKeys.purged);
+  return unique.filter((sha) => verified.has(sha) && !purged.has(sha));
+}
