@@ -34,7 +34,9 @@ export function statementsOf(template: Template, rolePrefix: string): Statement[
   return Object.values(template.Resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .filter((r) => JSON.stringify(r.Properties?.Roles).includes(`"${role}"`))
-    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      (r) => (r.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 }
 
 /** Whether the statements allow the call: an explicit deny wins, then any allow; nothing else is allowed. */
