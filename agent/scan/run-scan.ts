@@ -31,6 +31,14 @@ import { decodeMetadataMap, type MetadataValue } from '#core/scan/zimbra-metadat
 import { serverKeys } from '#core/storage/server-keys.ts';
 
 const MiB = 1024 * 1024;
+/** The count of the scan report each item line adds to. */
+const COUNTED_AS = {
+  message: 'messages',
+  contact: 'contacts',
+  calendar: 'calendar',
+  document: 'documents',
+  note: 'notes',
+} as const;
 const PAGE = 1000;
 const MAX_PROBLEMS = 1000;
 
@@ -474,17 +482,7 @@ async function scanMailbox(
           return;
         }
         await write(line);
-        counts[
-          line.type === 'message'
-            ? 'messages'
-            : line.type === 'contact'
-              ? 'contacts'
-              : line.type === 'document'
-                ? 'documents'
-                : line.type === 'note'
-                  ? 'notes'
-                  : 'calendar'
-        ]++;
+        counts[COUNTED_AS[line.type as keyof typeof COUNTED_AS]]++;
       },
     });
     if (!found)

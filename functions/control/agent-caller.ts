@@ -1,4 +1,5 @@
 import type { LambdaFunctionURLEvent, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
+import { roleIdOf } from '#core/access/role-id-of.ts';
 import { ForbiddenError } from '#functions/errors.ts';
 
 /**
@@ -13,7 +14,7 @@ export function agentMayAct(
 ): (serverId: string) => void {
   if (Object.keys(agentRoleIds).length === 0) return () => undefined;
   const caller = callerOf(event)?.userId ?? '';
-  const role = caller.split(':')[0] ?? '';
+  const role = roleIdOf(caller);
   return (serverId) => {
     if (agentRoleIds[serverId] === undefined || agentRoleIds[serverId] !== role)
       throw new ForbiddenError(

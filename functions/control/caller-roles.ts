@@ -1,5 +1,6 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { actionOf, PERSON_ROLES, type PersonRole, rolesFor } from '#core/access/control-permissions.ts';
+import { roleIdOf } from '#core/access/role-id-of.ts';
 import type { OperationKind } from '#core/operation.ts';
 import { callerOf } from '#functions/control/agent-caller.ts';
 import { ForbiddenError } from '#functions/errors.ts';
@@ -22,7 +23,7 @@ export function callerOfRequest(
   const iam = callerOf(event);
   const arn = iam?.userArn ?? 'unknown';
   if (Object.keys(roleIds).length === 0) return { arn, roles: PERSON_ROLES };
-  const role = (iam?.userId ?? '').split(':')[0] ?? '';
+  const role = roleIdOf(iam?.userId ?? '');
   return { arn, roles: PERSON_ROLES.filter((r) => roleIds[r] !== undefined && roleIds[r] === role) };
 }
 

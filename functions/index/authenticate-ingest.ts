@@ -1,3 +1,4 @@
+import { roleIdOf } from '#core/access/role-id-of.ts';
 import type { IngestMessage } from '#core/announcement.ts';
 import { parseServerObjectKey } from '#core/storage/server-keys.ts';
 
@@ -20,7 +21,7 @@ export function ingestRefusal(
   senderId: string,
   senders: IngestSenders,
 ): string | undefined {
-  const role = senderId.split(':')[0] ?? '';
+  const role = roleIdOf(senderId);
   const internal = senders.internal.includes(role);
   switch (message.type) {
     case 'index-continue':
