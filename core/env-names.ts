@@ -19,6 +19,8 @@ export const ENV = {
   transferQueueUrl: 'OFFSITE_TRANSFER_QUEUE_URL',
   /** Buckets besides the backup bucket that exports may go to and imports come from (comma-separated). */
   transferBuckets: 'OFFSITE_TRANSFER_BUCKETS',
+  /** `on` when the backup bucket has Object Lock: `operations/` objects then carry a short lock of their own. */
+  bucketObjectLock: 'OFFSITE_BUCKET_OBJECT_LOCK',
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
   operationStallHours: 'OFFSITE_OPERATION_STALL_HOURS',
   operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',

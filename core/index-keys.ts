@@ -64,6 +64,13 @@ export const indexKeys = {
   verified: 'VERIFIED',
   /** Blobs a purge found unreferenced but held by Object Lock, one item each (sort key: the digest). */
   waitingBlobs: 'LOCKED',
+  /**
+   * An object under S3 legal hold (sort key `HOLD`): `holders`, the accounts whose holds need it; `flaggedAt`,
+   * when the flag was last set. The flag is cleared when the last holder goes.
+   */
+  heldObject: (key: string) => `HELDOBJ#${key}`,
+  /** The objects a legal hold on the account flagged, one item each (sort key: the object key). */
+  heldBy: (accountId: string) => `HELDBY#${accountId}`,
   /** Objects a coherency check moved to `quarantine/`, one item each (sort key: the object's original key). */
   quarantined: 'QUARANTINED',
 } as const;

@@ -42,6 +42,14 @@ export const OPERATION_KINDS = {
     exclusive: true,
     summary: "rebuild servers' index from their redo segments, LDAP dumps and scan snapshots in the bucket",
   },
+  // Placing and releasing a hold run one; exclusive, so two never flag and clear the same object at once.
+  'legal-hold': {
+    available: true,
+    runsOn: 'cloud',
+    exclusive: true,
+    summary:
+      "S3 legal-hold flags on every object held accounts' history needs, cleared when no hold needs them",
+  },
   // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
   'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },

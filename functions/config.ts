@@ -29,6 +29,11 @@ const personRoleIds = json(
   z.partialRecord(z.enum(PERSON_ROLES), roleId),
   'a JSON map of person role to IAM role id',
 ).default({});
+/** Whether the backup bucket has Object Lock (see ENV.bucketObjectLock). */
+const bucketObjectLock = z
+  .enum(['on', 'off'])
+  .default('off')
+  .transform((v) => v === 'on');
 const buckets = z
   .string()
   .default('')
@@ -58,6 +63,7 @@ const schemas = {
     operationsTopicArn: name,
   }),
   planner: z.object({
+    bucketObjectLock,
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
@@ -74,6 +80,7 @@ const schemas = {
     operationsTopicArn: name,
   }),
   worker: z.object({
+    bucketObjectLock,
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
@@ -81,6 +88,7 @@ const schemas = {
     operationsTopicArn: name,
   }),
   purger: z.object({
+    bucketObjectLock,
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
@@ -88,6 +96,7 @@ const schemas = {
     operationsTopicArn: name,
   }),
   auditor: z.object({
+    bucketObjectLock,
     operationsTable: name,
     indexTable: name,
     backupBucket: name,
@@ -95,6 +104,7 @@ const schemas = {
     operationsTopicArn: name,
   }),
   transfer: z.object({
+    bucketObjectLock,
     operationsTable: name,
     backupBucket: name,
     ingestQueueUrl: url,

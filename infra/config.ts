@@ -15,16 +15,28 @@ const scheduleExpression = z.string().superRefine((expression, ctx) => {
   }
 });
 
-export const SCHEDULE_JOBS = ['smartscan', 'purge', 'coherency', 'ldap-dump', 'reconcile'] as const;
+export const SCHEDULE_JOBS = [
+  'smartscan',
+  'purge',
+  'coherency',
+  'ldap-dump',
+  'reconcile',
+  'legal-hold',
+] as const;
 export type ScheduleJob = (typeof SCHEDULE_JOBS)[number];
 
-/** Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency, hourly LDAP. */
+/**
+ * Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency, hourly LDAP;
+ * and a daily legal-hold pass that flags what held accounts gained since (the bucket's Object Lock keeps a new
+ * object meanwhile, as long as its days outnumber the days between passes).
+ */
 export const DEFAULT_SCHEDULES: Record<ScheduleJob, string> = {
   smartscan: 'cron(0 2 * * ? *)',
   purge: 'cron(0 4 ? * SUN *)',
   coherency: 'cron(0 5 1 * ? *)',
   'ldap-dump': 'rate(1 hour)',
   reconcile: 'rate(30 minutes)',
+  'legal-hold': 'cron(30 3 * * ? *)',
 };
 
 const objectLock = z.strictObject({
@@ -33,8 +45,13 @@ const objectLock = z.strictObject({
 });
 
 export const stackConfigSchema = z.strictObject({
-  /** Object Lock on the backup bucket; can only be chosen when the bucket is created. */
-  objectLock: z.union([objectLock, z.literal(false)]).default(false),
+  /**
+   * Object Lock on the backup bucket: every object version it holds (but the short-lived `operations/` ones) is
+   * kept from deletion and overwrite this many days after it was written. On by default (GOVERNANCE, 30 days:
+   * an operator with s3:BypassGovernanceRetention can still delete; COMPLIANCE: nobody can). It can be turned on
+   * for an existing bucket, never off again. `false`: no lock.
+   */
+  objectLock: z.union([objectLock, z.literal(false)]).default({ mode: 'GOVERNANCE', days: 30 }),
   /** Days before a non-current object version (after purge or overwrite) is removed for good. */
   noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
   /** CloudWatch Logs retention for every function, in days. */
@@ -70,6 +87,7 @@ export const stackConfigSchema = z.strictObject({
       coherency: scheduleExpression.optional(),
       'ldap-dump': scheduleExpression.optional(),
       reconcile: scheduleExpression.optional(),
+      'legal-hold': scheduleExpression.optional(),
     })
     .default({}),
   /**

@@ -260,6 +260,8 @@ export class OffsiteStack extends Stack {
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .purgesBucket(ENV.backupBucket, backupBucket, 'blobs/')
       .purgesBucket(ENV.backupBucket, backupBucket, 'servers/')
+      // Legal holds: the flags on what held accounts need (the planner decides which, from the index).
+      .holdsObjects(backupBucket, ['blobs/', 'servers/'])
       .consumes(purgeQueue, { batchSize: 1, maxConcurrency: 5 });
 
     const worker = new OffsiteFunction(this, 'Worker', {
@@ -348,6 +350,11 @@ export class OffsiteStack extends Stack {
       .consumes(purgeDlq, { batchSize: 10 })
       .consumes(auditDlq, { batchSize: 10 })
       .consumes(transferDlq, { batchSize: 10 });
+
+    // With Object Lock, what operations write (plans, results, bundles) is locked a day, not the bucket's days.
+    if (config.objectLock !== false)
+      for (const fn of [planner, worker, purger, auditor, transfer])
+        fn.locksBriefly(ENV.bucketObjectLock, backupBucket, 'operations/');
 
     // Legal holds, the retention policy (POLICY items of the operations table) and their audit trail (AUDIT)
     // are the control API's alone to change: every other function writing that table is denied them.

@@ -8,8 +8,10 @@ export const RETENTION_USAGE = `usage: offsite retention show
        offsite retention set --default-days N | (--server ID | --account ACCOUNT | --cos COS_ID) (--days N | --unset)
        offsite hold list | add ACCOUNT --reason TEXT | release ACCOUNT | audit
   N days of history are kept (0: everything); an account's setting beats its class of service's, which beats
-  its server's, which beats the default; an account on legal hold is never purged. \`hold audit\` lists every
-  hold placed and released and every retention change, with who made it.
+  its server's, which beats the default; an account on legal hold is never purged, and every object its
+  history needs (redo, LDAP dumps, its scans, its bodies) carries an S3 legal hold until the last hold needing it
+  is released (a legal-hold operation each time, and daily). \`hold audit\` lists every hold placed and
+  released and every retention change, with who made it.
   ACCOUNT: a zimbraId or a name the catalog knows; each takes --json, --url URL (or OFFSITE_CONTROL_URL)`;
 
 interface RetentionView {
@@ -117,21 +119,27 @@ export async function retentionCommand(
     expect(['reason'], 1);
     if (!values.reason)
       throw new OffsiteError(`a hold needs --reason TEXT (kept with it)\n${RETENTION_USAGE}`);
-    const hold = await client.request<LegalHold>('POST', '/holds', {
+    const hold = await client.request<LegalHold & { operationId: string }>('POST', '/holds', {
       accountId: await accountId(client, positionals[0] as string),
       reason: values.reason,
     });
-    show(hold, [`on hold: ${describeHold(hold)}`]);
+    show(hold, [
+      `on hold: ${describeHold(hold)}`,
+      `S3 legal holds on its objects: operation ${hold.operationId} (offsite ops show ${hold.operationId})`,
+    ]);
     return 0;
   }
   if (group === 'hold' && command === 'release') {
     expect([], 1);
     const id = await accountId(client, positionals[0] as string);
-    const out = await client.request<{ accountId: string; released: boolean }>(
+    const out = await client.request<{ accountId: string; released: boolean; operationId: string }>(
       'POST',
       `/holds/${encodeURIComponent(id)}/release`,
     );
-    show(out, [out.released ? `released the hold on ${id}` : `${id} was not on hold`]);
+    show(out, [
+      out.released ? `released the hold on ${id}` : `${id} was not on hold`,
+      `S3 legal holds no other hold needs are cleared by operation ${out.operationId}`,
+    ]);
     return out.released ? 0 : 1;
   }
   throw new OffsiteError(`unknown command offsite ${group} ${command ?? ''}\n${RETENTION_USAGE}`);

@@ -17,6 +17,7 @@ export const MAY_CREATE: Readonly<Record<OperationKind, readonly PersonRole[]>> 
   export: ['operator', 'compliance'],
   import: ['operator'],
   reindex: ['operator'],
+  'legal-hold': ['operator', 'compliance'],
   'ldap-dump': ['operator'],
   reconcile: ['operator'],
 };

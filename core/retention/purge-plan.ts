@@ -14,6 +14,18 @@ export interface StoredEntity {
   readonly tt?: number;
 }
 
+/**
+ * The blobs a version refers to: messages and document revisions hold blob references (contact bodies are
+ * kept: nothing counts who shares them).
+ */
+export function bodiesOf(e: StoredEntity): string[] {
+  return e.st?.kind === 'message' && e.st.sha256
+    ? [e.st.sha256]
+    : e.st?.kind === 'document'
+      ? (e.st.revisions ?? []).map((r) => r.sha256)
+      : [];
+}
+
 export interface MailboxPurge {
   /** Sort keys of the closed versions to remove: they ended before the cutoff. */
   readonly versions: string[];
@@ -51,14 +63,6 @@ export function planMailboxPurge(
     if (itemId === undefined) continue;
     const left = kept.get(key) ?? [];
     if (left.length === 0) itemsGone++;
-    // Messages and document revisions hold blob references (contact bodies are kept: nothing counts who
-    // shares them).
-    const bodiesOf = (e: StoredEntity): string[] =>
-      e.st?.kind === 'message' && e.st.sha256
-        ? [e.st.sha256]
-        : e.st?.kind === 'document'
-          ? (e.st.revisions ?? []).map((r) => r.sha256)
-          : [];
     const stillNeeded = new Set(left.flatMap(bodiesOf));
     const bodies = new Set(gone.flatMap(bodiesOf));
     for (const sha256 of bodies) if (!stillNeeded.has(sha256)) references.push({ sha256, itemId });

@@ -2,6 +2,7 @@ import { legalHoldRequestSchema, retentionPolicySchema } from '#core/retention/r
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
 import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import { createOperation } from '#functions/operations/create-operation.ts';
 import {
   listAudit,
   listHolds,
@@ -32,13 +33,30 @@ export async function retentionRoute(
     return { status: 200, body: { audit: await listAudit(config) } };
   if (path === '/holds' && method === 'POST') {
     const { accountId, reason } = parseOrThrow(legalHoldRequestSchema, body(), 'legal hold');
-    return { status: 200, body: await placeHold(config, accountId, reason, by) };
+    const hold = await placeHold(config, accountId, reason, by);
+    return { status: 200, body: { ...hold, operationId: await flagObjects(config, accountId, by) } };
   }
   const release = RELEASE.exec(path);
-  if (release?.[1] && method === 'POST')
-    return {
-      status: 200,
-      body: { accountId: release[1], released: await releaseHold(config, release[1], by) },
-    };
+  if (release?.[1] && method === 'POST') {
+    const released = await releaseHold(config, release[1], by);
+    // Run even when it was not on hold: a release whose operation failed is finished by asking again.
+    const operationId = await flagObjects(config, release[1], by);
+    return { status: 200, body: { accountId: release[1], released, operationId } };
+  }
   return undefined;
+}
+
+/** The S3 legal-hold flags follow the hold: a legal-hold operation sets or clears them. */
+async function flagObjects(
+  config: FunctionConfig<'control'>,
+  accountId: string,
+  by: string,
+): Promise<string> {
+  const op = await createOperation(config, {
+    kind: 'legal-hold',
+    params: { accounts: [accountId] },
+    source: 'api',
+    requestedBy: by,
+  });
+  return op.id;
 }

@@ -6,9 +6,11 @@ import { parseOrThrow } from '#core/validation.ts';
 import { runCoherencyItem } from '#functions/coherency/run-coherency-item.ts';
 import { configFor } from '#functions/config.ts';
 import { logger, metrics } from '#functions/observability.ts';
+import { setOperationObjectLock } from '#functions/restore/operation-objects.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('auditor');
+setOperationObjectLock(config.bucketObjectLock);
 const processor = new BatchProcessor(EventType.SQS);
 
 async function auditRecord(record: SQSRecord): Promise<void> {

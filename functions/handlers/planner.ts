@@ -5,9 +5,11 @@ import { parseOrThrow } from '#core/validation.ts';
 import { configFor } from '#functions/config.ts';
 import { logger } from '#functions/observability.ts';
 import { planOperation } from '#functions/operations/plan-operation.ts';
+import { setOperationObjectLock } from '#functions/restore/operation-objects.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('planner');
+setOperationObjectLock(config.bucketObjectLock);
 const processor = new BatchProcessor(EventType.SQS);
 
 async function planRecord(record: SQSRecord): Promise<void> {

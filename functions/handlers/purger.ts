@@ -5,10 +5,12 @@ import { workMessageSchema } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { configFor } from '#functions/config.ts';
 import { logger, metrics } from '#functions/observability.ts';
+import { setOperationObjectLock } from '#functions/restore/operation-objects.ts';
 import { runPurgeItem } from '#functions/retention/run-purge-item.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('purger');
+setOperationObjectLock(config.bucketObjectLock);
 const processor = new BatchProcessor(EventType.SQS);
 
 async function purgeRecord(record: SQSRecord): Promise<void> {

@@ -5,10 +5,12 @@ import { workMessageSchema } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { configFor } from '#functions/config.ts';
 import { logger, metrics } from '#functions/observability.ts';
+import { setOperationObjectLock } from '#functions/restore/operation-objects.ts';
 import { runTransferItem } from '#functions/transfer/run-transfer-item.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('transfer');
+setOperationObjectLock(config.bucketObjectLock);
 const processor = new BatchProcessor(EventType.SQS);
 
 async function transferRecord(record: SQSRecord): Promise<void> {

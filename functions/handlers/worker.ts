@@ -6,9 +6,11 @@ import { parseOrThrow } from '#core/validation.ts';
 import { configFor } from '#functions/config.ts';
 import { logger, metrics } from '#functions/observability.ts';
 import { runWorkItem } from '#functions/operations/run-work-item.ts';
+import { setOperationObjectLock } from '#functions/restore/operation-objects.ts';
 import { withObservability } from '#functions/with-observability.ts';
 
 const config = configFor('worker');
+setOperationObjectLock(config.bucketObjectLock);
 const processor = new BatchProcessor(EventType.SQS);
 
 async function workRecord(record: SQSRecord): Promise<void> {

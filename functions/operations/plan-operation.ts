@@ -24,6 +24,7 @@ import {
 import { planReindex } from '#functions/operations/plan-reindex.ts';
 import { finishWhenAllReported } from '#functions/operations/server-share.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
+import { planLegalHold } from '#functions/retention/plan-legal-hold.ts';
 import { planPurge } from '#functions/retention/plan-purge.ts';
 import { planExport } from '#functions/transfer/plan-export.ts';
 import { planImport } from '#functions/transfer/plan-import.ts';
@@ -42,6 +43,8 @@ export interface PlanTarget extends StallTarget {
   readonly planQueueUrl: string;
   /** A reindex's shares go to the servers' ingest groups. */
   readonly ingestQueueUrl: string;
+  /** Without Object Lock a legal hold has no S3 flags to set: the index alone keeps it. */
+  readonly bucketObjectLock: boolean;
 }
 
 export type PlanResult =
@@ -94,9 +97,19 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
     await finishWhenAllReported(target, op.id);
     return { outcome: 'planned', workItems: shares };
   }
+  if (op.kind === 'legal-hold' && !target.bucketObjectLock)
+    return nothingToDo(target, op, {
+      note: "the bucket has no Object Lock, so no S3 legal holds: the holds are kept by the index alone (a purge never takes a held account's history)",
+    });
   const count = await planStep(target, op, () => workItemsOf(target, op));
   if (typeof count !== 'number') return count;
-  if (count === 0) return nothingToDo(target, op, { note: 'nothing to do: no mailbox matched' });
+  if (count === 0)
+    return nothingToDo(target, op, {
+      note:
+        op.kind === 'legal-hold'
+          ? 'nothing to do: every object is flagged as the holds need'
+          : 'nothing to do: no mailbox matched',
+    });
   const items: WorkMessage[] = Array.from({ length: count }, (_, index) => ({
     operationId: op.id,
     index,
@@ -167,6 +180,7 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
   if (op.kind === 'import')
     return planImport(target, op.id, parseOrThrow(importParamsSchema, op.params, what));
   if (op.kind === 'purge') return planPurge(target, op);
+  if (op.kind === 'legal-hold') return planLegalHold(target, op);
   if (op.kind === 'coherency') return planCoherency(target, op);
   return parseOrThrow(selftestParamsSchema, op.params, what).items;
 }
@@ -175,6 +189,7 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
 function queueOf(target: PlanTarget, kind: OperationKind): string {
   switch (kind) {
     case 'purge':
+    case 'legal-hold':
       return target.purgeQueueUrl;
     case 'coherency':
       return target.auditQueueUrl;

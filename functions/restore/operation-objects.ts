@@ -18,6 +18,30 @@ export const operationObject = {
 
 const pad = (n: number) => String(n).padStart(6, '0');
 
+/** Hours an `operations/` object is locked in a bucket with Object Lock (long enough for its operation to run). */
+export const OPERATION_OBJECT_LOCK_HOURS = 24;
+let bucketLocked = false;
+
+/**
+ * Set at cold start when the bucket has Object Lock: an operation's plans, results and bundles then carry a
+ * lock of their own, a day, instead of the bucket's default (years, in a compliance deployment), so they go
+ * with their operation.
+ */
+export function setOperationObjectLock(locked: boolean): void {
+  bucketLocked = locked;
+}
+
+function operationObjectLock(key: string): {
+  ObjectLockMode?: 'GOVERNANCE';
+  ObjectLockRetainUntilDate?: Date;
+} {
+  if (!bucketLocked || !key.startsWith('operations/')) return {};
+  return {
+    ObjectLockMode: 'GOVERNANCE',
+    ObjectLockRetainUntilDate: new Date(Date.now() + OPERATION_OBJECT_LOCK_HOURS * 3_600_000),
+  };
+}
+
 /** Writes an object with its SHA-256 in metadata (every read checks it). Returns the SHA-256. */
 export async function putBytes(
   bucket: string,
@@ -33,6 +57,7 @@ export async function putBytes(
       Body: body,
       ContentType: contentType,
       Metadata: { sha256, codec: 'none' },
+      ...operationObjectLock(key),
     }),
   );
   return sha256;

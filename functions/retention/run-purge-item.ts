@@ -1,4 +1,5 @@
 import type { Operation, WorkMessage } from '#core/operation.ts';
+import type { LegalHoldChunk } from '#core/retention/legal-hold-plan.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
 import {
   finishOperation,
@@ -7,6 +8,8 @@ import {
 } from '#functions/operations/operations-store.ts';
 import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
+import { holdObjects } from '#functions/retention/hold-objects.ts';
+import { legalHoldChunkKey } from '#functions/retention/plan-legal-hold.ts';
 import { purgePlanKey } from '#functions/retention/plan-purge.ts';
 import { type PurgeTarget, purgeMailbox } from '#functions/retention/purge-mailbox.ts';
 import { purgeSegments } from '#functions/retention/purge-segments.ts';
@@ -18,18 +21,33 @@ export interface PurgeWorkTarget extends OperationsTable, PurgeTarget {
 
 export const purgeReportKey = (operationId: string) => `operations/${operationId}/purge/report.json`;
 
-/** One mailbox of a purge; the share that completes the operation sweeps the blobs and writes the report. */
+/**
+ * One mailbox of a purge (the share that completes the operation sweeps the blobs and writes the report), or
+ * one set of objects of a legal-hold operation.
+ */
 export async function runPurgeItem(target: PurgeWorkTarget, item: WorkMessage): Promise<CountedResult> {
   return runCountedItem(
     target,
     item,
     async (op) => {
+      if (op.kind === 'legal-hold') {
+        const chunk = await getJson<LegalHoldChunk>(
+          target.backupBucket,
+          legalHoldChunkKey(op.id, item.index),
+        );
+        return { ...(await holdObjects(target, chunk)) };
+      }
       const plan = await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id));
       const entry = plan.entries[item.index];
       if (!entry) throw new RangeError(`purge ${op.id} has no mailbox ${item.index} in its plan`);
       return purgeMailbox(target, plan, entry, item.index);
     },
-    async (op) => finalize(target, op, await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id))),
+    async (op) => {
+      if (op.kind !== 'legal-hold')
+        return finalize(target, op, await getJson<PurgePlan>(target.backupBucket, purgePlanKey(op.id)));
+      const counted = (await getOperation(target, op.id)).progress ?? {};
+      await finishOperation(target, op.id, 'succeeded', undefined, counted);
+    },
   );
 }
 

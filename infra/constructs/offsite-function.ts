@@ -151,6 +151,30 @@ export class OffsiteFunction extends Construct {
     return this.allow(bucketStatements(bucket, prefix, true));
   }
 
+  /**
+   * The bucket has Object Lock: the objects this function writes under `prefix` carry a short lock of their own
+   * (s3:PutObjectRetention, there only) instead of the bucket's default.
+   */
+  locksBriefly(envName: string, bucket: s3.IBucket, prefix: string): this {
+    this.fn.addEnvironment(envName, 'on');
+    return this.allow([
+      new iam.PolicyStatement({
+        actions: ['s3:PutObjectRetention'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    ]);
+  }
+
+  /** Sets and clears S3 legal holds on objects under the prefixes (see legal-hold operations). */
+  holdsObjects(bucket: s3.IBucket, prefixes: readonly string[]): this {
+    return this.allow([
+      new iam.PolicyStatement({
+        actions: ['s3:PutObjectLegalHold', 's3:GetObjectLegalHold'],
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+      }),
+    ]);
+  }
+
   /** Reads (and with `write` puts) objects in the transfer buckets the configuration names. */
   transfersWith(envName: string, names: readonly string[], write: boolean): this {
     this.fn.addEnvironment(envName, names.join(','));

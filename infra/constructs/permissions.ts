@@ -161,7 +161,15 @@ export function namedBucketStatements(names: readonly string[], write: boolean):
 export function bucketPurgeStatements(bucket: s3.IBucket, prefix: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
-      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject'],
+      // Retention and legal hold are read to leave what Object Lock holds (HeadObject omits them without).
+      actions: [
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:GetObjectRetention',
+        's3:GetObjectLegalHold',
+        's3:PutObject',
+        's3:DeleteObject',
+      ],
       resources: [bucket.arnForObjects(`${prefix}*`)],
     }),
     new iam.PolicyStatement({

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '#core/env-names.ts';
 import { UnsupportedTemplateError } from '#local/errors.ts';
 import type { CfnResource, CfnTemplate } from '#local/template/cloud-assembly.ts';
 import {
@@ -199,7 +200,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   const functionByArn = new Map<string, LocalFunction>();
   for (const [id, resource] of entries) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const fn = describeFunction(id, resource, ctx, options.assemblyDir);
+    const fn = describeFunction(id, resource, ctx, options);
     functions.set(fn.name, fn);
     functionByArn.set(fn.arn, fn);
   }
@@ -437,7 +438,7 @@ function describeFunction(
   id: string,
   resource: CfnResource,
   ctx: ResolveContext,
-  assemblyDir: string,
+  options: ProvisionOptions,
 ): LocalFunction {
   const p = resource.Properties ?? {};
   const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -454,12 +455,16 @@ function describeFunction(
       resolveString(value, ctx, `${id}.Environment.${key}`),
     ]),
   );
+  // An emulator without Object Lock holds an unlocked bucket, whatever the template says; and fauxqs would
+  // take a legal-hold request for the object's new body. The functions are told the truth.
+  if (!options.capabilities.bucketControls && ENV.bucketObjectLock in environment)
+    environment[ENV.bucketObjectLock] = 'off';
   const own = ctx.resources.get(id);
   return {
     logicalId: id,
     name: own?.ref ?? id,
     arn: own?.attributes.Arn ?? id,
-    codeDir: path.resolve(assemblyDir, assetPath),
+    codeDir: path.resolve(options.assemblyDir, assetPath),
     handler: String(p.Handler ?? 'index.handler'),
     environment,
     timeoutSeconds: Number(p.Timeout ?? 3),

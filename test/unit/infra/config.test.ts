@@ -6,7 +6,8 @@ import { DEFAULT_SCHEDULES, parseStackConfig, scheduleFor } from '#infra/config.
 describe('parseStackConfig', () => {
   it('fills safe defaults', () => {
     const config = parseStackConfig(undefined);
-    assert.equal(config.objectLock, false);
+    assert.deepEqual(config.objectLock, { mode: 'GOVERNANCE', days: 30 });
+    assert.equal(parseStackConfig({ objectLock: false }).objectLock, false);
     assert.equal(config.logRetentionDays, 90);
     assert.equal(scheduleFor(config, 'smartscan'), DEFAULT_SCHEDULES.smartscan);
   });

@@ -91,6 +91,36 @@ describe('least privilege, evaluated', () => {
       ]);
   });
 
+  it('Object Lock: operation objects are locked briefly by those who write them; nobody else sets or bypasses a lock', () => {
+    const retention = (key: string): Call => ({ action: 's3:PutObjectRetention', resource: object(key) });
+    const bypass: Call = { action: 's3:BypassGovernanceRetention', resource: object('blobs/ab/abc') };
+    for (const fn of ['Planner', 'Worker', 'Purger', 'Auditor', 'Transfer'])
+      check(fn, [
+        [true, retention('operations/1/plan.json')],
+        [false, retention('blobs/ab/abc')],
+        [false, retention('servers/mail1/redo/7/0-512.a')],
+        [false, bypass],
+      ]);
+    for (const principal of ['Agentmail1', 'Indexer', 'Control', 'AgentControl', 'PeopleOperator'])
+      check(principal, [
+        [false, retention('operations/1/plan.json')],
+        [false, retention('blobs/ab/abc')],
+        [false, bypass],
+      ]);
+  });
+
+  it('only the purger sets and clears S3 legal holds, on the objects of servers and blobs', () => {
+    const hold = (key: string): Call => ({ action: 's3:PutObjectLegalHold', resource: object(key) });
+    check('Purger', [
+      [true, hold('blobs/ab/abc')],
+      [true, hold('servers/mail1/redo/7/0-512.a')],
+      [false, hold('operations/1/plan.json')],
+      [false, hold('exports/1/manifest.json')],
+    ]);
+    for (const principal of ['Agentmail1', 'Indexer', 'Control', 'Planner', 'Worker', 'Auditor', 'Transfer'])
+      check(principal, [[false, hold('blobs/ab/abc')]]);
+  });
+
   it('people read what their commands download, and write nothing', () => {
     check('PeopleHelpDesk', [
       [true, { action: 's3:GetObject', resource: object('operations/1/manifest.json') }],

@@ -64,8 +64,16 @@ describe('OffsiteStack', () => {
     });
   });
 
-  it('turns Object Lock on only when configured, with the chosen mode and days', () => {
+  it('turns Object Lock on by default (GOVERNANCE, 30 days), with the chosen mode and days, or off', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+      },
+    });
+    synth({ objectLock: false }).hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       ObjectLockEnabled: false,
       ObjectLockConfiguration: Match.absent(),
