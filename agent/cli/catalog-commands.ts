@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
@@ -12,6 +11,8 @@ import { describeEntity } from '#core/index/describe-entity.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { objectBody } from '#core/storage/object-body.ts';
+import { plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { ItemState } from '#functions/query/item-history.ts';
 import type { AccountRow, DomainRow } from '#functions/query/list-accounts.ts';
@@ -340,10 +341,8 @@ async function dumpBlob(
   const got = await s3ClientFrom(region, env).send(
     new GetObjectCommand({ Bucket: bucketFrom(bucket, env, '--dump-blob'), Key: blobKey(sha256) }),
   );
-  const stored = Buffer.from(
-    await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-  );
-  const plain = got.Metadata?.codec === 'zstd' ? zstdDecompressSync(stored) : stored;
+  // Decoded like every reader does (zstd, gzip or none), bounded: a forged object cannot fill the memory.
+  const plain = plaintextOf(await objectBody(got), got.Metadata?.codec);
   const actual = sha256Hex(plain);
   if (actual !== sha256)
     throw new OffsiteError(`blob ${blobKey(sha256)} has digest ${actual}: refusing to write it`);

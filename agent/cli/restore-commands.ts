@@ -14,6 +14,7 @@ import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { objectBody } from '#core/storage/object-body.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 
 export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D... | --all  [--at TIME | --seq N[:OFFSET]] [--skip-deletes]
@@ -317,9 +318,7 @@ async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buf
   const key = `operations/${id}/report.json`;
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(
-      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
+    return await objectBody(got);
   } catch (cause) {
     throw new OffsiteError(
       `no report at s3://${bucket}/${key} (${(cause as Error).name}): is the restore finished?`,

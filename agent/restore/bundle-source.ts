@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BundleIntegrityError } from '#agent/restore/errors.ts';
+import { objectBody } from '#core/storage/object-body.ts';
 
 /** Where a bundle's files are read from: the bucket, or a directory a download wrote. */
 export interface BundleSource {
@@ -41,9 +42,7 @@ export function s3BundleSource(s3: S3Client, bucket: string, operationId: string
       const key = prefix + checkBundlePath(path);
       try {
         const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return Buffer.from(
-          await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        );
+        return await objectBody(got);
       } catch (cause) {
         throw new BundleIntegrityError(`cannot read s3://${bucket}/${key}: ${(cause as Error).name}`, {
           cause,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { objectBody, storedLimit } from '#core/storage/object-body.ts';
 import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
@@ -23,11 +24,9 @@ export async function fetchPlaintext(
         throw new SegmentMismatchError(`s3://${bucket}/${key} does not exist`, { cause: error });
       throw error;
     });
-  const stored = Buffer.from(
-    await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-  );
   let plain: Buffer;
   try {
+    const stored = await objectBody(got, maxBytes === undefined ? undefined : storedLimit(maxBytes));
     plain = plaintextOf(stored, codec, maxBytes);
   } catch (cause) {
     if (!(cause instanceof PlaintextError)) throw cause;

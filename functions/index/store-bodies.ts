@@ -5,6 +5,7 @@ import { blobKey } from '#core/blob-key.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import type { StoredBody } from '#core/index/apply-transaction.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { objectBody, storedLimit } from '#core/storage/object-body.ts';
 import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
@@ -69,8 +70,8 @@ async function storedEtag(bucket: string, key: string): Promise<string | undefin
 /** Whether the stored object decodes to exactly the body (its digest), whatever its metadata says. */
 async function holds(bucket: string, key: string, body: StoredBody): Promise<boolean> {
   const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const stored = await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
   try {
+    const stored = await objectBody(got, storedLimit(body.content.length));
     return sha256Hex(plaintextOf(stored, got.Metadata?.codec ?? 'none', body.content.length)) === body.sha256;
   } catch (error) {
     if (error instanceof PlaintextError) return false;

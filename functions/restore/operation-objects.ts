@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { objectBody } from '#core/storage/object-body.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -75,9 +76,7 @@ export async function getBytes(
   let metadata: Record<string, string>;
   try {
     const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    bytes = Buffer.from(
-      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
+    bytes = await objectBody(got);
     metadata = got.Metadata ?? {};
   } catch (cause) {
     throw new OperationObjectError(`cannot read s3://${bucket}/${key}: ${(cause as Error).name}`, { cause });

@@ -2,6 +2,7 @@ import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
 import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import { accountDir, messageFile, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
+import { objectBody, storedLimit } from '#core/storage/object-body.ts';
 import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -72,9 +73,12 @@ async function copyMessage(
   let codec: string | undefined;
   try {
     const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(message.sha256) }));
-    stored = await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    // Bounded like its plaintext below: an object far larger than its item is not read whole.
+    stored = await objectBody(got, storedLimit(Math.max(2 * message.size, 1024 * 1024)));
     codec = got.Metadata?.codec;
   } catch (error) {
+    if (error instanceof PlaintextError)
+      return fail('broken-item', `blob ${blobKey(message.sha256)} ${error.message}`);
     if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
       const note = target.indexTable ? await quarantineNote(target.indexTable, blobKey(message.sha256)) : '';
       return fail('read-error', `blob ${blobKey(message.sha256)} is missing from the bucket${note}`);

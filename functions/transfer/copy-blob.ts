@@ -1,6 +1,7 @@
 import { zstdCompressSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { blobKey } from '#core/blob-key.ts';
+import { objectBody } from '#core/storage/object-body.ts';
 import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import type { ExportLocation } from '#core/transfer/transfer-request.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -43,11 +44,11 @@ export async function copyBlob(
   let codec: string;
   try {
     const got = await s3().send(new GetObjectCommand({ Bucket: from.bucket, Key: fromKey }));
-    stored = Buffer.from(
-      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
+    stored = await objectBody(got);
     codec = from.codec ?? got.Metadata?.codec ?? 'none';
   } catch (error) {
+    if (error instanceof PlaintextError)
+      return fail('broken-item', `s3://${from.bucket}/${fromKey} ${error.message}`);
     if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey')
       return fail('read-error', `s3://${from.bucket}/${fromKey} is missing`);
     throw error;
