@@ -49,6 +49,33 @@ export function isAllowed(statements: readonly Statement[], call: Call): boolean
   return statements.some((st) => st.Effect === 'Allow' && applies(st));
 }
 
+/**
+ * The role's inline policies as one policy document an IAM-enforcing backend can load: every ARN the template
+ * computes is replaced by the real ARN `arns` gives for the logical id's prefix (e.g. `BackupBucket`).
+ */
+export function policyDocumentOf(
+  template: Template,
+  rolePrefix: string,
+  arns: Record<string, string>,
+): { Version: string; Statement: Statement[] } {
+  const concrete = (symbolic: string) => {
+    let out = symbolic;
+    // `arn:<Id>` (GetAtt Arn) anywhere, or a bare `<Id>` (the Ref of a topic, which is its ARN).
+    for (const [prefix, arn] of Object.entries(arns))
+      out = out.replace(new RegExp(`^${prefix}[A-Za-z0-9]*$|arn:${prefix}[A-Za-z0-9]*`, 'g'), arn);
+    if (/arn:[A-Z]|^[A-Z][A-Za-z0-9]*$/.test(out))
+      throw new Error(`${rolePrefix}: no real ARN given for ${out}`);
+    return out;
+  };
+  return {
+    Version: '2012-10-17',
+    Statement: statementsOf(template, rolePrefix).map((st) => ({
+      ...st,
+      Resource: [st.Resource].flat().map((r) => concrete(resolve(r))),
+    })),
+  };
+}
+
 function resolve(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as Record<string, unknown>;
