@@ -6,6 +6,7 @@ import { describeOperation, waitForOperation } from '#agent/cli/operation-view.t
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
+import { applyToLdap, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { type ApplyAccountReport, selectedAccounts } from '#agent/restore/apply-report.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
@@ -21,7 +22,7 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore undelete <account>... --from TIME [--to TIME] [--folder NAME]
        offsite restore item <account> <itemId>... [--at TIME] [--folder NAME]
        offsite restore deleted-account <account>
-       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME]
+       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME] [--apply ldap[s]://host[:port] LDAP-OPTIONS]
          each takes [--server ID] [--new-account NAME | --prefix P] (not ldap) and [--wait]
        offsite restore status <operation> [--wait]
        offsite restore stop <operation>
@@ -30,11 +31,18 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
          [--account NAME...] [--master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
          (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
+       offsite restore apply <operation> | --from-dir DIR  --to ldap[s]://host[:port] LDAP-OPTIONS
+         LDAP-OPTIONS: [--bind-dn DN (uid=zimbra,cn=admins,cn=zimbra)] [--password-env VAR | --password-file FILE
+         (or OFFSITE_LDAP_PASSWORD)] [--replace] [--mail-host HOST] [--insecure]: the directory loads parents
+         first; an entry that exists is reported and left alone unless --replace; --mail-host rewrites the
+         accounts' zimbraMailHost; ldap:// to another host must upgrade with StartTLS unless --insecure
   every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE, --bucket NAME (or OFFSITE_BUCKET)
   TIME: ${TIME_FORMATS}`;
 
 const MODES = ['undelete', 'item', 'deleted-account', 'ldap'] as const;
 const ACTIONS = ['status', 'stop', 'report', 'download', 'apply'] as const;
+/** The bind DN Zimbra's own tools use: the default for loading a directory. */
+const DIRECTORY_ADMIN_DN = 'uid=zimbra,cn=admins,cn=zimbra';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Which flags each subcommand accepts; anything else given is an error, never silently ignored. */
@@ -43,12 +51,37 @@ const ALLOWED: Record<string, string[]> = {
   undelete: ['domain', 'all', 'server', 'from', 'to', 'folder', 'new-account', 'prefix', 'wait'],
   item: ['server', 'at', 'folder', 'new-account', 'prefix', 'wait'],
   'deleted-account': ['server', 'new-account', 'prefix', 'wait'],
-  ldap: ['domain', 'all', 'server', 'at', 'wait'],
+  ldap: [
+    'domain',
+    'all',
+    'server',
+    'at',
+    'wait',
+    'apply',
+    'bind-dn',
+    'replace',
+    'mail-host',
+    'password-env',
+    'password-file',
+    'insecure',
+  ],
   status: ['wait'],
   stop: [],
   report: ['bucket'],
   download: ['dir', 'bucket'],
-  apply: ['to', 'from-dir', 'account', 'bucket', 'master-user', 'password-env', 'password-file', 'insecure'],
+  apply: [
+    'to',
+    'from-dir',
+    'account',
+    'bucket',
+    'master-user',
+    'password-env',
+    'password-file',
+    'insecure',
+    'bind-dn',
+    'replace',
+    'mail-host',
+  ],
 };
 const COMMON = ['json', 'url', 'region', 'tz'];
 
@@ -91,6 +124,10 @@ export async function restoreCommand(
       'password-env': { type: 'string' },
       'password-file': { type: 'string' },
       insecure: { type: 'boolean', default: false },
+      apply: { type: 'string' },
+      'bind-dn': { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      'mail-host': { type: 'string' },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -152,11 +189,14 @@ export async function restoreCommand(
   }
   if (sub === 'apply') {
     if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
-    if (!/^(imaps?:\/\/|maildir:|mbox:|tgz:)/.test(values.to)) throw unknownTarget(values.to);
+    if (!/^(imaps?:\/\/|ldaps?:\/\/|maildir:|mbox:|tgz:)/.test(values.to)) throw unknownTarget(values.to);
     const fromDir = values['from-dir'];
     if (fromDir !== undefined && positionals.length > 0)
       throw new OffsiteError('give an operation id or --from-dir, not both');
     const bundle = await bundleOf(fromDir === undefined ? operationArg() : undefined, fromDir);
+    if (/^ldaps?:/.test(values.to)) return applyDirectory(bundle, values.to);
+    if (values['bind-dn'] || values.replace || values['mail-host'])
+      throw new OffsiteError('--bind-dn, --replace and --mail-host apply to ldap:// targets only');
     const accounts = values.account ?? [];
     const total = selectedAccounts(bundle.accounts, accounts).reduce(
       (sum, [, a]) => sum + a.messages.length,
@@ -233,9 +273,52 @@ export async function restoreCommand(
     kind: 'restore',
     params: JSON.parse(JSON.stringify(params)),
   });
-  const op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
-  show(op, () => describeOperation(op));
-  return op.state === 'failed' ? 1 : 0;
+  const apply = values.apply;
+  if (apply === undefined && (values['bind-dn'] || values.replace || values['mail-host'] || values.insecure))
+    throw new OffsiteError('--bind-dn, --replace, --mail-host and --insecure go with --apply ldap[s]://…');
+  if (apply !== undefined) parseLdapUrl(apply);
+  const op =
+    values.wait || apply !== undefined ? await waitForOperation(client, created.id, values.json) : created;
+  if (apply === undefined || op.state !== 'succeeded') {
+    show(op, () => describeOperation(op));
+    return op.state === 'failed' ? 1 : 0;
+  }
+  return applyDirectory(await bundleOf(op.id, undefined), apply, op);
+
+  /** Loads the bundle's directory into an LDAP server; 1 when an entry could not be loaded. */
+  async function applyDirectory(bundle: OpenBundle, url: string, op?: Operation): Promise<number> {
+    const password = values['password-file']
+      ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '')
+      : values['password-env']
+        ? env[values['password-env']]
+        : env.OFFSITE_LDAP_PASSWORD;
+    if (password === undefined || password === '')
+      throw new OffsiteError(
+        'the LDAP password: --password-env VAR, --password-file FILE, or OFFSITE_LDAP_PASSWORD',
+      );
+    const entries = bundle.manifest.directory?.entries ?? 0;
+    const bar = new ProgressBar('directory', entries);
+    const report = await applyToLdap(
+      bundle,
+      {
+        url: parseLdapUrl(url),
+        bindDn: values['bind-dn'] ?? DIRECTORY_ADMIN_DN,
+        password,
+        ...(values.insecure ? { insecure: true } : {}),
+      },
+      {
+        replace: values.replace,
+        ...(values['mail-host'] ? { mailHost: values['mail-host'] } : {}),
+        onEntry: () => bar.tick(0),
+      },
+    );
+    bar.finish();
+    show({ ...(op ? { operationId: op.id } : {}), ...report }, () => [
+      `${report.target}: ${report.added} of ${report.entries} entries added${report.ancestorsAdded ? ` (and ${report.ancestorsAdded} parents they needed)` : ''}, ${report.replaced} replaced, ${report.existing.length} already there and left alone${report.existing.length && !values.replace ? ' (--replace changes them)' : ''}`,
+      ...report.failed.map((f) => `  not loaded: ${f.dn}: ${f.reason}`),
+    ]);
+    return report.failed.length > 0 ? 1 : 0;
+  }
 
   async function bundleOf(operationId: string | undefined, dir: string | undefined): Promise<OpenBundle> {
     if (dir !== undefined) return openBundle(directoryBundleSource(dir));
@@ -310,7 +393,7 @@ async function applyTo(
 
 function unknownTarget(to: string): OffsiteError {
   return new OffsiteError(
-    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
+    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
   );
 }
 

@@ -11,14 +11,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Client } from 'ldapts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
+import { readDirectory } from '#agent/ldap/read-directory.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { blobKey } from '#core/blob-key.ts';
-import { attr } from '#core/ldap/directory-entry.ts';
+import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { FLAG } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -26,6 +28,7 @@ import type { Operation } from '#core/operation.ts';
 import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
+import { startSlapd } from '#local/directory/slapd.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
@@ -599,6 +602,51 @@ describe('restore', () => {
       entries.every((e) => attr(e, 'userPassword').length === 0),
       'no password leaves the index',
     );
+  });
+
+  it('LDAP only: --apply loads the directory at an instant into an empty slapd, parents first; again adds nothing', async () => {
+    const t = dumpTimes[Math.floor(dumpTimes.length / 2)] as number;
+    const directory = await startSlapd({ workDir: join(work, 'slapd-apply') });
+    try {
+      const run = () =>
+        offsite(
+          [
+            'restore',
+            'ldap',
+            '--domain',
+            'example.org',
+            '--at',
+            new Date(t).toISOString(),
+            '--apply',
+            directory.url,
+            '--json',
+          ],
+          { ...cliEnv(), OFFSITE_LDAP_PASSWORD: directory.password },
+        );
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      const report = JSON.parse(first.stdout) as { operationId: string; added: number; entries: number };
+      assert.ok(report.operationId);
+      assert.equal(report.added, report.entries);
+      // What slapd holds now (read back over LDAP) is the directory of the domain at t, by zimbraId.
+      const client = new Client({ url: directory.url });
+      await client.bind(directory.bindDn, directory.password);
+      const held: DirectoryEntry[] = [];
+      for await (const entry of readDirectory(client)) held.push(entry);
+      await client.unbind();
+      const ids = (list: DirectoryEntry[]) =>
+        list
+          .filter((e) => /dc=example,dc=org$/i.test(e.dn))
+          .map((e) => attr(e, 'zimbraId')[0])
+          .filter(Boolean)
+          .sort();
+      assert.deepEqual(ids(held), ids(sim.directoryAt(t)));
+      const second = await run();
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal((JSON.parse(second.stdout) as { added: number }).added, 0);
+    } finally {
+      await directory.stop();
+    }
   });
 
   it('LDAP only: a domain the directory did not have is refused, as an unknown account is', async () => {
