@@ -29,7 +29,8 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore report <operation>
        offsite restore download <operation> --dir DIR
        offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
-         [--account NAME...] [--master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
+         [--account NAME...] [--admin-user USER | --master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
+         (--admin-user: one administrator credential, SASL PLAIN acting as each account)
          (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
        offsite restore apply <operation> | --from-dir DIR  --to ldap[s]://host[:port] LDAP-OPTIONS
          LDAP-OPTIONS: [--bind-dn DN (uid=zimbra,cn=admins,cn=zimbra)] [--password-env VAR | --password-file FILE
@@ -75,6 +76,7 @@ const ALLOWED: Record<string, string[]> = {
     'account',
     'bucket',
     'master-user',
+    'admin-user',
     'password-env',
     'password-file',
     'insecure',
@@ -121,6 +123,7 @@ export async function restoreCommand(
       'from-dir': { type: 'string' },
       account: { type: 'string', multiple: true },
       'master-user': { type: 'string' },
+      'admin-user': { type: 'string' },
       'password-env': { type: 'string' },
       'password-file': { type: 'string' },
       insecure: { type: 'boolean', default: false },
@@ -343,7 +346,13 @@ async function applyTo(
   bundle: OpenBundle,
   to: string,
   options: { accounts: string[]; onMessage: (bytes: number) => void },
-  values: { 'master-user'?: string; 'password-env'?: string; 'password-file'?: string; insecure?: boolean },
+  values: {
+    'master-user'?: string;
+    'admin-user'?: string;
+    'password-env'?: string;
+    'password-file'?: string;
+    insecure?: boolean;
+  },
   env: NodeJS.ProcessEnv,
 ): Promise<ApplyAccountReport[]> {
   const colon = to.indexOf(':');
@@ -352,10 +361,14 @@ async function applyTo(
   if (
     scheme !== 'imap' &&
     scheme !== 'imaps' &&
-    (values['master-user'] || values['password-env'] || values['password-file'] || values.insecure)
+    (values['master-user'] ||
+      values['admin-user'] ||
+      values['password-env'] ||
+      values['password-file'] ||
+      values.insecure)
   )
     throw new OffsiteError(
-      '--master-user, --insecure and the password options apply to imap:// targets only',
+      '--admin-user, --master-user, --insecure and the password options apply to imap:// targets only',
     );
   switch (scheme) {
     case 'maildir':
@@ -381,6 +394,7 @@ async function applyTo(
           ...parseImapUrl(to),
           password,
           ...(values['master-user'] ? { masterUser: values['master-user'] } : {}),
+          ...(values['admin-user'] ? { adminUser: values['admin-user'] } : {}),
           ...(values.insecure ? { insecure: true } : {}),
         },
         options,

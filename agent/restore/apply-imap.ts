@@ -19,6 +19,11 @@ export interface ImapTarget {
   user?: string;
   /** Log in as `<account>*<masterUser>` with the master user's password (Dovecot master users). */
   masterUser?: string;
+  /**
+   * Authenticate as this administrator and act as each account: SASL PLAIN with the account as the
+   * authorization identity (how Zimbra, Cyrus and Dovecot master users let one credential restore many).
+   */
+  adminUser?: string;
   password: string;
   /** Allow an `imap://` session that stays plaintext (no STARTTLS): a trusted network only. */
   insecure?: boolean;
@@ -30,7 +35,9 @@ export function redactedUrl(text: string): string {
 }
 
 /** `imap://[user@]host[:port]` or `imaps://…`; the password never comes from the URL (it would show in `ps`). */
-export function parseImapUrl(url: string): Omit<ImapTarget, 'password' | 'masterUser' | 'insecure'> {
+export function parseImapUrl(
+  url: string,
+): Omit<ImapTarget, 'password' | 'masterUser' | 'adminUser' | 'insecure'> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -63,6 +70,8 @@ export async function applyToImap(
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport[]> {
   const selected = selectedAccounts(bundle.accounts, options.accounts);
+  if ([target.user, target.masterUser, target.adminUser].filter(Boolean).length > 1)
+    throw new RestoreTargetError('give one of: a user in the URL, --master-user, --admin-user');
   if (target.user && selected.length > 1)
     throw new RestoreTargetError(
       `the URL names one user but ${selected.length} accounts are selected: choose one with --account, or log in per account (leave the user out, or use --master-user)`,
@@ -78,19 +87,28 @@ export async function applyToImap(
       // imap:// upgrades with STARTTLS or fails: a password never crosses the network in the clear unless
       // the operator said so.
       ...(target.secure || target.insecure ? {} : { doSTARTTLS: true }),
-      auth: { user, pass: target.password },
+      auth: target.adminUser
+        ? {
+            user: target.adminUser,
+            pass: target.password,
+            authzid: account.target,
+            loginMethod: 'AUTH=PLAIN',
+          }
+        : { user, pass: target.password },
       logger: false,
     });
     try {
       await client.connect();
     } catch (cause) {
+      // A refused login may leave the connection open: it must not keep the process alive.
+      client.close();
       const detail = (cause as { responseText?: string }).responseText ?? (cause as Error).message;
       throw new RestoreTargetError(
         !target.secure &&
           !target.insecure &&
           /STARTTLS|TLS/i.test(`${detail} ${(cause as { code?: string }).code ?? ''}`)
           ? `${target.host}:${target.port} does not offer STARTTLS (${detail}): use imaps://, or --insecure on a network you trust`
-          : `cannot log in to ${target.host}:${target.port} as ${user}: ${detail}`,
+          : `cannot log in to ${target.host}:${target.port} as ${target.adminUser ? `${account.target} (authorized by ${target.adminUser})` : user}: ${detail}`,
         { cause },
       );
     }

@@ -26,7 +26,15 @@ export interface Dovecot {
   stop(): Promise<void>;
 }
 
-export async function startDovecot(dir: string): Promise<Dovecot> {
+/**
+ * A private Dovecot on loopback. Every user logs in with the one test password; with `admin`, that
+ * administrator (a Dovecot master user, with a password of its own) may also act as any user: SASL PLAIN with
+ * the user as authorization identity, or `user*admin` as login name.
+ */
+export async function startDovecot(
+  dir: string,
+  options: { admin?: { user: string; password: string } } = {},
+): Promise<Dovecot> {
   const mailRoot = join(dir, 'mail');
   mkdirSync(join(dir, 'run'), { recursive: true });
   mkdirSync(mailRoot, { recursive: true });
@@ -59,7 +67,17 @@ namespace inbox {
   inbox = yes
   separator = /
 }
+${
+  options.admin
+    ? `auth_master_user_separator = *
 passdb {
+  driver = passwd-file
+  args = ${join(dir, 'master-users')}
+  master = yes
+}
+`
+    : ''
+}passdb {
   driver = static
   args = password=${password}
 }
@@ -85,6 +103,10 @@ service imap-login {
 `,
   );
   mkdirSync(join(dir, 'state'), { recursive: true });
+  if (options.admin)
+    writeFileSync(join(dir, 'master-users'), `${options.admin.user}:{PLAIN}${options.admin.password}\n`, {
+      mode: 0o644,
+    });
   const child: ChildProcess = spawn(DOVECOT, ['-F', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
