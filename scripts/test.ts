@@ -52,7 +52,7 @@ if (!only || only === 'integration') {
   });
   steps.push(
     integration(
-      'integration tests on real servers (slapd)',
+      'integration tests on real servers (slapd, Dovecot, Radicale)',
       files('test/integration/servers/**/*.test.ts'),
       10,
     ),

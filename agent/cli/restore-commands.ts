@@ -5,6 +5,7 @@ import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clie
 import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
+import { applyToDav, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import { applyToLdap, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
@@ -32,6 +33,9 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
          [--account NAME...] [--admin-user USER | --master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
          (--admin-user: one administrator credential, SASL PLAIN acting as each account)
          (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
+       offsite restore apply <operation> | --from-dir DIR  --to caldav://host[:port]/PATH | carddav://host[:port]/PATH
+         --user USER [--password-env VAR | --password-file FILE (or OFFSITE_DAV_PASSWORD)] [--account NAME...] [--insecure]
+         (one calendar or address book per source folder under PATH/<account>/; HTTPS unless --insecure)
        offsite restore apply <operation> | --from-dir DIR  --to ldap[s]://host[:port] LDAP-OPTIONS
          LDAP-OPTIONS: [--bind-dn DN (uid=zimbra,cn=admins,cn=zimbra)] [--password-env VAR | --password-file FILE
          (or OFFSITE_LDAP_PASSWORD)] [--replace] [--mail-host HOST] [--insecure]: the directory loads parents
@@ -83,6 +87,7 @@ const ALLOWED: Record<string, string[]> = {
     'bind-dn',
     'replace',
     'mail-host',
+    'user',
   ],
 };
 const COMMON = ['json', 'url', 'region', 'tz'];
@@ -131,6 +136,7 @@ export async function restoreCommand(
       'bind-dn': { type: 'string' },
       replace: { type: 'boolean', default: false },
       'mail-host': { type: 'string' },
+      user: { type: 'string' },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -192,12 +198,15 @@ export async function restoreCommand(
   }
   if (sub === 'apply') {
     if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
-    if (!/^(imaps?:\/\/|ldaps?:\/\/|maildir:|mbox:|tgz:)/.test(values.to)) throw unknownTarget(values.to);
+    if (!/^(imaps?:\/\/|ldaps?:\/\/|caldav:\/\/|carddav:\/\/|maildir:|mbox:|tgz:)/i.test(values.to))
+      throw unknownTarget(values.to);
     const fromDir = values['from-dir'];
     if (fromDir !== undefined && positionals.length > 0)
       throw new OffsiteError('give an operation id or --from-dir, not both');
     const bundle = await bundleOf(fromDir === undefined ? operationArg() : undefined, fromDir);
     if (/^ldaps?:/.test(values.to)) return applyDirectory(bundle, values.to);
+    if (/^(caldav|carddav):/i.test(values.to)) return applyDav(bundle, values.to);
+    if (values.user) throw new OffsiteError('--user applies to caldav:// and carddav:// targets only');
     if (values['bind-dn'] || values.replace || values['mail-host'])
       throw new OffsiteError('--bind-dn, --replace and --mail-host apply to ldap:// targets only');
     const accounts = values.account ?? [];
@@ -287,6 +296,45 @@ export async function restoreCommand(
     return op.state === 'failed' ? 1 : 0;
   }
   return applyDirectory(await bundleOf(op.id, undefined), apply, op);
+
+  /** Writes the bundle's calendars or address books to a DAV server; 1 when an object could not be written. */
+  async function applyDav(bundle: OpenBundle, url: string): Promise<number> {
+    const { kind, base } = parseDavUrl(url, values.insecure);
+    if (!values.user) throw new OffsiteError(`a ${kind}:// target needs --user USER\n${RESTORE_USAGE}`);
+    const password = values['password-file']
+      ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '')
+      : values['password-env']
+        ? env[values['password-env']]
+        : env.OFFSITE_DAV_PASSWORD;
+    if (password === undefined || password === '')
+      throw new OffsiteError(
+        'the DAV password: --password-env VAR, --password-file FILE, or OFFSITE_DAV_PASSWORD',
+      );
+    const accounts = values.account ?? [];
+    const total = selectedAccounts(bundle.accounts, accounts).reduce(
+      (sum, [, a]) =>
+        sum +
+        (kind === 'caldav' ? a.calendars : a.addressBooks).reduce(
+          (n, f) => n + ('components' in f ? f.components : f.cards),
+          0,
+        ),
+      0,
+    );
+    const bar = new ProgressBar(kind, total);
+    const reports = await applyToDav(
+      bundle,
+      { kind, base, user: values.user, password },
+      { accounts, onObject: () => bar.tick(0) },
+    );
+    bar.finish();
+    show({ target: base, accounts: reports }, () =>
+      reports.flatMap((r) => [
+        `${r.account} → ${r.target}: ${r.added} added, ${r.present} already there, ${r.collections} ${kind === 'caldav' ? 'calendars' : 'address books'}${r.withoutUid ? `, ${r.withoutUid} without a UID left out` : ''}`,
+        ...r.failed.map((f) => `  not written: ${f.collection} ${f.uid}: ${f.reason}`),
+      ]),
+    );
+    return reports.some((r) => r.failed.length > 0) ? 1 : 0;
+  }
 
   /** Loads the bundle's directory into an LDAP server; 1 when an entry could not be loaded. */
   async function applyDirectory(bundle: OpenBundle, url: string, op?: Operation): Promise<number> {
@@ -407,7 +455,7 @@ async function applyTo(
 
 function unknownTarget(to: string): OffsiteError {
   return new OffsiteError(
-    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
+    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, caldav://…, carddav://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
   );
 }
 
