@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
 import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/catalog-commands.ts';
 import { OPS_USAGE, opsCommand } from '#agent/cli/ops-commands.ts';
+import { REBUILD_USAGE, rebuildCommand } from '#agent/cli/rebuild-command.ts';
 import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
 import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
 import { RETENTION_USAGE, retentionCommand } from '#agent/cli/retention-commands.ts';
@@ -18,6 +19,7 @@ const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N
 ${AGENT_USAGE}
 ${CATALOG_USAGE}
 ${RESTORE_USAGE}
+${REBUILD_USAGE}
 ${SCAN_USAGE}
 ${OPS_USAGE}
 ${SCHEDULE_USAGE}
@@ -42,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return scanCommand(command, rest, (text) => process.stdout.write(text));
   }
   if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
+  if (group === 'rebuild') return rebuildCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (group === 'retention' || group === 'hold')
     return retentionCommand(group, argv.slice(1), (text) => process.stdout.write(text));

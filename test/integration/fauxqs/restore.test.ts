@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client } from 'ldapts';
+import type { RebuildReport } from '#agent/cli/rebuild-command.ts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
@@ -43,6 +44,7 @@ import { type Dovecot, imapListing, startDovecot } from '#test/support/dovecot.t
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { startRadicale } from '#test/support/radicale.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
 
@@ -646,6 +648,95 @@ describe('restore', () => {
       assert.equal((JSON.parse(second.stdout) as { added: number }).added, 0);
     } finally {
       await directory.stop();
+    }
+  });
+
+  it('rebuild: the directory, then every account (mail, calendars, contacts) at an instant into new servers; again adds nothing', async () => {
+    const t = (history.times[Math.floor(history.times.length * 0.8)] as number) + 1;
+    const truth = sim.truthAt(t);
+    const admin = { user: 'rebuild-admin', password: 'rebuild-secret-4' };
+    const [directory, dovecot, dav] = await Promise.all([
+      startSlapd({ workDir: join(work, 'rebuild-slapd') }),
+      startDovecot(join(work, 'rebuild-dovecot'), { admin }),
+      startRadicale(join(work, 'rebuild-radicale')),
+    ]);
+    dovecots.push(dovecot);
+    try {
+      const davHost = dav.url.replace('http://', '');
+      const run = () =>
+        offsite(
+          [
+            'rebuild',
+            '--server',
+            serverId,
+            '--at',
+            new Date(t).toISOString(),
+            '--ldap',
+            directory.url,
+            '--mail',
+            `imap://127.0.0.1:${dovecot.port}`,
+            '--calendar',
+            `caldav://${davHost}/`,
+            '--contacts',
+            `carddav://${davHost}/`,
+            '--admin-user',
+            admin.user,
+            '--dav-user',
+            dav.user,
+            '--state',
+            join(work, 'rebuild-state.json'),
+            '--insecure',
+            '--json',
+          ],
+          {
+            ...cliEnv(),
+            OFFSITE_LDAP_PASSWORD: directory.password,
+            OFFSITE_IMAP_PASSWORD: admin.password,
+            OFFSITE_DAV_PASSWORD: dav.password,
+          },
+        );
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      const report = JSON.parse(first.stdout) as RebuildReport;
+      process.stdout.write(
+        `# rebuild: ${JSON.stringify({ ...report, directory: { ...report.directory, existing: report.directory.existing.length } })}\n`,
+      );
+      assert.equal(report.directory.added, report.directory.entries);
+      assert.ok(report.directory.entries > 0);
+      assert.equal(report.accounts, Object.keys(truth.mailboxes).length);
+      const messages = Object.values(truth.mailboxes).reduce((n, m) => n + Object.keys(m.messages).length, 0);
+      assert.equal(report.mail.appended, messages);
+      // Each account's mailbox on the new IMAP server, read by the account itself, is the truth at t.
+      const bundle = await bundleOf(
+        await client.request<Operation>('GET', `/operations/${report.mailOperation}`),
+      );
+      for (const account of bundle.accounts)
+        assert.deepEqual(
+          listing(dovecot, account.target),
+          expectedListing(truth.mailboxes[account.account.mailboxId] as MailboxState),
+          `IMAP listing of ${account.target}`,
+        );
+      const calendarObjects = bundle.accounts.reduce((n, a) => n + a.calendar.length, 0);
+      assert.ok(calendarObjects > 0, 'the workload made appointments and tasks');
+      assert.equal(report.calendars?.failed, 0);
+      assert.equal(report.calendars?.added, calendarObjects);
+      assert.equal(report.contacts?.failed, 0);
+      assert.equal(
+        report.contacts?.added,
+        bundle.accounts.reduce((n, a) => n + a.contacts.length, 0),
+      );
+
+      const again = await run();
+      assert.equal(again.code, 0, again.stderr);
+      const second = JSON.parse(again.stdout) as RebuildReport;
+      assert.equal(second.mailOperation, report.mailOperation, 'the restores are reused');
+      assert.deepEqual(
+        [second.directory.added, second.mail.appended, second.calendars?.added, second.contacts?.added],
+        [0, 0, 0, 0],
+      );
+      assert.equal(second.mail.alreadyThere, messages);
+    } finally {
+      await Promise.all([directory.stop(), dav.stop()]);
     }
   });
 

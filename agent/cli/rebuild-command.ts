@@ -1,0 +1,264 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
+import { waitForOperation } from '#agent/cli/operation-view.ts';
+import type { ControlClient } from '#agent/control-client.ts';
+import { applyToDav, type DavAccountReport, parseDavUrl } from '#agent/restore/apply-dav.ts';
+import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
+import { applyToLdap, type LdapApplyReport, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
+import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
+import { s3BundleSource } from '#agent/restore/bundle-source.ts';
+import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
+import { OffsiteError } from '#core/errors.ts';
+import type { Operation } from '#core/operation.ts';
+import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+
+export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --ldap ldap[s]://HOST --mail imap[s]://HOST
+         [--calendar caldav://HOST/PATH] [--contacts carddav://HOST/PATH] [--bind-dn DN] [--admin-user USER]
+         [--dav-user USER] [--mail-host HOST] [--state FILE] [--insecure] [--json] [--url URL] [--bucket NAME]
+  Rebuilds a lost server onto new ones as it was at TIME: the directory first, then every account's mail
+  (as --admin-user, SASL PLAIN for each account), calendars and address books. Passwords from
+  OFFSITE_LDAP_PASSWORD, OFFSITE_IMAP_PASSWORD, OFFSITE_DAV_PASSWORD. Run it again (the same --state) to go
+  on after a crash or Ctrl-C: the restores are reused and what is on the targets already is not added again.
+  TIME: ${TIME_FORMATS}`;
+
+interface RebuildState {
+  serverId: string;
+  at: string;
+  directoryOperation?: string;
+  mailOperation?: string;
+}
+
+export interface RebuildReport {
+  serverId: string;
+  at: string;
+  directoryOperation: string;
+  mailOperation: string;
+  directory: LdapApplyReport;
+  accounts: number;
+  mail: { appended: number; alreadyThere: number; bytes: number; folders: number };
+  calendars?: { added: number; alreadyThere: number; failed: number };
+  contacts?: { added: number; alreadyThere: number; failed: number };
+  /** Items the restore could not bring back, by reason (the restore report has each one). */
+  unrestored: number;
+  seconds: number;
+}
+
+/** `offsite rebuild …`: one command from a lost server to new ones; returns the exit code. */
+export async function rebuildCommand(
+  argv: string[],
+  write: (text: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' },
+      at: { type: 'string' },
+      tz: { type: 'string' },
+      ldap: { type: 'string' },
+      mail: { type: 'string' },
+      calendar: { type: 'string' },
+      contacts: { type: 'string' },
+      'bind-dn': { type: 'string' },
+      'admin-user': { type: 'string' },
+      'dav-user': { type: 'string' },
+      'mail-host': { type: 'string' },
+      state: { type: 'string' },
+      insecure: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      region: { type: 'string' },
+      bucket: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0 || !values.server || !values.at || !values.ldap || !values.mail)
+    throw new OffsiteError(`offsite rebuild needs --server, --at, --ldap and --mail\n${REBUILD_USAGE}`);
+  if (!values['admin-user'])
+    throw new OffsiteError(
+      `--admin-user: the one IMAP credential that acts for every account\n${REBUILD_USAGE}`,
+    );
+  const secret = (name: string) => {
+    const value = env[name];
+    if (!value)
+      throw new OffsiteError(`${name} must hold the password (it is never taken from a URL or flag)`);
+    return value;
+  };
+  const needsDav = values.calendar !== undefined || values.contacts !== undefined;
+  if (needsDav && !values['dav-user'])
+    throw new OffsiteError('--calendar and --contacts need --dav-user USER (and OFFSITE_DAV_PASSWORD)');
+  // Every target is checked before anything starts: a typo fails now, not after an hour of restoring.
+  const ldapUrl = parseLdapUrl(values.ldap);
+  const imap = parseImapUrl(values.mail);
+  const calendar = values.calendar ? parseDavUrl(values.calendar, values.insecure) : undefined;
+  const contacts = values.contacts ? parseDavUrl(values.contacts, values.insecure) : undefined;
+  if (calendar && calendar.kind !== 'caldav') throw new OffsiteError('--calendar takes a caldav:// URL');
+  if (contacts && contacts.kind !== 'carddav') throw new OffsiteError('--contacts takes a carddav:// URL');
+  const passwords = {
+    ldap: secret('OFFSITE_LDAP_PASSWORD'),
+    imap: secret('OFFSITE_IMAP_PASSWORD'),
+    dav: needsDav ? secret('OFFSITE_DAV_PASSWORD') : '',
+  };
+  let at: string;
+  try {
+    at = new Date(parseTime(values.at, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
+  } catch (error) {
+    throw new OffsiteError(`--at ${(error as Error).message}`, { cause: error });
+  }
+  const started = Date.now();
+  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const client = await controlClientFrom(values.url, region, env);
+  const s3 = s3ClientFrom(region, env);
+  const bucket = bucketFrom(values.bucket, env, 'offsite rebuild');
+  const stateFile = values.state ?? `offsite-rebuild-${values.server}.json`;
+  const state = readState(stateFile, values.server, at);
+  const progress = (line: string) => {
+    if (!values.json) process.stderr.write(`${line}\n`);
+  };
+
+  // 1. The directory, so the accounts exist before their mail comes.
+  const directoryOp = await restored(client, state, 'directoryOperation', stateFile, {
+    mode: 'ldap',
+    all: true,
+    serverId: values.server,
+    at,
+  });
+  progress(`directory: restore ${directoryOp.id} done; loading into ${ldapUrl}`);
+  const directory = await applyToLdap(
+    await bundleOf(s3, bucket, directoryOp),
+    {
+      url: ldapUrl,
+      bindDn: values['bind-dn'] ?? 'uid=zimbra,cn=admins,cn=zimbra',
+      password: passwords.ldap,
+      ...(values.insecure ? { insecure: true } : {}),
+    },
+    values['mail-host'] ? { mailHost: values['mail-host'] } : {},
+  );
+  // 2. Every account's mail, calendars and address books.
+  const mailOp = await restored(client, state, 'mailOperation', stateFile, {
+    mode: 'point-in-time',
+    all: true,
+    serverId: values.server,
+    at,
+  });
+  progress(`mail: restore ${mailOp.id} done; applying to ${imap.host}:${imap.port}`);
+  const bundle = await bundleOf(s3, bucket, mailOp);
+  const mail = await applyToImap(bundle, {
+    ...imap,
+    password: passwords.imap,
+    adminUser: values['admin-user'],
+    ...(values.insecure ? { insecure: true } : {}),
+  });
+  const dav = async (target: { kind: 'caldav' | 'carddav'; base: string } | undefined) =>
+    target
+      ? totals(
+          await applyToDav(bundle, {
+            ...target,
+            user: values['dav-user'] as string,
+            password: passwords.dav,
+          }),
+        )
+      : undefined;
+  const report: RebuildReport = {
+    serverId: values.server,
+    at,
+    directoryOperation: directoryOp.id,
+    mailOperation: mailOp.id,
+    directory,
+    accounts: bundle.accounts.length,
+    mail: mailTotals(mail),
+    ...(calendar ? { calendars: await dav(calendar) } : {}),
+    ...(contacts ? { contacts: await dav(contacts) } : {}),
+    unrestored: Number(mailOp.result?.unrestored ?? 0),
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${describe(report).join('\n')}\n`);
+  const failed =
+    directory.failed.length + (report.calendars?.failed ?? 0) + (report.contacts?.failed ?? 0) > 0;
+  return failed ? 1 : 0;
+}
+
+function readState(file: string, serverId: string, at: string): RebuildState {
+  if (!existsSync(file)) return { serverId, at };
+  const state = JSON.parse(readFileSync(file, 'utf8')) as RebuildState;
+  if (state.serverId !== serverId || state.at !== at)
+    throw new OffsiteError(
+      `${file} is the state of a rebuild of ${state.serverId} at ${state.at}: give another --state, or remove it`,
+    );
+  return state;
+}
+
+/** The restore the state names when it succeeded, else a new one; its id is kept before waiting for it. */
+async function restored(
+  client: ControlClient,
+  state: RebuildState,
+  key: 'directoryOperation' | 'mailOperation',
+  stateFile: string,
+  params: Record<string, unknown>,
+): Promise<Operation> {
+  const known = state[key];
+  if (known) {
+    const op = await client.request<Operation>('GET', `/operations/${known}`);
+    if (op.state === 'succeeded') return op;
+    if (op.state === 'queued' || op.state === 'running') return finished(client, op.id);
+  }
+  const created = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
+  state[key] = created.id;
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  return finished(client, created.id);
+}
+
+async function finished(client: ControlClient, id: string): Promise<Operation> {
+  const op = await waitForOperation(client, id, true);
+  if (op.state !== 'succeeded')
+    throw new OffsiteError(
+      `restore ${id} ${op.state}${op.error ? `: ${op.error}` : ''}; run rebuild again to retry`,
+    );
+  return op;
+}
+
+async function bundleOf(
+  s3: ReturnType<typeof s3ClientFrom>,
+  bucket: string,
+  op: Operation,
+): Promise<OpenBundle> {
+  return openBundle(s3BundleSource(s3, bucket, op.id), op.result?.sha256 as string | undefined);
+}
+
+function mailTotals(reports: ApplyAccountReport[]): RebuildReport['mail'] {
+  return {
+    appended: reports.reduce((n, r) => n + r.appended, 0),
+    alreadyThere: reports.reduce((n, r) => n + r.skipped, 0),
+    bytes: reports.reduce((n, r) => n + r.bytes, 0),
+    folders: reports.reduce((n, r) => n + r.folders, 0),
+  };
+}
+
+function totals(reports: DavAccountReport[]): { added: number; alreadyThere: number; failed: number } {
+  return {
+    added: reports.reduce((n, r) => n + r.added, 0),
+    alreadyThere: reports.reduce((n, r) => n + r.present, 0),
+    failed: reports.reduce((n, r) => n + r.failed.length, 0),
+  };
+}
+
+function describe(r: RebuildReport): string[] {
+  return [
+    `rebuilt ${r.serverId} as of ${r.at} in ${r.seconds} s (restores ${r.directoryOperation}, ${r.mailOperation})`,
+    `  directory: ${r.directory.added} entries added (${r.directory.ancestorsAdded} parents), ${r.directory.existing.length} already there, ${r.directory.failed.length} not loaded`,
+    `  mail: ${r.accounts} accounts, ${r.mail.appended} messages appended (${r.mail.bytes} bytes), ${r.mail.alreadyThere} already there`,
+    ...(r.calendars
+      ? [
+          `  calendars: ${r.calendars.added} added, ${r.calendars.alreadyThere} already there, ${r.calendars.failed} failed`,
+        ]
+      : []),
+    ...(r.contacts
+      ? [
+          `  contacts: ${r.contacts.added} added, ${r.contacts.alreadyThere} already there, ${r.contacts.failed} failed`,
+        ]
+      : []),
+    `  not restored: ${r.unrestored} items (see the restore's report)`,
+    ...r.directory.failed.map((f) => `  directory entry not loaded: ${f.dn}: ${f.reason}`),
+  ];
+}
