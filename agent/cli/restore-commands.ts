@@ -301,15 +301,7 @@ export async function restoreCommand(
   async function applyDav(bundle: OpenBundle, url: string): Promise<number> {
     const { kind, base } = parseDavUrl(url, values.insecure);
     if (!values.user) throw new OffsiteError(`a ${kind}:// target needs --user USER\n${RESTORE_USAGE}`);
-    const password = values['password-file']
-      ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '')
-      : values['password-env']
-        ? env[values['password-env']]
-        : env.OFFSITE_DAV_PASSWORD;
-    if (password === undefined || password === '')
-      throw new OffsiteError(
-        'the DAV password: --password-env VAR, --password-file FILE, or OFFSITE_DAV_PASSWORD',
-      );
+    const password = passwordFrom(values, env, 'OFFSITE_DAV_PASSWORD', 'DAV');
     const accounts = values.account ?? [];
     const total = selectedAccounts(bundle.accounts, accounts).reduce(
       (sum, [, a]) =>
@@ -338,15 +330,7 @@ export async function restoreCommand(
 
   /** Loads the bundle's directory into an LDAP server; 1 when an entry could not be loaded. */
   async function applyDirectory(bundle: OpenBundle, url: string, op?: Operation): Promise<number> {
-    const password = values['password-file']
-      ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '')
-      : values['password-env']
-        ? env[values['password-env']]
-        : env.OFFSITE_LDAP_PASSWORD;
-    if (password === undefined || password === '')
-      throw new OffsiteError(
-        'the LDAP password: --password-env VAR, --password-file FILE, or OFFSITE_LDAP_PASSWORD',
-      );
+    const password = passwordFrom(values, env, 'OFFSITE_LDAP_PASSWORD', 'LDAP');
     const entries = bundle.manifest.directory?.entries ?? 0;
     const bar = new ProgressBar('directory', entries);
     const report = await applyToLdap(
@@ -427,15 +411,7 @@ async function applyTo(
       return applyToTgz(bundle, rest, options);
     case 'imap':
     case 'imaps': {
-      const password = values['password-file']
-        ? readFileSync(values['password-file'], 'utf8').trim()
-        : values['password-env']
-          ? env[values['password-env']]
-          : env.OFFSITE_IMAP_PASSWORD;
-      if (password === undefined || password === '')
-        throw new OffsiteError(
-          'the IMAP password: --password-env VAR, --password-file FILE, or OFFSITE_IMAP_PASSWORD',
-        );
+      const password = passwordFrom(values, env, 'OFFSITE_IMAP_PASSWORD', 'IMAP');
       return applyToImap(
         bundle,
         {
@@ -451,6 +427,23 @@ async function applyTo(
     default:
       throw unknownTarget(to);
   }
+}
+
+/** A target's password: from --password-file (its last newline dropped), --password-env, or `defaultEnv`. */
+function passwordFrom(
+  values: { 'password-env'?: string; 'password-file'?: string },
+  env: NodeJS.ProcessEnv,
+  defaultEnv: string,
+  what: string,
+): string {
+  const password = values['password-file']
+    ? readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '')
+    : env[values['password-env'] ?? defaultEnv];
+  if (password === undefined || password === '')
+    throw new OffsiteError(
+      `the ${what} password: --password-env VAR, --password-file FILE, or ${defaultEnv}`,
+    );
+  return password;
 }
 
 function unknownTarget(to: string): OffsiteError {
