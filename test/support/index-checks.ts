@@ -59,7 +59,9 @@ export async function waitForIndexed(
     async () => {
       last = await readIndexCursor(cloud, serverId);
       if (last?.state === 'quarantined') throw new Error(`indexing is quarantined: ${last.reason}`);
-      return last && BigInt(last.seq) === end.sequence && Number(last.offset) === end.last ? last : undefined;
+      // moto is not atomic: a read racing an update can see the item with its keys and nothing else yet.
+      if (last?.seq === undefined || last.offset === undefined) return undefined;
+      return BigInt(last.seq) === end.sequence && Number(last.offset) === end.last ? last : undefined;
     },
     timeoutMs,
     `the indexer to reach the end of ${end.key}`,
