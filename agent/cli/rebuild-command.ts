@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { waitForOperation } from '#agent/cli/operation-view.ts';
+import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { applyToDav, type DavAccountReport, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
@@ -118,48 +119,82 @@ export async function rebuildCommand(
   };
 
   // 1. The directory, so the accounts exist before their mail comes.
-  const directoryOp = await restored(client, state, 'directoryOperation', stateFile, {
-    mode: 'ldap',
-    all: true,
-    serverId: values.server,
-    at,
-  });
-  progress(`directory: restore ${directoryOp.id} done; loading into ${ldapUrl}`);
-  const directory = await applyToLdap(
-    await bundleOf(s3, bucket, directoryOp),
+  const directoryOp = await restored(
+    client,
+    state,
+    'directoryOperation',
+    stateFile,
     {
-      url: ldapUrl,
-      bindDn: values['bind-dn'] ?? 'uid=zimbra,cn=admins,cn=zimbra',
-      password: passwords.ldap,
-      ...(values.insecure ? { insecure: true } : {}),
+      mode: 'ldap',
+      all: true,
+      serverId: values.server,
+      at,
     },
-    values['mail-host'] ? { mailHost: values['mail-host'] } : {},
+    values.json,
+  );
+  progress(`directory: restore ${directoryOp.id} done; loading into ${ldapUrl}`);
+  const directoryBundle = await bundleOf(s3, bucket, directoryOp);
+  const directory = await withBar('directory', directoryBundle.manifest.directory?.entries ?? 0, (tick) =>
+    applyToLdap(
+      directoryBundle,
+      {
+        url: ldapUrl,
+        bindDn: values['bind-dn'] ?? 'uid=zimbra,cn=admins,cn=zimbra',
+        password: passwords.ldap,
+        ...(values.insecure ? { insecure: true } : {}),
+      },
+      { ...(values['mail-host'] ? { mailHost: values['mail-host'] } : {}), onEntry: () => tick(0) },
+    ),
   );
   // 2. Every account's mail, calendars and address books.
-  const mailOp = await restored(client, state, 'mailOperation', stateFile, {
-    mode: 'point-in-time',
-    all: true,
-    serverId: values.server,
-    at,
-  });
+  const mailOp = await restored(
+    client,
+    state,
+    'mailOperation',
+    stateFile,
+    {
+      mode: 'point-in-time',
+      all: true,
+      serverId: values.server,
+      at,
+    },
+    values.json,
+  );
   progress(`mail: restore ${mailOp.id} done; applying to ${imap.host}:${imap.port}`);
   const bundle = await bundleOf(s3, bucket, mailOp);
-  const mail = await applyToImap(bundle, {
-    ...imap,
-    password: passwords.imap,
-    adminUser: values['admin-user'],
-    ...(values.insecure ? { insecure: true } : {}),
-  });
-  const dav = async (target: { kind: 'caldav' | 'carddav'; base: string } | undefined) =>
-    target
-      ? totals(
-          await applyToDav(bundle, {
-            ...target,
-            user: values['dav-user'] as string,
-            password: passwords.dav,
-          }),
-        )
-      : undefined;
+  const messages = bundle.accounts.reduce((n, a) => n + a.messages.length, 0);
+  const mail = await withBar('mail', messages, (tick) =>
+    applyToImap(
+      bundle,
+      {
+        ...imap,
+        password: passwords.imap,
+        adminUser: values['admin-user'],
+        ...(values.insecure ? { insecure: true } : {}),
+      },
+      { onMessage: tick },
+    ),
+  );
+  const dav = async (target: { kind: 'caldav' | 'carddav'; base: string } | undefined) => {
+    if (!target) return undefined;
+    const objects = bundle.accounts.reduce(
+      (n, a) =>
+        n +
+        (target.kind === 'caldav'
+          ? a.calendars.reduce((m, c) => m + c.components, 0)
+          : a.addressBooks.reduce((m, c) => m + c.cards, 0)),
+      0,
+    );
+    return totals(
+      await withBar(target.kind === 'caldav' ? 'calendars' : 'contacts', objects, (tick) =>
+        applyToDav(
+          bundle,
+          { ...target, user: values['dav-user'] as string, password: passwords.dav },
+          { onObject: () => tick(0) },
+        ),
+      ),
+    );
+  };
   const report: RebuildReport = {
     serverId: values.server,
     at,
@@ -179,6 +214,20 @@ export async function rebuildCommand(
   return failed ? 1 : 0;
 }
 
+/** Runs a step with a progress bar (count, rate, ETA) on a terminal; nothing when not one. */
+async function withBar<T>(
+  label: string,
+  total: number,
+  step: (tick: (bytes: number) => void) => Promise<T>,
+): Promise<T> {
+  const bar = new ProgressBar(label, total);
+  try {
+    return await step((bytes) => bar.tick(bytes));
+  } finally {
+    bar.finish();
+  }
+}
+
 function readState(file: string, serverId: string, at: string): RebuildState {
   if (!existsSync(file)) return { serverId, at };
   const state = JSON.parse(readFileSync(file, 'utf8')) as RebuildState;
@@ -196,21 +245,23 @@ async function restored(
   key: 'directoryOperation' | 'mailOperation',
   stateFile: string,
   params: Record<string, unknown>,
+  quiet: boolean,
 ): Promise<Operation> {
   const known = state[key];
   if (known) {
     const op = await client.request<Operation>('GET', `/operations/${known}`);
     if (op.state === 'succeeded') return op;
-    if (op.state === 'queued' || op.state === 'running') return finished(client, op.id);
+    if (op.state === 'queued' || op.state === 'running') return finished(client, op.id, quiet);
   }
   const created = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
   state[key] = created.id;
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
-  return finished(client, created.id);
+  return finished(client, created.id, quiet);
 }
 
-async function finished(client: ControlClient, id: string): Promise<Operation> {
-  const op = await waitForOperation(client, id, true);
+/** The restore once it ended (its progress shown on a terminal), or an error saying how to go on. */
+async function finished(client: ControlClient, id: string, quiet: boolean): Promise<Operation> {
+  const op = await waitForOperation(client, id, quiet);
   if (op.state !== 'succeeded')
     throw new OffsiteError(
       `restore ${id} ${op.state}${op.error ? `: ${op.error}` : ''}; run rebuild again to retry`,
