@@ -6,7 +6,12 @@ import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { applyToDav, type DavAccountReport, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
-import { applyToLdap, type LdapApplyReport, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
+import {
+  applyToLdap,
+  DIRECTORY_ADMIN_DN,
+  type LdapApplyReport,
+  parseLdapUrl,
+} from '#agent/restore/apply-ldap.ts';
 import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
@@ -139,7 +144,7 @@ export async function rebuildCommand(
       directoryBundle,
       {
         url: ldapUrl,
-        bindDn: values['bind-dn'] ?? 'uid=zimbra,cn=admins,cn=zimbra',
+        bindDn: values['bind-dn'] ?? DIRECTORY_ADMIN_DN,
         password: passwords.ldap,
         ...(values.insecure ? { insecure: true } : {}),
       },

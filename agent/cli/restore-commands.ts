@@ -7,7 +7,7 @@ import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToDav, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
-import { applyToLdap, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
+import { applyToLdap, DIRECTORY_ADMIN_DN, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { type ApplyAccountReport, selectedAccounts } from '#agent/restore/apply-report.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
@@ -46,8 +46,6 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
 
 const MODES = ['undelete', 'item', 'deleted-account', 'ldap'] as const;
 const ACTIONS = ['status', 'stop', 'report', 'download', 'apply'] as const;
-/** The bind DN Zimbra's own tools use: the default for loading a directory. */
-const DIRECTORY_ADMIN_DN = 'uid=zimbra,cn=admins,cn=zimbra';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Which flags each subcommand accepts; anything else given is an error, never silently ignored. */

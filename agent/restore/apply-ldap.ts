@@ -7,6 +7,9 @@ import { ldapReason } from '#core/ldap/ldap-reason.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { planDirectoryLoad } from '#core/ldap/plan-directory-load.ts';
 
+/** The bind DN Zimbra's own tools use: the default for loading a directory. */
+export const DIRECTORY_ADMIN_DN = 'uid=zimbra,cn=admins,cn=zimbra';
+
 /** Attributes a restore does not carry (the index keeps none): left as the server has them. */
 const SECRET = /password|secret/i;
 

@@ -69,12 +69,14 @@ async function copyMessage(
   if (!/^[0-9a-f]{64}$/.test(message.sha256))
     return fail('broken-item', 'the index has no body for this item (its content was never shipped)');
   const bucket = target.backupBucket;
+  // Bounded by the item's recorded size (with room for a size the server recorded loosely): a blob cannot
+  // be a decompression bomb, nor an object far larger than its item.
+  const plainLimit = Math.max(2 * message.size, 1024 * 1024);
   let stored: Uint8Array;
   let codec: string | undefined;
   try {
     const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(message.sha256) }));
-    // Bounded like its plaintext below: an object far larger than its item is not read whole.
-    stored = await objectBody(got, storedLimit(Math.max(2 * message.size, 1024 * 1024)));
+    stored = await objectBody(got, storedLimit(plainLimit));
     codec = got.Metadata?.codec;
   } catch (error) {
     if (error instanceof PlaintextError)
@@ -87,9 +89,7 @@ async function copyMessage(
   }
   let body: Buffer;
   try {
-    // Bounded by the item's recorded size (with room for a size the server recorded loosely): a blob
-    // cannot be a decompression bomb.
-    body = plaintextOf(stored, codec, Math.max(2 * message.size, 1024 * 1024));
+    body = plaintextOf(stored, codec, plainLimit);
   } catch (error) {
     if (!(error instanceof PlaintextError)) throw error;
     return fail('broken-item', `blob ${blobKey(message.sha256)} ${error.message}`);

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ControlClient } from '#agent/control-client.ts';
+import { isFinished, type Operation } from '#core/operation.ts';
 import { type Backend, type LocalCloud, startLocalCloud } from '#local/local-cloud.ts';
 import type { Clock } from '#local/runtime/clock.ts';
 
@@ -43,4 +45,21 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The operation once it ended (succeeded, failed or stopped), read through the control API. */
+export function operationEnded(
+  client: ControlClient,
+  id: string,
+  timeoutMs: number,
+  what = `operation ${id} to finish`,
+): Promise<Operation> {
+  return eventually(
+    async () => {
+      const op = await client.request<Operation>('GET', `/operations/${id}`);
+      return isFinished(op.state) ? op : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }

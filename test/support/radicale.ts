@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startChildEmulator } from '#local/emulators/child-emulator.ts';
 import { freePort, httpAnswers, LOOPBACK } from '#local/emulators/ports.ts';
 
 /** Debian's Radicale (CalDAV and CardDAV), installed by `.ci/run`. */
@@ -45,32 +45,17 @@ export async function startRadicale(dir: string): Promise<Radicale> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(RADICALE, ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
   const url = `http://${LOOPBACK}:${port}`;
-  const deadline = Date.now() + 15_000;
-  while (!(await httpAnswers(`${url}/`).catch(() => false))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`radicale did not start: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    user,
-    password,
-    storage,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
+  const child = await startChildEmulator({
+    name: 'radicale',
+    command: RADICALE,
+    args: ['--config', config],
+    endpoint: url,
+    ready: () => httpAnswers(`${url}/`),
+    startTimeoutMs: 15_000,
+    missingHint: 'Radicale is needed for the CalDAV/CardDAV tests (Debian: apt-get install radicale)',
+  });
+  return { url, user, password, storage, stop: () => child.stop() };
 }
 
 /** The items of a collection as Radicale stored them (read from its storage, not over HTTP). */

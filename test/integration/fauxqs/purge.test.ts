@@ -23,7 +23,7 @@ import type { ItemState } from '#functions/query/item-history.ts';
 import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { deleteEveryItem, indexTable, useLocalIndex } from '#test/support/index-checks.ts';
@@ -50,16 +50,7 @@ describe('retention and purge against the ground truth', () => {
   const work = mkdtempSync(join(tmpdir(), 'offsite-purge-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
-  async function finished(id: string): Promise<Operation> {
-    return eventually(
-      async () => {
-        const op = await client.request<Operation>('GET', `/operations/${id}`);
-        return op.state === 'queued' || op.state === 'running' ? undefined : op;
-      },
-      180_000,
-      `operation ${id} to finish`,
-    );
-  }
+  const finished = (id: string) => operationEnded(client, id, 180_000);
   async function storedBlobs(): Promise<Set<string>> {
     const { stdout } = await promisify(execFile)(
       'aws',

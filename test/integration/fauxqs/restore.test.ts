@@ -32,7 +32,7 @@ import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import { startSlapd } from '#local/directory/slapd.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { eventually, operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 import {
   comparableSnapshot,
@@ -87,16 +87,7 @@ describe('restore', () => {
     const op = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
     return waitFinished(op.id);
   }
-  async function waitFinished(id: string): Promise<Operation> {
-    return eventually(
-      async () => {
-        const op = await client.request<Operation>('GET', `/operations/${id}`);
-        return op.state === 'queued' || op.state === 'running' ? undefined : op;
-      },
-      120_000,
-      `restore ${id} to finish`,
-    );
-  }
+  const waitFinished = (id: string) => operationEnded(client, id, 120_000, `restore ${id} to finish`);
   const bundleOf = (op: Operation): Promise<OpenBundle> =>
     openBundle(s3BundleSource(cloud.clients.s3, bucket, op.id), op.result?.sha256 as string);
   /** The name the directory gave a mailbox's account at `time` (the LDAP dump at or before it). */

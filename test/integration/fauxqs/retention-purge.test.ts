@@ -19,7 +19,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator, TRASH_LIFETIME_MS } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { eventually, operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { mailboxDbConfig, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { waitForIndexed } from '#test/support/index-checks.ts';
@@ -43,14 +43,7 @@ describe('a retention purge (PurgeOldMessages carries no ids)', () => {
       kind: 'restore',
       params: { mode: 'point-in-time', all: true, at, chunkItems: 50 },
     });
-    const op = await eventually(
-      async () => {
-        const got = await client.request<Operation>('GET', `/operations/${created.id}`);
-        return got.state === 'queued' || got.state === 'running' ? undefined : got;
-      },
-      120_000,
-      `restore ${created.id} to finish`,
-    );
+    const op = await operationEnded(client, created.id, 120_000, `restore ${created.id} to finish`);
     assert.equal(op.state, 'succeeded', op.error);
     return openBundle(
       s3BundleSource(cloud.clients.s3, cloud.outputs.BackupBucketName as string, op.id),

@@ -25,7 +25,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { eventually, operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import {
   mailboxDbConfig,
   offsite,
@@ -88,16 +88,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
   const work = mkdtempSync(join(tmpdir(), 'offsite-repair-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
-  async function operation(id: string, timeoutMs: number): Promise<Operation> {
-    return eventually(
-      async () => {
-        const got = await client.request<Operation>('GET', `/operations/${id}`);
-        return got.state === 'queued' || got.state === 'running' ? undefined : got;
-      },
-      timeoutMs,
-      `operation ${id} to finish`,
-    );
-  }
+  const operation = (id: string, timeoutMs: number) => operationEnded(client, id, timeoutMs);
   async function restoreLatest(): Promise<Record<string, Comparable>> {
     const created = await client.request<Operation>('POST', '/operations', {
       kind: 'restore',

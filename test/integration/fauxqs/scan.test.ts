@@ -27,7 +27,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';
 import { type RunningMariaDb, startMariaDb } from '#local/mail-host/mariadb-server.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { eventually, operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import {
   LOCAL_AWS_ENV,
   mailboxDbConfig,
@@ -62,14 +62,7 @@ describe('full scan of a server with mail from before the agent', () => {
   }
   async function restore(params: Record<string, unknown>): Promise<Operation> {
     const op = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
-    return eventually(
-      async () => {
-        const got = await client.request<Operation>('GET', `/operations/${op.id}`);
-        return got.state === 'queued' || got.state === 'running' ? undefined : got;
-      },
-      120_000,
-      `restore ${op.id} to finish`,
-    );
+    return operationEnded(client, op.id, 120_000, `restore ${op.id} to finish`);
   }
   async function scanItems(): Promise<Record<string, unknown>[]> {
     const out = await useLocalIndex(cloud).send(

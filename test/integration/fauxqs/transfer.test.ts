@@ -27,7 +27,7 @@ import {
 } from '#core/transfer/export-format.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
@@ -67,14 +67,7 @@ describe('export, and import into an empty deployment', () => {
   async function restoreAll(cloud: LocalCloud, params: Record<string, unknown>) {
     const client = clientOf(cloud);
     const created = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
-    const op = await eventually(
-      async () => {
-        const now = await client.request<Operation>('GET', `/operations/${created.id}`);
-        return now.state === 'queued' || now.state === 'running' ? undefined : now;
-      },
-      180_000,
-      `restore ${created.id}`,
-    );
+    const op = await operationEnded(client, created.id, 180_000, `restore ${created.id}`);
     assert.equal(op.state, 'succeeded', op.error);
     return openBundle(
       s3BundleSource(cloud.clients.s3, cloud.outputs.BackupBucketName as string, op.id),

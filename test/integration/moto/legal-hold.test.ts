@@ -20,7 +20,7 @@ import { indexKeys } from '#core/index-keys.ts';
 import type { Operation } from '#core/operation.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
-import { eventually, startTestCloud } from '#test/integration/harness.ts';
+import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
@@ -37,16 +37,7 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
   const work = mkdtempSync(join(tmpdir(), 'offsite-legal-hold-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
-  async function finished(id: string): Promise<Operation> {
-    return eventually(
-      async () => {
-        const op = await client.request<Operation>('GET', `/operations/${id}`);
-        return op.state === 'queued' || op.state === 'running' ? undefined : op;
-      },
-      180_000,
-      `operation ${id} to finish`,
-    );
-  }
+  const finished = (id: string) => operationEnded(client, id, 180_000);
   /** The legal-hold status of the object's current version: ON, OFF, or none ever set. */
   async function legalHold(key: string): Promise<string> {
     try {
