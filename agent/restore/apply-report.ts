@@ -12,6 +12,10 @@ export interface ApplyAccountReport {
   bytes: number;
   /** Contacts are kept in the bundle's manifest; mail-only targets cannot hold them. */
   contactsNotApplied: number;
+  /** Items written per kind, for targets that take every kind (a Zimbra archive). */
+  items?: Record<string, number>;
+  /** Items left out, with why (a body that failed its check, a kind the target cannot take). */
+  notApplied?: { kind: string; id: number; reason: string }[];
 }
 
 export interface ApplyOptions {

@@ -23,7 +23,7 @@ import { Shipper } from '#agent/ship/shipper.ts';
 import { blobKey } from '#core/blob-key.ts';
 import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
-import { FLAG } from '#core/mail-item.ts';
+import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
@@ -47,6 +47,7 @@ import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
 import { startRadicale } from '#test/support/radicale.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
+import { readZimbraArchive } from '#test/support/zimbra-archive-reader.ts';
 
 const serverId = 'srv-restore';
 
@@ -373,18 +374,37 @@ describe('restore', () => {
     const one = bundle.accounts[0] as OpenBundle['accounts'][number];
     const tgz = join(work, 'account.tgz');
     await cli('apply', '--from-dir', dir, '--account', one.account.name, '--to', `tgz:${tgz}`);
-    const listed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter((e) => !e.endsWith('/'));
-    const entries = listed.filter((e) => e.endsWith('.eml'));
-    assert.equal(entries.length, one.messages.length, 'GNU tar lists one .eml per message');
-    assert.equal(listed.filter((e) => e.endsWith('/calendar.ics')).length, one.calendars.length);
-    assert.equal(listed.filter((e) => e.endsWith('/contacts.vcf')).length, one.addressBooks.length);
+    // Read as Zimbra's import reads it: every item paired with its .meta, nothing it would refuse.
+    const archived = readZimbraArchive(readFileSync(tgz));
+    assert.deepEqual(archived.errors, [], "nothing Zimbra's import would refuse");
+    const ofType = (type: number) => archived.items.filter((i) => i.item.type === type);
+    assert.deepEqual(
+      ofType(ITEM_TYPE.message)
+        .map((i) => i.item.id)
+        .sort((a, b) => a - b),
+      one.messages.map((m) => m.id).sort((a, b) => a - b),
+      'one message item per message, each with its body',
+    );
+    for (const item of ofType(ITEM_TYPE.message)) {
+      const message = one.messages.find((m) => m.id === item.item.id);
+      assert.equal(item.body?.data.length, message?.size, `message ${item.item.id} body`);
+      assert.equal(item.item.flagBits & FLAG.unread, (message?.flags ?? 0) & FLAG.unread);
+    }
     assert.equal(
-      listed.filter((e) => !/\.eml$|\/calendar\.ics$|\/contacts\.vcf$/.test(e)).length,
-      one.documents.length,
-      'one file per document, its current revision',
+      ofType(ITEM_TYPE.appointment).length + ofType(ITEM_TYPE.task).length,
+      one.calendar.length,
+      'every appointment and task, with its invites',
+    );
+    assert.equal(ofType(ITEM_TYPE.contact).length, one.contacts.length);
+    assert.equal(
+      ofType(ITEM_TYPE.document).length,
+      one.documents.reduce((sum, d) => sum + d.revisions.length, 0),
+      'every document revision',
+    );
+    assert.equal(
+      execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).trim().split('\n').length,
+      archived.items.length + archived.items.filter((i) => i.body).length,
+      'GNU tar lists the same entries',
     );
     const several = await offsite(['restore', 'apply', '--from-dir', dir, '--to', `tgz:${tgz}`], cliEnv());
     assert.equal(several.code, 2);
