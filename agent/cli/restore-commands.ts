@@ -10,6 +10,12 @@ import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import { applyToLdap, DIRECTORY_ADMIN_DN, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { type ApplyAccountReport, selectedAccounts } from '#agent/restore/apply-report.ts';
+import {
+  applyToZimbra,
+  parseZimbraUrl,
+  RESOLVE_MODES,
+  type ResolveMode,
+} from '#agent/restore/apply-zimbra.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
@@ -33,6 +39,11 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
          [--account NAME...] [--admin-user USER | --master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
          (--admin-user: one administrator credential, SASL PLAIN acting as each account)
          (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
+       offsite restore apply <operation> | --from-dir DIR  --to zimbra://ADMIN@host[:port][?admin-port=7071]
+         [--account NAME...] [--resolve skip|modify|replace|reset (skip)] [--password-env VAR | --password-file FILE
+         (or OFFSITE_ZIMBRA_PASSWORD) | --preauth-key-env VAR] [--insecure]
+         (every item kind through Zimbra's own import, ?fmt=tgz, as each account: the administrator's delegated
+         login, or the domain's preauth key; HTTPS unless --insecure; a re-run with skip adds nothing)
        offsite restore apply <operation> | --from-dir DIR  --to caldav://host[:port]/PATH | carddav://host[:port]/PATH
          --user USER [--password-env VAR | --password-file FILE (or OFFSITE_DAV_PASSWORD)] [--account NAME...] [--insecure]
          (one calendar or address book per source folder under PATH/<account>/; HTTPS unless --insecure)
@@ -86,6 +97,8 @@ const ALLOWED: Record<string, string[]> = {
     'replace',
     'mail-host',
     'user',
+    'resolve',
+    'preauth-key-env',
   ],
 };
 const COMMON = ['json', 'url', 'region', 'tz'];
@@ -135,6 +148,8 @@ export async function restoreCommand(
       replace: { type: 'boolean', default: false },
       'mail-host': { type: 'string' },
       user: { type: 'string' },
+      resolve: { type: 'string' },
+      'preauth-key-env': { type: 'string' },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -196,7 +211,9 @@ export async function restoreCommand(
   }
   if (sub === 'apply') {
     if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
-    if (!/^(imaps?:\/\/|ldaps?:\/\/|caldav:\/\/|carddav:\/\/|maildir:|mbox:|tgz:)/i.test(values.to))
+    if (
+      !/^(imaps?:\/\/|ldaps?:\/\/|caldav:\/\/|carddav:\/\/|zimbra:\/\/|maildir:|mbox:|tgz:)/i.test(values.to)
+    )
       throw unknownTarget(values.to);
     const fromDir = values['from-dir'];
     if (fromDir !== undefined && positionals.length > 0)
@@ -205,6 +222,8 @@ export async function restoreCommand(
     if (/^ldaps?:/.test(values.to)) return applyDirectory(bundle, values.to);
     if (/^(caldav|carddav):/i.test(values.to)) return applyDav(bundle, values.to);
     if (values.user) throw new OffsiteError('--user applies to caldav:// and carddav:// targets only');
+    if (!/^zimbra:/i.test(values.to) && (values.resolve || values['preauth-key-env']))
+      throw new OffsiteError('--resolve and --preauth-key-env apply to zimbra:// targets only');
     if (values['bind-dn'] || values.replace || values['mail-host'])
       throw new OffsiteError('--bind-dn, --replace and --mail-host apply to ldap:// targets only');
     const accounts = values.account ?? [];
@@ -217,12 +236,17 @@ export async function restoreCommand(
     const reports = await applyTo(bundle, values.to, options, values, env);
     bar.finish();
     show({ target: values.to.replace(/\/\/[^@/]*@/, '//'), accounts: reports }, () =>
-      reports.map(
-        (r) =>
-          `${r.account} → ${r.target}: ${r.appended} appended (${r.bytes} bytes), ${r.skipped} already present, ${r.folders} folders${r.contactsNotApplied ? `, ${r.contactsNotApplied} contacts kept in the bundle only` : ''}`,
-      ),
+      reports.flatMap((r) => [
+        r.items
+          ? `${r.account} → ${r.target}: ${Object.entries(r.items)
+              .map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`)
+              .join(', ')} (${r.bytes} bytes of mail)`
+          : `${r.account} → ${r.target}: ${r.appended} appended (${r.bytes} bytes), ${r.skipped} already present, ${r.folders} folders${r.contactsNotApplied ? `, ${r.contactsNotApplied} contacts kept in the bundle only` : ''}`,
+        ...(r.notApplied ?? []).map((n) => `  not applied: ${n.kind} ${n.id}: ${n.reason}`),
+      ]),
     );
-    return 0;
+    // Something left out (a body that failed its check, a kind the target cannot take) is a finding.
+    return reports.some((r) => (r.notApplied?.length ?? 0) > 0) ? 1 : 0;
   }
 
   // Starting a restore.
@@ -382,24 +406,23 @@ async function applyTo(
     'password-env'?: string;
     'password-file'?: string;
     insecure?: boolean;
+    resolve?: string;
+    'preauth-key-env'?: string;
   },
   env: NodeJS.ProcessEnv,
 ): Promise<ApplyAccountReport[]> {
   const colon = to.indexOf(':');
   const scheme = colon > 0 ? to.slice(0, colon) : '';
   const rest = to.slice(colon + 1);
-  if (
-    scheme !== 'imap' &&
-    scheme !== 'imaps' &&
-    (values['master-user'] ||
-      values['admin-user'] ||
-      values['password-env'] ||
-      values['password-file'] ||
-      values.insecure)
-  )
+  const remote = scheme === 'imap' || scheme === 'imaps' || scheme === 'zimbra';
+  if (!remote && (values['password-env'] || values['password-file'] || values.insecure))
+    throw new OffsiteError('--insecure and the password options apply to imap:// and zimbra:// targets only');
+  if (scheme === 'zimbra' && (values['master-user'] || values['admin-user']))
     throw new OffsiteError(
-      '--admin-user, --master-user, --insecure and the password options apply to imap:// targets only',
+      'a zimbra:// URL names its administrator (zimbra://ADMIN@host); --admin-user is for imap://',
     );
+  if (!remote && (values['master-user'] || values['admin-user']))
+    throw new OffsiteError('--admin-user and --master-user apply to imap:// targets only');
   switch (scheme) {
     case 'maildir':
       return applyToMaildir(bundle, rest, options);
@@ -417,6 +440,29 @@ async function applyTo(
           password,
           ...(values['master-user'] ? { masterUser: values['master-user'] } : {}),
           ...(values['admin-user'] ? { adminUser: values['admin-user'] } : {}),
+          ...(values.insecure ? { insecure: true } : {}),
+        },
+        options,
+      );
+    }
+    case 'zimbra': {
+      const resolve = values.resolve ?? 'skip';
+      if (!(RESOLVE_MODES as readonly string[]).includes(resolve))
+        throw new OffsiteError(`--resolve ${resolve}: one of ${RESOLVE_MODES.join(', ')}`);
+      const keyEnv = values['preauth-key-env'];
+      if (keyEnv && (values['password-env'] || values['password-file']))
+        throw new OffsiteError('give a password or --preauth-key-env, not both');
+      const preauthKey = keyEnv ? env[keyEnv] : undefined;
+      if (keyEnv && !preauthKey)
+        throw new OffsiteError(`--preauth-key-env ${keyEnv}: that variable is not set`);
+      return applyToZimbra(
+        bundle,
+        {
+          ...parseZimbraUrl(to, values.insecure),
+          ...(preauthKey
+            ? { preauthKey }
+            : { password: passwordFrom(values, env, 'OFFSITE_ZIMBRA_PASSWORD', 'Zimbra administrator') }),
+          resolve: resolve as ResolveMode,
           ...(values.insecure ? { insecure: true } : {}),
         },
         options,
@@ -446,7 +492,7 @@ function passwordFrom(
 
 function unknownTarget(to: string): OffsiteError {
   return new OffsiteError(
-    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, caldav://…, carddav://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
+    `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, zimbra://…, caldav://…, carddav://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
   );
 }
 

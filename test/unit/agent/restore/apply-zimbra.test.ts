@@ -8,6 +8,7 @@ import { directoryBundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { FLAG } from '#core/mail-item.ts';
 import { inviteMetadata } from '#local/mail-host/calendar-invites.ts';
+import { offsite } from '#test/support/agent-cli.ts';
 import { everyKindAccount, writeFixtureBundle } from '#test/support/bundle-fixture.ts';
 import { startZimbraStub, type ZimbraStub } from '#test/support/zimbra-stub.ts';
 
@@ -135,6 +136,32 @@ describe('restoring into Zimbra through its REST import', () => {
     };
     const error = await applyToZimbra(renamed, target()).catch((e: Error) => e);
     assert.match(String(error), /refused DelegateAuthRequest: no such account: nobody@example.com/);
+  });
+
+  it('the CLI applies a downloaded bundle to zimbra:// with the password from the environment', async () => {
+    const url = `zimbra://admin@example.com@127.0.0.1:${stub.port}?admin-port=${stub.port}`;
+    const dir = join(root, 'bundle');
+    const ok = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url, '--insecure', '--json'], {
+      OFFSITE_ZIMBRA_PASSWORD: PASSWORD,
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    const shown = JSON.parse(ok.stdout) as { target: string; accounts: { items: Record<string, number> }[] };
+    assert.equal(shown.accounts[0]?.items.document, 2);
+    assert.ok(!shown.target.includes('admin@'), 'the administrator is not echoed with the target');
+    const wrong = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url, '--insecure'], {
+      OFFSITE_ZIMBRA_PASSWORD: 'not-the-password',
+    });
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /authentication failed/);
+    assert.ok(!wrong.stderr.includes('not-the-password'));
+    const modes = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url, '--resolve', 'merge'], {
+      OFFSITE_ZIMBRA_PASSWORD: PASSWORD,
+    });
+    assert.match(modes.stderr, /--resolve merge: one of skip, modify, replace, reset/);
+    const tls = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url], {
+      OFFSITE_ZIMBRA_PASSWORD: PASSWORD,
+    });
+    assert.notEqual(tls.code, 0, 'HTTPS unless --insecure: the plaintext stub does not answer TLS');
   });
 
   it('a Zimbra URL names an administrator and a host, never a password', () => {
