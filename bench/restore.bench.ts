@@ -4,8 +4,10 @@
 //      `restoreWorkers`): messages/s and MB/s;
 //   2. getting it out: `offsite restore download` (every digest checked) next to `aws s3 cp --recursive` of
 //      the same prefix (no checks);
-//   3. applying it: into a Maildir, and into Dovecot over IMAP (APPEND with flags) next to Dovecot's own
-//      `doveadm import` of that Maildir (server-side, no network).
+//   3. applying it: into a Maildir; into Dovecot over IMAP (APPEND with flags, 4 accounts at once and one at
+//      a time) next to Dovecot's own `doveadm import` of that Maildir (server-side, no network); as Zimbra
+//      import archives (every item kind, one per account) next to `tar -czf` of the Maildir; calendars into
+//      Radicale over CalDAV. Then the time each would take for a 10 GB / 100,000-message mailbox.
 // Usage: npm run bench:restore -- [--steps 3000] [--runs 3] [--workers 2,8,20]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +17,8 @@ import { parseArgs, promisify } from 'node:util';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
 import { memoryLog } from '#agent/observability.ts';
+import { applyToTgz } from '#agent/restore/apply-archive.ts';
+import { applyToDav } from '#agent/restore/apply-dav.ts';
 import { applyToImap } from '#agent/restore/apply-imap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
@@ -27,6 +31,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually } from '#test/integration/harness.ts';
 import { startDovecot } from '#test/support/dovecot.ts';
 import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { startRadicale } from '#test/support/radicale.ts';
 
 const { values } = parseArgs({
   options: {
@@ -177,21 +182,50 @@ try {
 
   const maildir: number[] = [];
   const imap: number[] = [];
+  const imapSerial: number[] = [];
   const doveadm: number[] = [];
+  const tgz: number[] = [];
+  const tarPeer: number[] = [];
+  const caldav: number[] = [];
+  const calendarObjects = local.accounts.reduce(
+    (n, a) => n + a.calendars.reduce((m, c) => m + c.components, 0),
+    0,
+  );
   for (let i = 0; i < runs; i++) {
     const viaImap = await startDovecot(join(work, `imap-${i}`));
+    const viaImapSerial = await startDovecot(join(work, `imap-serial-${i}`));
     const viaFiles = await startDovecot(join(work, `files-${i}`));
+    const dav = await startRadicale(join(work, `dav-${i}`));
     try {
-      let started = performance.now();
-      await applyToImap(local, {
+      const imapTarget = (port: number, password: string) => ({
         host: '127.0.0.1',
-        port: viaImap.port,
+        port,
         secure: false,
         // Loopback Dovecot without TLS.
         insecure: true,
-        password: viaImap.password,
+        password,
       });
+      let started = performance.now();
+      await applyToImap(local, imapTarget(viaImap.port, viaImap.password));
       imap.push(performance.now() - started);
+      started = performance.now();
+      await applyToImap(local, imapTarget(viaImapSerial.port, viaImapSerial.password), { parallel: 1 });
+      imapSerial.push(performance.now() - started);
+      // Zimbra's import archive of every account (all item kinds), next to a plain tar of the same mail.
+      started = performance.now();
+      for (const account of local.accounts)
+        await applyToTgz(local, join(work, `tgz-${i}`, `${account.target}.tgz`), {
+          accounts: [account.target],
+        });
+      tgz.push(performance.now() - started);
+      started = performance.now();
+      await applyToDav(local, {
+        kind: 'caldav',
+        base: `${dav.url}/`,
+        user: dav.user,
+        password: dav.password,
+      });
+      caldav.push(performance.now() - started);
       started = performance.now();
       await applyToMaildir(local, viaFiles.mailRoot);
       maildir.push(performance.now() - started);
@@ -213,14 +247,24 @@ try {
         ]);
       }
       doveadm.push(performance.now() - started);
+      started = performance.now();
+      await run('tar', ['-czf', join(work, `plain-${i}.tgz`), '-C', viaFiles.mailRoot, '.']);
+      tarPeer.push(performance.now() - started);
     } finally {
-      await viaImap.stop();
-      await viaFiles.stop();
+      await Promise.all([viaImap.stop(), viaImapSerial.stop(), viaFiles.stop(), dav.stop()]);
     }
   }
   row('apply', 'offsite restore apply --to maildir:', median(maildir));
-  row('apply', 'offsite restore apply --to imap:// (Dovecot)', median(imap));
+  row('apply', 'offsite restore apply --to imap:// (Dovecot), 4 at once', median(imap));
+  row('apply', 'offsite restore apply --to imap:// --parallel 1', median(imapSerial));
   row('apply', 'doveadm import from Maildir (server-side)', median(doveadm), median(imap));
+  row('apply', 'offsite restore apply --to tgz: (Zimbra import archive)', median(tgz));
+  row('apply', 'tar -czf of the Maildir (plain copy)', median(tarPeer), median(tgz));
+  row(
+    'apply',
+    `offsite restore apply --to caldav:// (Radicale, ${fmt(calendarObjects)} objects)`,
+    median(caldav),
+  );
   await cloud.stop();
 
   console.log(
@@ -232,6 +276,17 @@ try {
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
+  // A 10 GB mailbox of 100,000 messages at the rates measured here: per-message cost from msgs/s and
+  // per-byte cost from MB/s, whichever bounds it (this workload's messages average ~12 KB, that one's 100 KB).
+  const project = (ms: number) =>
+    Math.max(100_000 / (messages.length / (ms / 1000)), 10_000 / (bytes / MB / (ms / 1000)));
+  console.log('\nprojected for a 10 GB / 100,000-message mailbox:');
+  for (const [tool, ms] of [
+    ['imap:// (one account, one connection)', median(imapSerial)],
+    ['maildir:', median(maildir)],
+    ['tgz: (Zimbra import archive)', median(tgz)],
+  ] as const)
+    console.log(`  ${tool}: ${fmt(project(ms) / 60, 1)} min`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ import { waitForOperation } from '#agent/cli/operation-view.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { applyToDav, type DavAccountReport, parseDavUrl } from '#agent/restore/apply-dav.ts';
-import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
+import { applyToImap, DEFAULT_IMAP_PARALLEL, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import {
   applyToLdap,
   DIRECTORY_ADMIN_DN,
@@ -13,19 +13,30 @@ import {
   parseLdapUrl,
 } from '#agent/restore/apply-ldap.ts';
 import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
+import {
+  applyToZimbra,
+  parseZimbraUrl,
+  RESOLVE_MODES,
+  type ResolveMode,
+} from '#agent/restore/apply-zimbra.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
-export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --ldap ldap[s]://HOST --mail imap[s]://HOST
-         [--calendar caldav://HOST/PATH] [--contacts carddav://HOST/PATH] [--bind-dn DN] [--admin-user USER]
-         [--dav-user USER] [--mail-host HOST] [--state FILE] [--insecure] [--json] [--url URL] [--bucket NAME]
-  Rebuilds a lost server onto new ones as it was at TIME: the directory first, then every account's mail
-  (as --admin-user, SASL PLAIN for each account), calendars and address books. Passwords from
-  OFFSITE_LDAP_PASSWORD, OFFSITE_IMAP_PASSWORD, OFFSITE_DAV_PASSWORD. Run it again (the same --state) to go
-  on after a crash or Ctrl-C: the restores are reused and what is on the targets already is not added again.
+export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --ldap ldap[s]://HOST
+         (--mail imap[s]://HOST [--calendar caldav://HOST/PATH] [--contacts carddav://HOST/PATH]
+          | --zimbra zimbra://ADMIN@HOST[:PORT] [--resolve skip|modify|replace|reset] [--preauth-key-env VAR])
+         [--bind-dn DN] [--admin-user USER] [--dav-user USER] [--mail-host HOST] [--parallel N (4)]
+         [--state FILE] [--insecure]
+         [--json] [--url URL] [--bucket NAME]
+  Rebuilds a lost server onto new ones as it was at TIME: the directory first, then every account: its mail
+  over IMAP (as --admin-user, SASL PLAIN for each account), calendars and address books over DAV; or, onto a
+  new Zimbra server, every item kind through Zimbra's own import (--zimbra). Passwords from
+  OFFSITE_LDAP_PASSWORD, OFFSITE_IMAP_PASSWORD, OFFSITE_DAV_PASSWORD, OFFSITE_ZIMBRA_PASSWORD. Run it again
+  (the same --state) to go on after a crash or Ctrl-C: the restores are reused and what is on the targets
+  already is not added again.
   TIME: ${TIME_FORMATS}`;
 
 interface RebuildState {
@@ -42,7 +53,9 @@ export interface RebuildReport {
   mailOperation: string;
   directory: LdapApplyReport;
   accounts: number;
-  mail: { appended: number; alreadyThere: number; bytes: number; folders: number };
+  mail?: { appended: number; alreadyThere: number; bytes: number; folders: number };
+  /** What Zimbra's import was given, per item kind, and what was left out. */
+  zimbra?: { items: Record<string, number>; bytes: number; notApplied: number; failed: number };
   calendars?: { added: number; alreadyThere: number; failed: number };
   contacts?: { added: number; alreadyThere: number; failed: number };
   /** Items the restore could not bring back, by reason (the restore report has each one). */
@@ -67,6 +80,10 @@ export async function rebuildCommand(
       mail: { type: 'string' },
       calendar: { type: 'string' },
       contacts: { type: 'string' },
+      zimbra: { type: 'string' },
+      parallel: { type: 'string' },
+      resolve: { type: 'string' },
+      'preauth-key-env': { type: 'string' },
       'bind-dn': { type: 'string' },
       'admin-user': { type: 'string' },
       'dav-user': { type: 'string' },
@@ -79,9 +96,23 @@ export async function rebuildCommand(
       bucket: { type: 'string' },
     },
   });
-  if (positionals.length > 0 || !values.server || !values.at || !values.ldap || !values.mail)
-    throw new OffsiteError(`offsite rebuild needs --server, --at, --ldap and --mail\n${REBUILD_USAGE}`);
-  if (!values['admin-user'])
+  if (
+    positionals.length > 0 ||
+    !values.server ||
+    !values.at ||
+    !values.ldap ||
+    (!values.mail && !values.zimbra)
+  )
+    throw new OffsiteError(
+      `offsite rebuild needs --server, --at, --ldap and --mail or --zimbra\n${REBUILD_USAGE}`,
+    );
+  if (values.zimbra && (values.mail || values.calendar || values.contacts))
+    throw new OffsiteError(
+      '--zimbra brings back every item kind: give it without --mail, --calendar or --contacts',
+    );
+  if (!values.zimbra && (values.resolve || values['preauth-key-env']))
+    throw new OffsiteError('--resolve and --preauth-key-env go with --zimbra');
+  if (values.mail && !values['admin-user'])
     throw new OffsiteError(
       `--admin-user: the one IMAP credential that acts for every account\n${REBUILD_USAGE}`,
     );
@@ -95,15 +126,26 @@ export async function rebuildCommand(
   if (needsDav && !values['dav-user'])
     throw new OffsiteError('--calendar and --contacts need --dav-user USER (and OFFSITE_DAV_PASSWORD)');
   // Every target is checked before anything starts: a typo fails now, not after an hour of restoring.
+  const parallel = Number(values.parallel ?? DEFAULT_IMAP_PARALLEL);
+  if (!(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64))
+    throw new OffsiteError(`--parallel ${values.parallel}: a whole number from 1 to 64`);
   const ldapUrl = parseLdapUrl(values.ldap);
-  const imap = parseImapUrl(values.mail);
+  const imap = values.mail ? parseImapUrl(values.mail) : undefined;
+  const zimbra = values.zimbra ? parseZimbraUrl(values.zimbra, values.insecure) : undefined;
+  const resolve = values.resolve ?? 'skip';
+  if (!(RESOLVE_MODES as readonly string[]).includes(resolve))
+    throw new OffsiteError(`--resolve ${resolve}: one of ${RESOLVE_MODES.join(', ')}`);
+  const preauthKey = values['preauth-key-env'] ? env[values['preauth-key-env']] : undefined;
+  if (values['preauth-key-env'] && !preauthKey)
+    throw new OffsiteError(`--preauth-key-env ${values['preauth-key-env']}: that variable is not set`);
   const calendar = values.calendar ? parseDavUrl(values.calendar, values.insecure) : undefined;
   const contacts = values.contacts ? parseDavUrl(values.contacts, values.insecure) : undefined;
   if (calendar && calendar.kind !== 'caldav') throw new OffsiteError('--calendar takes a caldav:// URL');
   if (contacts && contacts.kind !== 'carddav') throw new OffsiteError('--contacts takes a carddav:// URL');
   const passwords = {
     ldap: secret('OFFSITE_LDAP_PASSWORD'),
-    imap: secret('OFFSITE_IMAP_PASSWORD'),
+    imap: imap ? secret('OFFSITE_IMAP_PASSWORD') : '',
+    zimbra: zimbra && !preauthKey ? secret('OFFSITE_ZIMBRA_PASSWORD') : '',
     dav: needsDav ? secret('OFFSITE_DAV_PASSWORD') : '',
   };
   let at: string;
@@ -165,21 +207,38 @@ export async function rebuildCommand(
     },
     values.json,
   );
-  progress(`mail: restore ${mailOp.id} done; applying to ${imap.host}:${imap.port}`);
   const bundle = await bundleOf(s3, bucket, mailOp);
   const messages = bundle.accounts.reduce((n, a) => n + a.messages.length, 0);
-  const mail = await withBar('mail', messages, (tick) =>
-    applyToImap(
-      bundle,
-      {
-        ...imap,
-        password: passwords.imap,
-        adminUser: values['admin-user'],
-        ...(values.insecure ? { insecure: true } : {}),
-      },
-      { onMessage: tick },
-    ),
-  );
+  if (imap) progress(`mail: restore ${mailOp.id} done; applying to ${imap.host}:${imap.port}`);
+  const mail = imap
+    ? await withBar('mail', messages, (tick) =>
+        applyToImap(
+          bundle,
+          {
+            ...imap,
+            password: passwords.imap,
+            adminUser: values['admin-user'] as string,
+            ...(values.insecure ? { insecure: true } : {}),
+          },
+          { onMessage: tick, parallel },
+        ),
+      )
+    : undefined;
+  if (zimbra) progress(`accounts: restore ${mailOp.id} done; importing into ${zimbra.host}:${zimbra.port}`);
+  const imported = zimbra
+    ? await withBar('accounts', messages, (tick) =>
+        applyToZimbra(
+          bundle,
+          {
+            ...zimbra,
+            ...(preauthKey ? { preauthKey } : { password: passwords.zimbra }),
+            resolve: resolve as ResolveMode,
+            ...(values.insecure ? { insecure: true } : {}),
+          },
+          { onMessage: tick },
+        ),
+      )
+    : undefined;
   const dav = async (target: { kind: 'caldav' | 'carddav'; base: string } | undefined) => {
     if (!target) return undefined;
     const objects = bundle.accounts.reduce(
@@ -207,7 +266,8 @@ export async function rebuildCommand(
     mailOperation: mailOp.id,
     directory,
     accounts: bundle.accounts.length,
-    mail: mailTotals(mail),
+    ...(mail ? { mail: mailTotals(mail) } : {}),
+    ...(imported ? { zimbra: zimbraTotals(imported) } : {}),
     ...(calendar ? { calendars: await dav(calendar) } : {}),
     ...(contacts ? { contacts: await dav(contacts) } : {}),
     unrestored: Number(mailOp.result?.unrestored ?? 0),
@@ -215,7 +275,11 @@ export async function rebuildCommand(
   };
   write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${describe(report).join('\n')}\n`);
   const failed =
-    directory.failed.length + (report.calendars?.failed ?? 0) + (report.contacts?.failed ?? 0) > 0;
+    directory.failed.length +
+      (report.calendars?.failed ?? 0) +
+      (report.contacts?.failed ?? 0) +
+      (report.zimbra?.failed ?? 0) >
+    0;
   return failed ? 1 : 0;
 }
 
@@ -291,6 +355,18 @@ function mailTotals(reports: ApplyAccountReport[]): RebuildReport['mail'] {
   };
 }
 
+function zimbraTotals(reports: ApplyAccountReport[]): RebuildReport['zimbra'] {
+  const items: Record<string, number> = {};
+  for (const r of reports)
+    for (const [kind, n] of Object.entries(r.items ?? {})) items[kind] = (items[kind] ?? 0) + n;
+  return {
+    items,
+    bytes: reports.reduce((n, r) => n + r.bytes, 0),
+    notApplied: reports.reduce((n, r) => n + (r.notApplied?.length ?? 0), 0),
+    failed: reports.reduce((n, r) => n + (r.failed?.length ?? 0), 0),
+  };
+}
+
 function totals(reports: DavAccountReport[]): { added: number; alreadyThere: number; failed: number } {
   return {
     added: reports.reduce((n, r) => n + r.added, 0),
@@ -303,7 +379,20 @@ function describe(r: RebuildReport): string[] {
   return [
     `rebuilt ${r.serverId} as of ${r.at} in ${r.seconds} s (restores ${r.directoryOperation}, ${r.mailOperation})`,
     `  directory: ${r.directory.added} entries added (${r.directory.ancestorsAdded} parents), ${r.directory.existing.length} already there, ${r.directory.failed.length} not loaded`,
-    `  mail: ${r.accounts} accounts, ${r.mail.appended} messages appended (${r.mail.bytes} bytes), ${r.mail.alreadyThere} already there`,
+    ...(r.mail
+      ? [
+          `  mail: ${r.accounts} accounts, ${r.mail.appended} messages appended (${r.mail.bytes} bytes), ${r.mail.alreadyThere} already there`,
+        ]
+      : []),
+    ...(r.zimbra
+      ? [
+          `  zimbra import: ${r.accounts} accounts, ${Object.entries(r.zimbra.items)
+            .map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`)
+            .join(
+              ', ',
+            )} (${r.zimbra.bytes} bytes of mail), ${r.zimbra.notApplied} the import cannot take, ${r.zimbra.failed} failed their check`,
+        ]
+      : []),
     ...(r.calendars
       ? [
           `  calendars: ${r.calendars.added} added, ${r.calendars.alreadyThere} already there, ${r.calendars.failed} failed`,

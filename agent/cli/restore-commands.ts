@@ -37,6 +37,7 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore download <operation> --dir DIR
        offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
          [--account NAME...] [--admin-user USER | --master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
+         [--parallel N (4): accounts at once, each over its own connection]
          (--admin-user: one administrator credential, SASL PLAIN acting as each account)
          (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
        offsite restore apply <operation> | --from-dir DIR  --to zimbra://ADMIN@host[:port][?admin-port=7071]
@@ -99,6 +100,7 @@ const ALLOWED: Record<string, string[]> = {
     'user',
     'resolve',
     'preauth-key-env',
+    'parallel',
   ],
 };
 const COMMON = ['json', 'url', 'region', 'tz'];
@@ -150,6 +152,7 @@ export async function restoreCommand(
       user: { type: 'string' },
       resolve: { type: 'string' },
       'preauth-key-env': { type: 'string' },
+      parallel: { type: 'string' },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -232,7 +235,16 @@ export async function restoreCommand(
       0,
     );
     const bar = new ProgressBar('apply', total);
-    const options = { accounts, onMessage: (bytes: number) => bar.tick(bytes) };
+    const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+    if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64))
+      throw new OffsiteError(`--parallel ${values.parallel}: a whole number from 1 to 64`);
+    if (parallel !== undefined && !/^imaps?:/i.test(values.to))
+      throw new OffsiteError('--parallel applies to imap:// targets');
+    const options = {
+      accounts,
+      onMessage: (bytes: number) => bar.tick(bytes),
+      ...(parallel !== undefined ? { parallel } : {}),
+    };
     const reports = await applyTo(bundle, values.to, options, values, env);
     bar.finish();
     show({ target: values.to.replace(/\/\/[^@/]*@/, '//'), accounts: reports }, () =>
@@ -243,10 +255,11 @@ export async function restoreCommand(
               .join(', ')} (${r.bytes} bytes of mail)`
           : `${r.account} → ${r.target}: ${r.appended} appended (${r.bytes} bytes), ${r.skipped} already present, ${r.folders} folders${r.contactsNotApplied ? `, ${r.contactsNotApplied} contacts kept in the bundle only` : ''}`,
         ...(r.notApplied ?? []).map((n) => `  not applied: ${n.kind} ${n.id}: ${n.reason}`),
+        ...(r.failed ?? []).map((n) => `  FAILED: ${n.kind} ${n.id}: ${n.reason}`),
       ]),
     );
-    // Something left out (a body that failed its check, a kind the target cannot take) is a finding.
-    return reports.some((r) => (r.notApplied?.length ?? 0) > 0) ? 1 : 0;
+    // An item left out because its body failed its check is a finding.
+    return reports.some((r) => (r.failed?.length ?? 0) > 0) ? 1 : 0;
   }
 
   // Starting a restore.
@@ -399,7 +412,7 @@ export async function restoreCommand(
 async function applyTo(
   bundle: OpenBundle,
   to: string,
-  options: { accounts: string[]; onMessage: (bytes: number) => void },
+  options: { accounts: string[]; onMessage: (bytes: number) => void; parallel?: number },
   values: {
     'master-user'?: string;
     'admin-user'?: string;

@@ -7,6 +7,7 @@ import {
 } from '#agent/restore/apply-report.ts';
 import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
+import { inParallel } from '#core/in-parallel.ts';
 import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { imapFlagsOf } from '#core/restore/imap-flags.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -59,6 +60,9 @@ export function parseImapUrl(
   };
 }
 
+/** Accounts applied at once, each over its own connection (`--parallel`). */
+export const DEFAULT_IMAP_PARALLEL = 4;
+
 /**
  * Appends each account's messages to an IMAP server: folders are created as needed, flags and tags set,
  * the internal date is the received date. A message already in its folder (same size and SHA-256 of its
@@ -76,48 +80,55 @@ export async function applyToImap(
     throw new RestoreTargetError(
       `the URL names one user but ${selected.length} accounts are selected: choose one with --account, or log in per account (leave the user out, or use --master-user)`,
     );
-  const reports: ApplyAccountReport[] = [];
-  for (const [index, account] of selected) {
-    const user =
-      target.user ?? (target.masterUser ? `${account.target}*${target.masterUser}` : account.target);
-    const client = new ImapFlow({
-      host: target.host,
-      port: target.port,
-      secure: target.secure,
-      // imap:// upgrades with STARTTLS or fails: a password never crosses the network in the clear unless
-      // the operator said so.
-      ...(target.secure || target.insecure ? {} : { doSTARTTLS: true }),
-      auth: target.adminUser
-        ? {
-            user: target.adminUser,
-            pass: target.password,
-            authzid: account.target,
-            loginMethod: 'AUTH=PLAIN',
-          }
-        : { user, pass: target.password },
-      logger: false,
-    });
-    try {
-      await client.connect();
-    } catch (cause) {
-      // A refused login may leave the connection open: it must not keep the process alive.
-      client.close();
-      const detail = (cause as { responseText?: string }).responseText ?? (cause as Error).message;
-      throw new RestoreTargetError(
-        !target.secure &&
-          !target.insecure &&
-          /STARTTLS|TLS/i.test(`${detail} ${(cause as { code?: string }).code ?? ''}`)
-          ? `${target.host}:${target.port} does not offer STARTTLS (${detail}): use imaps://, or --insecure on a network you trust`
-          : `cannot log in to ${target.host}:${target.port} as ${target.adminUser ? `${account.target} (authorized by ${target.adminUser})` : user}: ${detail}`,
-        { cause },
-      );
-    }
-    try {
-      reports.push(await applyAccount(client, bundle, index, options));
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
-  }
+  // Accounts go over their own connections side by side: an APPEND waits for the server's write, so one
+  // connection leaves the server idle between messages; a few keep it busy.
+  const reports: ApplyAccountReport[] = new Array(selected.length);
+  const order = new Map(selected.map(([index], at) => [index, at]));
+  await inParallel(
+    selected,
+    Math.max(1, options.parallel ?? DEFAULT_IMAP_PARALLEL),
+    async ([index, account]) => {
+      const user =
+        target.user ?? (target.masterUser ? `${account.target}*${target.masterUser}` : account.target);
+      const client = new ImapFlow({
+        host: target.host,
+        port: target.port,
+        secure: target.secure,
+        // imap:// upgrades with STARTTLS or fails: a password never crosses the network in the clear unless
+        // the operator said so.
+        ...(target.secure || target.insecure ? {} : { doSTARTTLS: true }),
+        auth: target.adminUser
+          ? {
+              user: target.adminUser,
+              pass: target.password,
+              authzid: account.target,
+              loginMethod: 'AUTH=PLAIN',
+            }
+          : { user, pass: target.password },
+        logger: false,
+      });
+      try {
+        await client.connect();
+      } catch (cause) {
+        // A refused login may leave the connection open: it must not keep the process alive.
+        client.close();
+        const detail = (cause as { responseText?: string }).responseText ?? (cause as Error).message;
+        throw new RestoreTargetError(
+          !target.secure &&
+            !target.insecure &&
+            /STARTTLS|TLS/i.test(`${detail} ${(cause as { code?: string }).code ?? ''}`)
+            ? `${target.host}:${target.port} does not offer STARTTLS (${detail}): use imaps://, or --insecure on a network you trust`
+            : `cannot log in to ${target.host}:${target.port} as ${target.adminUser ? `${account.target} (authorized by ${target.adminUser})` : user}: ${detail}`,
+          { cause },
+        );
+      }
+      try {
+        reports[order.get(index) as number] = await applyAccount(client, bundle, index, options);
+      } finally {
+        await client.logout().catch(() => client.close());
+      }
+    },
+  );
   return reports;
 }
 

@@ -14,8 +14,10 @@ export interface ApplyAccountReport {
   contactsNotApplied: number;
   /** Items written per kind, for targets that take every kind (a Zimbra archive). */
   items?: Record<string, number>;
-  /** Items left out, with why (a body that failed its check, a kind the target cannot take). */
+  /** Items the target cannot take (a kind its import does not read), with why. */
   notApplied?: { kind: string; id: number; reason: string }[];
+  /** Items left out because their body failed its check against the bundle: a finding. */
+  failed?: { kind: string; id: number; reason: string }[];
 }
 
 export interface ApplyOptions {
@@ -23,6 +25,8 @@ export interface ApplyOptions {
   readonly accounts?: readonly string[];
   /** Called after each message. */
   readonly onMessage?: (bytes: number) => void;
+  /** Accounts applied at once, for targets that take several connections (IMAP). */
+  readonly parallel?: number;
 }
 
 /** The accounts an apply writes, with their index in the bundle: all, or those named by source or target. */

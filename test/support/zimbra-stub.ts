@@ -35,12 +35,20 @@ const RESOLVE = new Set(['skip', 'modify', 'replace', 'reset']);
 export async function startZimbraStub(o: {
   admin: string;
   password: string;
-  accounts: string[];
+  /** The accounts the server has; `any` makes a mailbox for whichever account is asked for. */
+  accounts: string[] | 'any';
   preauthKey?: string;
 }): Promise<ZimbraStub> {
   const adminTokens = new Set<string>();
   const accountTokens = new Map<string, string>();
-  const mailboxes = new Map<string, StubMailbox>(o.accounts.map((a) => [a, emptyMailbox()]));
+  const mailboxes = new Map<string, StubMailbox>(
+    o.accounts === 'any' ? [] : o.accounts.map((a) => [a, emptyMailbox()]),
+  );
+  const exists = (account: string) => {
+    if (o.accounts === 'any' && /^[^@\s]+@[^@\s]+$/.test(account) && !mailboxes.has(account))
+      mailboxes.set(account, emptyMailbox());
+    return mailboxes.has(account);
+  };
   const requests: ZimbraStub['requests'] = [];
   const token = () => `0_${randomBytes(16).toString('hex')}`;
 
@@ -83,7 +91,7 @@ export async function startZimbraStub(o: {
         if (!adminTokens.has(envelope.Header?.context?.authToken ?? ''))
           return fault(res, 'soap:Sender', 'no valid authtoken present', 'service.AUTH_REQUIRED');
         const account = (request?.account as { by?: string; _content?: string } | undefined)?._content ?? '';
-        if (!mailboxes.has(account))
+        if (!exists(account))
           return fault(res, 'soap:Sender', `no such account: ${account}`, 'account.NO_SUCH_ACCOUNT');
         const t = token();
         accountTokens.set(t, account);
@@ -101,7 +109,7 @@ export async function startZimbraStub(o: {
         createHmac('sha1', o.preauthKey)
           .update(`${account}|${q.get('by')}|${q.get('expires')}|${q.get('timestamp')}`)
           .digest('hex');
-      if (!expected || q.get('preauth') !== expected || !mailboxes.has(account))
+      if (!expected || q.get('preauth') !== expected || !exists(account))
         return text(res, 400, 'preauth failed');
       const t = token();
       accountTokens.set(t, account);

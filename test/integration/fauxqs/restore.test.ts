@@ -48,6 +48,7 @@ import { startRadicale } from '#test/support/radicale.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
 import { readZimbraArchive } from '#test/support/zimbra-archive-reader.ts';
+import { startZimbraStub } from '#test/support/zimbra-stub.ts';
 
 const serverId = 'srv-restore';
 
@@ -716,7 +717,7 @@ describe('restore', () => {
       assert.ok(report.directory.entries > 0);
       assert.equal(report.accounts, Object.keys(truth.mailboxes).length);
       const messages = Object.values(truth.mailboxes).reduce((n, m) => n + Object.keys(m.messages).length, 0);
-      assert.equal(report.mail.appended, messages);
+      assert.equal(report.mail?.appended, messages);
       // Each account's mailbox on the new IMAP server, read by the account itself, is the truth at t.
       const bundle = await bundleOf(
         await client.request<Operation>('GET', `/operations/${report.mailOperation}`),
@@ -742,12 +743,95 @@ describe('restore', () => {
       const second = JSON.parse(again.stdout) as RebuildReport;
       assert.equal(second.mailOperation, report.mailOperation, 'the restores are reused');
       assert.deepEqual(
-        [second.directory.added, second.mail.appended, second.calendars?.added, second.contacts?.added],
+        [second.directory.added, second.mail?.appended, second.calendars?.added, second.contacts?.added],
         [0, 0, 0, 0],
       );
-      assert.equal(second.mail.alreadyThere, messages);
+      assert.equal(second.mail?.alreadyThere, messages);
     } finally {
       await Promise.all([directory.stop(), dav.stop()]);
+    }
+  });
+
+  it("rebuild --zimbra: the directory into slapd, every account's items through Zimbra's import; again adds nothing", async () => {
+    const t = (history.times[Math.floor(history.times.length * 0.7)] as number) + 1;
+    const truth = sim.truthAt(t);
+    const directory = await startSlapd({ workDir: join(work, 'rebuild-zimbra-slapd') });
+    const zimbra = await startZimbraStub({
+      admin: 'admin@example.com',
+      password: 'zimbra-admin-5',
+      accounts: 'any',
+    });
+    try {
+      const run = () =>
+        offsite(
+          [
+            'rebuild',
+            '--server',
+            serverId,
+            '--at',
+            new Date(t).toISOString(),
+            '--ldap',
+            directory.url,
+            '--zimbra',
+            `zimbra://admin@example.com@127.0.0.1:${zimbra.port}?admin-port=${zimbra.port}`,
+            '--state',
+            join(work, 'rebuild-zimbra-state.json'),
+            '--insecure',
+            '--json',
+          ],
+          {
+            ...cliEnv(),
+            OFFSITE_LDAP_PASSWORD: directory.password,
+            OFFSITE_ZIMBRA_PASSWORD: 'zimbra-admin-5',
+          },
+        );
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      const report = JSON.parse(first.stdout) as RebuildReport;
+      process.stdout.write(`# rebuild --zimbra: ${JSON.stringify(report.zimbra)}\n`);
+      const bundle = await bundleOf(
+        await client.request<Operation>('GET', `/operations/${report.mailOperation}`),
+      );
+      for (const account of bundle.accounts) {
+        const mailbox = zimbra.mailboxes.get(account.target);
+        const state = truth.mailboxes[account.account.mailboxId] as MailboxState;
+        assert.equal(
+          mailbox?.messages.length,
+          Object.keys(state.messages).length,
+          `messages of ${account.target}`,
+        );
+        assert.equal(mailbox?.calendar.size, account.calendar.length, `calendar items of ${account.target}`);
+        assert.equal(mailbox?.contacts.length, account.contacts.length, `contacts of ${account.target}`);
+        assert.equal(
+          [...(mailbox?.documents.values() ?? [])].reduce((n, v) => n + v.length, 0),
+          account.documents.reduce((n, d) => n + d.revisions.length, 0),
+          `document revisions of ${account.target}`,
+        );
+      }
+      assert.equal(report.zimbra?.failed, 0);
+      const comments = bundle.accounts.reduce(
+        (n, a) => n + a.notes.filter((x) => x.type === 'comment').length,
+        0,
+      );
+      assert.equal(
+        report.zimbra?.notApplied,
+        comments,
+        "only comments, which Zimbra's import does not read, are left out",
+      );
+      const again = await run();
+      assert.equal(again.code, 0, again.stderr);
+      const second = JSON.parse(again.stdout) as RebuildReport;
+      assert.equal(second.mailOperation, report.mailOperation, 'the restores are reused');
+      for (const account of bundle.accounts) {
+        const state = truth.mailboxes[account.account.mailboxId] as MailboxState;
+        assert.equal(
+          zimbra.mailboxes.get(account.target)?.messages.length,
+          Object.keys(state.messages).length,
+          `resolve=skip: ${account.target} gained nothing`,
+        );
+      }
+    } finally {
+      await Promise.all([directory.stop(), zimbra.close()]);
     }
   });
 

@@ -97,6 +97,7 @@ describe('a Zimbra archive of one account', () => {
     });
     assert.equal(report.appended, 3);
     assert.deepEqual(report.notApplied, []);
+    assert.deepEqual(report.failed, []);
   });
 
   it('gives each item what the import applies: folder, flags, tags, body, metadata', async () => {
@@ -187,8 +188,8 @@ describe('a Zimbra archive of one account', () => {
     );
     assert.deepEqual(read.errors, []);
     assert.equal(read.items.filter((i) => i.item.id === 900).length, 1, 'the sound revision is kept');
-    assert.equal(report.notApplied?.length, 1);
-    assert.match(report.notApplied?.[0]?.reason ?? '', /documents\/900\/2.*SHA-256/);
+    assert.equal(report.failed?.length, 1);
+    assert.match(report.failed?.[0]?.reason ?? '', /documents\/900\/2.*SHA-256/);
     assert.ok(existsSync(file));
     assert.ok(!existsSync(`${file}.tmp`));
   });
