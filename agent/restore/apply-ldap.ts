@@ -6,12 +6,10 @@ import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { ldapReason } from '#core/ldap/ldap-reason.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { planDirectoryLoad } from '#core/ldap/plan-directory-load.ts';
+import { isSecretAttribute } from '#core/ldap/secret-attributes.ts';
 
 /** The bind DN Zimbra's own tools use: the default for loading a directory. */
 export const DIRECTORY_ADMIN_DN = 'uid=zimbra,cn=admins,cn=zimbra';
-
-/** Attributes a restore does not carry (the index keeps none): left as the server has them. */
-const SECRET = /password|secret/i;
 
 export interface LdapTarget {
   /** `ldap://host[:port]` or `ldaps://host[:port]`, no credentials in it. */
@@ -136,12 +134,13 @@ async function connect(target: LdapTarget): Promise<Client> {
 
 /**
  * The changes that make an existing entry the restored one: every restored attribute replaced, every other
- * one removed — but the object classes (a structural class cannot change) and the secrets a restore never
- * carries (password hashes: removing them would lock the account out).
+ * one removed — but the object classes (a structural class cannot change) and the secrets the restore does
+ * not carry (password hashes, unless restored --with-secrets: removing them would lock the account out).
  */
 async function replacement(client: Client, entry: DirectoryEntry): Promise<Change[]> {
-  const kept = (name: string) => name.toLowerCase() === 'objectclass' || SECRET.test(name);
   const restored = new Set(Object.keys(entry.attributes).map((name) => name.toLowerCase()));
+  const kept = (name: string) =>
+    name.toLowerCase() === 'objectclass' || (isSecretAttribute(name) && !restored.has(name.toLowerCase()));
   const { searchEntries } = await client.search(entry.dn, { scope: 'base', attributes: ['*'] });
   // ldapts lists every requested attribute, `*` itself too, with no values: only those with values count.
   const extra = Object.entries(searchEntries[0] ?? {})

@@ -8,9 +8,7 @@ import {
   nameKey,
 } from '#core/index/index-entity.ts';
 import type { DirectoryObject } from '#core/ldap/directory-objects.ts';
-
-/** Attributes the index does not keep (the dump in S3 has them): password hashes and secrets. */
-const SECRET = /password|secret/i;
+import { isSecretAttribute } from '#core/ldap/secret-attributes.ts';
 
 /**
  * Applies one LDAP dump to the directory scope: an object whose attributes changed gets a new version, one
@@ -21,7 +19,7 @@ export function applyDirectoryDump(objects: readonly DirectoryObject[], view: En
   const wanted = new Map<string, EntityState>();
   for (const o of objects) {
     const attributes = Object.fromEntries(
-      Object.entries(o.attributes).filter(([name]) => !SECRET.test(name)),
+      Object.entries(o.attributes).filter(([name]) => !isSecretAttribute(name)),
     );
     const entity: DirectoryEntity = {
       kind: 'directory',
