@@ -240,6 +240,8 @@ export class OffsiteStack extends Stack {
       .sendsTo(ENV.transferQueueUrl, transferQueue)
       // An export refuses a destination that holds one already; an import reads the export's manifest.
       .readsBucket(ENV.backupBucket, backupBucket, 'exports/')
+      // A directory restore --with-secrets takes the password hashes from the LDAP dumps (never the redo).
+      .readsBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
       .transfersWith(ENV.transferBuckets, config.transferBuckets, false)
       // A reindex is queued in each server's ingest group, in order with that server's indexing.
       .sendsTo(ENV.ingestQueueUrl, ingestQueue)

@@ -28,7 +28,7 @@ import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --ldap ldap[s]://HOST
          (--mail imap[s]://HOST [--calendar caldav://HOST/PATH] [--contacts carddav://HOST/PATH]
           | --zimbra zimbra://ADMIN@HOST[:PORT] [--resolve skip|modify|replace|reset] [--preauth-key-env VAR])
-         [--bind-dn DN] [--admin-user USER] [--dav-user USER] [--mail-host HOST] [--parallel N (4)]
+         [--bind-dn DN] [--admin-user USER] [--dav-user USER] [--mail-host HOST] [--parallel N (4)] [--with-secrets]
          [--state FILE] [--insecure]
          [--json] [--url URL] [--bucket NAME]
   Rebuilds a lost server onto new ones as it was at TIME: the directory first, then every account: its mail
@@ -42,6 +42,8 @@ export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --lda
 interface RebuildState {
   serverId: string;
   at: string;
+  /** The directory restore carries password hashes (absent: it does not). */
+  withSecrets?: true;
   directoryOperation?: string;
   mailOperation?: string;
 }
@@ -82,6 +84,7 @@ export async function rebuildCommand(
       contacts: { type: 'string' },
       zimbra: { type: 'string' },
       parallel: { type: 'string' },
+      'with-secrets': { type: 'boolean', default: false },
       resolve: { type: 'string' },
       'preauth-key-env': { type: 'string' },
       'bind-dn': { type: 'string' },
@@ -160,7 +163,7 @@ export async function rebuildCommand(
   const s3 = s3ClientFrom(region, env);
   const bucket = bucketFrom(values.bucket, env, 'offsite rebuild');
   const stateFile = values.state ?? `offsite-rebuild-${values.server}.json`;
-  const state = readState(stateFile, values.server, at);
+  const state = readState(stateFile, values.server, at, values['with-secrets']);
   const progress = (line: string) => {
     if (!values.json) process.stderr.write(`${line}\n`);
   };
@@ -176,6 +179,8 @@ export async function rebuildCommand(
       all: true,
       serverId: values.server,
       at,
+      // The accounts' password hashes, so users log in as before (operators only).
+      ...(values['with-secrets'] ? { withSecrets: true } : {}),
     },
     values.json,
   );
@@ -297,12 +302,16 @@ async function withBar<T>(
   }
 }
 
-function readState(file: string, serverId: string, at: string): RebuildState {
-  if (!existsSync(file)) return { serverId, at };
+function readState(file: string, serverId: string, at: string, withSecrets: boolean): RebuildState {
+  if (!existsSync(file)) return { serverId, at, ...(withSecrets ? { withSecrets: true as const } : {}) };
   const state = JSON.parse(readFileSync(file, 'utf8')) as RebuildState;
   if (state.serverId !== serverId || state.at !== at)
     throw new OffsiteError(
       `${file} is the state of a rebuild of ${state.serverId} at ${state.at}: give another --state, or remove it`,
+    );
+  if ((state.withSecrets ?? false) !== withSecrets)
+    throw new OffsiteError(
+      `${file} is the state of a rebuild ${state.withSecrets ? 'with' : 'without'} --with-secrets: run it the same way, or give another --state`,
     );
   return state;
 }

@@ -29,7 +29,8 @@ export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D..
        offsite restore undelete <account>... --from TIME [--to TIME] [--folder NAME]
        offsite restore item <account> <itemId>... [--at TIME] [--folder NAME]
        offsite restore deleted-account <account>
-       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME] [--apply ldap[s]://host[:port] LDAP-OPTIONS]
+       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME] [--with-secrets] [--apply ldap[s]://host[:port] LDAP-OPTIONS]
+         (--with-secrets: password hashes too, from the LDAP dump in effect at TIME; operators only)
          each takes [--server ID] [--new-account NAME | --prefix P] (not ldap) and [--wait]
        offsite restore status <operation> [--wait]
        offsite restore stop <operation>
@@ -79,6 +80,7 @@ const ALLOWED: Record<string, string[]> = {
     'password-env',
     'password-file',
     'insecure',
+    'with-secrets',
   ],
   status: ['wait'],
   stop: [],
@@ -153,6 +155,7 @@ export async function restoreCommand(
       resolve: { type: 'string' },
       'preauth-key-env': { type: 'string' },
       parallel: { type: 'string' },
+      'with-secrets': { type: 'boolean', default: false },
     },
   });
   for (const [name, value] of Object.entries(values)) {
@@ -303,7 +306,12 @@ export async function restoreCommand(
       params = { mode: sub, ...selection };
       break;
     case 'ldap':
-      params = { mode: sub, ...selection, at: time(values.at, 'at') };
+      params = {
+        mode: sub,
+        ...selection,
+        at: time(values.at, 'at'),
+        ...(values['with-secrets'] ? { withSecrets: true } : {}),
+      };
       break;
     default:
       params = {

@@ -22,12 +22,21 @@ export const MAY_CREATE: Readonly<Record<OperationKind, readonly PersonRole[]>> 
   reconcile: ['operator'],
 };
 
+/** Who may ask for what reveals secrets (a directory restored with its password hashes). */
+export const MAY_REVEAL_SECRETS: readonly PersonRole[] = ['operator'];
+
 const HOLDS = /^\/(retention|holds|holds\/[^/]+\/release)$/;
 const STOP = /^\/operations\/[0-9a-f-]{36}\/stop$/;
 
 /** The roles that may make a request (`kind`: the operation a POST /operations creates). */
-export function rolesFor(method: string, path: string, kind?: OperationKind): readonly PersonRole[] {
+export function rolesFor(
+  method: string,
+  path: string,
+  kind?: OperationKind,
+  secrets = false,
+): readonly PersonRole[] {
   if (method === 'GET' || method === 'HEAD') return PERSON_ROLES;
+  if (path === '/operations' && secrets) return MAY_REVEAL_SECRETS;
   if (path === '/operations') return kind ? MAY_CREATE[kind] : ['operator'];
   if (STOP.test(path)) return ['operator', 'help-desk'];
   if (HOLDS.test(path)) return ['operator', 'compliance'];
@@ -36,6 +45,7 @@ export function rolesFor(method: string, path: string, kind?: OperationKind): re
 }
 
 /** What a request does, in words, for a refusal. */
-export function actionOf(method: string, path: string, kind?: OperationKind): string {
+export function actionOf(method: string, path: string, kind?: OperationKind, secrets = false): string {
+  if (path === '/operations' && kind && secrets) return `create a ${kind} operation with password hashes`;
   return path === '/operations' && kind ? `create a ${kind} operation` : `${method} ${path}`;
 }

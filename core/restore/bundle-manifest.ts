@@ -351,7 +351,13 @@ export const bundleManifestSchema = z.strictObject({
     }),
   ),
   directory: z
-    .strictObject({ file: z.literal('directory.ldif'), sha256, entries: z.number().int() })
+    .strictObject({
+      file: z.literal('directory.ldif'),
+      sha256,
+      entries: z.number().int(),
+      /** Entries that carry their password hashes (a restore --with-secrets). */
+      secrets: z.number().int().nonnegative().optional(),
+    })
     .optional(),
 });
 

@@ -62,7 +62,13 @@ export const restoreParamsSchema = z
       ...selection,
       newAccount: newAccount.optional(),
     }),
-    z.strictObject({ mode: z.literal('ldap'), ...selection, ...point }),
+    z.strictObject({
+      mode: z.literal('ldap'),
+      ...selection,
+      ...point,
+      /** Password hashes too, from the LDAP dump in effect at the instant: operators only. */
+      withSecrets: z.literal(true).optional(),
+    }),
   ])
   .superRefine((params, ctx) => {
     const named = params.accounts.length + params.domains.length + (params.all ? 1 : 0);

@@ -28,10 +28,16 @@ export function callerOfRequest(
 }
 
 /** Throws a ForbiddenError naming the action and the roles that may do it, unless the caller has one. */
-export function authorize(caller: Caller, method: string, path: string, kind?: OperationKind): void {
-  const may = rolesFor(method, path, kind);
+export function authorize(
+  caller: Caller,
+  method: string,
+  path: string,
+  kind?: OperationKind,
+  secrets = false,
+): void {
+  const may = rolesFor(method, path, kind, secrets);
   if (caller.roles.some((r) => may.includes(r))) return;
   throw new ForbiddenError(
-    `${caller.arn} may not ${actionOf(method, path, kind)}: that takes the ${may.join(' or ')} role (${caller.roles.length > 0 ? `it has ${caller.roles.join(', ')}` : 'it has none of offsite’s roles'})`,
+    `${caller.arn} may not ${actionOf(method, path, kind, secrets)}: that takes the ${may.join(' or ')} role (${caller.roles.length > 0 ? `it has ${caller.roles.join(', ')}` : 'it has none of offsite’s roles'})`,
   );
 }

@@ -36,6 +36,8 @@ export async function routeRequest(
     const params = schema
       ? (parseOrThrow(schema, input.params, `${input.kind} parameters`) as Record<string, unknown>)
       : input.params;
+    // A directory with its password hashes is for operators only.
+    if (params.withSecrets === true) authorize(caller, method, path, input.kind, true);
     const op = await createOperation(config, { ...input, params, source: 'api', requestedBy: caller.arn });
     return { status: 202, body: op };
   }

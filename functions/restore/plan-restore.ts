@@ -1,7 +1,7 @@
 import type { DirectoryEntity } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { chooseDirectoryObjects } from '#core/ldap/choose-directory-objects.ts';
-import { type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
+import { attr, type DirectoryEntry, dnDepth } from '#core/ldap/directory-entry.ts';
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { FOLDER_ID } from '#core/mail-item.ts';
 import { type FolderState, type MailboxState, systemFolders, VIEW } from '#core/mail-snapshot.ts';
@@ -24,6 +24,7 @@ import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 import { writeAddressBooks } from '#functions/restore/address-book-files.ts';
 import { calendarItemsOf, writeCalendarFiles } from '#functions/restore/calendar-files.ts';
 import { cachedDirectoryReader, type DirectoryReader } from '#functions/restore/directory-reader.ts';
+import { directorySecretsAt } from '#functions/restore/directory-secrets.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
 import { mailboxRecords, recordsEndedBetween } from '#functions/restore/mailbox-records.ts';
 import { operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
@@ -61,8 +62,8 @@ export async function planRestore(
   };
   const chunks: WorkFile[][] = [];
   if (params.mode === 'ldap') {
-    const { ldif, entries } = await directoryLdif(
-      target.indexTable,
+    const { ldif, entries, secrets } = await directoryLdif(
+      target,
       params,
       'time' in point ? point.time : now,
     );
@@ -72,7 +73,7 @@ export async function planRestore(
       ldif,
       'text/plain',
     );
-    summary.directory = { file: 'directory.ldif', sha256, entries };
+    summary.directory = { file: 'directory.ldif', sha256, entries, ...(secrets ? { secrets } : {}) };
   } else {
     const directory = cachedDirectoryReader(target.indexTable);
     const sources = await restoreSources(target.indexTable, params, point, now, directory);
@@ -317,10 +318,11 @@ async function accountEntry(
  * a domain brings everything in it; classes of service come along, since accounts refer to them.
  */
 async function directoryLdif(
-  table: string,
+  target: RestorePlanTarget,
   params: Extract<RestoreParams, { mode: 'ldap' }>,
   time: number,
-): Promise<{ ldif: string; entries: number }> {
+): Promise<{ ldif: string; entries: number; secrets?: number }> {
+  const table = target.indexTable;
   const servers = params.serverId ? [params.serverId] : await listServers(table);
   const chosen = new Map<string, DirectoryEntity>();
   const resolved = new Set<string>();
@@ -365,7 +367,16 @@ async function directoryLdif(
     throw new RestorePlanError(
       `the directory had nothing the selection names at ${new Date(time).toISOString()}`,
     );
-  return { ldif: formatLdif(entries), entries: entries.length };
+  if (!params.withSecrets) return { ldif: formatLdif(entries), entries: entries.length };
+  const { byId } = await directorySecretsAt(target, servers, time);
+  let secrets = 0;
+  const withSecrets = entries.map((entry) => {
+    const found = byId.get(attr(entry, 'zimbraId')[0]?.toLowerCase() ?? '');
+    if (!found) return entry;
+    secrets++;
+    return { ...entry, attributes: { ...entry.attributes, ...found } };
+  });
+  return { ldif: formatLdif(withSecrets), entries: entries.length, secrets };
 }
 
 /** Work files in turns: account 0's first chunk, account 1's first, …, then everyone's second. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 
 export interface DirectoryAccount {
@@ -88,6 +89,7 @@ export function directoryEntries(model: DirectoryModel): DirectoryEntry[] {
           zimbraMailHost: [model.mailHost],
           zimbraCOSId: [account.cosId],
           zimbraCreateTimestamp: [generalizedTime(account.createdAt)],
+          userPassword: [passwordHash(account.zimbraId)],
         },
       });
     }
@@ -137,4 +139,14 @@ function localPart(address: string): string {
 /** LDAP GeneralizedTime in UTC, as Zimbra writes its timestamps (`20261120090000Z`). */
 export function generalizedTime(ms: number): string {
   return `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+}
+
+/**
+ * An account's password hash as OpenLDAP's {SSHA} writes one (SHA-1 of password and salt, then the salt,
+ * base64), derived from the account's id so that every run of a seed has the same directory.
+ */
+export function passwordHash(zimbraId: string): string {
+  const salt = createHash('sha256').update(`salt:${zimbraId}`).digest().subarray(0, 8);
+  const digest = createHash('sha1').update(`password of ${zimbraId}`).update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }

@@ -663,6 +663,54 @@ describe('restore', () => {
     }
   });
 
+  it('LDAP only --with-secrets: accounts come with the password hash of the dump in effect, and their users can bind with their passwords', async () => {
+    const t = dumpTimes[Math.floor(dumpTimes.length / 3)] as number;
+    const directory = await startSlapd({ workDir: join(work, 'slapd-secrets') });
+    try {
+      const out = await offsite(
+        [
+          'restore',
+          'ldap',
+          '--domain',
+          'example.org',
+          '--at',
+          new Date(t).toISOString(),
+          '--with-secrets',
+          '--apply',
+          directory.url,
+          '--json',
+        ],
+        { ...cliEnv(), OFFSITE_LDAP_PASSWORD: directory.password },
+      );
+      assert.equal(out.code, 0, out.stderr + out.stdout);
+      const report = JSON.parse(out.stdout) as { operationId: string; added: number };
+      const bundle = await bundleOf(
+        await client.request<Operation>('GET', `/operations/${report.operationId}`),
+      );
+      const entries = parseLdif(
+        (await bundle.file('directory.ldif', bundle.manifest.directory?.sha256 as string)).toString('utf8'),
+      );
+      const expected = sim
+        .directoryAt(t)
+        .filter((e) => /dc=example,dc=org$/i.test(e.dn) && attr(e, 'userPassword').length > 0);
+      assert.ok(expected.length > 0, 'the domain has accounts with passwords');
+      assert.equal(bundle.manifest.directory?.secrets, expected.length);
+      for (const account of expected) {
+        const restored = entries.find((e) => attr(e, 'zimbraId')[0] === attr(account, 'zimbraId')[0]);
+        assert.deepEqual(attr(restored as DirectoryEntry, 'userPassword'), attr(account, 'userPassword'));
+        // slapd checks the restored {SSHA} hash: the user's own password binds.
+        const user = new Client({ url: directory.url });
+        await user.bind(account.dn, `password of ${attr(account, 'zimbraId')[0]}`);
+        await user.unbind();
+        const wrong = new Client({ url: directory.url });
+        await assert.rejects(wrong.bind(account.dn, 'not the password'));
+        await wrong.unbind().catch(() => undefined);
+      }
+    } finally {
+      await directory.stop();
+    }
+  });
+
   it('rebuild: the directory, then every account (mail, calendars, contacts) at an instant into new servers; again adds nothing', async () => {
     const t = (history.times[Math.floor(history.times.length * 0.8)] as number) + 1;
     const truth = sim.truthAt(t);

@@ -13,6 +13,7 @@ import { attr, type DirectoryEntry, normalizeDn } from '#core/ldap/directory-ent
 import { formatLdif } from '#core/ldap/ldif.ts';
 import { BUNDLE_FORMAT, type BundleManifest } from '#core/restore/bundle-manifest.ts';
 import { type RunningDirectory, startSlapd } from '#local/directory/slapd.ts';
+import { passwordHash } from '#local/mail-host/directory-entries.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 import { canonical } from '#test/support/canonical-directory.ts';
@@ -115,6 +116,46 @@ describe('restore apply --to ldap:// (a real slapd)', () => {
     const after = (await held()).find((e) => normalizeDn(e.dn) === normalizeDn(account.dn)) as DirectoryEntry;
     assert.deepEqual(attr(after, 'displayName'), attr(account, 'displayName'));
     assert.deepEqual(attr(after, 'zimbraMailHost'), ['mail2.example.org']);
+  });
+
+  it('--replace keeps the hash a restore does not carry, and puts back one it carries (--with-secrets)', async () => {
+    const account = restored.find((e) => attr(e, 'objectClass').includes('zimbraAccount')) as DirectoryEntry;
+    const hashOf = async () => {
+      const entry = (await held()).find((e) => normalizeDn(e.dn) === normalizeDn(account.dn));
+      return attr(entry as DirectoryEntry, 'userPassword');
+    };
+    const client = new Client({ url: server.url });
+    await client.bind(server.bindDn, server.password);
+    await client.modify(
+      account.dn,
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'userPassword', values: ['{SSHA}set-since-the-loss'] }),
+      }),
+    );
+    await client.unbind();
+    assert.equal((await apply('--replace')).code, 0);
+    assert.deepEqual(
+      await hashOf(),
+      ['{SSHA}set-since-the-loss'],
+      'a restore without hashes leaves the one there',
+    );
+    const withSecrets = mkdtempSync(join(work, 'secrets-'));
+    const hash = passwordHash(attr(account, 'zimbraId')[0] as string);
+    writeDirectoryBundle(
+      withSecrets,
+      restored.map((e) =>
+        normalizeDn(e.dn) === normalizeDn(account.dn)
+          ? { ...e, attributes: { ...e.attributes, userPassword: [hash] } }
+          : e,
+      ),
+    );
+    const out = await offsite(
+      ['restore', 'apply', '--from-dir', withSecrets, '--to', server.url, '--replace', '--json'],
+      env(),
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(await hashOf(), [hash], 'the restored hash replaces it');
   });
 
   it('a wrong password fails the apply naming the server and the bind DN, never the password', async () => {

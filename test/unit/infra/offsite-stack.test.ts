@@ -183,7 +183,7 @@ describe('OffsiteStack', () => {
     return { text: JSON.stringify(statements), actions: statements.flatMap((s) => [s.Action].flat()) };
   }
 
-  it('lets restore workers read blobs/ and write operations/ only; the planner writes operations/, reads no blob', () => {
+  it('lets restore workers read blobs/ and write operations/ only; the planner writes operations/, reads no blob and of servers/ only the LDAP dumps', () => {
     const worker = bucketGrants('WorkerRole');
     assert.match(worker.text, /\/blobs\/\*/);
     assert.match(worker.text, /\/operations\/\*/);
@@ -191,7 +191,14 @@ describe('OffsiteStack', () => {
     assert.ok(!worker.actions.some((a) => a.startsWith('s3:Delete')), 'no delete');
     const planner = bucketGrants('PlannerRole');
     assert.match(planner.text, /\/operations\/\*/);
-    assert.doesNotMatch(planner.text, /\/blobs\/|\/servers\//);
+    assert.doesNotMatch(planner.text, /\/blobs\//);
+    // Password hashes for a directory restore --with-secrets come from the LDAP dumps, never the redo.
+    const servers = planner.text.match(/\/servers\/[^"]*/g) ?? [];
+    assert.ok(servers.length > 0);
+    assert.ok(
+      servers.every((s) => s.startsWith('/servers/*/ldap/')),
+      servers.join(', '),
+    );
   });
 
   it('bounds the restore workers by configuration, one work item per invocation', () => {

@@ -28,6 +28,16 @@ describe('the caller of the control API', () => {
   it('is refused with the action and the roles that may do it, never silently', () => {
     const kim = callerOfRequest(signedBy('AROAHELP:kim'), ROLES);
     authorize(kim, 'POST', '/operations', 'restore');
+    // A directory with its password hashes is for operators only, though help desk may restore.
+    assert.throws(
+      () => authorize(kim, 'POST', '/operations', 'restore', true),
+      (e: unknown) =>
+        e instanceof ForbiddenError &&
+        /may not create a restore operation with password hashes: that takes the operator role/.test(
+          e.message,
+        ),
+    );
+    authorize(callerOfRequest(signedBy('AROAOPS:ops'), ROLES), 'POST', '/operations', 'restore', true);
     assert.throws(
       () => authorize(kim, 'POST', '/operations', 'purge'),
       (e: unknown) =>
