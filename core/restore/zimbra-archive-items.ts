@@ -68,41 +68,47 @@ export function zimbraArchiveItems(account: AccountManifest): ZimbraArchivePlan 
     tags: [] as string[],
   });
 
+  /** A folder, saved search or mountpoint: named, in its parent folder, with its metadata. */
+  const folderLike = (
+    kind: ZimbraItemKind,
+    type: number,
+    f: { id: number; name: string; parentId: number },
+    path: string,
+    metadata: Record<string, MetadataValue>,
+  ): ZimbraArchiveItem => ({
+    kind,
+    path: entryName({ dir: entryDir(f.parentId), id: f.id, type, name: f.name }),
+    data: {
+      ...base(f.id, type, f.parentId),
+      parentId: f.parentId,
+      name: f.name,
+      subject: f.name,
+      path,
+      metadata: encodeMetadata(metadata),
+    },
+  });
   const folders = account.folders
     .filter((f) => f.id !== FOLDER_ID.root)
     .sort((a, b) => compare(folderPath(a.id), folderPath(b.id)));
   for (const f of folders)
-    items.push({
-      kind: 'folder',
-      path: entryName({ dir: entryDir(f.parentId), id: f.id, type: ITEM_TYPE.folder, name: f.name }),
-      data: {
-        ...base(f.id, ITEM_TYPE.folder, f.parentId),
-        parentId: f.parentId,
-        name: f.name,
-        subject: f.name,
-        path: folderPath(f.id),
-        metadata: encodeMetadata({
-          ...folderMetadata(f),
-          das: f.activeSyncDisabled ? 'true' : 'false',
-          ...(f.url ? { url: f.url } : {}),
-          ...(f.grants ? { aclm: aclOfGrants(f.grants) } : {}),
-          ...(f.webOfflineSyncDays !== undefined ? { wosd: f.webOfflineSyncDays } : {}),
-        }),
-      },
-    });
-  for (const s of account.searches)
-    items.push({
-      kind: 'search',
-      path: entryName({ dir: entryDir(s.parentId), id: s.id, type: ITEM_TYPE.searchFolder, name: s.name }),
-      data: {
-        ...base(s.id, ITEM_TYPE.searchFolder, s.parentId),
-        parentId: s.parentId,
-        name: s.name,
-        subject: s.name,
-        path: `${itemPath(s.parentId)}${s.name}`,
-        metadata: encodeMetadata({ ...folderMetadata(s), q: s.query, t: s.types, s: s.sort }),
-      },
-    });
+    items.push(
+      folderLike('folder', ITEM_TYPE.folder, f, folderPath(f.id), {
+        ...folderMetadata(f),
+        das: f.activeSyncDisabled ? 'true' : 'false',
+        ...(f.url ? { url: f.url } : {}),
+        ...(f.grants ? { aclm: aclOfGrants(f.grants) } : {}),
+        ...(f.webOfflineSyncDays !== undefined ? { wosd: f.webOfflineSyncDays } : {}),
+      }),
+    );
+  for (const f of account.searches)
+    items.push(
+      folderLike('search', ITEM_TYPE.searchFolder, f, `${itemPath(f.parentId)}${f.name}`, {
+        ...folderMetadata(f),
+        q: f.query,
+        t: f.types,
+        s: f.sort,
+      }),
+    );
   for (const t of account.tags)
     items.push({
       kind: 'tag',
@@ -115,26 +121,17 @@ export function zimbraArchiveItems(account: AccountManifest): ZimbraArchivePlan 
         metadata: encodeMetadata({ lst: 'true' }),
       },
     });
-  for (const m of account.mountpoints)
-    items.push({
-      kind: 'mountpoint',
-      path: entryName({ dir: entryDir(m.parentId), id: m.id, type: ITEM_TYPE.mountpoint, name: m.name }),
-      data: {
-        ...base(m.id, ITEM_TYPE.mountpoint, m.parentId),
-        parentId: m.parentId,
-        name: m.name,
-        subject: m.name,
-        path: `${itemPath(m.parentId)}${m.name}`,
-        metadata: encodeMetadata({
-          ...folderMetadata(m),
-          aid: m.ownerId,
-          id: m.remoteId,
-          ...(m.remoteUuid ? { ruuid: m.remoteUuid } : {}),
-          ...(m.reminder ? { reminder: 'true' } : {}),
-          das: m.activeSyncDisabled ? 'true' : 'false',
-        }),
-      },
-    });
+  for (const f of account.mountpoints)
+    items.push(
+      folderLike('mountpoint', ITEM_TYPE.mountpoint, f, `${itemPath(f.parentId)}${f.name}`, {
+        ...folderMetadata(f),
+        aid: f.ownerId,
+        id: f.remoteId,
+        ...(f.remoteUuid ? { ruuid: f.remoteUuid } : {}),
+        ...(f.reminder ? { reminder: 'true' } : {}),
+        das: f.activeSyncDisabled ? 'true' : 'false',
+      }),
+    );
 
   for (const m of account.messages)
     items.push({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type AccountManifest, BUNDLE_FORMAT, type BundleManifest } from '#core/restore/bundle-manifest.ts';
+import { inviteMetadata } from '#local/mail-host/calendar-invites.ts';
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -97,7 +98,7 @@ export const LONG_FOLDER = `Проекты ${'очень длинное имя '
  * share, one nested under a long non-ASCII name), a saved search, tags, a mountpoint, messages (unread,
  * flagged, tagged), a contact, an appointment and a task, a document with two revisions, and a note.
  */
-export function everyKindAccount(invite: (uid: string, type: 'appointment' | 'task') => string): {
+export function everyKindAccount(): {
   account: AccountManifest;
   files: Record<string, Buffer>;
 } {
@@ -169,7 +170,7 @@ export function everyKindAccount(invite: (uid: string, type: 'appointment' | 'ta
         flags: 0,
         tags: [],
         uid: 'u-600',
-        invites: [invite('u-600', 'appointment')],
+        invites: [fixtureInvite('u-600', 'appointment')],
       },
       {
         id: 601,
@@ -178,7 +179,7 @@ export function everyKindAccount(invite: (uid: string, type: 'appointment' | 'ta
         flags: 0,
         tags: ['work'],
         uid: 'u-601',
-        invites: [invite('u-601', 'task')],
+        invites: [fixtureInvite('u-601', 'task')],
       },
     ],
     documents: [
@@ -218,4 +219,24 @@ export function everyKindAccount(invite: (uid: string, type: 'appointment' | 'ta
       'documents/900/2': FIXTURE_DOCUMENT_V2,
     },
   };
+}
+
+/** A one-hour invite of an appointment or a task, as the server encodes one. */
+export function fixtureInvite(uid: string, type: 'appointment' | 'task'): string {
+  return inviteMetadata({
+    type,
+    uid,
+    sequence: 0,
+    start: Date.UTC(2026, 11, 1, 9),
+    end: Date.UTC(2026, 11, 1, 10),
+    zoned: false,
+    summary: type === 'task' ? 'File taxes' : 'Standup',
+    location: '',
+    organizer: 'jane@example.com',
+    attendees: [],
+    method: 'PUBLISH',
+    status: 'CONF',
+    isOrganizer: true,
+    stamp: Date.UTC(2026, 10, 1),
+  });
 }

@@ -7,7 +7,6 @@ import { applyToZimbra, parseZimbraUrl, type ZimbraTarget } from '#agent/restore
 import { directoryBundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { FLAG } from '#core/mail-item.ts';
-import { inviteMetadata } from '#local/mail-host/calendar-invites.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 import { everyKindAccount, writeFixtureBundle } from '#test/support/bundle-fixture.ts';
 import { startZimbraStub, type ZimbraStub } from '#test/support/zimbra-stub.ts';
@@ -17,24 +16,6 @@ import { startZimbraStub, type ZimbraStub } from '#test/support/zimbra-stub.ts';
 // archive as the import does. No Zimbra server runs here; the archive itself is proven in
 // zimbra-archive.test.ts.
 
-const invite = (uid: string, type: 'appointment' | 'task') =>
-  inviteMetadata({
-    type,
-    uid,
-    sequence: 0,
-    start: Date.UTC(2026, 11, 1, 9),
-    end: Date.UTC(2026, 11, 1, 10),
-    zoned: false,
-    summary: 'Standup',
-    location: '',
-    organizer: 'jane@example.com',
-    attendees: [],
-    method: 'PUBLISH',
-    status: 'CONF',
-    isOrganizer: true,
-    stamp: Date.UTC(2026, 10, 1),
-  });
-
 describe('restoring into Zimbra through its REST import', () => {
   const root = mkdtempSync(join(tmpdir(), 'offsite-zimbra-rest-'));
   const PASSWORD = 'adm1n-s3cret';
@@ -42,7 +23,7 @@ describe('restoring into Zimbra through its REST import', () => {
   let stub: ZimbraStub;
   let bundle: OpenBundle;
   before(async () => {
-    const { account, files } = everyKindAccount(invite);
+    const { account, files } = everyKindAccount();
     writeFixtureBundle(join(root, 'bundle'), account, { messages: files });
     bundle = await openBundle(directoryBundleSource(join(root, 'bundle')));
     stub = await startZimbraStub({

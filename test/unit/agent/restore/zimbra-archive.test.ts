@@ -12,7 +12,6 @@ import { directoryBundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import { decodeMetadata } from '#core/scan/zimbra-metadata.ts';
-import { inviteMetadata } from '#local/mail-host/calendar-invites.ts';
 import {
   everyKindAccount,
   FIXTURE_DOCUMENT_V1,
@@ -27,28 +26,10 @@ import { type ImportedItem, readZimbraArchive } from '#test/support/zimbra-archi
 // (the Ant tar reader, ArchiveFormatter.saveCallback's pairing and checks, ItemData's required keys), by
 // GNU tar and by tar-stream: every item of every kind comes back with what the import applies.
 
-const invite = (uid: string, type: 'appointment' | 'task') =>
-  inviteMetadata({
-    type,
-    uid,
-    sequence: 0,
-    start: Date.UTC(2026, 11, 1, 9),
-    end: Date.UTC(2026, 11, 1, 10),
-    zoned: false,
-    summary: type === 'task' ? 'File taxes' : 'Standup',
-    location: '',
-    organizer: 'jane@example.com',
-    attendees: [],
-    method: 'PUBLISH',
-    status: 'CONF',
-    isOrganizer: true,
-    stamp: Date.UTC(2026, 10, 1),
-  });
-
 describe('a Zimbra archive of one account', () => {
   const root = mkdtempSync(join(tmpdir(), 'offsite-zimbra-archive-'));
   after(() => rmSync(root, { recursive: true, force: true }));
-  const { account, files } = everyKindAccount(invite);
+  const { account, files } = everyKindAccount();
 
   async function archive(name: string, tamper?: (dir: string) => void) {
     const dir = join(root, `${name}-bundle`);
