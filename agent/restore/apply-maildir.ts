@@ -11,13 +11,14 @@ import { RestoreTargetError } from '#agent/restore/errors.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { folderPaths, NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { keywordOf, maildirLettersOf } from '#core/restore/imap-flags.ts';
+import { encodeModifiedUtf7 } from '#core/restore/modified-utf7.ts';
 
 /** Names a Maildir in Dovecot's fs layout uses inside every folder: a folder cannot have them. */
 const RESERVED = new Set(['cur', 'new', 'tmp']);
 
 /**
  * Writes each account as a Maildir tree under `<dir>/<account>/` in Dovecot's fs layout (INBOX in
- * `INBOX/`, a subfolder inside its parent's directory): Dovecot serves it with
+ * `INBOX/`, a subfolder inside its parent's directory, names in modified UTF-7): Dovecot serves it with
  * `mail_location = maildir:<dir>/%u:LAYOUT=fs:INBOX=<dir>/%u/INBOX`. Flags become Maildir info letters and
  * tags keywords (`dovecot-keywords`). A message already there (same item, same content) is skipped, so a
  * re-run or a resumed run adds only what is missing.
@@ -39,7 +40,9 @@ export async function applyToMaildir(
         throw new RestoreTargetError(
           `folder ${path.join('/')} of ${account.account.name} cannot be a Maildir folder (a folder named "${reserved}" clashes with the Maildir layout): apply to IMAP or tgz instead`,
         );
-      const folder = path.length === 0 ? join(root, 'INBOX') : inside(root, path.join('/'));
+      // Dovecot keeps folder names on disk in modified UTF-7, as IMAP names them.
+      const folder =
+        path.length === 0 ? join(root, 'INBOX') : inside(root, path.map(encodeModifiedUtf7).join('/'));
       for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(folder, sub), { recursive: true });
       return folder;
     };

@@ -8,6 +8,23 @@ import json
 import re
 import sys
 
+
+
+def decode_mutf7(name):
+    """RFC 3501 5.1.3 modified UTF-7 to text, with Python's own UTF-7 codec (not the restore's encoder)."""
+    out, i = [], 0
+    while i < len(name):
+        if name[i] == '&':
+            end = name.index('-', i)
+            chunk = name[i + 1:end]
+            out.append('&' if chunk == '' else ('+' + chunk.replace(',', '/') + '-').encode().decode('utf-7'))
+            i = end + 1
+        else:
+            out.append(name[i])
+            i += 1
+    return ''.join(out)
+
+
 host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 imap = imaplib.IMAP4(host, port)
 imap.login(user, password)
@@ -37,6 +54,6 @@ for line in listing:
             'size': size,
             'internaldate': date,
         })
-    folders[name] = messages
+    folders[decode_mutf7(name)] = messages
 imap.logout()
 print(json.dumps(folders))
