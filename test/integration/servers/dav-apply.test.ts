@@ -175,6 +175,43 @@ describe('restore apply --to caldav:// and carddav:// (a real Radicale)', () => 
     assert.deepEqual(cards.map((c) => /FN:(.*)/.exec(c)?.[1]?.trim()).sort(), ['Ann Example', 'Bob Example']);
   });
 
+  it('a calendar named with an ampersand, accents and Cyrillic keeps its name (path and display name)', async () => {
+    const name = 'Équipe & R&D — Календарь';
+    const dir = mkdtempSync(join(work, 'names-'));
+    const account = fixtureAccount();
+    writeFixtureBundle(
+      dir,
+      {
+        ...account,
+        folders: [...account.folders, { id: 11, name, parentId: 1 }],
+        calendars: [{ folderId: 11, file: 'calendars/11.ics', sha256: sha256Hex(ICS), components: 5 }],
+      },
+      {
+        messages: {
+          'messages/257.eml': FIXTURE_MESSAGE,
+          'messages/258.eml': FIXTURE_MESSAGE,
+          'calendars/11.ics': Buffer.from(ICS),
+        },
+      },
+    );
+    const out = await offsite(
+      ['restore', 'apply', '--from-dir', dir, '--to', target('caldav'), '--user', server.user, '--insecure'],
+      { OFFSITE_DAV_PASSWORD: server.password },
+    );
+    assert.equal(out.code, 0, out.stderr);
+    const found = await fetch(`${server.url}/jane@example.com/${encodeURIComponent(name)}/`, {
+      method: 'PROPFIND',
+      headers: {
+        depth: '0',
+        authorization: `Basic ${Buffer.from(`${server.user}:${server.password}`).toString('base64')}`,
+      },
+    });
+    assert.equal(found.status, 207);
+    const body = await found.text();
+    const shown = /<[^>]*displayname>([^<]*)</.exec(body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(shown, name);
+  });
+
   it('a wrong password is refused naming the server, never the password; https is the default', async () => {
     const wrong = await apply(target('caldav'), 'not-it-5512');
     assert.notEqual(wrong.code, 0);
