@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
+  checkedMessage,
   emptyReport,
   selectedAccounts,
 } from '#agent/restore/apply-report.ts';
@@ -42,7 +43,8 @@ export async function applyToMbox(
       };
       try {
         for (const message of messages) {
-          const body = await bundle.message(index, message);
+          const body = await checkedMessage(bundle, index, message, report);
+          if (!body) continue;
           await write(mboxHeaders(message));
           const quoted = body.toString('latin1').replace(/(^|\n)(>*From )/g, '$1>$2');
           await write(quoted.endsWith('\n') ? `${quoted}\n` : `${quoted}\n\n`);

@@ -2,6 +2,7 @@ import { ImapFlow } from 'imapflow';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
+  checkedMessage,
   emptyReport,
   selectedAccounts,
 } from '#agent/restore/apply-report.ts';
@@ -173,7 +174,8 @@ async function applyAccount(
     const present = await contentIndex(client, path);
     const batch = new AppendBatch(client, path);
     for (const message of messages) {
-      const body = await bundle.message(index, message);
+      const body = await checkedMessage(bundle, index, message, report);
+      if (!body) continue;
       if (await present.has(body)) {
         report.skipped++;
         options.onMessage?.(0);

@@ -1,8 +1,18 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   type ApplyAccountReport,
   type ApplyOptions,
+  checkedMessage,
   emptyReport,
   selectedAccounts,
 } from '#agent/restore/apply-report.ts';
@@ -41,10 +51,11 @@ export async function applyToMaildir(
           `folder ${path.join('/')} of ${account.account.name} cannot be a Maildir folder (a folder named "${reserved}" clashes with the Maildir layout): apply to IMAP or tgz instead`,
         );
       // Dovecot keeps folder names on disk in modified UTF-7, as IMAP names them.
-      const folder =
-        path.length === 0 ? join(root, 'INBOX') : inside(root, path.map(encodeModifiedUtf7).join('/'));
-      for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(folder, sub), { recursive: true });
-      return folder;
+      const relative = path.length === 0 ? 'INBOX' : path.map(encodeModifiedUtf7).join('/');
+      // Each of cur, new and tmp passes the check too: none may be a link planted in the target.
+      for (const sub of ['cur', 'new', 'tmp'])
+        mkdirSync(inside(root, `${relative}/${sub}`), { recursive: true });
+      return inside(root, relative);
     };
     for (const folder of account.folders) {
       if (NON_MAIL_FOLDERS.has(folder.id)) continue;
@@ -68,7 +79,8 @@ export async function applyToMaildir(
           options.onMessage?.(0);
           continue;
         }
-        const body = await bundle.message(index, message);
+        const body = await checkedMessage(bundle, index, message, report);
+        if (!body) continue;
         const letters =
           maildirLettersOf(message.flags) +
           message.tags
@@ -76,7 +88,9 @@ export async function applyToMaildir(
             .sort()
             .join('');
         const tmp = join(folder, 'tmp', base);
-        writeFileSync(tmp, body);
+        // A leftover of a crashed run is replaced; a link there is removed, never written through.
+        rmSync(tmp, { force: true });
+        writeFileSync(tmp, body, { flag: 'wx' });
         renameSync(tmp, join(folder, 'cur', `${base}:2,${letters}`));
         report.appended++;
         report.bytes += body.length;
@@ -92,6 +106,8 @@ export async function applyToMaildir(
 function keywordLetters(folder: string, tags: string[]): Map<string, string> {
   const file = join(folder, 'dovecot-keywords');
   const names: string[] = [];
+  if (existsSync(file) && lstatSync(file).isSymbolicLink())
+    throw new RestoreTargetError(`${file} is a symbolic link: a restore does not follow links; remove it`);
   if (existsSync(file))
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const match = /^(\d+) (.+)$/.exec(line);

@@ -1,4 +1,6 @@
-import type { AccountManifest } from '#core/restore/bundle-manifest.ts';
+import { BundleIntegrityError } from '#agent/restore/errors.ts';
+import type { OpenBundle } from '#agent/restore/open-bundle.ts';
+import type { AccountManifest, BundleMessage } from '#core/restore/bundle-manifest.ts';
 
 /** What applying a bundle did to one account of a target. */
 export interface ApplyAccountReport {
@@ -17,7 +19,7 @@ export interface ApplyAccountReport {
   /** Items the target cannot take (a kind its import does not read), with why. */
   notApplied?: { kind: string; id: number; reason: string }[];
   /** Items left out because their body failed its check against the bundle: a finding. */
-  failed?: { kind: string; id: number; reason: string }[];
+  failed: { kind: string; id: number; reason: string }[];
 }
 
 export interface ApplyOptions {
@@ -50,5 +52,25 @@ export function emptyReport(account: AccountManifest): ApplyAccountReport {
     skipped: 0,
     bytes: 0,
     contactsNotApplied: account.contacts.length,
+    failed: [],
   };
+}
+
+/**
+ * A message's bytes, checked against the bundle; undefined when they fail the check, which is recorded in
+ * the report: that message is left out, the rest of the account goes on.
+ */
+export async function checkedMessage(
+  bundle: OpenBundle,
+  index: number,
+  message: BundleMessage,
+  report: ApplyAccountReport,
+): Promise<Buffer | undefined> {
+  try {
+    return await bundle.message(index, message);
+  } catch (error) {
+    if (!(error instanceof BundleIntegrityError)) throw error;
+    report.failed.push({ kind: 'message', id: message.id, reason: error.message });
+    return undefined;
+  }
 }

@@ -1,7 +1,8 @@
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BundleIntegrityError } from '#agent/restore/errors.ts';
+import { BundleIntegrityError, RestoreTargetError } from '#agent/restore/errors.ts';
 import { objectBody } from '#core/storage/object-body.ts';
 
 /** Where a bundle's files are read from: the bucket, or a directory a download wrote. */
@@ -24,13 +25,31 @@ export function checkBundlePath(path: string): string {
   return path;
 }
 
-/** `file` inside `dir`, or an error: the containment check every write and read of a local bundle passes. */
+/**
+ * `file` inside `dir`, or an error: the containment check every write and read of a local bundle passes. A
+ * symbolic link on the way (below `dir`) is refused, not followed: a link planted in a target directory
+ * would otherwise carry a restore's writes anywhere the operator can write.
+ */
 export function inside(dir: string, file: string): string {
   const base = resolve(dir);
   const full = resolve(base, checkBundlePath(file));
   const rel = relative(base, full);
   if (rel.startsWith('..') || isAbsolute(rel))
     throw new BundleIntegrityError(`path ${JSON.stringify(file)} leaves ${base}`);
+  let at = base;
+  for (const part of rel.split(sep)) {
+    at = join(at, part);
+    let link = false;
+    try {
+      link = lstatSync(at).isSymbolicLink();
+    } catch {
+      break; // not there yet: nothing below it can be a link
+    }
+    if (link)
+      throw new RestoreTargetError(
+        `${at} is a symbolic link: a restore does not follow links; remove it or choose another directory`,
+      );
+  }
   return full;
 }
 

@@ -29,7 +29,6 @@ export async function writeZimbraArchive(
     contactsNotApplied: 0,
     items: {},
     notApplied: [],
-    failed: [],
   };
   const plan = zimbraArchiveItems(account);
   for (const item of plan.left) report.notApplied?.push(item);
@@ -49,7 +48,7 @@ export async function writeZimbraArchive(
               : await bundle.file(`${accountDir(index)}/${item.body.file}`, item.body.sha256);
         } catch (error) {
           if (!(error instanceof BundleIntegrityError)) throw error;
-          report.failed?.push({ kind: item.kind, id: item.data.id, reason: error.message });
+          report.failed.push({ kind: item.kind, id: item.data.id, reason: error.message });
           continue;
         }
       const data = body && item.data.blobDigest ? { ...item.data, size: body.length } : item.data;

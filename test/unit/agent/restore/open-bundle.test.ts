@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { directoryBundleSource } from '#agent/restore/bundle-source.ts';
-import { BundleIntegrityError } from '#agent/restore/errors.ts';
+import { BundleIntegrityError, RestoreTargetError } from '#agent/restore/errors.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { FIXTURE_MESSAGE, fixtureAccount, writeFixtureBundle } from '#test/support/bundle-fixture.ts';
 
@@ -139,13 +148,42 @@ describe('an untrusted restore bundle', () => {
     assert.deepEqual(written, []);
   });
 
-  it('refuses a message whose content does not match its digest, and does not write it', async () => {
-    const { error, written } = await tryApply(fixtureAccount(), {
+  it('leaves out a message whose content does not match its digest, reports it, and writes the others', async () => {
+    const bundleDir = fresh();
+    const target = join(fresh(), 'target');
+    writeFixtureBundle(bundleDir, fixtureAccount(), {
       messages: { 'messages/257.eml': FIXTURE_MESSAGE, 'messages/258.eml': Buffer.from('something else') },
     });
-    assert.ok(error instanceof BundleIntegrityError);
-    assert.match(error.message, /messages\/258\.eml .* SHA-256/);
+    const [report] = await applyToMaildir(await openBundle(directoryBundleSource(bundleDir)), target);
+    const written = readdirSync(target, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.includes('/cur/'),
+    );
+    assert.equal(report?.appended, 1);
+    assert.deepEqual(
+      report?.failed.map((f) => f.id),
+      [258],
+    );
+    assert.match(report?.failed[0]?.reason ?? '', /messages\/258\.eml .* SHA-256/);
     assert.ok(!written.some((f) => f.includes('M258')), 'the altered message was not written');
+    assert.ok(
+      written.some((f) => f.includes('M257')),
+      'the sound one was',
+    );
+  });
+
+  it('does not follow a symbolic link planted in the target directory', async () => {
+    const bundleDir = fresh();
+    writeFixtureBundle(bundleDir, fixtureAccount());
+    const target = fresh();
+    const elsewhere = fresh();
+    mkdirSync(target, { recursive: true });
+    mkdirSync(elsewhere, { recursive: true });
+    symlinkSync(elsewhere, join(target, 'jane@example.com'));
+    await assert.rejects(
+      applyToMaildir(await openBundle(directoryBundleSource(bundleDir)), target),
+      (e: unknown) => e instanceof RestoreTargetError && /is a symbolic link/.test(e.message),
+    );
+    assert.deepEqual(readdirSync(elsewhere), [], 'nothing was written through the link');
   });
 
   it('refuses a bundle manifest other than the one the operation recorded', async () => {
