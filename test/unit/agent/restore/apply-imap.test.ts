@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseImapUrl, redactedUrl } from '#agent/restore/apply-imap.ts';
+import { imapDateTime, parseImapUrl, redactedUrl } from '#agent/restore/apply-imap.ts';
 
 describe('an IMAP target URL', () => {
   it('gives host, port, TLS and an optional user', () => {
@@ -38,5 +38,12 @@ describe('an IMAP target URL', () => {
       (error: Error) => !error.message.includes('s3cret'),
     );
     assert.equal(redactedUrl('imaps://bob:pw@host:993/x'), 'imaps://bob:***@host:993/x');
+  });
+});
+
+describe("an APPEND's internal date", () => {
+  it('is written as RFC 3501 date-time, in UTC', () => {
+    assert.equal(imapDateTime(new Date(Date.UTC(2026, 0, 5, 9, 7, 3))), '05-Jan-2026 09:07:03 +0000');
+    assert.equal(imapDateTime(new Date(Date.UTC(2025, 11, 31, 23, 59, 59))), '31-Dec-2025 23:59:59 +0000');
   });
 });
