@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parallelOption, preauthKeyOption, resolveOption } from '#agent/cli/apply-options.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { waitForOperation } from '#agent/cli/operation-view.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
@@ -13,12 +14,7 @@ import {
   parseLdapUrl,
 } from '#agent/restore/apply-ldap.ts';
 import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
-import {
-  applyToZimbra,
-  parseZimbraUrl,
-  RESOLVE_MODES,
-  type ResolveMode,
-} from '#agent/restore/apply-zimbra.ts';
+import { applyToZimbra, parseZimbraUrl } from '#agent/restore/apply-zimbra.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -129,18 +125,12 @@ export async function rebuildCommand(
   if (needsDav && !values['dav-user'])
     throw new OffsiteError('--calendar and --contacts need --dav-user USER (and OFFSITE_DAV_PASSWORD)');
   // Every target is checked before anything starts: a typo fails now, not after an hour of restoring.
-  const parallel = Number(values.parallel ?? DEFAULT_IMAP_PARALLEL);
-  if (!(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64))
-    throw new OffsiteError(`--parallel ${values.parallel}: a whole number from 1 to 64`);
+  const parallel = parallelOption(values.parallel) ?? DEFAULT_IMAP_PARALLEL;
   const ldapUrl = parseLdapUrl(values.ldap);
   const imap = values.mail ? parseImapUrl(values.mail) : undefined;
   const zimbra = values.zimbra ? parseZimbraUrl(values.zimbra, values.insecure) : undefined;
-  const resolve = values.resolve ?? 'skip';
-  if (!(RESOLVE_MODES as readonly string[]).includes(resolve))
-    throw new OffsiteError(`--resolve ${resolve}: one of ${RESOLVE_MODES.join(', ')}`);
-  const preauthKey = values['preauth-key-env'] ? env[values['preauth-key-env']] : undefined;
-  if (values['preauth-key-env'] && !preauthKey)
-    throw new OffsiteError(`--preauth-key-env ${values['preauth-key-env']}: that variable is not set`);
+  const resolve = resolveOption(values.resolve);
+  const preauthKey = preauthKeyOption(values['preauth-key-env'], env);
   const calendar = values.calendar ? parseDavUrl(values.calendar, values.insecure) : undefined;
   const contacts = values.contacts ? parseDavUrl(values.contacts, values.insecure) : undefined;
   if (calendar && calendar.kind !== 'caldav') throw new OffsiteError('--calendar takes a caldav:// URL');
@@ -237,7 +227,7 @@ export async function rebuildCommand(
           {
             ...zimbra,
             ...(preauthKey ? { preauthKey } : { password: passwords.zimbra }),
-            resolve: resolve as ResolveMode,
+            resolve,
             ...(values.insecure ? { insecure: true } : {}),
           },
           { onMessage: tick },

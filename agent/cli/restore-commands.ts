@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parallelOption, preauthKeyOption, resolveOption } from '#agent/cli/apply-options.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
 import { ProgressBar } from '#agent/cli/progress-bar.ts';
@@ -10,12 +11,7 @@ import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
 import { applyToLdap, DIRECTORY_ADMIN_DN, parseLdapUrl } from '#agent/restore/apply-ldap.ts';
 import { applyToMaildir } from '#agent/restore/apply-maildir.ts';
 import { type ApplyAccountReport, selectedAccounts } from '#agent/restore/apply-report.ts';
-import {
-  applyToZimbra,
-  parseZimbraUrl,
-  RESOLVE_MODES,
-  type ResolveMode,
-} from '#agent/restore/apply-zimbra.ts';
+import { applyToZimbra, parseZimbraUrl } from '#agent/restore/apply-zimbra.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
@@ -238,9 +234,7 @@ export async function restoreCommand(
       0,
     );
     const bar = new ProgressBar('apply', total);
-    const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
-    if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1 && parallel <= 64))
-      throw new OffsiteError(`--parallel ${values.parallel}: a whole number from 1 to 64`);
+    const parallel = parallelOption(values.parallel);
     if (parallel !== undefined && !/^imaps?:/i.test(values.to))
       throw new OffsiteError('--parallel applies to imap:// targets');
     const options = {
@@ -467,15 +461,10 @@ async function applyTo(
       );
     }
     case 'zimbra': {
-      const resolve = values.resolve ?? 'skip';
-      if (!(RESOLVE_MODES as readonly string[]).includes(resolve))
-        throw new OffsiteError(`--resolve ${resolve}: one of ${RESOLVE_MODES.join(', ')}`);
-      const keyEnv = values['preauth-key-env'];
-      if (keyEnv && (values['password-env'] || values['password-file']))
+      const resolve = resolveOption(values.resolve);
+      if (values['preauth-key-env'] && (values['password-env'] || values['password-file']))
         throw new OffsiteError('give a password or --preauth-key-env, not both');
-      const preauthKey = keyEnv ? env[keyEnv] : undefined;
-      if (keyEnv && !preauthKey)
-        throw new OffsiteError(`--preauth-key-env ${keyEnv}: that variable is not set`);
+      const preauthKey = preauthKeyOption(values['preauth-key-env'], env);
       return applyToZimbra(
         bundle,
         {
@@ -483,7 +472,7 @@ async function applyTo(
           ...(preauthKey
             ? { preauthKey }
             : { password: passwordFrom(values, env, 'OFFSITE_ZIMBRA_PASSWORD', 'Zimbra administrator') }),
-          resolve: resolve as ResolveMode,
+          resolve,
           ...(values.insecure ? { insecure: true } : {}),
         },
         options,

@@ -57,20 +57,30 @@ export function emptyReport(account: AccountManifest): ApplyAccountReport {
 }
 
 /**
- * A message's bytes, checked against the bundle; undefined when they fail the check, which is recorded in
- * the report: that message is left out, the rest of the account goes on.
+ * An item's bytes as `read` gets them from the bundle, checked; undefined when they fail the check, which is
+ * recorded in the report: that item is left out, the rest of the account goes on.
  */
-export async function checkedMessage(
+export async function checkedBody(
+  report: ApplyAccountReport,
+  kind: string,
+  id: number,
+  read: () => Promise<Buffer>,
+): Promise<Buffer | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof BundleIntegrityError)) throw error;
+    report.failed.push({ kind, id, reason: error.message });
+    return undefined;
+  }
+}
+
+/** A message's bytes, checked (`checkedBody`). */
+export function checkedMessage(
   bundle: OpenBundle,
   index: number,
   message: BundleMessage,
   report: ApplyAccountReport,
 ): Promise<Buffer | undefined> {
-  try {
-    return await bundle.message(index, message);
-  } catch (error) {
-    if (!(error instanceof BundleIntegrityError)) throw error;
-    report.failed.push({ kind: 'message', id: message.id, reason: error.message });
-    return undefined;
-  }
+  return checkedBody(report, 'message', message.id, () => bundle.message(index, message));
 }

@@ -25,9 +25,6 @@ export interface TarHeader {
 }
 
 export class TarWriter {
-  /** Bytes written to the output so far. */
-  written = 0;
-
   private readonly out: Writable;
 
   constructor(out: Writable) {
@@ -57,7 +54,6 @@ export class TarWriter {
   }
 
   private async push(bytes: Buffer): Promise<void> {
-    this.written += bytes.length;
     if (!this.out.write(bytes)) await once(this.out, 'drain');
   }
 }

@@ -2,9 +2,12 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { ApplyAccountReport, ApplyOptions } from '#agent/restore/apply-report.ts';
-import { emptyReport } from '#agent/restore/apply-report.ts';
-import { BundleIntegrityError } from '#agent/restore/errors.ts';
+import {
+  type ApplyAccountReport,
+  type ApplyOptions,
+  checkedBody,
+  emptyReport,
+} from '#agent/restore/apply-report.ts';
 import type { OpenBundle } from '#agent/restore/open-bundle.ts';
 import { FILE_MODE, TarWriter } from '#agent/restore/tar-writer.ts';
 import { type AccountManifest, accountDir } from '#core/restore/bundle-manifest.ts';
@@ -24,14 +27,14 @@ export async function writeZimbraArchive(
   file: string,
   options: ApplyOptions = {},
 ): Promise<ApplyAccountReport> {
+  const plan = zimbraArchiveItems(account);
+  const items: Record<string, number> = {};
   const report: ApplyAccountReport = {
     ...emptyReport(account),
     contactsNotApplied: 0,
-    items: {},
-    notApplied: [],
+    items,
+    notApplied: plan.left,
   };
-  const plan = zimbraArchiveItems(account);
-  for (const item of plan.left) report.notApplied?.push(item);
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.tmp`;
   const gzip = createGzip();
@@ -39,18 +42,15 @@ export async function writeZimbraArchive(
   const tar = new TarWriter(gzip);
   try {
     for (const item of plan.items) {
+      const source = item.body;
       let body: Buffer | undefined;
-      if (item.body)
-        try {
-          body =
-            'bytes' in item.body
-              ? item.body.bytes
-              : await bundle.file(`${accountDir(index)}/${item.body.file}`, item.body.sha256);
-        } catch (error) {
-          if (!(error instanceof BundleIntegrityError)) throw error;
-          report.failed.push({ kind: item.kind, id: item.data.id, reason: error.message });
-          continue;
-        }
+      if (source && 'bytes' in source) body = source.bytes;
+      else if (source) {
+        body = await checkedBody(report, item.kind, item.data.id, () =>
+          bundle.file(`${accountDir(index)}/${source.file}`, source.sha256),
+        );
+        if (!body) continue;
+      }
       const data = body && item.data.blobDigest ? { ...item.data, size: body.length } : item.data;
       const meta = encodeItemData(data);
       const entry = {
@@ -69,7 +69,7 @@ export async function writeZimbraArchive(
         meta,
       );
       if (body) await tar.add({ ...entry, path: item.path, size: body.length }, body);
-      if (report.items) report.items[item.kind] = (report.items[item.kind] ?? 0) + 1;
+      items[item.kind] = (items[item.kind] ?? 0) + 1;
       if (item.kind === 'folder') report.folders++;
       if (item.kind === 'message' && body) {
         report.appended++;
