@@ -55,6 +55,8 @@ export const indexKeys = {
    * later): a reference for a while, so a purge does not sweep it in between (see INCOMING_REF_HOURS).
    */
   incomingRef: (serverId: string, path: string) => `REF#${serverId}#incoming#${encodeURIComponent(path)}`,
+  /** Under `BLOB#<sha256>`: where the body lies (its pack, offset, length, codec, key id). */
+  location: 'LOC',
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
   purged: 'PURGED',
   /**
@@ -64,6 +66,8 @@ export const indexKeys = {
   verified: 'VERIFIED',
   /** Blobs a purge found unreferenced but held by Object Lock, one item each (sort key: the digest). */
   waitingBlobs: 'LOCKED',
+  /** Packs a repack would free but Object Lock or a legal hold keeps, one item each (sort key: the pack's key). */
+  waitingPacks: 'LOCKEDPACK',
   /**
    * An object under S3 legal hold (sort key `HOLD`): `holders`, the accounts whose holds need it; `flaggedAt`,
    * when the flag was last set. The flag is cleared when the last holder goes.

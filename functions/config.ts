@@ -106,6 +106,7 @@ const schemas = {
   transfer: z.object({
     bucketObjectLock,
     operationsTable: name,
+    indexTable: name,
     backupBucket: name,
     ingestQueueUrl: url,
     operationRetentionDays: days,

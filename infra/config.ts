@@ -52,6 +52,21 @@ export const stackConfigSchema = z.strictObject({
    * for an existing bucket, never off again. `false`: no lock.
    */
   objectLock: z.union([objectLock, z.literal(false)]).default({ mode: 'GOVERNANCE', days: 30 }),
+  /**
+   * Packs of bodies (`packs/`) move to a colder storage class this many days after they were written: Glacier
+   * Instant Retrieval by default (about a sixth of Standard's price, read in milliseconds like Standard; 90 days
+   * minimum, which a repack within them still pays). Only packs over 128 KiB move (the classes bill less as
+   * 128 KiB). `false`: packs stay in Standard.
+   */
+  coldPacks: z
+    .union([
+      z.strictObject({
+        days: z.number().int().min(1).max(3650),
+        storageClass: z.enum(['GLACIER_IR', 'STANDARD_IA', 'INTELLIGENT_TIERING']),
+      }),
+      z.literal(false),
+    ])
+    .default({ days: 30, storageClass: 'GLACIER_IR' }),
   /** Days before a non-current object version (after purge or overwrite) is removed for good. */
   noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
   /** CloudWatch Logs retention for every function, in days. */

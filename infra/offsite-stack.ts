@@ -69,6 +69,21 @@ export class OffsiteStack extends Stack {
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays) },
         // Plans, results, restore bundles and reports go with their operation's record (TTL), with a margin
         // for an operation that ran a while. Exports (exports/) and quarantine/ stay until removed by hand.
+        ...(config.coldPacks === false
+          ? []
+          : [
+              {
+                id: 'cold-packs',
+                prefix: 'packs/',
+                objectSizeGreaterThan: 128 * 1024,
+                transitions: [
+                  {
+                    storageClass: coldStorageClass(config.coldPacks.storageClass),
+                    transitionAfter: Duration.days(config.coldPacks.days),
+                  },
+                ],
+              },
+            ]),
         {
           id: 'expire-operations',
           prefix: 'operations/',
@@ -194,6 +209,7 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.indexTable, index)
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
       .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .writesBucket(ENV.backupBucket, backupBucket, 'packs/')
       .sendsTo(ENV.ingestQueueUrl, ingestQueue)
       // A reindex's share is the indexer's: it reports it and may finish the operation.
       .writesTable(ENV.operationsTable, operations)
@@ -261,9 +277,10 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .purgesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .purgesBucket(ENV.backupBucket, backupBucket, 'packs/')
       .purgesBucket(ENV.backupBucket, backupBucket, 'servers/')
       // Legal holds: the flags on what held accounts need (the planner decides which, from the index).
-      .holdsObjects(backupBucket, ['blobs/', 'servers/'])
+      .holdsObjects(backupBucket, ['blobs/', 'packs/', 'servers/'])
       .consumes(purgeQueue, { batchSize: 1, maxConcurrency: 5 });
 
     const worker = new OffsiteFunction(this, 'Worker', {
@@ -277,6 +294,7 @@ export class OffsiteStack extends Stack {
       .readsTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .readsBucket(ENV.backupBucket, backupBucket, 'packs/')
       .consumes(workQueue, { batchSize: 1, maxConcurrency: config.restoreWorkers });
 
     const scheduler = new OffsiteFunction(this, 'Scheduler', {
@@ -308,7 +326,9 @@ export class OffsiteStack extends Stack {
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
       .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
-      .quarantinesIn(ENV.backupBucket, backupBucket, ['servers/', 'blobs/'])
+      // A damaged pack's good bodies are copied into a new pack before it goes to quarantine.
+      .writesBucket(ENV.backupBucket, backupBucket, 'packs/')
+      .quarantinesIn(ENV.backupBucket, backupBucket, ['servers/', 'blobs/', 'packs/'])
       .consumes(auditQueue, { batchSize: 1, maxConcurrency: 5 });
 
     // Exports and imports: copies blobs between this deployment's store and an export, writes the export's
@@ -322,8 +342,11 @@ export class OffsiteStack extends Stack {
       logRetention,
     })
       .writesTable(ENV.operationsTable, operations)
+      // Where an export finds packed bodies.
+      .readsTable(ENV.indexTable, index)
       .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
       .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .readsBucket(ENV.backupBucket, backupBucket, 'packs/')
       .writesBucket(ENV.backupBucket, backupBucket, 'exports/')
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/scans/')
@@ -531,4 +554,10 @@ export class OffsiteStack extends Stack {
       });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
   }
+}
+
+function coldStorageClass(name: 'GLACIER_IR' | 'STANDARD_IA' | 'INTELLIGENT_TIERING'): s3.StorageClass {
+  if (name === 'STANDARD_IA') return s3.StorageClass.INFREQUENT_ACCESS;
+  if (name === 'INTELLIGENT_TIERING') return s3.StorageClass.INTELLIGENT_TIERING;
+  return s3.StorageClass.GLACIER_INSTANT_RETRIEVAL;
 }

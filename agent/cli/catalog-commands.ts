@@ -4,13 +4,15 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
 import { REINDEX_USAGE, reindexCommand } from '#agent/cli/reindex-command.ts';
-import { blobKey } from '#core/blob-key.ts';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { describeEntity } from '#core/index/describe-entity.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
+import type { BodyLocation } from '#core/storage/body-location.ts';
+import { bodyOfFrame, PackError } from '#core/storage/body-pack.ts';
 import { objectBody } from '#core/storage/object-body.ts';
 import { plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -270,7 +272,12 @@ type MailboxBody = MailboxRef & {
   folders: FolderSummary[];
   uncertain: UncertainNote[];
 };
-type ItemBody = MailboxRef & { itemId: number; history: ItemState[] };
+type ItemBody = MailboxRef & {
+  itemId: number;
+  history: ItemState[];
+  /** Where the item's packed bodies lie (a body stored alone has no entry). */
+  bodies?: Record<string, BodyLocation>;
+};
 
 /** Records that leave their mailboxes uncertain: counted by op, the first twenty listed. */
 function uncertainLines(marks: RestorePoints['undecoded'], title: (n: number) => string): string[] {
@@ -338,13 +345,35 @@ async function dumpBlob(
     throw new OffsiteError(
       'the item has no body (not a message, contact or document, or its body was never shipped)',
     );
-  const got = await s3ClientFrom(region, env).send(
-    new GetObjectCommand({ Bucket: bucketFrom(bucket, env, '--dump-blob'), Key: blobKey(sha256) }),
-  );
-  // Decoded like every reader does (zstd, gzip or none), bounded: a forged object cannot fill the memory.
-  const plain = plaintextOf(await objectBody(got), got.Metadata?.codec);
-  const actual = sha256Hex(plain);
-  if (actual !== sha256)
-    throw new OffsiteError(`blob ${blobKey(sha256)} has digest ${actual}: refusing to write it`);
+  const name = bucketFrom(bucket, env, '--dump-blob');
+  const location = body.bodies?.[sha256];
+  let plain: Buffer;
+  if (location) {
+    // A packed body: its frame alone, by a ranged GET, decoded and checked as every reader does.
+    const got = await s3ClientFrom(region, env).send(
+      new GetObjectCommand({
+        Bucket: name,
+        Key: location.pack,
+        Range: `bytes=${location.offset}-${location.offset + location.length - 1}`,
+      }),
+    );
+    try {
+      plain = bodyOfFrame(await objectBody(got, location.length), location);
+    } catch (error) {
+      if (!(error instanceof PackError)) throw error;
+      throw new OffsiteError(
+        `body ${sha256} in pack ${location.pack} ${error.message}: refusing to write it`,
+      );
+    }
+  } else {
+    const got = await s3ClientFrom(region, env).send(
+      new GetObjectCommand({ Bucket: name, Key: blobKey(sha256) }),
+    );
+    // Decoded like every reader does (zstd, gzip or none), bounded: a forged object cannot fill the memory.
+    plain = plaintextOf(await objectBody(got), got.Metadata?.codec);
+    const actual = sha256Hex(plain);
+    if (actual !== sha256)
+      throw new OffsiteError(`blob ${blobKey(sha256)} has digest ${actual}: refusing to write it`);
+  }
   writeFileSync(file, plain, { mode: 0o600 });
 }

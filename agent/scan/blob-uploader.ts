@@ -5,11 +5,11 @@ import { zstdCompress } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { isPreconditionFailed } from '#agent/ship/upload-object.ts';
-import { blobKey } from '#core/blob-key.ts';
 import { attachmentsOf } from '#core/index/message-summary.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { sha256OfDigest } from '#core/scan/scan-snapshot.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 
 const compress = promisify(zstdCompress);

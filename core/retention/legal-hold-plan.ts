@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { blobKey } from '#core/blob-key.ts';
 import { bodiesOf, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 
 const zimbraId = z.string().regex(/^[A-Za-z0-9-]{1,127}$/, { message: 'expected a zimbraId' });
 
@@ -35,13 +35,15 @@ export interface CatalogObject {
 /**
  * The objects an account's history on one server needs, to restore any instant of it: the server's redo
  * (segments and seals: every transaction of the account is in them), its LDAP dumps (the account's directory
- * entry), the scan snapshots of the account's mailbox, and every body any version of its items has had.
+ * entry), the scan snapshots of the account's mailbox, and every body any version of its items has had
+ * (`bodyObject`: the object that holds it, its pack or its own).
  * What a purge already took (state `purged`) is left out.
  */
 export function objectsNeeded(
   mailboxIds: ReadonlySet<number>,
   catalog: readonly CatalogObject[],
   entities: readonly StoredEntity[],
+  bodyObject: (sha256: string) => string = blobKey,
 ): Set<string> {
   const keys = new Set<string>();
   for (const item of catalog) {
@@ -50,7 +52,7 @@ export function objectsNeeded(
     const mine = item.type === 'scan' && item.mailboxId !== undefined && mailboxIds.has(item.mailboxId);
     if (serverWide || mine) keys.add(item.s3Key);
   }
-  for (const entity of entities) for (const sha256 of bodiesOf(entity)) keys.add(blobKey(sha256));
+  for (const entity of entities) for (const sha256 of bodiesOf(entity)) keys.add(bodyObject(sha256));
   return keys;
 }
 

@@ -1,17 +1,19 @@
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { blobKey } from '#core/blob-key.ts';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
+import { checkPackObjects } from '#functions/coherency/check-packs.ts';
 import { quarantineNote, recordQuarantine } from '#functions/coherency/quarantine-records.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { locateBodies } from '#functions/storage/body-store.ts';
 
 export interface CheckTarget {
   readonly indexTable: string;
@@ -35,12 +37,19 @@ export async function checkItem(
     item.kind === 'server'
       ? await checkServer(target, plan, item.serverId)
       : item.kind === 'blob-objects'
-        ? await checkBlobObjects(target, plan, item.prefix)
+        ? merged(
+            await checkBlobObjects(target, plan, item.prefix),
+            await checkPackObjects(target, plan, item.prefix),
+          )
         : await checkBlobReferences(target, item.segment, item.segments);
   if (plan.params.fix)
     for (const finding of result.findings)
       if (finding.problem !== 'missing') finding.quarantinedAs = await quarantine(target, plan, finding);
   return result;
+}
+
+function merged(a: CheckResult, b: CheckResult): CheckResult {
+  return { findings: [...a.findings, ...b.findings], objectsChecked: a.objectsChecked + b.objectsChecked };
 }
 
 /** Every object a server's catalog names (segments, seals, LDAP dumps, scan snapshots) and nothing else. */
@@ -166,20 +175,47 @@ async function checkBlobReferences(
     }
     start = page.LastEvaluatedKey;
   } while (start);
+  // A packed body is where its location says (its pack there); any other is stored alone under `blobs/`.
+  const located = await locateBodies(target.indexTable, referred.keys());
+  const packs = new Map<string, Promise<boolean>>();
+  const exists = (key: string) => {
+    let known = packs.get(key);
+    if (!known) {
+      known = s3()
+        .send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: key }))
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (isNotFound(error)) return false;
+            throw error;
+          },
+        );
+      packs.set(key, known);
+    }
+    return known;
+  };
   const findings: Finding[] = [];
   await inParallel([...referred], 8, async ([sha256, ref]) => {
-    try {
-      await s3().send(new HeadObjectCommand({ Bucket: target.backupBucket, Key: blobKey(sha256) }));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      findings.push({
-        problem: 'missing',
-        key: blobKey(sha256),
-        detail: `referred to by ${ref}, not in the bucket${await quarantineNote(target.indexTable, blobKey(sha256))}`,
-      });
-    }
+    const location = located.get(sha256);
+    const key = location?.pack ?? blobKey(sha256);
+    if (location ? await exists(key) : await existsAlone(target.backupBucket, key)) return;
+    findings.push({
+      problem: 'missing',
+      key,
+      detail: `${location ? `pack holding body ${sha256}, ` : ''}referred to by ${ref}, not in the bucket${await quarantineNote(target.indexTable, key)}`,
+    });
   });
   return { findings, objectsChecked: referred.size };
+}
+
+async function existsAlone(bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
 
 /** Why the object is not what was recorded, or undefined. Reads it whole with `readData`. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '#core/errors.ts';
+import { bodiesOf } from '#core/index/index-entity.ts';
 import { parseTime } from '#core/parse-time.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { listQuarantine } from '#functions/coherency/quarantine-records.ts';
@@ -13,6 +14,7 @@ import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
 import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
 import { SEARCH_TYPES, type SearchType, searchItems } from '#functions/query/search-items.ts';
 import { uncertainAt } from '#functions/query/uncertain-marks.ts';
+import { locateBodies } from '#functions/storage/body-store.ts';
 
 const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
 const SERVER_SCANS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/scans$/;
@@ -63,12 +65,15 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
   if (!mailbox) return undefined;
   const at = time(q.at, 'at') ?? Date.now();
   const ref = await resolveAccount(table, decodeURIComponent(mailbox[1] as string), at);
-  if (mailbox[3] !== undefined)
-    return ok({
-      ...ref,
-      itemId: Number(mailbox[3]),
-      history: await itemHistory(table, ref, Number(mailbox[3])),
-    });
+  if (mailbox[3] !== undefined) {
+    const history = await itemHistory(table, ref, Number(mailbox[3]));
+    // Where each body of the item lies, so that a reader with bucket access can fetch it (--dump-blob).
+    const located = await locateBodies(
+      table,
+      history.flatMap((h) => bodiesOf(h.state).map((b) => b.sha256)),
+    );
+    return ok({ ...ref, itemId: Number(mailbox[3]), history, bodies: Object.fromEntries(located) });
+  }
   if (mailbox[2] === 'search') {
     const folder = q.folder === undefined ? undefined : Number(q.folder);
     if (folder !== undefined && !Number.isInteger(folder))

@@ -21,7 +21,7 @@ import { incomingItem, incomingRefItem, loadEntities } from '#functions/index/lo
 import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
 import type { SegmentItem } from '#functions/index/segment-item.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
-import { rewriteMarkedBodies, storeBodies } from '#functions/index/store-bodies.ts';
+import { rewriteLostBodies, storeBodies } from '#functions/index/store-bodies.ts';
 
 export interface IndexTarget {
   table: string;
@@ -147,11 +147,6 @@ export async function indexSegment(
 
   const stored = await storeBodies({ bucket: target.bucket, table: target.table }, overlay.bodies);
   const bodiesWritten = stored.written;
-  // Someone created these blobs with other bytes before the body arrived: replaced, and said.
-  for (const sha256 of stored.replaced)
-    overlay.warnings.push(
-      `blob ${sha256} held other bytes than its digest names: replaced with the body the redo carried`,
-    );
   const heads = overlay.changedHeads();
   const pending = assembler.pending().map(
     (txn): PendingTxnRef => ({
@@ -188,9 +183,9 @@ export async function indexSegment(
     cleanupAt: redoPosition(segment.seq, segment.lastOffset),
     stale,
   });
-  // A purge may have deleted one of these bodies after storeBodies saw it stored and before the references
-  // above were written: a purge marks a blob before it deletes it, so a marked body is written again.
-  await rewriteMarkedBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
+  // A purge may have dropped one of these bodies after storeBodies saw it located and before the references
+  // above were written: it is written again.
+  await rewriteLostBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
   return result;
 }
 

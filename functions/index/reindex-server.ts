@@ -12,6 +12,7 @@ import { type CatalogReset, resetCatalog } from '#functions/index/reset-catalog.
 import { wipeServerIndex } from '#functions/index/wipe-server-index.ts';
 import { type ReportTarget, reportServerShare } from '#functions/operations/server-share.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { relocateBodies } from '#functions/storage/relocate-bodies.ts';
 
 /** A reindex under way, kept in the server's partition until its share is reported. */
 export interface ReindexMarker {
@@ -26,6 +27,9 @@ export interface ReindexMarker {
   startedAt: string;
   /** Index items deleted so far. */
   wiped: number;
+  /** Body locations given back from the packs' trailers, and the last pack read (in rounds, as the wipe). */
+  located?: number;
+  relocatedThrough?: string;
   catalog?: {
     objects: number;
     recorded: number;
@@ -79,6 +83,23 @@ export async function resetServer(
   marker.wiped += wipe.deleted;
   if (!wipe.done) {
     await updateMarker(target, marker, { wiped: marker.wiped });
+    return { state: 'wiping', wiped: marker.wiped };
+  }
+  // Bodies are located from the packs' trailers before anything is indexed again, so that the stream's
+  // bodies are found where they are (not packed a second time) and scans' bodies are located at all.
+  const relocation = await relocateBodies(
+    { bucket: target.bucket, table: target.table },
+    marker.relocatedThrough,
+    deadline - WIPE_RESERVE_MS,
+  );
+  marker.located = (marker.located ?? 0) + relocation.located;
+  if (!relocation.done) {
+    marker.relocatedThrough = relocation.last;
+    await updateMarker(target, marker, {
+      wiped: marker.wiped,
+      located: marker.located,
+      ...(relocation.last ? { relocatedThrough: relocation.last } : {}),
+    });
     return { state: 'wiping', wiped: marker.wiped };
   }
   const rebuilt: CatalogRebuild = await rebuildCatalog(target);

@@ -13,7 +13,7 @@ import { restoreChunk } from '#functions/restore/restore-chunk.ts';
 
 export interface WorkTarget extends OperationsTable {
   readonly backupBucket: string;
-  readonly indexTable?: string;
+  readonly indexTable: string;
   readonly operationRetentionDays: number;
 }
 

@@ -1,19 +1,12 @@
-import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
-import { blobKey } from '#core/blob-key.ts';
-import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import { accountDir, messageFile, type UnrestoredItem } from '#core/restore/bundle-manifest.ts';
-import { objectBody, storedLimit } from '#core/storage/object-body.ts';
-import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
-import { sha256Hex } from '#core/zimbra-digest.ts';
-import { s3 } from '#functions/clients/s3.ts';
-import { quarantineNote } from '#functions/coherency/quarantine-records.ts';
 import { getJson, operationObject, putBytes, putJson } from '#functions/restore/operation-objects.ts';
 import type { WorkFile, WorkResult } from '#functions/restore/restore-plan.ts';
+import { readBodies } from '#functions/storage/body-store.ts';
 
 export interface ChunkTarget {
   readonly backupBucket: string;
-  /** Where a missing blob may be recorded as quarantined (the reason then says where it went). */
-  readonly indexTable?: string;
+  /** Where bodies are located (and a missing one may be recorded as quarantined). */
+  readonly indexTable: string;
   /** Copies running at once within one work item. */
   readonly concurrency?: number;
 }
@@ -22,7 +15,7 @@ export interface ChunkTarget {
 export type StopCheck = () => Promise<boolean>;
 
 /**
- * Copies one work item's messages and document revisions from the blob store into the bundle, each checked against the SHA-256
+ * Copies one work item's messages and document revisions from the body store into the bundle, each checked against the SHA-256
  * the index recorded. A message whose blob is missing, unreadable or different is recorded as unrestored
  * with the reason, and the others go on; other failures (throttling, network) throw so that the work item
  * is retried. Returns undefined if the operation was stopped meanwhile (nothing is counted then).
@@ -35,18 +28,49 @@ export async function restoreChunk(
 ): Promise<WorkResult | undefined> {
   const work = await getJson<WorkFile>(target.backupBucket, operationObject.work(operationId, index));
   const result: WorkResult = { account: work.account, restored: 0, bytes: 0, unrestored: [] };
-  const halted = await inParallelUnlessStopped(
-    work.messages,
-    target.concurrency ?? 8,
-    stopped,
-    async (message) => {
-      const copied = await copyMessage(target, operationId, work.account, message);
-      if ('reason' in copied) result.unrestored.push(copied);
-      else {
+  const bySha = new Map<string, WorkFile['messages'][number][]>();
+  for (const message of work.messages) {
+    if (!/^[0-9a-f]{64}$/.test(message.sha256)) {
+      result.unrestored.push(
+        unrestored(
+          message,
+          'broken-item',
+          'the index has no body for this item (its content was never shipped)',
+        ),
+      );
+      continue;
+    }
+    bySha.set(message.sha256, [...(bySha.get(message.sha256) ?? []), message]);
+  }
+  // Bounded by the item's recorded size (with room for a size the server recorded loosely): a body cannot
+  // be a decompression bomb, nor an object far larger than its item.
+  const wants = [...bySha].map(([sha256, messages]) => ({
+    sha256,
+    maxSize: Math.max(2 * Math.max(...messages.map((m) => m.size)), 1024 * 1024),
+  }));
+  const halted = await readBodies(
+    { bucket: target.backupBucket, table: target.indexTable },
+    wants,
+    async (sha256, body) => {
+      for (const message of bySha.get(sha256) ?? []) {
+        if (!Buffer.isBuffer(body)) {
+          result.unrestored.push(unrestored(message, body.reason, body.detail));
+          continue;
+        }
+        await putBytes(
+          target.backupBucket,
+          operationObject.bundle(
+            operationId,
+            `${accountDir(work.account)}/${message.file ?? messageFile(message.id)}`,
+          ),
+          body,
+          message.file === undefined ? 'message/rfc822' : 'application/octet-stream',
+        );
         result.restored++;
-        result.bytes += copied.bytes;
+        result.bytes += body.length;
       }
     },
+    { concurrency: target.concurrency ?? 8, stopped },
   );
   if (halted) return undefined;
   result.unrestored.sort((a, b) => a.id - b.id);
@@ -54,54 +78,15 @@ export async function restoreChunk(
   return result;
 }
 
-async function copyMessage(
-  target: ChunkTarget,
-  operationId: string,
-  account: number,
+function unrestored(
   message: WorkFile['messages'][number],
-): Promise<{ bytes: number } | UnrestoredItem> {
-  const fail = (reason: UnrestoredItem['reason'], detail: string): UnrestoredItem => ({
+  reason: UnrestoredItem['reason'],
+  detail: string,
+): UnrestoredItem {
+  return {
     id: message.id,
     ...(message.file === undefined ? { kind: 'message' } : { kind: 'document', file: message.file }),
     reason,
     detail,
-  });
-  if (!/^[0-9a-f]{64}$/.test(message.sha256))
-    return fail('broken-item', 'the index has no body for this item (its content was never shipped)');
-  const bucket = target.backupBucket;
-  // Bounded by the item's recorded size (with room for a size the server recorded loosely): a blob cannot
-  // be a decompression bomb, nor an object far larger than its item.
-  const plainLimit = Math.max(2 * message.size, 1024 * 1024);
-  let stored: Uint8Array;
-  let codec: string | undefined;
-  try {
-    const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: blobKey(message.sha256) }));
-    stored = await objectBody(got, storedLimit(plainLimit));
-    codec = got.Metadata?.codec;
-  } catch (error) {
-    if (error instanceof PlaintextError)
-      return fail('broken-item', `blob ${blobKey(message.sha256)} ${error.message}`);
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
-      const note = target.indexTable ? await quarantineNote(target.indexTable, blobKey(message.sha256)) : '';
-      return fail('read-error', `blob ${blobKey(message.sha256)} is missing from the bucket${note}`);
-    }
-    throw error;
-  }
-  let body: Buffer;
-  try {
-    body = plaintextOf(stored, codec, plainLimit);
-  } catch (error) {
-    if (!(error instanceof PlaintextError)) throw error;
-    return fail('broken-item', `blob ${blobKey(message.sha256)} ${error.message}`);
-  }
-  const actual = sha256Hex(body);
-  if (actual !== message.sha256)
-    return fail('digest-mismatch', `blob ${blobKey(message.sha256)} holds content with SHA-256 ${actual}`);
-  await putBytes(
-    bucket,
-    operationObject.bundle(operationId, `${accountDir(account)}/${message.file ?? messageFile(message.id)}`),
-    body,
-    message.file === undefined ? 'message/rfc822' : 'application/octet-stream',
-  );
-  return { bytes: body.length };
+  };
 }

@@ -7,12 +7,14 @@ import {
   legalHoldParamsSchema,
   objectsNeeded,
 } from '#core/retention/legal-hold-plan.ts';
-import type { StoredEntity } from '#core/retention/purge-plan.ts';
+import { bodiesOf, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { OperationsTable } from '#functions/operations/operations-store.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { listHolds } from '#functions/retention/policy-store.ts';
+import { locateBodies } from '#functions/storage/body-store.ts';
 
 export interface LegalHoldPlanTarget extends OperationsTable {
   readonly indexTable: string;
@@ -94,7 +96,14 @@ async function neededBy(table: string, accountId: string): Promise<Set<string>> 
       });
       entities.push(...(items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[]));
     }
-    for (const key of objectsNeeded(mailboxIds, catalog as CatalogObject[], entities)) needed.add(key);
+    // A packed body is held by flagging its pack (a repack leaves a held pack where it is).
+    const located = await locateBodies(
+      table,
+      entities.flatMap((e) => bodiesOf(e)),
+    );
+    const bodyObject = (sha256: string) => located.get(sha256)?.pack ?? blobKey(sha256);
+    for (const key of objectsNeeded(mailboxIds, catalog as CatalogObject[], entities, bodyObject))
+      needed.add(key);
   }
   return needed;
 }

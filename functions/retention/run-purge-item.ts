@@ -13,6 +13,7 @@ import { legalHoldChunkKey } from '#functions/retention/plan-legal-hold.ts';
 import { purgePlanKey } from '#functions/retention/plan-purge.ts';
 import { type PurgeTarget, purgeMailbox } from '#functions/retention/purge-mailbox.ts';
 import { purgeSegments } from '#functions/retention/purge-segments.ts';
+import { repackPacks } from '#functions/retention/repack-packs.ts';
 import { sweepBlobs } from '#functions/retention/sweep-blobs.ts';
 
 export interface PurgeWorkTarget extends OperationsTable, PurgeTarget {
@@ -52,15 +53,18 @@ export async function runPurgeItem(target: PurgeWorkTarget, item: WorkMessage): 
 }
 
 async function finalize(target: PurgeWorkTarget, op: Operation, plan: PurgePlan): Promise<void> {
-  const sweep = await sweepBlobs(target, op.id, plan.dryRun);
+  const touched = new Set<string>();
+  const sweep = await sweepBlobs(target, op.id, plan.dryRun, touched);
+  const { damaged, ...repack } = await repackPacks(target, op.id, touched, plan.dryRun);
   const segments = await purgeSegments(target, plan);
   const counted = (await getOperation(target, op.id)).progress ?? {};
-  const totals = { ...counted, ...sweep, ...segments };
+  const totals = { ...counted, ...sweep, ...repack, ...segments };
   await putJson(target.backupBucket, purgeReportKey(op.id), {
     operationId: op.id,
     dryRun: plan.dryRun,
     asOf: new Date(plan.asOf).toISOString(),
     totals,
+    ...(damaged ? { damagedBodies: damaged } : {}),
     mailboxes: plan.entries.map((e) => ({
       ...e,
       ...(e.cutoff !== undefined ? { cutoff: new Date(e.cutoff).toISOString() } : {}),

@@ -4,10 +4,15 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { blobKey } from '#core/blob-key.ts';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
 import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
+import {
+  type BodyLocation,
+  locationOf as bodyLocationOf,
+  locationItem,
+} from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -37,16 +42,19 @@ export interface SweepReport {
 }
 
 /**
- * The last step of a purge: every blob whose references the mailboxes' shares removed is deleted when no
+ * The last step of a purge but the repack: every blob whose references the mailboxes' shares removed is deleted when no
  * reference is left, race-safe against indexing that refers to it again meanwhile (a redelivered message):
  * a marker is written first, references are checked before and after the delete, and a reference that
  * appeared puts the blob back from its previous version. The indexer, for its part, writes a body again
  * when it refers to a marked blob. A blob Object Lock still holds is not touched: it is reported and waits.
+ * A packed body's location is dropped the same way (conditionally, put back if a reference appeared), and
+ * its pack added to `packs` for the repack that frees the bytes.
  */
 export async function sweepBlobs(
   target: PurgeTarget,
   operationId: string,
   dryRun: boolean,
+  packs: Set<string> = new Set(),
 ): Promise<SweepReport> {
   const candidates = await readJsonArrays<PurgeCandidate>(target.backupBucket, candidatesPrefix(operationId));
   const removed = new Set(candidates.map((c) => `${c.sha256} ${c.ref}`));
@@ -75,9 +83,28 @@ export async function sweepBlobs(
       await settled();
       return;
     }
+    // A packed body: its location goes (the pack's bytes go when a repack finds nothing there is live).
+    const location = await locationOf(target.indexTable, sha256);
+    let dropped = false;
+    if (location) {
+      const outcome = dryRun ? 'dropped' : await dropLocation(target.indexTable, location);
+      if (outcome === 'kept') {
+        report.blobsKept++;
+        return;
+      }
+      if (outcome === 'restored') {
+        report.blobsRestored++;
+        return;
+      }
+      dropped = true;
+      packs.add(location.pack);
+      report.bytesFreed += location.length;
+    }
+    // A body stored alone (a scan's upload before packs; a packed body may have one too).
     const head = await headBlob(target.backupBucket, sha256);
     if (!head) {
-      report.blobsMissing++;
+      if (dropped) report.blobsDeleted++;
+      else report.blobsMissing++;
       await settled();
       return;
     }
@@ -144,6 +171,53 @@ async function deleteBlob(target: PurgeTarget, sha256: string): Promise<'deleted
   await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
   if ((await references(target.indexTable, sha256)).length === 0) return 'deleted';
   await putBack(target.backupBucket, key);
+  return 'restored';
+}
+
+/** The body's location, if the index records one. */
+async function locationOf(table: string, sha256: string): Promise<BodyLocation | undefined> {
+  const got = await dynamodb().send(
+    new GetCommand({
+      TableName: table,
+      Key: { pk: indexKeys.blob(sha256), sk: indexKeys.location },
+      ConsistentRead: true,
+    }),
+  );
+  return got.Item ? bodyLocationOf(got.Item) : undefined;
+}
+
+/**
+ * Drops a body's location unless it changed since it was read (an indexer wrote it again: kept), then looks
+ * at the references once more: one that appeared meanwhile puts it back (unless a new one was written).
+ */
+async function dropLocation(table: string, location: BodyLocation): Promise<'dropped' | 'kept' | 'restored'> {
+  const key = { pk: indexKeys.blob(location.sha256), sk: indexKeys.location };
+  try {
+    await dynamodb().send(
+      new DeleteCommand({
+        TableName: table,
+        Key: key,
+        ConditionExpression: '#pack = :pack AND #offset = :offset',
+        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset' },
+        ExpressionAttributeValues: { ':pack': location.pack, ':offset': location.offset },
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'kept';
+    throw error;
+  }
+  if ((await references(table, location.sha256)).length === 0) return 'dropped';
+  try {
+    await dynamodb().send(
+      new PutCommand({
+        TableName: table,
+        Item: locationItem(location, new Date().toISOString()),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+  }
   return 'restored';
 }
 

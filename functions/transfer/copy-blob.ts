@@ -1,12 +1,14 @@
 import { zstdCompressSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { blobKey } from '#core/blob-key.ts';
+import { inParallel } from '#core/in-parallel.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { objectBody } from '#core/storage/object-body.ts';
-import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
+import { MAX_PLAINTEXT_BYTES, PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import type { ExportLocation } from '#core/transfer/transfer-request.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
+import { type BodyStoreTarget, readBodies } from '#functions/storage/body-store.ts';
 import { headObject } from '#functions/transfer/stored-objects.ts';
 
 export type BlobCopy =
@@ -17,6 +19,64 @@ export type BlobCopy =
       reason: 'read-error' | 'digest-mismatch' | 'broken-item';
       detail: string;
     };
+
+/**
+ * Copies bodies from this deployment's store (packed or alone, read as a restore reads them, each checked
+ * against its digest) to an export's `blobs/`, one object each as the export format has it. A body the
+ * destination already holds under its name is not written again.
+ */
+export async function exportBodies(
+  from: BodyStoreTarget,
+  to: ExportLocation,
+  shas: readonly string[],
+  options: { concurrency: number; stopped: () => Promise<boolean> },
+): Promise<BlobCopy[] | undefined> {
+  const copies: BlobCopy[] = [];
+  const wanted: string[] = [];
+  await inParallel(shas, options.concurrency, async (sha256) => {
+    const there = await headObject(to.bucket, `${to.prefix}${blobKey(sha256)}`);
+    if (there?.metadata.sha256 === sha256)
+      copies.push({
+        sha256,
+        state: 'present',
+        size: Number(there.metadata.size ?? 0),
+        storedSize: there.storedSize,
+      });
+    else wanted.push(sha256);
+  });
+  const halted = await readBodies(
+    from,
+    wanted.map((sha256) => ({ sha256, maxSize: MAX_PLAINTEXT_BYTES })),
+    async (sha256, body) => {
+      if (!Buffer.isBuffer(body)) {
+        copies.push({ sha256, state: 'failed', reason: body.reason, detail: body.detail });
+        return;
+      }
+      const stored = zstdCompressSync(body);
+      await putExportBlob(to, sha256, stored, body.length);
+      copies.push({ sha256, state: 'copied', size: body.length, storedSize: stored.length });
+    },
+    options,
+  );
+  return halted ? undefined : copies;
+}
+
+async function putExportBlob(
+  to: ExportLocation,
+  sha256: string,
+  stored: Buffer,
+  size: number,
+): Promise<void> {
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: to.bucket,
+      Key: `${to.prefix}${blobKey(sha256)}`,
+      Body: stored,
+      ContentType: 'application/octet-stream',
+      Metadata: { sha256, codec: 'zstd', size: String(size) },
+    }),
+  );
+}
 
 /**
  * Copies one blob from a store (`blobs/` under the location's prefix) to another, read whole and checked
@@ -64,14 +124,6 @@ export async function copyBlob(
   if (actual !== sha256)
     return fail('digest-mismatch', `s3://${from.bucket}/${fromKey} holds content with SHA-256 ${actual}`);
   const body = codec === 'zstd' ? stored : zstdCompressSync(plain);
-  await s3().send(
-    new PutObjectCommand({
-      Bucket: to.bucket,
-      Key: toKey,
-      Body: body,
-      ContentType: 'application/octet-stream',
-      Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
-    }),
-  );
+  await putExportBlob(to, sha256, body, plain.length);
   return { sha256, state: 'copied', size: plain.length, storedSize: body.length };
 }

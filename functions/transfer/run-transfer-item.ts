@@ -7,7 +7,7 @@ import {
 } from '#functions/operations/operations-store.ts';
 import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
-import { type BlobCopy, copyBlob } from '#functions/transfer/copy-blob.ts';
+import { type BlobCopy, copyBlob, exportBodies } from '#functions/transfer/copy-blob.ts';
 import { finalizeExport } from '#functions/transfer/finalize-export.ts';
 import { finalizeImport } from '#functions/transfer/finalize-import.ts';
 import {
@@ -19,6 +19,8 @@ import {
 
 export interface TransferTarget extends OperationsTable {
   readonly backupBucket: string;
+  /** Where an export finds the bodies' locations. */
+  readonly indexTable: string;
   readonly ingestQueueUrl: string;
   readonly operationRetentionDays: number;
   /** Copies running at once within one work item. */
@@ -58,20 +60,26 @@ async function copyShare(
 ): Promise<Record<string, number> | undefined> {
   const plan = await getJson<TransferPlan>(target.backupBucket, transferObject.plan(op.id));
   const work = await getJson<TransferWork>(target.backupBucket, transferObject.work(op.id, index));
-  const own = { bucket: target.backupBucket, prefix: '' };
-  const [from, to] =
-    plan.kind === 'export' ? [own, plan.destination] : [{ ...plan.source, codec: 'zstd' as const }, own];
-  const copies: BlobCopy[] = [];
   const stopped = async () => (await getOperation(target, op.id)).state === 'stopped';
-  const halted = await inParallelUnlessStopped(
-    work.blobs,
-    target.concurrency ?? 8,
-    stopped,
-    async (sha256) => {
-      copies.push(await copyBlob(from, to, sha256));
-    },
-  );
-  if (halted) return undefined;
+  const concurrency = target.concurrency ?? 8;
+  const own = { bucket: target.backupBucket, prefix: '' };
+  let copies: BlobCopy[] | undefined;
+  if (plan.kind === 'export')
+    copies = await exportBodies(
+      { bucket: target.backupBucket, table: target.indexTable },
+      plan.destination,
+      work.blobs,
+      { concurrency, stopped },
+    );
+  else {
+    const imported: BlobCopy[] = [];
+    const from = { ...plan.source, codec: 'zstd' as const };
+    const halted = await inParallelUnlessStopped(work.blobs, concurrency, stopped, async (sha256) => {
+      imported.push(await copyBlob(from, own, sha256));
+    });
+    copies = halted ? undefined : imported;
+  }
+  if (!copies) return undefined;
   copies.sort((a, b) => a.sha256.localeCompare(b.sha256));
   await putJson(target.backupBucket, transferObject.result(op.id, index), {
     copies,

@@ -12,8 +12,8 @@ import {
 /** What each person role may read in the bucket besides calling the control API. */
 const READS: Readonly<Record<PersonRole, readonly string[]>> = {
   // Restore bundles (operations/), message bodies (`item --dump-blob`), exports.
-  operator: ['operations/', 'blobs/', 'exports/'],
-  'help-desk': ['operations/', 'blobs/'],
+  operator: ['operations/', 'blobs/', 'packs/', 'exports/'],
+  'help-desk': ['operations/', 'blobs/', 'packs/'],
   compliance: ['operations/', 'exports/'],
 };
 

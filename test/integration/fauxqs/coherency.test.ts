@@ -1,9 +1,11 @@
 // The coherency check against injected damage: a healthy backup checks clean (every segment, seal, LDAP
-// dump, scan snapshot and blob accounted for), then a referenced blob is deleted, a segment is overwritten
-// with bytes of the same size and an orphan blob and an orphan segment are put in. A check finds the missing
-// blob and the orphans; reading the data finds the corruption (of a segment and of a blob) too; --fix moves
-// the corrupt objects and the orphans to quarantine/ (the AWS CLI sees them there) and records each in the
-// index, so a last check, `offsite quarantine` and a restore that misses the body say where it went.
+// dump, scan snapshot and pack accounted for), then a pack of referenced bodies is deleted, one frame of
+// another pack is damaged, a segment is overwritten with bytes of the same size, and an orphan blob, an
+// orphan pack and an orphan segment are put in. A check finds the missing pack and the orphans; reading the
+// data finds the corruption (of a segment, and of exactly one body of a pack) too; --fix copies the damaged
+// pack's sound bodies out, moves the corrupt objects and the orphans to quarantine/ (the AWS CLI sees them
+// there) and records each in the index, so a last check, `offsite quarantine` and a restore that misses the
+// body say where it went, and the damaged body's neighbour still restores.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { zstdCompressSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -20,15 +21,18 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { blobKey } from '#core/blob-key.ts';
 import type { Finding, QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import type { Operation } from '#core/operation.ts';
+import { blobKey, packKey } from '#core/storage/body-keys.ts';
+import type { BodyLocation } from '#core/storage/body-location.ts';
+import { encodePack } from '#core/storage/body-pack.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
+import { bodyLocation, damageFrame } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-coherent';
@@ -38,7 +42,17 @@ describe('coherency check against injected damage', () => {
   let sim: MailHostSimulator;
   let bucket: string;
   const work = mkdtempSync(join(tmpdir(), 'offsite-coherency-'));
-  const damage = { missing: '', corrupt: '', corruptBlob: '', orphanBlob: '', orphanSegment: '' };
+  // missing: a lost pack; corruptBlob: a pack with one damaged frame; orphanPack: a pack nothing locates.
+  const damage = {
+    missing: '',
+    corrupt: '',
+    corruptBlob: '',
+    orphanBlob: '',
+    orphanPack: '',
+    orphanSegment: '',
+  };
+  /** A message whose body shares the damaged pack, sound. */
+  let sound = { accountId: '', itemId: '' };
   /** The message whose body is damaged: its account and item id. */
   let damagedMessage = { accountId: '', itemId: '' };
 
@@ -115,13 +129,30 @@ describe('coherency check against injected damage', () => {
     const messages = Object.values(sim.current().mailboxes).flatMap((m) =>
       Object.entries(m.messages).map(([id, x]) => ({ accountId: m.accountId, itemId: id, sha256: x.sha256 })),
     );
+    // One pack lost whole; in another, one body's frame damaged (the pack's other bodies are sound).
+    const located = new Map<string, BodyLocation>();
+    for (const m of messages) {
+      const at = await bodyLocation(cloud, m.sha256);
+      assert.ok(at, `body ${m.sha256} is located`);
+      located.set(m.sha256, at);
+    }
     const message = messages[0];
-    const other = messages.find((m) => m.sha256 !== message?.sha256);
-    assert.ok(message && other);
-    damage.missing = blobKey(message.sha256);
-    damage.corruptBlob = blobKey(other.sha256);
+    assert.ok(message);
+    damage.missing = located.get(message.sha256)?.pack as string;
+    const other = messages.find((m) => {
+      const pack = located.get(m.sha256)?.pack;
+      return (
+        pack !== damage.missing &&
+        messages.some((n) => n.sha256 !== m.sha256 && located.get(n.sha256)?.pack === pack)
+      );
+    });
+    assert.ok(other, 'a message in another pack that holds more than its body');
+    damage.corruptBlob = located.get(other.sha256)?.pack as string;
     damagedMessage = { accountId: other.accountId, itemId: other.itemId };
-    await overwriteKeepingMetadata(damage.corruptBlob, zstdCompressSync(Buffer.from('not this message')));
+    sound = messages.find(
+      (m) => m.sha256 !== other.sha256 && located.get(m.sha256)?.pack === damage.corruptBlob,
+    ) as typeof sound;
+    await damageFrame(cloud, located.get(other.sha256) as BodyLocation);
     await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: damage.missing }));
     const segments = await cloud.clients.s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `servers/${serverId}/redo/` }),
@@ -140,6 +171,11 @@ describe('coherency check against injected damage', () => {
         Metadata: { sha256: sha256Hex(stray) },
       }),
     );
+    const strayPack = encodePack([{ sha256: sha256Hex(stray), content: stray }]);
+    damage.orphanPack = packKey(strayPack.sha256);
+    await cloud.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: damage.orphanPack, Body: strayPack.bytes }),
+    );
     damage.orphanSegment = `servers/${serverId}/redo/${'9'.repeat(6)}/0-64.${'0'.repeat(64)}`;
     await cloud.clients.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: damage.orphanSegment, Body: randomBytes(64) }),
@@ -149,7 +185,12 @@ describe('coherency check against injected damage', () => {
     assert.equal(quick.op.state, 'failed');
     assert.deepEqual(
       problems(quick.findings),
-      [`missing ${damage.missing}`, `orphan ${damage.orphanBlob}`, `orphan ${damage.orphanSegment}`].sort(),
+      [
+        `missing ${damage.missing}`,
+        `orphan ${damage.orphanBlob}`,
+        `orphan ${damage.orphanPack}`,
+        `orphan ${damage.orphanSegment}`,
+      ].sort(),
     );
     const thorough = await check({ readData: true });
     assert.deepEqual(
@@ -159,10 +200,15 @@ describe('coherency check against injected damage', () => {
         `corrupt ${damage.corruptBlob}`,
         `missing ${damage.missing}`,
         `orphan ${damage.orphanBlob}`,
+        `orphan ${damage.orphanPack}`,
         `orphan ${damage.orphanSegment}`,
       ].sort(),
     );
-    assert.match(thorough.op.error ?? '', /5 problems left/);
+    // The damaged pack is one finding naming exactly the body that does not verify.
+    const corruptPack = thorough.findings.find((f) => f.key === damage.corruptBlob);
+    assert.match(corruptPack?.detail ?? '', /^body [0-9a-f]{64} at \d+ /);
+    assert.doesNotMatch(corruptPack?.detail ?? '', /; body/);
+    assert.match(thorough.op.error ?? '', /6 problems left/);
   });
 
   it('--fix moves the corrupt segment and the orphans to quarantine/, and the next check finds only the missing blob', async () => {
@@ -172,7 +218,13 @@ describe('coherency check against injected damage', () => {
       fixed.findings.filter((f) => f.quarantinedAs).map((f) => [f.key, f.quarantinedAs]),
     );
     assert.equal(moved[damage.missing], undefined, 'a missing blob cannot be moved');
-    for (const key of [damage.corrupt, damage.corruptBlob, damage.orphanBlob, damage.orphanSegment]) {
+    for (const key of [
+      damage.corrupt,
+      damage.corruptBlob,
+      damage.orphanBlob,
+      damage.orphanPack,
+      damage.orphanSegment,
+    ]) {
       assert.equal(moved[key], `quarantine/${fixed.op.id}/${key}`);
       assert.equal(await exists(key), false, `${key} left its place`);
     }
@@ -189,9 +241,9 @@ describe('coherency check against injected damage', () => {
       ],
       { env: LOCAL_AWS_ENV },
     );
-    assert.equal(stdout.trim().split('\n').length, 4);
+    assert.equal(stdout.trim().split('\n').length, 5);
     assert.equal(fixed.op.state, 'failed', 'the missing blob is still missing');
-    assert.equal(fixed.op.result?.quarantined, 4);
+    assert.equal(fixed.op.result?.quarantined, 5);
 
     const after = await check({ readData: true });
     // What was quarantined is now missing from where the catalog and the items expect it: that is what is
@@ -221,6 +273,7 @@ describe('coherency check against injected damage', () => {
         [damage.corrupt, 'corrupt'],
         [damage.corruptBlob, 'corrupt'],
         [damage.orphanBlob, 'orphan'],
+        [damage.orphanPack, 'orphan'],
         [damage.orphanSegment, 'orphan'],
       ].sort(),
     );
@@ -245,5 +298,13 @@ describe('coherency check against injected damage', () => {
       unrestored[0]?.detail ?? '',
       /missing from the bucket: moved to quarantine\/.* by coherency check/,
     );
+    // The damaged pack's sound bodies were copied out before it went: they still restore.
+    const neighbour = await offsite(
+      ['restore', 'item', sound.accountId, sound.itemId, '--wait', '--json'],
+      env,
+    );
+    const nop = JSON.parse(neighbour.stdout) as Operation;
+    assert.equal(nop.state, 'succeeded', nop.error);
+    assert.equal(nop.result?.unrestored, 0, 'the sound neighbour of the damaged body is restored');
   });
 });

@@ -301,8 +301,7 @@ describe('indexing is exactly-once in effect', () => {
       at: new Date(time + 1).toISOString(),
     });
     const summary = await planRestore(target, operationId, params);
-    for (let i = 0; i < summary.workItems; i++)
-      await restoreChunk({ backupBucket: target.backupBucket }, operationId, i, async () => false);
+    for (let i = 0; i < summary.workItems; i++) await restoreChunk(target, operationId, i, async () => false);
     const { report } = await finalizeRestore(target.backupBucket, operationId);
     assert.deepEqual(
       report.accounts.map((a) => a.uncertain.map((u) => [u.op, u.offset, u.s3Key])),

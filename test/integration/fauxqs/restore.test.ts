@@ -9,8 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { zstdCompressSync } from 'node:zlib';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'ldapts';
 import type { RebuildReport } from '#agent/cli/rebuild-command.ts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
@@ -20,7 +19,6 @@ import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
-import { blobKey } from '#core/blob-key.ts';
 import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
@@ -28,6 +26,7 @@ import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
 import { seededRandom } from '#core/seeded-random.ts';
+import type { BodyLocation } from '#core/storage/body-location.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import { startSlapd } from '#local/directory/slapd.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
@@ -44,6 +43,7 @@ import { type Dovecot, imapListing, startDovecot } from '#test/support/dovecot.t
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { bodyLocation, damageFrame } from '#test/support/packed-bodies.ts';
 import { startRadicale } from '#test/support/radicale.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
@@ -919,39 +919,56 @@ describe('restore', () => {
     assert.ok((results.KeyCount ?? 0) < after.total);
   });
 
-  it('a missing blob and a corrupted one are reported as unrestored with the reason; everything else is restored', async () => {
+  it("a lost pack and a damaged frame fail exactly their bodies' items, with the reason; everything else is restored", async () => {
     const t = history.times.at(-1) as number;
     const truth = sim.truthAt(t);
     const all = Object.values(truth.mailboxes).flatMap((m) => Object.values(m.messages));
-    const [missing, corrupt] = [...new Set(all.map((m) => m.sha256))];
-    assert.ok(missing && corrupt);
-    await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: blobKey(missing) }));
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: blobKey(corrupt),
-        Body: zstdCompressSync(Buffer.from('not the message')),
-        Metadata: { sha256: corrupt, codec: 'zstd' },
-      }),
-    );
+    const shas = [...new Set(all.map((m) => m.sha256))];
+    const located = new Map<string, BodyLocation>();
+    for (const sha256 of shas) {
+      const at = await bodyLocation(cloud, sha256);
+      assert.ok(at, `body ${sha256} is located`);
+      located.set(sha256, at);
+    }
+    const packs = [...new Set([...located.values()].map((l) => l.pack))];
+    assert.ok(packs.length >= 2, 'the bodies are in several packs');
+    // One pack gone: every body located there is lost. In another pack, one frame damaged: only that body.
+    const lostPack = packs[0] as string;
+    const lost = new Set(shas.filter((s) => located.get(s)?.pack === lostPack));
+    const sharedPack = shas.filter((s) => !lost.has(s)).map((s) => located.get(s)?.pack);
+    const damagedPack = sharedPack.find((p) => sharedPack.filter((q) => q === p).length >= 2) as string;
+    assert.ok(damagedPack, 'a pack holding two bodies of the instant');
+    const damaged = shas.find((s) => located.get(s)?.pack === damagedPack) as string;
+    const neighbour = shas.find((s) => s !== damaged && located.get(s)?.pack === damagedPack) as string;
+    await damageFrame(cloud, located.get(damaged) as BodyLocation);
+    await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lostPack }));
     const op = await restore({ mode: 'point-in-time', all: true, at: t });
     assert.equal(op.state, 'succeeded', op.error);
     const report = await cli<RestoreReport>('report', op.id);
-    const reasons = report.accounts.flatMap((a) => a.unrestored.map((u) => u.reason)).sort();
-    const expected = all
-      .filter((m) => m.sha256 === missing || m.sha256 === corrupt)
-      .map((m) => (m.sha256 === missing ? 'read-error' : 'digest-mismatch'))
-      .sort();
-    assert.deepEqual(reasons, expected);
+    const failed = report.accounts.flatMap((a) => a.unrestored);
+    const expected = all.filter((m) => lost.has(m.sha256) || m.sha256 === damaged);
+    assert.equal(failed.length, expected.length, JSON.stringify(failed.slice(0, 3)));
+    for (const u of failed) {
+      if (u.reason === 'read-error')
+        assert.match(u.detail, new RegExp(`pack ${lostPack} holding body .* is missing`));
+      else {
+        assert.ok(['digest-mismatch', 'broken-item'].includes(u.reason), u.reason);
+        assert.match(u.detail, new RegExp(`body ${damaged} in pack ${damagedPack}`));
+      }
+    }
+    assert.equal(
+      failed.filter((u) => u.reason === 'read-error').length,
+      expected.filter((m) => lost.has(m.sha256)).length,
+    );
     // Restored counts every body copied: messages and document revisions.
     const revisions = Object.values(truth.mailboxes).flatMap((m) =>
       Object.values(m.documents).flatMap((d) => d.revisions),
     );
     assert.equal(report.totals.restored, all.length + revisions.length - expected.length);
     const bundle = await bundleOf(op);
-    assert.ok(
-      bundle.accounts.every((a) => a.messages.every((m) => m.sha256 !== missing && m.sha256 !== corrupt)),
-    );
+    const restored = new Set(bundle.accounts.flatMap((a) => a.messages.map((m) => m.sha256)));
+    assert.ok(![...restored].some((s) => lost.has(s) || s === damaged));
+    assert.ok(restored.has(neighbour), "the damaged frame's neighbour in its pack is restored");
   });
 
   it('refuses what it cannot do, saying why', async () => {

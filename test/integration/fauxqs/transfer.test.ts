@@ -12,14 +12,14 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
-import { blobKey } from '#core/blob-key.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import {
   type ExportManifest,
   exportManifestSchema,
@@ -31,6 +31,7 @@ import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { bodyLocation, damageFrame } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-transfer';
@@ -307,7 +308,10 @@ describe('export, and import into an empty deployment', () => {
     const [, victim] = inDomain.find(([, m]) => Object.keys(m?.messages ?? {}).length > 0) ?? [];
     assert.ok(victim);
     const lostBody = Object.values(victim.messages)[0]?.sha256 as string;
-    await source.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: blobKey(lostBody) }));
+    // Its frame in its pack damaged: that body alone is lost (the pack's other bodies read).
+    const lostAt = await bodyLocation(source, lostBody);
+    assert.ok(lostAt);
+    await damageFrame(source, lostAt);
 
     const to = `s3://${TRANSFER_BUCKET}/archive/2026/`;
     const op = await run(source, [
@@ -339,7 +343,7 @@ describe('export, and import into an empty deployment', () => {
         .sort(),
       lostItems.sort(),
     );
-    assert.ok(domainManifest.unexported.every((u) => u.reason === 'read-error'));
+    assert.ok(domainManifest.unexported.every((u) => ['digest-mismatch', 'broken-item'].includes(u.reason)));
 
     for (const [args, error] of [
       [['--to', to], /already holds an export/],

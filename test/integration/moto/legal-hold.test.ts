@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   GetObjectLegalHoldCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -17,7 +18,9 @@ import {
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlClient } from '#agent/control-client.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
+import { readTrailer } from '#core/storage/body-pack.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
@@ -37,6 +40,7 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
   const work = mkdtempSync(join(tmpdir(), 'offsite-legal-hold-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
+  let current: MailSnapshot;
   const finished = (id: string) => operationEnded(client, id, 180_000);
   /** The legal-hold status of the object's current version: ON, OFF, or none ever set. */
   async function legalHold(key: string): Promise<string> {
@@ -58,6 +62,19 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
       }),
     );
     return Items.map((i) => i.sk as string).sort();
+  }
+  /** The bodies a pack holds, by its trailer. */
+  async function bodiesIn(key: string): Promise<string[]> {
+    const got = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = Buffer.from(
+      await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    return readTrailer(bytes, bytes.length).map((b) => b.sha256);
+  }
+  /** The bodies of the account's messages now, by the simulator. */
+  function bodiesOfAccount(accountId: string): string[] {
+    const mailbox = Object.values(current.mailboxes).find((m) => m.accountId === accountId);
+    return Object.values(mailbox?.messages ?? {}).map((m) => m.sha256);
   }
   async function listKeys(prefix: string): Promise<string[]> {
     const out = await cloud.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
@@ -98,7 +115,8 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
     );
     const times = sim.commitTimes();
     await shipLdapDumps(cloud, serverId, [times.at(-1) as number], (t) => sim.directoryAt(t));
-    [first, second] = Object.values(sim.current().mailboxes).map((m) => m.accountId) as [string, string];
+    current = sim.current();
+    [first, second] = Object.values(current.mailboxes).map((m) => m.accountId) as [string, string];
   });
   after(async () => {
     await cloud?.stop();
@@ -117,10 +135,13 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
       flagged.some((k) => k.startsWith(`servers/${serverId}/ldap/`)),
       'LDAP dumps are held',
     );
-    assert.ok(
-      flagged.some((k) => k.startsWith('blobs/')),
-      'message bodies are held',
-    );
+    // Bodies are held by their packs: every body the account has now is in a flagged pack.
+    const heldPacks = flagged.filter((k) => k.startsWith('packs/'));
+    assert.ok(heldPacks.length > 0, 'message bodies are held');
+    const inHeld = new Set((await Promise.all(heldPacks.map(bodiesIn))).flat());
+    const mine = bodiesOfAccount(first);
+    assert.ok(mine.length > 0);
+    for (const sha256 of mine) assert.ok(inHeld.has(sha256), `body ${sha256} is in a held pack`);
     assert.equal(op.progress?.objectsHeld, flagged.length);
     assert.equal(op.progress?.objectsMissing ?? 0, 0);
     for (const key of flagged) assert.equal(await legalHold(key), 'ON', key);
@@ -142,9 +163,12 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
     assert.equal((JSON.parse(stdout) as { LegalHold: { Status: string } }).LegalHold.Status, 'ON');
     // What nobody on hold needs is not flagged: the other accounts' own bodies, an operation's objects.
     const heldKeys = new Set(flagged);
-    const others = (await listKeys('blobs/')).filter((k) => !heldKeys.has(k));
-    assert.ok(others.length > 0, 'the other accounts have bodies of their own');
-    for (const key of others) assert.notEqual(await legalHold(key), 'ON', key);
+    const others = (await listKeys('packs/')).filter((k) => !heldKeys.has(k));
+    for (const key of others) {
+      assert.notEqual(await legalHold(key), 'ON', key);
+      for (const sha256 of await bodiesIn(key))
+        assert.ok(!mine.includes(sha256), `${key} holds none of its bodies`);
+    }
     assert.notEqual(await legalHold(`operations/${op.id}/legal-hold/000000.json`), 'ON');
     // Asking again finds every object flagged already.
     const again = await client.request<Operation>('POST', '/operations', {
@@ -158,7 +182,7 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
   });
 
   it('a held version cannot be deleted, not even by bypassing the GOVERNANCE retention', async () => {
-    const [key] = (await flaggedFor(first)).filter((k) => k.startsWith('blobs/'));
+    const [key] = (await flaggedFor(first)).filter((k) => k.startsWith('packs/'));
     assert.ok(key);
     const head = await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     await assert.rejects(

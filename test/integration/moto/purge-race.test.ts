@@ -1,6 +1,6 @@
 // moto only: the bucket must be versioned (as the stack makes it) for a deleted blob to be put back.
 // The purge's blob sweep against an indexer that refers to a blob again while it is being deleted (a
-// redelivered message): the interleavings are forced by hooking the S3 client the sweep uses, so each
+// redelivered message), for bodies stored alone and for packed bodies, and the repack that frees packs: the interleavings are forced by hooking the S3 client the sweep uses, so each
 // race happens every run, against real S3 semantics and the real index table.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,16 +11,19 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { blobKey } from '#core/blob-key.ts';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
+import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import { incomingRefItem } from '#functions/index/load-entities.ts';
-import { rewriteMarkedBodies } from '#functions/index/store-bodies.ts';
+import { rewriteLostBodies } from '#functions/index/store-bodies.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { candidatesPrefix } from '#functions/retention/purge-mailbox.ts';
+import { DEFAULT_REPACK, repackPacks } from '#functions/retention/repack-packs.ts';
 import { sweepBlobs } from '#functions/retention/sweep-blobs.ts';
+import { locateBodies, packBodies, readBodies } from '#functions/storage/body-store.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
@@ -29,6 +32,7 @@ describe('purge sweep racing the indexer', () => {
   let cloud: LocalCloud;
   let bucket: string;
   let table: string;
+  let index: DynamoDBDocumentClient;
   let n = 0;
   const serverId = 'srv-race';
 
@@ -54,6 +58,34 @@ describe('purge sweep racing the indexer', () => {
       return undefined;
     }
   }
+  /** A body packed by the indexer whose last reference a purge removed: a candidate of operation `op`. */
+  async function packedCandidate(op: string): Promise<{ sha256: string; body: Buffer }> {
+    const body = Buffer.from(`Subject: packed ${++n}\r\n\r\nbody ${n}\r\n`);
+    const sha256 = sha256Hex(body);
+    await packBodies({ table, bucket }, [{ sha256, content: body }]);
+    await putJson(bucket, `${candidatesPrefix(op)}000000-test.json`, [
+      { sha256, ref: indexKeys.blobRef(serverId, 1, n) },
+    ]);
+    return { sha256, body };
+  }
+  /** The body as a restore reads it, or the reason it cannot. */
+  async function readBack(sha256: string): Promise<Buffer | string> {
+    let out: Buffer | string = 'not delivered';
+    await readBodies({ table, bucket }, [{ sha256, maxSize: 1024 * 1024 }], async (_, body) => {
+      out = Buffer.isBuffer(body) ? body : body.detail;
+    });
+    return out;
+  }
+  /** The index client the sweep uses, running `hook` just after it deletes an item. */
+  function hookIndexDelete(hook: () => Promise<void>): void {
+    setDynamodb({
+      send: async (command: unknown) => {
+        const out = await index.send(command as never);
+        if (command instanceof DeleteCommand) await hook();
+        return out;
+      },
+    } as unknown as DynamoDBDocumentClient);
+  }
   /** The S3 client the sweep uses, running `hook` just before it deletes a blob. */
   function hookDelete(hook: () => Promise<void>): void {
     const real = cloud.clients.s3;
@@ -70,7 +102,7 @@ describe('purge sweep racing the indexer', () => {
     cloud = await startTestCloud({ context: { offsite: { objectLock: false } } });
     bucket = cloud.outputs.BackupBucketName as string;
     table = indexTable(cloud);
-    useLocalIndex(cloud);
+    index = useLocalIndex(cloud);
     setS3(cloud.clients.s3);
   });
   after(async () => {
@@ -143,25 +175,93 @@ describe('purge sweep racing the indexer', () => {
     assert.deepEqual(await stored(sha256), body, 'the body is back, byte for byte');
   });
 
-  it('an indexer that found the blob stored before the delete writes it again when it sees the marker', async () => {
-    const op = '00000000-0000-4000-8000-000000000003';
-    const { sha256, body } = await candidate(op);
-    // The indexer's HEAD saw the blob (so it did not write it); the sweep deletes it; then the indexer writes
-    // its reference and, seeing the purge's marker, the body.
+  it('a packed body: its location goes, a reference that appears meanwhile puts it back', async () => {
+    setS3(cloud.clients.s3);
+    const op = '00000000-0000-4000-8000-000000000006';
+    const { sha256, body } = await packedCandidate(op);
+    // The reference appears just after the sweep dropped the location (its second look sees it).
+    hookIndexDelete(async () => {
+      await index.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: indexKeys.blob(sha256), sk: indexKeys.blobRef(serverId, 3, 9), size: body.length },
+        }),
+      );
+    });
     const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false);
+    setDynamodb(index);
+    assert.equal(report.blobsRestored, 1);
+    assert.deepEqual(await readBack(sha256), body, 'located again, and it reads');
+  });
+
+  it('an indexer that found a body located before the purge dropped it writes it again after its references', async () => {
+    setS3(cloud.clients.s3);
+    const op = '00000000-0000-4000-8000-000000000003';
+    const { sha256, body } = await packedCandidate(op);
+    // The indexer saw the location (so wrote nothing); the sweep drops it; the indexer writes its reference,
+    // then looks for locations again and writes the body into a new pack.
+    const touched = new Set<string>();
+    const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false, touched);
     assert.equal(report.blobsDeleted, 1);
-    assert.equal(await stored(sha256), undefined);
-    const written = await rewriteMarkedBodies({ table, bucket }, [{ sha256, content: body }]);
+    assert.equal(touched.size, 1, 'its pack is left to the repack');
+    assert.equal((await locateBodies(table, [sha256])).size, 0);
+    const written = await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }]);
     assert.equal(written, 1);
-    const back = await stored(sha256);
-    assert.ok(back, 'the body is stored again');
-    // The indexer stores bodies zstd-compressed with their digest in metadata; the bytes decode to the body.
-    const head = await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: blobKey(sha256) }));
-    assert.equal(head.Metadata?.sha256, sha256);
-    // A body without a marker is left alone.
-    assert.equal(
-      await rewriteMarkedBodies({ table, bucket }, [{ sha256: sha256Hex('x'), content: Buffer.from('x') }]),
-      0,
+    const now = (await locateBodies(table, [sha256])).get(sha256);
+    assert.ok(now && !touched.has(now.pack), 'in a new pack');
+    assert.deepEqual(await readBack(sha256), body);
+    // A body still located is not written again.
+    assert.equal(await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }]), 0);
+  });
+
+  it('a repack copies what is live out of a mostly dead pack, moves its locations, and deletes the pack', async () => {
+    setS3(cloud.clients.s3);
+    const op = '00000000-0000-4000-8000-000000000007';
+    const bodies = [1, 2, 3, 4].map((i) => {
+      const content = Buffer.from(`Subject: pack ${i}\r\n\r\n${'x'.repeat(2000 * i)}${i}\r\n`);
+      return { sha256: sha256Hex(content), content };
+    });
+    const packed = await packBodies({ table, bucket }, bodies);
+    assert.equal(packed.packs.length, 1);
+    const old = packed.packs[0] as string;
+    // The first three bodies lose their last reference; the fourth keeps one.
+    await putJson(
+      bucket,
+      `${candidatesPrefix(op)}000000-test.json`,
+      bodies.slice(0, 3).map((b, i) => ({ sha256: b.sha256, ref: indexKeys.blobRef(serverId, 4, i) })),
     );
+    const kept = bodies[3];
+    assert.ok(kept);
+    await index.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: indexKeys.blob(kept.sha256), sk: indexKeys.blobRef(serverId, 4, 99), size: 1 },
+      }),
+    );
+    const touched = new Set<string>();
+    await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false, touched);
+    const dry = await repackPacks({ indexTable: table, backupBucket: bucket }, op, touched, true, {
+      ...DEFAULT_REPACK,
+      smallBelow: 0,
+    });
+    assert.equal(dry.packsRepacked, 1, 'a dry run says it would repack');
+    await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: old }));
+    assert.ok(
+      (await locateBodies(table, [kept.sha256])).get(kept.sha256)?.pack === old,
+      'and changes nothing',
+    );
+    const report = await repackPacks({ indexTable: table, backupBucket: bucket }, op, touched, false, {
+      ...DEFAULT_REPACK,
+      smallBelow: 1,
+      liveBelow: 0.9,
+    });
+    assert.equal(report.packsRepacked, 1);
+    assert.equal(report.bodiesMoved, 1);
+    assert.equal(report.packsWritten, 1);
+    assert.ok(report.packBytesFreed > 0);
+    await assert.rejects(cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: old })));
+    const moved = (await locateBodies(table, [kept.sha256])).get(kept.sha256);
+    assert.ok(moved && moved.pack !== old);
+    assert.deepEqual(await readBack(kept.sha256), kept.content, 'the live body reads from its new pack');
   });
 });

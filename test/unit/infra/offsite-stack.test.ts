@@ -64,6 +64,24 @@ describe('OffsiteStack', () => {
     });
   });
 
+  it('moves packs over 128 KiB to Glacier Instant Retrieval after 30 days by default, as configured, or not', () => {
+    const coldRule = (storageClass: string, days: number) =>
+      Match.objectLike({
+        Id: 'cold-packs',
+        Prefix: 'packs/',
+        ObjectSizeGreaterThan: 131072,
+        Transitions: [{ StorageClass: storageClass, TransitionInDays: days }],
+      });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([coldRule('GLACIER_IR', 30)]) },
+    });
+    synth({ coldPacks: { days: 7, storageClass: 'STANDARD_IA' } }).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([coldRule('STANDARD_IA', 7)]) },
+    });
+    const off = synth({ coldPacks: false }).findResources('AWS::S3::Bucket');
+    assert.ok(!JSON.stringify(off).includes('cold-packs'), 'no transition when turned off');
+  });
+
   it('turns Object Lock on by default (GOVERNANCE, 30 days), with the chosen mode and days, or off', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blobKey } from '#core/blob-key.ts';
 import {
   chunkKeys,
   LEGAL_HOLD_CHUNK_KEYS,
   legalHoldParamsSchema,
   objectsNeeded,
 } from '#core/retention/legal-hold-plan.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 
 const sha = (c: string) => c.repeat(64);
 
