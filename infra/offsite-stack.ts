@@ -48,6 +48,31 @@ export class OffsiteStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const lifecycleRules: s3.LifecycleRule[] = [
+      { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays) },
+      ...(config.coldPacks === false
+        ? []
+        : [
+            {
+              id: 'cold-packs',
+              prefix: 'packs/',
+              transitions: [
+                {
+                  storageClass: coldStorageClass(config.coldPacks.storageClass),
+                  transitionAfter: Duration.days(config.coldPacks.days),
+                },
+              ],
+            },
+          ]),
+      // Plans, results, restore bundles and reports go with their operation's record (TTL), with a margin
+      // for an operation that ran a while. Exports (exports/) and quarantine/ stay until removed by hand.
+      {
+        id: 'expire-operations',
+        prefix: 'operations/',
+        expiration: Duration.days(config.operationRetentionDays + 2),
+      },
+    ];
     const backupBucket = new s3.Bucket(this, 'BackupBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
@@ -64,34 +89,18 @@ export class OffsiteStack extends Stack {
       enforceSSL: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'backup-bucket/',
-      lifecycleRules: [
-        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(2) },
-        { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays) },
-        // Plans, results, restore bundles and reports go with their operation's record (TTL), with a margin
-        // for an operation that ran a while. Exports (exports/) and quarantine/ stay until removed by hand.
-        ...(config.coldPacks === false
-          ? []
-          : [
-              {
-                id: 'cold-packs',
-                prefix: 'packs/',
-                objectSizeGreaterThan: 128 * 1024,
-                transitions: [
-                  {
-                    storageClass: coldStorageClass(config.coldPacks.storageClass),
-                    transitionAfter: Duration.days(config.coldPacks.days),
-                  },
-                ],
-              },
-            ]),
-        {
-          id: 'expire-operations',
-          prefix: 'operations/',
-          expiration: Duration.days(config.operationRetentionDays + 2),
-        },
-      ],
+      lifecycleRules,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (config.coldPacks !== false) {
+      // Only packs the colder classes bill by their size move. CloudFormation types the size as a string
+      // (a Long), which the construct's number does not give.
+      const at = lifecycleRules.findIndex((r) => r.id === 'cold-packs');
+      (backupBucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
+        `LifecycleConfiguration.Rules.${at}.ObjectSizeGreaterThan`,
+        String(128 * 1024),
+      );
+    }
 
     // --- DynamoDB ---------------------------------------------------------------------------------------
     const tableDefaults = {

@@ -27,6 +27,7 @@ import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { bodyLocation } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-legal-hold';
@@ -166,8 +167,14 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
     const others = (await listKeys('packs/')).filter((k) => !heldKeys.has(k));
     for (const key of others) {
       assert.notEqual(await legalHold(key), 'ON', key);
+      // (A pack may hold a stale copy of a body located elsewhere: only where bodies are read from counts.)
       for (const sha256 of await bodiesIn(key))
-        assert.ok(!mine.includes(sha256), `${key} holds none of its bodies`);
+        if (mine.includes(sha256))
+          assert.notEqual(
+            (await bodyLocation(cloud, sha256))?.pack,
+            key,
+            `${key} is where none of its bodies is read`,
+          );
     }
     assert.notEqual(await legalHold(`operations/${op.id}/legal-hold/000000.json`), 'ON');
     // Asking again finds every object flagged already.

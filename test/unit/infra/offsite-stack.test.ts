@@ -69,7 +69,7 @@ describe('OffsiteStack', () => {
       Match.objectLike({
         Id: 'cold-packs',
         Prefix: 'packs/',
-        ObjectSizeGreaterThan: 131072,
+        ObjectSizeGreaterThan: '131072',
         Transitions: [{ StorageClass: storageClass, TransitionInDays: days }],
       });
     template.hasResourceProperties('AWS::S3::Bucket', {
