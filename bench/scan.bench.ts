@@ -1,7 +1,7 @@
 // Scanning a server's existing mail into the backup, next to `restic backup` of the same blob store to the
 // same local S3 (moto: restic's signed streaming uploads need it), in one run, medians of --runs:
-//   1. first backup: `offsite scan full` (every blob checked against its digest, stored once by digest,
-//      one snapshot per mailbox) vs `restic init` + `restic backup` of the volume directory;
+//   1. first backup: `offsite scan full` (every blob checked against its digest, packed once by digest into
+//      16 MiB packs, one snapshot per mailbox) vs `restic init` + `restic backup` of the volume directory;
 //   2. after --more steps of new mail: `offsite scan smart` vs a second `restic backup`.
 // Requests are counted by an HTTP proxy both tools talk through; bytes stored are listed from S3.
 // The dedup ratio is the bytes the mailboxes refer to (a message shared by N mailboxes counts N times)
@@ -188,9 +188,10 @@ try {
         { config, shipper, s3, db: reader, log: memoryLog() },
         { kind, all: true },
       );
-      while (shipper.spool.list().some((e) => e.kind === 'scan')) await new Promise((r) => setTimeout(r, 20));
+      while (shipper.spool.list().some((e) => e.kind === 'scan' || e.kind === 'pack'))
+        await new Promise((r) => setTimeout(r, 20));
       const seconds = (performance.now() - started) / 1000;
-      const stored = await storedBytes(bucket, 'blobs/');
+      const stored = await storedBytes(bucket, `servers/bench-${i}/packs/`);
       const scans = await storedBytes(bucket, `servers/bench-${i}/scans/`);
       record('offsite scan', phase, seconds, proxy.count() - before, stored.bytes + scans.bytes);
       return report;

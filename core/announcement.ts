@@ -95,6 +95,21 @@ export const scanAnnouncementSchema = z.strictObject({
 
 export type ScanAnnouncement = z.output<typeof scanAnnouncementSchema>;
 
+/**
+ * A pack of message bodies a scan read from the server's blob store (`offsite-pack/1`, not compressed as a
+ * whole: its frames are) is durable in S3. The indexer checks every body against its digest and keeps the
+ * ones it has no copy of in its own packs; the agent's pack is then an input consumed, like a scan snapshot.
+ */
+export const bodyPackAnnouncementSchema = z.strictObject({
+  type: z.literal('body-pack'),
+  ...storedObject,
+  bodies: z.number().int().positive(),
+  packedAt: z.iso.datetime(),
+  shippedAt: z.iso.datetime(),
+});
+
+export type BodyPackAnnouncement = z.output<typeof bodyPackAnnouncementSchema>;
+
 /** The indexer ran out of time with segments left: it asks itself, in the server's group, to go on. */
 export const indexContinueSchema = z.strictObject({
   type: z.literal('index-continue'),
@@ -144,6 +159,7 @@ export const ingestMessageSchema = z.discriminatedUnion('type', [
   sealAnnouncementSchema,
   ldapDumpAnnouncementSchema,
   scanAnnouncementSchema,
+  bodyPackAnnouncementSchema,
   indexContinueSchema,
   indexBridgeSchema,
   indexResetSchema,

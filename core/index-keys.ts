@@ -17,6 +17,8 @@ export const indexKeys = {
   /** A scan snapshot of one mailbox, by the redo position it was taken at (two scans may share one). */
   scan: (position: string, mailboxId: number, takenAt: string, scanId: string) =>
     `SCAN#${position}#${pad(mailboxId, 10)}#${takenAt}#${scanId}`,
+  /** A pack of bodies a scan shipped (an input: its bodies are copied into the indexer's packs). */
+  bodyPack: (packedAt: string, sha256: string) => `BODYPACK#${packedAt}#${sha256}`,
   /** One item per server whose redo stream is indexed (sort key: the server id). */
   servers: 'SERVERS',
   /** Where indexing of a server's redo stream stands (one item in the server's partition). */

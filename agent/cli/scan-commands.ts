@@ -114,8 +114,8 @@ function formatReport(r: ScanReport): string {
       (r.mailboxes.unchanged > 0 ? `, ${r.mailboxes.unchanged} unchanged since their last scan` : '') +
       (r.mailboxes.vanished > 0 ? `, ${r.mailboxes.vanished} deleted meanwhile` : ''),
     `items: ${r.items.messages} messages, ${r.items.contacts} contacts, ${r.items.folders} folders, ${r.items.tags} tags`,
-    `blobs: ${r.blobs.uploaded} uploaded (${mib(r.blobs.bytesStored)} MiB stored of ${mib(r.blobs.bytesRead)} MiB read), ` +
-      `${r.blobs.present} already stored, ${r.blobs.skipped} shared within this scan; ${r.blobs.requests} S3 requests`,
+    `blobs: ${r.blobs.uploaded} packed (${mib(r.blobs.bytesStored)} MiB stored of ${mib(r.blobs.bytesRead)} MiB read) in ${r.blobs.packs} packs, ` +
+      `${r.blobs.present} already stored, ${r.blobs.skipped} shared within this scan`,
   ];
   if (r.problemCount > 0) {
     lines.push(`PROBLEMS: ${r.problemCount}`);

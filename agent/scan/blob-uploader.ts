@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { zstdCompress } from 'node:zlib';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
-import { isPreconditionFailed } from '#agent/ship/upload-object.ts';
 import { attachmentsOf } from '#core/index/message-summary.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { sha256OfDigest } from '#core/scan/scan-snapshot.ts';
-import { blobKey } from '#core/storage/body-keys.ts';
+import { encodePack } from '#core/storage/body-pack.ts';
 import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
-
-const compress = promisify(zstdCompress);
 
 /** A blob a mail_item row points at. */
 export interface BlobRef {
@@ -37,36 +31,49 @@ export type BlobOutcome =
   | { state: BlobProblem; detail: string };
 
 export interface BlobUploaderOptions {
-  s3: S3Client;
-  bucket: string;
   /** Volume id (`locator`) → the volume's root directory. */
   volumes: Readonly<Record<string, string>>;
   limiter: RateLimiter;
+  /** Spools a pack (the shipper uploads and announces it in its place in the stream). */
+  spoolPack: (pack: { bytes: Buffer; sha256: string; bodies: number }) => Promise<void>;
+  /** A pack closes once it holds this many bytes of bodies. */
+  packBytes?: number;
+  /** Which of these bodies the store has for sure (the agent API); without it, only this run's are known. */
+  known?: (sha256s: string[]) => Promise<string[]>;
 }
 
 /**
- * Stores blobs from the server's blob store in the content-addressed store (`blobs/<sha256>`, zstd, the
- * layout the indexer writes redo bodies in), each once: a digest stored earlier in this run is skipped
- * without a request, one stored by an earlier run or by the indexer costs one HEAD. Every file is checked
- * against the digest the database recorded before it is believed.
+ * Reads blobs from the server's blob store into packs (`offsite-pack/1`, a zstd frame per body, the format
+ * the indexer keeps bodies in), each body once: a digest packed earlier in this run, or one the agent API
+ * says the store has, is skipped without reading it. Every file is checked against the digest the database
+ * recorded before it is believed. A pack is spooled when it is full and whenever `flush` is called (before
+ * a snapshot that names its bodies is cut), so a snapshot never names a body no pack carries.
  */
 export class BlobUploader {
   private readonly options: BlobUploaderOptions;
-  /** SHA-256s known to be in the store (this run). */
+  /** SHA-256s known to be stored or packed (this run). */
   private readonly stored = new Set<string>();
-  /** False once a HEAD was refused: the agent's identity writes, and reads nothing. */
-  private readable = true;
-
-  /** Whether the agent may ask the bucket which blobs it holds (HEAD); else it asks the agent API. */
-  get mayRead(): boolean {
-    return this.readable;
-  }
+  private pending: { sha256: string; content: Buffer }[] = [];
+  private pendingBytes = 0;
+  private flushing: Promise<void> = Promise.resolve();
 
   /** Digests the store holds for sure (the agent API said so): not sent again. */
   markKnown(shas: Iterable<string>): void {
     for (const sha of shas) this.stored.add(sha);
   }
-  readonly counts = { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 };
+
+  /**
+   * Asks the store, in one request, about the blobs of a page of rows (by their database digests) that this
+   * run has not seen: those it has are then skipped without reading their files. Unanswered, they are read
+   * and sent (the indexer keeps each body once whatever it is sent).
+   */
+  async prefetch(digests: Iterable<string>): Promise<void> {
+    const ask = [...new Set([...digests].flatMap((d) => sha256OfDigest(d) ?? []))].filter(
+      (s) => !this.stored.has(s),
+    );
+    if (ask.length > 0 && this.options.known) this.markKnown(await this.options.known(ask).catch(() => []));
+  }
+  readonly counts = { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, packs: 0 };
 
   constructor(options: BlobUploaderOptions) {
     this.options = options;
@@ -86,7 +93,6 @@ export class BlobUploader {
     }
     const path = this.pathOf(ref);
     if (!path) return { state: 'unknown-volume', detail: `volume ${ref.volumeId} is not in scan.volumes` };
-    if (known && (await this.present(known))) return { state: 'present', sha256: known, bytes: 0 };
     let plain: Buffer;
     try {
       const stored = await readFile(path);
@@ -105,57 +111,36 @@ export class BlobUploader {
     const sha256 = known ?? sha256Hex(plain);
     const names = attachmentsOf(plain);
     const attachments = names.length > 0 ? { attachments: names } : {};
-    if (!known && (await this.present(sha256))) return { state: 'present', sha256, bytes: 0, ...attachments };
-    const body = await compress(plain);
-    this.counts.requests++;
-    try {
-      await this.options.s3.send(
-        new PutObjectCommand({
-          Bucket: this.options.bucket,
-          Key: blobKey(sha256),
-          Body: body,
-          ContentLength: body.length,
-          Metadata: { sha256, codec: 'zstd', size: String(plain.length) },
-          // Written once: a blob that exists (stored meanwhile, or unseen by a write-only agent) stays.
-          IfNoneMatch: '*',
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-    } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
-      this.stored.add(sha256);
+    // An older (SHA-1) digest names no SHA-256: the store is asked once the bytes are hashed.
+    if (!known && !this.stored.has(sha256) && this.options.known)
+      this.markKnown(await this.options.known([sha256]).catch(() => []));
+    if (this.stored.has(sha256)) {
       this.counts.present++;
       return { state: 'present', sha256, bytes: 0, ...attachments };
     }
     this.stored.add(sha256);
+    this.pending.push({ sha256, content: plain });
+    this.pendingBytes += plain.length;
     this.counts.uploaded++;
-    this.counts.bytesStored += body.length;
-    return { state: 'uploaded', sha256, bytes: body.length, ...attachments };
+    if (this.pendingBytes >= (this.options.packBytes ?? PACK_BYTES)) await this.flush();
+    return { state: 'uploaded', sha256, bytes: plain.length, ...attachments };
   }
 
-  /**
-   * In the store already (same digest in its metadata)? Remembered either way it is found. An agent whose
-   * identity may not read the bucket (403) stops asking: its write-once puts answer the question instead.
-   */
-  private async present(sha256: string): Promise<boolean> {
-    if (!this.readable) return false;
-    this.counts.requests++;
-    try {
-      const head = await this.options.s3.send(
-        new HeadObjectCommand({ Bucket: this.options.bucket, Key: blobKey(sha256) }),
-      );
-      if (head.Metadata?.sha256 !== sha256) return false;
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
-      if (status === 403) {
-        this.readable = false;
-        return false;
-      }
-      throw error;
-    }
-    this.stored.add(sha256);
-    this.counts.present++;
-    return true;
+  /** Spools what is packed so far (nothing when empty); flushes run one after the other. */
+  flush(): Promise<void> {
+    const bodies = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.flushing = this.flushing.then(async () => {
+      if (bodies.length === 0) return;
+      const pack = encodePack(bodies);
+      await this.options.spoolPack({ bytes: pack.bytes, sha256: pack.sha256, bodies: pack.bodies.length });
+      this.counts.packs++;
+      this.counts.bytesStored += pack.bytes.length;
+    });
+    return this.flushing;
   }
 }
+
+/** Bodies per pack (plaintext bytes): large enough for few requests, small enough to hold in memory. */
+const PACK_BYTES = 16 * 1024 * 1024;

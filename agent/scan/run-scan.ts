@@ -86,7 +86,8 @@ export interface ScanReport {
     skipped: number;
     bytesRead: number;
     bytesStored: number;
-    requests: number;
+    /** Packs spooled (each one PUT and one announcement). */
+    packs: number;
   };
   problems: ScanProblem[];
   problemCount: number;
@@ -189,9 +190,11 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   });
 
   const uploader = new BlobUploader({
-    s3: deps.s3,
-    bucket: config.aws.bucket,
+    spoolPack: async (pack) => {
+      await shipper.spoolBodyPack(pack);
+    },
     volumes: config.volumes,
+    ...(deps.knownBlobs ? { known: deps.knownBlobs } : {}),
     limiter: new RateLimiter(config.scan.maxMiBps === undefined ? undefined : config.scan.maxMiBps * MiB),
   });
   const report: ScanReport = {
@@ -202,7 +205,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     finishedAt: startedAt,
     mailboxes: { selected: todo.length + unchanged, scanned: 0, unchanged, vanished: 0 },
     items: { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0, notes: 0 },
-    blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, requests: 0 },
+    blobs: { uploaded: 0, present: 0, skipped: 0, bytesRead: 0, bytesStored: 0, packs: 0 },
     problems: [],
     problemCount: 0,
   };
@@ -344,11 +347,7 @@ async function scanMailbox(
       [mailbox.mailboxId, after, since],
     )) as { id: number; blob_digest: string; locator: string | null; mod_content: number }[];
     if (rows.length === 0) break;
-    if (!uploader.mayRead && deps.knownBlobs) {
-      const shas = rows.flatMap((r) => sha256OfDigest(r.blob_digest) ?? []);
-      // Unanswered, the write-once puts still keep what is stored: only bytes are sent again.
-      if (shas.length > 0) uploader.markKnown(await deps.knownBlobs(shas).catch(() => []));
-    }
+    await uploader.prefetch(rows.map((r) => r.blob_digest));
     await inParallel(rows, config.scan.concurrency, async (r) => {
       const ref: BlobRef = {
         mailboxId: mailbox.mailboxId,
@@ -373,6 +372,7 @@ async function scanMailbox(
       WHERE mailbox_id = ? AND blob_digest IS NOT NULL AND mod_content > ?`,
     [mailbox.mailboxId, since],
   )) as { item_id: number; blob_digest: string; locator: string | null; mod_content: number }[];
+  await uploader.prefetch(revisionRows.map((r) => r.blob_digest));
   await inParallel(revisionRows, config.scan.concurrency, async (r) => {
     const outcome = await uploader.ensure(
       {
@@ -390,7 +390,9 @@ async function scanMailbox(
   for (const r of revisionRows) seen.modContent = Math.max(seen.modContent, r.mod_content);
   counted(revisionRows.length);
 
-  // 2. The snapshot, at a cut of the redo stream.
+  // 2. The snapshot, at a cut of the redo stream. Its bodies are spooled first: once the snapshot is, the
+  // mailbox counts as scanned, and a body still held in memory then would be lost to a crash.
+  await uploader.flush();
   const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, scanId, deps.signal);
   const file = shipper.spool.scratch(`scan-${mailbox.mailboxId}`);
   const late: ItemRow[] = [];
@@ -515,6 +517,12 @@ async function scanMailbox(
       file,
     );
     // 3. Blobs of items written after the first pass read their page.
+    await uploader.prefetch(
+      late.flatMap((item) => [
+        ...(item.digest ? [item.digest] : []),
+        ...item.revisions.flatMap((r) => (r.digest ? [r.digest] : [])),
+      ]),
+    );
     for (const item of late)
       for (const r of item.revisions)
         if (r.digest && r.modContent > seen.modContent)
@@ -545,6 +553,7 @@ async function scanMailbox(
       );
       blobProblem(item.id, outcome);
     }
+    await uploader.flush();
     return found
       ? { ...counts, changeCheckpoint: checkpoint, changeMark, modContent: maxModContent }
       : undefined;

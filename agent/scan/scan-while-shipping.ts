@@ -52,7 +52,9 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
       },
       request,
     );
-    while (shipper.spool.list().some((e) => e.kind === 'scan') && !signal.aborted) await sleep(config.pollMs);
+    // Until its snapshots and packs are announced (a late blob's pack comes after its snapshot).
+    while (shipper.spool.list().some((e) => e.kind === 'scan' || e.kind === 'pack') && !signal.aborted)
+      await sleep(config.pollMs);
     return report;
   } finally {
     await db.end().catch(() => undefined);

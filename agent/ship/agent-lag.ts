@@ -21,7 +21,7 @@ export function agentLag(
   let oldest: number | undefined;
   let bytes = 0;
   for (const e of entries) {
-    if (e.kind === 'ldap' || e.kind === 'scan') continue;
+    if (e.kind === 'ldap' || e.kind === 'scan' || e.kind === 'pack') continue;
     const t = Date.parse(e.spooledAt);
     if (oldest === undefined || t < oldest) oldest = t;
     if (e.kind === 'segment') bytes += e.size;

@@ -230,6 +230,32 @@ export class Shipper {
     this.releaseCut(cut);
   }
 
+  /**
+   * Spools a pack of bodies a scan read, in the stream where the log has been read to: announced after the
+   * redo before it and before any scan cut after it, so the snapshots that name its bodies come after it.
+   */
+  async spoolBodyPack(pack: { bytes: Buffer; sha256: string; bodies: number }): Promise<SpoolEntry> {
+    const at = new Date().toISOString();
+    const cursor = this.state.data.cursor ?? { sequence: '0', offset: 0 };
+    const entry: SpoolEntry = {
+      id: `${spoolId('pack', cursor.sequence, cursor.offset, cursor.offset)}-${pack.sha256.slice(0, 16)}`,
+      kind: 'pack',
+      sequence: cursor.sequence,
+      first: cursor.offset,
+      last: cursor.offset,
+      key: serverKeys.bodyPack(this.deps.config.serverId, at, pack.sha256),
+      sha256: pack.sha256,
+      size: pack.bytes.length,
+      storedSize: pack.bytes.length,
+      codec: 'none',
+      bodies: pack.bodies,
+      spooledAt: at,
+    };
+    await this.spool.put(entry, pack.bytes);
+    this.kick();
+    return entry;
+  }
+
   /** Gives up a cut (the scan failed): announcements after it go on. */
   releaseCut(cut: ScanCut): void {
     this.barriers.delete(cut.id);
@@ -555,7 +581,7 @@ export class Shipper {
       );
       crashPoint('sent');
       await this.state.update((s) => {
-        if (entry.kind === 'scan') return;
+        if (entry.kind === 'scan' || entry.kind === 'pack') return;
         if (entry.kind === 'ldap') {
           s.ldap = { lastDumpAt: entry.spooledAt, key: entry.key, entries: entry.entries ?? 0 };
         } else {
@@ -616,6 +642,15 @@ export class Shipper {
           seq: entry.sequence,
           offset: String(entry.first),
           ...(entry.scan as ScanEntryFields),
+        };
+      case 'pack':
+        return {
+          type: 'body-pack',
+          ...common,
+          size: entry.size,
+          codec: 'none',
+          bodies: entry.bodies ?? 0,
+          packedAt: entry.spooledAt,
         };
       case 'ldap':
         return {

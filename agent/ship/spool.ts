@@ -7,7 +7,7 @@ import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
 export interface SpoolEntry {
   /** Sorts in shipping order: sequence, then offsets, zero-padded. */
   id: string;
-  kind: 'segment' | 'seal' | 'ldap' | 'scan';
+  kind: 'segment' | 'seal' | 'ldap' | 'scan' | 'pack';
   /** Redo file sequence (decimal); '' for LDAP dumps. */
   sequence: string;
   first: number;
@@ -22,6 +22,8 @@ export interface SpoolEntry {
   lastOpTime?: number;
   torn?: boolean;
   entries?: number;
+  /** Bodies in a pack (kind `pack`). */
+  bodies?: number;
   /** A scan snapshot's identity (kind `scan`). */
   scan?: {
     scanId: string;

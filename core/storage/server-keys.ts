@@ -20,19 +20,24 @@ export const serverKeys = {
     `${serverPrefix(serverId)}ldap/${compactTime(dumpedAt)}.${sha256}`,
   scan: (serverId: string, accountId: string, takenAt: string, sha256: string) =>
     `${serverPrefix(serverId)}scans/${accountId}/${compactTime(takenAt)}.${sha256}`,
+  /** A pack of bodies a scan read (the digest is the pack's own). */
+  bodyPack: (serverId: string, packedAt: string, sha256: string) =>
+    `${serverPrefix(serverId)}packs/${compactTime(packedAt)}.${sha256}`,
 } as const;
 
 export type ServerObject =
   | { kind: 'segment'; seq: string; firstOffset: string; lastOffset: string; sha256: string }
   | { kind: 'seal'; seq: string; size: string; sha256: string }
   | { kind: 'ldap-dump'; dumpedAt: string; sha256: string }
-  | { kind: 'scan'; accountId: string; takenAt: string; sha256: string };
+  | { kind: 'scan'; accountId: string; takenAt: string; sha256: string }
+  | { kind: 'body-pack'; packedAt: string; sha256: string };
 
 const SEGMENT = new RegExp(`^redo/(${DECIMAL})/(${DECIMAL})-(${DECIMAL})\\.(${SHA})$`);
 const SEAL = new RegExp(`^redo/(${DECIMAL})/sealed-(${DECIMAL})\\.(${SHA})$`);
 const TIME = '(\\d{8}T\\d{6}(?:\\.\\d{1,9})?Z)';
 const LDAP = new RegExp(`^ldap/${TIME}\\.(${SHA})$`);
 const SCAN = new RegExp(`^scans/([^/]{1,127})/${TIME}\\.(${SHA})$`);
+const PACK = new RegExp(`^packs/${TIME}\\.(${SHA})$`);
 
 /** `20261205T140325.123Z` → `2026-12-05T14:03:25.123Z`. */
 function isoOf(compact: string): string {
@@ -70,6 +75,12 @@ export function parseServerObjectKey(serverId: string, key: string): ServerObjec
     const [, accountId, time, sha256] = m as unknown as [string, string, string, string];
     const takenAt = isoOf(time);
     return Number.isNaN(Date.parse(takenAt)) ? undefined : { kind: 'scan', accountId, takenAt, sha256 };
+  }
+  m = PACK.exec(rest);
+  if (m) {
+    const [, time, sha256] = m as unknown as [string, string, string];
+    const packedAt = isoOf(time);
+    return Number.isNaN(Date.parse(packedAt)) ? undefined : { kind: 'body-pack', packedAt, sha256 };
   }
   return undefined;
 }

@@ -19,7 +19,7 @@ export type RecordShipmentResult = 'recorded' | 'duplicate';
 export type ShipmentMessage = Exclude<IngestMessage, IndexContinue | IndexBridge | IndexReset>;
 
 /**
- * Records an announced object (redo segment, file seal, LDAP dump, scan snapshot) in the catalog once it is confirmed in
+ * Records an announced object (redo segment, file seal, LDAP dump, scan snapshot, body pack) in the catalog once it is confirmed in
  * S3 as announced (stored size and the plaintext digest in its metadata). Idempotent: a redelivered
  * announcement of the same object is a no-op; another object claiming the same identity is a conflict.
  */
@@ -98,6 +98,17 @@ export function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk:
         items: m.items,
         takenAt: m.takenAt,
         // Applied by the indexer once the redo before it is indexed, before any after it.
+        state: 'pending',
+      };
+    case 'body-pack':
+      return {
+        ...common,
+        sk: indexKeys.bodyPack(m.packedAt, m.sha256),
+        type: 'body-pack',
+        size: m.size,
+        bodies: m.bodies,
+        packedAt: m.packedAt,
+        // Applied once its bodies are checked and kept in the indexer's packs; then a purge removes it.
         state: 'pending',
       };
     case 'ldap-dump':

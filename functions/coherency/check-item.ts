@@ -52,12 +52,12 @@ function merged(a: CheckResult, b: CheckResult): CheckResult {
   return { findings: [...a.findings, ...b.findings], objectsChecked: a.objectsChecked + b.objectsChecked };
 }
 
-/** Every object a server's catalog names (segments, seals, LDAP dumps, scan snapshots) and nothing else. */
+/** Every object a server's catalog names (segments, seals, LDAP dumps, scan snapshots, body packs) and nothing else. */
 async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: string): Promise<CheckResult> {
   const pk = indexKeys.server(serverId);
   const catalog = (
     await Promise.all(
-      ['SEG#', 'FILE#', 'LDAP#', 'SCAN#'].map((prefix) =>
+      ['SEG#', 'FILE#', 'LDAP#', 'SCAN#', 'BODYPACK#'].map((prefix) =>
         queryAll({
           TableName: target.indexTable,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',

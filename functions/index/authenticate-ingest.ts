@@ -62,9 +62,11 @@ function keyProblem(message: ObjectAnnouncement): string | undefined {
         ? object.kind === 'seal' && object.seq === message.seq && object.size === message.size
         : message.type === 'ldap-dump'
           ? object.kind === 'ldap-dump' && same(object.dumpedAt, message.dumpedAt)
-          : object.kind === 'scan' &&
-            object.accountId === message.accountId &&
-            same(object.takenAt, message.takenAt);
+          : message.type === 'body-pack'
+            ? object.kind === 'body-pack' && same(object.packedAt, message.packedAt)
+            : object.kind === 'scan' &&
+              object.accountId === message.accountId &&
+              same(object.takenAt, message.takenAt);
   if (!matches) return refused(`names another object than the one announced`);
   if (object.sha256 !== message.sha256)
     return refused(`holds digest ${object.sha256}, not ${message.sha256}`);

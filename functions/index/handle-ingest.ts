@@ -6,6 +6,7 @@ import type { FunctionConfig } from '#functions/config.ts';
 import { type AdvanceOutcome, advanceServer } from '#functions/index/advance-server.ts';
 import { type BridgeResult, bridgeGap } from '#functions/index/bridge-gap.ts';
 import { indexLdapDump, type LdapIndexResult } from '#functions/index/index-ldap-dump.ts';
+import { type BodyPackResult, ingestBodyPack } from '#functions/index/ingest-body-pack.ts';
 import {
   finishReindex,
   indexPendingDumps,
@@ -20,6 +21,7 @@ export interface IngestResult {
   shipment?: RecordShipmentResult;
   outcome?: AdvanceOutcome;
   directory?: LdapIndexResult;
+  bodyPack?: BodyPackResult;
   bridge?: BridgeResult;
   /** A reindex step (index-reset), or its end. */
   reindex?: ResetStep | { state: 'finished'; summary: ReindexSummary };
@@ -57,6 +59,12 @@ export async function handleIngest(
     if (result.reindex.state === 'superseded') return result;
   } else if (message.type === 'index-bridge') result.bridge = await bridgeGap(target, message);
   else if (message.type !== 'index-continue') result.shipment = await recordShipment(message, config);
+  // A scan's bodies: taken in at once (bodies are the whole deployment's, not the server's stream), so the
+  // snapshot announced after them finds them located.
+  if (message.type === 'body-pack') {
+    result.bodyPack = await ingestBodyPack(target, message);
+    return result;
+  }
 
   // The reset just read (and maybe wrote) the marker; any other message reads it.
   const reindex = result.reindex?.state === 'indexing' ? result.reindex.marker : await readReindex(target);

@@ -8,8 +8,10 @@ import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
+import { ingestBodyPack } from '#functions/index/ingest-body-pack.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { trailerOf } from '#functions/storage/body-store.ts';
 
 export interface CatalogRebuild {
   /** Objects the bucket holds for the server. */
@@ -54,6 +56,7 @@ export async function rebuildCatalog(target: IndexTarget): Promise<CatalogRebuil
     try {
       const message = await announcementOf(target, n.key, n.object, n.size, n.lastModified);
       await recordShipment(message, { indexTable: target.table, backupBucket: target.bucket });
+      if (message.type === 'body-pack') await ingestBodyPack(target, message);
       result.recorded++;
     } catch (error) {
       result.unreadable.push({ key: n.key, reason: (error as Error).message });
@@ -73,6 +76,8 @@ function catalogKey(o: ServerObject): string | undefined {
       return indexKeys.ldapDump(o.dumpedAt);
     case 'scan':
       return undefined;
+    case 'body-pack':
+      return indexKeys.bodyPack(o.packedAt, o.sha256);
   }
 }
 
@@ -148,6 +153,17 @@ async function announcementOf(
         accountId: h.accountId,
         items: snapshotItemCount(snapshot),
         takenAt: h.takenAt,
+      };
+    }
+    case 'body-pack': {
+      const bodies = await trailerOf(target.bucket, key, storedSize);
+      return {
+        type: 'body-pack',
+        ...common,
+        size: storedSize,
+        codec: 'none',
+        bodies: bodies.length,
+        packedAt: o.packedAt,
       };
     }
   }

@@ -7,10 +7,13 @@ import {
   type OperationsTable,
 } from '#functions/operations/operations-store.ts';
 import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
+import { listServers } from '#functions/query/resolve-account.ts';
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
 import { holdObjects } from '#functions/retention/hold-objects.ts';
 import { legalHoldChunkKey } from '#functions/retention/plan-legal-hold.ts';
 import { purgePlanKey } from '#functions/retention/plan-purge.ts';
+import { purgeBodyPacks } from '#functions/retention/purge-body-packs.ts';
+import { noteLockedUntil } from '#functions/retention/purge-catalog-entry.ts';
 import { type PurgeTarget, purgeMailbox } from '#functions/retention/purge-mailbox.ts';
 import { purgeSegments } from '#functions/retention/purge-segments.ts';
 import { repackPacks } from '#functions/retention/repack-packs.ts';
@@ -57,8 +60,15 @@ async function finalize(target: PurgeWorkTarget, op: Operation, plan: PurgePlan)
   const sweep = await sweepBlobs(target, op.id, plan.dryRun, touched);
   const { damaged, ...repack } = await repackPacks(target, op.id, touched, plan.dryRun);
   const segments = await purgeSegments(target, plan);
+  const { serverObjectsLocked, serverObjectsLockedUntil, ...bodyPacks } = await purgeBodyPacks(
+    target,
+    plan,
+    await listServers(target.indexTable),
+  );
+  segments.serverObjectsLocked += serverObjectsLocked;
+  if (serverObjectsLockedUntil) noteLockedUntil(segments, serverObjectsLockedUntil);
   const counted = (await getOperation(target, op.id)).progress ?? {};
-  const totals = { ...counted, ...sweep, ...repack, ...segments };
+  const totals = { ...counted, ...sweep, ...repack, ...bodyPacks, ...segments };
   await putJson(target.backupBucket, purgeReportKey(op.id), {
     operationId: op.id,
     dryRun: plan.dryRun,

@@ -44,23 +44,18 @@ const METRICS_REASON =
 export function sharedAgentPolicy(scope: Construct, targets: AgentTargets): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, 'AgentPolicy', {
     description:
-      'offsite agent on the mail host: upload to servers/* and blobs/*, announce on the ingest queue, call the agent API',
+      'offsite agent on the mail host: upload to servers/*, announce on the ingest queue, call the agent API',
   });
-  policy.addStatements(
-    ...bucketStatements(targets.bucket, 'servers/', true),
-    ...bucketStatements(targets.bucket, 'blobs/', true),
-    ...commonStatements(targets),
-  );
+  policy.addStatements(...bucketStatements(targets.bucket, 'servers/', true), ...commonStatements(targets));
   acknowledgePrefixGrant(policy, targets.bucket, 'servers/');
-  acknowledgePrefixGrant(policy, targets.bucket, 'blobs/');
   Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: METRICS_REASON });
   return policy;
 }
 
 /**
  * One mail server's identity: a role its agent assumes, which may create objects under that server's prefix
- * and blobs, each only if it does not exist yet (If-None-Match: a write never replaces an object), and read
- * nothing in the bucket. What it announces is accepted for that server only (the indexer knows its role id).
+ * only (its scans' bodies too, in packs of its own: the indexer copies them into the shared store), each only
+ * if it does not exist yet (If-None-Match: a write never replaces an object), and read nothing in the bucket. What it announces is accepted for that server only (the indexer knows its role id).
  */
 export class AgentIdentity extends Construct {
   readonly role: iam.Role;
@@ -75,18 +70,16 @@ export class AgentIdentity extends Construct {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
       assumedBy,
-      description: `offsite agent of mail server ${serverId}: creates its own objects and blobs, reads none`,
+      description: `offsite agent of mail server ${serverId}: creates its own objects, reads none`,
       maxSessionDuration: Duration.hours(12),
     });
     const prefix = serverPrefix(serverId);
     for (const statement of [
       ...bucketWriteOnceStatements(targets.bucket, prefix),
-      ...bucketWriteOnceStatements(targets.bucket, 'blobs/'),
       ...commonStatements(targets),
     ])
       this.role.addToPolicy(statement);
     acknowledgePrefixGrant(this.role, targets.bucket, prefix);
-    acknowledgePrefixGrant(this.role, targets.bucket, 'blobs/');
     Validations.of(this.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: METRICS_REASON });
   }
 }

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { indexKeys } from '#core/index-keys.ts';
 import { type BodyLocation, locationOf } from '#core/storage/body-location.ts';
 import { readTrailer } from '#core/storage/body-pack.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
+import { LOCAL_AWS_ENV } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 
 // Tests look at packs from the outside: the index's location items and the packs' own bytes and trailers.
@@ -43,4 +46,26 @@ export async function damageFrame(cloud: LocalCloud, location: BodyLocation): Pr
   await cloud.clients.s3.send(
     new PutObjectCommand({ Bucket: bucketOf(cloud), Key: location.pack, Body: bytes }),
   );
+}
+
+/**
+ * The bodies stored, as an independent reader (the AWS CLI) lists them pack by pack, each body of a pack's
+ * trailer counted where the index locates it (a dropped body's bytes may wait in a pack for a repack).
+ */
+export async function storedBodies(cloud: LocalCloud): Promise<Set<string>> {
+  const { stdout } = await promisify(execFile)(
+    'aws',
+    ['s3', 'ls', `s3://${bucketOf(cloud)}/packs/`, '--recursive', '--endpoint-url', cloud.endpoints.s3],
+    { env: LOCAL_AWS_ENV },
+  );
+  const packs = stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(/\s+/).at(-1) as string);
+  const stored = new Set<string>();
+  for (const pack of packs)
+    for (const sha256 of await bodiesInPack(cloud, pack))
+      if ((await bodyLocation(cloud, sha256))?.pack === pack) stored.add(sha256);
+  return stored;
 }

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
-import { plaintextOf } from '#core/storage/plaintext.ts';
+import { blobKey } from '#core/storage/body-keys.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
@@ -25,12 +25,14 @@ import { resolveUncertain, uncertainAt } from '#functions/query/uncertain-marks.
 import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
 import { restoreChunk } from '#functions/restore/restore-chunk.ts';
+import { readBodies } from '#functions/storage/body-store.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { alteredSegment } from '#test/support/altered-segment.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
+import { bodiesInPack } from '#test/support/packed-bodies.ts';
 import { readEvents } from '#test/support/redo-fixtures.ts';
 import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
 
@@ -165,34 +167,39 @@ describe('indexing is exactly-once in effect', () => {
     assertSameItems(await indexOf('srv-a'), before);
   });
 
-  it("a blob created first under a body's digest with other bytes is replaced by the body the redo carries", async () => {
+  it("an object another host put under a body's digest is never where the body is read from", async () => {
     const bucket = config.backupBucket;
     const listed = await cloud.clients.s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'blobs/' }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'packs/' }),
     );
-    const key = listed.Contents?.map((o) => o.Key).find((k): k is string => k !== undefined);
-    assert.ok(key, 'the redo stored bodies');
-    const sha256 = key.split('/').at(-1) as string;
+    const pack = listed.Contents?.map((o) => o.Key).find((k): k is string => k !== undefined);
+    assert.ok(pack, 'the redo stored bodies in packs');
+    const sha256 = (await bodiesInPack(cloud, pack))[0] as string;
     const read = async () => {
-      const got = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return plaintextOf(
-        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        got.Metadata?.codec,
+      let out: Buffer | string = 'not delivered';
+      await readBodies(
+        { bucket, table: config.indexTable },
+        [{ sha256, maxSize: 1 << 24 }],
+        async (_, body) => {
+          out = Buffer.isBuffer(body) ? body : body.detail;
+        },
       );
+      return out as Buffer | string;
     };
-    assert.equal(sha256Hex(await read()), sha256);
-    // Another host's put came first (here it replaces the object): other bytes, metadata claiming the digest.
+    const body = await read();
+    assert.ok(Buffer.isBuffer(body) && sha256Hex(body) === sha256);
+    // Another host's put under the body's digest: other bytes, metadata claiming the digest.
     await cloud.clients.s3.send(
       new PutObjectCommand({
         Bucket: bucket,
-        Key: key,
+        Key: blobKey(sha256),
         Body: 'not the message',
         Metadata: { sha256, codec: 'none' },
       }),
     );
-    // The body arrives again (the same redo, as another server's): the indexer reads what is stored first.
+    // The body arrives again (the same redo, as another server's): it is located already, and read from its pack.
     for (const message of announcements) await handleIngest(as('srv-p', message), config, FAR);
-    assert.equal(sha256Hex(await read()), sha256, 'the stored object is the body again');
+    assert.deepEqual(await read(), body, 'the body is read from its pack, whatever lies under its digest');
   });
 
   it('a missing segment is a gap until it arrives; a corrupt one is quarantined and holds later ones', async () => {

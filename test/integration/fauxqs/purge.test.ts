@@ -28,7 +28,7 @@ import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { deleteEveryItem, indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
-import { bodiesInPack, bodyLocation } from '#test/support/packed-bodies.ts';
+import { storedBodies } from '#test/support/packed-bodies.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
@@ -52,27 +52,7 @@ describe('retention and purge against the ground truth', () => {
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
 
   const finished = (id: string) => operationEnded(client, id, 180_000);
-  /**
-   * The bodies stored: listed by an independent reader (the AWS CLI) pack by pack, each body in a pack's
-   * trailer counted where the index locates it (a dropped body's bytes may wait in a pack for a repack).
-   */
-  async function storedBlobs(): Promise<Set<string>> {
-    const { stdout } = await promisify(execFile)(
-      'aws',
-      ['s3', 'ls', `s3://${bucket}/packs/`, '--recursive', '--endpoint-url', cloud.endpoints.s3],
-      { env: LOCAL_AWS_ENV },
-    );
-    const packs = stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.split(/\s+/).at(-1) as string);
-    const stored = new Set<string>();
-    for (const pack of packs)
-      for (const sha256 of await bodiesInPack(cloud, pack))
-        if ((await bodyLocation(cloud, sha256))?.pack === pack) stored.add(sha256);
-    return stored;
-  }
+  const storedBlobs = () => storedBodies(cloud);
   async function history(mailboxId: string, itemId: string): Promise<ItemState[]> {
     return (
       await client.request<{ history: ItemState[] }>(

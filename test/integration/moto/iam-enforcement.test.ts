@@ -36,6 +36,7 @@ const OBJECTS = [
   'servers/mail2/redo/7/0-512.bb',
   'servers/mail2/ldap/20261205T000000Z.cc',
   `blobs/ab/${'ab'.repeat(32)}`,
+  `packs/cd/${'cd'.repeat(32)}`,
 ];
 
 describe('IAM enforced (moto): what one mail host may not do to the bucket', () => {
@@ -160,6 +161,15 @@ describe('IAM enforced (moto): what one mail host may not do to the bucket', () 
         `delete ${key}`,
       );
     }
+    // The shared body stores are the indexer's: a host writes its scans' bodies under its own prefix only.
+    for (const key of [`blobs/ef/${'ef'.repeat(32)}`, `packs/ef/${'ef'.repeat(32)}`])
+      assert.equal(
+        await outcome(() =>
+          host.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x', IfNoneMatch: '*' })),
+        ),
+        'AccessDenied',
+        `put ${key}`,
+      );
     // Without a query string: under enforcement moto computes the signature of a query wrongly.
     assert.equal(await outcome(() => host.send(new ListObjectsCommand({ Bucket: BUCKET }))), 'AccessDenied');
   });

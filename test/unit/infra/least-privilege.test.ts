@@ -35,7 +35,13 @@ describe('least privilege, evaluated', () => {
   it("a mail host creates its own objects once, and cannot read, replace or write another server's", () => {
     check('Agentmail1', [
       [true, { action: 's3:PutObject', resource: object('servers/mail1/redo/7/0-512.a'), context: once }],
-      [true, { action: 's3:PutObject', resource: object('blobs/ab/abc'), context: once }],
+      [
+        true,
+        { action: 's3:PutObject', resource: object('servers/mail1/packs/20261206T000000Z.a'), context: once },
+      ],
+      // Bodies go into packs under its own prefix: the shared stores are the indexer's alone.
+      [false, { action: 's3:PutObject', resource: object('blobs/ab/abc'), context: once }],
+      [false, { action: 's3:PutObject', resource: object('packs/ab/abc'), context: once }],
       [
         false,
         {

@@ -27,6 +27,10 @@ describe('server object keys', () => {
       parseServerObjectKey('srv-1', serverKeys.scan('srv-1', 'a1b2-c3', '2026-12-05T14:03:25.000Z', sha)),
       { kind: 'scan', accountId: 'a1b2-c3', takenAt: '2026-12-05T14:03:25.000Z', sha256: sha },
     );
+    assert.deepEqual(
+      parseServerObjectKey('srv-1', serverKeys.bodyPack('srv-1', '2026-12-05T14:03:25.500Z', sha)),
+      { kind: 'body-pack', packedAt: '2026-12-05T14:03:25.500Z', sha256: sha },
+    );
   });
 
   it('names nothing it cannot read exactly: other servers, stray files, bad numbers and digests', () => {
@@ -39,6 +43,8 @@ describe('server object keys', () => {
       `servers/srv-1/ldap/20261399T999999Z.${sha}`,
       `servers/srv-1/scans/a/b/20261205T140325Z.${sha}`,
       `servers/srv-1/redo/12/sealed-x.${sha}`,
+      `servers/srv-1/packs/x/20261205T140325Z.${sha}`,
+      `servers/srv-1/packs/20261205T140325Z.${sha.slice(1)}`,
     ])
       assert.equal(parseServerObjectKey('srv-1', key), undefined, key);
   });
