@@ -71,8 +71,13 @@ export async function ingestBodyPack(
     new UpdateCommand({
       TableName: target.table,
       Key: key,
-      UpdateExpression: 'SET #state = :state, appliedAt = :at, stored = :stored, damaged = :damaged',
-      ExpressionAttributeNames: { '#state': 'state' },
+      UpdateExpression: 'SET #state = :state, #at = :at, #stored = :stored, #damaged = :damaged',
+      ExpressionAttributeNames: {
+        '#state': 'state',
+        '#at': 'appliedAt',
+        '#stored': 'stored',
+        '#damaged': 'damaged',
+      },
       ExpressionAttributeValues: {
         ':state': result.state,
         ':at': new Date().toISOString(),

@@ -64,6 +64,17 @@ describe('full scan of a server with mail from before the agent', () => {
     const op = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
     return operationEnded(client, op.id, 120_000, `restore ${op.id} to finish`);
   }
+  async function catalogItems(prefix: string): Promise<Record<string, unknown>[]> {
+    const out = await useLocalIndex(cloud).send(
+      new QueryCommand({
+        TableName: indexTable(cloud),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': `SRV#${serverId}`, ':p': prefix },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items ?? [];
+  }
   async function scanItems(): Promise<Record<string, unknown>[]> {
     const out = await useLocalIndex(cloud).send(
       new QueryCommand({
@@ -181,6 +192,15 @@ describe('full scan of a server with mail from before the agent', () => {
     const scans = await scanItems();
     assert.equal(scans.length, mailboxes);
     for (const s of scans) assert.equal(s.state, 'applied', JSON.stringify(s));
+    // The scan's own packs were taken in: every frame checked, what the store lacked copied.
+    const packs = await catalogItems('BODYPACK#');
+    assert.equal(packs.length, report.blobs.packs);
+    for (const p of packs) assert.equal(p.state, 'applied', JSON.stringify(p));
+    assert.equal(
+      packs.reduce((n, p) => n + Number(p.bodies), 0),
+      report.blobs.uploaded,
+      'every body packed was announced',
+    );
   });
 
   it('restores every account at 25 random instants after the scan exactly as the ground truth had it', async () => {
