@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import mariadbClient from 'mariadb';
 import { ControlClient } from '#agent/control-client.ts';
@@ -203,7 +204,17 @@ describe('full scan of a server with mail from before the agent', () => {
     );
   });
 
-  it('restores every account at 25 random instants after the scan exactly as the ground truth had it', async () => {
+  it("restores every account at 25 random instants after the scan exactly, once a purge took the scan's packs", async () => {
+    // The agent's packs are inputs: once taken in, a purge removes them whatever the retention (none here).
+    const created = await client.request<Operation>('POST', '/operations', { kind: 'purge', params: {} });
+    const purge = await operationEnded(client, created.id, 120_000, 'the purge to finish');
+    assert.equal(purge.state, 'succeeded', purge.error);
+    assert.equal(purge.result?.bodyPacksPurged, report.blobs.packs);
+    assert.equal(purge.result?.versionsPurged ?? 0, 0, 'nothing else: everything is retained');
+    const left = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `servers/${serverId}/packs/` }),
+    );
+    assert.equal(left.KeyCount ?? 0, 0, "the agent's packs are gone from the bucket");
     const times = sim.commitTimes().filter((t) => t > scanTime);
     for (const t of randomInstants(times, 25, seededRandom(5))) {
       const op = await restore({ mode: 'point-in-time', all: true, at: t, chunkItems: 50 });
