@@ -232,6 +232,10 @@ try {
     await reader.end();
     await database.close();
   }
+} catch (error) {
+  // Said before the database stops under the connections still open (their errors would hide this one).
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   proxy.close();
   await Promise.all([moto.stop(), db.stop()]);

@@ -15,7 +15,9 @@ export interface RangeLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_RANGE_LIMITS: RangeLimits = { maxGap: 256 * 1024, maxBytes: 8 * 1024 * 1024 };
+// On S3 a request costs about what 1 MiB of transfer does (tens of milliseconds): a gap below that is read
+// through rather than paid for with another request.
+export const DEFAULT_RANGE_LIMITS: RangeLimits = { maxGap: 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
 
 /**
  * The requests that read these bodies: per pack, in offset order, neighbours merged into one range while

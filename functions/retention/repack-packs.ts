@@ -22,7 +22,10 @@ import {
 export interface RepackOptions {
   /** A pack whose live bodies are less than this share of its bytes is repacked. */
   readonly liveBelow: number;
-  /** A pack smaller than this is merged with others (the indexer writes small packs on a quiet server). */
+  /**
+   * A pack smaller than this is merged with others: the indexer writes a pack per segment it indexes, small
+   * on a quiet server, and a mailbox spread over many small packs costs a request each to restore.
+   */
   readonly smallBelow: number;
   /** The most pack bytes one purge reads: what is left waits for the next (a purge ends within its time). */
   readonly maxReadBytes: number;
@@ -31,7 +34,7 @@ export interface RepackOptions {
 
 export const DEFAULT_REPACK: RepackOptions = {
   liveBelow: 0.5,
-  smallBelow: 1024 * 1024,
+  smallBelow: PACK_TARGET_BYTES / 2,
   maxReadBytes: 2 * 1024 * 1024 * 1024,
   targetBytes: PACK_TARGET_BYTES,
 };
@@ -61,6 +64,8 @@ interface Examined {
   readonly bodies: readonly PackedBody[];
   /** The bodies whose location is still this pack. */
   readonly live: readonly PackedBody[];
+  /** Object Lock or a legal hold keeps it (only a small pack is repacked so, and then waits). */
+  readonly locked?: boolean;
 }
 
 /**
@@ -114,12 +119,16 @@ export async function repackPacks(
     const worth =
       examined.live.length === 0 || liveBytes < options.liveBelow * size || size < options.smallBelow;
     if (!worth) continue;
-    if (await lockedOrHeld(target.backupBucket, key)) {
+    const { locked, held } = await lockOf(target.backupBucket, key);
+    // A small pack's live bodies are merged even under the lock (restores read fewer, larger packs); the
+    // pack itself waits for its date. Anything else under the lock, and a pack under legal hold, is left as
+    // it is until then.
+    if (held || (locked && !(examined.live.length > 0 && size < options.smallBelow))) {
       report.packsLocked++;
       if (!dryRun) await wait(target.indexTable, key, operationId);
       continue;
     }
-    if (waiting.has(key) && !dryRun) await stopWaiting(target.indexTable, key);
+    if (waiting.has(key) && !locked && !dryRun) await stopWaiting(target.indexTable, key);
     if (examined.live.length === 0) {
       report.packsDeleted++;
       report.packBytesFreed += size;
@@ -127,7 +136,7 @@ export async function repackPacks(
       continue;
     }
     budget -= size;
-    toMove.push(examined);
+    toMove.push({ ...examined, locked });
   }
   // A small pack left alone among repacked ones is not worth a new pack of its own size: only merge when
   // there is something to merge or a pack to shrink.
@@ -141,7 +150,7 @@ export async function repackPacks(
     }
     return report;
   }
-  await moveBodies(target, toMove, options.targetBytes, report);
+  await moveBodies(target, operationId, toMove, options.targetBytes, report);
   return report;
 }
 
@@ -167,12 +176,13 @@ async function examine(target: PurgeTarget, key: string, size: number): Promise<
   return { key, size, bodies, live };
 }
 
-async function lockedOrHeld(bucket: string, key: string): Promise<boolean> {
+async function lockOf(bucket: string, key: string): Promise<{ locked: boolean; held: boolean }> {
   const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  if (head.ObjectLockLegalHoldStatus === 'ON') return true;
-  return (
-    head.ObjectLockRetainUntilDate !== undefined && head.ObjectLockRetainUntilDate.getTime() > Date.now()
-  );
+  return {
+    held: head.ObjectLockLegalHoldStatus === 'ON',
+    locked:
+      head.ObjectLockRetainUntilDate !== undefined && head.ObjectLockRetainUntilDate.getTime() > Date.now(),
+  };
 }
 
 /**
@@ -181,6 +191,7 @@ async function lockedOrHeld(bucket: string, key: string): Promise<boolean> {
  */
 async function moveBodies(
   target: PurgeTarget,
+  operationId: string,
   packs: readonly Examined[],
   targetBytes: number,
   report: RepackReport,
@@ -224,11 +235,19 @@ async function moveBodies(
     }
   }
   await flush();
-  for (const pack of packs)
+  for (const pack of packs) {
+    if (pack.locked) {
+      // Its bodies are read from the new pack now; the bytes go once the lock lets them.
+      report.packsRepacked++;
+      report.packsLocked++;
+      await wait(target.indexTable, pack.key, operationId);
+      continue;
+    }
     if (await deleteIfUnused(target, pack)) {
       report.packsRepacked++;
       report.packBytesFreed += pack.size;
     }
+  }
 }
 
 /** Deletes the pack if no location names it any more; whether it did. */
