@@ -17,6 +17,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import { median, RESTIC_ENV } from '#bench/bench-helpers.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
 import { archiveFileName } from '#core/redo/redo-file-names.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
@@ -40,13 +41,7 @@ const runs = Number(values.runs);
 const rpoSeconds = Number(values['rpo-seconds']);
 const run = promisify(execFile);
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  RESTIC_PASSWORD: 'bench',
-};
+const ENV = RESTIC_ENV;
 
 const random = seededRandom(17);
 let txn = 0;
@@ -106,7 +101,6 @@ function generateRedolog(dir: string, size: number): void {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fmt, MB, median, RESTIC_ENV } from '#bench/bench-helpers.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -35,10 +36,6 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const run = promisify(execFile);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const MB = 1_000_000;
 const GB = 1_000_000_000;
 const CONCURRENCY = 8;
 
@@ -103,13 +100,7 @@ cloud.clients.s3.middlewareStack.add(
   },
   { step: 'initialize', name: 'countRequests' },
 );
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  RESTIC_PASSWORD: 'bench',
-};
+const ENV = RESTIC_ENV;
 let referenced = 0;
 let mailboxBytes = 0;
 let packStats = { bytes: 0, requests: 0, wcu: 0, bodies: 0 };
@@ -171,29 +162,17 @@ try {
     // 2. Reading one mailbox back.
     before = requests;
     started = performance.now();
-    let read = 0;
-    let bad = 0;
-    await readBodies(
-      { bucket, table },
-      mine.map((b) => ({ sha256: b.sha256, maxSize: b.content.length })),
-      async (_, body) => {
-        if (Buffer.isBuffer(body)) read += body.length;
-        else bad++;
-      },
-      { concurrency: CONCURRENCY },
-    );
-    if (bad > 0 || read !== mailboxBytes)
-      throw new Error(`read ${read} of ${mailboxBytes} bytes, ${bad} failed`);
+    await readMailbox(mine);
     record(
       'read mailbox: offsite (ranged, checked)',
       (performance.now() - started) / 1000,
       requests - before,
-      read,
+      mailboxBytes,
     );
 
     before = requests;
     started = performance.now();
-    read = 0;
+    let read = 0;
     await inParallel(mine, CONCURRENCY, async (b) => {
       const got = await cloud.clients.s3.send(
         new GetObjectCommand({ Bucket: bucket, Key: `single-${r}/${b.sha256}` }),
@@ -247,23 +226,12 @@ try {
     process.stderr.write(`repack: ${JSON.stringify(repack)}\n`);
     before = requests;
     started = performance.now();
-    read = 0;
-    await readBodies(
-      { bucket, table },
-      mine.map((b) => ({ sha256: b.sha256, maxSize: b.content.length })),
-      async (_, body) => {
-        if (Buffer.isBuffer(body)) read += body.length;
-        else bad++;
-      },
-      { concurrency: CONCURRENCY },
-    );
-    if (bad > 0 || read !== mailboxBytes)
-      throw new Error(`read ${read} of ${mailboxBytes} bytes, ${bad} failed`);
+    await readMailbox(mine);
     record(
       'read mailbox: offsite after repack',
       (performance.now() - started) / 1000,
       requests - before,
-      read,
+      mailboxBytes,
     );
 
     const target = join(work, `restored-${r}`);
@@ -278,6 +246,23 @@ try {
 } finally {
   await cloud.stop();
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Reads the bodies back as a restore does (ranged, every digest checked); all of them, or it throws. */
+async function readMailbox(bodies: readonly { sha256: string; content: Buffer }[]): Promise<void> {
+  let read = 0;
+  let bad = 0;
+  await readBodies(
+    { bucket, table },
+    bodies.map((b) => ({ sha256: b.sha256, maxSize: b.content.length })),
+    async (_, body) => {
+      if (Buffer.isBuffer(body)) read += body.length;
+      else bad++;
+    },
+    { concurrency: CONCURRENCY },
+  );
+  const expected = bodies.reduce((n, b) => n + b.content.length, 0);
+  if (bad > 0 || read !== expected) throw new Error(`read ${read} of ${expected} bytes, ${bad} failed`);
 }
 
 async function storedBytes(prefix: string): Promise<number> {

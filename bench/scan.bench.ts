@@ -21,6 +21,7 @@ import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { runScan, type ScanReport } from '#agent/scan/run-scan.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import { fmt, MB, median, RESTIC_ENV } from '#bench/bench-helpers.ts';
 import { startMoto } from '#local/emulators/moto.ts';
 import { freePort, LOOPBACK } from '#local/emulators/ports.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
@@ -36,18 +37,8 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const run = promisify(execFile);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const MB = 1_000_000;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  RESTIC_PASSWORD: 'bench',
-};
+const ENV = RESTIC_ENV;
 
 /** An HTTP proxy in front of the S3 endpoint that counts the requests passing through. */
 async function countingProxy(target: string): Promise<{ url: string; count: () => number; close(): void }> {

@@ -87,15 +87,7 @@ export async function sweepBlobs(
     const location = await locationOf(target.indexTable, sha256);
     let dropped = false;
     if (location) {
-      const outcome = dryRun ? 'dropped' : await dropLocation(target.indexTable, location);
-      if (outcome === 'kept') {
-        report.blobsKept++;
-        return;
-      }
-      if (outcome === 'restored') {
-        report.blobsRestored++;
-        return;
-      }
+      if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location))) return;
       dropped = true;
       packs.add(location.pack);
       report.bytesFreed += location.length;
@@ -116,22 +108,20 @@ export async function sweepBlobs(
       if (!dryRun) await wait(target.indexTable, sha256, until, operationId);
       return;
     }
-    if (!dryRun) {
-      const outcome = await deleteBlob(target, sha256);
-      if (outcome === 'kept') {
-        report.blobsKept++;
-        return;
-      }
-      if (outcome === 'restored') {
-        report.blobsRestored++;
-        return;
-      }
-    }
+    if (!dryRun && raced(report, await deleteBlob(target, sha256))) return;
     report.blobsDeleted++;
     report.bytesFreed += head.size;
     await settled();
   });
   return report;
+}
+
+/** Counts a delete a reference (or a new write) got in the way of; whether one did. */
+function raced(report: SweepReport, outcome: 'deleted' | 'dropped' | 'kept' | 'restored'): boolean {
+  if (outcome === 'kept') report.blobsKept++;
+  else if (outcome === 'restored') report.blobsRestored++;
+  else return false;
+  return true;
 }
 
 async function waitingBlobs(table: string): Promise<string[]> {

@@ -14,12 +14,15 @@ import { uploadObject } from '#agent/ship/upload-object.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { blobKey, packKey } from '#core/storage/body-keys.ts';
 import { locationItem } from '#core/storage/body-location.ts';
+import { encodePack } from '#core/storage/body-pack.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setS3 } from '#functions/clients/s3.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
 import { purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
 import { candidatesPrefix } from '#functions/retention/purge-mailbox.ts';
+import { repackPacks } from '#functions/retention/repack-packs.ts';
 import { sweepBlobs } from '#functions/retention/sweep-blobs.ts';
+import { locateBodies, readBodies } from '#functions/storage/body-store.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
@@ -136,6 +139,73 @@ describe('backup bucket controls on moto', () => {
       new GetCommand({ TableName: table, Key: { pk: indexKeys.waitingBlobs, sk: sha256 } }),
     );
     assert.equal(gone.Item, undefined);
+  });
+
+  it('a repack merges small packs under Object Lock, and deletes them once the lock has run out', async () => {
+    const bucket = cloud.outputs.BackupBucketName ?? '';
+    const table = indexTable(cloud);
+    const db = useLocalIndex(cloud);
+    setS3(cloud.clients.s3);
+    const until = new Date(Date.now() + 12_000);
+    const body = (text: string) => {
+      const content = Buffer.from(`Subject: ${text}\r\n\r\n${text}\r\n`);
+      return { sha256: sha256Hex(content), content };
+    };
+    const [live1, dead, live2] = [body('live one'), body('dropped'), body('live two')];
+    // Two small packs as the indexer writes them, locked for a few seconds; one body of the first is dropped.
+    const packs: string[] = [];
+    for (const group of [[live1, dead], [live2]]) {
+      const pack = encodePack(group);
+      const key = packKey(pack.sha256);
+      await cloud.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: pack.bytes,
+          ObjectLockMode: 'GOVERNANCE',
+          ObjectLockRetainUntilDate: until,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      for (const b of pack.bodies)
+        if (b.sha256 !== dead.sha256)
+          await db.send(
+            new PutCommand({
+              TableName: table,
+              Item: locationItem({ ...b, pack: key }, new Date().toISOString()),
+            }),
+          );
+      packs.push(key);
+    }
+    const target = { indexTable: table, backupBucket: bucket };
+    const merged = await repackPacks(target, '00000000-0000-4000-8000-0000000000b1', new Set(), false);
+    assert.equal(merged.packsWritten, 1);
+    assert.equal(merged.bodiesMoved, 2);
+    assert.equal(merged.packsLocked, 2, 'the old packs wait for their date');
+    const moved = await locateBodies(table, [live1.sha256, live2.sha256]);
+    const into = moved.get(live1.sha256)?.pack;
+    assert.ok(
+      into && !packs.includes(into) && moved.get(live2.sha256)?.pack === into,
+      'both in one new pack',
+    );
+    for (const key of packs) await cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+
+    await new Promise((resolve) => setTimeout(resolve, until.getTime() - Date.now() + 1000));
+    const later = await repackPacks(target, '00000000-0000-4000-8000-0000000000b2', new Set(), false);
+    assert.equal(later.packsDeleted, 2, 'nothing live in them, and the lock has run out');
+    for (const key of packs)
+      await assert.rejects(cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    let read = 0;
+    await readBodies(
+      { bucket, table },
+      [live1, live2].map((b) => ({ sha256: b.sha256, maxSize: 1024 })),
+      async (_, got) => {
+        assert.ok(Buffer.isBuffer(got), JSON.stringify(got));
+        read++;
+      },
+    );
+    assert.equal(read, 2);
+    setS3(undefined);
   });
 
   it('refuses a second write of a write-once key with If-None-Match', async () => {

@@ -12,7 +12,10 @@ import { sha256Hex, zimbraDigest } from '#core/zimbra-digest.ts';
 
 type Spooled = { bytes: Buffer; sha256: string; bodies: number };
 
-function uploaderWith(volume: string, packBytes?: number) {
+function uploaderWith(
+  volume: string,
+  options: { packBytes?: number; known?: (shas: string[]) => Promise<string[]> } = {},
+) {
   const spooled: Spooled[] = [];
   const uploader = new BlobUploader({
     volumes: { '1': volume },
@@ -20,7 +23,7 @@ function uploaderWith(volume: string, packBytes?: number) {
     spoolPack: async (pack) => {
       spooled.push(pack);
     },
-    ...(packBytes === undefined ? {} : { packBytes }),
+    ...options,
   });
   return { uploader, spooled };
 }
@@ -97,13 +100,7 @@ describe('a scan packing blobs', () => {
     const b = blob(volume, 501, 'Subject: b\r\n\r\nnew\r\n');
     const old = blob(volume, 502, 'Subject: old\r\n\r\nSHA-1 era\r\n');
     const storeHas = new Set([sha256Hex(a.content), sha256Hex(old.content)]);
-    const spooled: Spooled[] = [];
-    const uploader = new BlobUploader({
-      volumes: { '1': volume },
-      limiter: new RateLimiter(undefined),
-      spoolPack: async (pack) => {
-        spooled.push(pack);
-      },
+    const { uploader, spooled } = uploaderWith(volume, {
       known: async (shas) => {
         asked.push(shas);
         return shas.filter((x) => storeHas.has(x));
@@ -125,7 +122,7 @@ describe('a scan packing blobs', () => {
 
   it('closes a pack once it holds its size of bodies', async () => {
     const volume = mkdtempSync(join(tmpdir(), 'offsite-vol-'));
-    const { uploader, spooled } = uploaderWith(volume, 100);
+    const { uploader, spooled } = uploaderWith(volume, { packBytes: 100 });
     for (let i = 0; i < 5; i++) {
       const x = blob(volume, 400 + i, `Subject: ${i}\r\n\r\n${'y'.repeat(60)}${i}\r\n`);
       await uploader.ensure(ref(400 + i, x.digest));
