@@ -8,7 +8,7 @@ import { objectBody } from '#core/storage/object-body.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
-import { locateBodies, moveLocation, putPack, trailerOf } from '#functions/storage/body-store.ts';
+import { liveBodies, moveLocation, putPack, trailerOf } from '#functions/storage/body-store.ts';
 
 const HOUR = 3_600_000;
 
@@ -49,13 +49,7 @@ export async function checkPackObjects(
       findings.push({ problem: 'corrupt', key, detail: `pack ${error.message}` });
       return;
     }
-    const located = await locateBodies(
-      target.indexTable,
-      bodies.map((b) => b.sha256),
-    );
-    const live = bodies.filter(
-      (b) => located.get(b.sha256)?.pack === key && located.get(b.sha256)?.offset === b.offset,
-    );
+    const live = await liveBodies(target.indexTable, key, bodies);
     if (whole) {
       const damaged: string[] = [];
       const good: { body: PackedBody; content: Buffer }[] = [];

@@ -11,6 +11,7 @@ import { s3 } from '#functions/clients/s3.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
 import {
+  liveBodies,
   locateBodies,
   moveLocation,
   PACK_TARGET_BYTES,
@@ -165,15 +166,7 @@ async function examine(target: PurgeTarget, key: string, size: number): Promise<
     if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey') return undefined;
     throw error;
   }
-  const located = await locateBodies(
-    target.indexTable,
-    bodies.map((b) => b.sha256),
-  );
-  const live = bodies.filter((b) => {
-    const at = located.get(b.sha256);
-    return at?.pack === key && at.offset === b.offset;
-  });
-  return { key, size, bodies, live };
+  return { key, size, bodies, live: await liveBodies(target.indexTable, key, bodies) };
 }
 
 async function lockOf(bucket: string, key: string): Promise<{ locked: boolean; held: boolean }> {

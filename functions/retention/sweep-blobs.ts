@@ -4,15 +4,11 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
 import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
-import {
-  type BodyLocation,
-  locationOf as bodyLocationOf,
-  locationItem,
-} from '#core/storage/body-location.ts';
+import { type BodyLocation, locationItem } from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -23,6 +19,7 @@ import {
   type PurgeCandidate,
   type PurgeTarget,
 } from '#functions/retention/purge-mailbox.ts';
+import { locateBodies } from '#functions/storage/body-store.ts';
 
 export interface SweepReport {
   candidates: number;
@@ -84,7 +81,7 @@ export async function sweepBlobs(
       return;
     }
     // A packed body: its location goes (the pack's bytes go when a repack finds nothing there is live).
-    const location = await locationOf(target.indexTable, sha256);
+    const location = (await locateBodies(target.indexTable, [sha256])).get(sha256);
     let dropped = false;
     if (location) {
       if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location))) return;
@@ -162,18 +159,6 @@ async function deleteBlob(target: PurgeTarget, sha256: string): Promise<'deleted
   if ((await references(target.indexTable, sha256)).length === 0) return 'deleted';
   await putBack(target.backupBucket, key);
   return 'restored';
-}
-
-/** The body's location, if the index records one. */
-async function locationOf(table: string, sha256: string): Promise<BodyLocation | undefined> {
-  const got = await dynamodb().send(
-    new GetCommand({
-      TableName: table,
-      Key: { pk: indexKeys.blob(sha256), sk: indexKeys.location },
-      ConsistentRead: true,
-    }),
-  );
-  return got.Item ? bodyLocationOf(got.Item) : undefined;
 }
 
 /**

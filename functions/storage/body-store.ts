@@ -53,6 +53,22 @@ export async function locateBodies(
   return found;
 }
 
+/** The bodies of a pack (by its trailer) that are still read from it: their location names it, and there. */
+export async function liveBodies(
+  table: string,
+  pack: string,
+  bodies: readonly PackedBody[],
+): Promise<PackedBody[]> {
+  const located = await locateBodies(
+    table,
+    bodies.map((b) => b.sha256),
+  );
+  return bodies.filter((b) => {
+    const at = located.get(b.sha256);
+    return at?.pack === pack && at.offset === b.offset;
+  });
+}
+
 /** What writing bodies into packs did. */
 export interface PackedBodies {
   readonly packs: string[];
