@@ -1,6 +1,7 @@
 import { access, constants, type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DirectoryChanges } from '#agent/directory-changes.ts';
 import { RedoLogError, RedoSequenceError } from '#agent/errors.ts';
 import { type ByteSource, handleSource } from '#core/redo/byte-source.ts';
 import { RedoHeaderError } from '#core/redo/errors.ts';
@@ -49,6 +50,11 @@ export interface FollowOptions {
   from?: LogPosition | 'oldest' | 'live';
   /** Stop once the live file has been read to its current end (cron-style shipping). */
   once?: boolean;
+  /**
+   * When the consumer wants an `idle` event even if nothing is written (a segment due to be cut), as a
+   * time in ms; the follower otherwise wakes on a change in the directory, or after `pollMs`.
+   */
+  wakeAt?: () => number | undefined;
 }
 
 /**
@@ -65,69 +71,82 @@ export async function* followRedoLog(
   const livePath = join(redologDir, 'redo.log');
   await checkRedologDir(redologDir);
   let expected = startPosition(redologDir, options.from ?? 'live');
-  while (!options.signal?.aborted) {
-    const handle = await openWhenPresent(livePath, pollMs, options.signal, options.once);
-    if (!handle) return;
-    const source = handleSource(handle);
-    try {
-      const inode = (await handle.stat()).ino;
-      const header = await waitForHeader(livePath, handle, source, pollMs, options.signal);
-      if (!header) return;
-      const sequence = header.sequence;
-      let from = 0;
-      if (expected !== undefined) {
-        if (sequence < expected.sequence) {
+  const changes = options.once ? undefined : new DirectoryChanges(redologDir);
+  try {
+    yield* followFiles();
+  } finally {
+    changes?.close();
+  }
+
+  async function* followFiles(): AsyncGenerator<FollowEvent> {
+    while (!options.signal?.aborted) {
+      const handle = await openWhenPresent(livePath, pollMs, options.signal, options.once);
+      if (!handle) return;
+      const source = handleSource(handle);
+      try {
+        const inode = (await handle.stat()).ino;
+        const header = await waitForHeader(livePath, handle, source, pollMs, options.signal);
+        if (!header) return;
+        const sequence = header.sequence;
+        let from = 0;
+        if (expected !== undefined) {
+          if (sequence < expected.sequence) {
+            throw new RedoSequenceError(
+              `redo.log has sequence ${sequence}, behind the position already shipped (sequence ${expected.sequence}): ` +
+                'the server’s redo log was reset or replaced; if that is intended, start the agent with a new state directory',
+            );
+          }
+          if (sequence > expected.sequence) yield* catchUp(redologDir, expected, sequence, options);
+          else from = expected.offset;
+        }
+        if (from > (await source.size())) {
           throw new RedoSequenceError(
-            `redo.log has sequence ${sequence}, behind the position already shipped (sequence ${expected.sequence}): ` +
-              'the server’s redo log was reset or replaced; if that is intended, start the agent with a new state directory',
+            `redo.log (sequence ${sequence}) has ${await source.size()} bytes, fewer than the ${from} already shipped: ` +
+              'the file was truncated or replaced; start the agent with a new state directory if that is intended',
           );
         }
-        if (sequence > expected.sequence) yield* catchUp(redologDir, expected, sequence, options);
-        else from = expected.offset;
-      }
-      if (from > (await source.size())) {
-        throw new RedoSequenceError(
-          `redo.log (sequence ${sequence}) has ${await source.size()} bytes, fewer than the ${from} already shipped: ` +
-            'the file was truncated or replaced; start the agent with a new state directory if that is intended',
-        );
-      }
-      yield { kind: 'file', sequence, header, source, from, archived: false };
-      let pos = from;
-      let rolled = false;
-      while (true) {
-        // Read whatever is there; a live file's last record may still be incomplete.
-        const final = rolled;
-        let torn = false;
-        for await (const batch of readRedoBatches(source, {
-          from: pos,
-          final,
-          captureBodies: options.captureBodies ?? 0,
-        })) {
-          for (const e of batch) {
-            if (e.kind === 'record') {
-              yield { kind: 'record', sequence, record: e.record };
-              pos = e.record.offset + e.record.length;
-            } else if (e.kind === 'unparsed') {
-              yield unparsedEvent(sequence, e);
-              pos = e.end;
-            } else if (e.kind === 'incomplete') torn = true;
+        yield { kind: 'file', sequence, header, source, from, archived: false };
+        let pos = from;
+        let rolled = false;
+        while (true) {
+          // Read whatever is there; a live file's last record may still be incomplete.
+          const final = rolled;
+          let torn = false;
+          for await (const batch of readRedoBatches(source, {
+            from: pos,
+            final,
+            captureBodies: options.captureBodies ?? 0,
+          })) {
+            for (const e of batch) {
+              if (e.kind === 'record') {
+                yield { kind: 'record', sequence, record: e.record };
+                pos = e.record.offset + e.record.length;
+              } else if (e.kind === 'unparsed') {
+                yield unparsedEvent(sequence, e);
+                pos = e.end;
+              } else if (e.kind === 'incomplete') torn = true;
+            }
+          }
+          if (final) {
+            yield { kind: 'closed', sequence, size: await source.size(), torn };
+            expected = { sequence: sequence + 1n, offset: 0 };
+            break;
+          }
+          if (options.signal?.aborted) return;
+          rolled = await replaced(livePath, inode);
+          if (!rolled) {
+            yield { kind: 'idle', sequence, offset: pos };
+            if (options.once) return;
+            const due = options.wakeAt?.();
+            await changes?.wait(
+              due === undefined ? pollMs : Math.min(pollMs, due - Date.now()),
+              options.signal,
+            );
           }
         }
-        if (final) {
-          yield { kind: 'closed', sequence, size: await source.size(), torn };
-          expected = { sequence: sequence + 1n, offset: 0 };
-          break;
-        }
-        if (options.signal?.aborted) return;
-        rolled = await replaced(livePath, inode);
-        if (!rolled) {
-          yield { kind: 'idle', sequence, offset: pos };
-          if (options.once) return;
-          await sleep(pollMs);
-        }
+      } finally {
+        await source.close();
       }
-    } finally {
-      await source.close();
     }
   }
 }

@@ -46,8 +46,15 @@ const schema = z.strictObject({
   segment: z
     .strictObject({
       maxMiB: z.number().positive().max(1024).default(8),
-      /** No committed record waits longer than this before it is cut into a segment. */
+      /** No record waits longer than this before it is cut into a segment, even while a backlog is read. */
       maxAgeSeconds: z.number().positive().max(300).default(5),
+      /**
+       * Once caught up with the log, what was read is cut at once, but at most one segment (one PUT) per
+       * this interval: a quiet host ships each commit right away, a busy one batches a second's worth.
+       */
+      minIntervalSeconds: z.number().min(0).max(300).default(1),
+      /** Caught up mid-transaction, the cut waits this long for the commit so segments end on commits. */
+      commitWaitSeconds: z.number().min(0).max(10).default(0.2),
       zstdLevel: z.number().int().min(1).max(19).default(3),
     })
     .prefault({}),
@@ -57,6 +64,8 @@ const schema = z.strictObject({
       /** Objects larger than this go up in parts of `partMiB`. */
       multipartThresholdMiB: z.number().min(5).max(5120).default(16),
       partMiB: z.number().min(5).max(5120).default(8),
+      /** Parts of one object in flight at once. */
+      partConcurrency: z.number().int().min(1).max(16).default(4),
       /** Upload bandwidth cap in MiB/s, so shipping never starves the mail server. Unset: no cap. */
       maxMiBps: z.number().positive().optional(),
       /** Retries after failures wait longer each time, up to this. */

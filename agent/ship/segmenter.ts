@@ -2,6 +2,8 @@ import { AgentStateError } from '#agent/errors.ts';
 import type { FollowEvent } from '#agent/follow-redo-log.ts';
 import type { ByteSource } from '#core/redo/byte-source.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
+import { isControlOp, OP } from '#core/redo/op-codes.ts';
+import { type RecordHeader, txnKey } from '#core/redo/redo-record.ts';
 
 /** A byte range [first, last) of one redo file, cut at record boundaries, to be read from `source`. */
 export interface SegmentCut {
@@ -32,6 +34,13 @@ export type SegmenterOutput =
 export interface SegmenterOptions {
   maxBytes: number;
   maxAgeMs: number;
+  /**
+   * Cut what is pending as soon as the follower has caught up with the log, but at most one segment per
+   * this many ms (each segment is a PUT); unset: only the size and age bounds cut.
+   */
+  minIntervalMs?: number;
+  /** When the log was caught up mid-transaction, wait this long for its commit before cutting anyway. */
+  commitWaitMs?: number;
   now?: () => number;
 }
 
@@ -52,8 +61,11 @@ interface Pending {
  * `maxBytes`, when their first byte is `maxAgeMs` old, and when the file ends.
  */
 export class Segmenter {
-  private readonly options: Required<SegmenterOptions>;
+  private readonly options: SegmenterOptions & { now: () => number };
   private pending: Pending | undefined;
+  private lastCutAt = Number.NEGATIVE_INFINITY;
+  /** Transactions read but not committed or aborted yet, with when they were read. */
+  private readonly openTxns = new Map<string, number>();
 
   constructor(options: SegmenterOptions) {
     this.options = { now: Date.now, ...options };
@@ -77,13 +89,17 @@ export class Segmenter {
         const p = this.extend(event.sequence, event.record.offset, event.record.offset + event.record.length);
         p.firstOpTime ??= event.record.header.timestamp;
         p.lastOpTime = event.record.header.timestamp;
+        this.noteTransaction(event.record.header);
         break;
       }
       case 'unparsed':
         this.extend(event.sequence, event.offset, event.end);
         break;
-      case 'idle':
+      case 'idle': {
+        const at = this.idleCutAt();
+        if (at !== undefined && this.options.now() >= at) this.cutInto(out);
         break;
+      }
       case 'closed':
         if (event.size > (this.pending?.last ?? event.size))
           this.extend(event.sequence, this.pending?.last ?? 0, event.size);
@@ -119,6 +135,17 @@ export class Segmenter {
     return out;
   }
 
+  /**
+   * When something pending is due to be cut if nothing else arrives (the follower waits until then at
+   * most); undefined when nothing is pending.
+   */
+  nextDue(): number | undefined {
+    const p = this.pending;
+    if (!p || p.last === p.first || p.since === undefined) return undefined;
+    const aged = p.since + this.options.maxAgeMs;
+    return Math.min(aged, this.idleCutAt() ?? aged);
+  }
+
   /** The next byte not yet cut into a segment. */
   position(): { sequence: bigint; offset: number } | undefined {
     return this.pending ? { sequence: this.pending.sequence, offset: this.pending.first } : undefined;
@@ -137,6 +164,25 @@ export class Segmenter {
     return p;
   }
 
+  /** When a caught-up follower cuts what is pending: one interval after the last cut, later mid-transaction. */
+  private idleCutAt(): number | undefined {
+    const { minIntervalMs, commitWaitMs = 0, maxAgeMs } = this.options;
+    const p = this.pending;
+    if (minIntervalMs === undefined || !p || p.last === p.first || p.since === undefined) return undefined;
+    const due = Math.max(this.lastCutAt + minIntervalMs, p.since);
+    // A transaction open longer than the age bound was abandoned (the server stopped before its commit).
+    const now = this.options.now();
+    for (const [txn, at] of this.openTxns) if (now - at > maxAgeMs) this.openTxns.delete(txn);
+    return this.openTxns.size === 0 ? due : due + commitWaitMs;
+  }
+
+  private noteTransaction(header: RecordHeader): void {
+    if (header.txnId === undefined) return;
+    const key = txnKey(header.txnId);
+    if (header.opCode === OP.CommitTxn || header.opCode === OP.AbortTxn) this.openTxns.delete(key);
+    else if (!isControlOp(header.opCode)) this.openTxns.set(key, this.options.now());
+  }
+
   private cutInto(out: SegmenterOutput[]): void {
     const p = this.pending;
     if (!p || p.last === p.first) return;
@@ -149,6 +195,7 @@ export class Segmenter {
       ...(p.lastOpTime !== undefined ? { lastOpTime: p.lastOpTime } : {}),
       source: p.source,
     });
+    this.lastCutAt = this.options.now();
     this.pending = { sequence: p.sequence, source: p.source, first: p.last, last: p.last };
   }
 }

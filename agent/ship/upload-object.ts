@@ -17,6 +17,8 @@ export interface UploadRequest {
   metadata: Record<string, string>;
   multipartThreshold: number;
   partSize: number;
+  /** Parts in flight at once for one object (default 1). */
+  partConcurrency?: number;
   limiter: RateLimiter;
   signal?: AbortSignal;
 }
@@ -62,22 +64,38 @@ export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<Uplo
     options,
   );
   try {
-    const parts: { ETag: string; PartNumber: number }[] = [];
-    for (let at = 0, n = 1; at < r.body.length; at += r.partSize, n++) {
-      const part = r.body.subarray(at, Math.min(r.body.length, at + r.partSize));
-      const { ETag } = await s3.send(
-        new UploadPartCommand({
-          Bucket: r.bucket,
-          Key: r.key,
-          UploadId,
-          PartNumber: n,
-          Body: await paced(part, r.limiter, r.signal),
-          ContentLength: part.length,
-        }),
-        options,
-      );
-      parts.push({ ETag: ETag ?? '', PartNumber: n });
-    }
+    const count = Math.ceil(r.body.length / r.partSize);
+    const parts: { ETag: string; PartNumber: number }[] = new Array(count);
+    // Parts go up `partConcurrency` at a time; the first failure stops the others from starting.
+    let next = 0;
+    const uploadParts = async (): Promise<void> => {
+      while (next < count) {
+        const n = next++;
+        const part = r.body.subarray(n * r.partSize, Math.min(r.body.length, (n + 1) * r.partSize));
+        try {
+          const { ETag } = await s3.send(
+            new UploadPartCommand({
+              Bucket: r.bucket,
+              Key: r.key,
+              UploadId,
+              PartNumber: n + 1,
+              Body: await paced(part, r.limiter, r.signal),
+              ContentLength: part.length,
+            }),
+            options,
+          );
+          parts[n] = { ETag: ETag ?? '', PartNumber: n + 1 };
+        } catch (error) {
+          next = count;
+          throw error;
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.min(count, r.partConcurrency ?? 1) }, uploadParts);
+    const settled = await Promise.allSettled(workers);
+    // Every part settled before the abort below, so no part lands after it.
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: r.bucket,

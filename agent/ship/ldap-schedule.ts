@@ -1,0 +1,97 @@
+import type { AgentConfig } from '#agent/config/agent-config.ts';
+import { LdapDumpError } from '#agent/errors.ts';
+import { type DirectoryDump, dumpDirectory } from '#agent/ldap/dump-directory.ts';
+import type { AgentLog } from '#agent/observability.ts';
+import type { AgentState } from '#agent/ship/agent-state.ts';
+import type { Spool, SpoolEntry } from '#agent/ship/spool.ts';
+import { encodeLdapDump } from '#agent/ship/spool-entries.ts';
+
+export interface LdapScheduleDeps {
+  config: AgentConfig;
+  log: AgentLog;
+  state: AgentState;
+  spool: Spool;
+  /** Called once a dump is spooled, so the uploader takes it. */
+  spooled: () => void;
+}
+
+/** Dumps the directory on its interval (and on request) into the spool, shipped after the redo before it. */
+export class LdapSchedule {
+  private readonly deps: LdapScheduleDeps;
+  private requested = false;
+  private wake: (() => void) | undefined;
+
+  constructor(deps: LdapScheduleDeps) {
+    this.deps = deps;
+  }
+
+  /** A dump now (SIGUSR1, `agent ldap-dump`), from a running schedule. */
+  request(): void {
+    this.deps.log.info('LDAP dump requested');
+    this.requested = true;
+    this.wake?.();
+  }
+
+  /** Ends the wait of a schedule whose signal aborted. */
+  interrupt(): void {
+    this.wake?.();
+  }
+
+  /** Dumps and spools the compressed LDIF. A failed bind or search throws and spools nothing. */
+  async dump(): Promise<SpoolEntry> {
+    const { config, log, state, spool } = this.deps;
+    if (!config.ldap)
+      throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
+    let dump: DirectoryDump;
+    try {
+      dump = await dumpDirectory(config.ldap);
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error('LDAP dump failed; nothing shipped for it', { error: message });
+      await state.update((s) => {
+        s.lastLdapError = { message, at: new Date().toISOString() };
+      });
+      throw error;
+    }
+    const { entry, stored } = await encodeLdapDump(config.serverId, dump, config.segment.zstdLevel);
+    await spool.put(entry, stored);
+    await state.update((s) => {
+      s.lastLdapError = null;
+    });
+    log.info('LDAP dump spooled', { entries: dump.entries, bytes: dump.ldif.length, key: entry.key });
+    this.deps.spooled();
+    return entry;
+  }
+
+  /** Dumps when the last dump is older than the interval, or on request; a failure is retried sooner. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { config, state, spool } = this.deps;
+    const ldap = config.ldap;
+    if (!ldap) return;
+    const interval = ldap.intervalMinutes * 60_000;
+    let retryAt = 0;
+    while (!signal.aborted) {
+      const pending = spool.list().findLast((e) => e.kind === 'ldap');
+      const last = pending?.spooledAt ?? state.data.ldap?.lastDumpAt;
+      const due = Math.max(last ? Date.parse(last) + interval : 0, retryAt);
+      if (this.requested || Date.now() >= due) {
+        this.requested = false;
+        try {
+          await this.dump();
+          retryAt = 0;
+        } catch {
+          retryAt = Date.now() + Math.min(interval, 5 * 60_000);
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(due - Date.now(), 60_000));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

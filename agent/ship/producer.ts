@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentConfig } from '#agent/config/agent-config.ts';
+import { followRedoLog } from '#agent/follow-redo-log.ts';
+import type { AgentLog } from '#agent/observability.ts';
+import type { AgentState } from '#agent/ship/agent-state.ts';
+import { crashPoint } from '#agent/ship/crash-point.ts';
+import type { ScanCuts } from '#agent/ship/scan-cuts.ts';
+import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
+import type { ShipReport } from '#agent/ship/ship-report.ts';
+import type { Spool } from '#agent/ship/spool.ts';
+import { type EncodedEntry, encodeSeal, encodeSegment } from '#agent/ship/spool-entries.ts';
+
+const MiB = 1024 * 1024;
+
+export interface ProducerDeps {
+  config: AgentConfig;
+  log: AgentLog;
+  state: AgentState;
+  spool: Spool;
+  cuts: ScanCuts;
+  report: ShipReport;
+  /** Called after each entry is spooled, so the uploader takes it. */
+  spooled: () => void;
+}
+
+/**
+ * The log → spool stage: follows the redo log from the cursor, cuts segments, encodes and spools them
+ * durably and moves the cursor past them; serves scans' cuts between two events of the log; pauses while
+ * the spool is full.
+ */
+export class Producer {
+  private readonly deps: ProducerDeps;
+  private spoolWarned = false;
+  private liveWrittenAt = 0;
+
+  constructor(deps: ProducerDeps) {
+    this.deps = deps;
+  }
+
+  /** Until `signal` aborts, or with `once` until the live file has been read to its current end. */
+  async run(signal: AbortSignal, once: boolean): Promise<void> {
+    const { config, log, state, cuts } = this.deps;
+    const cursor = state.data.cursor;
+    const from = cursor ? { sequence: BigInt(cursor.sequence), offset: cursor.offset } : config.startFrom;
+    const segmenter = new Segmenter({
+      maxBytes: config.segment.maxMiB * MiB,
+      maxAgeMs: config.segment.maxAgeSeconds * 1000,
+      minIntervalMs: config.segment.minIntervalSeconds * 1000,
+      commitWaitMs: config.segment.commitWaitSeconds * 1000,
+    });
+    const wakeAt = () => segmenter.nextDue();
+    log.info('following the redo log', { redologDir: config.redologDir, from: cursor ?? config.startFrom });
+    for await (const event of followRedoLog(config.redologDir, {
+      from,
+      pollMs: config.pollMs,
+      signal,
+      once,
+      wakeAt,
+    })) {
+      if (event.kind === 'unparsed') {
+        log.warn('redo bytes the reader cannot decode are shipped as they are', {
+          sequence: String(event.sequence),
+          offset: event.offset,
+          end: event.end,
+          reason: event.reason,
+        });
+      }
+      const outputs = segmenter.push(event);
+      // Shipping once: everything read so far is cut while the file is still open.
+      if (once && event.kind === 'idle') outputs.push(...segmenter.flush());
+      for (const output of outputs) await this.spoolOutput(output, signal);
+      if (cuts.waiting) await this.serveCuts(segmenter, signal);
+      if (event.kind === 'idle') await this.noteLive(event.sequence, event.offset);
+      if (signal.aborted) return;
+    }
+  }
+
+  /** Spools what was read and places a barrier for each waiting scan at the position reached. */
+  private async serveCuts(segmenter: Segmenter, signal: AbortSignal): Promise<void> {
+    for (const output of segmenter.flush()) await this.spoolOutput(output, signal);
+    const cursor = this.deps.state.data.cursor;
+    if (!cursor) return; // nothing read yet: served after the first segment
+    this.deps.cuts.serve(cursor);
+  }
+
+  private async spoolOutput(output: SegmenterOutput, signal: AbortSignal): Promise<void> {
+    const { config, log, state, spool, report } = this.deps;
+    if (output.kind === 'gap') {
+      const gap = { fromSequence: String(output.fromSequence), toSequence: String(output.toSequence) };
+      log.error(
+        'redo files were rolled over and deleted before the agent read them: their changes are not shipped',
+        gap,
+      );
+      report.gaps.push(gap);
+      await state.update((s) => {
+        s.gaps.push({ ...gap, detectedAt: new Date().toISOString() });
+      });
+      return;
+    }
+    const { entry, stored }: EncodedEntry =
+      output.kind === 'segment'
+        ? await encodeSegment(config.serverId, output, config.segment.zstdLevel)
+        : await encodeSeal(config.serverId, output);
+    await this.waitForSpoolRoom(entry.storedSize, signal);
+    await spool.put(entry, stored);
+    crashPoint('spooled');
+    const next =
+      output.kind === 'seal'
+        ? { sequence: String(output.sequence + 1n), offset: 0 }
+        : { sequence: entry.sequence, offset: output.last };
+    await state.update((s) => {
+      s.cursor = next;
+    });
+    report.spooled++;
+    this.deps.spooled();
+  }
+
+  /** Reading pauses while the spool is full (S3 or SQS unreachable); a warning comes first. */
+  private async waitForSpoolRoom(bytes: number, signal: AbortSignal): Promise<void> {
+    const { config, log, spool } = this.deps;
+    const max = config.spool.maxMiB * MiB;
+    const used = spool.usage();
+    if (!this.spoolWarned && used + bytes > (max * config.spool.warnPercent) / 100) {
+      this.spoolWarned = true;
+      log.warn('the spool is filling up: uploads are not keeping up or S3/SQS is unreachable', {
+        usedBytes: used,
+        maxBytes: max,
+      });
+    }
+    let logged = false;
+    while (spool.usage() > 0 && spool.usage() + bytes > max && !signal.aborted) {
+      if (!logged) {
+        log.error(
+          'the spool is full: reading the redo log pauses until uploads resume (a rollover with deletion now loses data)',
+          { usedBytes: spool.usage(), maxBytes: max },
+        );
+        logged = true;
+      }
+      await sleep(config.pollMs);
+    }
+    // Warn again only after the spool drained well below the mark (no warning per segment at the edge).
+    if (spool.usage() + bytes <= (max * config.spool.warnPercent) / 200) this.spoolWarned = false;
+  }
+
+  private async noteLive(sequence: bigint, offset: number): Promise<void> {
+    // The live position only feeds status and lag: written at most every few seconds.
+    if (Date.now() - this.liveWrittenAt < 2000) return;
+    this.liveWrittenAt = Date.now();
+    await this.deps.state.update((s) => {
+      s.live = { sequence: String(sequence), offset, at: new Date().toISOString() };
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { constants as zlib, zstdCompress } from 'node:zlib';
+import { AgentStateError } from '#agent/errors.ts';
+import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
+import type { FileSeal, SegmentCut } from '#agent/ship/segmenter.ts';
+import { ldapSpoolId, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
+import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
+import { serverKeys } from '#core/storage/server-keys.ts';
+
+const compress = promisify(zstdCompress);
+
+/** A spool entry and the bytes stored under its key. */
+export interface EncodedEntry {
+  entry: SpoolEntry;
+  stored: Buffer;
+}
+
+function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Zstd off the event loop (libuv's thread pool): uploads and announcements go on meanwhile. */
+function zstd(plain: Buffer, level: number): Promise<Buffer> {
+  return compress(plain, { params: { [zlib.ZSTD_c_compressionLevel]: level } });
+}
+
+/** Reads a segment's bytes from its file, digests and compresses them. */
+export async function encodeSegment(
+  serverId: string,
+  cut: SegmentCut,
+  zstdLevel: number,
+  now = new Date(),
+): Promise<EncodedEntry> {
+  const sequence = String(cut.sequence);
+  const plain = await cut.source.read(cut.first, cut.last - cut.first);
+  if (plain.length !== cut.last - cut.first) {
+    throw new AgentStateError(
+      `redo file ${sequence} ended at ${cut.first + plain.length}, before byte ${cut.last}`,
+    );
+  }
+  const sha256 = sha256Of(plain);
+  const stored = await zstd(plain, zstdLevel);
+  const entry: SpoolEntry = {
+    id: spoolId('segment', cut.sequence, cut.first, cut.last),
+    kind: 'segment',
+    sequence,
+    first: cut.first,
+    last: cut.last,
+    key: serverKeys.segment(serverId, sequence, cut.first, cut.last, sha256),
+    sha256,
+    size: plain.length,
+    storedSize: stored.length,
+    codec: 'zstd',
+    ...(cut.firstOpTime !== undefined ? { firstOpTime: cut.firstOpTime } : {}),
+    ...(cut.lastOpTime !== undefined ? { lastOpTime: cut.lastOpTime } : {}),
+    spooledAt: now.toISOString(),
+  };
+  return { entry, stored };
+}
+
+/** A rolled-over file's final header, so the file can be rebuilt whole. */
+export async function encodeSeal(serverId: string, seal: FileSeal, now = new Date()): Promise<EncodedEntry> {
+  const sequence = String(seal.sequence);
+  const stored = await seal.source.read(0, FILE_HEADER_SIZE);
+  const sha256 = sha256Of(stored);
+  const entry: SpoolEntry = {
+    id: spoolId('seal', seal.sequence, seal.size, seal.size),
+    kind: 'seal',
+    sequence,
+    first: seal.size,
+    last: seal.size,
+    key: serverKeys.seal(serverId, sequence, seal.size, sha256),
+    sha256,
+    size: stored.length,
+    storedSize: stored.length,
+    codec: 'none',
+    torn: seal.torn,
+    spooledAt: now.toISOString(),
+  };
+  return { entry, stored };
+}
+
+/** A directory dump, compressed. */
+export async function encodeLdapDump(
+  serverId: string,
+  dump: DirectoryDump,
+  zstdLevel: number,
+): Promise<EncodedEntry> {
+  const sha256 = sha256Of(dump.ldif);
+  const stored = await zstd(dump.ldif, zstdLevel);
+  const at = dump.dumpedAt.toISOString();
+  const entry: SpoolEntry = {
+    id: ldapSpoolId(dump.dumpedAt),
+    kind: 'ldap',
+    sequence: '',
+    first: 0,
+    last: 0,
+    key: serverKeys.ldapDump(serverId, at, sha256),
+    sha256,
+    size: dump.ldif.length,
+    storedSize: stored.length,
+    codec: 'zstd',
+    entries: dump.entries,
+    spooledAt: at,
+  };
+  return { entry, stored };
+}
+
+/**
+ * A pack of bodies a scan read, placed where the log has been read to (`cursor`): announced after the
+ * redo before it and before any scan cut after it, so the snapshots that name its bodies come after it.
+ */
+export function bodyPackEntry(
+  serverId: string,
+  cursor: { sequence: string; offset: number },
+  pack: { bytes: Buffer; sha256: string; bodies: number },
+  now = new Date(),
+): EncodedEntry {
+  const at = now.toISOString();
+  const entry: SpoolEntry = {
+    id: `${spoolId('pack', cursor.sequence, cursor.offset, cursor.offset)}-${pack.sha256.slice(0, 16)}`,
+    kind: 'pack',
+    sequence: cursor.sequence,
+    first: cursor.offset,
+    last: cursor.offset,
+    key: serverKeys.bodyPack(serverId, at, pack.sha256),
+    sha256: pack.sha256,
+    size: pack.bytes.length,
+    storedSize: pack.bytes.length,
+    codec: 'none',
+    bodies: pack.bodies,
+    spooledAt: at,
+  };
+  return { entry, stored: pack.bytes };
+}
