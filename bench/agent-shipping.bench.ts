@@ -3,7 +3,8 @@
 //   1. throughput: `offsite agent ship-once` path (follow, segment, zstd, SHA-256, spool, upload, announce)
 //      vs `aws s3 cp --recursive`, `aws s3 sync` and `restic backup` (when installed), medians and ratios;
 //   2. recovery point: time from a record written to redo.log to its segment acknowledged by S3, median
-//      and 99th percentile, for several segment age settings.
+//      and 99th percentile, and segment PUTs per second, at the default settings on a busy and a quiet
+//      host, next to a shorter interval and the age-only cutting of before.
 // Usage: npm run bench:ship -- [--size-mib 128] [--runs 3] [--rpo-seconds 10]
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -235,12 +236,26 @@ try {
 
   // ---- recovery point ------------------------------------------------------------------------------------
   console.log(
-    `\nRecovery point: record written to redo.log → its segment acknowledged by S3 (${rpoSeconds} s of 20 messages/s):\n`,
+    `\nRecovery point: a message written to redo.log → S3 acknowledging the segment that holds it (${rpoSeconds} s each), and segment PUTs per second while writing:\n`,
   );
-  console.log('| segment.maxAgeSeconds | segment.maxMiB | samples | median ms | p99 ms |');
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
-  for (const maxAgeSeconds of [0.2, 1, 5]) {
-    const liveHost = join(work, `rpo-${maxAgeSeconds}`);
+  console.log('| settings | load | samples | median ms | p99 ms | segment PUTs/s |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  const busy = { name: '20 messages/s', gapMs: () => 50 };
+  const quiet = { name: 'a message every 0.5–2.5 s', gapMs: () => 500 + random() * 2000 };
+  const settings = [
+    { name: 'defaults (cut when caught up, ≥ 1 s apart)', segment: {}, pollMs: undefined, load: busy },
+    { name: 'defaults', segment: {}, pollMs: undefined, load: quiet },
+    { name: 'minIntervalSeconds 0.5', segment: { minIntervalSeconds: 0.5 }, pollMs: undefined, load: busy },
+    {
+      name: 'before: cut by age only (maxAgeSeconds 5, polled every 200 ms)',
+      segment: { minIntervalSeconds: 300 },
+      pollMs: 200,
+      load: busy,
+    },
+  ];
+  for (const [n, setting] of settings.entries()) {
+    const serverId = `rpo-${n}`;
+    const liveHost = join(work, serverId);
     mkdirSync(join(liveHost, 'redolog'), { recursive: true });
     const live = join(liveHost, 'redolog', 'redo.log');
     writeFileSync(live, header(1n, true));
@@ -266,28 +281,32 @@ try {
       { step: 'initialize' },
     );
     const config = parseAgentConfig({
-      serverId: `rpo-${maxAgeSeconds}`,
+      serverId,
       zimbraHome: liveHost,
-      stateDir: join(work, `rpo-state-${maxAgeSeconds}`),
+      stateDir: join(work, `rpo-state-${n}`),
       aws: { region: 'us-east-1', bucket, ingestQueueUrl: queueUrl, endpoint },
       startFrom: 'live',
-      pollMs: 50,
-      segment: { maxAgeSeconds, maxMiB: 8 },
+      ...(setting.pollMs !== undefined ? { pollMs: setting.pollMs } : {}),
+      segment: setting.segment,
       metrics: { enabled: false },
     });
     const shipper = await Shipper.open({ config, s3: timed, sqs, log: memoryLog() });
     const controller = new AbortController();
     const running = shipper.run(controller.signal);
+    await sleep(500); // the follower is watching the live file
     const written: { end: number; at: number }[] = [];
-    const until = performance.now() + rpoSeconds * 1000;
+    const started = performance.now();
+    const until = started + rpoSeconds * 1000;
     while (performance.now() < until) {
       const r = messageRecords();
       appendFileSync(live, r);
       size += r.length;
       written.push({ end: size, at: performance.now() });
-      await sleep(50);
+      await sleep(setting.load.gapMs());
     }
-    const deadline = performance.now() + maxAgeSeconds * 1000 + 10_000;
+    const writing = (performance.now() - started) / 1000;
+    const putsWhileWriting = acked.filter((a) => a.at <= started + writing * 1000).length;
+    const deadline = performance.now() + 15_000;
     while ((acked.at(-1)?.last ?? 0) < size && performance.now() < deadline) await sleep(20);
     controller.abort();
     await running;
@@ -296,7 +315,7 @@ try {
       return ack ? [ack.at - w.at] : [];
     });
     console.log(
-      `| ${maxAgeSeconds} | 8 | ${latencies.length}/${written.length} | ${median(latencies).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} |`,
+      `| ${setting.name} | ${setting.load.name} | ${latencies.length}/${written.length} | ${median(latencies).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${(putsWhileWriting / writing).toFixed(2)} |`,
     );
   }
 } finally {
