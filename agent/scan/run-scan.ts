@@ -341,14 +341,24 @@ async function scanMailbox(
   // Attachment names of the messages whose bytes this scan read (the database does not keep them).
   const attachments = new Map<number, string[]>();
   const database = mailboxGroupDatabase(mailbox.mailboxId, groups);
-  for (let after = 0; ; ) {
+  type BlobRow = { id: number; blob_digest: string; locator: string | null; mod_content: number };
+  const page = async (after: number): Promise<BlobRow[]> => {
     const rows = (await db.query(
       `SELECT id, blob_digest, locator, mod_content FROM ${database}.mail_item
         WHERE mailbox_id = ? AND id > ? AND blob_digest IS NOT NULL AND mod_content > ? ORDER BY id LIMIT ${PAGE}`,
       [mailbox.mailboxId, after, since],
-    )) as { id: number; blob_digest: string; locator: string | null; mod_content: number }[];
+    )) as BlobRow[];
+    if (rows.length > 0) await uploader.prefetch(rows.map((r) => r.blob_digest));
+    return rows;
+  };
+  // The next page is queried (and its digests asked about) while this page's blobs are read: the database
+  // and the volumes work at the same time.
+  for (let next = page(0); ; ) {
+    const rows = await next;
     if (rows.length === 0) break;
-    await uploader.prefetch(rows.map((r) => r.blob_digest));
+    next = page((rows.at(-1) as BlobRow).id);
+    // Taken by the next turn (or left when a blob fails the scan): never an unhandled rejection meanwhile.
+    next.catch(() => undefined);
     await inParallel(rows, config.scan.concurrency, async (r) => {
       const ref: BlobRef = {
         mailboxId: mailbox.mailboxId,
@@ -363,7 +373,6 @@ async function scanMailbox(
       if ('sha256' in outcome && r.blob_digest.length !== 44) sha256OfSha1.set(r.blob_digest, outcome.sha256);
     });
     for (const r of rows) seen.modContent = Math.max(seen.modContent, r.mod_content);
-    after = (rows.at(-1) as { id: number }).id;
     counted(rows.length);
   }
 

@@ -10,7 +10,8 @@ export interface AgentLag {
 
 /**
  * How far shipping is behind the live log. Times are the agent's own clock (when a segment was cut, at most
- * `segment.maxAgeSeconds` after its first record), not the mail server's, which may be skewed.
+ * `segment.minIntervalSeconds` after its first record once caught up, `segment.maxAgeSeconds` while a backlog
+ * is read), not the mail server's, which may be skewed.
  */
 export function agentLag(
   entries: readonly SpoolEntry[],

@@ -11,6 +11,14 @@ import type { Spool } from '#agent/ship/spool.ts';
 import { type EncodedEntry, encodeSeal, encodeSegment } from '#agent/ship/spool-entries.ts';
 
 const MiB = 1024 * 1024;
+/** Segments encoded at once while a backlog is read: zstd runs on the thread pool meanwhile. */
+const ENCODE_AHEAD = 3;
+
+/** An output of the segmenter being encoded; spooled strictly in order. */
+interface InFlight {
+  output: SegmenterOutput;
+  encoded: Promise<EncodedEntry | undefined>;
+}
 
 export interface ProducerDeps {
   config: AgentConfig;
@@ -32,6 +40,7 @@ export class Producer {
   private readonly deps: ProducerDeps;
   private spoolWarned = false;
   private liveWrittenAt = 0;
+  private readonly inFlight: InFlight[] = [];
 
   constructor(deps: ProducerDeps) {
     this.deps = deps;
@@ -50,41 +59,87 @@ export class Producer {
     });
     const wakeAt = () => segmenter.nextDue();
     log.info('following the redo log', { redologDir: config.redologDir, from: cursor ?? config.startFrom });
-    for await (const event of followRedoLog(config.redologDir, {
-      from,
-      pollMs: config.pollMs,
-      signal,
-      once,
-      wakeAt,
-    })) {
-      if (event.kind === 'unparsed') {
-        log.warn('redo bytes the reader cannot decode are shipped as they are', {
-          sequence: String(event.sequence),
-          offset: event.offset,
-          end: event.end,
-          reason: event.reason,
-        });
+    try {
+      for await (const event of followRedoLog(config.redologDir, {
+        from,
+        pollMs: config.pollMs,
+        signal,
+        once,
+        wakeAt,
+      })) {
+        if (event.kind === 'unparsed') {
+          log.warn('redo bytes the reader cannot decode are shipped as they are', {
+            sequence: String(event.sequence),
+            offset: event.offset,
+            end: event.end,
+            reason: event.reason,
+          });
+        }
+        const outputs = segmenter.push(event);
+        // Shipping once: everything read so far is cut while the file is still open.
+        if (once && event.kind === 'idle') outputs.push(...segmenter.flush());
+        for (const output of outputs) await this.enqueue(output, signal);
+        // Only a backlog's records are encoded ahead; anything else (caught up, a file closed whose source
+        // is about to be closed, a scan waiting for the cursor) spools what is in flight first.
+        if (event.kind !== 'record' || signal.aborted) await this.drain(signal);
+        if (cuts.waiting) await this.serveCuts(segmenter, signal);
+        if (event.kind === 'idle') await this.noteLive(event.sequence, event.offset);
+        if (signal.aborted) return;
       }
-      const outputs = segmenter.push(event);
-      // Shipping once: everything read so far is cut while the file is still open.
-      if (once && event.kind === 'idle') outputs.push(...segmenter.flush());
-      for (const output of outputs) await this.spoolOutput(output, signal);
-      if (cuts.waiting) await this.serveCuts(segmenter, signal);
-      if (event.kind === 'idle') await this.noteLive(event.sequence, event.offset);
-      if (signal.aborted) return;
+    } finally {
+      // Encodings started are spooled, unless reading failed; then they are let go (never half spooled).
+      await this.drain(signal).catch(() => undefined);
     }
   }
 
   /** Spools what was read and places a barrier for each waiting scan at the position reached. */
   private async serveCuts(segmenter: Segmenter, signal: AbortSignal): Promise<void> {
-    for (const output of segmenter.flush()) await this.spoolOutput(output, signal);
+    for (const output of segmenter.flush()) await this.enqueue(output, signal);
+    await this.drain(signal);
     const cursor = this.deps.state.data.cursor;
     if (!cursor) return; // nothing read yet: served after the first segment
     this.deps.cuts.serve(cursor);
   }
 
-  private async spoolOutput(output: SegmenterOutput, signal: AbortSignal): Promise<void> {
-    const { config, log, state, spool, report } = this.deps;
+  /** Starts encoding `output`; spools the oldest in flight while more than ENCODE_AHEAD are. */
+  private async enqueue(output: SegmenterOutput, signal: AbortSignal): Promise<void> {
+    const { config } = this.deps;
+    const encoded =
+      output.kind === 'segment'
+        ? encodeSegment(config.serverId, output, config.segment.zstdLevel)
+        : output.kind === 'seal'
+          ? encodeSeal(config.serverId, output)
+          : Promise.resolve(undefined);
+    // Taken in order by `spoolNext`; this only keeps a failure from counting as unhandled meanwhile.
+    encoded.catch(() => undefined);
+    this.inFlight.push({ output, encoded });
+    while (this.inFlight.length > ENCODE_AHEAD) await this.spoolNext(signal);
+  }
+
+  /** Spools everything in flight, in order. */
+  private async drain(signal: AbortSignal): Promise<void> {
+    while (this.inFlight.length > 0) await this.spoolNext(signal);
+  }
+
+  private async spoolNext(signal: AbortSignal): Promise<void> {
+    const next = this.inFlight[0];
+    if (!next) return;
+    try {
+      await this.spoolOutput(next.output, await next.encoded, signal);
+    } catch (error) {
+      // What follows cannot be spooled before this one: all of it is read again on the next run.
+      this.inFlight.length = 0;
+      throw error;
+    }
+    this.inFlight.shift();
+  }
+
+  private async spoolOutput(
+    output: SegmenterOutput,
+    encoded: EncodedEntry | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { log, state, spool, report } = this.deps;
     if (output.kind === 'gap') {
       const gap = { fromSequence: String(output.fromSequence), toSequence: String(output.toSequence) };
       log.error(
@@ -97,10 +152,8 @@ export class Producer {
       });
       return;
     }
-    const { entry, stored }: EncodedEntry =
-      output.kind === 'segment'
-        ? await encodeSegment(config.serverId, output, config.segment.zstdLevel)
-        : await encodeSeal(config.serverId, output);
+    if (!encoded) throw new Error(`no encoding for a ${output.kind}`);
+    const { entry, stored } = encoded;
     await this.waitForSpoolRoom(entry.storedSize, signal);
     await spool.put(entry, stored);
     crashPoint('spooled');
