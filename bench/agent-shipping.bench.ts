@@ -236,12 +236,17 @@ try {
 
   // ---- recovery point ------------------------------------------------------------------------------------
   console.log(
-    `\nRecovery point: a message written to redo.log → S3 acknowledging the segment that holds it (${rpoSeconds} s each), and segment PUTs per second while writing:\n`,
+    `\nRecovery point: a message written to redo.log → S3 acknowledging the segment that holds it (${rpoSeconds} s busy, ${rpoSeconds * 3} s quiet), and segment PUTs per second while writing:\n`,
   );
   console.log('| settings | load | samples | median ms | p99 ms | segment PUTs/s |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
-  const busy = { name: '20 messages/s', gapMs: () => 50 };
-  const quiet = { name: 'a message every 0.5–2.5 s', gapMs: () => 500 + random() * 2000 };
+  const busy = { name: '20 messages/s', gapMs: () => 50, seconds: rpoSeconds };
+  // Quiet: messages further apart than the interval, each shipped on its own (three times as long, for samples).
+  const quiet = {
+    name: 'a message every 1–3 s',
+    gapMs: () => 1000 + random() * 2000,
+    seconds: rpoSeconds * 3,
+  };
   const settings = [
     { name: 'defaults (cut when caught up, ≥ 1 s apart)', segment: {}, pollMs: undefined, load: busy },
     { name: 'defaults', segment: {}, pollMs: undefined, load: quiet },
@@ -296,7 +301,7 @@ try {
     await sleep(500); // the follower is watching the live file
     const written: { end: number; at: number }[] = [];
     const started = performance.now();
-    const until = started + rpoSeconds * 1000;
+    const until = started + setting.load.seconds * 1000;
     while (performance.now() < until) {
       const r = messageRecords();
       appendFileSync(live, r);

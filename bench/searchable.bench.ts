@@ -3,7 +3,7 @@
 // event source and the indexer function's bundle, DynamoDB Local. For each step of a simulated mail host it
 // takes the time until S3 acknowledges the segment that holds it (recovery point) and until the server's
 // index cursor passes it (the items are in the index: search, "mailbox as of T" and restores see it), on a
-// busy host (20 steps/s) and a quiet one (a step every 0.5–2.5 s).
+// busy host (20 steps/s) and a quiet one (a step every 1–3 s).
 // Usage: npm run bench:search -- [--seconds 20]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ try {
   const loads = [
     { name: 'busy: 20 steps/s', gapMs: () => 50, seconds },
     // Three times as long: as many samples as the percentiles need.
-    { name: 'quiet: a step every 0.5–2.5 s', gapMs: () => 500 + random() * 2000, seconds: seconds * 3 },
+    { name: 'quiet: a step every 1–3 s', gapMs: () => 1000 + random() * 2000, seconds: seconds * 3 },
   ];
   console.log(
     `\nA simulated host's steps (deliveries, moves, flags, calendar items…) for ${seconds} s busy and ${seconds * 3} s quiet, the agent at its default settings, the indexer behind its queue (medians and 99th percentiles, ms):\n`,

@@ -2,8 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge, IndexContinue, IndexReset, IngestMessage } from '#core/announcement.ts';
-import { redoPosition } from '#core/index/redo-position.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { catalogItem } from '#core/index/catalog-entries.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentConflictError, SegmentMismatchError } from '#functions/errors.ts';
@@ -49,79 +48,6 @@ export async function recordShipment(
   throw new SegmentConflictError(
     `${item.sk} of server ${message.serverId} is already recorded as ${String(existing.Item?.s3Key)}, announced again as ${message.key}`,
   );
-}
-
-/** The catalog entry of an announced object, as first recorded. */
-export function catalogItem(m: ShipmentMessage): Record<string, unknown> & { pk: string; sk: string } {
-  const pk = indexKeys.server(m.serverId);
-  const common = {
-    pk,
-    serverId: m.serverId,
-    s3Key: m.key,
-    sha256: m.sha256,
-    storedSize: m.storedSize,
-    shippedAt: m.shippedAt,
-  };
-  switch (m.type) {
-    case 'redo-segment':
-      return {
-        ...common,
-        sk: indexKeys.segment(m.seq, m.firstOffset),
-        type: 'segment',
-        gsi1pk: `SEGTIME#${m.serverId}`,
-        gsi1sk: m.firstOpTime ?? m.shippedAt,
-        seq: m.seq,
-        firstOffset: m.firstOffset,
-        lastOffset: m.lastOffset,
-        size: m.size,
-        codec: m.codec,
-        firstOpTime: m.firstOpTime,
-        lastOpTime: m.lastOpTime,
-        state: 'announced',
-      };
-    case 'redo-seal':
-      return { ...common, sk: indexKeys.seal(m.seq), type: 'seal', seq: m.seq, size: m.size, torn: m.torn };
-    case 'scan-snapshot':
-      return {
-        ...common,
-        sk: indexKeys.scan(redoPosition(m.seq, m.offset), m.mailboxId, m.takenAt, m.scanId),
-        type: 'scan',
-        position: redoPosition(m.seq, m.offset),
-        seq: m.seq,
-        offset: m.offset,
-        size: m.size,
-        codec: m.codec,
-        scanId: m.scanId,
-        scanKind: m.scanKind,
-        mailboxId: m.mailboxId,
-        accountId: m.accountId,
-        items: m.items,
-        takenAt: m.takenAt,
-        // Applied by the indexer once the redo before it is indexed, before any after it.
-        state: 'pending',
-      };
-    case 'body-pack':
-      return {
-        ...common,
-        sk: indexKeys.bodyPack(m.packedAt, m.sha256),
-        type: 'body-pack',
-        size: m.size,
-        bodies: m.bodies,
-        packedAt: m.packedAt,
-        // Applied once its bodies are checked and kept in the indexer's packs; then a purge removes it.
-        state: 'pending',
-      };
-    case 'ldap-dump':
-      return {
-        ...common,
-        sk: indexKeys.ldapDump(m.dumpedAt),
-        type: 'ldap-dump',
-        size: m.size,
-        codec: m.codec,
-        entries: m.entries,
-        dumpedAt: m.dumpedAt,
-      };
-  }
 }
 
 async function confirmObject(m: ShipmentMessage, bucket: string): Promise<void> {

@@ -2,8 +2,10 @@ import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
+import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -12,7 +14,6 @@ import { quarantineNote, recordQuarantine } from '#functions/coherency/quarantin
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
-import { queryAll } from '#functions/query/query-all.ts';
 import { locateBodies } from '#functions/storage/body-store.ts';
 
 export interface CheckTarget {
@@ -54,36 +55,36 @@ function merged(a: CheckResult, b: CheckResult): CheckResult {
 
 /** Every object a server's catalog names (segments, seals, LDAP dumps, scan snapshots, body packs) and nothing else. */
 async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: string): Promise<CheckResult> {
-  const pk = indexKeys.server(serverId);
-  const catalog = (
-    await Promise.all(
-      ['SEG#', 'FILE#', 'LDAP#', 'SCAN#', 'BODYPACK#'].map((prefix) =>
-        queryAll({
-          TableName: target.indexTable,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-        }),
-      ),
-    )
-  ).flatMap((r) => r.items);
-  const stored = await listObjects(target.backupBucket, `servers/${serverId}/`);
   const findings: Finding[] = [];
   const named = new Set<string>();
+  // A catalog item that does not read is a finding like a damaged object, not the end of the check.
+  const malformed = (item: Record<string, unknown>, error: Error) => {
+    if (typeof item.s3Key === 'string') named.add(item.s3Key);
+    findings.push({ problem: 'corrupt', key: String(item.s3Key ?? item.sk), detail: error.message });
+  };
+  const catalog = (
+    await Promise.all(
+      CATALOG_KINDS.map(
+        (kind): Promise<CatalogEntry[]> => listCatalog(target.indexTable, serverId, kind, { malformed }),
+      ),
+    )
+  ).flat();
+  const stored = await listObjects(target.backupBucket, `servers/${serverId}/`);
   await inParallel(catalog, 8, async (entry) => {
-    const key = entry.s3Key as string | undefined;
+    const key = entry.s3Key;
     // A segment a purge removed is gone on purpose.
-    if (!key || entry.state === 'purged') return;
+    if (entry.state === 'purged') return;
     named.add(key);
     const object = stored.get(key);
     if (!object) {
       findings.push({
         problem: 'missing',
         key,
-        detail: `catalogued as ${entry.sk as string}, not in the bucket${await quarantineNote(target.indexTable, key)}`,
+        detail: `catalogued as ${entry.sk}, not in the bucket${await quarantineNote(target.indexTable, key)}`,
       });
       return;
     }
-    if (typeof entry.storedSize === 'number' && object.size !== entry.storedSize) {
+    if (object.size !== entry.storedSize) {
       findings.push({
         problem: 'size-mismatch',
         key,
@@ -94,8 +95,8 @@ async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: s
     const problem = await contentProblem(
       target.backupBucket,
       key,
-      entry.sha256 as string,
-      entry.codec as string | undefined,
+      entry.sha256,
+      entry.type === 'seal' || entry.type === 'body-pack' ? undefined : entry.codec,
       plan.params.readData,
     );
     if (problem) findings.push({ problem: 'corrupt', key, detail: problem });

@@ -1,10 +1,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
-import { parseRedoPosition, redoPosition } from '#core/index/redo-position.ts';
+import { segmentEnd } from '#core/index/catalog-entries.ts';
+import { parseRedoPosition } from '#core/index/redo-position.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { cutOfBaseScanId } from '#core/retention/base-scan-id.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { queryAll } from '#functions/query/query-all.ts';
 
 /**
  * Where a reindex of a server starts when a retention purge removed the oldest redo: the newest cut a purge
@@ -13,24 +14,16 @@ import { queryAll } from '#functions/query/query-all.ts';
  * stream is there, indexed from its start.
  */
 export async function baseStart(table: string, serverId: string): Promise<string | undefined> {
-  const catalogued = async (prefix: string) =>
-    (
-      await queryAll({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': prefix },
-        ConsistentRead: true,
-      })
-    ).items;
+  const consistent = { consistent: true };
   // A purge's base snapshots sit at each mailbox's own cut; their scan id names the server's, where to start.
-  const bases = (await catalogued('SCAN#'))
+  const bases = (await listCatalog(table, serverId, 'scan', consistent))
     .filter((s) => s.scanKind === 'base' && s.state !== 'purged')
-    .flatMap((s) => cutOfBaseScanId(s.scanId as string) ?? [])
+    .flatMap((s) => cutOfBaseScanId(s.scanId) ?? [])
     .sort();
   const base = bases.at(-1);
   if (base === undefined) return undefined;
-  const segments = (await catalogued('SEG#')).map((s) => ({
-    end: redoPosition(s.seq as string, s.lastOffset as string),
+  const segments = (await listCatalog(table, serverId, 'segment', consistent)).map((s) => ({
+    end: segmentEnd(s),
     purged: s.state === 'purged',
   }));
   const cut =
@@ -67,20 +60,9 @@ export async function startAtBase(table: string, serverId: string, base: string)
       },
     }),
   );
-  const { items } = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    FilterExpression: '#state = :pending',
-    ExpressionAttributeNames: { '#state': 'state' },
-    ExpressionAttributeValues: {
-      ':pk': indexKeys.server(serverId),
-      ':from': 'SCAN#',
-      ':to': `SCAN#${base}`,
-      ':pending': 'pending',
-    },
-    ConsistentRead: true,
-  });
-  const older = items.filter((s) => (s.position as string) < base);
+  const older = (await listCatalog(table, serverId, 'scan', { consistent: true, upTo: base })).filter(
+    (s) => s.state === 'pending' && s.position < base,
+  );
   await inParallel(older, 8, async (scan) => {
     await dynamodb().send(
       new UpdateCommand({

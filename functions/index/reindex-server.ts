@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { IndexReset, LdapDumpAnnouncement } from '#core/announcement.ts';
+import type { IndexReset } from '#core/announcement.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { AdvanceOutcome } from '#functions/index/advance-server.ts';
 import { baseStart, startAtBase } from '#functions/index/base-start.ts';
@@ -11,7 +12,6 @@ import { type CatalogRebuild, rebuildCatalog } from '#functions/index/rebuild-ca
 import { type CatalogReset, resetCatalog } from '#functions/index/reset-catalog.ts';
 import { wipeServerIndex } from '#functions/index/wipe-server-index.ts';
 import { type ReportTarget, reportServerShare } from '#functions/operations/server-share.ts';
-import { queryAll } from '#functions/query/query-all.ts';
 import { relocateBodies } from '#functions/storage/relocate-bodies.ts';
 
 /** A reindex under way, kept in the server's partition until its share is reported. */
@@ -181,19 +181,24 @@ async function updateMarker(
  * the deadline. True when all are done.
  */
 export async function indexPendingDumps(target: IndexTarget, deadline: number): Promise<boolean> {
-  const { items } = await queryAll({
-    TableName: target.table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    FilterExpression: 'attribute_not_exists(#state)',
-    ExpressionAttributeNames: { '#state': 'state' },
-    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':p': 'LDAP#' },
-    ConsistentRead: true,
-  });
-  for (const [n, item] of items.entries()) {
+  const pending = (
+    await listCatalog(target.table, target.serverId, 'ldap-dump', { consistent: true })
+  ).filter((d) => d.state === undefined);
+  for (const [n, item] of pending.entries()) {
     // At least one dump per call, however late it starts: every invocation makes progress.
     if (n > 0 && Date.now() > deadline) return false;
-    const dump = item as unknown as LdapDumpAnnouncement & { s3Key: string };
-    const result = await indexLdapDump(target, { ...dump, key: dump.s3Key, type: 'ldap-dump' });
+    const result = await indexLdapDump(target, {
+      type: 'ldap-dump',
+      serverId: item.serverId,
+      key: item.s3Key,
+      sha256: item.sha256,
+      size: item.size,
+      storedSize: item.storedSize,
+      codec: item.codec,
+      entries: item.entries,
+      dumpedAt: item.dumpedAt,
+      shippedAt: item.shippedAt,
+    });
     // A dump older than one indexed cannot enter the history: it is marked so it is not tried again.
     if (result.state === 'older')
       await dynamodb().send(
@@ -273,37 +278,28 @@ export async function finishReindex(
 
 async function summarize(target: IndexTarget, marker: ReindexMarker): Promise<ReindexSummary> {
   const pk = indexKeys.server(target.serverId);
-  const all = async (prefix: string) =>
-    (
-      await queryAll({
-        TableName: target.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-        ConsistentRead: true,
-      })
-    ).items;
-  const segments = (await all('SEG#')).filter((s) => s.state === 'indexed');
-  const scans = await all('SCAN#');
+  const consistent = { consistent: true };
+  const segments = (await listCatalog(target.table, target.serverId, 'segment', consistent)).filter(
+    (s) => s.state === 'indexed',
+  );
+  const scans = await listCatalog(target.table, target.serverId, 'scan', consistent);
   const undecoded: Record<string, number> = {};
   for (const s of segments)
-    for (const [op, n] of Object.entries(
-      ((s.indexed as { undecoded?: Record<string, number> } | undefined)?.undecoded ?? {}) as Record<
-        string,
-        number
-      >,
-    ))
+    for (const [op, n] of Object.entries(s.indexed?.undecoded ?? {}))
       undecoded[op] = (undecoded[op] ?? 0) + n;
   const cursor = (
     await dynamodb().send(new GetCommand({ TableName: target.table, Key: { pk, sk: indexKeys.cursor } }))
   ).Item;
   return {
     segments: segments.length,
-    ops: segments.reduce((sum, s) => sum + Number((s.indexed as { ops?: number } | undefined)?.ops ?? 0), 0),
+    ops: segments.reduce((sum, s) => sum + (s.indexed?.ops ?? 0), 0),
     undecoded,
     scansApplied: scans.filter((s) => s.state === 'applied').length,
     scansRejected: scans.filter((s) => s.state === 'rejected').length,
     scansSkipped: scans.filter((s) => s.state === 'skipped').length,
-    ldapDumps: (await all('LDAP#')).filter((d) => d.state === 'indexed').length,
+    ldapDumps: (await listCatalog(target.table, target.serverId, 'ldap-dump', consistent)).filter(
+      (d) => d.state === 'indexed',
+    ).length,
     wiped: marker.wiped,
     catalogRecorded: marker.catalog?.recorded ?? 0,
     unreadable: marker.catalog?.unreadable ?? [],

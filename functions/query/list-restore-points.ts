@@ -1,5 +1,6 @@
 import { countByOp } from '#core/index/undecoded-record.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { type Item, queryAll } from '#functions/query/query-all.ts';
 
@@ -92,8 +93,8 @@ export async function listRestorePoints(
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }).then((r) => r.items);
   const [segments, dumps, quarantine, cursors, bridges, uncertain, reindexes] = await Promise.all([
-    byPrefix('SEG#'),
-    byPrefix('LDAP#'),
+    listCatalog(table, serverId, 'segment'),
+    listCatalog(table, serverId, 'ldap-dump'),
     byPrefix('QUAR#'),
     byPrefix(indexKeys.cursor),
     byPrefix('BRIDGE#'),
@@ -130,7 +131,7 @@ export async function listRestorePoints(
     if (item.state === 'purged') {
       // Older than every retention: the index still holds what retention keeps, the raw redo is gone.
       purged++;
-      purgedUntil = (item.lastOpTime ?? item.shippedAt) as string;
+      purgedUntil = item.lastOpTime ?? item.shippedAt;
       run = undefined;
       continue;
     }
@@ -139,23 +140,23 @@ export async function listRestorePoints(
       run = undefined;
       continue;
     }
-    const from = (item.firstOpTime ?? item.shippedAt) as string;
-    const to = (item.lastOpTime ?? from) as string;
+    const from = item.firstOpTime ?? item.shippedAt;
+    const to = item.lastOpTime ?? from;
     if (run) {
       if (to > run.to) run.to = to;
-      run.lastSeq = item.seq as string;
+      run.lastSeq = item.seq;
       run.segments++;
-      run.bytes += item.size as number;
-      run.storedBytes += item.storedSize as number;
+      run.bytes += item.size;
+      run.storedBytes += item.storedSize;
     } else {
       run = {
         from,
         to,
-        firstSeq: item.seq as string,
-        lastSeq: item.seq as string,
+        firstSeq: item.seq,
+        lastSeq: item.seq,
         segments: 1,
-        bytes: item.size as number,
-        storedBytes: item.storedSize as number,
+        bytes: item.size,
+        storedBytes: item.storedSize,
       };
       redo.push(run);
     }
@@ -164,13 +165,8 @@ export async function listRestorePoints(
     serverId,
     redo: redo.filter((r) => inWindow(r.from, r.to)),
     ldapDumps: dumps
-      .filter((i) => inWindow(i.dumpedAt as string, i.dumpedAt as string))
-      .map((i) => ({
-        dumpedAt: i.dumpedAt as string,
-        entries: i.entries as number,
-        bytes: i.size as number,
-        storedBytes: i.storedSize as number,
-      })),
+      .filter((i) => inWindow(i.dumpedAt, i.dumpedAt))
+      .map((i) => ({ dumpedAt: i.dumpedAt, entries: i.entries, bytes: i.size, storedBytes: i.storedSize })),
     purged: { segments: purged, ...(purgedUntil ? { until: purgedUntil } : {}) },
     waiting: {
       segments: waiting,
@@ -194,9 +190,7 @@ export async function listRestorePoints(
       reason: i.reason as string,
       since: i.since as string,
     })),
-    notApplied: sumCounts(
-      segments.map((i) => (i.indexed as { notApplied?: Record<string, number> } | undefined)?.notApplied),
-    ),
+    notApplied: sumCounts(segments.map((i) => i.indexed?.notApplied)),
     undecoded: { byOp: countByOp(undecoded), records: undecoded },
     resultNotRecorded: { byOp: countByOp(resultNotRecorded), records: resultNotRecorded },
     bridges: bridges.map((i) => ({

@@ -1,4 +1,5 @@
 import { ValidationError } from '#core/errors.ts';
+import type { SegmentEntry } from '#core/index/catalog-entries.ts';
 import type { Operation } from '#core/operation.ts';
 import {
   type PurgeEntry,
@@ -37,10 +38,10 @@ async function cutRedo(
   entries: PurgeEntry[],
   accountsNamed: boolean,
 ): Promise<{ cut?: RedoCut }> {
-  const cutOf = (s: Record<string, unknown>): RedoCut => ({
-    seq: s.seq as string,
-    offset: s.lastOffset as string,
-    time: Date.parse(s.lastOpTime as string),
+  const cutOf = (s: SegmentEntry): RedoCut => ({
+    seq: s.seq,
+    offset: s.lastOffset,
+    time: Date.parse(s.lastOpTime ?? ''),
   });
   const bases = new Map<number, RedoCut | undefined>();
   for (const entry of entries) {

@@ -1,6 +1,5 @@
-import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import {
   type LockedReport,
   noteLocked,
@@ -25,26 +24,16 @@ export async function purgeBodyPacks(
 ): Promise<BodyPackPurgeReport> {
   const report: BodyPackPurgeReport = { bodyPacksPurged: 0, bodyPackBytesFreed: 0, serverObjectsLocked: 0 };
   for (const serverId of servers) {
-    const { items } = await queryAll({
-      TableName: target.indexTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      FilterExpression: '#state = :applied',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: {
-        ':pk': indexKeys.server(serverId),
-        ':p': 'BODYPACK#',
-        ':applied': 'applied',
-      },
-      ConsistentRead: true,
-    });
-    for (const entry of items) {
+    const packs = await listCatalog(target.indexTable, serverId, 'body-pack', { consistent: true });
+    for (const entry of packs) {
+      if (entry.state !== 'applied') continue;
       const done = await purgeCatalogEntry(target, plan.operationId, entry, plan.dryRun);
       if (done.outcome === 'locked') {
         noteLocked(report, done.until);
         continue;
       }
       report.bodyPacksPurged++;
-      report.bodyPackBytesFreed += Number(entry.storedSize ?? 0);
+      report.bodyPackBytesFreed += entry.storedSize;
     }
   }
   return report;

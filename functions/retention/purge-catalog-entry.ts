@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CatalogEntry } from '#core/index/catalog-entries.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -15,10 +16,10 @@ import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
 export async function purgeCatalogEntry(
   target: PurgeTarget,
   operationId: string,
-  entry: Record<string, unknown>,
+  entry: Pick<CatalogEntry, 'pk' | 'sk' | 's3Key'>,
   dryRun: boolean,
 ): Promise<{ outcome: 'purged' } | { outcome: 'locked'; until: string }> {
-  const key = entry.s3Key as string;
+  const key = entry.s3Key;
   const until = await lockedUntil(target.backupBucket, key);
   if (until) return { outcome: 'locked', until };
   if (dryRun) return { outcome: 'purged' };

@@ -1,6 +1,5 @@
-import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import {
   type LockedReport,
   noteLocked,
@@ -35,26 +34,17 @@ export async function purgeDumpsAndScans(
     scanSnapshotsPurged: 0,
     dumpAndScanBytesFreed: 0,
   };
-  const pk = indexKeys.server(serverId);
-  const catalogued = async (prefix: string) =>
-    (
-      await queryAll({
-        TableName: target.indexTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-        ConsistentRead: true,
-      })
-    ).items;
+  const consistent = { consistent: true };
   const cutoffIso = new Date(cutoff).toISOString();
-  const dumps = (await catalogued('LDAP#'))
-    .filter((d) => d.state === 'indexed' && (d.dumpedAt as string) <= cutoffIso)
-    .sort((a, b) => ((a.dumpedAt as string) < (b.dumpedAt as string) ? -1 : 1));
+  const dumps = (await listCatalog(target.indexTable, serverId, 'ldap-dump', consistent))
+    .filter((d) => d.state === 'indexed' && d.dumpedAt <= cutoffIso)
+    .sort((a, b) => (a.dumpedAt < b.dumpedAt ? -1 : 1));
   const older = dumps.slice(0, -1);
-  const scans = (await catalogued('SCAN#')).filter(
+  const scans = (await listCatalog(target.indexTable, serverId, 'scan', consistent)).filter(
     (s) =>
       s.state === 'applied' &&
-      Date.parse(s.takenAt as string) < cutoff &&
-      !(s.scanKind === 'base' && (s.position as string) >= cut),
+      Date.parse(s.takenAt) < cutoff &&
+      !(s.scanKind === 'base' && s.position >= cut),
   );
   for (const [entries, counter] of [
     [older, 'ldapDumpsPurged'],
@@ -67,7 +57,7 @@ export async function purgeDumpsAndScans(
         continue;
       }
       report[counter]++;
-      report.dumpAndScanBytesFreed += Number(entry.storedSize ?? 0);
+      report.dumpAndScanBytesFreed += entry.storedSize;
     }
   }
   return report;

@@ -1,14 +1,13 @@
+import { segmentEnd } from '#core/index/catalog-entries.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
-import { indexKeys } from '#core/index-keys.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { noteLocked, noteLockedUntil, purgeCatalogEntry } from '#functions/retention/purge-catalog-entry.ts';
 import {
   type DumpAndScanPurgeReport,
   purgeDumpsAndScans,
 } from '#functions/retention/purge-dumps-and-scans.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
-import { segmentEnd } from '#functions/retention/purgeable-segments.ts';
 
 export interface SegmentPurgeReport extends DumpAndScanPurgeReport {
   segmentsPurged: number;
@@ -50,15 +49,9 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
     report.dumpAndScanBytesFreed += other.dumpAndScanBytesFreed;
     report.serverObjectsLocked += other.serverObjectsLocked;
     if (other.serverObjectsLockedUntil) noteLockedUntil(report, other.serverObjectsLockedUntil);
-    const { items } = await queryAll({
-      TableName: target.indexTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seg)',
-      FilterExpression: '#state = :indexed',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':seg': 'SEG#', ':indexed': 'indexed' },
-      ConsistentRead: true,
-    });
-    for (const segment of items) {
+    const segments = await listCatalog(target.indexTable, serverId, 'segment', { consistent: true });
+    for (const segment of segments) {
+      if (segment.state !== 'indexed') continue;
       if (segmentEnd(segment) > cut) continue; // '' (no cut) is before every segment
       const done = await purgeCatalogEntry(target, plan.operationId, segment, plan.dryRun);
       if (done.outcome === 'locked') {
@@ -66,7 +59,7 @@ export async function purgeSegments(target: PurgeTarget, plan: PurgePlan): Promi
         continue;
       }
       report.segmentsPurged++;
-      report.segmentBytesFreed += Number(segment.storedSize ?? 0);
+      report.segmentBytesFreed += segment.storedSize;
     }
   }
   return report;

@@ -1,18 +1,15 @@
+import { type SegmentEntry, segmentEnd } from '#core/index/catalog-entries.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
-import { queryAll } from '#functions/query/query-all.ts';
 
 /** A server's catalogued redo segments, split by what a purge with `cutoff` may remove. */
 export interface SegmentSplit {
   /** Indexed, last operation before the cutoff, before every position indexing still needs: oldest first. */
-  purgeable: Record<string, unknown>[];
+  purgeable: SegmentEntry[];
   /** Every other segment not purged yet, oldest first. */
-  kept: Record<string, unknown>[];
+  kept: SegmentEntry[];
 }
-
-export const segmentEnd = (segment: Record<string, unknown>): string =>
-  redoPosition(segment.seq as string, segment.lastOffset as string);
 
 /**
  * Which redo segments of a server a purge with `cutoff` (ms) may remove: indexed ones whose last operation is
@@ -27,16 +24,11 @@ export async function splitSegments(table: string, serverId: string, cutoff: num
         ...cursor.pending.flatMap((t) => t.ops.map((o) => redoPosition(o.seq, o.offset))),
       ].sort()[0] as string)
     : '';
-  const { items } = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :seg)',
-    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':seg': 'SEG#' },
-    ConsistentRead: true,
-  });
+  const items = await listCatalog(table, serverId, 'segment', { consistent: true });
   const split: SegmentSplit = { purgeable: [], kept: [] };
   for (const segment of items.sort((a, b) => segmentEnd(a).localeCompare(segmentEnd(b)))) {
     if (segment.state === 'purged') continue;
-    const last = Date.parse((segment.lastOpTime ?? segment.firstOpTime ?? '') as string);
+    const last = Date.parse(segment.lastOpTime ?? segment.firstOpTime ?? '');
     const purgeable = segment.state === 'indexed' && last < cutoff && segmentEnd(segment) < floor;
     (purgeable ? split.purgeable : split.kept).push(segment);
   }
@@ -56,22 +48,20 @@ export async function splitSegments(table: string, serverId: string, cutoff: num
  * segment links a message to a body stored before its end (a shared delivery's StoreIncomingBlob and its
  * CreateMessage on either side of a cut would lose the message in a reindex from the cut).
  */
-export function cleanCut(split: SegmentSplit): Record<string, unknown> | undefined {
+export function cleanCut(split: SegmentSplit): SegmentEntry | undefined {
   const all = [...split.purgeable, ...split.kept];
-  const indexed = (s: Record<string, unknown>) =>
-    s.indexed as { pending?: number; linkedFrom?: string } | undefined;
   // For each segment, the earliest body position any later segment links to.
   const linkedAfter: (string | undefined)[] = [];
   let earliest: string | undefined;
   for (let i = all.length - 1; i >= 0; i--) {
     linkedAfter[i] = earliest;
-    const linked = indexed(all[i] as Record<string, unknown>)?.linkedFrom;
+    const linked = all[i]?.indexed?.linkedFrom;
     if (linked !== undefined && (earliest === undefined || linked < earliest)) earliest = linked;
   }
   for (let i = split.purgeable.length - 1; i >= 0; i--) {
-    const segment = split.purgeable[i] as Record<string, unknown>;
+    const segment = split.purgeable[i] as SegmentEntry;
     // Segments indexed before open transactions were recorded per segment never qualify.
-    if (indexed(segment)?.pending !== 0) continue;
+    if (segment.indexed?.pending !== 0) continue;
     const linked = linkedAfter[i];
     if (linked === undefined || linked >= segmentEnd(segment)) return segment;
   }

@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { catalogItem } from '#core/index/catalog-entries.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { baseScanId } from '#core/retention/base-scan-id.ts';
 import type { PurgeEntry, RedoCut } from '#core/retention/purge-request.ts';
@@ -7,7 +8,6 @@ import { serverKeys } from '#core/storage/server-keys.ts';
 import { EXPORT_MAILBOX_FORMAT, formatSnapshotLines } from '#core/transfer/export-format.ts';
 import { exportMailboxOf } from '#core/transfer/export-mailbox-of.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
-import { catalogItem } from '#functions/catalog/record-shipment.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';

@@ -1,25 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { catalogEntryOfKind, catalogItem, type SegmentEntry } from '#core/index/catalog-entries.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { cleanCut, type SegmentSplit } from '#functions/retention/purgeable-segments.ts';
 
 // Where a purge may cut a server's redo: after a segment with no transaction open at its end, and not between
 // a shared delivery's body (StoreIncomingBlob) and a message linked to it later.
 
-const segment = (seq: number, indexed: { pending?: number; linkedFrom?: string }) => ({
-  seq: String(seq),
-  firstOffset: '0',
-  lastOffset: '1000',
+const segment = (seq: number, indexed: { pending?: number; linkedFrom?: string }): SegmentEntry => ({
+  ...catalogEntryOfKind(
+    'segment',
+    catalogItem({
+      type: 'redo-segment',
+      serverId: 'srv-cut',
+      seq: String(seq),
+      firstOffset: '0',
+      lastOffset: '1000',
+      key: `servers/srv-cut/redo/${seq}/0-1000.${'a'.repeat(64)}`,
+      sha256: 'a'.repeat(64),
+      size: 1000,
+      storedSize: 400,
+      codec: 'zstd',
+      shippedAt: '2026-11-20T10:00:00.000Z',
+    }),
+  ),
   state: 'indexed',
   indexed,
 });
-const split = (
-  purgeable: ReturnType<typeof segment>[],
-  kept: ReturnType<typeof segment>[],
-): SegmentSplit => ({
-  purgeable,
-  kept,
-});
+const split = (purgeable: SegmentEntry[], kept: SegmentEntry[]): SegmentSplit => ({ purgeable, kept });
 
 describe('the clean cut of a purge', () => {
   it('is the newest purgeable segment end with no open transaction', () => {
