@@ -6,19 +6,36 @@ const pad = (decimal: string | number, width = 20) => String(decimal).padStart(w
 /** Hours an incoming body's reference protects it from a purge (it expires by TTL some days later). */
 export const INCOMING_REF_HOURS = 24;
 
-const uncertainPrefix = (mailboxId: number) => `UNCERTAIN#${mailboxId < 0 ? 'ALL' : pad(mailboxId, 10)}#`;
+/** The sort-key (or partition-key) prefix of each kind of item: what `begins_with` queries ask for. */
+export const keyPrefixes = {
+  segment: 'SEG#',
+  seal: 'FILE#',
+  ldapDump: 'LDAP#',
+  scan: 'SCAN#',
+  bodyPack: 'BODYPACK#',
+  quarantine: 'QUAR#',
+  bridge: 'BRIDGE#',
+  uncertain: 'UNCERTAIN#',
+  cleanup: 'CLEANUP#',
+  mailbox: 'MBX#',
+  blob: 'BLOB#',
+  blobRef: 'REF#',
+} as const;
+
+const uncertainPrefix = (mailboxId: number) =>
+  `${keyPrefixes.uncertain}${mailboxId < 0 ? 'ALL' : pad(mailboxId, 10)}#`;
 
 export const indexKeys = {
   server: (serverId: string) => `SRV#${serverId}`,
-  segment: (seq: string, firstOffset: string) => `SEG#${pad(seq)}#${pad(firstOffset)}`,
+  segment: (seq: string, firstOffset: string) => `${keyPrefixes.segment}${pad(seq)}#${pad(firstOffset)}`,
   /** A redo file's seal (final header): the file is complete. */
-  seal: (seq: string) => `FILE#${pad(seq)}`,
-  ldapDump: (dumpedAt: string) => `LDAP#${dumpedAt}`,
+  seal: (seq: string) => `${keyPrefixes.seal}${pad(seq)}`,
+  ldapDump: (dumpedAt: string) => `${keyPrefixes.ldapDump}${dumpedAt}`,
   /** A scan snapshot of one mailbox, by the redo position it was taken at (two scans may share one). */
   scan: (position: string, mailboxId: number, takenAt: string, scanId: string) =>
-    `SCAN#${position}#${pad(mailboxId, 10)}#${takenAt}#${scanId}`,
+    `${keyPrefixes.scan}${position}#${pad(mailboxId, 10)}#${takenAt}#${scanId}`,
   /** A pack of bodies a scan shipped (an input: its bodies are copied into the indexer's packs). */
-  bodyPack: (packedAt: string, sha256: string) => `BODYPACK#${packedAt}#${sha256}`,
+  bodyPack: (packedAt: string, sha256: string) => `${keyPrefixes.bodyPack}${packedAt}#${sha256}`,
   /** One item per server whose redo stream is indexed (sort key: the server id). */
   servers: 'SERVERS',
   /** Where indexing of a server's redo stream stands (one item in the server's partition). */
@@ -33,9 +50,10 @@ export const indexKeys = {
    * Tombstone heads a committed segment left to delete (part `part` of the list): whoever indexes next
    * finishes the deletion if a crash cut it short, so a crash leaves no tombstone behind for good.
    */
-  cleanup: (position: string, part: number) => `CLEANUP#${position}#${pad(part, 4)}`,
+  cleanup: (position: string, part: number) => `${keyPrefixes.cleanup}${position}#${pad(part, 4)}`,
   /** A segment that could not be indexed, with the reason. */
-  quarantine: (seq: string, firstOffset: string) => `QUAR#${pad(seq)}#${pad(firstOffset)}`,
+  quarantine: (seq: string, firstOffset: string) =>
+    `${keyPrefixes.quarantine}${pad(seq)}#${pad(firstOffset)}`,
   /**
    * A record the indexer could not decode (an op code no known release writes, or data that does not read):
    * its mailbox (ALL for records that name every mailbox) is uncertain from that redo position on.
@@ -44,19 +62,21 @@ export const indexKeys = {
   /** The uncertain marks of one mailbox (ALL: of records that name every mailbox). */
   uncertainOf: (mailboxId: number) => uncertainPrefix(mailboxId),
   /** Where an operator let indexing go on past a gap (redo lost between the cursor then and the next segment). */
-  bridge: (seq: string, offset: string) => `BRIDGE#${pad(seq)}#${pad(offset)}`,
-  mailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,
+  bridge: (seq: string, offset: string) => `${keyPrefixes.bridge}${pad(seq)}#${pad(offset)}`,
+  mailbox: (serverId: string, mailboxId: number) => `${keyPrefixes.mailbox}${serverId}#${mailboxId}`,
   /** The mailboxes an account (zimbraId) has had. */
   account: (accountId: string) => `ACCT#${accountId}`,
-  accountMailbox: (serverId: string, mailboxId: number) => `MBX#${serverId}#${mailboxId}`,
+  accountMailbox: (serverId: string, mailboxId: number) => `${keyPrefixes.mailbox}${serverId}#${mailboxId}`,
   /** Who refers to a blob: one item per (server, mailbox, item). */
-  blob: (sha256: string) => `BLOB#${sha256}`,
-  blobRef: (serverId: string, mailboxId: number, itemId: number) => `REF#${serverId}#${mailboxId}#${itemId}`,
+  blob: (sha256: string) => `${keyPrefixes.blob}${sha256}`,
+  blobRef: (serverId: string, mailboxId: number, itemId: number) =>
+    `${keyPrefixes.blobRef}${serverId}#${mailboxId}#${itemId}`,
   /**
    * A body a StoreIncomingBlob carried, not linked to a message yet (the CreateMessage may come segments
    * later): a reference for a while, so a purge does not sweep it in between (see INCOMING_REF_HOURS).
    */
-  incomingRef: (serverId: string, path: string) => `REF#${serverId}#incoming#${encodeURIComponent(path)}`,
+  incomingRef: (serverId: string, path: string) =>
+    `${keyPrefixes.blobRef}${serverId}#incoming#${encodeURIComponent(path)}`,
   /** Under `BLOB#<sha256>`: where the body lies (its pack, offset, length, codec, key id). */
   location: 'LOC',
   /** Under `BLOB#<sha256>`: a purge deleted (or is deleting) the blob; whoever refers to it again writes it. */
@@ -109,6 +129,10 @@ export const historySortKey = (toTime: number) => pad(Math.max(0, toTime), 15);
 
 export const operationKeys = {
   operation: (id: string) => ({ pk: `OP#${id}`, sk: 'OP' }),
+  /** A server's report on its share of an operation, kept with the operation. */
+  report: (id: string, serverId: string) => ({ pk: `OP#${id}`, sk: `REPORT#${serverId}` }),
+  /** Every share report of an operation: its partition and the prefix of their sort keys. */
+  reportsOf: (id: string) => ({ pk: `OP#${id}`, skPrefix: 'REPORT#' }),
   /** The retention policy (one item) and legal holds (one per account). */
   retention: { pk: 'POLICY', sk: 'RETENTION' },
   hold: (accountId: string) => ({ pk: 'POLICY', sk: `HOLD#${accountId}` }),
@@ -119,4 +143,6 @@ export const operationKeys = {
     pk: `AGENT#${serverId}`,
     sk: `OP#${createdAt}#${id}`,
   }),
+  /** Every dispatch of a server: its partition and the prefix of their sort keys. */
+  dispatchesOf: (serverId: string) => ({ pk: `AGENT#${serverId}`, skPrefix: 'OP#' }),
 } as const;

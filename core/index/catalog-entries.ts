@@ -7,7 +7,7 @@ import type {
   SegmentAnnouncement,
 } from '#core/announcement.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
 // The catalog: one item per object a server's agent (or an import, or a purge's base snapshots) stored, in
@@ -134,11 +134,11 @@ export const CATALOG_KINDS = ['segment', 'seal', 'scan', 'body-pack', 'ldap-dump
 
 /** The sort-key prefix of each kind of catalog entry in a server's partition. */
 export const CATALOG_PREFIXES: Record<CatalogKind, string> = {
-  segment: 'SEG#',
-  seal: 'FILE#',
-  scan: 'SCAN#',
-  'body-pack': 'BODYPACK#',
-  'ldap-dump': 'LDAP#',
+  segment: keyPrefixes.segment,
+  seal: keyPrefixes.seal,
+  scan: keyPrefixes.scan,
+  'body-pack': keyPrefixes.bodyPack,
+  'ldap-dump': keyPrefixes.ldapDump,
 };
 
 export type EntryOf<K extends CatalogKind> = Extract<CatalogEntry, { type: K }>;

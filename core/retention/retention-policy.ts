@@ -25,22 +25,25 @@ export const legalHoldRequestSchema = z.strictObject({
   reason: z.string().min(1).max(500),
 });
 
-export interface LegalHold {
-  readonly accountId: string;
-  readonly reason: string;
-  readonly since: string;
+/** A legal hold as stored (its keys aside): read back through this schema. */
+export const legalHoldSchema = z.object({
+  accountId: z.string(),
+  reason: z.string(),
+  since: z.string(),
   /** Who placed it (the caller's IAM ARN); absent on holds placed before callers were recorded. */
-  readonly placedBy?: string;
-}
+  placedBy: z.string().optional(),
+});
+export type LegalHold = Readonly<z.output<typeof legalHoldSchema>>;
 
 /** One change of a legal hold or of the retention policy: what, to which account, by whom, when. */
-export interface RetentionAuditEntry {
-  readonly at: string;
-  readonly action: 'hold' | 'release' | 'retention';
-  readonly by: string;
-  readonly accountId?: string;
-  readonly reason?: string;
-}
+export const retentionAuditEntrySchema = z.object({
+  at: z.string(),
+  action: z.enum(['hold', 'release', 'retention']),
+  by: z.string(),
+  accountId: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type RetentionAuditEntry = Readonly<z.output<typeof retentionAuditEntrySchema>>;
 
 export interface EffectiveRetention {
   /** 0: keep everything. */

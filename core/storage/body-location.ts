@@ -1,4 +1,4 @@
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { packDigest } from '#core/storage/body-keys.ts';
 import { FRAME_VERSION, type FrameCodec, type PackedBody } from '#core/storage/body-pack.ts';
 
@@ -31,8 +31,9 @@ const natural = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
  */
 export function locationOf(item: Record<string, unknown>): BodyLocation | undefined {
   const { pk, sk, pack, offset, length, size, codec, frame, keyId } = item;
-  if (sk !== indexKeys.location || typeof pk !== 'string' || !pk.startsWith('BLOB#')) return undefined;
-  const sha256 = pk.slice('BLOB#'.length);
+  if (sk !== indexKeys.location || typeof pk !== 'string' || !pk.startsWith(keyPrefixes.blob))
+    return undefined;
+  const sha256 = pk.slice(keyPrefixes.blob.length);
   if (typeof pack !== 'string' || packDigest(pack) === undefined) return undefined;
   if (!natural(offset) || !natural(length) || !natural(size)) return undefined;
   if ((codec !== 'zstd' && codec !== 'none') || frame !== FRAME_VERSION || typeof keyId !== 'string')

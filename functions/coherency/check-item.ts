@@ -3,7 +3,7 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
@@ -140,7 +140,7 @@ async function checkBlobObjects(
       new QueryCommand({
         TableName: target.indexTable,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
-        ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': 'REF#' },
+        ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': keyPrefixes.blobRef },
         Limit: 1,
       }),
     );
@@ -165,13 +165,13 @@ async function checkBlobReferences(
         Segment: segment,
         TotalSegments: segments,
         FilterExpression: 'begins_with(pk, :blob) AND begins_with(sk, :ref)',
-        ExpressionAttributeValues: { ':blob': 'BLOB#', ':ref': 'REF#' },
+        ExpressionAttributeValues: { ':blob': keyPrefixes.blob, ':ref': keyPrefixes.blobRef },
         ProjectionExpression: 'pk, sk',
         ExclusiveStartKey: start,
       }),
     );
     for (const i of page.Items ?? []) {
-      const sha256 = (i.pk as string).slice('BLOB#'.length);
+      const sha256 = (i.pk as string).slice(keyPrefixes.blob.length);
       if (!referred.has(sha256)) referred.set(sha256, i.sk as string);
     }
     start = page.LastEvaluatedKey;

@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SegmentEntry } from '#core/index/catalog-entries.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
+import { quarantineMark } from '#core/index/server-marks.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { applyPendingScans, type ScanResult } from '#functions/index/apply-scans.ts';
@@ -9,7 +11,6 @@ import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
 import { nextSegment } from '#functions/index/next-segment.ts';
 import { finishCleanups } from '#functions/index/persist-overlay.ts';
-import type { SegmentItem } from '#functions/index/segment-item.ts';
 
 export type AdvanceOutcome =
   /** Every catalogued segment is indexed. */
@@ -82,7 +83,7 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
 async function holeBefore(
   target: IndexTarget,
   cursor: IndexCursor,
-  next: SegmentItem,
+  next: SegmentEntry,
 ): Promise<string | undefined> {
   const at = `redo file ${cursor.seq} at ${cursor.offset}`;
   if (next.seq === cursor.seq) {
@@ -147,22 +148,14 @@ async function setCursorState(
 async function quarantine(
   target: IndexTarget,
   cursor: IndexCursor | undefined,
-  segment: SegmentItem,
+  segment: SegmentEntry,
   reason: string,
 ): Promise<void> {
   const since = new Date().toISOString();
   await dynamodb().send(
     new PutCommand({
       TableName: target.table,
-      Item: {
-        pk: indexKeys.server(target.serverId),
-        sk: indexKeys.quarantine(segment.seq, segment.firstOffset),
-        type: 'quarantine',
-        segment: segment.sk,
-        s3Key: segment.s3Key,
-        reason,
-        since,
-      },
+      Item: quarantineMark(target.serverId, segment, reason, since),
     }),
   );
   await dynamodb().send(

@@ -3,7 +3,7 @@ import { bodiesOf, itemIdOf, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { reconcileScan, type ScanChanges } from '#core/index/reconcile-scan.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { parseScanSnapshot, type ScanSnapshot, ScanSnapshotError } from '#core/scan/scan-snapshot.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
@@ -68,7 +68,7 @@ async function pendingScans(target: IndexTarget, before: string | undefined): Pr
     ExpressionAttributeNames: { '#state': 'state' },
     ExpressionAttributeValues: {
       ':pk': indexKeys.server(target.serverId),
-      ':from': 'SCAN#',
+      ':from': keyPrefixes.scan,
       ':to': before === undefined ? 'SCAN$' : `SCAN#${before}$`,
       ':pending': 'pending',
     },

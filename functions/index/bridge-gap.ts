@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge } from '#core/announcement.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { type BridgeFields, bridgeMark } from '#core/index/server-marks.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
@@ -15,21 +16,6 @@ export type BridgeResult =
   | { state: 'refused'; reason: string };
 
 /** A bridge as kept in the server's partition. */
-export interface BridgeItem {
-  from: string;
-  to: string;
-  reason: string;
-  bridgedAt: string;
-  requestedAt: string;
-  /** Who accepted the loss (their IAM ARN), when the request said. */
-  requestedBy?: string;
-  /** Transactions open at the gap, whose remaining records may be lost: dropped. */
-  droppedTransactions: number;
-  mailboxes: number;
-  /** Mailboxes (ids) live at the bridge that no scan has restated since; gone once all are. */
-  unscanned?: Set<string>;
-}
-
 /**
  * Lets indexing go on past a gap the operator has given up on: the cursor moves to the next catalogued
  * segment, transactions left open at the gap are dropped (their later records may be among the lost ones),
@@ -52,7 +38,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
   const live = [...(await liveMailboxIds(target.table, target.serverId))];
   const from = redoPosition(cursor.seq, cursor.offset);
   const to = redoPosition(next.seq, next.firstOffset);
-  const bridge: BridgeItem = {
+  const bridge: BridgeFields = {
     from,
     to,
     reason: cursor.reason ?? 'gap',
@@ -70,12 +56,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
           {
             Put: {
               TableName: target.table,
-              Item: {
-                pk: indexKeys.server(target.serverId),
-                sk: indexKeys.bridge(cursor.seq, cursor.offset),
-                type: 'bridge',
-                ...bridge,
-              },
+              Item: bridgeMark(target.serverId, cursor, bridge),
             },
           },
           { Update: cursorAcrossGap(target, cursor, next, true) },
@@ -109,7 +90,7 @@ export async function noteRescan(target: IndexTarget, mailboxId: number, positio
     ExpressionAttributeNames: { '#unscanned': 'unscanned' },
     ExpressionAttributeValues: {
       ':pk': indexKeys.server(target.serverId),
-      ':bridge': 'BRIDGE#',
+      ':bridge': keyPrefixes.bridge,
       ':m': String(mailboxId),
     },
     ConsistentRead: true,

@@ -1,8 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
+import { catalogEntryOfKind, type SegmentEntry } from '#core/index/catalog-entries.ts';
 import { IndexInputError } from '#core/index/errors.ts';
 import { bodiesOf, itemIdOf } from '#core/index/index-entity.ts';
 import { parseRedoPosition, redoPosition } from '#core/index/redo-position.ts';
+import { uncertainMark } from '#core/index/server-marks.ts';
 import { countByOp, type UndecodedRecord } from '#core/index/undecoded-record.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys } from '#core/index-keys.ts';
@@ -19,7 +21,6 @@ import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
 import { incomingItem, incomingRefItem, loadEntities } from '#functions/index/load-entities.ts';
 import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
-import type { SegmentItem } from '#functions/index/segment-item.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { rewriteLostBodies, storeBodies } from '#functions/index/store-bodies.ts';
 
@@ -63,7 +64,7 @@ export interface SegmentResult {
  */
 export async function indexSegment(
   target: IndexTarget,
-  segment: SegmentItem,
+  segment: SegmentEntry,
   cursor: IndexCursor | undefined,
 ): Promise<SegmentResult> {
   const segmentStart = redoPosition(segment.seq, segment.firstOffset);
@@ -177,7 +178,7 @@ export async function indexSegment(
         incomingRefItem(target.serverId, blob),
       ]),
       ...referenceItems(target.serverId, overlay, segmentStart),
-      ...[...undecoded, ...resultNotRecorded].map((u) => uncertainItem(target.serverId, segment, u)),
+      ...[...undecoded, ...resultNotRecorded].map((u) => uncertainMark(target.serverId, segment, u)),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result, opTimes),
     cleanupAt: redoPosition(segment.seq, segment.lastOffset),
@@ -201,20 +202,6 @@ function undecodedRecord(header: RecordHeader, offset: number, end: number, reas
     mailboxId: header.mailboxId,
     reason,
     time: header.timestamp,
-  };
-}
-
-/** The mark that makes a mailbox uncertain from an undecoded record on (until a scan restates it). */
-function uncertainItem(serverId: string, segment: SegmentItem, u: UndecodedRecord): Item {
-  const position = redoPosition(segment.seq, String(u.offset));
-  return {
-    pk: indexKeys.server(serverId),
-    sk: indexKeys.uncertain(u.mailboxId, position),
-    type: 'uncertain',
-    position,
-    seq: segment.seq,
-    s3Key: segment.s3Key,
-    ...u,
   };
 }
 
@@ -277,7 +264,7 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
  */
 function commitItems(
   target: IndexTarget,
-  segment: SegmentItem,
+  segment: SegmentEntry,
   cursor: IndexCursor | undefined,
   pending: PendingTxnRef[],
   lastCommitTime: number | undefined,
@@ -391,7 +378,7 @@ async function loadPending(
   return out;
 }
 
-async function containingSegment(target: IndexTarget, ref: PendingRef): Promise<SegmentItem> {
+async function containingSegment(target: IndexTarget, ref: PendingRef): Promise<SegmentEntry> {
   const out = await dynamodb().send(
     new QueryCommand({
       TableName: target.table,
@@ -406,7 +393,8 @@ async function containingSegment(target: IndexTarget, ref: PendingRef): Promise<
       ConsistentRead: true,
     }),
   );
-  const item = out.Items?.[0] as SegmentItem | undefined;
+  const found = out.Items?.[0];
+  const item = found && catalogEntryOfKind('segment', found);
   if (!item || BigInt(item.lastOffset) < BigInt(ref.offset + ref.length))
     throw new SegmentCorruptError(
       `the record at ${ref.offset} of redo file ${ref.seq}, part of an open transaction, is in no catalogued segment`,
@@ -414,7 +402,7 @@ async function containingSegment(target: IndexTarget, ref: PendingRef): Promise<
   return item;
 }
 
-async function readOne(item: SegmentItem, plain: Buffer, ref: PendingRef): Promise<RedoRecord> {
+async function readOne(item: SegmentEntry, plain: Buffer, ref: PendingRef): Promise<RedoRecord> {
   for await (const event of readRedo(bufferSource(plain), {
     origin: Number(item.firstOffset),
     from: ref.offset,

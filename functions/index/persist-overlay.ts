@@ -1,6 +1,6 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { VersionOverlay } from '#core/index/version-overlay.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { headItem, type Item, versionItem } from '#functions/index/entity-items.ts';
@@ -77,7 +77,7 @@ export async function finishCleanups(table: string, serverId: string, cursorPosi
   const { items } = await queryAll({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':prefix': 'CLEANUP#' },
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':prefix': keyPrefixes.cleanup },
     ConsistentRead: true,
   });
   for (const item of items) {

@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { parseScanSnapshot, snapshotItemCount } from '#core/scan/scan-snapshot.ts';
 import { parseServerObjectKey, type ServerObject, serverPrefix } from '#core/storage/server-keys.ts';
@@ -89,7 +89,7 @@ async function catalogedScanDigests(
   const { items } = await queryAll({
     TableName: target.table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':p': 'SCAN#' },
+    ExpressionAttributeValues: { ':pk': indexKeys.server(target.serverId), ':p': keyPrefixes.scan },
     ProjectionExpression: 'sha256',
     ConsistentRead: true,
   });

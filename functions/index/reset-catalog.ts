@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
+import { CATALOG_PREFIXES, type CatalogKind } from '#core/index/catalog-entries.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -9,14 +10,14 @@ import { queryAll } from '#functions/query/query-all.ts';
  * the announcement said stays. Entries a retention purge removed from the bucket stay purged.
  */
 const RESETS = {
-  'SEG#': { from: ['indexed', 'quarantined'], set: 'announced', remove: ['indexed', 'reason'] },
-  'SCAN#': {
+  segment: { from: ['indexed', 'quarantined'], set: 'announced', remove: ['indexed', 'reason'] },
+  scan: {
     from: ['applied', 'rejected', 'skipped'],
     set: 'pending',
     remove: ['changes', 'details', 'late', 'appliedAt', 'reason', 'finishedAt'],
   },
-  'LDAP#': { from: ['indexed', 'quarantined', 'older'], set: undefined, remove: ['objects', 'reason'] },
-} as const;
+  'ldap-dump': { from: ['indexed', 'quarantined', 'older'], set: undefined, remove: ['objects', 'reason'] },
+} as const satisfies Partial<Record<CatalogKind, unknown>>;
 
 export interface CatalogReset {
   segments: number;
@@ -26,15 +27,15 @@ export interface CatalogReset {
 
 /** Sets every catalog entry of a server back to how it was announced, so indexing takes it in again. */
 export async function resetCatalog(table: string, serverId: string): Promise<CatalogReset> {
-  const counts = { 'SEG#': 0, 'SCAN#': 0, 'LDAP#': 0 };
-  for (const [prefix, reset] of Object.entries(RESETS) as [
+  const counts = { segment: 0, scan: 0, 'ldap-dump': 0 };
+  for (const [kind, reset] of Object.entries(RESETS) as [
     keyof typeof RESETS,
     (typeof RESETS)[keyof typeof RESETS],
   ][]) {
     const { items } = await queryAll({
       TableName: table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': prefix },
+      ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': CATALOG_PREFIXES[kind] },
       ProjectionExpression: 'pk, sk, #state',
       ExpressionAttributeNames: { '#state': 'state' },
       ConsistentRead: true,
@@ -61,7 +62,7 @@ export async function resetCatalog(table: string, serverId: string): Promise<Cat
         }),
       );
     });
-    counts[prefix] = due.length;
+    counts[kind] = due.length;
   }
-  return { segments: counts['SEG#'], scans: counts['SCAN#'], ldapDumps: counts['LDAP#'] };
+  return { segments: counts.segment, scans: counts.scan, ldapDumps: counts['ldap-dump'] };
 }

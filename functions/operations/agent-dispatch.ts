@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { indexKeys, operationKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes, operationKeys } from '#core/index-keys.ts';
 import {
   type AgentKind,
   agentParamsSchemas,
@@ -9,6 +9,7 @@ import {
   isFinished,
   type Operation,
 } from '#core/operation.ts';
+import { dispatchItem, dispatchItemOf, dispatchOf } from '#core/operations/dispatch-items.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
@@ -58,18 +59,15 @@ export async function dispatchToAgents(target: DispatchTarget, op: Operation): P
       await dynamodb().send(
         new PutCommand({
           TableName: target.operationsTable,
-          Item: {
-            ...operationKeys.dispatch(serverId, op.createdAt, op.id),
-            type: 'dispatch',
+          Item: dispatchItem({
+            serverId,
             operationId: op.id,
             kind,
-            serverId,
             params: own,
             createdAt: op.createdAt,
             index,
-            dispatchState: 'pending',
             expiresAt: expiresIn(target),
-          },
+          }),
           // A redelivered plan leaves a claimed dispatch as it is.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -103,7 +101,7 @@ async function awaitsRescan(target: DispatchTarget, serverId: string): Promise<b
     TableName: target.indexTable,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :bridge)',
     FilterExpression: 'attribute_exists(unscanned)',
-    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':bridge': 'BRIDGE#' },
+    ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':bridge': keyPrefixes.bridge },
   });
   if (items.length === 0) return false;
   const live = await liveMailboxIds(target.indexTable, serverId);
@@ -112,13 +110,14 @@ async function awaitsRescan(target: DispatchTarget, serverId: string): Promise<b
 
 /** What waits for a server's agent, oldest first (claimed ones too: an agent that restarted resumes them). */
 export async function listDispatches(table: OperationsTable, serverId: string): Promise<Dispatch[]> {
+  const { pk, skPrefix } = operationKeys.dispatchesOf(serverId);
   const { items } = await queryAll({
     TableName: table.operationsTable,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :op)',
-    ExpressionAttributeValues: { ':pk': `AGENT#${serverId}`, ':op': 'OP#' },
+    ExpressionAttributeValues: { ':pk': pk, ':op': skPrefix },
     ConsistentRead: true,
   });
-  return items.map(toDispatch);
+  return items.map(dispatchOf);
 }
 
 /**
@@ -151,7 +150,7 @@ export async function claimDispatch(
     );
     // A claim is also the agent's heartbeat while it runs the share (it claims again at every look).
     await touchOperation(table, op.id);
-    return toDispatch(out.Attributes ?? {});
+    return dispatchOf(out.Attributes ?? {});
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException)
       throw new OperationNotFoundError(
@@ -173,29 +172,18 @@ export async function reportDispatch(
 ): Promise<Operation> {
   const op = await getOperation(target, operationId);
   const key = operationKeys.dispatch(serverId, op.createdAt, op.id);
-  const dispatch = (
+  const item = (
     await dynamodb().send(
       new GetCommand({ TableName: target.operationsTable, Key: key, ConsistentRead: true }),
     )
   ).Item;
+  const dispatch = item && dispatchItemOf(item);
   if (!dispatch)
     throw new OperationNotFoundError(
       `operation ${op.id} has no share for server ${serverId} (or it was reported)`,
     );
-  await reportServerShare(target, op.id, serverId, Number(dispatch.index), report, async () => {
+  await reportServerShare(target, op.id, serverId, dispatch.index, report, async () => {
     await dynamodb().send(new DeleteCommand({ TableName: target.operationsTable, Key: key }));
   });
   return getOperation(target, op.id);
-}
-
-function toDispatch(item: Record<string, unknown>): Dispatch {
-  return {
-    operationId: item.operationId as string,
-    kind: item.kind as AgentKind,
-    serverId: item.serverId as string,
-    params: (item.params as Record<string, unknown>) ?? {},
-    createdAt: item.createdAt as string,
-    state: item.dispatchState as Dispatch['state'],
-    ...(item.claimedAt ? { claimedAt: item.claimedAt as string } : {}),
-  };
 }

@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import type { DispatchReport } from '#core/operation.ts';
+import { type ShareReport, shareReportItem, shareReportOf } from '#core/operations/share-reports.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import {
   countWorkItem,
@@ -35,16 +36,13 @@ export async function reportServerShare(
   await dynamodb().send(
     new PutCommand({
       TableName: target.operationsTable,
-      Item: {
-        pk: operationKeys.operation(operationId).pk,
-        sk: `REPORT#${serverId}`,
+      Item: shareReportItem(
+        operationId,
         serverId,
-        outcome: report.outcome,
-        ...(report.error ? { error: report.error } : {}),
-        summary: report.summary,
-        reportedAt: new Date().toISOString(),
-        expiresAt: Math.floor(Date.now() / 1000) + (target.operationRetentionDays + 1) * DAY_SECONDS,
-      },
+        report,
+        new Date(),
+        Math.floor(Date.now() / 1000) + (target.operationRetentionDays + 1) * DAY_SECONDS,
+      ),
     }),
   );
   const counts = await countWorkItem(target, operationId, index, report.outcome, report.progress ?? {});
@@ -77,24 +75,13 @@ export async function finishWhenAllReported(target: ReportTarget, operationId: s
 export async function operationReports(
   table: OperationsTable,
   operationId: string,
-): Promise<
-  Record<string, { outcome: string; error?: string; summary: Record<string, unknown>; reportedAt: string }>
-> {
+): Promise<Record<string, ShareReport>> {
+  const { pk, skPrefix } = operationKeys.reportsOf(operationId);
   const { items } = await queryAll({
     TableName: table.operationsTable,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :report)',
-    ExpressionAttributeValues: { ':pk': operationKeys.operation(operationId).pk, ':report': 'REPORT#' },
+    ExpressionAttributeValues: { ':pk': pk, ':report': skPrefix },
     ConsistentRead: true,
   });
-  return Object.fromEntries(
-    items.map((i) => [
-      i.serverId as string,
-      {
-        outcome: i.outcome as string,
-        ...(i.error ? { error: i.error as string } : {}),
-        summary: (i.summary as Record<string, unknown>) ?? {},
-        reportedAt: i.reportedAt as string,
-      },
-    ]),
-  );
+  return Object.fromEntries(items.map(shareReportOf).map(({ serverId, report }) => [serverId, report]));
 }

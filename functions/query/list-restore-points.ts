@@ -1,5 +1,6 @@
+import { bridgeOf, quarantineOf, uncertainOf } from '#core/index/server-marks.ts';
 import { countByOp } from '#core/index/undecoded-record.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { type Item, queryAll } from '#functions/query/query-all.ts';
@@ -95,23 +96,24 @@ export async function listRestorePoints(
   const [segments, dumps, quarantine, cursors, bridges, uncertain, reindexes] = await Promise.all([
     listCatalog(table, serverId, 'segment'),
     listCatalog(table, serverId, 'ldap-dump'),
-    byPrefix('QUAR#'),
+    byPrefix(keyPrefixes.quarantine),
     byPrefix(indexKeys.cursor),
-    byPrefix('BRIDGE#'),
-    byPrefix('UNCERTAIN#'),
+    byPrefix(keyPrefixes.bridge),
+    byPrefix(keyPrefixes.uncertain),
     byPrefix(indexKeys.reindex),
   ]);
   const reindex = reindexes[0];
   const marks = uncertain
+    .map(uncertainOf)
     .map((i) => ({
-      cause: i.cause as string | undefined,
-      s3Key: i.s3Key as string,
-      offset: i.offset as number,
-      op: i.op as string,
-      version: i.version as string,
-      mailboxId: i.mailboxId as number,
-      reason: i.reason as string,
-      ...(i.restatedAt !== undefined ? { restatedAt: i.restatedAt as string } : {}),
+      cause: i.cause,
+      s3Key: i.s3Key,
+      offset: i.offset,
+      op: i.op,
+      version: i.version,
+      mailboxId: i.mailboxId,
+      reason: i.reason,
+      ...(i.restatedAt !== undefined ? { restatedAt: i.restatedAt } : {}),
     }))
     .sort((a, b) => a.s3Key.localeCompare(b.s3Key) || a.offset - b.offset);
   const undecoded = marks.filter((m) => m.cause === undefined).map(({ cause: _, ...m }) => m);
@@ -184,23 +186,23 @@ export async function listRestorePoints(
       ...(cursor?.reason ? { reason: cursor.reason as string } : {}),
       ...(cursor ? { at: { seq: cursor.seq as string, offset: cursor.offset as string } } : {}),
     },
-    quarantined: quarantine.map((i) => ({
-      segment: i.segment as string,
-      s3Key: i.s3Key as string,
-      reason: i.reason as string,
-      since: i.since as string,
+    quarantined: quarantine.map(quarantineOf).map((i) => ({
+      segment: i.segment,
+      s3Key: i.s3Key,
+      reason: i.reason,
+      since: i.since,
     })),
     notApplied: sumCounts(segments.map((i) => i.indexed?.notApplied)),
     undecoded: { byOp: countByOp(undecoded), records: undecoded },
     resultNotRecorded: { byOp: countByOp(resultNotRecorded), records: resultNotRecorded },
-    bridges: bridges.map((i) => ({
-      from: i.from as string,
-      to: i.to as string,
-      reason: i.reason as string,
-      bridgedAt: i.bridgedAt as string,
-      ...(typeof i.requestedBy === 'string' ? { requestedBy: i.requestedBy } : {}),
-      mailboxes: i.mailboxes as number,
-      unscanned: awaitedMailboxes(i.unscanned as Set<string> | undefined, live),
+    bridges: bridges.map(bridgeOf).map((i) => ({
+      from: i.from,
+      to: i.to,
+      reason: i.reason,
+      bridgedAt: i.bridgedAt,
+      ...(i.requestedBy !== undefined ? { requestedBy: i.requestedBy } : {}),
+      mailboxes: i.mailboxes,
+      unscanned: awaitedMailboxes(i.unscanned, live),
     })),
   };
 }

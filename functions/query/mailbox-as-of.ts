@@ -1,6 +1,6 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
-import { entityKeys, historySortKey, indexKeys, scopeKeys } from '#core/index-keys.ts';
+import { entityKeys, historySortKey, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -93,7 +93,8 @@ export async function mailboxHistory(
   serverId: string,
   only?: number,
 ): Promise<{ versions: MailboxVersion[]; readUnits: number }> {
-  const suffix = only === undefined ? 'MBX#' : entityKeys(serverId, only, MAILBOX_KEY).head.slice(2);
+  const suffix =
+    only === undefined ? keyPrefixes.mailbox : entityKeys(serverId, only, MAILBOX_KEY).head.slice(2);
   const pages = await Promise.all(
     ['H#', 'V#'].map((prefix) =>
       queryAll({

@@ -1,4 +1,4 @@
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { attr } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { secretAttributesOf } from '#core/ldap/secret-attributes.ts';
@@ -29,7 +29,7 @@ export async function directorySecretsAt(
     const { items } = await queryAll({
       TableName: target.indexTable,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': 'LDAP#' },
+      ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':p': keyPrefixes.ldapDump },
     });
     const dump = items
       .filter((d) => d.state === 'indexed' && Date.parse(String(d.dumpedAt)) <= time)

@@ -3,10 +3,13 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import {
   type LegalHold,
+  legalHoldSchema,
   type RetentionAuditEntry,
   type RetentionPolicy,
+  retentionAuditEntrySchema,
   retentionPolicySchema,
 } from '#core/retention/retention-policy.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { OperationsTable } from '#functions/operations/operations-store.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -17,7 +20,8 @@ export async function readPolicy(table: OperationsTable): Promise<RetentionPolic
     new GetCommand({ TableName: table.operationsTable, Key: operationKeys.retention, ConsistentRead: true }),
   );
   const policy = retentionPolicySchema.parse(out.Item?.policy ?? {});
-  return out.Item?.updatedAt ? { ...policy, updatedAt: out.Item.updatedAt as string } : policy;
+  const updatedAt = out.Item?.updatedAt;
+  return typeof updatedAt === 'string' ? { ...policy, updatedAt } : policy;
 }
 
 export async function writePolicy(
@@ -53,7 +57,7 @@ export async function listAudit(table: OperationsTable): Promise<RetentionAuditE
     ExpressionAttributeValues: { ':pk': 'AUDIT' },
     ConsistentRead: true,
   });
-  return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as unknown as RetentionAuditEntry);
+  return items.map((item) => parseOrThrow(retentionAuditEntrySchema, item, `audit entry ${String(item.sk)}`));
 }
 
 export async function listHolds(table: OperationsTable): Promise<LegalHold[]> {
@@ -63,12 +67,7 @@ export async function listHolds(table: OperationsTable): Promise<LegalHold[]> {
     ExpressionAttributeValues: { ':pk': operationKeys.retention.pk, ':hold': 'HOLD#' },
     ConsistentRead: true,
   });
-  return items.map((i) => ({
-    accountId: i.accountId as string,
-    reason: i.reason as string,
-    since: i.since as string,
-    ...(typeof i.placedBy === 'string' ? { placedBy: i.placedBy } : {}),
-  }));
+  return items.map((item) => parseOrThrow(legalHoldSchema, item, `legal hold ${String(item.sk)}`));
 }
 
 /** Puts an account on hold (again: the reason is updated, the start kept). */

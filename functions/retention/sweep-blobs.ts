@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
-import { INCOMING_REF_HOURS, indexKeys } from '#core/index-keys.ts';
+import { INCOMING_REF_HOURS, indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { type BodyLocation, locationItem } from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
@@ -219,7 +219,7 @@ async function references(table: string, sha256: string): Promise<string[]> {
   const { items } = await queryAll({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
-    ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': 'REF#' },
+    ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': keyPrefixes.blobRef },
     ConsistentRead: true,
   });
   const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
