@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge, IndexContinue, IndexReset, IngestMessage } from '#core/announcement.ts';
 import { catalogItem } from '#core/index/catalog-entries.ts';
+import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentConflictError, SegmentMismatchError } from '#functions/errors.ts';
@@ -54,7 +55,7 @@ async function confirmObject(m: ShipmentMessage, bucket: string): Promise<void> 
   const head = await s3()
     .send(new HeadObjectCommand({ Bucket: bucket, Key: m.key }))
     .catch((error: unknown) => {
-      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') {
+      if (isNotFound(error)) {
         throw new SegmentMismatchError(`announced object s3://${bucket}/${m.key} does not exist`, {
           cause: error,
         });

@@ -19,8 +19,11 @@ export async function listObjects(
   return out;
 }
 
-/** A HEAD or GET of an object that is not there (HEAD answers a bare 404, without a NoSuchKey body). */
+/** A HEAD or GET of an object that is not there (a GET says NoSuchKey; a HEAD answers a bare 404). */
 export function isNotFound(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status === 404 || (error as { name?: string }).name === 'NotFound';
+  const name = (error as { name?: string }).name;
+  // A missing bucket is a deployment fault, never an object gone: it must not read as one.
+  if (name === 'NoSuchBucket') return false;
+  return status === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }

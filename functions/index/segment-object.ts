@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { objectBody, storedLimit } from '#core/storage/object-body.ts';
 import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
+import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
@@ -20,7 +21,7 @@ export async function fetchPlaintext(
   const got = await s3()
     .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
     .catch((error: unknown) => {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+      if (isNotFound(error))
         throw new SegmentMismatchError(`s3://${bucket}/${key} does not exist`, { cause: error });
       throw error;
     });

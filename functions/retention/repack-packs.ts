@@ -163,7 +163,7 @@ async function examine(target: PurgeTarget, key: string, size: number): Promise<
   } catch (error) {
     // A damaged trailer: the index still knows where its bodies are; a coherency check reports the pack.
     if (error instanceof PackError) return undefined;
-    if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   return { key, size, bodies, live: await liveBodies(target.indexTable, key, bodies) };
@@ -208,7 +208,7 @@ async function moveBodies(
   };
   for (const pack of packs) {
     const bytes = await readBytes(target.backupBucket, pack.key, 0, pack.size).catch((error: unknown) => {
-      if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     });
     if (!bytes) continue;

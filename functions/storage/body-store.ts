@@ -285,7 +285,7 @@ async function readRange(
     );
     return { start: range.start, bytes: await objectBody(got, range.end - range.start) };
   } catch (error) {
-    if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey') return 'gone';
+    if (isNotFound(error)) return 'gone';
     // A pack shorter than the range asked (truncated): S3 answers 416 when the range starts past its end.
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416)
       return { start: range.start, bytes: Buffer.alloc(0) };
@@ -334,7 +334,7 @@ async function readSingle(
   } catch (error) {
     if (error instanceof PlaintextError)
       return { reason: 'broken-item', detail: `blob ${key} ${error.message}` };
-    if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey')
+    if (isNotFound(error))
       return {
         reason: 'read-error',
         detail: `blob ${key} is missing from the bucket${await quarantineNote(target.table, key)}`,

@@ -109,8 +109,7 @@ export async function copyBlob(
   } catch (error) {
     if (error instanceof PlaintextError)
       return fail('broken-item', `s3://${from.bucket}/${fromKey} ${error.message}`);
-    if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchKey')
-      return fail('read-error', `s3://${from.bucket}/${fromKey} is missing`);
+    if (isNotFound(error)) return fail('read-error', `s3://${from.bucket}/${fromKey} is missing`);
     throw error;
   }
   let plain: Buffer;
