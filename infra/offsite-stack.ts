@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '#core/env-names.ts';
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
 import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
 import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
@@ -56,7 +57,7 @@ export class OffsiteStack extends Stack {
         : [
             {
               id: 'cold-packs',
-              prefix: 'packs/',
+              prefix: BUCKET.packs,
               transitions: [
                 {
                   storageClass: coldStorageClass(config.coldPacks.storageClass),
@@ -69,7 +70,7 @@ export class OffsiteStack extends Stack {
       // for an operation that ran a while. Exports (exports/) and quarantine/ stay until removed by hand.
       {
         id: 'expire-operations',
-        prefix: 'operations/',
+        prefix: BUCKET.operations,
         expiration: Duration.days(config.operationRetentionDays + 2),
       },
     ];
@@ -216,9 +217,9 @@ export class OffsiteStack extends Stack {
       logRetention,
     })
       .writesTable(ENV.indexTable, index)
-      .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
-      .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
-      .writesBucket(ENV.backupBucket, backupBucket, 'packs/')
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.servers)
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
       .sendsTo(ENV.ingestQueueUrl, ingestQueue)
       // A reindex's share is the indexer's: it reports it and may finish the operation.
       .writesTable(ENV.operationsTable, operations)
@@ -258,13 +259,13 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .readsTable(ENV.indexTable, index)
-      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
       .sendsTo(ENV.workQueueUrl, workQueue)
       .sendsTo(ENV.purgeQueueUrl, purgeQueue)
       .sendsTo(ENV.auditQueueUrl, auditQueue)
       .sendsTo(ENV.transferQueueUrl, transferQueue)
       // An export refuses a destination that holds one already; an import reads the export's manifest.
-      .readsBucket(ENV.backupBucket, backupBucket, 'exports/')
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.exports)
       // A directory restore --with-secrets takes the password hashes from the LDAP dumps (never the redo).
       .readsBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
       .transfersWith(ENV.transferBuckets, config.transferBuckets, false)
@@ -284,12 +285,12 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .writesTable(ENV.indexTable, index)
-      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
-      .purgesBucket(ENV.backupBucket, backupBucket, 'blobs/')
-      .purgesBucket(ENV.backupBucket, backupBucket, 'packs/')
-      .purgesBucket(ENV.backupBucket, backupBucket, 'servers/')
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
+      .purgesBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
+      .purgesBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
+      .purgesBucket(ENV.backupBucket, backupBucket, BUCKET.servers)
       // Legal holds: the flags on what held accounts need (the planner decides which, from the index).
-      .holdsObjects(backupBucket, ['blobs/', 'packs/', 'servers/'])
+      .holdsObjects(backupBucket, [BUCKET.blobs, BUCKET.packs, BUCKET.servers])
       .consumes(purgeQueue, { batchSize: 1, maxConcurrency: 5 });
 
     const worker = new OffsiteFunction(this, 'Worker', {
@@ -301,9 +302,9 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       .readsTable(ENV.indexTable, index)
-      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
-      .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
-      .readsBucket(ENV.backupBucket, backupBucket, 'packs/')
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
       .consumes(workQueue, { batchSize: 1, maxConcurrency: config.restoreWorkers });
 
     const scheduler = new OffsiteFunction(this, 'Scheduler', {
@@ -332,12 +333,12 @@ export class OffsiteStack extends Stack {
       // deletes nothing of the index.
       .writesTable(ENV.indexTable, index, { deletes: false })
       .scansTable(index)
-      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
-      .readsBucket(ENV.backupBucket, backupBucket, 'servers/')
-      .readsBucket(ENV.backupBucket, backupBucket, 'blobs/')
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.servers)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
       // A damaged pack's good bodies are copied into a new pack before it goes to quarantine.
-      .writesBucket(ENV.backupBucket, backupBucket, 'packs/')
-      .quarantinesIn(ENV.backupBucket, backupBucket, ['servers/', 'blobs/', 'packs/'])
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
+      .quarantinesIn(ENV.backupBucket, backupBucket, [BUCKET.servers, BUCKET.blobs, BUCKET.packs])
       .consumes(auditQueue, { batchSize: 1, maxConcurrency: 5 });
 
     // Exports and imports: copies blobs between this deployment's store and an export, writes the export's
@@ -353,10 +354,10 @@ export class OffsiteStack extends Stack {
       .writesTable(ENV.operationsTable, operations)
       // Where an export finds packed bodies.
       .readsTable(ENV.indexTable, index)
-      .writesBucket(ENV.backupBucket, backupBucket, 'operations/')
-      .writesBucket(ENV.backupBucket, backupBucket, 'blobs/')
-      .readsBucket(ENV.backupBucket, backupBucket, 'packs/')
-      .writesBucket(ENV.backupBucket, backupBucket, 'exports/')
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.exports)
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/scans/')
       .transfersWith(ENV.transferBuckets, config.transferBuckets, true)
@@ -388,7 +389,7 @@ export class OffsiteStack extends Stack {
     // With Object Lock, what operations write (plans, results, bundles) is locked a day, not the bucket's days.
     if (config.objectLock !== false)
       for (const fn of [planner, worker, purger, auditor, transfer])
-        fn.locksBriefly(ENV.bucketObjectLock, backupBucket, 'operations/');
+        fn.locksBriefly(ENV.bucketObjectLock, backupBucket, BUCKET.operations);
 
     // Legal holds, the retention policy (POLICY items of the operations table) and their audit trail (AUDIT)
     // are the control API's alone to change: every other function writing that table is denied them.

@@ -19,6 +19,7 @@ import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 import { objectBody } from '#core/storage/object-body.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 
 export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D... | --all  [--at TIME | --seq N[:OFFSET]] [--skip-deletes]
@@ -507,7 +508,7 @@ function unknownTarget(to: string): OffsiteError {
 }
 
 async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buffer> {
-  const key = `operations/${id}/report.json`;
+  const key = operationObjectKeys.report(id);
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await objectBody(got);

@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BundleIntegrityError, RestoreTargetError } from '#agent/restore/errors.ts';
 import { objectBody } from '#core/storage/object-body.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 
 /** Where a bundle's files are read from: the bucket, or a directory a download wrote. */
 export interface BundleSource {
@@ -54,7 +55,7 @@ export function inside(dir: string, file: string): string {
 }
 
 export function s3BundleSource(s3: S3Client, bucket: string, operationId: string): BundleSource {
-  const prefix = `operations/${operationId}/bundle/`;
+  const prefix = operationObjectKeys.restore.bundle(operationId);
   return {
     description: `s3://${bucket}/${prefix}`,
     async read(path) {

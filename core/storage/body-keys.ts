@@ -1,5 +1,6 @@
 // Where bodies live in the bucket. Packs (`packs/…`) are what the indexer writes; a single object per body
 // (`blobs/…`) is what a scan uploaded before packs, and is still read, checked and purged.
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 
 const SHA = /^[0-9a-f]{64}$/;
 
@@ -10,15 +11,15 @@ function checked(sha256: string): string {
 
 /** A body stored alone: `blobs/<first two hex digits>/<sha256 of the plaintext>`. */
 export function blobKey(sha256: string): string {
-  return `blobs/${checked(sha256).slice(0, 2)}/${sha256}`;
+  return `${BUCKET.blobs}${checked(sha256).slice(0, 2)}/${sha256}`;
 }
 
 /** A pack: `packs/<first two hex digits>/<sha256 of the pack's bytes>`. */
 export function packKey(sha256: string): string {
-  return `packs/${checked(sha256).slice(0, 2)}/${sha256}`;
+  return `${BUCKET.packs}${checked(sha256).slice(0, 2)}/${sha256}`;
 }
 
-export const PACKS_PREFIX = 'packs/';
+export const PACKS_PREFIX = BUCKET.packs;
 
 /** The digest a pack key names, or undefined for a key that is not a pack's. */
 export function packDigest(key: string): string | undefined {

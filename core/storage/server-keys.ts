@@ -1,11 +1,12 @@
 // Where a server's objects live in the bucket (`servers/<serverId>/…`): the agent builds these keys, and a
 // reindex that lost its catalog reads the objects back from them, so the layout is written down once.
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 
 const SHA = '[0-9a-f]{64}';
 const DECIMAL = '(?:0|[1-9]\\d{0,18})';
 
 /** The prefix of every object a server ships. */
-export const serverPrefix = (serverId: string) => `servers/${serverId}/`;
+export const serverPrefix = (serverId: string) => `${BUCKET.servers}${serverId}/`;
 
 /** ISO time without `-` and `:` (S3 keys stay readable and sort by time). */
 const compactTime = (iso: string) => iso.replace(/[-:]/g, '');

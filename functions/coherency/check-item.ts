@@ -5,6 +5,8 @@ import { inParallel } from '#core/in-parallel.ts';
 import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
+import { BUCKET } from '#core/storage/bucket-layout.ts';
+import { serverPrefix } from '#core/storage/server-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { isNotFound, listObjects } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -69,7 +71,7 @@ async function checkServer(target: CheckTarget, plan: CoherencyPlan, serverId: s
       ),
     )
   ).flat();
-  const stored = await listObjects(target.backupBucket, `servers/${serverId}/`);
+  const stored = await listObjects(target.backupBucket, serverPrefix(serverId));
   await inParallel(catalog, 8, async (entry) => {
     const key = entry.s3Key;
     // A segment a purge removed is gone on purpose.
@@ -114,7 +116,7 @@ async function checkBlobObjects(
   plan: CoherencyPlan,
   prefix: string,
 ): Promise<CheckResult> {
-  const stored = await listObjects(target.backupBucket, `blobs/${prefix}`);
+  const stored = await listObjects(target.backupBucket, `${BUCKET.blobs}${prefix}`);
   const findings: Finding[] = [];
   const graceEnd = plan.at - plan.params.orphanGraceHours * HOUR;
   await inParallel([...stored], 8, async ([key, object]) => {
@@ -251,7 +253,7 @@ async function contentProblem(
  */
 async function quarantine(target: CheckTarget, plan: CoherencyPlan, finding: Finding): Promise<string> {
   const key = finding.key;
-  const to = `quarantine/${plan.operationId}/${key}`;
+  const to = `${BUCKET.quarantine}${plan.operationId}/${key}`;
   await s3().send(
     new CopyObjectCommand({
       Bucket: target.backupBucket,

@@ -6,6 +6,7 @@ import {
   type Finding,
 } from '#core/coherency/coherency-request.ts';
 import type { Operation, WorkMessage } from '#core/operation.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { type CheckTarget, checkItem } from '#functions/coherency/check-item.ts';
 import { finishOperation, type OperationsTable } from '#functions/operations/operations-store.ts';
@@ -17,9 +18,9 @@ export interface CoherencyTarget extends OperationsTable, CheckTarget {
   readonly operationRetentionDays: number;
 }
 
-const planKey = (id: string) => `operations/${id}/coherency/plan.json`;
-const findingsPrefix = (id: string) => `operations/${id}/coherency/findings/`;
-export const coherencyReportKey = (id: string) => `operations/${id}/coherency/report.json`;
+const planKey = operationObjectKeys.coherency.plan;
+const findingsPrefix = operationObjectKeys.coherency.findings;
+export const coherencyReportKey = operationObjectKeys.coherency.report;
 
 /** The planner's part: one share per server, sixteen for the blob store, sixteen for the references. */
 export async function planCoherency(target: CoherencyTarget, op: Operation): Promise<number> {

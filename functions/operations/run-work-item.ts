@@ -1,4 +1,5 @@
 import { type Operation, selftestParamsSchema, type WorkMessage } from '#core/operation.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { SelftestFailure } from '#functions/errors.ts';
 import {
@@ -44,16 +45,12 @@ async function runItem(
   const { failItems } = parseOrThrow(selftestParamsSchema, op.params, `parameters of selftest ${op.id}`);
   if (failItems.includes(item.index))
     throw new SelftestFailure(`selftest ${op.id}: work item ${item.index} fails on purpose (failItems)`);
-  await putJson(
-    target.backupBucket,
-    `operations/${op.id}/selftest/${String(item.index).padStart(6, '0')}.json`,
-    {
-      operationId: op.id,
-      kind: op.kind,
-      index: item.index,
-      total: item.total,
-    },
-  );
+  await putJson(target.backupBucket, operationObjectKeys.selftest(op.id, item.index), {
+    operationId: op.id,
+    kind: op.kind,
+    index: item.index,
+    total: item.total,
+  });
   return {};
 }
 
@@ -66,7 +63,7 @@ async function finalize(target: WorkTarget, op: Operation, failed: number): Prom
   await finishOperation(target, op.id, 'succeeded', undefined, {
     bundle: manifestKey,
     sha256,
-    report: `operations/${op.id}/report.json`,
+    report: operationObjectKeys.report(op.id),
     ...report.totals,
   });
 }

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { objectBody } from '#core/storage/object-body.ts';
+import { OPERATIONS_PREFIX, operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -7,17 +8,10 @@ import { OperationObjectError } from '#functions/restore/errors.ts';
 
 /** Where an operation keeps its plan, its work items, their results and its bundle. */
 export const operationObject = {
-  prefix: (operationId: string) => `operations/${operationId}/`,
-  summary: (operationId: string) => `operations/${operationId}/plan/summary.json`,
-  accountPlan: (operationId: string, account: number) =>
-    `operations/${operationId}/plan/account-${account}.json`,
-  work: (operationId: string, index: number) => `operations/${operationId}/work/${pad(index)}.json`,
-  result: (operationId: string, index: number) => `operations/${operationId}/results/${pad(index)}.json`,
-  bundle: (operationId: string, path = '') => `operations/${operationId}/bundle/${path}`,
-  report: (operationId: string) => `operations/${operationId}/report.json`,
+  prefix: operationObjectKeys.prefix,
+  ...operationObjectKeys.restore,
+  report: operationObjectKeys.report,
 };
-
-const pad = (n: number) => String(n).padStart(6, '0');
 
 /** Hours an `operations/` object is locked in a bucket with Object Lock (long enough for its operation to run). */
 export const OPERATION_OBJECT_LOCK_HOURS = 24;
@@ -36,7 +30,7 @@ function operationObjectLock(key: string): {
   ObjectLockMode?: 'GOVERNANCE';
   ObjectLockRetainUntilDate?: Date;
 } {
-  if (!bucketLocked || !key.startsWith('operations/')) return {};
+  if (!bucketLocked || !key.startsWith(OPERATIONS_PREFIX)) return {};
   return {
     ObjectLockMode: 'GOVERNANCE',
     ObjectLockRetainUntilDate: new Date(Date.now() + OPERATION_OBJECT_LOCK_HOURS * 3_600_000),

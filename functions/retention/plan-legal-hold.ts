@@ -9,6 +9,7 @@ import {
 } from '#core/retention/legal-hold-plan.ts';
 import { bodiesOf, type StoredEntity } from '#core/retention/purge-plan.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { OperationsTable } from '#functions/operations/operations-store.ts';
 import { queryAll } from '#functions/query/query-all.ts';
@@ -21,8 +22,7 @@ export interface LegalHoldPlanTarget extends OperationsTable {
   readonly backupBucket: string;
 }
 
-export const legalHoldChunkKey = (operationId: string, index: number) =>
-  `operations/${operationId}/legal-hold/${String(index).padStart(6, '0')}.json`;
+export const legalHoldChunkKey = operationObjectKeys.legalHoldChunk;
 
 /**
  * Decides, per account, what its S3 legal-hold flags must become: an account on hold has every object its

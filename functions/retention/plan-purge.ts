@@ -8,6 +8,7 @@ import {
   type RedoCut,
 } from '#core/retention/purge-request.ts';
 import { retentionFor } from '#core/retention/retention-policy.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { OperationsTable } from '#functions/operations/operations-store.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
@@ -22,7 +23,7 @@ export interface PurgePlanTarget extends OperationsTable {
   readonly backupBucket: string;
 }
 
-export const purgePlanKey = (operationId: string) => `operations/${operationId}/purge/plan.json`;
+export const purgePlanKey = operationObjectKeys.purge.plan;
 
 /**
  * Where each mailbox's base snapshot goes — the end of the first indexed segment whose last operation is at

@@ -3,6 +3,7 @@ import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
 import { mailboxEndedBefore, planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
 import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
@@ -20,7 +21,7 @@ export interface PurgeCandidate {
   ref: string;
 }
 
-export const candidatesPrefix = (operationId: string) => `operations/${operationId}/purge/candidates/`;
+export const candidatesPrefix = operationObjectKeys.purge.candidates;
 
 /**
  * One mailbox's share: when the plan cuts the server's redo, the mailbox's state at its base point (just

@@ -1,6 +1,7 @@
 import type { Operation, WorkMessage } from '#core/operation.ts';
 import type { LegalHoldChunk } from '#core/retention/legal-hold-plan.ts';
 import type { PurgePlan } from '#core/retention/purge-request.ts';
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import {
   finishOperation,
   getOperation,
@@ -23,7 +24,7 @@ export interface PurgeWorkTarget extends OperationsTable, PurgeTarget {
   readonly operationRetentionDays: number;
 }
 
-export const purgeReportKey = (operationId: string) => `operations/${operationId}/purge/report.json`;
+export const purgeReportKey = operationObjectKeys.purge.report;
 
 /**
  * One mailbox of a purge (the share that completes the operation sweeps the blobs and writes the report), or

@@ -1,18 +1,10 @@
+import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import type { ExportManifest, UnexportedItem } from '#core/transfer/export-format.ts';
 import type { ExportLocation } from '#core/transfer/transfer-request.ts';
 import type { BlobCopy } from '#functions/transfer/copy-blob.ts';
 
 /** Where an export or import keeps its plan, work items and results (in this deployment's bucket). */
-export const transferObject = {
-  plan: (op: string) => `operations/${op}/transfer/plan.json`,
-  mailbox: (op: string, index: number) => `operations/${op}/transfer/mailboxes/${pad(index)}.json`,
-  directory: (op: string, serverId: string) => `operations/${op}/transfer/directory/${serverId}.ldif`,
-  work: (op: string, index: number) => `operations/${op}/transfer/work/${pad(index)}.json`,
-  result: (op: string, index: number) => `operations/${op}/transfer/results/${pad(index)}.json`,
-  report: (op: string) => `operations/${op}/transfer/report.json`,
-};
-
-const pad = (n: number) => String(n).padStart(6, '0');
+export const transferObject = operationObjectKeys.transfer;
 
 export interface ExportPlan {
   kind: 'export';

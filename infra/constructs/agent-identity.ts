@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { serverPrefix } from '#core/storage/server-keys.ts';
 import {
   acknowledgePrefixGrant,
@@ -46,8 +47,11 @@ export function sharedAgentPolicy(scope: Construct, targets: AgentTargets): iam.
     description:
       'offsite agent on the mail host: upload to servers/*, announce on the ingest queue, call the agent API',
   });
-  policy.addStatements(...bucketStatements(targets.bucket, 'servers/', true), ...commonStatements(targets));
-  acknowledgePrefixGrant(policy, targets.bucket, 'servers/');
+  policy.addStatements(
+    ...bucketStatements(targets.bucket, BUCKET.servers, true),
+    ...commonStatements(targets),
+  );
+  acknowledgePrefixGrant(policy, targets.bucket, BUCKET.servers);
   Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: METRICS_REASON });
   return policy;
 }

@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 import {
   acknowledgePrefixGrant,
   bucketPurgeStatements,
@@ -196,7 +197,7 @@ export class OffsiteFunction extends Construct {
   /** Moves objects from under the prefixes to `quarantine/` (see bucketQuarantineStatements). */
   quarantinesIn(envName: string, bucket: s3.IBucket, from: readonly string[]): this {
     this.fn.addEnvironment(envName, bucket.bucketName);
-    for (const prefix of [...from, 'quarantine/'])
+    for (const prefix of [...from, BUCKET.quarantine])
       acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
     return this.allow(bucketQuarantineStatements(bucket, from));
   }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { PersonRole } from '#core/access/control-permissions.ts';
+import { BUCKET } from '#core/storage/bucket-layout.ts';
 import {
   acknowledgePrefixGrant,
   bucketStatements,
@@ -12,9 +13,9 @@ import {
 /** What each person role may read in the bucket besides calling the control API. */
 const READS: Readonly<Record<PersonRole, readonly string[]>> = {
   // Restore bundles (operations/), message bodies (`item --dump-blob`), exports.
-  operator: ['operations/', 'blobs/', 'packs/', 'exports/'],
-  'help-desk': ['operations/', 'blobs/', 'packs/'],
-  compliance: ['operations/', 'exports/'],
+  operator: [BUCKET.operations, BUCKET.blobs, BUCKET.packs, BUCKET.exports],
+  'help-desk': [BUCKET.operations, BUCKET.blobs, BUCKET.packs],
+  compliance: [BUCKET.operations, BUCKET.exports],
 };
 
 const NAMES: Readonly<Record<PersonRole, string>> = {
