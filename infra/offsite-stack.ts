@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '#core/env-names.ts';
+import { keyPrefixes } from '#core/index-keys.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
 import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
@@ -248,7 +249,7 @@ export class OffsiteStack extends Stack {
     })
       .writesTable(ENV.operationsTable, operations)
       // Which bodies the store holds (verified blobs), for agents that may not read the bucket.
-      .readsTableKeys(ENV.indexTable, index, ['BLOB#*']);
+      .readsTableKeys(ENV.indexTable, index, [`${keyPrefixes.blob}*`]);
     const agentControlUrl = agentControl.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     const planner = new OffsiteFunction(this, 'Planner', {
@@ -352,11 +353,12 @@ export class OffsiteStack extends Stack {
       logRetention,
     })
       .writesTable(ENV.operationsTable, operations)
-      // Where an export finds packed bodies.
+      // Where an export finds packed bodies; an import packs the bodies it brings and locates them.
       .readsTable(ENV.indexTable, index)
+      .putsTableKeys(index, [`${keyPrefixes.blob}*`])
       .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
-      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
-      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
       .writesBucket(ENV.backupBucket, backupBucket, BUCKET.exports)
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/ldap/')
       .writesBucket(ENV.backupBucket, backupBucket, 'servers/*/scans/')

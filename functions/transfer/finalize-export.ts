@@ -10,8 +10,8 @@ import {
 import { locationUrl } from '#core/transfer/transfer-request.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { getBytes, getJson, putJson } from '#functions/restore/operation-objects.ts';
-import type { BlobCopy } from '#functions/transfer/copy-blob.ts';
 import { putStored } from '#functions/transfer/stored-objects.ts';
+import type { BlobCopy } from '#functions/transfer/transfer-bodies.ts';
 import { type ExportPlan, transferObject } from '#functions/transfer/transfer-plan.ts';
 
 /**

@@ -11,9 +11,9 @@ import { locationUrl } from '#core/transfer/transfer-request.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import { putJson } from '#functions/restore/operation-objects.ts';
-import type { BlobCopy } from '#functions/transfer/copy-blob.ts';
 import { ExportObjectError } from '#functions/transfer/errors.ts';
 import { getStored, putStored } from '#functions/transfer/stored-objects.ts';
+import type { BlobCopy } from '#functions/transfer/transfer-bodies.ts';
 import { type ImportPlan, transferObject } from '#functions/transfer/transfer-plan.ts';
 
 export interface ImportTarget {

@@ -1,4 +1,3 @@
-import { inParallelUnlessStopped } from '#core/in-parallel.ts';
 import type { Operation, WorkMessage } from '#core/operation.ts';
 import {
   finishOperation,
@@ -7,9 +6,9 @@ import {
 } from '#functions/operations/operations-store.ts';
 import { type CountedResult, runCountedItem } from '#functions/operations/run-counted-item.ts';
 import { getJson, putJson } from '#functions/restore/operation-objects.ts';
-import { type BlobCopy, copyBlob, exportBodies } from '#functions/transfer/copy-blob.ts';
 import { finalizeExport } from '#functions/transfer/finalize-export.ts';
 import { finalizeImport } from '#functions/transfer/finalize-import.ts';
+import { type BlobCopy, exportBodies, importBodies } from '#functions/transfer/transfer-bodies.ts';
 import {
   type TransferPlan,
   type TransferResult,
@@ -62,7 +61,6 @@ async function copyShare(
   const work = await getJson<TransferWork>(target.backupBucket, transferObject.work(op.id, index));
   const stopped = async () => (await getOperation(target, op.id)).state === 'stopped';
   const concurrency = target.concurrency ?? 8;
-  const own = { bucket: target.backupBucket, prefix: '' };
   let copies: BlobCopy[] | undefined;
   if (plan.kind === 'export')
     copies = await exportBodies(
@@ -71,14 +69,13 @@ async function copyShare(
       work.blobs,
       { concurrency, stopped },
     );
-  else {
-    const imported: BlobCopy[] = [];
-    const from = { ...plan.source, codec: 'zstd' as const };
-    const halted = await inParallelUnlessStopped(work.blobs, concurrency, stopped, async (sha256) => {
-      imported.push(await copyBlob(from, own, sha256));
-    });
-    copies = halted ? undefined : imported;
-  }
+  else
+    copies = await importBodies(
+      { bucket: target.backupBucket, table: target.indexTable },
+      { ...plan.source, codec: 'zstd' },
+      work.blobs,
+      { concurrency, stopped },
+    );
   if (!copies) return undefined;
   copies.sort((a, b) => a.sha256.localeCompare(b.sha256));
   await putJson(target.backupBucket, transferObject.result(op.id, index), {

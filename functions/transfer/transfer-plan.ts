@@ -1,7 +1,7 @@
 import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import type { ExportManifest, UnexportedItem } from '#core/transfer/export-format.ts';
 import type { ExportLocation } from '#core/transfer/transfer-request.ts';
-import type { BlobCopy } from '#functions/transfer/copy-blob.ts';
+import type { BlobCopy } from '#functions/transfer/transfer-bodies.ts';
 
 /** Where an export or import keeps its plan, work items and results (in this deployment's bucket). */
 export const transferObject = operationObjectKeys.transfer;

@@ -21,6 +21,7 @@ import {
   queueSendStatements,
   type TableAccess,
   tableKeyDenial,
+  tableKeyPutStatements,
   tableKeyReadStatements,
   tableScanStatements,
   tableStatements,
@@ -131,6 +132,11 @@ export class OffsiteFunction extends Construct {
   readsTableKeys(envName: string, access: TableAccess, keys: readonly string[]): this {
     this.fn.addEnvironment(envName, access.table.tableName);
     return this.allow(tableKeyReadStatements(access, keys));
+  }
+
+  /** Puts only the items whose partition key matches one of `keys` (`BLOB#*`); it reads the table otherwise. */
+  putsTableKeys(access: TableAccess, keys: readonly string[]): this {
+    return this.allow(tableKeyPutStatements(access, keys));
   }
 
   /** May write no item whose partition key is one of `keys` (another function's to keep). */

@@ -59,6 +59,21 @@ export function tableKeyReadStatements(access: TableAccess, keys: readonly strin
   ];
 }
 
+/**
+ * Puts of the items whose partition key matches one of `keys` (`BLOB#*`) only: one item per request, since
+ * a batch write could delete as well.
+ */
+export function tableKeyPutStatements(access: TableAccess, keys: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [access.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } },
+    }),
+    ...keyStatements(access.table.encryptionKey, true),
+  ];
+}
+
 /** No write of any kind to items whose partition key is one of `keys`, whatever else is allowed. */
 export function tableKeyDenial({ table }: TableAccess, keys: readonly string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({

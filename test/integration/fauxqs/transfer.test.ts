@@ -31,7 +31,7 @@ import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
-import { bodyLocation, damageFrame } from '#test/support/packed-bodies.ts';
+import { bodyLocation, damageFrame, storedBodies } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-transfer';
@@ -260,13 +260,15 @@ describe('export, and import into an empty deployment', () => {
     };
     assert.deepEqual(await ldifOf(target), await ldifOf(source));
 
-    // The body left out is not in the new store; the others are, each once.
-    const stored = (await aws(target, ['s3', 'ls', `s3://${bucket}/blobs/`, '--recursive']))
-      .trim()
-      .split('\n')
-      .map((line) => line.split('/').at(-1) as string);
-    assert.equal(stored.length, bodiesOf(truth).size - 1);
-    assert.ok(!stored.includes(shared));
+    // The body left out is not in the new store; the others are, packed and located, each once; nothing was
+    // stored one object per body.
+    const wanted = [...bodiesOf(truth)].filter((sha256) => sha256 !== shared);
+    for (const sha256 of wanted) assert.ok(await bodyLocation(target, sha256), `body ${sha256} is located`);
+    assert.equal(await bodyLocation(target, shared), undefined, 'the damaged body is not taken in');
+    const packed = await storedBodies(target);
+    assert.deepEqual([...packed].sort(), wanted.sort(), 'the packs hold every body taken in');
+    const single = await aws(target, ['s3', 'ls', `s3://${bucket}/blobs/`, '--recursive']).catch(() => '');
+    assert.equal(single.trim(), '', 'no body stored alone');
 
     // A second import would mix two histories of one server: refused.
     const again = await run(target, ['import', `s3://${bucket}/exports/migrated/`]);

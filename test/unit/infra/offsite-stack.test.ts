@@ -382,7 +382,7 @@ describe('OffsiteStack', () => {
     template.hasOutput('OperationsTopicArn', { Value: { Ref: topicId } });
   });
 
-  it('lets the transfer function write only blobs, exports, LDAP dumps and scans, and the transfer buckets', () => {
+  it('lets the transfer function write only packs, exports, LDAP dumps and scans, and the transfer buckets', () => {
     const withBuckets = synth({ transferBuckets: ['offsite-archive'] });
     const objectsOf = (prefix: string, of = withBuckets) => {
       const out: { actions: string[]; resources: string[] }[] = [];
@@ -412,13 +412,40 @@ describe('OffsiteStack', () => {
         .flatMap((s) => s.resources)
         .sort();
     assert.deepEqual(writes('Transfer'), [
-      '<bucket>/blobs/*',
       '<bucket>/exports/*',
       '<bucket>/operations/*',
+      '<bucket>/packs/*',
       '<bucket>/servers/*/ldap/*',
       '<bucket>/servers/*/scans/*',
       'arn:aws:s3:::offsite-archive/*',
     ]);
+    // In the index, an import only locates the bodies it packed: puts of BLOB# items, one at a time.
+    const indexWrites = Object.entries(withBuckets.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('Transfer'))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as {
+            Action: unknown;
+            Resource: unknown;
+            Condition?: unknown;
+          }[],
+      )
+      .filter(
+        (st) =>
+          JSON.stringify(st.Resource).includes('IndexTable') &&
+          [st.Action]
+            .flat()
+            .some((a) => typeof a === 'string' && /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+      );
+    assert.deepEqual(
+      indexWrites.map((st) => ({ actions: [st.Action].flat(), condition: st.Condition })),
+      [
+        {
+          actions: ['dynamodb:PutItem'],
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BLOB#*'] } },
+        },
+      ],
+    );
     // The planner reads an import's manifest there, and writes only its own plans.
     assert.deepEqual(writes('Planner'), ['<bucket>/operations/*']);
     assert.ok(
