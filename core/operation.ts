@@ -50,8 +50,12 @@ export const OPERATION_KINDS = {
     summary:
       "S3 legal-hold flags on every object held accounts' history needs, cleared when no hold needs them",
   },
-  // The agents dump LDAP on their own interval (`ldap.intervalMinutes`) and on `offsite agent ldap-dump`.
-  'ldap-dump': { available: false, runsOn: 'agent', summary: 'LDAP dump request to the agents' },
+  // The agents also dump LDAP on their own interval (`ldap.intervalMinutes`); this asks for one now.
+  'ldap-dump': {
+    available: true,
+    runsOn: 'agent',
+    summary: 'an LDAP dump now, by each agent named (or all)',
+  },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },
 } as const;
 
@@ -125,6 +129,9 @@ export const agentParamsSchemas = {
       .array(z.strictObject({ mailboxId: z.number().int().min(1), accountId: z.string().min(1).max(127) }))
       .max(1_000_000)
       .optional(),
+  }),
+  'ldap-dump': z.strictObject({
+    servers: z.array(serverId).min(1).optional(),
   }),
 } as const;
 export type AgentKind = keyof typeof agentParamsSchemas;

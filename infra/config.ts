@@ -3,8 +3,15 @@ import { ValidationError } from '#core/errors.ts';
 import { parseSchedule } from '#core/schedule-expression.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
-/** EventBridge schedule expression: rate(...) or a 6-field cron(...). Checked deeply by the local scheduler too. */
+/** A job that has no rule. */
+export const SCHEDULE_OFF = 'off';
+
+/**
+ * EventBridge schedule expression: rate(...) or a 6-field cron(...), or `off` (no rule). Checked deeply by the
+ * local scheduler too.
+ */
 const scheduleExpression = z.string().superRefine((expression, ctx) => {
+  if (expression === SCHEDULE_OFF) return;
   try {
     parseSchedule(expression);
   } catch (error) {
@@ -15,28 +22,24 @@ const scheduleExpression = z.string().superRefine((expression, ctx) => {
   }
 });
 
-export const SCHEDULE_JOBS = [
-  'smartscan',
-  'purge',
-  'coherency',
-  'ldap-dump',
-  'reconcile',
-  'legal-hold',
-] as const;
+export const SCHEDULE_JOBS = ['smartscan', 'purge', 'coherency', 'ldap-dump', 'legal-hold', 'sweep'] as const;
 export type ScheduleJob = (typeof SCHEDULE_JOBS)[number];
 
 /**
- * Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency, hourly LDAP;
- * and a daily legal-hold pass that flags what held accounts gained since (the bucket's Object Lock keeps a new
- * object meanwhile, as long as its days outnumber the days between passes).
+ * Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency; a daily
+ * legal-hold pass that flags what held accounts gained since (the bucket's Object Lock keeps a new object
+ * meanwhile, as long as its days outnumber the days between passes); and every 30 minutes a sweep that fails
+ * operations stalled past `operationStallHours` (it starts no operation). The agents dump LDAP on their own
+ * interval, so an `ldap-dump` operation is on demand unless scheduled here. A fresh deployment's defaults
+ * start no operation that can only fail.
  */
 export const DEFAULT_SCHEDULES: Record<ScheduleJob, string> = {
   smartscan: 'cron(0 2 * * ? *)',
   purge: 'cron(0 4 ? * SUN *)',
   coherency: 'cron(0 5 1 * ? *)',
-  'ldap-dump': 'rate(1 hour)',
-  reconcile: 'rate(30 minutes)',
+  'ldap-dump': SCHEDULE_OFF,
   'legal-hold': 'cron(30 3 * * ? *)',
+  sweep: 'rate(30 minutes)',
 };
 
 const objectLock = z.strictObject({
@@ -101,8 +104,8 @@ export const stackConfigSchema = z.strictObject({
       purge: scheduleExpression.optional(),
       coherency: scheduleExpression.optional(),
       'ldap-dump': scheduleExpression.optional(),
-      reconcile: scheduleExpression.optional(),
       'legal-hold': scheduleExpression.optional(),
+      sweep: scheduleExpression.optional(),
     })
     .default({}),
   /**

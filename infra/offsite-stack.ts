@@ -14,7 +14,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#core/env-names.ts';
 import { keyPrefixes } from '#core/index-keys.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
-import { SCHEDULE_JOBS, type StackConfig, scheduleFor } from '#infra/config.ts';
+import { SCHEDULE_JOBS, SCHEDULE_OFF, type StackConfig, scheduleFor } from '#infra/config.ts';
 import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
 import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
 import { PersonRoles } from '#infra/constructs/person-roles.ts';
@@ -311,14 +311,15 @@ export class OffsiteStack extends Stack {
     const scheduler = new OffsiteFunction(this, 'Scheduler', {
       handler: 'scheduler',
       description:
-        'Turns scheduled events into operations (SmartScan, purge, coherency, LDAP dump, reconcile)',
+        'Turns scheduled events into operations (SmartScan, purge, coherency, legal hold, LDAP dump) and fails stalled ones',
       timeout: Duration.seconds(30),
       logRetention,
     })
       .writesTable(ENV.operationsTable, operations)
       .sendsTo(ENV.planQueueUrl, planQueue);
     for (const job of SCHEDULE_JOBS) {
-      scheduler.runsOnSchedule(job, scheduleFor(config, job));
+      const expression = scheduleFor(config, job);
+      if (expression !== SCHEDULE_OFF) scheduler.runsOnSchedule(job, expression);
     }
     // Coherency checks: read everything, and with --fix move what is damaged or orphaned to quarantine/.
     const auditor = new OffsiteFunction(this, 'Auditor', {

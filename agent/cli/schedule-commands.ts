@@ -2,10 +2,16 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { OffsiteError } from '#core/errors.ts';
 import { nextFiring, parseSchedule } from '#core/schedule-expression.ts';
-import { DEFAULT_SCHEDULES, parseStackConfig, SCHEDULE_JOBS, type ScheduleJob } from '#infra/config.ts';
+import {
+  DEFAULT_SCHEDULES,
+  parseStackConfig,
+  SCHEDULE_JOBS,
+  SCHEDULE_OFF,
+  type ScheduleJob,
+} from '#infra/config.ts';
 
 export const SCHEDULE_USAGE = `usage: offsite schedule show [--json]
-       offsite schedule set <job> '<rate(...)|cron(...)>'
+       offsite schedule set <job> '<rate(...)|cron(...)|off>'
        offsite schedule reset <job> | --all
   each takes --context-file FILE (default cdk.json: the stack configuration, context key "offsite");
   a change takes effect with the next deployment (npx cdk deploy), or the next start of the local cloud
@@ -61,8 +67,10 @@ export function scheduleCommand(
   const config = parseStackConfig({ ...offsite, schedules });
   const rows: ScheduleRow[] = SCHEDULE_JOBS.map((job) => {
     const expression = config.schedules[job] ?? DEFAULT_SCHEDULES[job];
-    const schedule = parseSchedule(expression);
     const next: string[] = [];
+    if (expression === SCHEDULE_OFF)
+      return { job, expression, custom: config.schedules[job] !== undefined, next };
+    const schedule = parseSchedule(expression);
     let after = now();
     for (let i = 0; i < 3; i++) {
       const at = nextFiring(schedule, after);

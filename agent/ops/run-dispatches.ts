@@ -27,8 +27,8 @@ export interface DispatchDeps {
  * The daemon's share of agent operations: every `control.pollSeconds` it lists what is dispatched to its
  * server, claims each in turn, runs it and reports. One at a time (a scan holds the stream's cuts). An
  * operation stopped by an operator stops here at the next look; an agent stopped mid-way reports nothing and
- * resumes the claimed operation when it starts again (a scan goes on where it was). Today the one kind is
- * `smartscan`.
+ * resumes the claimed operation when it starts again (a scan goes on where it was). The kinds: `smartscan`
+ * and `ldap-dump`.
  */
 export async function runDispatches(deps: DispatchDeps, signal: AbortSignal): Promise<void> {
   const { config, control, log } = deps;
@@ -125,6 +125,33 @@ async function watchOperation(
 }
 
 async function execute(deps: DispatchDeps, dispatch: Dispatch, signal: AbortSignal): Promise<DispatchReport> {
+  switch (dispatch.kind) {
+    case 'smartscan':
+      return smartScan(deps, dispatch, signal);
+    case 'ldap-dump':
+      return ldapDump(deps, dispatch);
+  }
+}
+
+/**
+ * Dumps the directory now into the spool, where the daemon ships it after the redo before it. Reported done
+ * once spooled (durable on this host): the dump's key and entries are in the summary.
+ */
+async function ldapDump(deps: DispatchDeps, dispatch: Dispatch): Promise<DispatchReport> {
+  parseOrThrow(agentParamsSchemas['ldap-dump'], dispatch.params, `ldap-dump ${dispatch.operationId}`);
+  const entry = await deps.shipper.dumpLdap();
+  return {
+    outcome: 'done',
+    progress: { entries: entry.entries ?? 0, bytes: entry.size },
+    summary: { key: entry.key, entries: entry.entries ?? 0, bytes: entry.size, dumpedAt: entry.spooledAt },
+  };
+}
+
+async function smartScan(
+  deps: DispatchDeps,
+  dispatch: Dispatch,
+  signal: AbortSignal,
+): Promise<DispatchReport> {
   const params = parseOrThrow(
     agentParamsSchemas.smartscan,
     dispatch.params,

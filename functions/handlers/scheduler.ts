@@ -15,14 +15,16 @@ export const handler = withObservability(async (event: ScheduledEvent) => {
       `expected a Scheduled Event from one rule, got ${event['detail-type']} from ${event.resources.length} resources`,
     );
   }
-  // Every firing (at least every 30 minutes by default) also fails what has stalled.
-  for (const op of await expireStalled(config))
+  // Every firing (the sweep's every 30 minutes by default) fails what has stalled.
+  const expired = await expireStalled(config);
+  for (const op of expired)
     logger.warn('a stalled operation was failed', {
       operationId: op.id,
       kind: op.kind,
       lastUpdate: op.updatedAt,
     });
   const kind = jobFromRuleArn(event.resources[0]);
+  if (kind === 'sweep') return { swept: expired.length };
   const op = await createOperation(config, {
     kind,
     params: {},

@@ -183,7 +183,7 @@ describe('the operation queue: ops commands, dead letters, notices', () => {
     assert.equal((await noticeOf(lost)).state, 'failed');
     // Every scheduled firing sweeps too; one touched recently is left alone.
     const lostRestore = await running('restore', 30);
-    await cloud.schedules.fireNamed('Offsite-reconcile');
+    await cloud.schedules.fireNamed('Offsite-sweep');
     assert.equal((await show(lostRestore)).state, 'failed');
     assert.equal((await show(busy)).state, 'running');
     assert.equal((await ops('stop', busy)).code, 0);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { zstdDecompressSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseLdif } from '#core/ldap/ldif.ts';
+import type { Operation } from '#core/operation.ts';
 import { type RunningDirectory, startSlapd } from '#local/directory/slapd.ts';
 import { syncDirectory } from '#local/directory/sync-directory.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
@@ -40,7 +41,7 @@ describe('the agent dumps LDAP', () => {
 
   const bucket = () => cloud.outputs.BackupBucketName as string;
 
-  function config(name: string, ldap: Record<string, unknown>): string {
+  function config(name: string, ldap: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
     return writeAgentConfig(join(work, `${name}.json`), cloud, {
       serverId,
       zimbraHome: sim.hostDir,
@@ -52,6 +53,7 @@ describe('the agent dumps LDAP', () => {
       ldap: { url: directory.url, bindDn: directory.bindDn, passwordFile, pageSize: 4, ...ldap },
       // A stop ships what was dumped by then within this grace: long, so a loaded machine does not decide.
       upload: { stopGraceSeconds: 120 },
+      ...extra,
     });
   }
 
@@ -166,5 +168,58 @@ describe('the agent dumps LDAP', () => {
       catalogued.filter((key) => key.includes('/ldap/')),
       dumps,
     );
+  });
+
+  it('an ldap-dump operation: the running agent dumps when it reaches it, and reports the dump', async () => {
+    const before = await dumpsInS3();
+    // Its own interval is an hour and a dump was just taken: only the operation makes one.
+    const file = config(
+      'dispatched',
+      { intervalMinutes: 60 },
+      { control: { url: cloud.outputs.AgentControlUrl as string, pollSeconds: 0.2 } },
+    );
+    const agent = startAgent(file);
+    try {
+      const env = { OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string };
+      const out = await offsite(
+        [
+          'ops',
+          'start',
+          'ldap-dump',
+          '--params',
+          JSON.stringify({ servers: [serverId] }),
+          '--wait',
+          '--json',
+        ],
+        env,
+      );
+      assert.equal(out.code, 0, out.stderr);
+      const op = JSON.parse(out.stdout) as Operation;
+      assert.equal(op.state, 'succeeded', op.error);
+      const report = (
+        op.result as {
+          servers: Record<string, { outcome: string; summary: { key: string; entries: number } }>;
+        }
+      ).servers[serverId];
+      assert.equal(report?.outcome, 'done');
+      assert.ok((report?.summary.entries ?? 0) > 0, 'the dump has the directory entries');
+      assert.match(report?.summary.key ?? '', new RegExp(`^servers/${serverId}/ldap/`));
+      // Shipped by the daemon like any dump: the one new object in S3 is the one reported.
+      const dumps = await eventually(
+        async () => {
+          const now = await dumpsInS3();
+          return now.length > before.length ? now : undefined;
+        },
+        30_000,
+        'the dump in S3',
+      );
+      assert.deepEqual(
+        dumps.filter((key) => !before.includes(key)),
+        [report?.summary.key],
+      );
+    } finally {
+      await agent.kill('SIGTERM');
+    }
+    assert.equal(await agent.exited, 0, agent.log());
   });
 });

@@ -231,7 +231,8 @@ describe('OffsiteStack', () => {
       ['smartscan', 'cron(0 2 * * ? *)'],
       ['purge', 'cron(0 4 ? * SUN *)'],
       ['coherency', 'cron(0 5 1 * ? *)'],
-      ['ldap-dump', 'rate(1 hour)'],
+      ['legal-hold', 'cron(30 3 * * ? *)'],
+      ['sweep', 'rate(30 minutes)'],
     ]) {
       template.hasResourceProperties('AWS::Events::Rule', {
         Name: `Offsite-${job}`,
@@ -239,6 +240,17 @@ describe('OffsiteStack', () => {
         Targets: [Match.objectLike({ Input: Match.absent(), RetryPolicy: { MaximumRetryAttempts: 2 } })],
       });
     }
+    // The agents dump LDAP on their own interval: no rule unless configured, and none for a job not built.
+    const names = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name);
+    assert.deepEqual(
+      names.filter((n) => /ldap-dump|reconcile/.test(String(n))),
+      [],
+    );
+    const scheduled = synth({ schedules: { 'ldap-dump': 'rate(6 hours)' } });
+    scheduled.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'Offsite-ldap-dump',
+      ScheduleExpression: 'rate(6 hours)',
+    });
   });
 
   it('alarms on dead letters and on agent lag, treating a silent agent as lagging', () => {
