@@ -18,7 +18,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
-import { median, RESTIC_ENV } from '#bench/bench-helpers.ts';
+import { median, percentile, RESTIC_ENV } from '#bench/bench-helpers.ts';
 import { encodeFileHeader } from '#core/redo/file-header.ts';
 import { archiveFileName } from '#core/redo/redo-file-names.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
@@ -101,9 +101,6 @@ function generateRedolog(dir: string, size: number): void {
     written += bytes;
   }
 }
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
 
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-ship-'));
 const backend = values.backend;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fmt, MB, median, RESTIC_ENV } from '#bench/bench-helpers.ts';
+import { fmt, MB, median, RESTIC_ENV, startBenchCloud } from '#bench/bench-helpers.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
@@ -25,7 +25,6 @@ import { setS3 } from '#functions/clients/s3.ts';
 import { capacity } from '#functions/index/capacity.ts';
 import { repackPacks } from '#functions/retention/repack-packs.ts';
 import { locateBodies, packBodies, readBodies } from '#functions/storage/body-store.ts';
-import { startLocalCloud } from '#local/local-cloud.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,12 +78,7 @@ function record(what: string, seconds: number, requests: number, bytes: number):
 }
 
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-store-'));
-const cloud = await startLocalCloud({
-  backend: 'moto',
-  workDir: join(work, 'cloud'),
-  ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
-  schedules: false,
-});
+const cloud = await startBenchCloud('moto', join(work, 'cloud'));
 setS3(cloud.clients.s3);
 setDynamodb(
   DynamoDBDocumentClient.from(cloud.clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fmt, median, startBenchCloud } from '#bench/bench-helpers.ts';
 import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
@@ -23,7 +24,6 @@ import { handleIngest } from '#functions/index/handle-ingest.ts';
 import { persistOverlay } from '#functions/index/persist-overlay.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import { startLocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-announcements.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
@@ -39,17 +39,9 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const runs = Number(values.runs);
 const sizes = values.sizes.split(',').map(Number);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-index-'));
-const cloud = await startLocalCloud({
-  backend: 'fauxqs',
-  workDir: work,
-  ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
-  schedules: false,
-});
+const cloud = await startBenchCloud('fauxqs', work);
 try {
   useLocalIndex(cloud);
   setS3(cloud.clients.s3);

@@ -6,6 +6,7 @@ import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from '#bench/bench-helpers.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
 import { readRedo, readRedoBatches } from '#core/redo/redo-reader.ts';
 import { fileHeaderBytes, sampleRecords } from '#test/support/redo-fixtures.ts';
@@ -66,8 +67,6 @@ async function batchReader(captureBodies: number): Promise<{ bytes: number; ops:
   await source.close();
   return { bytes: end, ops };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function measure(name: string, fn: () => Promise<{ bytes: number; ops: number }>) {
   const seconds: number[] = [];

@@ -25,8 +25,9 @@ import { directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-sou
 import { downloadBundle } from '#agent/restore/download-bundle.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import { fmt, median, startBenchCloud } from '#bench/bench-helpers.ts';
 import type { Operation } from '#core/operation.ts';
-import { type LocalCloud, startLocalCloud } from '#local/local-cloud.ts';
+import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { eventually } from '#test/integration/harness.ts';
 import { startDovecot } from '#test/support/dovecot.ts';
@@ -44,9 +45,6 @@ const runs = Number(values.runs);
 const workerCounts = values.workers.split(',').map(Number);
 const run = promisify(execFile);
 const DOVEADM = '/usr/bin/doveadm';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const MB = 1_000_000;
 const ENV = {
   ...process.env,
@@ -68,12 +66,8 @@ console.log(
 );
 
 async function cloudWith(workers: number): Promise<{ cloud: LocalCloud; client: ControlClient }> {
-  const cloud = await startLocalCloud({
-    backend: 'fauxqs',
-    workDir: mkdtempSync(join(work, `cloud-${workers}-`)),
-    ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
-    schedules: false,
-    context: { offsite: { restoreWorkers: workers } },
+  const cloud = await startBenchCloud('fauxqs', mkdtempSync(join(work, `cloud-${workers}-`)), {
+    offsite: { restoreWorkers: workers },
   });
   const bucket = cloud.outputs.BackupBucketName as string;
   const shipper = await Shipper.open({

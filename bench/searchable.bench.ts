@@ -15,11 +15,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
-import { median } from '#bench/bench-helpers.ts';
+import { median, percentile, startBenchCloud } from '#bench/bench-helpers.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { LOCAL_REGION, startLocalCloud } from '#local/local-cloud.ts';
+import { LOCAL_REGION } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 
@@ -27,18 +27,8 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2
 const seconds = Number(values.seconds);
 const random = seededRandom(23);
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-search-'));
-const cloud = await startLocalCloud({
-  backend: 'fauxqs',
-  workDir: work,
-  ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
-  schedules: false,
-});
+const cloud = await startBenchCloud('fauxqs', work);
 try {
   useLocalIndex(cloud);
   const table = indexTable(cloud);
