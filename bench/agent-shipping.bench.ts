@@ -6,9 +6,9 @@
 //      and 99th percentile, and segment PUTs per second, at the default settings on a busy and a quiet
 //      host, next to a shorter interval and the age-only cutting of before.
 // Usage: npm run bench:ship -- [--size-mib 128] [--runs 3] [--rpo-seconds 10]
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -228,6 +228,53 @@ try {
       backend === 'moto'
         ? '\nrestic is not installed (apt-get install restic) and was left out.'
         : '\nrestic runs only with --backend moto (fauxqs keeps its signed streaming uploads undecoded).',
+    );
+  }
+
+  // ---- agent memory --------------------------------------------------------------------------------------
+  // The agent as a host runs it (its own process, `agent ship-once`), on this log and on one four times as
+  // large: its peak resident memory (VmHWM) must not grow with what it ships.
+  console.log('\nAgent peak memory, `offsite agent ship-once` in its own process:\n');
+  console.log('| redo log shipped | seconds | peak RSS MiB |');
+  console.log('| ---: | ---: | ---: |');
+  for (const [n, mib] of [Number(values['size-mib']), Number(values['size-mib']) * 4].entries()) {
+    const hostDir = n === 0 ? host : join(work, `host-rss-${n}`);
+    if (n > 0) generateRedolog(join(hostDir, 'redolog'), mib * MiB);
+    const configFile = join(work, `rss-${n}.json`);
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        serverId: `rss-${n}`,
+        zimbraHome: hostDir,
+        stateDir: join(work, `rss-state-${n}`),
+        aws: { region: 'us-east-1', bucket, ingestQueueUrl: queueUrl, endpoint },
+        metrics: { enabled: false },
+      }),
+    );
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      ['agent/cli/main.ts', 'agent', 'ship-once', '--config', configFile],
+      {
+        env: { ...ENV },
+        stdio: 'ignore',
+      },
+    );
+    let peakKiB = 0;
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+      } catch {
+        // gone: the last sample stands
+      }
+    };
+    const timer = setInterval(sample, 10);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearInterval(timer);
+    if (code !== 0) throw new Error(`agent ship-once of ${mib} MiB exited ${code}`);
+    console.log(
+      `| ${mib} MiB | ${((performance.now() - started) / 1000).toFixed(1)} | ${(peakKiB / 1024).toFixed(0)} |`,
     );
   }
 

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cloudwatch } from '#agent/clients/cloudwatch.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
@@ -10,7 +9,6 @@ import { withProfile } from '#agent/config/aws-profile.ts';
 import { AgentStateError } from '#agent/errors.ts';
 import { createAgentLog } from '#agent/observability.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
-import { reportLag } from '#agent/ship/lag-metrics.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -60,16 +58,20 @@ export async function agentCommand(
         // `offsite agent ldap-dump` (or `systemctl kill -s USR1 offsite-agent`) asks for a dump now.
         process.on('SIGUSR1', () => shipper.requestLdapDump());
         log.info('agent started', { serverId: config.serverId, stateDir: config.stateDir });
+        // The CloudWatch client is loaded only when metrics are on (memory on the mail host).
         const metrics = config.metrics.enabled
-          ? reportLag(
-              {
-                cloudwatch: cloudwatch(config.aws),
-                serverId: config.serverId,
-                log,
-                lag: () => shipper.lag(),
-              },
-              config.metrics.intervalSeconds * 1000,
-              controller.signal,
+          ? Promise.all([import('#agent/clients/cloudwatch.ts'), import('#agent/ship/lag-metrics.ts')]).then(
+              ([{ cloudwatch }, { reportLag }]) =>
+                reportLag(
+                  {
+                    cloudwatch: cloudwatch(config.aws),
+                    serverId: config.serverId,
+                    log,
+                    lag: () => shipper.lag(),
+                  },
+                  config.metrics.intervalSeconds * 1000,
+                  controller.signal,
+                ),
             )
           : undefined;
         // Operations dispatched to this server over the control API (the nightly smart scan…), one at a time;

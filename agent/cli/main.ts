@@ -1,30 +1,38 @@
 // `offsite`: the admin CLI and the on-host agent: `redo dump`, `agent …`, and the catalog queries.
 import { parseArgs } from 'node:util';
-import { AGENT_USAGE, agentCommand } from '#agent/cli/agent-commands.ts';
-import { CATALOG_COMMANDS, CATALOG_USAGE, catalogCommand } from '#agent/cli/catalog-commands.ts';
-import { OPS_USAGE, opsCommand } from '#agent/cli/ops-commands.ts';
-import { REBUILD_USAGE, rebuildCommand } from '#agent/cli/rebuild-command.ts';
-import { dumpRedo, redoFiles } from '#agent/cli/redo-dump.ts';
-import { RESTORE_USAGE, restoreCommand } from '#agent/cli/restore-commands.ts';
-import { RETENTION_USAGE, retentionCommand } from '#agent/cli/retention-commands.ts';
-import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
-import { SCHEDULE_USAGE, scheduleCommand } from '#agent/cli/schedule-commands.ts';
-import { TRANSFER_USAGE, transferCommand } from '#agent/cli/transfer-commands.ts';
 import { armCrashPoint } from '#agent/ship/crash-point.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
 
-const USAGE = `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME] [--tz ZONE]
+// Each command group is loaded when it is used: the agent's daemon on a mail host loads the shipping code, not
+// the restore clients, the database driver or the catalog queries (memory, and start-up after a crash).
+const write = (text: string) => process.stdout.write(text);
+
+/** Every group's usage: loads them all, which only a usage error or a request for help needs. */
+async function usage(): Promise<string> {
+  const [agent, catalog, ops, rebuild, restore, retention, scan, schedule, transfer] = await Promise.all([
+    import('#agent/cli/agent-commands.ts'),
+    import('#agent/cli/catalog-commands.ts'),
+    import('#agent/cli/ops-commands.ts'),
+    import('#agent/cli/rebuild-command.ts'),
+    import('#agent/cli/restore-commands.ts'),
+    import('#agent/cli/retention-commands.ts'),
+    import('#agent/cli/scan-usage.ts'),
+    import('#agent/cli/schedule-commands.ts'),
+    import('#agent/cli/transfer-commands.ts'),
+  ]);
+  return `usage: offsite redo dump <file|redolog-dir> [--json] [--mailbox N] [--from TIME] [--to TIME] [--tz ZONE]
   TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)
-${AGENT_USAGE}
-${CATALOG_USAGE}
-${RESTORE_USAGE}
-${REBUILD_USAGE}
-${SCAN_USAGE}
-${OPS_USAGE}
-${SCHEDULE_USAGE}
-${RETENTION_USAGE}
-${TRANSFER_USAGE}`;
+${agent.AGENT_USAGE}
+${catalog.CATALOG_USAGE}
+${restore.RESTORE_USAGE}
+${rebuild.REBUILD_USAGE}
+${scan.SCAN_USAGE}
+${ops.OPS_USAGE}
+${schedule.SCHEDULE_USAGE}
+${retention.RETENTION_USAGE}
+${transfer.TRANSFER_USAGE}`;
+}
 
 function timeOption(value: string | undefined, flag: string, zone: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -37,24 +45,31 @@ function timeOption(value: string | undefined, flag: string, zone: string | unde
 
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
-  if (group === 'agent') return agentCommand(command, rest, (text) => process.stdout.write(text));
-  if (group === 'scan') {
-    // Loaded on demand: the database driver is not the daemon's business (start-up time after a crash).
-    const { scanCommand } = await import('#agent/cli/scan-commands.ts');
-    return scanCommand(command, rest, (text) => process.stdout.write(text));
+  switch (group) {
+    case 'agent':
+      return (await import('#agent/cli/agent-commands.ts')).agentCommand(command, rest, write);
+    case 'scan':
+      return (await import('#agent/cli/scan-commands.ts')).scanCommand(command, rest, write);
+    case 'restore':
+      return (await import('#agent/cli/restore-commands.ts')).restoreCommand(argv.slice(1), write);
+    case 'rebuild':
+      return (await import('#agent/cli/rebuild-command.ts')).rebuildCommand(argv.slice(1), write);
+    case 'ops':
+      return (await import('#agent/cli/ops-commands.ts')).opsCommand(argv.slice(1), write);
+    case 'retention':
+    case 'hold':
+      return (await import('#agent/cli/retention-commands.ts')).retentionCommand(group, argv.slice(1), write);
+    case 'export':
+    case 'import':
+      return (await import('#agent/cli/transfer-commands.ts')).transferCommand(group, argv.slice(1), write);
+    case 'schedule':
+      return (await import('#agent/cli/schedule-commands.ts')).scheduleCommand(argv.slice(1), write);
   }
-  if (group === 'restore') return restoreCommand(argv.slice(1), (text) => process.stdout.write(text));
-  if (group === 'rebuild') return rebuildCommand(argv.slice(1), (text) => process.stdout.write(text));
-  if (group === 'ops') return opsCommand(argv.slice(1), (text) => process.stdout.write(text));
-  if (group === 'retention' || group === 'hold')
-    return retentionCommand(group, argv.slice(1), (text) => process.stdout.write(text));
-  if (group === 'export' || group === 'import')
-    return transferCommand(group, argv.slice(1), (text) => process.stdout.write(text));
-  if (group === 'schedule') return scheduleCommand(argv.slice(1), (text) => process.stdout.write(text));
-  if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
-    return catalogCommand(group as string, argv.slice(1), (text) => process.stdout.write(text));
   if (group !== 'redo' || command !== 'dump') {
-    process.stderr.write(`${USAGE}\n`);
+    const { CATALOG_COMMANDS, catalogCommand } = await import('#agent/cli/catalog-commands.ts');
+    if ((CATALOG_COMMANDS as readonly string[]).includes(group ?? ''))
+      return catalogCommand(group as string, argv.slice(1), write);
+    process.stderr.write(`${await usage()}\n`);
     return 2;
   }
   const { values, positionals } = parseArgs({
@@ -68,7 +83,8 @@ async function main(argv: string[]): Promise<number> {
       tz: { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new OffsiteError(`give exactly one file or directory\n${USAGE}`);
+  if (positionals.length !== 1)
+    throw new OffsiteError(`give exactly one file or directory\n${await usage()}`);
   const mailboxId = values.mailbox === undefined ? undefined : Number(values.mailbox);
   if (mailboxId !== undefined && !Number.isInteger(mailboxId)) {
     throw new OffsiteError(`--mailbox ${JSON.stringify(values.mailbox)} is not a mailbox id (an integer)`);
@@ -79,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.from !== undefined ? { from: timeOption(values.from, '--from', values.tz) } : {}),
     ...(values.to !== undefined ? { to: timeOption(values.to, '--to', values.tz) } : {}),
   };
+  const { dumpRedo, redoFiles } = await import('#agent/cli/redo-dump.ts');
   const counts = await dumpRedo(redoFiles(positionals[0] as string), options, (line) =>
     process.stdout.write(`${line}\n`),
   );

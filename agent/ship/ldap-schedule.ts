@@ -1,6 +1,6 @@
 import type { AgentConfig } from '#agent/config/agent-config.ts';
 import { LdapDumpError } from '#agent/errors.ts';
-import { type DirectoryDump, dumpDirectory } from '#agent/ldap/dump-directory.ts';
+import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import type { AgentState } from '#agent/ship/agent-state.ts';
 import type { Spool, SpoolEntry } from '#agent/ship/spool.ts';
@@ -44,6 +44,8 @@ export class LdapSchedule {
       throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
     let dump: DirectoryDump;
     try {
+      // The LDAP client is loaded with the first dump: an agent without an `ldap` section never loads it.
+      const { dumpDirectory } = await import('#agent/ldap/dump-directory.ts');
       dump = await dumpDirectory(config.ldap);
     } catch (error) {
       const message = (error as Error).message;

@@ -12,7 +12,7 @@ import { type EncodedEntry, encodeSeal, encodeSegment } from '#agent/ship/spool-
 
 const MiB = 1024 * 1024;
 /** Segments encoded at once while a backlog is read: zstd runs on the thread pool meanwhile. */
-const ENCODE_AHEAD = 3;
+const ENCODE_AHEAD = 2;
 
 /** An output of the segmenter being encoded; spooled strictly in order. */
 interface InFlight {
