@@ -1,5 +1,7 @@
-// A large object goes up in parts, several at once, and comes back intact; a failed part leaves no object
-// and no open upload behind.
+// How the agent puts an object: a large one goes up in parts, several at once, and comes back intact; a
+// failed part leaves no object and no open upload behind. And upload.maxMiBps is a cap shared by all
+// concurrent uploads, single puts and multipart alike: the bytes reach S3 intact and never faster than the cap
+// (a lower bound on time, so a slow machine cannot fail it).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -11,8 +13,30 @@ import { startFauxqs } from '#local/emulators/fauxqs.ts';
 
 const MiB = 1024 * 1024;
 
+let emulator: RunningEmulator;
+const clients: S3Client[] = [];
+/** A client of the emulator (a test may add middleware to its own). */
+function client(): S3Client {
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: emulator.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  clients.push(s3);
+  return s3;
+}
+before(async () => {
+  emulator = await startFauxqs(0);
+  await client().send(new CreateBucketCommand({ Bucket: 'uploads' }));
+});
+after(async () => {
+  for (const s3 of clients) s3.destroy();
+  await emulator?.stop();
+});
+
 describe('multipart uploads', () => {
-  let emulator: RunningEmulator;
   let s3: S3Client;
   /** Commands as they start and end, to see how many parts were in flight at once. */
   let inflight = 0;
@@ -20,15 +44,8 @@ describe('multipart uploads', () => {
   const commands: string[] = [];
   let failPart: number | undefined;
 
-  before(async () => {
-    emulator = await startFauxqs(0);
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: emulator.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+  before(() => {
+    s3 = client();
     s3.middlewareStack.add(
       (next, context) => async (args) => {
         const name = context.commandName ?? '';
@@ -46,16 +63,11 @@ describe('multipart uploads', () => {
       },
       { step: 'initialize' },
     );
-    await s3.send(new CreateBucketCommand({ Bucket: 'parts' }));
-  });
-  after(async () => {
-    s3?.destroy();
-    await emulator?.stop();
   });
 
   const put = (key: string, body: Buffer) =>
     uploadObject(s3, {
-      bucket: 'parts',
+      bucket: 'uploads',
       key,
       body,
       metadata: { sha256: 'x' },
@@ -72,7 +84,7 @@ describe('multipart uploads', () => {
     assert.equal(await put('whole', body), 'stored');
     assert.equal(commands.filter((c) => c === 'UploadPartCommand').length, 4);
     assert.equal(peak, 3, 'three parts in flight at once');
-    const got = await s3.send(new GetObjectCommand({ Bucket: 'parts', Key: 'whole' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'whole' }));
     const bytes = Buffer.from(
       await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
@@ -90,6 +102,54 @@ describe('multipart uploads', () => {
     const parts = commands.filter((c) => c === 'UploadPartCommand').length;
     assert.ok(parts <= 4, `${parts} parts started of 6: the three in flight and at most one more`);
     assert.equal(commands.at(-1), 'AbortMultipartUploadCommand');
-    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: 'parts', Key: 'broken' })));
+    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'broken' })));
+  });
+});
+
+describe('upload pacing', () => {
+  let s3: S3Client;
+  before(() => {
+    s3 = client();
+  });
+
+  async function upload(bodies: Buffer[], limiter: RateLimiter): Promise<number> {
+    const started = performance.now();
+    await Promise.all(
+      bodies.map((body, i) =>
+        uploadObject(s3, {
+          bucket: 'uploads',
+          key: `object-${bodies.length}-${i}`,
+          body,
+          metadata: {},
+          multipartThreshold: 5 * MiB,
+          partSize: 5 * MiB,
+          limiter,
+        }),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    for (const [i, body] of bodies.entries()) {
+      const got = await s3.send(
+        new GetObjectCommand({ Bucket: 'uploads', Key: `object-${bodies.length}-${i}` }),
+      );
+      const bytes = Buffer.from(
+        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+      assert.ok(bytes.equals(body), `object ${i} intact`);
+    }
+    return seconds;
+  }
+
+  it('three concurrent puts share the cap', async () => {
+    const bodies = [randomBytes(2 * MiB), randomBytes(2 * MiB), randomBytes(2 * MiB)];
+    const seconds = await upload(bodies, new RateLimiter(4 * MiB));
+    // 6 MiB at 4 MiB/s; the first 256 KiB chunk of each goes at once.
+    assert.ok(seconds >= (6 * MiB - 3 * 256 * 1024) / (4 * MiB), `${seconds.toFixed(2)} s`);
+  });
+
+  it('a multipart upload is paced part by part', async () => {
+    const body = randomBytes(12 * MiB);
+    const seconds = await upload([body], new RateLimiter(8 * MiB));
+    assert.ok(seconds >= (12 * MiB - 256 * 1024) / (8 * MiB), `${seconds.toFixed(2)} s`);
   });
 });
