@@ -91,6 +91,11 @@ export const indexKeys = {
   /** Packs a repack would free but Object Lock or a legal hold keeps, one item each (sort key: the pack's key). */
   waitingPacks: 'LOCKEDPACK',
   /**
+   * Sweeps that drop body locations, one item each (sort key: the sweep's id): when each started and finished,
+   * so an indexer knows whether one ran while it wrote a segment (see `sweptSince`).
+   */
+  sweeps: 'SWEEPS',
+  /**
    * An object under S3 legal hold (sort key `HOLD`): `holders`, the accounts whose holds need it; `flaggedAt`,
    * when the flag was last set. The flag is cleared when the last holder goes.
    */

@@ -146,6 +146,8 @@ export async function indexSegment(
     }),
   );
 
+  // Before the bodies' locations are read: a sweep that finished before this cannot have dropped one since.
+  const bodiesSeenAt = Date.now();
   const stored = await storeBodies({ bucket: target.bucket, table: target.table }, overlay.bodies);
   const bodiesWritten = stored.written;
   const heads = overlay.changedHeads();
@@ -186,7 +188,7 @@ export async function indexSegment(
   });
   // A purge may have dropped one of these bodies after storeBodies saw it located and before the references
   // above were written: it is written again.
-  await rewriteLostBodies({ table: target.table, bucket: target.bucket }, overlay.bodies);
+  await rewriteLostBodies({ table: target.table, bucket: target.bucket }, overlay.bodies, bodiesSeenAt);
   return result;
 }
 

@@ -1,5 +1,6 @@
 import type { StoredBody } from '#core/index/apply-transaction.ts';
 import { type BodyStoreTarget, locateBodies, packBodies } from '#functions/storage/body-store.ts';
+import { sweptSince } from '#functions/storage/sweep-marks.ts';
 
 /** What storing a segment's bodies did. */
 export interface StoredBodies {
@@ -29,13 +30,17 @@ export async function storeBodies(
 }
 
 /**
- * Writes again the bodies whose location went after `storeBodies` found them located and before this
- * segment's references were written: a purge drops a location only after finding no reference, and looks
- * again after; whatever it missed is found here. Returns how many were written.
+ * Writes again the bodies whose location went after `storeBodies` found them located (at `since` or later,
+ * this function's clock) and before this segment's references were written: a purge drops a location only
+ * after finding no reference, and looks again after; whatever it missed is found here. Only a sweep that
+ * overlapped the segment can have dropped one: without one, nothing is read again. Returns how many were
+ * written.
  */
 export async function rewriteLostBodies(
   target: BodyStoreTarget,
   bodies: readonly StoredBody[],
+  since: number,
 ): Promise<number> {
+  if (bodies.length === 0 || !(await sweptSince(target.table, since))) return 0;
   return (await storeBodies(target, bodies)).written;
 }

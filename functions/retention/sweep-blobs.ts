@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -20,6 +21,7 @@ import {
   type PurgeTarget,
 } from '#functions/retention/purge-mailbox.ts';
 import { locateBodies } from '#functions/storage/body-store.ts';
+import { markSweep } from '#functions/storage/sweep-marks.ts';
 
 export interface SweepReport {
   candidates: number;
@@ -68,48 +70,54 @@ export async function sweepBlobs(
     blobsLocked: 0,
   };
   const now = Date.now();
-  await inParallel(shas, 8, async (sha256) => {
-    const refs = await references(target.indexTable, sha256);
-    // A dry run removed nothing: the blob would go if every reference left is one it would remove.
-    const left = dryRun ? refs.filter((ref) => !removed.has(`${sha256} ${ref}`)) : refs;
-    const settled = async () => {
-      if (!dryRun && waiting.has(sha256)) await stopWaiting(target.indexTable, sha256);
-    };
-    if (left.length > 0) {
-      report.blobsKept++;
+  // Marked before any location goes, and finished whatever happens: indexers writing meanwhile look again.
+  const mark = dryRun ? undefined : await markSweep(target.indexTable, `${operationId}#${randomUUID()}`);
+  try {
+    await inParallel(shas, 8, async (sha256) => {
+      const refs = await references(target.indexTable, sha256);
+      // A dry run removed nothing: the blob would go if every reference left is one it would remove.
+      const left = dryRun ? refs.filter((ref) => !removed.has(`${sha256} ${ref}`)) : refs;
+      const settled = async () => {
+        if (!dryRun && waiting.has(sha256)) await stopWaiting(target.indexTable, sha256);
+      };
+      if (left.length > 0) {
+        report.blobsKept++;
+        await settled();
+        return;
+      }
+      // A packed body: its location goes (the pack's bytes go when a repack finds nothing there is live).
+      const location = (await locateBodies(target.indexTable, [sha256])).get(sha256);
+      let dropped = false;
+      if (location) {
+        if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location))) return;
+        dropped = true;
+        packs.add(location.pack);
+        report.bytesFreed += location.length;
+      }
+      // A body stored alone (a scan's upload before packs; a packed body may have one too).
+      const head = await headBlob(target.backupBucket, sha256);
+      if (!head) {
+        if (dropped) report.blobsDeleted++;
+        else report.blobsMissing++;
+        await settled();
+        return;
+      }
+      // Object Lock would only let a delete hide it: it stays, and waits for a purge after its date.
+      if (head.lockedUntil !== undefined && head.lockedUntil.getTime() > now) {
+        report.blobsLocked++;
+        const until = head.lockedUntil.toISOString();
+        if (!report.lockedUntil || until > report.lockedUntil) report.lockedUntil = until;
+        if (!dryRun) await wait(target.indexTable, sha256, until, operationId);
+        return;
+      }
+      if (!dryRun && raced(report, await deleteBlob(target, sha256))) return;
+      report.blobsDeleted++;
+      report.bytesFreed += head.size;
       await settled();
-      return;
-    }
-    // A packed body: its location goes (the pack's bytes go when a repack finds nothing there is live).
-    const location = (await locateBodies(target.indexTable, [sha256])).get(sha256);
-    let dropped = false;
-    if (location) {
-      if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location))) return;
-      dropped = true;
-      packs.add(location.pack);
-      report.bytesFreed += location.length;
-    }
-    // A body stored alone (a scan's upload before packs; a packed body may have one too).
-    const head = await headBlob(target.backupBucket, sha256);
-    if (!head) {
-      if (dropped) report.blobsDeleted++;
-      else report.blobsMissing++;
-      await settled();
-      return;
-    }
-    // Object Lock would only let a delete hide it: it stays, and waits for a purge after its date.
-    if (head.lockedUntil !== undefined && head.lockedUntil.getTime() > now) {
-      report.blobsLocked++;
-      const until = head.lockedUntil.toISOString();
-      if (!report.lockedUntil || until > report.lockedUntil) report.lockedUntil = until;
-      if (!dryRun) await wait(target.indexTable, sha256, until, operationId);
-      return;
-    }
-    if (!dryRun && raced(report, await deleteBlob(target, sha256))) return;
-    report.blobsDeleted++;
-    report.bytesFreed += head.size;
-    await settled();
-  });
+    });
+  } finally {
+    await mark?.finish();
+  }
   return report;
 }
 

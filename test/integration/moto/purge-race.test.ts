@@ -199,19 +199,24 @@ describe('purge sweep racing the indexer', () => {
     const op = '00000000-0000-4000-8000-000000000003';
     const { sha256, body } = await packedCandidate(op);
     // The indexer saw the location (so wrote nothing); the sweep drops it; the indexer writes its reference,
-    // then looks for locations again and writes the body into a new pack.
+    // then, a sweep having overlapped its segment, looks for locations again and writes the body into a new pack.
+    const seenAt = Date.now();
     const touched = new Set<string>();
     const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false, touched);
     assert.equal(report.blobsDeleted, 1);
     assert.equal(touched.size, 1, 'its pack is left to the repack');
     assert.equal((await locateBodies(table, [sha256])).size, 0);
-    const written = await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }]);
+    // A segment that began after every sweep had finished (clocks apart by the margin) does not look again.
+    const later = Date.now() + 10 * 60_000;
+    assert.equal(await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }], later), 0);
+    assert.equal((await locateBodies(table, [sha256])).size, 0, 'nothing was read or written again');
+    const written = await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }], seenAt);
     assert.equal(written, 1);
     const now = (await locateBodies(table, [sha256])).get(sha256);
     assert.ok(now && !touched.has(now.pack), 'in a new pack');
     assert.deepEqual(await readBack(sha256), body);
     // A body still located is not written again.
-    assert.equal(await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }]), 0);
+    assert.equal(await rewriteLostBodies({ table, bucket }, [{ sha256, content: body }], seenAt), 0);
   });
 
   it('a repack copies what is live out of a mostly dead pack, moves its locations, and deletes the pack', async () => {
