@@ -98,7 +98,7 @@ try {
   const ops = indexed[0]?.ops ?? 0;
   const indexMs = median(indexed.map((i) => i.ms));
   rows.push(
-    `| indexer (parse, apply, versions, blobs, DynamoDB) | ${fmt(ops)} | ${fmt(median(indexed.map((i) => i.segments)))} | ${fmt((ops / indexMs) * 1000)} | ${fmt((median(indexed.map((i) => i.wcu)) / ops) * 1000)} | ${fmt((median(indexed.map((i) => i.rcu)) / ops) * 1000)} |`,
+    `| indexer (parse, apply, versions, packs, DynamoDB) | ${fmt(ops)} | ${fmt(median(indexed.map((i) => i.segments)))} | ${fmt((ops / indexMs) * 1000)} | ${fmt((median(indexed.map((i) => i.wcu)) / ops) * 1000)} | ${fmt((median(indexed.map((i) => i.rcu)) / ops) * 1000)} |`,
     `| replay in memory from the start (no index) | ${fmt(replayOps)} | – | ${fmt((replayOps / median(replay)) * 1000)} | – | – |`,
   );
   process.stdout.write(
