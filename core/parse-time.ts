@@ -11,8 +11,9 @@ export interface ParseTimeOptions {
 export const TIME_FORMATS =
   'ISO 8601 (2026-11-20T10:15:00Z, 2026-11-20 10:15), the Zimbra forms 2010/11/19 14:06:22, 20101119.140622 and 20101119140622, or epoch milliseconds';
 
+// Any number of fraction digits, as other tools print them (microseconds, nanoseconds); kept to the millisecond.
 const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const ZIMBRA_SLASH = /^(\d{4})\/(\d{2})\/(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/;
 const ZIMBRA_DOTTED = /^(\d{4})(\d{2})(\d{2})\.(\d{2})(\d{2})(\d{2})(?:\.(\d{3}))?$/;
 const ZIMBRA_PACKED = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
@@ -38,7 +39,8 @@ export function parseTime(text: string, options: ParseTimeOptions = {}): number 
     number,
     number,
   ];
-  const ms = Number((m[7] ?? '0').padEnd(3, '0'));
+  // Truncated, not rounded: "as of" a sub-millisecond instant never takes in what came after it.
+  const ms = Number((m[7] ?? '0').slice(0, 3).padEnd(3, '0'));
   const fields = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const check = new Date(fields);
   if (

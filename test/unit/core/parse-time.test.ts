@@ -24,6 +24,19 @@ describe('parsing operator times', () => {
     assert.equal(parseTime('1700000000000'), 1700000000000);
   });
 
+  it('takes any number of fraction digits, to the millisecond (truncated)', () => {
+    const at = utc('2025-11-21T09:00:08.500Z');
+    for (const text of [
+      '2025-11-21T09:00:08.5Z',
+      '2025-11-21T09:00:08.500000Z',
+      '2025-11-21T09:00:08.500999999Z',
+      '2025-11-21T10:00:08,5+01:00',
+      '2025-11-21 09:00:08.500000',
+    ])
+      assert.equal(parseTime(text), at, text);
+    assert.throws(() => parseTime('2025-11-21T09:00:08.1234567890Z'), { message: /is not a time/ });
+  });
+
   it('reads zone-less times in the given IANA zone, across daylight saving changes', () => {
     assert.equal(parseTime('2026/01/15 10:15:00', { zone: 'Europe/Paris' }), utc('2026-01-15T09:15:00Z'));
     assert.equal(parseTime('2026/07/15 10:15:00', { zone: 'Europe/Paris' }), utc('2026-07-15T08:15:00Z'));
