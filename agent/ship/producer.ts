@@ -5,7 +5,7 @@ import type { AgentLog } from '#agent/observability.ts';
 import type { AgentState } from '#agent/ship/agent-state.ts';
 import { crashPoint } from '#agent/ship/crash-point.ts';
 import type { ScanCuts } from '#agent/ship/scan-cuts.ts';
-import { Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
+import { type FileSeal, type SegmentCut, Segmenter, type SegmenterOutput } from '#agent/ship/segmenter.ts';
 import type { ShipReport } from '#agent/ship/ship-report.ts';
 import type { Spool } from '#agent/ship/spool.ts';
 import { type EncodedEntry, encodeSeal, encodeSegment } from '#agent/ship/spool-entries.ts';
@@ -14,10 +14,10 @@ const MiB = 1024 * 1024;
 /** Segments encoded at once while a backlog is read: zstd runs on the thread pool meanwhile. */
 const ENCODE_AHEAD = 2;
 
-/** An output of the segmenter being encoded; spooled strictly in order. */
+/** A segment or a seal being encoded; spooled strictly in order. */
 interface InFlight {
-  output: SegmenterOutput;
-  encoded: Promise<EncodedEntry | undefined>;
+  output: SegmentCut | FileSeal;
+  encoded: Promise<EncodedEntry>;
 }
 
 export interface ProducerDeps {
@@ -101,15 +101,21 @@ export class Producer {
     this.deps.cuts.serve(cursor);
   }
 
-  /** Starts encoding `output`; spools the oldest in flight while more than ENCODE_AHEAD are. */
+  /**
+   * Starts encoding `output`; spools the oldest in flight while more than ENCODE_AHEAD are. A gap is recorded
+   * in its place in the stream, after what is in flight.
+   */
   private async enqueue(output: SegmenterOutput, signal: AbortSignal): Promise<void> {
     const { config } = this.deps;
+    if (output.kind === 'gap') {
+      await this.drain(signal);
+      await this.noteGap(output);
+      return;
+    }
     const encoded =
       output.kind === 'segment'
         ? encodeSegment(config.serverId, output, config.segment.zstdLevel)
-        : output.kind === 'seal'
-          ? encodeSeal(config.serverId, output)
-          : Promise.resolve(undefined);
+        : encodeSeal(config.serverId, output);
     // Taken in order by `spoolNext`; this only keeps a failure from counting as unhandled meanwhile.
     encoded.catch(() => undefined);
     this.inFlight.push({ output, encoded });
@@ -134,26 +140,25 @@ export class Producer {
     this.inFlight.shift();
   }
 
+  private async noteGap(output: Extract<SegmenterOutput, { kind: 'gap' }>): Promise<void> {
+    const { log, state, report } = this.deps;
+    const gap = { fromSequence: String(output.fromSequence), toSequence: String(output.toSequence) };
+    log.error(
+      'redo files were rolled over and deleted before the agent read them: their changes are not shipped',
+      gap,
+    );
+    report.gaps.push(gap);
+    await state.update((s) => {
+      s.gaps.push({ ...gap, detectedAt: new Date().toISOString() });
+    });
+  }
+
   private async spoolOutput(
-    output: SegmenterOutput,
-    encoded: EncodedEntry | undefined,
+    output: SegmentCut | FileSeal,
+    { entry, stored }: EncodedEntry,
     signal: AbortSignal,
   ): Promise<void> {
-    const { log, state, spool, report } = this.deps;
-    if (output.kind === 'gap') {
-      const gap = { fromSequence: String(output.fromSequence), toSequence: String(output.toSequence) };
-      log.error(
-        'redo files were rolled over and deleted before the agent read them: their changes are not shipped',
-        gap,
-      );
-      report.gaps.push(gap);
-      await state.update((s) => {
-        s.gaps.push({ ...gap, detectedAt: new Date().toISOString() });
-      });
-      return;
-    }
-    if (!encoded) throw new Error(`no encoding for a ${output.kind}`);
-    const { entry, stored } = encoded;
+    const { state, spool, report } = this.deps;
     await this.waitForSpoolRoom(entry.storedSize, signal);
     await spool.put(entry, stored);
     crashPoint('spooled');
