@@ -21,10 +21,15 @@ after(() => {
  * A simulated host with some redo, and a shipper whose S3 puts take `putMs` each; `gate`, when given, is
  * asked before each put and may make it fail or wait.
  */
-async function setUp(putMs: number, upload: Record<string, number> = {}, gate?: () => Promise<void>) {
+async function setUp(
+  putMs: number,
+  upload: Record<string, number> = {},
+  gate?: () => Promise<void>,
+  host: { deleteOnRollover?: boolean } = {},
+) {
   const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
   dirs.push(work);
-  const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 5, accounts: 3 });
+  const sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 5, accounts: 3, ...host });
   sim.run(60);
   const puts: string[] = [];
   const announced: string[] = [];
@@ -134,5 +139,31 @@ describe('the shipper', () => {
     assert.deepEqual(announced, puts);
     controller.abort();
     await running;
+  });
+
+  it('records redo files rolled over and deleted unread as a gap, and ships what comes after them', async () => {
+    const { sim, shipper, announced } = await setUp(1, {}, undefined, { deleteOnRollover: true });
+    await shipper.shipOnce();
+    const before = BigInt(shipper.state.data.cursor?.sequence ?? '0');
+    // Two files go by while the agent is away: the server rolls them over and deletes them.
+    for (let i = 0; i < 2; i++) {
+      sim.run(20);
+      sim.rollover();
+    }
+    sim.run(20);
+    const report = await shipper.shipOnce();
+    const live = BigInt(report.cursor?.sequence ?? '0');
+    assert.ok(live > before + 1n, `the cursor went on to the live file (${before} → ${live})`);
+    assert.equal(report.gaps.length, 1, JSON.stringify(report.gaps));
+    assert.equal(report.gaps[0]?.toSequence, String(live - 1n), 'up to the file before the live one');
+    assert.deepEqual(
+      shipper.state.data.gaps.map((g) => [g.fromSequence, g.toSequence]),
+      report.gaps.map((g) => [g.fromSequence, g.toSequence]),
+      'kept in the agent state',
+    );
+    assert.ok(
+      announced.some((key) => key.includes(`/redo/${live}/`)),
+      'the live file after the gap is shipped',
+    );
   });
 });
