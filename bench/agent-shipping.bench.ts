@@ -252,14 +252,10 @@ try {
       }),
     );
     const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      ['agent/cli/main.ts', 'agent', 'ship-once', '--config', configFile],
-      {
-        env: { ...ENV },
-        stdio: 'ignore',
-      },
-    );
+    const child = spawn(process.execPath, ['cli/main.ts', 'agent', 'ship-once', '--config', configFile], {
+      env: { ...ENV },
+      stdio: 'ignore',
+    });
     let peakKiB = 0;
     const sample = () => {
       try {

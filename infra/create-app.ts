@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseStackConfig } from '#infra/config.ts';
+import { parseStackConfig } from '#core/stack-config.ts';
 import { OffsiteStack } from '#infra/offsite-stack.ts';
 
 export const STACK_NAME = 'Offsite';

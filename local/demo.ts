@@ -5,8 +5,8 @@ import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import type { RestorePoints } from '#core/control-api.ts';
 import type { Operation } from '#core/operation.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import { LOCAL_REGION, type LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 

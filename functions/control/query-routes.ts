@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEARCH_TYPES, type SearchType } from '#core/control-api.ts';
 import { ValidationError } from '#core/errors.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { parseTime } from '#core/parse-time.ts';
@@ -12,7 +13,7 @@ import { listScans } from '#functions/query/list-scans.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
 import { listServers, resolveAccount } from '#functions/query/resolve-account.ts';
-import { SEARCH_TYPES, type SearchType, searchItems } from '#functions/query/search-items.ts';
+import { searchItems } from '#functions/query/search-items.ts';
 import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 import { locateBodies } from '#functions/storage/body-store.ts';
 

@@ -1,17 +1,8 @@
-import { type EntityState, itemKey } from '#core/index/index-entity.ts';
+import type { ItemState, MailboxRef } from '#core/control-api.ts';
+import { itemKey } from '#core/index/index-entity.ts';
 import { entityKeys } from '#core/index-keys.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import type { MailboxRef } from '#functions/query/resolve-account.ts';
-
-export interface ItemState {
-  from: string;
-  /** Absent: still current. */
-  to?: string;
-  op: string;
-  endedBy?: string;
-  state: EntityState;
-}
 
 /** Every state one item had, oldest first, with the ops that began and ended each. */
 export async function itemHistory(table: string, ref: MailboxRef, itemId: number): Promise<ItemState[]> {

@@ -1,17 +1,7 @@
+import type { AccountRow, DomainRow } from '#core/control-api.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { type MailboxVersion, mailboxHistory } from '#functions/query/mailbox-as-of.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
-
-export interface AccountRow {
-  serverId: string;
-  mailboxId: number;
-  accountId: string;
-  /** Its name at `at`: from the LDAP dumps, else the name a RenameMailbox gave it. */
-  name: string | null;
-  createdAt: string;
-  /** When the mailbox was deleted, if it was by `at`. */
-  deletedAt?: string;
-}
 
 /** Mailboxes (accounts) of every server that existed at `at`; with `deleted`, also those deleted by then. */
 export async function listAccounts(table: string, at: number, deleted: boolean): Promise<AccountRow[]> {
@@ -43,13 +33,6 @@ export async function listAccounts(table: string, at: number, deleted: boolean):
     }
   }
   return rows.sort((a, b) => a.serverId.localeCompare(b.serverId) || a.mailboxId - b.mailboxId);
-}
-
-export interface DomainRow {
-  serverId: string;
-  zimbraId: string;
-  name: string;
-  status?: string;
 }
 
 /** Domains in the directory of every server at `at` (from its LDAP dumps). */

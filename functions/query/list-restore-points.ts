@@ -1,81 +1,10 @@
+import type { RedoRange, RestorePoints } from '#core/control-api.ts';
 import { bridgeOf, quarantineOf, uncertainOf } from '#core/index/server-marks.ts';
 import { countByOp } from '#core/index/undecoded-record.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
 import { type Item, queryAll } from '#functions/query/query-all.ts';
-
-/** A run of contiguous indexed segments: every instant from `from` to `to` can be restored. */
-export interface RedoRange {
-  from: string;
-  to: string;
-  firstSeq: string;
-  lastSeq: string;
-  segments: number;
-  bytes: number;
-  storedBytes: number;
-}
-
-export interface RestorePoints {
-  serverId: string;
-  redo: RedoRange[];
-  ldapDumps: { dumpedAt: string; entries: number; bytes: number; storedBytes: number }[];
-  /** Segments catalogued but not (yet) indexed, and why indexing stands still. */
-  waiting: {
-    segments: number;
-    state: string;
-    reason?: string;
-    at?: { seq: string; offset: string };
-    /** A reindex under way (wiping the old index, or indexing the stream again). */
-    reindex?: { operationId: string; phase: string; startedAt: string };
-  };
-  /** Segments a purge removed (older than every retention), up to the last operation time among them. */
-  purged: { segments: number; until?: string };
-  quarantined: { segment: string; s3Key: string; reason: string; since: string }[];
-  /**
-   * Committed ops of indexed segments whose mailbox data this build does not apply (none in this release; a
-   * build that knows fewer ops than the one that wrote the index counts them), by op: kept in the redo
-   * segments, not restorable until a reindex by a build that applies them.
-   */
-  notApplied: Record<string, number>;
-  /**
-   * Records indexing skipped because they do not decode (an op code of a newer release, data that does not
-   * read): counted per op and record version, each with its segment and byte position; their mailboxes are
-   * uncertain from there until a scan restates them.
-   */
-  undecoded: {
-    byOp: Record<string, number>;
-    records: {
-      s3Key: string;
-      offset: number;
-      op: string;
-      version: string;
-      mailboxId: number;
-      reason: string;
-      /** The redo position of the scan that restated the mailbox since, if one did. */
-      restatedAt?: string;
-    }[];
-  };
-  /**
-   * Committed ops whose result the record does not carry (a retention purge, a server's calendar fix), in
-   * the same form: nothing applied, their mailboxes uncertain from there until a scan restates them.
-   */
-  resultNotRecorded: RestorePoints['undecoded'];
-  /**
-   * Gaps an operator let indexing go past: redo between `from` and `to` is lost, and the listed mailboxes are
-   * approximate from there until a scan restates them.
-   */
-  bridges: {
-    from: string;
-    to: string;
-    reason: string;
-    bridgedAt: string;
-    /** Who accepted the loss, when recorded. */
-    requestedBy?: string;
-    mailboxes: number;
-    unscanned: number[];
-  }[];
-}
 
 /**
  * What a server can be restored to (the zmbackupquery analog): redo ranges with their times and sizes, LDAP

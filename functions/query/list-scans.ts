@@ -1,21 +1,5 @@
+import type { ScanRow } from '#core/control-api.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
-
-/** One mailbox snapshot of a scan, as the indexer recorded it: what it found wrong in the index and fixed. */
-export interface ScanRow {
-  scanId: string;
-  scanKind: string;
-  mailboxId: number;
-  accountId: string;
-  position: string;
-  takenAt: string;
-  /** pending, applied, rejected, skipped (before a reindex's base) or purged. */
-  state: string;
-  late?: boolean;
-  changes?: { added: number; changed: number; deleted: number; unchanged: number; mailboxAdded: boolean };
-  reason?: string;
-  /** With one scan asked for: the first changes, each with the fields the index had wrong. */
-  details?: { key: string; change: string; fields?: string[] }[];
-}
 
 const MOST = 500;
 

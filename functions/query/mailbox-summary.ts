@@ -1,20 +1,7 @@
+import type { FolderSummary } from '#core/control-api.ts';
 import { isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import type { FolderState } from '#core/mail-snapshot.ts';
 import type { MailboxAsOf } from '#functions/query/mailbox-as-of.ts';
-
-export interface FolderSummary {
-  id: number;
-  path: string;
-  /** A saved search or a mountpoint: it holds no items of its own. */
-  kind?: 'search' | 'mountpoint';
-  messages: number;
-  contacts: number;
-  appointments: number;
-  tasks: number;
-  documents: number;
-  notes: number;
-  bytes: number;
-}
 
 /** Folders of a mailbox as of T with their item counts per type and message bytes, by path. */
 export function summarizeMailbox(found: MailboxAsOf): FolderSummary[] {

@@ -1,13 +1,9 @@
+import type { MailboxRef } from '#core/control-api.ts';
 import { ValidationError } from '#core/errors.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-
-export interface MailboxRef {
-  serverId: string;
-  mailboxId: number;
-}
 
 export class AccountNotFoundError extends ValidationError {
   override readonly name = 'AccountNotFoundError';

@@ -1,24 +1,10 @@
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
+import type { FoundItem, MailboxRef, SearchType } from '#core/control-api.ts';
 import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import { historySortKey, scopeKeys } from '#core/index-keys.ts';
 import { versionFromItem } from '#functions/index/entity-items.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import type { MailboxRef } from '#functions/query/resolve-account.ts';
-
-/** The item types search tells apart (`all`: every one). */
-export const SEARCH_TYPES = [
-  'message',
-  'contact',
-  'appointment',
-  'task',
-  'document',
-  'wiki',
-  'note',
-  'comment',
-  'all',
-] as const;
-export type SearchType = (typeof SEARCH_TYPES)[number];
 
 export interface SearchFilter {
   /** Live items as of this instant (ms); default now. Ignored with `deleted`. */
@@ -39,33 +25,6 @@ export interface SearchFilter {
   after?: number;
   /** Items deleted in [after, before] instead of live ones. */
   deleted?: boolean;
-}
-
-export interface FoundItem {
-  id: number;
-  type: Exclude<SearchType, 'all'>;
-  folderId: number;
-  subject?: string;
-  from?: string;
-  /** Messages: recipients (To and Cc) and attachment names, where the backup read them. */
-  to?: string;
-  attachments?: string[];
-  /** Messages: when received. */
-  receivedDate?: string;
-  /** Comments: the document commented on. */
-  documentId?: number;
-  /** Documents: how many revisions are kept. */
-  revisions?: number;
-  /** Appointments and tasks: the start (due, for a task) as the server wrote it. */
-  start?: string;
-  uid?: string;
-  size?: number;
-  flags?: number;
-  tags?: string[];
-  sha256?: string | null;
-  /** With `deleted`: when and by what. */
-  deletedAt?: string;
-  deletedBy?: string;
 }
 
 /** Items of a mailbox matching every given filter (doItemSearch's common fields), newest first. */

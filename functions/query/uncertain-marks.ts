@@ -1,17 +1,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UncertainNote } from '#core/control-api.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-
-/** Why a mailbox's state at an instant may be incomplete: a record indexing could not decode, not restated yet. */
-export interface UncertainNote {
-  since: string;
-  op: string;
-  version: string;
-  s3Key: string;
-  offset: number;
-  reason: string;
-}
 
 async function marksOf(table: string, serverId: string, mailboxIds: number[]) {
   const marks = await Promise.all(

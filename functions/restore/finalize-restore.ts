@@ -4,25 +4,10 @@ import {
   BUNDLE_FORMAT,
   type BundleManifest,
 } from '#core/restore/bundle-manifest.ts';
+import type { RestoreReport } from '#core/restore/restore-report.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { getJson, operationObject, putJson } from '#functions/restore/operation-objects.ts';
 import type { AccountPlan, RestoreSummary, WorkResult } from '#functions/restore/restore-plan.ts';
-
-export interface RestoreReport {
-  operationId: string;
-  mode: BundleManifest['mode'];
-  point: BundleManifest['point'];
-  accounts: {
-    name: string;
-    target: string;
-    restored: number;
-    bytes: number;
-    unrestored: AccountPlan['unrestored'];
-    /** Undecoded redo records before the point: the account may lack what they did. */
-    uncertain: AccountPlan['uncertain'];
-  }[];
-  totals: { accounts: number; restored: number; bytes: number; unrestored: number };
-}
 
 /**
  * Writes the bundle's manifests and the report once every work item has a result: each account's planned

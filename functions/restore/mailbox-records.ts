@@ -1,8 +1,8 @@
+import type { MailboxRef } from '#core/control-api.ts';
 import { historySortKey, scopeKeys } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
 import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
-import type { MailboxRef } from '#functions/query/resolve-account.ts';
 
 /** Every version and head of a mailbox's entities: what skip-deletes and single-item restores look through. */
 export async function mailboxRecords(table: string, ref: MailboxRef): Promise<EntityRecord[]> {

@@ -1,10 +1,11 @@
+import type { MailboxRef } from '#core/control-api.ts';
 import type { MailboxEntity } from '#core/index/index-entity.ts';
 import { type RestorePoint, validAt } from '#core/restore/restore-point.ts';
 import type { RestoreParams } from '#core/restore/restore-request.ts';
 import { accountNameProblem } from '#core/restore/safe-name.ts';
 import { listAccounts } from '#functions/query/list-accounts.ts';
 import { type MailboxVersion, mailboxHistory } from '#functions/query/mailbox-as-of.ts';
-import { AccountNotFoundError, type MailboxRef, resolveAccount } from '#functions/query/resolve-account.ts';
+import { AccountNotFoundError, resolveAccount } from '#functions/query/resolve-account.ts';
 import type { DirectoryReader } from '#functions/restore/directory-reader.ts';
 import { RestorePlanError } from '#functions/restore/errors.ts';
 

@@ -192,9 +192,9 @@ describe('the operation queue: ops commands, dead letters, notices', () => {
   it('refuses what does not apply, naming it', async () => {
     for (const [args, pattern] of [
       [['start', 'backup'], /unknown operation kind backup/],
-      [['list', '--state', 'done'], /unknown state done/],
+      [['list', '--state', 'done'], /argument 'done' is invalid\. Allowed choices are queued, running/],
       [['stop', 'not-an-id'], /not an operation id/],
-      [['show', '00000000-0000-4000-8000-000000000000', '--kind', 'restore'], /--kind does not apply/],
+      [['show', '00000000-0000-4000-8000-000000000000', '--kind', 'restore'], /unknown option '--kind'/],
       [['start', 'selftest', '--params', '{"items":0}'], /400[\s\S]*items/],
     ] as const) {
       const out = await ops(...args);

@@ -7,7 +7,7 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import type { RunningMariaDb } from '#local/mail-host/mariadb-server.ts';
 
 /** The `offsite` CLI of this tree, run as a user would (a child process with the pinned Node). */
-export const OFFSITE_CLI = fileURLToPath(import.meta.resolve('#agent/cli/main.ts'));
+export const OFFSITE_CLI = fileURLToPath(import.meta.resolve('#cli/main.ts'));
 
 /** Credentials the local emulators accept, from the environment as on a host. */
 export const LOCAL_AWS_ENV: NodeJS.ProcessEnv = {

@@ -6,6 +6,7 @@
 // pack's sound bodies out, moves the corrupt objects and the orphans to quarantine/ (the AWS CLI sees them
 // there) and records each in the index, so a last check, `offsite quarantine` and a restore that misses the
 // body say where it went, and the damaged body's neighbour still restores.
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,11 +24,11 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Finding, QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import type { Operation } from '#core/operation.ts';
+import type { RestoreReport } from '#core/restore/restore-report.ts';
 import { blobKey, packKey } from '#core/storage/body-keys.ts';
 import type { BodyLocation } from '#core/storage/body-location.ts';
 import { encodePack } from '#core/storage/body-pack.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
-import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';

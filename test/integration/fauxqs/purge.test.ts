@@ -3,6 +3,7 @@
 // set (a default, an account kept forever, an account on legal hold), a dry run reports and changes nothing,
 // then the purge removes what ended before the cutoff. Every instant after the cutoff still restores exactly;
 // items deleted before it are gone unless their account is kept; no blob a retained version needs is lost.
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,13 +15,12 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
+import type { ItemState, RestorePoints } from '#core/control-api.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { cutOfBaseScanId } from '#core/retention/base-scan-id.ts';
 import { seededRandom } from '#core/seeded-random.ts';
-import type { ItemState } from '#functions/query/item-history.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { operationEnded, startTestCloud } from '#test/integration/harness.ts';

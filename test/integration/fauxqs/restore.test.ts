@@ -3,6 +3,7 @@
 // simulator's ground truth: point in time at 50 random instants, every mode on a concrete scenario from the
 // workload, the CLI's download and apply to Maildir, mbox, tgz and a real Dovecot, read back by an
 // independent IMAP client.
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'ldapts';
-import type { RebuildReport } from '#agent/cli/rebuild-command.ts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
@@ -19,15 +19,16 @@ import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import type { RebuildReport } from '#cli/rebuild-command.ts';
 import { attr, type DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { NON_MAIL_FOLDERS } from '#core/restore/folder-paths.ts';
+import type { RestoreReport } from '#core/restore/restore-report.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import type { BodyLocation } from '#core/storage/body-location.ts';
-import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 import { startSlapd } from '#local/directory/slapd.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
@@ -976,9 +977,13 @@ describe('restore', () => {
     assert.equal(both.code, 2);
     assert.match(both.stderr, /a time or a redo sequence, not both/);
     const noIds = await offsite(['restore', 'item', 'x@example.com'], cliEnv());
-    assert.match(noIds.stderr, /takes an account and item ids/);
+    assert.equal(noIds.code, 2);
+    assert.match(noIds.stderr, /missing required argument 'itemId'/);
+    const badIds = await offsite(['restore', 'item', 'x@example.com', '7', 'seven'], cliEnv());
+    assert.match(badIds.stderr, /takes an account and item ids/);
     const flag = await offsite(['restore', 'ldap', '--all', '--skip-deletes'], cliEnv());
-    assert.match(flag.stderr, /--skip-deletes does not apply to offsite restore ldap/);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /unknown option '--skip-deletes'/);
     const target = await offsite(['restore', 'apply', '--from-dir', work, '--to', 'ftp://host'], cliEnv());
     assert.equal(target.code, 2);
     assert.match(target.stderr, /unknown target "ftp:\/\/host"/);

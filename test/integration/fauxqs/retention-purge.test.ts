@@ -2,6 +2,7 @@
 // A server's retention purge writes PurgeOldMessages with no ids: the index must not guess what went (a guess
 // drops mail the server still holds when an account's lifetime is longer than the default). It keeps
 // everything, reports the mailbox uncertain from the purge, and the next smart scan restates it exactly.
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,10 @@ import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
+import type { RestorePoints } from '#core/control-api.ts';
 import { FOLDER_ID } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator, TRASH_LIFETIME_MS } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';

@@ -2,6 +2,7 @@
 // A segment is lost between the agent and the catalog: indexing stands at the gap, the operator bridges it
 // (`offsite backup bridge`), and the nightly smart scan (the EventBridge rule → control API operation → the
 // running agent claims it) restates every mailbox of the server and reports exactly what it fixed.
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,9 @@ import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
+import type { RestorePoints, ScanRow } from '#core/control-api.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
-import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';

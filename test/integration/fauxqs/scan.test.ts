@@ -3,6 +3,7 @@
 // Zimbra's and to the blob store, its redo log is rolled over and deleted (the open-source default), then
 // the agent starts. A full scan (the CLI, as an admin runs it) makes every later instant restorable exactly
 // as the ground truth had it, with every blob stored once.
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,12 +18,12 @@ import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { AgentStateData } from '#agent/ship/agent-state.ts';
+import type { ScanRow } from '#core/control-api.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
 import { mailboxGroupDatabase } from '#core/scan/mailbox-group.ts';
 import { seededRandom } from '#core/seeded-random.ts';
-import type { ScanRow } from '#functions/query/list-scans.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { MailboxDatabase } from '#local/mail-host/mailbox-database.ts';

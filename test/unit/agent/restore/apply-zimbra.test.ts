@@ -138,7 +138,10 @@ describe('restoring into Zimbra through its REST import', () => {
     const modes = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url, '--resolve', 'merge'], {
       OFFSITE_ZIMBRA_PASSWORD: PASSWORD,
     });
-    assert.match(modes.stderr, /--resolve merge: one of skip, modify, replace, reset/);
+    assert.match(
+      modes.stderr,
+      /'--resolve <MODE>' argument 'merge' is invalid. Allowed choices are skip, modify, replace, reset/,
+    );
     const tls = await offsite(['restore', 'apply', '--from-dir', dir, '--to', url], {
       OFFSITE_ZIMBRA_PASSWORD: PASSWORD,
     });

@@ -7,14 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { DEFAULT_AGENT_CONFIG as DEFAULT_CONFIG } from '#cli/specs/common-options.ts';
 
 const dir = fileURLToPath(new URL('.', import.meta.resolve('#agent/systemd/offsite-agent.service')));
-const root = fileURLToPath(new URL('..', import.meta.resolve('#agent/cli/main.ts'))).replace(
-  /\/agent\/$/,
-  '',
-);
+const root = fileURLToPath(new URL('..', import.meta.resolve('#cli/main.ts'))).replace(/\/agent\/$/, '');
 const unit = readFileSync(join(dir, 'offsite-agent.service'), 'utf8');
 const setting = (name: string) => {
   const values = [...unit.matchAll(new RegExp(`^${name}=(.*)$`, 'gm'))].map((m) => m[1] as string);

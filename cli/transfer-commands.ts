@@ -1,54 +1,18 @@
-import { parseArgs } from 'node:util';
-import { controlClientFrom } from '#agent/cli/cli-clients.ts';
-import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
 import type { ControlClient } from '#agent/control-client.ts';
+import { controlClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import type { TRANSFER_OPTIONS } from '#cli/specs/transfer-group.ts';
+import type { ScanRow } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
-import type { ScanRow } from '#functions/query/list-scans.ts';
-
-export const TRANSFER_USAGE = `usage: offsite export <account>... | --domain D... | --all  [--at TIME] [--server ID] [--to s3://BUCKET/PREFIX] [--wait]
-       offsite import s3://BUCKET/PREFIX [--wait]
-  an export is a self-contained copy (manifest, mailboxes, directory, every body once, compressed) of the
-  accounts as they were at TIME (default: now); it goes to exports/<operation>/ in the backup bucket unless
-  --to names a prefix there (under exports/) or in a transfer bucket of the stack configuration. An import
-  brings an export into a deployment that backs up none of its servers: the directory first, then the
-  mailboxes; --wait also waits until the indexer has applied every mailbox.
-  each takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE
-  TIME: ${TIME_FORMATS}`;
-
-const OPTIONS = {
-  json: { type: 'boolean', default: false },
-  url: { type: 'string' },
-  region: { type: 'string' },
-  tz: { type: 'string' },
-  domain: { type: 'string', multiple: true },
-  all: { type: 'boolean', default: false },
-  server: { type: 'string' },
-  at: { type: 'string' },
-  to: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-} as const;
-
-const ALLOWED: Record<'export' | 'import', string[]> = {
-  export: ['domain', 'all', 'server', 'at', 'to', 'wait'],
-  import: ['wait'],
-};
-const COMMON = ['json', 'url', 'region', 'tz'];
+import { parseTime } from '#core/parse-time.ts';
 
 /** `offsite export …` and `offsite import …` over the control API; returns the exit code. */
 export async function transferCommand(
   group: 'export' | 'import',
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  { values, positionals, write, env }: CommandInput<typeof TRANSFER_OPTIONS>,
 ): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  for (const [name, value] of Object.entries(values)) {
-    if (COMMON.includes(name) || value === undefined || value === false) continue;
-    if (!ALLOWED[group].includes(name))
-      throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${TRANSFER_USAGE}`);
-  }
   let params: Record<string, unknown>;
   if (group === 'export') {
     let at: string | undefined;
@@ -67,8 +31,6 @@ export async function transferCommand(
       ...(values.to ? s3Location(values.to, '--to') : {}),
     };
   } else {
-    if (positionals.length !== 1)
-      throw new OffsiteError(`offsite import takes one s3://BUCKET/PREFIX\n${TRANSFER_USAGE}`);
     params = s3Location(positionals[0] as string, 'the export');
   }
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);

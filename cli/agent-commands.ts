@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname } from 'node:path';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { type AgentConfig, loadAgentConfig } from '#agent/config/agent-config.ts';
@@ -11,37 +10,15 @@ import { createAgentLog } from '#agent/observability.ts';
 import { formatAgentStatus, readAgentStatus } from '#agent/ship/agent-status.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { AGENT_OPTIONS, ENROLL_OPTIONS } from '#cli/specs/agent-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 
-export const AGENT_USAGE = `usage: offsite agent run --config FILE
-       offsite agent ship-once --config FILE [--json]
-       offsite agent ldap-dump --config FILE [--json]
-       offsite agent status --config FILE [--json]
-       offsite agent enroll --server ID (--role-arn ARN | --roles JSON) [--profile offsite] [--aws-config FILE]
-         [--credential-source Ec2InstanceMetadata|EcsContainer|Environment | --source-profile NAME] [--json]
-  enroll writes the AWS profile that makes this host its server's agent (the stack output AgentRoles names
-  each server's role); run the agent with AWS_PROFILE set to it`;
-
-export const DEFAULT_CONFIG = '/etc/offsite/agent.json';
-
-/** `offsite agent …`; returns the exit code. */
+/** `offsite agent run|ship-once|ldap-dump|status`; returns the exit code. */
 export async function agentCommand(
-  command: string | undefined,
-  args: string[],
-  out: (text: string) => void,
+  command: 'run' | 'ship-once' | 'ldap-dump' | 'status',
+  { values, write: out }: CommandInput<typeof AGENT_OPTIONS>,
 ): Promise<number> {
-  if (command === 'enroll') return enroll(args, out);
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', default: DEFAULT_CONFIG },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${AGENT_USAGE}`);
-  if (command === 'run' && values.json)
-    throw new OffsiteError('agent run logs JSON lines already; --json does not apply');
   const config = loadAgentConfig(values.config);
   switch (command) {
     case 'run': {
@@ -150,8 +127,6 @@ export async function agentCommand(
       out(values.json ? `${JSON.stringify(status)}\n` : `${formatAgentStatus(status).join('\n')}\n`);
       return 0;
     }
-    default:
-      throw new OffsiteError(`unknown agent command ${command ?? '(none)'}\n${AGENT_USAGE}`);
   }
 }
 
@@ -171,25 +146,12 @@ async function withStateDir<T>(config: AgentConfig, what: string, work: () => Pr
 }
 
 /** `offsite agent enroll`: the AWS profile under which this host's agent assumes its server's role. */
-async function enroll(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      'role-arn': { type: 'string' },
-      roles: { type: 'string' },
-      profile: { type: 'string', default: 'offsite' },
-      'aws-config': { type: 'string', default: join(homedir(), '.aws', 'config') },
-      'credential-source': { type: 'string', default: 'Ec2InstanceMetadata' },
-      'source-profile': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${AGENT_USAGE}`);
+export async function enroll({ values, write: out }: CommandInput<typeof ENROLL_OPTIONS>): Promise<number> {
   const server = values.server;
   if (!server || !/^[A-Za-z0-9._-]{1,64}$/.test(server))
-    throw new OffsiteError(`enroll needs --server ID (the agent configuration's serverId)\n${AGENT_USAGE}`);
+    throw new OffsiteError(
+      "enroll needs --server ID (the agent configuration's serverId: letters, digits, . _ -)",
+    );
   let roleArn = values['role-arn'];
   if (!roleArn && values.roles) {
     let roles: Record<string, unknown>;
@@ -207,7 +169,9 @@ async function enroll(args: string[], out: (text: string) => void): Promise<numb
     roleArn = roles[server] as string;
   }
   if (!roleArn || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn))
-    throw new OffsiteError(`enroll needs --role-arn (an IAM role ARN) or --roles\n${AGENT_USAGE}`);
+    throw new OffsiteError(
+      'enroll needs --role-arn ARN (an IAM role ARN) or --roles JSON (the stack output AgentRoles)',
+    );
   const credentials = values['credential-source'] as string;
   if (
     !values['source-profile'] &&
@@ -217,7 +181,7 @@ async function enroll(args: string[], out: (text: string) => void): Promise<numb
   const source: Record<string, string> = values['source-profile']
     ? { source_profile: values['source-profile'] }
     : { credential_source: credentials };
-  const file = values['aws-config'] as string;
+  const file = values['aws-config'].replace(/^~(?=\/)/, homedir());
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const profile = values.profile as string;
   mkdirSync(dirname(file), { recursive: true });

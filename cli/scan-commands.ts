@@ -1,7 +1,3 @@
-import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG } from '#agent/cli/agent-commands.ts';
-import { ProgressBar } from '#agent/cli/progress-bar.ts';
-import { SCAN_USAGE } from '#agent/cli/scan-usage.ts';
 import { s3 } from '#agent/clients/s3.ts';
 import { sqs } from '#agent/clients/sqs.ts';
 import { loadAgentConfig } from '#agent/config/agent-config.ts';
@@ -11,37 +7,20 @@ import type { ScanReport } from '#agent/scan/run-scan.ts';
 import { scanWhileShipping } from '#agent/scan/scan-while-shipping.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { lockStateDir } from '#agent/ship/state-lock.ts';
-import { OffsiteError } from '#core/errors.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { ProgressBar } from '#cli/progress-bar.ts';
+import type { SCAN_OPTIONS } from '#cli/specs/scan-group.ts';
 
 /** `offsite scan full|smart`: scans the server's database and blob store; returns the exit code. */
 export async function scanCommand(
-  command: string | undefined,
-  args: string[],
-  out: (text: string) => void,
+  command: 'full' | 'smart',
+  { values, write: out }: CommandInput<typeof SCAN_OPTIONS>,
 ): Promise<number> {
-  if (command !== 'full' && command !== 'smart')
-    throw new OffsiteError(`unknown scan command ${command ?? '(none)'}\n${SCAN_USAGE}`);
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', default: DEFAULT_CONFIG },
-      account: { type: 'string', multiple: true, default: [] },
-      domain: { type: 'string', multiple: true, default: [] },
-      all: { type: 'boolean', default: false },
-      restart: { type: 'boolean', default: false },
-      verify: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 0) throw new OffsiteError(`unexpected argument ${positionals[0]}\n${SCAN_USAGE}`);
-  if (values.verify && command !== 'smart')
-    throw new ScanError('--verify applies to smart scans (a full scan reads every mailbox anyway)');
   const named = values.account.length + values.domain.length;
   if (values.all && named > 0)
     throw new ScanError('--all scans every mailbox: leave out --account and --domain');
   if (!values.all && named === 0)
-    throw new ScanError(`say which mailboxes: --all, --account NAME or --domain NAME\n${SCAN_USAGE}`);
+    throw new ScanError('say which mailboxes: --all, --account NAME or --domain NAME');
   const config = loadAgentConfig(values.config);
   if (!config.mailboxDb)
     throw new ScanError(

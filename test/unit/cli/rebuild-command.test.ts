@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rebuildCommand } from '#agent/cli/rebuild-command.ts';
+import { runCommandLine } from '#cli/command-registry.ts';
+import { OFFSITE_COMMAND } from '#cli/specs/offsite-command.ts';
+
+/** `offsite rebuild ARGV` in this process: nothing may be written before the checks pass. */
+const rebuildCommand = (argv: string[], write: (text: string) => void, env: NodeJS.ProcessEnv) =>
+  runCommandLine(OFFSITE_COMMAND, ['rebuild', ...argv], { write, error: write, env });
 
 // Every target and secret is checked before anything starts (no control API, no restore): a typo fails now.
 const base = [

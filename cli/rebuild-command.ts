@@ -1,9 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parallelOption, preauthKeyOption, resolveOption } from '#agent/cli/apply-options.ts';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
-import { waitForOperation } from '#agent/cli/operation-view.ts';
-import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { applyToDav, type DavAccountReport, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, DEFAULT_IMAP_PARALLEL, parseImapUrl } from '#agent/restore/apply-imap.ts';
@@ -17,23 +12,15 @@ import type { ApplyAccountReport } from '#agent/restore/apply-report.ts';
 import { applyToZimbra, parseZimbraUrl } from '#agent/restore/apply-zimbra.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
+import { parallelOption, preauthKeyOption, resolveOption } from '#cli/apply-options.ts';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { waitForOperation } from '#cli/operation-view.ts';
+import { ProgressBar } from '#cli/progress-bar.ts';
+import type { REBUILD_OPTIONS } from '#cli/specs/rebuild-command-spec.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
-
-export const REBUILD_USAGE = `usage: offsite rebuild --server ID --at TIME --ldap ldap[s]://HOST
-         (--mail imap[s]://HOST [--calendar caldav://HOST/PATH] [--contacts carddav://HOST/PATH]
-          | --zimbra zimbra://ADMIN@HOST[:PORT] [--resolve skip|modify|replace|reset] [--preauth-key-env VAR])
-         [--bind-dn DN] [--admin-user USER] [--dav-user USER] [--mail-host HOST] [--parallel N (4)] [--with-secrets]
-         [--state FILE] [--insecure]
-         [--json] [--url URL] [--bucket NAME]
-  Rebuilds a lost server onto new ones as it was at TIME: the directory first, then every account: its mail
-  over IMAP (as --admin-user, SASL PLAIN for each account), calendars and address books over DAV; or, onto a
-  new Zimbra server, every item kind through Zimbra's own import (--zimbra). Passwords from
-  OFFSITE_LDAP_PASSWORD, OFFSITE_IMAP_PASSWORD, OFFSITE_DAV_PASSWORD, OFFSITE_ZIMBRA_PASSWORD. Run it again
-  (the same --state) to go on after a crash or Ctrl-C: the restores are reused and what is on the targets
-  already is not added again.
-  TIME: ${TIME_FORMATS}`;
+import { parseTime } from '#core/parse-time.ts';
 
 interface RebuildState {
   serverId: string;
@@ -62,49 +49,13 @@ export interface RebuildReport {
 }
 
 /** `offsite rebuild …`: one command from a lost server to new ones; returns the exit code. */
-export async function rebuildCommand(
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      at: { type: 'string' },
-      tz: { type: 'string' },
-      ldap: { type: 'string' },
-      mail: { type: 'string' },
-      calendar: { type: 'string' },
-      contacts: { type: 'string' },
-      zimbra: { type: 'string' },
-      parallel: { type: 'string' },
-      'with-secrets': { type: 'boolean', default: false },
-      resolve: { type: 'string' },
-      'preauth-key-env': { type: 'string' },
-      'bind-dn': { type: 'string' },
-      'admin-user': { type: 'string' },
-      'dav-user': { type: 'string' },
-      'mail-host': { type: 'string' },
-      state: { type: 'string' },
-      insecure: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      region: { type: 'string' },
-      bucket: { type: 'string' },
-    },
-  });
-  if (
-    positionals.length > 0 ||
-    !values.server ||
-    !values.at ||
-    !values.ldap ||
-    (!values.mail && !values.zimbra)
-  )
-    throw new OffsiteError(
-      `offsite rebuild needs --server, --at, --ldap and --mail or --zimbra\n${REBUILD_USAGE}`,
-    );
+export async function rebuildCommand({
+  values,
+  write,
+  env,
+}: CommandInput<typeof REBUILD_OPTIONS>): Promise<number> {
+  if (!values.server || !values.at || !values.ldap || (!values.mail && !values.zimbra))
+    throw new OffsiteError(`offsite rebuild needs --server, --at, --ldap and --mail or --zimbra`);
   if (values.zimbra && (values.mail || values.calendar || values.contacts))
     throw new OffsiteError(
       '--zimbra brings back every item kind: give it without --mail, --calendar or --contacts',
@@ -112,9 +63,7 @@ export async function rebuildCommand(
   if (!values.zimbra && (values.resolve || values['preauth-key-env']))
     throw new OffsiteError('--resolve and --preauth-key-env go with --zimbra');
   if (values.mail && !values['admin-user'])
-    throw new OffsiteError(
-      `--admin-user: the one IMAP credential that acts for every account\n${REBUILD_USAGE}`,
-    );
+    throw new OffsiteError(`--admin-user: the one IMAP credential that acts for every account`);
   const secret = (name: string) => {
     const value = env[name];
     if (!value)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '#core/errors.ts';
-import { DEFAULT_SCHEDULES, parseStackConfig, scheduleFor } from '#infra/config.ts';
+import { DEFAULT_SCHEDULES, parseStackConfig, scheduleFor } from '#core/stack-config.ts';
 
 describe('parseStackConfig', () => {
   it('fills safe defaults', () => {

@@ -14,7 +14,7 @@ sim.run(300);
 sim.close();
 
 function offsite(...args: string[]) {
-  return spawnSync(process.execPath, ['agent/cli/main.ts', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, ['cli/main.ts', ...args], { encoding: 'utf8' });
 }
 
 describe('offsite redo dump', () => {

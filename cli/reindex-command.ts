@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
-import { controlClientFrom } from '#agent/cli/cli-clients.ts';
-import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
+import { controlClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import type { REINDEX_OPTIONS } from '#cli/specs/catalog-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { reindexParamsSchema } from '#core/index/reindex-request.ts';
 import type { Operation } from '#core/operation.ts';
-
-export const REINDEX_USAGE =
-  'offsite backup reindex --server ID [--server ID…] [--from SEQ] [--wait] [--json] [--url URL] [--region REGION]   (rebuild the index from the bucket)';
 
 /**
  * `offsite backup reindex`: rebuilds servers' index from what their bucket holds (redo segments, LDAP dumps,
@@ -14,32 +12,19 @@ export const REINDEX_USAGE =
  * of each server is wiped first and queries answer from the new one as it grows; with --wait the command
  * returns when every server has caught up (exit 0) or stopped at a gap or a quarantined segment (exit 1).
  */
-export async function reindexCommand(
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string', multiple: true },
-      from: { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      region: { type: 'string' },
-    },
-  });
-  if (positionals.length > 0 || !values.server?.length) throw new OffsiteError(`usage: ${REINDEX_USAGE}`);
+export async function reindexCommand({
+  values,
+  write,
+  env,
+}: CommandInput<typeof REINDEX_OPTIONS>): Promise<number> {
+  if (!values.server?.length)
+    throw new OffsiteError('offsite backup reindex needs --server ID (one or more)');
   const parsed = reindexParamsSchema.safeParse({
     servers: values.server,
     ...(values.from !== undefined ? { fromSeq: values.from } : {}),
   });
   if (!parsed.success)
-    throw new OffsiteError(
-      `${parsed.error.issues.map((i) => i.message).join('; ')}\nusage: ${REINDEX_USAGE}`,
-    );
+    throw new OffsiteError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
   const created = await client.request<Operation>('POST', '/operations', {
     kind: 'reindex',

@@ -1,5 +1,8 @@
 import { statSync } from 'node:fs';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { REDO_DUMP_OPTIONS } from '#cli/specs/redo-group.ts';
 import { ValidationError } from '#core/errors.ts';
+import { parseTime } from '#core/parse-time.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
 import type { RedoFileHeader } from '#core/redo/file-header.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
@@ -128,4 +131,37 @@ function recordLine(r: RedoRecord): string {
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');
   return `${new Date(h.timestamp).toISOString()} txn=${h.txnId.time}-${h.txnId.counter} mbox=${h.mailboxId} ${String(op)} ${keys} @${r.offset}`;
+}
+
+/** `offsite redo dump`; exit 1 when a range did not parse. */
+export async function redoDumpCommand({
+  values,
+  positionals,
+  write,
+  error,
+}: CommandInput<typeof REDO_DUMP_OPTIONS>): Promise<number> {
+  const mailboxId = values.mailbox === undefined ? undefined : Number(values.mailbox);
+  if (mailboxId !== undefined && !Number.isInteger(mailboxId))
+    throw new ValidationError(`--mailbox ${JSON.stringify(values.mailbox)} is not a mailbox id (an integer)`);
+  const zone = values.tz === undefined ? {} : { zone: values.tz };
+  const options: DumpOptions = {
+    json: values.json,
+    ...(mailboxId !== undefined ? { mailboxId } : {}),
+    ...(values.from !== undefined ? { from: timeOption(values.from, '--from', zone) } : {}),
+    ...(values.to !== undefined ? { to: timeOption(values.to, '--to', zone) } : {}),
+  };
+  const counts = await dumpRedo(redoFiles(positionals[0] as string), options, (line) => write(`${line}\n`));
+  if (!options.json)
+    error(
+      `${counts.shown} of ${counts.records} records shown; ${counts.unparsed} unparsed ranges; ${counts.incomplete} incomplete tails\n`,
+    );
+  return counts.unparsed > 0 ? 1 : 0;
+}
+
+function timeOption(value: string, flag: string, zone: { zone?: string }): number {
+  try {
+    return parseTime(value, zone);
+  } catch (cause) {
+    throw new ValidationError(`${flag} ${(cause as Error).message}`, [], { cause });
+  }
 }

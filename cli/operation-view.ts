@@ -1,5 +1,5 @@
-import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import type { ControlClient } from '#agent/control-client.ts';
+import { ProgressBar } from '#cli/progress-bar.ts';
 import { isFinished, type Operation } from '#core/operation.ts';
 
 /** Polls the operation until it finishes, drawing its progress on stderr (when it is a terminal). */

@@ -1,119 +1,37 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { BRIDGE_USAGE, bridgeCommand } from '#agent/cli/bridge-command.ts';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
-import { REINDEX_USAGE, reindexCommand } from '#agent/cli/reindex-command.ts';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { CATALOG_OPTIONS, CatalogCommand } from '#cli/specs/catalog-group.ts';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
+import type {
+  AccountRow,
+  DomainRow,
+  FolderSummary,
+  FoundItem,
+  ItemState,
+  MailboxRef,
+  RestorePoints,
+  ScanRow,
+  UncertainNote,
+} from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { describeEntity } from '#core/index/describe-entity.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
-import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { parseTime } from '#core/parse-time.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import type { BodyLocation } from '#core/storage/body-location.ts';
 import { bodyOfFrame, PackError } from '#core/storage/body-pack.ts';
 import { objectBody } from '#core/storage/object-body.ts';
 import { plaintextOf } from '#core/storage/plaintext.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
-import type { ItemState } from '#functions/query/item-history.ts';
-import type { AccountRow, DomainRow } from '#functions/query/list-accounts.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
-import type { ScanRow } from '#functions/query/list-scans.ts';
-import type { FolderSummary } from '#functions/query/mailbox-summary.ts';
-import type { MailboxRef } from '#functions/query/resolve-account.ts';
-import type { FoundItem } from '#functions/query/search-items.ts';
-import type { UncertainNote } from '#functions/query/uncertain-marks.ts';
-
-export const CATALOG_COMMANDS = [
-  'backup',
-  'scans',
-  'accounts',
-  'domains',
-  'mailbox',
-  'item',
-  'search',
-  'quarantine',
-] as const;
-
-export const CATALOG_USAGE = `usage: offsite backup list [--server ID] [--from TIME] [--to TIME]
-       ${BRIDGE_USAGE}
-       ${REINDEX_USAGE}
-       offsite scans [--server ID] [--scan SCAN_ID]   (what each scan found wrong in the index and fixed)
-       offsite accounts [--at TIME] [--deleted]
-       offsite domains [--at TIME]
-       offsite mailbox <account> [--at TIME]
-       offsite item <account> <itemId> [--history] [--dump-blob FILE --bucket NAME]
-       offsite quarantine                              (what coherency checks moved to quarantine/, and why)
-       offsite search <account> [--at TIME] [--type message|contact|appointment|task|document|wiki|note|comment|all] [--folder ID] [--from TEXT] [--subject TEXT] [--to TEXT] [--attachment NAME] [--before TIME] [--after TIME] [--deleted]
-  every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION), --tz ZONE
-  <account>: an account id (zimbraId), server:mailboxId, or the name a rename gave it
-  TIME: ${TIME_FORMATS}; without an offset it is read in --tz (an IANA zone, default UTC)`;
-
-const COMMON = {
-  json: { type: 'boolean', default: false },
-  url: { type: 'string' },
-  region: { type: 'string' },
-  tz: { type: 'string' },
-} as const;
 
 /** The catalog queries over the control API: restore points, accounts, a mailbox as of T, an item, search. */
 export async function catalogCommand(
-  group: string,
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  command: CatalogCommand,
+  { values, positionals, write, env }: CommandInput<typeof CATALOG_OPTIONS>,
 ): Promise<number> {
-  if (group === 'backup' && argv[0] === 'bridge') return bridgeCommand(argv.slice(1), write, env);
-  if (group === 'backup' && argv[0] === 'reindex') return reindexCommand(argv.slice(1), write, env);
-  const args = group === 'backup' ? argv.slice(1) : argv;
-  if (group === 'backup' && argv[0] !== 'list')
-    throw new OffsiteError(
-      `offsite backup ${argv[0] ?? ''}: "list", "bridge" or "reindex"\n${CATALOG_USAGE}`,
-    );
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...COMMON,
-      server: { type: 'string' },
-      scan: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      at: { type: 'string' },
-      deleted: { type: 'boolean', default: false },
-      history: { type: 'boolean', default: false },
-      'dump-blob': { type: 'string' },
-      bucket: { type: 'string' },
-      type: { type: 'string' },
-      folder: { type: 'string' },
-      subject: { type: 'string' },
-      attachment: { type: 'string' },
-      before: { type: 'string' },
-      after: { type: 'string' },
-    },
-  });
-  const allowed: Record<string, string[]> = {
-    backup: ['server', 'from', 'to'],
-    scans: ['server', 'scan'],
-    accounts: ['at', 'deleted'],
-    domains: ['at'],
-    mailbox: ['at'],
-    item: ['history', 'dump-blob', 'bucket'],
-    search: ['at', 'type', 'folder', 'from', 'subject', 'to', 'attachment', 'before', 'after', 'deleted'],
-    quarantine: [],
-  };
-  for (const [name, value] of Object.entries(values)) {
-    if (name in COMMON || value === undefined || value === false) continue;
-    if (!allowed[group]?.includes(name))
-      throw new OffsiteError(`--${name} does not apply to offsite ${group}\n${CATALOG_USAGE}`);
-  }
-  const positionalCount =
-    { backup: 0, scans: 0, accounts: 0, domains: 0, mailbox: 1, item: 2, search: 1 }[group] ?? 0;
-  if (positionals.length !== positionalCount)
-    throw new OffsiteError(
-      `offsite ${group} takes ${positionalCount} argument(s), got ${positionals.length}\n${CATALOG_USAGE}`,
-    );
   const zone = values.tz;
   const iso = (value: string | undefined, flag: string) => {
     if (value === undefined) return undefined;
@@ -136,7 +54,7 @@ export async function catalogCommand(
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);
   };
 
-  switch (group) {
+  switch (command) {
     case 'quarantine': {
       const { quarantined } = await client.request<{ quarantined: QuarantineRecord[] }>('GET', '/quarantine');
       show({ quarantined }, () =>
@@ -149,7 +67,7 @@ export async function catalogCommand(
       );
       return 0;
     }
-    case 'backup': {
+    case 'backup list': {
       const servers = values.server
         ? [values.server]
         : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
@@ -248,7 +166,7 @@ export async function catalogCommand(
       );
       return 0;
     }
-    default: {
+    case 'search': {
       const body = await client.request<{ items: FoundItem[] }>(
         'GET',
         `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), type: values.type, folder: values.folder, from: values.from, subject: values.subject, to: values.to, attachment: values.attachment, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,

@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), 'offsite-enroll-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function offsite(...args: string[]) {
-  return spawnSync(process.execPath, ['agent/cli/main.ts', 'agent', 'enroll', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, ['cli/main.ts', 'agent', 'enroll', ...args], { encoding: 'utf8' });
 }
 
 describe('offsite agent enroll', () => {
@@ -45,6 +45,6 @@ describe('offsite agent enroll', () => {
     assert.match(unknown.stderr, /no role to server mail9: add it to the stack configuration's servers/);
     const bad = offsite('--server', 'mail1', '--role-arn', 'mail1-role', '--aws-config', file);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /needs --role-arn \(an IAM role ARN\)/);
+    assert.match(bad.stderr, /needs --role-arn ARN \(an IAM role ARN\)/);
   });
 });

@@ -1,36 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { controlClientFrom } from '#agent/cli/cli-clients.ts';
+import { controlClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { BRIDGE_OPTIONS } from '#cli/specs/catalog-group.ts';
+import type { RestorePoints } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
-import type { RestorePoints } from '#functions/query/list-restore-points.ts';
-
-export const BRIDGE_USAGE =
-  'offsite backup bridge --server ID --accept-loss [--json] [--url URL] [--region REGION]   (index past a lost segment)';
 
 /**
  * `offsite backup bridge`: lets a server's indexing go on past a gap whose redo is lost for good (a segment
  * the agent lost before shipping it). Refused unless the operator says `--accept-loss`; waits until the
  * indexer has moved past the gap and says which mailboxes to rescan.
  */
-export async function bridgeCommand(
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      'accept-loss': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      region: { type: 'string' },
-      'timeout-seconds': { type: 'string', default: '120' },
-    },
-  });
-  if (positionals.length > 0 || !values.server) throw new OffsiteError(`usage: ${BRIDGE_USAGE}`);
+export async function bridgeCommand({
+  values,
+  write,
+  env,
+}: CommandInput<typeof BRIDGE_OPTIONS>): Promise<number> {
+  if (!values.server) throw new OffsiteError('offsite backup bridge needs --server ID');
   const server = values.server;
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
   const pointsPath = `/servers/${encodeURIComponent(server)}/restore-points`;
@@ -48,7 +34,10 @@ export async function bridgeCommand(
         'To bridge, add --accept-loss.',
     );
   await client.request('POST', `/servers/${encodeURIComponent(server)}/bridge`, at);
-  const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;
+  const timeout = Number(values['timeout-seconds']);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new OffsiteError(`--timeout-seconds takes a positive number, not ${values['timeout-seconds']}`);
+  const deadline = Date.now() + timeout * 1000;
   for (;;) {
     const now = await client.request<RestorePoints>('GET', pointsPath);
     const bridge = now.bridges.find((b) => b.from === redoPosition(at.seq, at.offset));

@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parallelOption, preauthKeyOption, resolveOption } from '#agent/cli/apply-options.ts';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#agent/cli/cli-clients.ts';
-import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
-import { ProgressBar } from '#agent/cli/progress-bar.ts';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToDav, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
@@ -15,153 +10,26 @@ import { applyToZimbra, parseZimbraUrl } from '#agent/restore/apply-zimbra.ts';
 import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
+import { parallelOption, preauthKeyOption, resolveOption } from '#cli/apply-options.ts';
+import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import { ProgressBar } from '#cli/progress-bar.ts';
+import type { RESTORE_OPTIONS, RestoreSubcommand } from '#cli/specs/restore-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime, TIME_FORMATS } from '#core/parse-time.ts';
+import { parseTime } from '#core/parse-time.ts';
+import type { RestoreReport } from '#core/restore/restore-report.ts';
 import { objectBody } from '#core/storage/object-body.ts';
 import { operationObjectKeys } from '#core/storage/operation-keys.ts';
-import type { RestoreReport } from '#functions/restore/finalize-restore.ts';
 
-export const RESTORE_USAGE = `usage: offsite restore <account>... | --domain D... | --all  [--at TIME | --seq N[:OFFSET]] [--skip-deletes]
-       offsite restore undelete <account>... --from TIME [--to TIME] [--folder NAME]
-       offsite restore item <account> <itemId>... [--at TIME] [--folder NAME]
-       offsite restore deleted-account <account>
-       offsite restore ldap [<account>...] [--domain D...] [--all] [--at TIME] [--with-secrets] [--apply ldap[s]://host[:port] LDAP-OPTIONS]
-         (--with-secrets: password hashes too, from the LDAP dump in effect at TIME; operators only)
-         each takes [--server ID] [--new-account NAME | --prefix P] (not ldap) and [--wait]
-       offsite restore status <operation> [--wait]
-       offsite restore stop <operation>
-       offsite restore report <operation>
-       offsite restore download <operation> --dir DIR
-       offsite restore apply <operation> | --from-dir DIR  --to imap://[user@]host[:port] | imaps://… | maildir:DIR | mbox:DIR | tgz:FILE
-         [--account NAME...] [--admin-user USER | --master-user USER] [--password-env VAR | --password-file FILE] [--insecure]
-         [--parallel N (4): accounts at once, each over its own connection]
-         (--admin-user: one administrator credential, SASL PLAIN acting as each account)
-         (imap:// must upgrade with STARTTLS; --insecure allows a plaintext session on a network you trust)
-       offsite restore apply <operation> | --from-dir DIR  --to zimbra://ADMIN@host[:port][?admin-port=7071]
-         [--account NAME...] [--resolve skip|modify|replace|reset (skip)] [--password-env VAR | --password-file FILE
-         (or OFFSITE_ZIMBRA_PASSWORD) | --preauth-key-env VAR] [--insecure]
-         (every item kind through Zimbra's own import, ?fmt=tgz, as each account: the administrator's delegated
-         login, or the domain's preauth key; HTTPS unless --insecure; a re-run with skip adds nothing)
-       offsite restore apply <operation> | --from-dir DIR  --to caldav://host[:port]/PATH | carddav://host[:port]/PATH
-         --user USER [--password-env VAR | --password-file FILE (or OFFSITE_DAV_PASSWORD)] [--account NAME...] [--insecure]
-         (one calendar or address book per source folder under PATH/<account>/; HTTPS unless --insecure)
-       offsite restore apply <operation> | --from-dir DIR  --to ldap[s]://host[:port] LDAP-OPTIONS
-         LDAP-OPTIONS: [--bind-dn DN (uid=zimbra,cn=admins,cn=zimbra)] [--password-env VAR | --password-file FILE
-         (or OFFSITE_LDAP_PASSWORD)] [--replace] [--mail-host HOST] [--insecure]: the directory loads parents
-         first; an entry that exists is reported and left alone unless --replace; --mail-host rewrites the
-         accounts' zimbraMailHost; ldap:// to another host must upgrade with StartTLS unless --insecure
-  every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region, --tz ZONE, --bucket NAME (or OFFSITE_BUCKET)
-  TIME: ${TIME_FORMATS}`;
-
-const MODES = ['undelete', 'item', 'deleted-account', 'ldap'] as const;
-const ACTIONS = ['status', 'stop', 'report', 'download', 'apply'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Which flags each subcommand accepts; anything else given is an error, never silently ignored. */
-const ALLOWED: Record<string, string[]> = {
-  'point-in-time': ['domain', 'all', 'server', 'at', 'seq', 'skip-deletes', 'new-account', 'prefix', 'wait'],
-  undelete: ['domain', 'all', 'server', 'from', 'to', 'folder', 'new-account', 'prefix', 'wait'],
-  item: ['server', 'at', 'folder', 'new-account', 'prefix', 'wait'],
-  'deleted-account': ['server', 'new-account', 'prefix', 'wait'],
-  ldap: [
-    'domain',
-    'all',
-    'server',
-    'at',
-    'wait',
-    'apply',
-    'bind-dn',
-    'replace',
-    'mail-host',
-    'password-env',
-    'password-file',
-    'insecure',
-    'with-secrets',
-  ],
-  status: ['wait'],
-  stop: [],
-  report: ['bucket'],
-  download: ['dir', 'bucket'],
-  apply: [
-    'to',
-    'from-dir',
-    'account',
-    'bucket',
-    'master-user',
-    'admin-user',
-    'password-env',
-    'password-file',
-    'insecure',
-    'bind-dn',
-    'replace',
-    'mail-host',
-    'user',
-    'resolve',
-    'preauth-key-env',
-    'parallel',
-  ],
-};
-const COMMON = ['json', 'url', 'region', 'tz'];
 
 /** `offsite restore …`: start a restore, follow it, read its report, download or apply its bundle. */
 export async function restoreCommand(
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  sub: RestoreSubcommand,
+  { values, positionals, write, env }: CommandInput<typeof RESTORE_OPTIONS>,
 ): Promise<number> {
-  const first = argv[0] ?? '';
-  const sub: string =
-    (MODES as readonly string[]).includes(first) || (ACTIONS as readonly string[]).includes(first)
-      ? first
-      : 'point-in-time';
-  const { values, positionals } = parseArgs({
-    args: sub === 'point-in-time' ? argv : argv.slice(1),
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      region: { type: 'string' },
-      tz: { type: 'string' },
-      bucket: { type: 'string' },
-      domain: { type: 'string', multiple: true },
-      all: { type: 'boolean', default: false },
-      server: { type: 'string' },
-      at: { type: 'string' },
-      seq: { type: 'string' },
-      'skip-deletes': { type: 'boolean', default: false },
-      'new-account': { type: 'string' },
-      prefix: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      folder: { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      dir: { type: 'string' },
-      'from-dir': { type: 'string' },
-      account: { type: 'string', multiple: true },
-      'master-user': { type: 'string' },
-      'admin-user': { type: 'string' },
-      'password-env': { type: 'string' },
-      'password-file': { type: 'string' },
-      insecure: { type: 'boolean', default: false },
-      apply: { type: 'string' },
-      'bind-dn': { type: 'string' },
-      replace: { type: 'boolean', default: false },
-      'mail-host': { type: 'string' },
-      user: { type: 'string' },
-      resolve: { type: 'string' },
-      'preauth-key-env': { type: 'string' },
-      parallel: { type: 'string' },
-      'with-secrets': { type: 'boolean', default: false },
-    },
-  });
-  for (const [name, value] of Object.entries(values)) {
-    if (COMMON.includes(name) || value === undefined || value === false) continue;
-    if (!ALLOWED[sub]?.includes(name))
-      throw new OffsiteError(
-        `--${name} does not apply to offsite restore ${sub === 'point-in-time' ? '<account>' : sub}\n${RESTORE_USAGE}`,
-      );
-  }
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
   const time = (value: string | undefined, flag: string) => {
     if (value === undefined) return undefined;
@@ -176,7 +44,7 @@ export async function restoreCommand(
   const operationArg = () => {
     const id = positionals[0];
     if (positionals.length !== 1 || !id || !UUID.test(id))
-      throw new OffsiteError(`offsite restore ${sub} takes one operation id (a UUID)\n${RESTORE_USAGE}`);
+      throw new OffsiteError(`offsite restore ${sub} takes one operation id (a UUID)`);
     return id;
   };
 
@@ -202,7 +70,7 @@ export async function restoreCommand(
   }
   if (sub === 'download') {
     const id = operationArg();
-    if (!values.dir) throw new OffsiteError(`offsite restore download needs --dir DIR\n${RESTORE_USAGE}`);
+    if (!values.dir) throw new OffsiteError(`offsite restore download needs --dir DIR`);
     const bundle = await bundleOf(id, undefined);
     const bar = new ProgressBar('download', bundleFileCount(bundle));
     const report = await downloadBundle(bundle, values.dir, (bytes) => bar.tick(bytes));
@@ -213,7 +81,7 @@ export async function restoreCommand(
     return 0;
   }
   if (sub === 'apply') {
-    if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET\n${RESTORE_USAGE}`);
+    if (!values.to) throw new OffsiteError(`offsite restore apply needs --to TARGET`);
     if (
       !/^(imaps?:\/\/|ldaps?:\/\/|caldav:\/\/|carddav:\/\/|zimbra:\/\/|maildir:|mbox:|tgz:)/i.test(values.to)
     )
@@ -278,8 +146,7 @@ export async function restoreCommand(
   let params: Record<string, unknown>;
   switch (sub) {
     case 'undelete':
-      if (!values.from)
-        throw new OffsiteError(`offsite restore undelete needs --from TIME\n${RESTORE_USAGE}`);
+      if (!values.from) throw new OffsiteError(`offsite restore undelete needs --from TIME`);
       params = {
         mode: sub,
         ...selection,
@@ -291,9 +158,7 @@ export async function restoreCommand(
     case 'item': {
       const ids = positionals.slice(1).map(Number);
       if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 1))
-        throw new OffsiteError(
-          `offsite restore item takes an account and item ids (positive integers)\n${RESTORE_USAGE}`,
-        );
+        throw new OffsiteError(`offsite restore item takes an account and item ids (positive integers)`);
       params = { mode: sub, ...selection, itemIds: ids, at: time(values.at, 'at'), folder: values.folder };
       break;
     }
@@ -338,7 +203,7 @@ export async function restoreCommand(
   /** Writes the bundle's calendars or address books to a DAV server; 1 when an object could not be written. */
   async function applyDav(bundle: OpenBundle, url: string): Promise<number> {
     const { kind, base } = parseDavUrl(url, values.insecure);
-    if (!values.user) throw new OffsiteError(`a ${kind}:// target needs --user USER\n${RESTORE_USAGE}`);
+    if (!values.user) throw new OffsiteError(`a ${kind}:// target needs --user USER`);
     const password = passwordFrom(values, env, 'OFFSITE_DAV_PASSWORD', 'DAV');
     const accounts = values.account ?? [];
     const total = selectedAccounts(bundle.accounts, accounts).reduce(

@@ -1,6 +1,7 @@
-import { parseArgs } from 'node:util';
-import { controlClientFrom } from '#agent/cli/cli-clients.ts';
-import { describeOperation, waitForOperation } from '#agent/cli/operation-view.ts';
+import { controlClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import type { OPS_OPTIONS, OpsCommand } from '#cli/specs/ops-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import {
   isFinished,
@@ -11,54 +12,11 @@ import {
   type OperationState,
 } from '#core/operation.ts';
 
-export const OPS_USAGE = `usage: offsite ops list [--state STATE|all] [--kind KIND]
-       offsite ops show <operation>
-       offsite ops monitor <operation>                   (live progress until it ends; exit 1 unless it succeeded)
-       offsite ops start <kind> [--params JSON] [--wait]
-       offsite ops stop <operation>
-       offsite ops stop-all [--kind KIND]                (every queued or running one)
-  every one takes --json, --url URL (or OFFSITE_CONTROL_URL), --region (or AWS_REGION)
-  STATE: ${OPERATION_STATES.join(', ')} (default: queued and running); KIND: ${Object.keys(OPERATION_KINDS).join(', ')}`;
-
-const OPTIONS = {
-  json: { type: 'boolean', default: false },
-  url: { type: 'string' },
-  region: { type: 'string' },
-  state: { type: 'string' },
-  kind: { type: 'string' },
-  params: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-} as const;
-
-const ALLOWED: Record<string, { flags: string[]; positionals: number }> = {
-  list: { flags: ['state', 'kind'], positionals: 0 },
-  show: { flags: [], positionals: 1 },
-  monitor: { flags: [], positionals: 1 },
-  start: { flags: ['params', 'wait'], positionals: 1 },
-  stop: { flags: [], positionals: 1 },
-  'stop-all': { flags: ['kind'], positionals: 0 },
-};
-
 /** `offsite ops …`: the operation queue over the control API; returns the exit code. */
 export async function opsCommand(
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  command: OpsCommand,
+  { values, positionals, write, env }: CommandInput<typeof OPS_OPTIONS>,
 ): Promise<number> {
-  const [command, ...rest] = argv;
-  const allowed = ALLOWED[command ?? ''];
-  if (!command || !allowed)
-    throw new OffsiteError(`unknown ops command ${command ?? '(none)'}\n${OPS_USAGE}`);
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
-  for (const [name, value] of Object.entries(values)) {
-    if (['json', 'url', 'region'].includes(name) || value === undefined || value === false) continue;
-    if (!allowed.flags.includes(name))
-      throw new OffsiteError(`--${name} does not apply to offsite ops ${command}\n${OPS_USAGE}`);
-  }
-  if (positionals.length !== allowed.positionals)
-    throw new OffsiteError(
-      `offsite ops ${command} takes ${allowed.positionals} argument(s), got ${positionals.length}\n${OPS_USAGE}`,
-    );
   const kind = values.kind === undefined ? undefined : kindOf(values.kind);
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
   const arg = positionals[0] ?? '';

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { SCHEDULE_OPTIONS } from '#cli/specs/schedule-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { nextFiring, parseSchedule } from '#core/schedule-expression.ts';
 import {
@@ -8,14 +9,7 @@ import {
   SCHEDULE_JOBS,
   SCHEDULE_OFF,
   type ScheduleJob,
-} from '#infra/config.ts';
-
-export const SCHEDULE_USAGE = `usage: offsite schedule show [--json]
-       offsite schedule set <job> '<rate(...)|cron(...)|off>'
-       offsite schedule reset <job> | --all
-  each takes --context-file FILE (default cdk.json: the stack configuration, context key "offsite");
-  a change takes effect with the next deployment (npx cdk deploy), or the next start of the local cloud
-  JOB: ${SCHEDULE_JOBS.join(', ')}`;
+} from '#core/stack-config.ts';
 
 interface ScheduleRow {
   job: ScheduleJob;
@@ -26,28 +20,13 @@ interface ScheduleRow {
 
 /** `offsite schedule …`: the EventBridge schedules as the stack configuration holds them. */
 export function scheduleCommand(
-  argv: string[],
-  write: (text: string) => void,
+  command: 'show' | 'set' | 'reset',
+  { values, positionals, write }: CommandInput<typeof SCHEDULE_OPTIONS>,
   now: () => Date = () => new Date(),
 ): number {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      'context-file': { type: 'string', default: 'cdk.json' },
-      json: { type: 'boolean', default: false },
-      all: { type: 'boolean', default: false },
-    },
-  });
   const file = values['context-file'];
-  const expected = { show: 0, set: 2, reset: values.all ? 0 : 1 }[command ?? ''];
-  if (expected === undefined)
-    throw new OffsiteError(`unknown schedule command ${command ?? '(none)'}\n${SCHEDULE_USAGE}`);
-  if (values.all && command !== 'reset')
-    throw new OffsiteError(`--all applies to reset only\n${SCHEDULE_USAGE}`);
-  if (positionals.length !== expected)
-    throw new OffsiteError(`offsite schedule ${command} takes ${expected} argument(s)\n${SCHEDULE_USAGE}`);
+  if (command === 'reset' && values.all === positionals.length > 0)
+    throw new OffsiteError('offsite schedule reset takes a job or --all');
   const document = readContext(file);
   const context = (document.context ?? {}) as Record<string, unknown>;
   const offsite = { ...((context.offsite ?? {}) as Record<string, unknown>) };

@@ -1,18 +1,9 @@
-import { parseArgs } from 'node:util';
-import { controlClientFrom } from '#agent/cli/cli-clients.ts';
 import type { ControlClient } from '#agent/control-client.ts';
+import { controlClientFrom } from '#cli/cli-clients.ts';
+import type { CommandInput } from '#cli/command-spec.ts';
+import type { RETENTION_OPTIONS, RetentionCommand } from '#cli/specs/retention-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { LegalHold, RetentionAuditEntry, RetentionPolicy } from '#core/retention/retention-policy.ts';
-
-export const RETENTION_USAGE = `usage: offsite retention show
-       offsite retention set --default-days N | (--server ID | --account ACCOUNT | --cos COS_ID) (--days N | --unset)
-       offsite hold list | add ACCOUNT --reason TEXT | release ACCOUNT | audit
-  N days of history are kept (0: everything); an account's setting beats its class of service's, which beats
-  its server's, which beats the default; an account on legal hold is never purged, and every object its
-  history needs (redo, LDAP dumps, its scans, its bodies) carries an S3 legal hold until the last hold needing it
-  is released (a legal-hold operation each time, and daily). \`hold audit\` lists every hold placed and
-  released and every retention change, with who made it.
-  ACCOUNT: a zimbraId or a name the catalog knows; each takes --json, --url URL (or OFFSITE_CONTROL_URL)`;
 
 interface RetentionView {
   policy: RetentionPolicy & { updatedAt?: string };
@@ -21,67 +12,31 @@ interface RetentionView {
 
 /** `offsite retention …` and `offsite hold …` over the control API; returns the exit code. */
 export async function retentionCommand(
-  group: 'retention' | 'hold',
-  argv: string[],
-  write: (text: string) => void,
-  env: NodeJS.ProcessEnv = process.env,
+  command: RetentionCommand,
+  { values, positionals, write, env }: CommandInput<typeof RETENTION_OPTIONS>,
 ): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      region: { type: 'string' },
-      'default-days': { type: 'string' },
-      server: { type: 'string' },
-      account: { type: 'string' },
-      cos: { type: 'string' },
-      days: { type: 'string' },
-      unset: { type: 'boolean', default: false },
-      reason: { type: 'string' },
-    },
-  });
-  const expect = (allowed: string[], args: number) => {
-    for (const [name, value] of Object.entries(values))
-      if (
-        !['json', 'url', 'region'].includes(name) &&
-        value !== undefined &&
-        value !== false &&
-        !allowed.includes(name)
-      )
-        throw new OffsiteError(`--${name} does not apply to offsite ${group} ${command}\n${RETENTION_USAGE}`);
-    if (positionals.length !== args)
-      throw new OffsiteError(`offsite ${group} ${command} takes ${args} argument(s)\n${RETENTION_USAGE}`);
-  };
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
   const show = (body: unknown, human: string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human.join('\n')}\n`);
   const view = () => client.request<RetentionView>('GET', '/retention');
 
-  if (group === 'retention' && command === 'show') {
-    expect([], 0);
+  if (command === 'retention show') {
     const current = await view();
     show(current, describe(current));
     return 0;
   }
-  if (group === 'retention' && command === 'set') {
-    expect(['default-days', 'server', 'account', 'cos', 'days', 'unset'], 0);
+  if (command === 'retention set') {
     const { policy } = await view();
     const { updatedAt: _u, ...next } = policy;
     const scopes = (['server', 'account', 'cos'] as const).filter((s) => values[s] !== undefined);
     if (values['default-days'] !== undefined) {
       if (scopes.length > 0 || values.days !== undefined || values.unset)
-        throw new OffsiteError(`--default-days stands alone\n${RETENTION_USAGE}`);
+        throw new OffsiteError(`--default-days stands alone`);
       next.defaultDays = days(values['default-days']);
     } else {
       if (scopes.length !== 1)
-        throw new OffsiteError(
-          `name one of --server, --account, --cos (or --default-days)\n${RETENTION_USAGE}`,
-        );
-      if ((values.days === undefined) === !values.unset)
-        throw new OffsiteError(`give --days N or --unset\n${RETENTION_USAGE}`);
+        throw new OffsiteError(`name one of --server, --account, --cos (or --default-days)`);
+      if ((values.days === undefined) === !values.unset) throw new OffsiteError(`give --days N or --unset`);
       const scope = scopes[0] as 'server' | 'account' | 'cos';
       const map = { server: 'servers', account: 'accounts', cos: 'cos' } as const;
       const id =
@@ -95,14 +50,12 @@ export async function retentionCommand(
     show(updated, describe(updated));
     return 0;
   }
-  if (group === 'hold' && command === 'list') {
-    expect([], 0);
+  if (command === 'hold list') {
     const { holds } = await view();
     show({ holds }, holds.length === 0 ? ['no account is on legal hold'] : holds.map(describeHold));
     return 0;
   }
-  if (group === 'hold' && command === 'audit') {
-    expect([], 0);
+  if (command === 'hold audit') {
     const { audit } = await client.request<{ audit: RetentionAuditEntry[] }>('GET', '/retention/audit');
     show(
       { audit },
@@ -115,10 +68,8 @@ export async function retentionCommand(
     );
     return 0;
   }
-  if (group === 'hold' && command === 'add') {
-    expect(['reason'], 1);
-    if (!values.reason)
-      throw new OffsiteError(`a hold needs --reason TEXT (kept with it)\n${RETENTION_USAGE}`);
+  if (command === 'hold add') {
+    if (!values.reason) throw new OffsiteError(`a hold needs --reason TEXT (kept with it)`);
     const hold = await client.request<LegalHold & { operationId: string }>('POST', '/holds', {
       accountId: await accountId(client, positionals[0] as string),
       reason: values.reason,
@@ -129,8 +80,7 @@ export async function retentionCommand(
     ]);
     return 0;
   }
-  if (group === 'hold' && command === 'release') {
-    expect([], 1);
+  if (command === 'hold release') {
     const id = await accountId(client, positionals[0] as string);
     const out = await client.request<{ accountId: string; released: boolean; operationId: string }>(
       'POST',
@@ -142,7 +92,7 @@ export async function retentionCommand(
     ]);
     return out.released ? 0 : 1;
   }
-  throw new OffsiteError(`unknown command offsite ${group} ${command ?? ''}\n${RETENTION_USAGE}`);
+  throw new OffsiteError(`unknown command offsite ${command}`);
 }
 
 function days(value: string): number {
