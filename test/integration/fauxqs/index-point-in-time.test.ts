@@ -292,7 +292,7 @@ describe('the index answers "mailbox as of T"', () => {
     assert.equal(badType.code, 2);
     assert.match(
       badType.stderr,
-      /"type" must be one of message, contact, appointment, task, document, wiki, note, comment, all/,
+      /'--type <TYPE>' argument 'fax' is invalid\. Allowed choices are message, contact, appointment, task, document, wiki, note, comment, all/,
     );
 
     const wrong = await offsite([
