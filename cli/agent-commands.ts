@@ -53,21 +53,31 @@ export async function agentCommand(
           : undefined;
         // Operations dispatched to this server over the control API (the nightly smart scan…), one at a time;
         // loaded only when configured, so a restart after a crash is not slowed by what it does not use.
+        const shippingEnded = new AbortController();
+        // With the agent API configured, it also reports what it has shipped (`offsite status`).
         const dispatches = config.control
-          ? import('#agent/ops/run-dispatches.ts').then(async ({ runDispatches }) => {
-              const { control } = await import('#agent/clients/control.ts');
+          ? Promise.all([
+              import('#agent/ops/run-dispatches.ts'),
+              import('#agent/ops/report-status.ts'),
+              import('#agent/clients/control.ts'),
+            ]).then(async ([{ runDispatches }, { reportStatus }, { control }]) => {
               const controlApi = control(config);
               if (controlApi)
-                await runDispatches(
-                  { config, control: controlApi, shipper, s3: s3(config.aws), log },
-                  controller.signal,
-                );
+                await Promise.all([
+                  runDispatches(
+                    { config, control: controlApi, shipper, s3: s3(config.aws), log },
+                    controller.signal,
+                  ),
+                  // Its last report comes once shipping has ended (after the stop grace), not at the signal.
+                  reportStatus({ config, control: controlApi, log }, shippingEnded.signal),
+                ]);
             })
           : undefined;
         try {
           await shipper.run(controller.signal);
         } finally {
           controller.abort();
+          shippingEnded.abort();
           await Promise.all([metrics, dispatches]);
         }
         log.info('agent stopped');

@@ -3,6 +3,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { CATALOG_OPTIONS, CatalogCommand } from '#cli/specs/catalog-group.ts';
+import { STATUS_HEAD, statusFindings, statusRow } from '#cli/status-view.ts';
+import { textTable } from '#cli/text-table.ts';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import type {
   AccountRow,
@@ -13,6 +15,7 @@ import type {
   MailboxRef,
   RestorePoints,
   ScanRow,
+  ServerStatus,
   UncertainNote,
 } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -67,19 +70,44 @@ export async function catalogCommand(
       );
       return 0;
     }
+    case 'status': {
+      const maxLag = values['max-lag'] === undefined ? undefined : Number(values['max-lag']);
+      if (maxLag !== undefined && !(maxLag >= 0))
+        throw new OffsiteError(`--max-lag takes a number of seconds, not ${values['max-lag']}`);
+      const statuses = values.server
+        ? [await client.request<ServerStatus>('GET', `/servers/${encodeURIComponent(values.server)}/status`)]
+        : (await client.request<{ servers: ServerStatus[] }>('GET', '/status')).servers;
+      const now = Date.now();
+      const findings = statuses.flatMap((s) => statusFindings(s, now, maxLag));
+      show({ servers: statuses, findings }, () => [
+        statuses.length === 0
+          ? 'no server has shipped anything yet'
+          : textTable(
+              STATUS_HEAD,
+              statuses.map((s) => statusRow(s, now)),
+            ),
+        ...findings.map((f) => `FINDING: ${f}`),
+      ]);
+      return findings.length > 0 ? 1 : 0;
+    }
     case 'backup list': {
       const servers = values.server
         ? [values.server]
         : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
-      const all: RestorePoints[] = [];
-      for (const server of servers)
-        all.push(
-          await client.request<RestorePoints>(
+      const all: (RestorePoints & { status: ServerStatus })[] = [];
+      for (const server of servers) {
+        const path = `/servers/${encodeURIComponent(server)}`;
+        const [points, status] = await Promise.all([
+          client.request<RestorePoints>(
             'GET',
-            `/servers/${encodeURIComponent(server)}/restore-points${query({ from: iso(values.from, 'from'), to: iso(values.to, 'to') })}`,
+            `${path}/restore-points${query({ from: iso(values.from, 'from'), to: iso(values.to, 'to') })}`,
           ),
-        );
-      show(all, () => all.flatMap(describeRestorePoints));
+          client.request<ServerStatus>('GET', `${path}/status`),
+        ]);
+        all.push({ ...points, status });
+      }
+      const now = Date.now();
+      show(all, () => all.flatMap((p) => [...describeRestorePoints(p), ...describeCurrency(p.status, now)]));
       return 0;
     }
     case 'scans': {
@@ -211,6 +239,14 @@ function uncertainLines(marks: RestorePoints['undecoded'], title: (n: number) =>
           `    ${u.s3Key} at ${u.offset}: ${u.op} (${u.version}) mailbox ${u.mailboxId < 0 ? 'all' : u.mailboxId}: ${u.reason}${u.restatedAt ? ` (restated by a scan since)` : ''}`,
       ),
     ...(marks.records.length > 20 ? [`    … ${marks.records.length - 20} more (--json)`] : []),
+  ];
+}
+
+/** Under a server's restore points: what its agent shipped against what is indexed. */
+function describeCurrency(s: ServerStatus, now: number): string[] {
+  const [, contact, shipped, applied, behind] = statusRow(s, now);
+  return [
+    `  agent: shipped up to ${shipped}, last contact ${contact}; indexed up to ${applied}; behind: ${behind}`,
   ];
 }
 

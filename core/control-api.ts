@@ -190,3 +190,33 @@ export interface FoundItem {
   deletedAt?: string;
   deletedBy?: string;
 }
+
+/** "Is my backup current?": what the agent shipped, what the index applied, and the difference. */
+export interface ServerStatus {
+  serverId: string;
+  /** What the agent last reported, and when the agent API received it; null if it never did. */
+  agent: {
+    receivedAt: string;
+    announced: { sequence: string; offset: number; at: string; lastOpTime?: string } | null;
+    live: { sequence: string; offset: number; at: string } | null;
+    lagSeconds: number;
+    lagBytes: number;
+    spool: { entries: number; bytes: number };
+    lastError: { at: string; message: string } | null;
+    gaps: number;
+    agentVersion?: string;
+  } | null;
+  index: {
+    /** ok, gap, quarantined, reindexing, or not started. */
+    state: string;
+    reason?: string;
+    /** Everything before this position is applied. */
+    appliedTo: { sequence: string; offset: number } | null;
+    /** The time of the last commit applied: a restore can reach up to it. */
+    appliedOpTime: string | null;
+    /** Segments in the catalogue not indexed yet. */
+    waitingSegments: number;
+  };
+  /** From the index's position to the agent's announced one; null where a side is unknown. */
+  behind: { bytes: number | null; seconds: number | null };
+}

@@ -150,4 +150,7 @@ export const operationKeys = {
   }),
   /** Every dispatch of a server: its partition and the prefix of their sort keys. */
   dispatchesOf: (serverId: string) => ({ pk: `AGENT#${serverId}`, skPrefix: 'OP#' }),
+  /** What a server's agent last said it shipped: one item per server, all in one partition. */
+  agentReport: (serverId: string) => ({ pk: 'AGENTS', sk: serverId }),
+  agentReports: { pk: 'AGENTS' },
 } as const;

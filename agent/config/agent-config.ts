@@ -38,6 +38,11 @@ const schema = z.strictObject({
     .strictObject({
       url: z.url(),
       pollSeconds: z.number().min(0.05).max(3600).default(60),
+      /**
+       * How often the agent tells the agent API what it has shipped (when it changed; at least every five
+       * minutes otherwise, as a sign of life): `offsite status` compares it with what the index applied.
+       */
+      reportSeconds: z.number().min(0.05).max(3600).default(10),
     })
     .optional(),
   /** Where a first start begins: the oldest archived redo file, or the live file's start. */

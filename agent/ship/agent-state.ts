@@ -14,8 +14,11 @@ export interface AgentStateData {
   serverId: string;
   /** The next redo byte to cut into a segment (everything before it is spooled or shipped). */
   cursor: Position | null;
-  /** The last redo entry announced on the ingest queue (spool id: all before it were announced too). */
-  announced: (Position & { id: string; key: string; at: string }) | null;
+  /**
+   * The last redo entry announced on the ingest queue (spool id: all before it were announced too), and the
+   * time of the last record announced so far.
+   */
+  announced: (Position & { id: string; key: string; at: string; lastOpTime?: string }) | null;
   /** Rolled-over files nobody read before they were deleted. */
   gaps: { fromSequence: string; toSequence: string; detectedAt: string }[];
   lastError: { message: string; at: string } | null;

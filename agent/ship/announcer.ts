@@ -50,12 +50,18 @@ export class Announcer {
         if (entry.kind === 'ldap') {
           s.ldap = { lastDumpAt: entry.spooledAt, key: entry.key, entries: entry.entries ?? 0 };
         } else {
+          // A seal carries no record: the last record's time stays what the file's last segment had.
+          const lastOpTime =
+            entry.lastOpTime !== undefined
+              ? new Date(entry.lastOpTime).toISOString()
+              : s.announced?.lastOpTime;
           s.announced = {
             id: entry.id,
             sequence: entry.sequence,
             offset: entry.last,
             key: entry.key,
             at: new Date().toISOString(),
+            ...(lastOpTime !== undefined ? { lastOpTime } : {}),
           };
         }
       });

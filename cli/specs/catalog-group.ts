@@ -7,6 +7,11 @@ export const CATALOG_OPTIONS = {
   ...TZ_OPTION,
   server: { type: 'string', value: 'ID', help: 'one server (default: every server)' },
   scan: { type: 'string', value: 'SCAN_ID', help: 'one scan' },
+  'max-lag': {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'exit 1 when a server is further behind, or its agent silent, for longer than this',
+  },
   from: { type: 'string', value: 'TIME', help: 'from this time' },
   to: { type: 'string', value: 'TIME', help: 'up to this time' },
   at: { type: 'string', value: 'TIME', help: 'as of this time (default: now)' },
@@ -27,6 +32,7 @@ export const CATALOG_OPTIONS = {
 } as const;
 
 export type CatalogCommand =
+  | 'status'
   | 'backup list'
   | 'scans'
   | 'accounts'
@@ -102,6 +108,16 @@ export const BACKUP_GROUP: CommandSpec = {
 
 /** The catalog queries: each a top-level command. */
 export const CATALOG_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'status',
+    summary:
+      'is my backup current? per server: what the agent shipped, what the index applied, the difference',
+    description:
+      "The agent reports what it announced to the agent API as it ships (with `control` in its configuration); the index's position is where indexing stands. Behind: the redo bytes and seconds between the two. Exit 1 when indexing is held at a gap or a quarantine, the agent lost redo, or (with --max-lag) an agent was silent or the index behind for longer.",
+    options: pick(CATALOG_OPTIONS, ['server', 'max-lag', 'json', 'url', 'region']),
+    examples: ['offsite status', 'offsite status --server mail1 --json', 'offsite status --max-lag 300'],
+    run: run('status'),
+  },
   {
     name: 'scans',
     summary: 'what each scan found wrong in the index and fixed',

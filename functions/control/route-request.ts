@@ -14,6 +14,7 @@ import { authorize, type Caller } from '#functions/control/caller-roles.ts';
 import { dispatchRoute } from '#functions/control/dispatch-routes.ts';
 import { queryRoute } from '#functions/control/query-routes.ts';
 import { retentionRoute } from '#functions/control/retention-routes.ts';
+import { statusRoute } from '#functions/control/status-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
 
@@ -48,6 +49,8 @@ export async function routeRequest(
   }
   const query = await queryRoute(config.indexTable, request);
   if (query) return query;
+  const status = await statusRoute(config, request);
+  if (status) return status;
   const dispatch = await dispatchRoute(config, request, () => parseBody(request.body));
   if (dispatch) return dispatch;
   const bridge = await bridgeRoute(config, request, () => parseBody(request.body), caller.arn);

@@ -142,7 +142,9 @@ export async function resetServer(
   return { state: 'indexing', marker };
 }
 
-export async function readReindex(target: IndexTarget): Promise<ReindexMarker | undefined> {
+export async function readReindex(
+  target: Pick<IndexTarget, 'table' | 'serverId'>,
+): Promise<ReindexMarker | undefined> {
   const out = await dynamodb().send(
     new GetCommand({
       TableName: target.table,

@@ -39,6 +39,10 @@ export class SqsEventSource {
   private readonly options: EventSourceOptions;
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
+  /** While paused: opened by resume(). Pollers park before their next receive. */
+  private gate: { opened: Promise<void>; open: () => void } | undefined;
+  private parked = 0;
+  private onParked: (() => void) | undefined;
 
   constructor(
     mapping: LocalEventSourceMapping,
@@ -59,11 +63,47 @@ export class SqsEventSource {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.onParked?.();
     await Promise.allSettled(this.loops);
+  }
+
+  /**
+   * Like disabling the event source mapping: no batch is started after this resolves (a batch under way
+   * finishes first); messages wait in the queue until resume().
+   */
+  async pause(): Promise<void> {
+    if (!this.gate) {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      this.gate = { opened, open };
+    }
+    while (this.parked < this.loops.length && !this.abort.signal.aborted)
+      await new Promise<void>((resolve) => {
+        this.onParked = resolve;
+      });
+  }
+
+  resume(): void {
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.open();
   }
 
   private async loop(): Promise<void> {
     while (!this.abort.signal.aborted) {
+      const gate = this.gate;
+      if (gate) {
+        this.parked++;
+        this.onParked?.();
+        await Promise.race([
+          gate.opened,
+          new Promise((resolve) => this.abort.signal.addEventListener('abort', resolve, { once: true })),
+        ]);
+        this.parked--;
+        continue;
+      }
       try {
         const messages = await this.receive();
         if (messages.length > 0) await this.deliver(messages);

@@ -1,0 +1,33 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { operationKeys } from '#core/index-keys.ts';
+import {
+  type AgentReport,
+  type AgentReportItem,
+  agentReportItem,
+  agentReportOf,
+} from '#core/operations/agent-reports.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
+import type { OperationsTable } from '#functions/operations/operations-store.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+
+/** Keeps what a server's agent reports it shipped (the latest only), with when it was received. */
+export async function putAgentReport(
+  table: OperationsTable,
+  serverId: string,
+  report: AgentReport,
+  now = new Date(),
+): Promise<AgentReportItem> {
+  const item = agentReportItem(serverId, report, now.toISOString());
+  await dynamodb().send(new PutCommand({ TableName: table.operationsTable, Item: item }));
+  return item;
+}
+
+/** Every server's last agent report, by server id. */
+export async function agentReports(table: OperationsTable): Promise<Map<string, AgentReportItem>> {
+  const { items } = await queryAll({
+    TableName: table.operationsTable,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': operationKeys.agentReports.pk },
+  });
+  return new Map(items.map(agentReportOf).map((r) => [r.serverId, r]));
+}
