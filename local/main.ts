@@ -110,6 +110,12 @@ async function main(argv: string[]): Promise<number> {
     path.join(path.resolve(options['work-dir']), 'endpoints.json'),
     `${JSON.stringify(summary, null, 2)}\n`,
   );
+  // The outputs as `cdk deploy --outputs-file` writes them (`offsite init --outputs` reads them), with where the
+  // local S3 and SQS listen.
+  writeFileSync(
+    path.join(path.resolve(options['work-dir']), 'outputs.json'),
+    `${JSON.stringify({ Offsite: { ...cloud.outputs, LocalEndpoint: cloud.endpoints.s3 } }, null, 2)}\n`,
+  );
   if (options.json) process.stdout.write(`${JSON.stringify({ event: 'ready', ...summary })}\n`);
   else printSummary(summary, say);
 

@@ -9,6 +9,7 @@ import { RESTORE_GROUP } from '#cli/specs/restore-group.ts';
 import { HOLD_GROUP, RETENTION_GROUP } from '#cli/specs/retention-group.ts';
 import { SCAN_GROUP } from '#cli/specs/scan-group.ts';
 import { SCHEDULE_GROUP } from '#cli/specs/schedule-group.ts';
+import { DOCTOR_COMMAND, INIT_COMMAND } from '#cli/specs/setup-group.ts';
 import { EXPORT_COMMAND, IMPORT_COMMAND } from '#cli/specs/transfer-group.ts';
 
 /** Exit codes, as `offsite --help` states them. */
@@ -43,6 +44,8 @@ export const OFFSITE_COMMAND: CommandSpec = {
     RETENTION_GROUP,
     HOLD_GROUP,
     SCHEDULE_GROUP,
+    INIT_COMMAND,
+    DOCTOR_COMMAND,
     AGENT_GROUP,
     SCAN_GROUP,
     REDO_GROUP,
