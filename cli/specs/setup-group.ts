@@ -86,6 +86,9 @@ export const DOCTOR_COMMAND: CommandSpec = command({
   description:
     "Reads the configuration, the redo log (its directory, permissions, header and version), the Zimbra version, the state directory and its free space, the clock against the cloud's, S3, the ingest queue and the agent API with this host's identity, the LDAP bind and the database user. Every failed check says what to fix. Exit 1 if one failed.",
   options: DOCTOR_OPTIONS,
-  examples: ['offsite doctor --config /etc/offsite/agent.json', 'sudo -u zimbra offsite doctor --json'],
+  examples: [
+    'offsite doctor --config /etc/offsite/agent.json',
+    'offsite doctor --json   # as the user the agent runs as (zimbra)',
+  ],
   run: async (input) => (await import('#cli/doctor-command.ts')).doctorCommand(input),
 });
