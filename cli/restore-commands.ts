@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { applyToMbox, applyToTgz } from '#agent/restore/apply-archive.ts';
 import { applyToDav, parseDavUrl } from '#agent/restore/apply-dav.ts';
 import { applyToImap, parseImapUrl } from '#agent/restore/apply-imap.ts';
@@ -15,13 +14,12 @@ import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
+import { readRestoreReport } from '#cli/restore-report.ts';
 import type { RESTORE_OPTIONS, RestoreSubcommand } from '#cli/specs/restore-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
 import { parseTime } from '#core/parse-time.ts';
 import type { RestoreReport } from '#core/restore/restore-report.ts';
-import { objectBody } from '#core/storage/object-body.ts';
-import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -64,7 +62,7 @@ export async function restoreCommand(
     const id = operationArg();
     const s3 = s3ClientFrom(region, env);
     const bucket = bucketFrom(values.bucket, env, 'offsite restore report');
-    const report = JSON.parse((await readReport(s3, bucket, id)).toString('utf8')) as RestoreReport;
+    const report = await readRestoreReport(s3, bucket, id);
     show(report, () => describeReport(report));
     return 0;
   }
@@ -370,21 +368,6 @@ function unknownTarget(to: string): OffsiteError {
   return new OffsiteError(
     `unknown target ${JSON.stringify(to)}: imap://…, imaps://…, zimbra://…, caldav://…, carddav://…, ldap://…, ldaps://…, maildir:DIR, mbox:DIR or tgz:FILE`,
   );
-}
-
-async function readReport(s3: S3Client, bucket: string, id: string): Promise<Buffer> {
-  const key = operationObjectKeys.report(id);
-  try {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await objectBody(got);
-  } catch (cause) {
-    throw new OffsiteError(
-      `no report at s3://${bucket}/${key} (${(cause as Error).name}): is the restore finished?`,
-      {
-        cause,
-      },
-    );
-  }
 }
 
 function describeReport(report: RestoreReport): string[] {

@@ -2,6 +2,7 @@ import type { CommandSpec } from '#cli/command-spec.ts';
 import { AGENT_GROUP } from '#cli/specs/agent-group.ts';
 import { BACKUP_GROUP, CATALOG_COMMANDS } from '#cli/specs/catalog-group.ts';
 import { COMPLETION_COMMAND } from '#cli/specs/completion-command-spec.ts';
+import { CONSOLE_COMMAND } from '#cli/specs/console-command-spec.ts';
 import { OPS_GROUP } from '#cli/specs/ops-group.ts';
 import { REBUILD_COMMAND } from '#cli/specs/rebuild-command-spec.ts';
 import { REDO_GROUP } from '#cli/specs/redo-group.ts';
@@ -37,6 +38,7 @@ export const OFFSITE_COMMAND: CommandSpec = {
     BACKUP_GROUP,
     ...CATALOG_COMMANDS,
     RESTORE_GROUP,
+    CONSOLE_COMMAND,
     REBUILD_COMMAND,
     EXPORT_COMMAND,
     IMPORT_COMMAND,
