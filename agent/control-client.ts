@@ -1,6 +1,14 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  CONTROL_ROUTES,
+  type ControlAnswers,
+  type QueryValue,
+  type RouteName,
+  type RouteParams,
+  routePath,
+} from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 
 export class ControlApiError extends OffsiteError {
@@ -30,6 +38,19 @@ export class ControlClient {
       credentials: options.credentials,
       sha256: Sha256,
     });
+  }
+
+  /** A route of the contract: its path from `params` and `query`, its answer typed. */
+  call<N extends RouteName>(
+    name: N,
+    params: RouteParams<N>,
+    options: { query?: Readonly<Record<string, QueryValue>>; body?: unknown } = {},
+  ): Promise<ControlAnswers[N]> {
+    return this.request<ControlAnswers[N]>(
+      CONTROL_ROUTES[name].method,
+      routePath(name, params, options.query),
+      options.body,
+    );
   }
 
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

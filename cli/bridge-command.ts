@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { controlClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { BRIDGE_OPTIONS } from '#cli/specs/catalog-group.ts';
-import type { RestorePoints } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 
@@ -19,8 +18,7 @@ export async function bridgeCommand({
   if (!values.server) throw new OffsiteError('offsite backup bridge needs --server ID');
   const server = values.server;
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
-  const pointsPath = `/servers/${encodeURIComponent(server)}/restore-points`;
-  const before = await client.request<RestorePoints>('GET', pointsPath);
+  const before = await client.call('restorePoints', { serverId: server });
   const at = before.waiting.at;
   if (before.waiting.state !== 'gap' || !at)
     throw new OffsiteError(
@@ -33,13 +31,13 @@ export async function bridgeCommand({
         '(the next smart scan verifies every mailbox of this server). If the segment can still be shipped, let the agent ship it instead. ' +
         'To bridge, add --accept-loss.',
     );
-  await client.request('POST', `/servers/${encodeURIComponent(server)}/bridge`, at);
+  await client.call('bridge', { serverId: server }, { body: at });
   const timeout = Number(values['timeout-seconds']);
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new OffsiteError(`--timeout-seconds takes a positive number, not ${values['timeout-seconds']}`);
   const deadline = Date.now() + timeout * 1000;
   for (;;) {
-    const now = await client.request<RestorePoints>('GET', pointsPath);
+    const now = await client.call('restorePoints', { serverId: server });
     const bridge = now.bridges.find((b) => b.from === redoPosition(at.seq, at.offset));
     if (bridge) {
       if (values.json)

@@ -5,26 +5,13 @@ import type { CommandInput } from '#cli/command-spec.ts';
 import type { CATALOG_OPTIONS, CatalogCommand } from '#cli/specs/catalog-group.ts';
 import { STATUS_HEAD, statusFindings, statusRow } from '#cli/status-view.ts';
 import { textTable } from '#cli/text-table.ts';
-import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
-import type {
-  AccountRow,
-  DomainRow,
-  FolderSummary,
-  FoundItem,
-  ItemState,
-  MailboxRef,
-  RestorePoints,
-  ScanRow,
-  ServerStatus,
-  UncertainNote,
-} from '#core/control-api.ts';
+import type { ItemView, RestorePoints, ScanRow, ServerStatus } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { describeEntity } from '#core/index/describe-entity.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
 import { parseTime } from '#core/parse-time.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
-import type { BodyLocation } from '#core/storage/body-location.ts';
 import { bodyOfFrame, PackError } from '#core/storage/body-pack.ts';
 import { objectBody } from '#core/storage/object-body.ts';
 import { plaintextOf } from '#core/storage/plaintext.ts';
@@ -46,20 +33,16 @@ export async function catalogCommand(
   };
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
   const client = await controlClientFrom(values.url, region, env);
-  const query = (params: Record<string, string | boolean | undefined>) => {
-    const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== false) search.set(k, String(v));
-    const text = search.toString();
-    return text ? `?${text}` : '';
-  };
-  const account = encodeURIComponent(positionals[0] ?? '');
+  const account = positionals[0] ?? '';
   const show = (body: unknown, human: () => string[]) => {
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);
   };
+  const allServers = async () =>
+    values.server ? [values.server] : (await client.call('servers', {})).servers;
 
   switch (command) {
     case 'quarantine': {
-      const { quarantined } = await client.request<{ quarantined: QuarantineRecord[] }>('GET', '/quarantine');
+      const { quarantined } = await client.call('quarantine', {});
       show({ quarantined }, () =>
         quarantined.length === 0
           ? ['nothing is in quarantine']
@@ -75,8 +58,8 @@ export async function catalogCommand(
       if (maxLag !== undefined && !(maxLag >= 0))
         throw new OffsiteError(`--max-lag takes a number of seconds, not ${values['max-lag']}`);
       const statuses = values.server
-        ? [await client.request<ServerStatus>('GET', `/servers/${encodeURIComponent(values.server)}/status`)]
-        : (await client.request<{ servers: ServerStatus[] }>('GET', '/status')).servers;
+        ? [await client.call('serverStatus', { serverId: values.server })]
+        : (await client.call('status', {})).servers;
       const now = Date.now();
       const findings = statuses.flatMap((s) => statusFindings(s, now, maxLag));
       show({ servers: statuses, findings }, () => [
@@ -91,18 +74,12 @@ export async function catalogCommand(
       return findings.length > 0 ? 1 : 0;
     }
     case 'backup list': {
-      const servers = values.server
-        ? [values.server]
-        : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
       const all: (RestorePoints & { status: ServerStatus })[] = [];
-      for (const server of servers) {
-        const path = `/servers/${encodeURIComponent(server)}`;
+      const window = { from: iso(values.from, 'from'), to: iso(values.to, 'to') };
+      for (const serverId of await allServers()) {
         const [points, status] = await Promise.all([
-          client.request<RestorePoints>(
-            'GET',
-            `${path}/restore-points${query({ from: iso(values.from, 'from'), to: iso(values.to, 'to') })}`,
-          ),
-          client.request<ServerStatus>('GET', `${path}/status`),
+          client.call('restorePoints', { serverId }, { query: window }),
+          client.call('serverStatus', { serverId }),
         ]);
         all.push({ ...points, status });
       }
@@ -111,63 +88,79 @@ export async function catalogCommand(
       return 0;
     }
     case 'scans': {
-      const servers = values.server
-        ? [values.server]
-        : (await client.request<{ servers: string[] }>('GET', '/servers')).servers;
       const all: (ScanRow & { serverId: string })[] = [];
-      for (const server of servers) {
-        const body = await client.request<{ scans: ScanRow[] }>(
-          'GET',
-          `/servers/${encodeURIComponent(server)}/scans${query({ scan: values.scan })}`,
-        );
-        all.push(...body.scans.map((row) => ({ ...row, serverId: server })));
+      for (const serverId of await allServers()) {
+        const body = await client.call('scans', { serverId }, { query: { scan: values.scan } });
+        all.push(...body.scans.map((row) => ({ ...row, serverId })));
       }
       show({ scans: all }, () => [
-        'TAKEN AT                  KIND   SCAN                               SERVER:MAILBOX  STATE    ADDED CHANGED DELETED',
-        ...all.flatMap((r) => [
-          `${r.takenAt}  ${r.scanKind.padEnd(5)}  ${r.scanId.padEnd(33)}  ${`${r.serverId}:${r.mailboxId}`.padEnd(14)}  ${r.state.padEnd(7)}  ${r.changes ? `${r.changes.added} ${r.changes.changed} ${r.changes.deleted}` : (r.reason ?? '')}`,
-          ...(r.details ?? []).map(
-            (d) => `    ${d.change} ${d.key}${d.fields ? ` (${d.fields.join(', ')})` : ''}`,
+        textTable(
+          ['TAKEN AT', 'KIND', 'SCAN', 'SERVER:MAILBOX', 'STATE', 'ADDED CHANGED DELETED'],
+          all.map((r) => [
+            r.takenAt,
+            r.scanKind,
+            r.scanId,
+            `${r.serverId}:${r.mailboxId}`,
+            r.state,
+            r.changes ? `${r.changes.added} ${r.changes.changed} ${r.changes.deleted}` : (r.reason ?? ''),
+          ]),
+        ),
+        ...all.flatMap((r) =>
+          (r.details ?? []).map(
+            (d) =>
+              `  ${r.serverId}:${r.mailboxId}: ${d.change} ${d.key}${d.fields ? ` (${d.fields.join(', ')})` : ''}`,
           ),
-        ]),
+        ),
       ]);
       return 0;
     }
     case 'accounts': {
-      const body = await client.request<{ accounts: AccountRow[] }>(
-        'GET',
-        `/accounts${query({ at: iso(values.at, 'at'), deleted: values.deleted })}`,
+      const body = await client.call(
+        'accounts',
+        {},
+        { query: { at: iso(values.at, 'at'), deleted: values.deleted } },
       );
       show(body, () => [
-        'SERVER:MAILBOX  ACCOUNT ID                            NAME  CREATED  DELETED',
-        ...body.accounts.map(
-          (a) =>
-            `${a.serverId}:${a.mailboxId}  ${a.accountId}  ${a.name ?? '-'}  ${a.createdAt}  ${a.deletedAt ?? ''}`,
+        textTable(
+          ['SERVER:MAILBOX', 'ACCOUNT ID', 'NAME', 'CREATED', 'DELETED'],
+          body.accounts.map((a) => [
+            `${a.serverId}:${a.mailboxId}`,
+            a.accountId,
+            a.name ?? '-',
+            a.createdAt,
+            a.deletedAt ?? '',
+          ]),
         ),
       ]);
       return 0;
     }
     case 'domains': {
-      const body = await client.request<{ domains: DomainRow[] }>(
-        'GET',
-        `/domains${query({ at: iso(values.at, 'at') })}`,
-      );
-      show(body, () =>
-        body.domains.map((d) => `${d.name}  ${d.status ?? ''}  ${d.zimbraId}  (server ${d.serverId})`),
-      );
+      const body = await client.call('domains', {}, { query: { at: iso(values.at, 'at') } });
+      show(body, () => [
+        textTable(
+          ['DOMAIN', 'STATUS', 'ZIMBRA ID', 'SERVER'],
+          body.domains.map((d) => [d.name, d.status ?? '', d.zimbraId, d.serverId]),
+        ),
+      ]);
       return 0;
     }
     case 'mailbox': {
-      const body = await client.request<MailboxBody>(
-        'GET',
-        `/mailboxes/${account}${query({ at: iso(values.at, 'at') })}`,
-      );
+      const body = await client.call('mailbox', { account }, { query: { at: iso(values.at, 'at') } });
       show(body, () => [
         `${body.serverId}:${body.mailboxId} account ${body.accountId}${body.name ? ` (${body.name})` : ''} as of ${body.at}`,
-        'MESSAGES  CONTACTS  APPOINTMENTS  TASKS  DOCUMENTS  NOTES  BYTES  FOLDER',
-        ...body.folders.map(
-          (f) =>
-            `${String(f.messages).padStart(8)}  ${String(f.contacts).padStart(8)}  ${String(f.appointments).padStart(12)}  ${String(f.tasks).padStart(5)}  ${String(f.documents).padStart(9)}  ${String(f.notes).padStart(5)}  ${String(f.bytes).padStart(5)}  ${f.path} (${f.id}${f.kind ? `, ${f.kind === 'search' ? 'saved search' : 'mountpoint'}` : ''})`,
+        textTable(
+          ['FOLDER', 'ID', 'MESSAGES', 'CONTACTS', 'APPOINTMENTS', 'TASKS', 'DOCUMENTS', 'NOTES', 'BYTES'],
+          body.folders.map((f) => [
+            `${f.path}${f.kind ? ` (${f.kind === 'search' ? 'saved search' : 'mountpoint'})` : ''}`,
+            f.id,
+            f.messages,
+            f.contacts,
+            f.appointments,
+            f.tasks,
+            f.documents,
+            f.notes,
+            f.bytes,
+          ]),
         ),
         ...body.uncertain.map(
           (u) =>
@@ -177,10 +170,7 @@ export async function catalogCommand(
       return 0;
     }
     case 'item': {
-      const body = await client.request<ItemBody>(
-        'GET',
-        `/mailboxes/${account}/items/${encodeURIComponent(positionals[1] ?? '')}`,
-      );
+      const body = await client.call('item', { account, itemId: positionals[1] ?? '' });
       if (body.history.length === 0)
         throw new OffsiteError(`item ${positionals[1]} of ${positionals[0]} is not in the index`);
       const states = values.history ? body.history : body.history.slice(-1);
@@ -195,35 +185,41 @@ export async function catalogCommand(
       return 0;
     }
     case 'search': {
-      const body = await client.request<{ items: FoundItem[] }>(
-        'GET',
-        `/mailboxes/${account}/search${query({ at: iso(values.at, 'at'), type: values.type, folder: values.folder, from: values.from, subject: values.subject, to: values.to, attachment: values.attachment, before: iso(values.before, 'before'), after: iso(values.after, 'after'), deleted: values.deleted })}`,
+      const body = await client.call(
+        'search',
+        { account },
+        {
+          query: {
+            at: iso(values.at, 'at'),
+            type: values.type,
+            folder: values.folder,
+            from: values.from,
+            subject: values.subject,
+            to: values.to,
+            attachment: values.attachment,
+            before: iso(values.before, 'before'),
+            after: iso(values.after, 'after'),
+            deleted: values.deleted,
+          },
+        },
       );
-      show(body, () =>
-        body.items.map(
-          (m) =>
-            `${m.id}  ${m.type.padEnd(11)}  folder ${m.folderId}  ${m.deletedAt ? `deleted ${m.deletedAt}` : (m.receivedDate ?? m.start ?? '')}  ${m.from ?? ''}  ${m.subject ?? ''}`,
+      show(body, () => [
+        textTable(
+          ['ID', 'TYPE', 'FOLDER', 'RECEIVED / DELETED', 'FROM', 'SUBJECT'],
+          body.items.map((m) => [
+            m.id,
+            m.type,
+            m.folderId,
+            m.deletedAt ? `deleted ${m.deletedAt}` : (m.receivedDate ?? m.start ?? ''),
+            m.from ?? '',
+            m.subject ?? '',
+          ]),
         ),
-      );
+      ]);
       return 0;
     }
   }
 }
-
-// The control API's answers, typed where they are built.
-type MailboxBody = MailboxRef & {
-  accountId: string;
-  name: string | null;
-  at: string;
-  folders: FolderSummary[];
-  uncertain: UncertainNote[];
-};
-type ItemBody = MailboxRef & {
-  itemId: number;
-  history: ItemState[];
-  /** Where the item's packed bodies lie (a body stored alone has no entry). */
-  bodies?: Record<string, BodyLocation>;
-};
 
 /** Records that leave their mailboxes uncertain: counted by op, the first twenty listed. */
 function uncertainLines(marks: RestorePoints['undecoded'], title: (n: number) => string): string[] {
@@ -287,7 +283,7 @@ function describeRestorePoints(p: RestorePoints): string[] {
  * fetched from the blob store and checked against its digest.
  */
 async function dumpBlob(
-  body: ItemBody,
+  body: ItemView,
   file: string,
   bucket: string | undefined,
   region: string,

@@ -11,7 +11,7 @@ export async function waitForOperation(
   let bar: ProgressBar | undefined;
   let shown = 0;
   for (;;) {
-    const op = await client.request<Operation>('GET', `/operations/${id}`);
+    const op = await client.call('operation', { operationId: id });
     if (!quiet && op.total > 0) {
       bar ??= new ProgressBar(`${op.kind} ${id.slice(0, 8)}`, op.total);
       const counted = op.done + op.failed;

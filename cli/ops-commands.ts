@@ -25,15 +25,11 @@ export async function opsCommand(
   const list = async (states: readonly OperationState[]) => {
     const found: Operation[] = [];
     for (const state of states)
-      found.push(
-        ...(await client.request<{ operations: Operation[] }>('GET', `/operations?state=${state}`))
-          .operations,
-      );
+      found.push(...(await client.call('operations', {}, { query: { state } })).operations);
     return found
       .filter((op) => kind === undefined || op.kind === kind)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   };
-  const path = (id: string) => `/operations/${encodeURIComponent(operationId(id))}`;
 
   switch (command) {
     case 'list': {
@@ -53,7 +49,7 @@ export async function opsCommand(
       return 0;
     }
     case 'show': {
-      const op = await client.request<Operation>('GET', path(arg));
+      const op = await client.call('operation', { operationId: operationId(arg) });
       show(op, describeOperation(op));
       return 0;
     }
@@ -71,13 +67,13 @@ export async function opsCommand(
           throw new OffsiteError(`--params is not JSON: ${(error as Error).message}`, { cause: error });
         }
       }
-      const created = await client.request<Operation>('POST', '/operations', { kind: kindOf(arg), params });
+      const created = await client.call('createOperation', {}, { body: { kind: kindOf(arg), params } });
       const op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
       show(op, describeOperation(op));
       return !values.wait || op.state === 'succeeded' ? 0 : 1;
     }
     case 'stop': {
-      const op = await client.request<Operation>('POST', `${path(arg)}/stop`);
+      const op = await client.call('stopOperation', { operationId: operationId(arg) });
       show(op, describeOperation(op));
       return 0;
     }
@@ -85,7 +81,7 @@ export async function opsCommand(
       // stop-all
       const stopped: Operation[] = [];
       for (const op of await list(['queued', 'running'])) {
-        const after = await client.request<Operation>('POST', `${path(op.id)}/stop`);
+        const after = await client.call('stopOperation', { operationId: op.id });
         if (isFinished(after.state)) stopped.push(after);
       }
       show({ stopped: stopped.map((op) => op.id) }, [

@@ -266,11 +266,11 @@ async function restored(
 ): Promise<Operation> {
   const known = state[key];
   if (known) {
-    const op = await client.request<Operation>('GET', `/operations/${known}`);
+    const op = await client.call('operation', { operationId: known });
     if (op.state === 'succeeded') return op;
     if (op.state === 'queued' || op.state === 'running') return finished(client, op.id, quiet);
   }
-  const created = await client.request<Operation>('POST', '/operations', { kind: 'restore', params });
+  const created = await client.call('createOperation', {}, { body: { kind: 'restore', params } });
   state[key] = created.id;
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
   return finished(client, created.id, quiet);

@@ -4,7 +4,6 @@ import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import type { REINDEX_OPTIONS } from '#cli/specs/catalog-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { reindexParamsSchema } from '#core/index/reindex-request.ts';
-import type { Operation } from '#core/operation.ts';
 
 /**
  * `offsite backup reindex`: rebuilds servers' index from what their bucket holds (redo segments, LDAP dumps,
@@ -26,10 +25,16 @@ export async function reindexCommand({
   if (!parsed.success)
     throw new OffsiteError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
-  const created = await client.request<Operation>('POST', '/operations', {
-    kind: 'reindex',
-    params: parsed.data,
-  });
+  const created = await client.call(
+    'createOperation',
+    {},
+    {
+      body: {
+        kind: 'reindex',
+        params: parsed.data,
+      },
+    },
+  );
   const op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
   write(values.json ? `${JSON.stringify(op, null, 2)}\n` : `${describeOperation(op).join('\n')}\n`);
   if (!values.wait && !values.json) write(`follow it with: offsite ops monitor ${op.id}\n`);

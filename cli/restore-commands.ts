@@ -51,10 +51,10 @@ export async function restoreCommand(
     const id = operationArg();
     const op =
       sub === 'stop'
-        ? await client.request<Operation>('POST', `/operations/${id}/stop`)
+        ? await client.call('stopOperation', { operationId: id })
         : values.wait
           ? await waitForOperation(client, id, values.json)
-          : await client.request<Operation>('GET', `/operations/${id}`);
+          : await client.call('operation', { operationId: id });
     show(op, () => describeOperation(op));
     return op.state === 'failed' ? 1 : 0;
   }
@@ -182,10 +182,16 @@ export async function restoreCommand(
   }
   if (newAccount) params.newAccount = newAccount;
   const client = await controlClientFrom(values.url, region, env);
-  const created = await client.request<Operation>('POST', '/operations', {
-    kind: 'restore',
-    params: JSON.parse(JSON.stringify(params)),
-  });
+  const created = await client.call(
+    'createOperation',
+    {},
+    {
+      body: {
+        kind: 'restore',
+        params: JSON.parse(JSON.stringify(params)),
+      },
+    },
+  );
   const apply = values.apply;
   if (apply === undefined && (values['bind-dn'] || values.replace || values['mail-host'] || values.insecure))
     throw new OffsiteError('--bind-dn, --replace, --mail-host and --insecure go with --apply ldap[s]://…');
@@ -260,7 +266,7 @@ export async function restoreCommand(
     if (dir !== undefined) return openBundle(directoryBundleSource(dir));
     const id = operationId as string;
     const client = await controlClientFrom(values.url, region, env);
-    const op = await client.request<Operation>('GET', `/operations/${id}`);
+    const op = await client.call('operation', { operationId: id });
     if (op.kind !== 'restore') throw new OffsiteError(`operation ${id} is a ${op.kind}, not a restore`);
     if (op.state !== 'succeeded')
       throw new OffsiteError(

@@ -2,13 +2,9 @@ import type { ControlClient } from '#agent/control-client.ts';
 import { controlClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { RETENTION_OPTIONS, RetentionCommand } from '#cli/specs/retention-group.ts';
+import type { RetentionView } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
-import type { LegalHold, RetentionAuditEntry, RetentionPolicy } from '#core/retention/retention-policy.ts';
-
-interface RetentionView {
-  policy: RetentionPolicy & { updatedAt?: string };
-  holds: LegalHold[];
-}
+import type { LegalHold } from '#core/retention/retention-policy.ts';
 
 /** `offsite retention …` and `offsite hold …` over the control API; returns the exit code. */
 export async function retentionCommand(
@@ -18,7 +14,7 @@ export async function retentionCommand(
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
   const show = (body: unknown, human: string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human.join('\n')}\n`);
-  const view = () => client.request<RetentionView>('GET', '/retention');
+  const view = () => client.call('retention', {});
 
   if (command === 'retention show') {
     const current = await view();
@@ -46,7 +42,7 @@ export async function retentionCommand(
       else overrides[id] = days(values.days as string);
       next[map[scope]] = overrides;
     }
-    const updated = await client.request<RetentionView>('POST', '/retention', next);
+    const updated = await client.call('setRetention', {}, { body: next });
     show(updated, describe(updated));
     return 0;
   }
@@ -56,7 +52,7 @@ export async function retentionCommand(
     return 0;
   }
   if (command === 'hold audit') {
-    const { audit } = await client.request<{ audit: RetentionAuditEntry[] }>('GET', '/retention/audit');
+    const { audit } = await client.call('retentionAudit', {});
     show(
       { audit },
       audit.length === 0
@@ -70,10 +66,11 @@ export async function retentionCommand(
   }
   if (command === 'hold add') {
     if (!values.reason) throw new OffsiteError(`a hold needs --reason TEXT (kept with it)`);
-    const hold = await client.request<LegalHold & { operationId: string }>('POST', '/holds', {
-      accountId: await accountId(client, positionals[0] as string),
-      reason: values.reason,
-    });
+    const hold = await client.call(
+      'placeHold',
+      {},
+      { body: { accountId: await accountId(client, positionals[0] as string), reason: values.reason } },
+    );
     show(hold, [
       `on hold: ${describeHold(hold)}`,
       `S3 legal holds on its objects: operation ${hold.operationId} (offsite ops show ${hold.operationId})`,
@@ -82,10 +79,7 @@ export async function retentionCommand(
   }
   if (command === 'hold release') {
     const id = await accountId(client, positionals[0] as string);
-    const out = await client.request<{ accountId: string; released: boolean; operationId: string }>(
-      'POST',
-      `/holds/${encodeURIComponent(id)}/release`,
-    );
+    const out = await client.call('releaseHold', { accountId: id });
     show(out, [
       out.released ? `released the hold on ${id}` : `${id} was not on hold`,
       `S3 legal holds no other hold needs are cleared by operation ${out.operationId}`,
@@ -105,11 +99,7 @@ function days(value: string): number {
 /** A zimbraId as given, or the account id the catalog knows for a name. */
 async function accountId(client: ControlClient, account: string): Promise<string> {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(account)) return account;
-  const found = await client.request<{ accountId: string }>(
-    'GET',
-    `/mailboxes/${encodeURIComponent(account)}`,
-  );
-  return found.accountId;
+  return (await client.call('mailbox', { account })).accountId;
 }
 
 function describeHold(h: LegalHold): string {

@@ -34,7 +34,7 @@ export async function transferCommand(
     params = s3Location(positionals[0] as string, 'the export');
   }
   const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
-  const created = await client.request<Operation>('POST', '/operations', { kind: group, params });
+  const created = await client.call('createOperation', {}, { body: { kind: group, params } });
   let op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
   let indexed: { applied: number; rejected: ScanRow[] } | undefined;
   if (values.wait && group === 'import' && op.state === 'succeeded') {
@@ -81,14 +81,7 @@ async function waitForIndexing(
   for (let shown = -1; ; ) {
     const rows: ScanRow[] = [];
     for (const server of servers)
-      rows.push(
-        ...(
-          await client.request<{ scans: ScanRow[] }>(
-            'GET',
-            `/servers/${encodeURIComponent(server)}/scans?scan=${encodeURIComponent(scanId)}`,
-          )
-        ).scans,
-      );
+      rows.push(...(await client.call('scans', { serverId: server }, { query: { scan: scanId } })).scans);
     const done = rows.filter((r) => r.state !== 'pending');
     if (progress && done.length !== shown) progress(`indexed ${done.length} of ${expected} mailboxes\n`);
     shown = done.length;

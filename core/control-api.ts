@@ -2,7 +2,11 @@
  * The control API's contract: what each query route answers. The Control function builds these shapes and
  * the CLI (and the console page) read them; neither side defines them again.
  */
+import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import type { EntityState } from '#core/index/index-entity.ts';
+import type { Dispatch, Operation } from '#core/operation.ts';
+import type { LegalHold, RetentionAuditEntry, RetentionPolicy } from '#core/retention/retention-policy.ts';
+import type { BodyLocation } from '#core/storage/body-location.ts';
 
 /** The item types search tells apart (`all`: every one). */
 export const SEARCH_TYPES = [
@@ -219,4 +223,184 @@ export interface ServerStatus {
   };
   /** From the index's position to the agent's announced one; null where a side is unknown. */
   behind: { bytes: number | null; seconds: number | null };
+}
+
+/**
+ * Every route of the control API and of the agents' API: its method and path, with named parameters. The
+ * Control and AgentControl functions route by this table (`matchRoute`) and the CLI builds its requests from it
+ * (`routePath`), so a path is written once.
+ */
+export const CONTROL_ROUTES = {
+  health: { method: 'GET', path: '/health' },
+  status: { method: 'GET', path: '/status' },
+  servers: { method: 'GET', path: '/servers' },
+  serverStatus: { method: 'GET', path: '/servers/:serverId/status' },
+  restorePoints: { method: 'GET', path: '/servers/:serverId/restore-points' },
+  scans: { method: 'GET', path: '/servers/:serverId/scans' },
+  bridge: { method: 'POST', path: '/servers/:serverId/bridge' },
+  accounts: { method: 'GET', path: '/accounts' },
+  domains: { method: 'GET', path: '/domains' },
+  mailbox: { method: 'GET', path: '/mailboxes/:account' },
+  item: { method: 'GET', path: '/mailboxes/:account/items/:itemId' },
+  search: { method: 'GET', path: '/mailboxes/:account/search' },
+  quarantine: { method: 'GET', path: '/quarantine' },
+  operations: { method: 'GET', path: '/operations' },
+  createOperation: { method: 'POST', path: '/operations' },
+  operation: { method: 'GET', path: '/operations/:operationId' },
+  stopOperation: { method: 'POST', path: '/operations/:operationId/stop' },
+  retention: { method: 'GET', path: '/retention' },
+  setRetention: { method: 'POST', path: '/retention' },
+  retentionAudit: { method: 'GET', path: '/retention/audit' },
+  placeHold: { method: 'POST', path: '/holds' },
+  releaseHold: { method: 'POST', path: '/holds/:accountId/release' },
+  // The agents' own routes (served by the agent API, and by the control API to operators).
+  dispatches: { method: 'GET', path: '/servers/:serverId/dispatches' },
+  dispatch: { method: 'GET', path: '/servers/:serverId/dispatches/:operationId' },
+  claimDispatch: { method: 'POST', path: '/servers/:serverId/dispatches/:operationId/claim' },
+  reportDispatch: { method: 'POST', path: '/servers/:serverId/dispatches/:operationId/report' },
+  knownBlobs: { method: 'POST', path: '/servers/:serverId/blobs/known' },
+  agentReport: { method: 'POST', path: '/servers/:serverId/agent-report' },
+} as const satisfies Record<string, { method: 'GET' | 'POST'; path: string }>;
+
+export type RouteName = keyof typeof CONTROL_ROUTES;
+
+/** The routes the agents' API serves: what a mail host's identity may ask. */
+export const AGENT_ROUTES = [
+  'health',
+  'dispatches',
+  'dispatch',
+  'claimDispatch',
+  'reportDispatch',
+  'knownBlobs',
+  'agentReport',
+] as const satisfies readonly RouteName[];
+
+/** What each path parameter may be: anything else is no route (a 404, never a lookup). */
+const PARAM_PATTERNS: Readonly<Record<string, string>> = {
+  serverId: '[A-Za-z0-9._-]{1,64}',
+  account: '[^/]{1,320}',
+  itemId: '\\d{1,10}',
+  operationId: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+  accountId: '[A-Za-z0-9-]{1,127}',
+};
+
+type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** The path parameters of a route, by name. */
+export type RouteParams<N extends RouteName> = {
+  [K in ParamNames<(typeof CONTROL_ROUTES)[N]['path']>]: string;
+};
+
+export type QueryValue = string | number | boolean | undefined;
+
+/** The request path of a route: parameters encoded, query parameters left out when undefined or false. */
+export function routePath<N extends RouteName>(
+  name: N,
+  params: RouteParams<N>,
+  query: Readonly<Record<string, QueryValue>> = {},
+): string {
+  const values = params as Record<string, string>;
+  const path = CONTROL_ROUTES[name].path.replace(/:([A-Za-z]+)/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`route ${name} needs its ${key}`);
+    return encodeURIComponent(value);
+  });
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== false) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+const MATCHERS = Object.entries(CONTROL_ROUTES).map(([name, route]) => {
+  const keys: string[] = [];
+  const source = route.path.replace(/:([A-Za-z]+)/g, (_, key: string) => {
+    keys.push(key);
+    return `(${PARAM_PATTERNS[key] ?? '[^/]+'})`;
+  });
+  return { name: name as RouteName, method: route.method, pattern: new RegExp(`^${source}$`), keys };
+});
+
+/** The route a request names, with its path parameters decoded; undefined when none does. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { name: RouteName; params: Record<string, string> } | undefined {
+  for (const m of MATCHERS) {
+    if (m.method !== method) continue;
+    const found = m.pattern.exec(path);
+    if (!found) continue;
+    const params: Record<string, string> = {};
+    try {
+      m.keys.forEach((key, i) => {
+        params[key] = decodeURIComponent(found[i + 1] as string);
+      });
+    } catch {
+      // A malformed escape (%zz) names nothing.
+      return undefined;
+    }
+    return { name: m.name, params };
+  }
+  return undefined;
+}
+
+/** A mailbox as of an instant: its folders with what they held. */
+export interface MailboxView extends MailboxRef {
+  at: string;
+  accountId: string;
+  name: string | null;
+  folders: FolderSummary[];
+  uncertain: UncertainNote[];
+  cost: { itemsRead: number; readUnits: number };
+}
+
+/** One item's history, and where its packed bodies lie (a body stored alone has no entry). */
+export interface ItemView extends MailboxRef {
+  itemId: number;
+  history: ItemState[];
+  bodies?: Record<string, BodyLocation>;
+}
+
+export interface RetentionView {
+  policy: RetentionPolicy & { updatedAt?: string };
+  holds: LegalHold[];
+}
+
+/** What an agent may learn of an operation dispatched to it. */
+export type DispatchedView = Pick<Operation, 'id' | 'kind' | 'state' | 'updatedAt'>;
+
+/** What each route answers (its 2xx body). */
+export interface ControlAnswers {
+  health: { ok: true };
+  status: { servers: ServerStatus[] };
+  servers: { servers: string[] };
+  serverStatus: ServerStatus;
+  restorePoints: RestorePoints;
+  scans: { scans: ScanRow[] };
+  bridge: { requested: true; serverId: string; at: { seq: string; offset: string }; reason: string };
+  accounts: { accounts: AccountRow[] };
+  domains: { domains: DomainRow[] };
+  mailbox: MailboxView;
+  item: ItemView;
+  search: MailboxRef & { items: FoundItem[] };
+  quarantine: { quarantined: QuarantineRecord[] };
+  operations: { operations: Operation[] };
+  createOperation: Operation;
+  operation: Operation;
+  stopOperation: Operation;
+  retention: RetentionView;
+  setRetention: RetentionView;
+  retentionAudit: { audit: RetentionAuditEntry[] };
+  placeHold: LegalHold & { operationId: string };
+  releaseHold: { accountId: string; released: boolean; operationId: string };
+  dispatches: { dispatches: Dispatch[] };
+  dispatch: DispatchedView;
+  claimDispatch: { dispatch: Dispatch };
+  reportDispatch: DispatchedView;
+  knownBlobs: { known: string[] };
+  agentReport: { receivedAt: string };
 }

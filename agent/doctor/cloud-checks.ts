@@ -148,9 +148,8 @@ export async function agentApiCheck(
       'no "control" section: the agent runs no dispatched operations (nightly scans) and reports nothing to `offsite status`',
       'set control.url to the stack output AgentControlUrl',
     );
-  const path = `/servers/${encodeURIComponent(config.serverId)}/dispatches`;
   try {
-    await control.request('GET', path);
+    await control.call('dispatches', { serverId: config.serverId });
     return ok(name, `${config.control.url} answers for server ${config.serverId}`);
   } catch (error) {
     if (error instanceof ControlApiError && error.status === 403)

@@ -50,7 +50,6 @@ export async function reportStatus(deps: ReportDeps, signal: AbortSignal): Promi
   const { config, control, log } = deps;
   const everyMs = (config.control?.reportSeconds ?? 10) * 1000;
   const status = deps.status ?? (() => readAgentStatus(config));
-  const path = `/servers/${encodeURIComponent(config.serverId)}/agent-report`;
   let sent: string | undefined;
   let sentAt = 0;
   let warned = false;
@@ -60,7 +59,7 @@ export async function reportStatus(deps: ReportDeps, signal: AbortSignal): Promi
     const { lagSeconds: _s, ...compared } = report;
     const key = JSON.stringify(compared);
     if (!force && key === sent && Date.now() - sentAt < HEARTBEAT_MS) return;
-    await control.request('POST', path, report);
+    await control.call('agentReport', { serverId: config.serverId }, { body: report });
     sent = key;
     sentAt = Date.now();
     warned = false;

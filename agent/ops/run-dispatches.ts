@@ -5,13 +5,7 @@ import { ControlApiError, type ControlClient } from '#agent/control-client.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
 import type { Shipper } from '#agent/ship/shipper.ts';
-import {
-  agentParamsSchemas,
-  type Dispatch,
-  type DispatchReport,
-  isFinished,
-  type Operation,
-} from '#core/operation.ts';
+import { agentParamsSchemas, type Dispatch, type DispatchReport, isFinished } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
 export interface DispatchDeps {
@@ -33,15 +27,15 @@ export interface DispatchDeps {
 export async function runDispatches(deps: DispatchDeps, signal: AbortSignal): Promise<void> {
   const { config, control, log } = deps;
   const pollMs = (config.control?.pollSeconds ?? 60) * 1000;
-  const base = `/servers/${encodeURIComponent(config.serverId)}/dispatches`;
+  const serverId = config.serverId;
   let warned = false;
   while (!signal.aborted) {
     try {
-      const { dispatches } = await control.request<{ dispatches: Dispatch[] }>('GET', base);
+      const { dispatches } = await control.call('dispatches', { serverId });
       warned = false;
       for (const dispatch of dispatches) {
         if (signal.aborted) break;
-        await runDispatch(deps, base, dispatch, pollMs, signal);
+        await runDispatch(deps, serverId, dispatch, pollMs, signal);
       }
     } catch (error) {
       // The control API being away must not stop shipping: say it once, then keep trying.
@@ -54,7 +48,7 @@ export async function runDispatches(deps: DispatchDeps, signal: AbortSignal): Pr
 
 async function runDispatch(
   deps: DispatchDeps,
-  base: string,
+  serverId: string,
   dispatch: Dispatch,
   pollMs: number,
   signal: AbortSignal,
@@ -62,7 +56,7 @@ async function runDispatch(
   const { control, log } = deps;
   const id = dispatch.operationId;
   try {
-    await control.request('POST', `${base}/${id}/claim`);
+    await control.call('claimDispatch', { serverId, operationId: id });
   } catch (error) {
     // Stopped meanwhile (409), reported already (404), or not planned yet (409): nothing to run now.
     if (error instanceof ControlApiError && (error.status === 409 || error.status === 404)) {
@@ -77,7 +71,7 @@ async function runDispatch(
     params: dispatch.params,
   });
   const own = new AbortController();
-  const watching = watchOperation(control, base, id, pollMs, AbortSignal.any([signal, own.signal]), () =>
+  const watching = watchOperation(control, serverId, id, pollMs, AbortSignal.any([signal, own.signal]), () =>
     own.abort(),
   );
   let report: DispatchReport;
@@ -91,7 +85,7 @@ async function runDispatch(
     await watching;
   }
   if (signal.aborted) return;
-  await control.request('POST', `${base}/${id}/report`, report);
+  await control.call('reportDispatch', { serverId, operationId: id }, { body: report });
   log.info('reported a dispatched operation', {
     operationId: id,
     outcome: report.outcome,
@@ -106,7 +100,7 @@ async function runDispatch(
  */
 async function watchOperation(
   control: ControlClient,
-  base: string,
+  serverId: string,
   id: string,
   pollMs: number,
   signal: AbortSignal,
@@ -115,8 +109,8 @@ async function watchOperation(
   while (!signal.aborted) {
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
-    await control.request('POST', `${base}/${id}/claim`).catch(() => undefined);
-    const op = await control.request<Pick<Operation, 'state'>>('GET', `${base}/${id}`).catch(() => undefined);
+    await control.call('claimDispatch', { serverId, operationId: id }).catch(() => undefined);
+    const op = await control.call('dispatch', { serverId, operationId: id }).catch(() => undefined);
     if (op && isFinished(op.state)) {
       stop();
       return;

@@ -39,13 +39,7 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
         ...(api
           ? {
               knownBlobs: async (sha256: string[]) =>
-                (
-                  await api.request<{ known: string[] }>(
-                    'POST',
-                    `/servers/${encodeURIComponent(config.serverId)}/blobs/known`,
-                    { sha256 },
-                  )
-                ).known,
+                (await api.call('knownBlobs', { serverId: config.serverId }, { body: { sha256 } })).known,
             }
           : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),

@@ -3,26 +3,26 @@ import { z } from 'zod';
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import type { FunctionConfig } from '#functions/config.ts';
-import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import type { ApiResponse } from '#functions/control/api-request.ts';
+import type { RouteHandlers } from '#functions/control/route-context.ts';
 import { ConflictError } from '#functions/errors.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
-
-const BRIDGE = /^\/servers\/([A-Za-z0-9._-]{1,64})\/bridge$/;
 
 const decimal = z.string().regex(/^(0|[1-9]\d{0,18})$/);
 const bridgeRequestSchema = z.strictObject({ seq: decimal, offset: decimal });
 
 /** An operator bridges a gap in a server's index (an operator's route: agents have their own API). */
-export async function bridgeRoute(
+export const BRIDGE_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
+  bridge: async ({ config, params, body, by }) => bridge(config, params.serverId as string, body(), by),
+};
+
+async function bridge(
   config: FunctionConfig<'control'>,
-  request: ApiRequest,
-  body: () => unknown,
+  serverId: string,
+  request: unknown,
   by: string,
-): Promise<ApiResponse | undefined> {
-  const bridge = BRIDGE.exec(request.path);
-  if (request.method !== 'POST' || !bridge?.[1]) return undefined;
-  const serverId = bridge[1];
-  const at = parseOrThrow(bridgeRequestSchema, body(), 'bridge request');
+): Promise<ApiResponse> {
+  const at = parseOrThrow(bridgeRequestSchema, request, 'bridge request');
   const cursor = await readCursor(config.indexTable, serverId);
   if (cursor?.state !== 'gap')
     throw new ConflictError(

@@ -5,7 +5,7 @@ import { bodiesOf } from '#core/index/index-entity.ts';
 import { parseTime } from '#core/parse-time.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { listQuarantine } from '#functions/coherency/quarantine-records.ts';
-import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import { ok, type RouteContext, type RouteHandlers } from '#functions/control/route-context.ts';
 import { itemHistory } from '#functions/query/item-history.ts';
 import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
 import { listRestorePoints } from '#functions/query/list-restore-points.ts';
@@ -17,65 +17,65 @@ import { searchItems } from '#functions/query/search-items.ts';
 import { uncertainAt } from '#functions/query/uncertain-marks.ts';
 import { locateBodies } from '#functions/storage/body-store.ts';
 
-const SERVER_POINTS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/restore-points$/;
-const SERVER_SCANS = /^\/servers\/([A-Za-z0-9._-]{1,64})\/scans$/;
-const MAILBOX = /^\/mailboxes\/([^/]{1,320})(?:\/(items\/(\d{1,10})|search))?$/;
-
 const flag = z.enum(['true', 'false']).optional();
+const scanIdQuery = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,80}$/)
+  .optional();
+
+type Query = RouteContext<{ readonly indexTable: string }>;
+const param = (c: Query, name: string) => c.params[name] as string;
 
 /**
  * The catalog queries (read-only): restore points, scans, accounts, a mailbox as of T, one item's history, search.
- * Undefined when the path is not one of them. Times are ISO 8601, the Zimbra forms, or epoch ms; UTC unless
- * they carry an offset (the CLI converts from the operator's zone before asking).
+ * Times are ISO 8601, the Zimbra forms, or epoch ms; UTC unless they carry an offset (the CLI converts from the
+ * operator's zone before asking).
  */
-export async function queryRoute(table: string, request: ApiRequest): Promise<ApiResponse | undefined> {
-  if (request.method !== 'GET') return undefined;
-  const q = request.query;
-  if (request.path === '/servers') return ok({ servers: await listServers(table) });
-  if (request.path === '/quarantine') return ok({ quarantined: await listQuarantine(table) });
-  const points = SERVER_POINTS.exec(request.path);
-  if (points) {
-    const from = time(q.from, 'from');
-    const to = time(q.to, 'to');
+export const QUERY_ROUTES: RouteHandlers<{ readonly indexTable: string }> = {
+  servers: async (c) => ok({ servers: await listServers(c.config.indexTable) }),
+  quarantine: async (c) => ok({ quarantined: await listQuarantine(c.config.indexTable) }),
+  restorePoints: async (c) => {
+    const from = time(c.request.query.from, 'from');
+    const to = time(c.request.query.to, 'to');
     return ok(
-      await listRestorePoints(table, points[1] as string, {
+      await listRestorePoints(c.config.indexTable, param(c, 'serverId'), {
         ...(from !== undefined ? { from: new Date(from).toISOString() } : {}),
         ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
       }),
     );
-  }
-  const scans = SERVER_SCANS.exec(request.path);
-  if (scans) {
-    const scan = parseOrThrow(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9._-]{1,80}$/)
-        .optional(),
-      q.scan,
-      'query parameter "scan"',
-    );
-    return ok({ scans: await listScans(table, scans[1] as string, scan) });
-  }
-  if (request.path === '/accounts') {
+  },
+  scans: async (c) => {
+    const scan = parseOrThrow(scanIdQuery, c.request.query.scan, 'query parameter "scan"');
+    return ok({ scans: await listScans(c.config.indexTable, param(c, 'serverId'), scan) });
+  },
+  accounts: async (c) => {
+    const q = c.request.query;
     const deleted = parseOrThrow(flag, q.deleted, 'query parameter "deleted"') === 'true';
-    return ok({ accounts: await listAccounts(table, time(q.at, 'at') ?? Date.now(), deleted) });
-  }
-  if (request.path === '/domains')
-    return ok({ domains: await listDomains(table, time(q.at, 'at') ?? Date.now()) });
-  const mailbox = MAILBOX.exec(request.path);
-  if (!mailbox) return undefined;
-  const at = time(q.at, 'at') ?? Date.now();
-  const ref = await resolveAccount(table, decodeURIComponent(mailbox[1] as string), at);
-  if (mailbox[3] !== undefined) {
-    const history = await itemHistory(table, ref, Number(mailbox[3]));
+    return ok({ accounts: await listAccounts(c.config.indexTable, time(q.at, 'at') ?? Date.now(), deleted) });
+  },
+  domains: async (c) =>
+    ok({ domains: await listDomains(c.config.indexTable, time(c.request.query.at, 'at') ?? Date.now()) }),
+  item: async (c) => {
+    const table = c.config.indexTable;
+    const ref = await resolveAccount(
+      table,
+      param(c, 'account'),
+      time(c.request.query.at, 'at') ?? Date.now(),
+    );
+    const itemId = Number(param(c, 'itemId'));
+    const history = await itemHistory(table, ref, itemId);
     // Where each body of the item lies, so that a reader with bucket access can fetch it (--dump-blob).
     const located = await locateBodies(
       table,
       history.flatMap((h) => bodiesOf(h.state).map((b) => b.sha256)),
     );
-    return ok({ ...ref, itemId: Number(mailbox[3]), history, bodies: Object.fromEntries(located) });
-  }
-  if (mailbox[2] === 'search') {
+    return ok({ ...ref, itemId, history, bodies: Object.fromEntries(located) });
+  },
+  search: async (c) => {
+    const table = c.config.indexTable;
+    const q = c.request.query;
+    const at = time(q.at, 'at') ?? Date.now();
+    const ref = await resolveAccount(table, param(c, 'account'), at);
     const folder = q.folder === undefined ? undefined : Number(q.folder);
     if (folder !== undefined && !Number.isInteger(folder))
       throw new ValidationError(
@@ -106,28 +106,31 @@ export async function queryRoute(table: string, request: ApiRequest): Promise<Ap
       deleted,
     });
     return ok({ ...ref, items });
-  }
-  const found = await mailboxAsOf(table, ref.serverId, ref.mailboxId, at);
-  if (!found)
-    return {
-      status: 404,
-      body: {
-        error: 'MailboxNotFound',
-        message: `mailbox ${ref.serverId}:${ref.mailboxId} did not exist at ${new Date(at).toISOString()}`,
-      },
-    };
-  return ok({
-    ...ref,
-    at: new Date(at).toISOString(),
-    accountId: found.mailbox.accountId,
-    name: found.mailbox.renamedTo,
-    folders: summarizeMailbox(found),
-    uncertain: await uncertainAt(table, ref.serverId, ref.mailboxId, at),
-    cost: { itemsRead: found.itemsRead, readUnits: found.readUnits },
-  });
-}
-
-const ok = (body: unknown): ApiResponse => ({ status: 200, body });
+  },
+  mailbox: async (c) => {
+    const table = c.config.indexTable;
+    const at = time(c.request.query.at, 'at') ?? Date.now();
+    const ref = await resolveAccount(table, param(c, 'account'), at);
+    const found = await mailboxAsOf(table, ref.serverId, ref.mailboxId, at);
+    if (!found)
+      return {
+        status: 404,
+        body: {
+          error: 'MailboxNotFound',
+          message: `mailbox ${ref.serverId}:${ref.mailboxId} did not exist at ${new Date(at).toISOString()}`,
+        },
+      };
+    return ok({
+      ...ref,
+      at: new Date(at).toISOString(),
+      accountId: found.mailbox.accountId,
+      name: found.mailbox.renamedTo,
+      folders: summarizeMailbox(found),
+      uncertain: await uncertainAt(table, ref.serverId, ref.mailboxId, at),
+      cost: { itemsRead: found.itemsRead, readUnits: found.readUnits },
+    });
+  },
+};
 
 function time(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

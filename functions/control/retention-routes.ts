@@ -1,7 +1,7 @@
 import { legalHoldRequestSchema, retentionPolicySchema } from '#core/retention/retention-policy.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import type { FunctionConfig } from '#functions/config.ts';
-import type { ApiRequest, ApiResponse } from '#functions/control/api-request.ts';
+import { ok, type RouteHandlers } from '#functions/control/route-context.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import {
   listAudit,
@@ -12,39 +12,28 @@ import {
   writePolicy,
 } from '#functions/retention/policy-store.ts';
 
-const RELEASE = /^\/holds\/([A-Za-z0-9-]{1,127})\/release$/;
-
-/** The retention policy and legal holds. Undefined when the path is not one of them. */
-export async function retentionRoute(
-  config: FunctionConfig<'control'>,
-  request: ApiRequest,
-  body: () => unknown,
-  by: string,
-): Promise<ApiResponse | undefined> {
-  const { method, path } = request;
-  if (path === '/retention' && method === 'GET')
-    return { status: 200, body: { policy: await readPolicy(config), holds: await listHolds(config) } };
-  if (path === '/retention' && method === 'POST') {
+/** The retention policy and legal holds (who changes them is recorded with each change). */
+export const RETENTION_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
+  retention: async ({ config }) => ok({ policy: await readPolicy(config), holds: await listHolds(config) }),
+  setRetention: async ({ config, body, by }) => {
     const policy = parseOrThrow(retentionPolicySchema, body(), 'retention policy');
     await writePolicy(config, policy, by);
-    return { status: 200, body: { policy: await readPolicy(config), holds: await listHolds(config) } };
-  }
-  if (path === '/retention/audit' && method === 'GET')
-    return { status: 200, body: { audit: await listAudit(config) } };
-  if (path === '/holds' && method === 'POST') {
+    return ok({ policy: await readPolicy(config), holds: await listHolds(config) });
+  },
+  retentionAudit: async ({ config }) => ok({ audit: await listAudit(config) }),
+  placeHold: async ({ config, body, by }) => {
     const { accountId, reason } = parseOrThrow(legalHoldRequestSchema, body(), 'legal hold');
     const hold = await placeHold(config, accountId, reason, by);
-    return { status: 200, body: { ...hold, operationId: await flagObjects(config, accountId, by) } };
-  }
-  const release = RELEASE.exec(path);
-  if (release?.[1] && method === 'POST') {
-    const released = await releaseHold(config, release[1], by);
+    return ok({ ...hold, operationId: await flagObjects(config, accountId, by) });
+  },
+  releaseHold: async ({ config, params, by }) => {
+    const accountId = params.accountId as string;
+    const released = await releaseHold(config, accountId, by);
     // Run even when it was not on hold: a release whose operation failed is finished by asking again.
-    const operationId = await flagObjects(config, release[1], by);
-    return { status: 200, body: { accountId: release[1], released, operationId } };
-  }
-  return undefined;
-}
+    const operationId = await flagObjects(config, accountId, by);
+    return ok({ accountId, released, operationId });
+  },
+};
 
 /** The S3 legal-hold flags follow the hold: a legal-hold operation sets or clears them. */
 async function flagObjects(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matchRoute } from '#core/control-api.ts';
 import { createOperationRequestSchema, OPERATION_STATES } from '#core/operation.ts';
 import { OPERATION_PARAMS } from '#core/operation-params.ts';
 import { parseOrThrow } from '#core/validation.ts';
@@ -9,29 +10,56 @@ import {
   parseBody,
   RouteNotFoundError,
 } from '#functions/control/api-request.ts';
-import { bridgeRoute } from '#functions/control/bridge-route.ts';
+import { BRIDGE_ROUTES } from '#functions/control/bridge-route.ts';
 import { authorize, type Caller } from '#functions/control/caller-roles.ts';
-import { dispatchRoute } from '#functions/control/dispatch-routes.ts';
-import { queryRoute } from '#functions/control/query-routes.ts';
-import { retentionRoute } from '#functions/control/retention-routes.ts';
-import { statusRoute } from '#functions/control/status-routes.ts';
+import { DISPATCH_ROUTES } from '#functions/control/dispatch-routes.ts';
+import { QUERY_ROUTES } from '#functions/control/query-routes.ts';
+import { RETENTION_ROUTES } from '#functions/control/retention-routes.ts';
+import { ok, type RouteHandlers } from '#functions/control/route-context.ts';
+import { STATUS_ROUTES } from '#functions/control/status-routes.ts';
 import { createOperation } from '#functions/operations/create-operation.ts';
 import { finishOperation, getOperation, listOperations } from '#functions/operations/operations-store.ts';
 
-const OPERATION_PATH = /^\/operations\/([0-9a-f-]{36})$/;
-const STOP_PATH = /^\/operations\/([0-9a-f-]{36})\/stop$/;
 const stateQuery = z.enum(OPERATION_STATES).default('running');
 
-/** The control API's routes. Errors are thrown typed; the handler maps them to status codes. */
+const OPERATION_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
+  health: async () => ok({ ok: true }),
+  operations: async ({ config, request }) => {
+    const state = parseOrThrow(stateQuery, request.query.state, 'query parameter "state"');
+    return ok({ operations: await listOperations(config, state) });
+  },
+  operation: async ({ config, params }) => ok(await getOperation(config, params.operationId as string)),
+  stopOperation: async ({ config, params }) => {
+    const id = params.operationId as string;
+    // Workers look at the state between messages and stop; a finished operation stays as it ended.
+    await finishOperation(config, id, 'stopped', 'stopped by request');
+    return ok(await getOperation(config, id));
+  },
+};
+
+/** Every route of the control API, by its name in CONTROL_ROUTES. */
+const ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
+  ...OPERATION_ROUTES,
+  ...QUERY_ROUTES,
+  ...STATUS_ROUTES,
+  ...DISPATCH_ROUTES,
+  ...BRIDGE_ROUTES,
+  ...RETENTION_ROUTES,
+};
+
+/** The control API: the route the request names, once the caller's roles allow it. Errors are thrown typed. */
 export async function routeRequest(
   config: FunctionConfig<'control'>,
   request: ApiRequest,
   caller: Caller,
 ): Promise<ApiResponse> {
   const { method, path } = request;
-  if (method === 'GET' && path === '/health') return { status: 200, body: { ok: true } };
-  if (method === 'POST' && path === '/operations') {
-    const input = parseOrThrow(createOperationRequestSchema, parseBody(request.body), 'operation request');
+  const match = matchRoute(method, path);
+  const handler = match && ROUTES[match.name];
+  if (!match || !handler) throw new RouteNotFoundError(`no route for ${method} ${path}`);
+  const body = () => parseBody(request.body);
+  if (match.name === 'createOperation') {
+    const input = parseOrThrow(createOperationRequestSchema, body(), 'operation request');
     authorize(caller, method, path, input.kind);
     const schema = OPERATION_PARAMS[input.kind];
     const params = schema
@@ -42,28 +70,6 @@ export async function routeRequest(
     const op = await createOperation(config, { ...input, params, source: 'api', requestedBy: caller.arn });
     return { status: 202, body: op };
   }
-  authorize(caller, method, path);
-  if (method === 'GET' && path === '/operations') {
-    const state = parseOrThrow(stateQuery, request.query.state, 'query parameter "state"');
-    return { status: 200, body: { operations: await listOperations(config, state) } };
-  }
-  const query = await queryRoute(config.indexTable, request);
-  if (query) return query;
-  const status = await statusRoute(config, request);
-  if (status) return status;
-  const dispatch = await dispatchRoute(config, request, () => parseBody(request.body));
-  if (dispatch) return dispatch;
-  const bridge = await bridgeRoute(config, request, () => parseBody(request.body), caller.arn);
-  if (bridge) return bridge;
-  const retention = await retentionRoute(config, request, () => parseBody(request.body), caller.arn);
-  if (retention) return retention;
-  const stop = STOP_PATH.exec(path);
-  if (method === 'POST' && stop?.[1]) {
-    // Workers look at the state between messages and stop; a finished operation stays as it ended.
-    await finishOperation(config, stop[1], 'stopped', 'stopped by request');
-    return { status: 200, body: await getOperation(config, stop[1]) };
-  }
-  const match = OPERATION_PATH.exec(path);
-  if (method === 'GET' && match?.[1]) return { status: 200, body: await getOperation(config, match[1]) };
-  throw new RouteNotFoundError(`no route for ${method} ${path}`);
+  if (match.name !== 'health') authorize(caller, method, path);
+  return handler({ config, request, params: match.params, body, by: caller.arn });
 }

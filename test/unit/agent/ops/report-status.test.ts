@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
-import type { ControlClient } from '#agent/control-client.ts';
+import { ControlClient } from '#agent/control-client.ts';
 import { createAgentLog } from '#agent/observability.ts';
 import { reportOf, reportStatus } from '#agent/ops/report-status.ts';
 import type { AgentStatus } from '#agent/ship/agent-status.ts';
@@ -18,6 +18,20 @@ const config = parseAgentConfig({
   },
   control: { url: 'https://agent.example.com/', reportSeconds: 0.05 },
 });
+
+/** A control client whose requests go to `answer` instead of the network (the contract builds the path). */
+function stubControl(answer: (path: string, body: unknown) => Promise<void>): ControlClient {
+  return new (class extends ControlClient {
+    override async request<T>(_method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+      await answer(path, body);
+      return {} as T;
+    }
+  })({
+    url: 'https://agent.example.com/',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+}
 
 function statusAt(offset: number, lagSeconds = 0): AgentStatus {
   return {
@@ -55,12 +69,9 @@ describe('the agent reporting what it shipped', () => {
     const posted: { path: string; body: { announced: { offset: number } } }[] = [];
     let offset = 100;
     let tick = 0;
-    const control = {
-      request: async (_method: string, path: string, body: unknown) => {
-        posted.push({ path, body: body as { announced: { offset: number } } });
-        return {};
-      },
-    } as unknown as ControlClient;
+    const control = stubControl(async (path, body) => {
+      posted.push({ path, body: body as { announced: { offset: number } } });
+    });
     const stop = new AbortController();
     const reporting = reportStatus(
       {
@@ -87,13 +98,10 @@ describe('the agent reporting what it shipped', () => {
 
   it('keeps going when the agent API is away', async () => {
     let calls = 0;
-    const control = {
-      request: async () => {
-        calls++;
-        if (calls < 3) throw new Error('connect ECONNREFUSED');
-        return {};
-      },
-    } as unknown as ControlClient;
+    const control = stubControl(async () => {
+      calls++;
+      if (calls < 3) throw new Error('connect ECONNREFUSED');
+    });
     const stop = new AbortController();
     await reportStatus(
       {
