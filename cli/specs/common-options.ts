@@ -40,3 +40,10 @@ export const CONFIG_OPTION = {
 
 /** Shown under every command that takes a TIME. */
 export const TIME_HELP = `TIME: ${TIME_FORMATS}; without an offset it is read in --tz (default UTC).`;
+
+/** Which accounts an operation takes, besides the ones named: restores and exports. */
+export const SELECTION_OPTIONS = {
+  domain: { type: 'string', value: 'DOMAIN', multiple: true, help: "a domain's accounts (repeatable)" },
+  all: { type: 'boolean', help: 'every account' },
+  server: { type: 'string', value: 'ID', help: 'only accounts of this server' },
+} as const;

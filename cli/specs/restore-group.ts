@@ -1,5 +1,11 @@
 import { type CommandInput, type CommandSpec, pick } from '#cli/command-spec.ts';
-import { BUCKET_OPTION, CONTROL_OPTIONS, TIME_HELP, TZ_OPTION } from '#cli/specs/common-options.ts';
+import {
+  BUCKET_OPTION,
+  CONTROL_OPTIONS,
+  SELECTION_OPTIONS,
+  TIME_HELP,
+  TZ_OPTION,
+} from '#cli/specs/common-options.ts';
 
 const RESOLVE = ['skip', 'modify', 'replace', 'reset'] as const;
 
@@ -7,9 +13,7 @@ export const RESTORE_OPTIONS = {
   ...CONTROL_OPTIONS,
   ...TZ_OPTION,
   ...BUCKET_OPTION,
-  domain: { type: 'string', value: 'DOMAIN', multiple: true, help: "a domain's accounts (repeatable)" },
-  all: { type: 'boolean', help: 'every account' },
-  server: { type: 'string', value: 'ID', help: 'only accounts of this server' },
+  ...SELECTION_OPTIONS,
   at: { type: 'string', value: 'TIME', help: 'as it was at TIME (default: now)' },
   seq: { type: 'string', value: 'N[:OFFSET]', help: 'as it was at this redo position instead of a time' },
   'skip-deletes': { type: 'boolean', help: 'keep items deleted since TIME' },

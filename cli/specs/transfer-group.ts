@@ -1,12 +1,10 @@
 import { type CommandInput, type CommandSpec, pick } from '#cli/command-spec.ts';
-import { CONTROL_OPTIONS, TIME_HELP, TZ_OPTION } from '#cli/specs/common-options.ts';
+import { CONTROL_OPTIONS, SELECTION_OPTIONS, TIME_HELP, TZ_OPTION } from '#cli/specs/common-options.ts';
 
 export const TRANSFER_OPTIONS = {
   ...CONTROL_OPTIONS,
   ...TZ_OPTION,
-  domain: { type: 'string', value: 'DOMAIN', multiple: true, help: "a domain's accounts (repeatable)" },
-  all: { type: 'boolean', help: 'every account' },
-  server: { type: 'string', value: 'ID', help: 'only accounts of this server' },
+  ...SELECTION_OPTIONS,
   at: { type: 'string', value: 'TIME', help: 'the accounts as they were at TIME (default: now)' },
   to: {
     type: 'string',
