@@ -2,6 +2,7 @@ import type { ControlClient } from '#agent/control-client.ts';
 import { controlClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { RETENTION_OPTIONS, RetentionCommand } from '#cli/specs/retention-group.ts';
+import { textTable } from '#cli/text-table.ts';
 import type { RetentionView } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { LegalHold } from '#core/retention/retention-policy.ts';
@@ -57,10 +58,12 @@ export async function retentionCommand(
       { audit },
       audit.length === 0
         ? ['no hold or retention change recorded']
-        : audit.map(
-            (a) =>
-              `${a.at}  ${a.action.padEnd(9)}  ${a.accountId ?? '-'}  by ${a.by}${a.reason ? `: ${a.reason}` : ''}`,
-          ),
+        : [
+            textTable(
+              ['AT', 'ACTION', 'ACCOUNT', 'BY', 'REASON'],
+              audit.map((a) => [a.at, a.action, a.accountId ?? '-', a.by, a.reason ?? '']),
+            ),
+          ],
     );
     return 0;
   }

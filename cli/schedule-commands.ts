@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { SCHEDULE_OPTIONS } from '#cli/specs/schedule-group.ts';
+import { textTable } from '#cli/text-table.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { nextFiring, parseSchedule } from '#core/schedule-expression.ts';
 import {
@@ -61,10 +62,12 @@ export function scheduleCommand(
   });
   if (values.json) write(`${JSON.stringify({ file, schedules: rows }, null, 2)}\n`);
   else {
-    for (const r of rows)
-      write(
-        `${r.job.padEnd(10)} ${r.expression.padEnd(24)} ${r.custom ? 'set' : 'default'}  next ${r.next[0] ?? '-'}\n`,
-      );
+    write(
+      `${textTable(
+        ['JOB', 'SCHEDULE', 'FROM', 'NEXT'],
+        rows.map((r) => [r.job, r.expression, r.custom ? 'set' : 'default', r.next[0] ?? '-']),
+      )}\n`,
+    );
     if (command !== 'show') write(`written to ${file}; deploy (npx cdk deploy) to apply\n`);
   }
   return 0;
