@@ -6,6 +6,7 @@
 //      and 99th percentile, and segment PUTs per second, at the default settings on a busy and a quiet
 //      host, next to a shorter interval and the age-only cutting of before.
 // Usage: npm run bench:ship -- [--size-mib 128] [--runs 3] [--rpo-seconds 10]
+
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { seededRandom } from '#core/seeded-random.ts';
 import { startFauxqs } from '#local/emulators/fauxqs.ts';
 import { startMoto } from '#local/emulators/moto.ts';
 import { freePort } from '#local/emulators/ports.ts';
+import { buildBundle } from '#scripts/build-bundle.ts';
 import { committedTransaction, createMessageOp } from '#test/support/redo-fixtures.ts';
 
 const { values } = parseArgs({
@@ -234,12 +236,21 @@ try {
   // ---- agent memory --------------------------------------------------------------------------------------
   // The agent as a host runs it (its own process, `agent ship-once`), on this log and on one four times as
   // large: its peak resident memory (VmHWM) must not grow with what it ships.
+  // From the sources (Node strips the types of every module it loads) and from the bundle a host installs
+  // (`npm run package`: one JavaScript file).
+  await buildBundle(join(work, 'offsite.mjs'));
   console.log('\nAgent peak memory, `offsite agent ship-once` in its own process:\n');
-  console.log('| redo log shipped | seconds | peak RSS MiB |');
-  console.log('| ---: | ---: | ---: |');
-  for (const [n, mib] of [Number(values['size-mib']), Number(values['size-mib']) * 4].entries()) {
-    const hostDir = n === 0 ? host : join(work, `host-rss-${n}`);
-    if (n > 0) generateRedolog(join(hostDir, 'redolog'), mib * MiB);
+  console.log('| entry | redo log shipped | seconds | peak RSS MiB |');
+  console.log('| --- | ---: | ---: | ---: |');
+  const memoryRuns = [
+    ['sources', 'cli/main.ts', Number(values['size-mib'])],
+    ['sources', 'cli/main.ts', Number(values['size-mib']) * 4],
+    ['bundle', join(work, 'offsite.mjs'), Number(values['size-mib'])],
+    ['bundle', join(work, 'offsite.mjs'), Number(values['size-mib']) * 4],
+  ] as const;
+  for (const [n, [entryName, entry, mib]] of memoryRuns.entries()) {
+    const hostDir = mib === Number(values['size-mib']) ? host : join(work, 'host-rss-large');
+    if (n === 1) generateRedolog(join(hostDir, 'redolog'), mib * MiB);
     const configFile = join(work, `rss-${n}.json`);
     writeFileSync(
       configFile,
@@ -252,7 +263,7 @@ try {
       }),
     );
     const started = performance.now();
-    const child = spawn(process.execPath, ['cli/main.ts', 'agent', 'ship-once', '--config', configFile], {
+    const child = spawn(process.execPath, [entry, 'agent', 'ship-once', '--config', configFile], {
       env: { ...ENV },
       stdio: 'ignore',
     });
@@ -270,7 +281,7 @@ try {
     clearInterval(timer);
     if (code !== 0) throw new Error(`agent ship-once of ${mib} MiB exited ${code}`);
     console.log(
-      `| ${mib} MiB | ${((performance.now() - started) / 1000).toFixed(1)} | ${(peakKiB / 1024).toFixed(0)} |`,
+      `| ${entryName} | ${mib} MiB | ${((performance.now() - started) / 1000).toFixed(1)} | ${(peakKiB / 1024).toFixed(0)} |`,
     );
   }
 
