@@ -1,14 +1,27 @@
-/** Runs `work` on every item, at most `limit` at a time, each worker taking the next item when it is done. */
+/**
+ * Runs `work` on every item, at most `limit` at a time, each worker taking the next item when it is done. When
+ * one fails, no further item is started, the ones under way are let finish, and then the first error is
+ * thrown: nothing still runs behind a caller that has moved on (to an abort, a retry, a report).
+ */
 export async function inParallel<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   });
   await Promise.all(workers);
+  if (failure) throw failure.error;
 }
 
 /**
