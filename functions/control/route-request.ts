@@ -55,8 +55,7 @@ export async function routeRequest(
 ): Promise<ApiResponse> {
   const { method, path } = request;
   const match = matchRoute(method, path);
-  const handler = match && ROUTES[match.name];
-  if (!match || !handler) throw new RouteNotFoundError(`no route for ${method} ${path}`);
+  if (!match) throw new RouteNotFoundError(`no route for ${method} ${path}`);
   const body = () => parseBody(request.body);
   if (match.name === 'createOperation') {
     const input = parseOrThrow(createOperationRequestSchema, body(), 'operation request');
@@ -70,6 +69,8 @@ export async function routeRequest(
     const op = await createOperation(config, { ...input, params, source: 'api', requestedBy: caller.arn });
     return { status: 202, body: op };
   }
+  const handler = ROUTES[match.name];
+  if (!handler) throw new RouteNotFoundError(`no route for ${method} ${path}`);
   if (match.name !== 'health') authorize(caller, method, path);
   return handler({ config, request, params: match.params, body, by: caller.arn });
 }
