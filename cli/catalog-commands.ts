@@ -5,12 +5,12 @@ import type { CommandInput } from '#cli/command-spec.ts';
 import type { CATALOG_OPTIONS, CatalogCommand } from '#cli/specs/catalog-group.ts';
 import { STATUS_HEAD, statusFindings, statusRow } from '#cli/status-view.ts';
 import { textTable } from '#cli/text-table.ts';
+import { isoOption } from '#cli/time-option.ts';
 import type { ItemView, RestorePoints, ScanRow, ServerStatus } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import { describeEntity } from '#core/index/describe-entity.ts';
 import { bodiesOf } from '#core/index/index-entity.ts';
 import { describePosition } from '#core/index/redo-position.ts';
-import { parseTime } from '#core/parse-time.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { bodyOfFrame, PackError } from '#core/storage/body-pack.ts';
 import { objectBody } from '#core/storage/object-body.ts';
@@ -22,15 +22,7 @@ export async function catalogCommand(
   command: CatalogCommand,
   { values, positionals, write, env }: CommandInput<typeof CATALOG_OPTIONS>,
 ): Promise<number> {
-  const zone = values.tz;
-  const iso = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    try {
-      return new Date(parseTime(value, zone === undefined ? {} : { zone })).toISOString();
-    } catch (error) {
-      throw new OffsiteError(`--${flag} ${(error as Error).message}`, { cause: error });
-    }
-  };
+  const iso = (value: string | undefined, flag: string) => isoOption(value, flag, values.tz);
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
   const client = await controlClientFrom(values.url, region, env);
   const account = positionals[0] ?? '';

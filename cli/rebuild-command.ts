@@ -18,9 +18,9 @@ import type { CommandInput } from '#cli/command-spec.ts';
 import { waitForOperation } from '#cli/operation-view.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
 import type { REBUILD_OPTIONS } from '#cli/specs/rebuild-command-spec.ts';
+import { isoOption } from '#cli/time-option.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime } from '#core/parse-time.ts';
 
 interface RebuildState {
   serverId: string;
@@ -90,12 +90,7 @@ export async function rebuildCommand({
     zimbra: zimbra && !preauthKey ? secret('OFFSITE_ZIMBRA_PASSWORD') : '',
     dav: needsDav ? secret('OFFSITE_DAV_PASSWORD') : '',
   };
-  let at: string;
-  try {
-    at = new Date(parseTime(values.at, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
-  } catch (error) {
-    throw new OffsiteError(`--at ${(error as Error).message}`, { cause: error });
-  }
+  const at = isoOption(values.at, 'at', values.tz) as string;
   const started = Date.now();
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
   const client = await controlClientFrom(values.url, region, env);

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { REDO_DUMP_OPTIONS } from '#cli/specs/redo-group.ts';
+import { timeOption } from '#cli/time-option.ts';
 import { ValidationError } from '#core/errors.ts';
-import { parseTime } from '#core/parse-time.ts';
 import { fileSource } from '#core/redo/byte-source.ts';
 import type { RedoFileHeader } from '#core/redo/file-header.ts';
 import { listRedoLogFiles } from '#core/redo/list-redo-log-files.ts';
@@ -143,12 +143,13 @@ export async function redoDumpCommand({
   const mailboxId = values.mailbox === undefined ? undefined : Number(values.mailbox);
   if (mailboxId !== undefined && !Number.isInteger(mailboxId))
     throw new ValidationError(`--mailbox ${JSON.stringify(values.mailbox)} is not a mailbox id (an integer)`);
-  const zone = values.tz === undefined ? {} : { zone: values.tz };
+  const from = timeOption(values.from, 'from', values.tz);
+  const to = timeOption(values.to, 'to', values.tz);
   const options: DumpOptions = {
     json: values.json,
     ...(mailboxId !== undefined ? { mailboxId } : {}),
-    ...(values.from !== undefined ? { from: timeOption(values.from, '--from', zone) } : {}),
-    ...(values.to !== undefined ? { to: timeOption(values.to, '--to', zone) } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
   };
   const counts = await dumpRedo(redoFiles(positionals[0] as string), options, (line) => write(`${line}\n`));
   if (!options.json)
@@ -156,12 +157,4 @@ export async function redoDumpCommand({
       `${counts.shown} of ${counts.records} records shown; ${counts.unparsed} unparsed ranges; ${counts.incomplete} incomplete tails\n`,
     );
   return counts.unparsed > 0 ? 1 : 0;
-}
-
-function timeOption(value: string, flag: string, zone: { zone?: string }): number {
-  try {
-    return parseTime(value, zone);
-  } catch (cause) {
-    throw new ValidationError(`${flag} ${(cause as Error).message}`, [], { cause });
-  }
 }

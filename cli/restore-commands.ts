@@ -16,9 +16,9 @@ import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
 import { readRestoreReport } from '#cli/restore-report.ts';
 import type { RESTORE_OPTIONS, RestoreSubcommand } from '#cli/specs/restore-group.ts';
+import { isoOption } from '#cli/time-option.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime } from '#core/parse-time.ts';
 import type { RestoreReport } from '#core/restore/restore-report.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -29,14 +29,7 @@ export async function restoreCommand(
   { values, positionals, write, env }: CommandInput<typeof RESTORE_OPTIONS>,
 ): Promise<number> {
   const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
-  const time = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    try {
-      return new Date(parseTime(value, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
-    } catch (error) {
-      throw new OffsiteError(`--${flag} ${(error as Error).message}`, { cause: error });
-    }
-  };
+  const time = (value: string | undefined, flag: string) => isoOption(value, flag, values.tz);
   const show = (body: unknown, human: () => string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);
   const operationArg = () => {

@@ -3,10 +3,10 @@ import { controlClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import type { TRANSFER_OPTIONS } from '#cli/specs/transfer-group.ts';
+import { isoOption } from '#cli/time-option.ts';
 import type { ScanRow } from '#core/control-api.ts';
 import { OffsiteError } from '#core/errors.ts';
 import type { Operation } from '#core/operation.ts';
-import { parseTime } from '#core/parse-time.ts';
 
 /** `offsite export …` and `offsite import …` over the control API; returns the exit code. */
 export async function transferCommand(
@@ -15,13 +15,7 @@ export async function transferCommand(
 ): Promise<number> {
   let params: Record<string, unknown>;
   if (group === 'export') {
-    let at: string | undefined;
-    if (values.at !== undefined)
-      try {
-        at = new Date(parseTime(values.at, values.tz === undefined ? {} : { zone: values.tz })).toISOString();
-      } catch (error) {
-        throw new OffsiteError(`--at ${(error as Error).message}`, { cause: error });
-      }
+    const at = isoOption(values.at, 'at', values.tz);
     params = {
       accounts: positionals,
       ...(values.domain ? { domains: values.domain } : {}),
