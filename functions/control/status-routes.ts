@@ -1,6 +1,6 @@
 import type { FunctionConfig } from '#functions/config.ts';
 import { ok, type RouteHandlers } from '#functions/control/route-context.ts';
-import { agentReports } from '#functions/operations/agent-reports.ts';
+import { agentReport, agentReports } from '#functions/operations/agent-reports.ts';
 import { listServers } from '#functions/query/resolve-account.ts';
 import { serverStatus } from '#functions/query/server-status.ts';
 
@@ -19,7 +19,6 @@ export const STATUS_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
   },
   serverStatus: async ({ config, params }) => {
     const serverId = params.serverId as string;
-    const reports = await agentReports(config);
-    return ok(await serverStatus(config.indexTable, serverId, reports.get(serverId)));
+    return ok(await serverStatus(config.indexTable, serverId, await agentReport(config, serverId)));
   },
 };

@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import {
   type AgentReport,
@@ -20,6 +20,17 @@ export async function putAgentReport(
   const item = agentReportItem(serverId, report, now.toISOString());
   await dynamodb().send(new PutCommand({ TableName: table.operationsTable, Item: item }));
   return item;
+}
+
+/** One server's last agent report, if its agent ever sent one. */
+export async function agentReport(
+  table: OperationsTable,
+  serverId: string,
+): Promise<AgentReportItem | undefined> {
+  const out = await dynamodb().send(
+    new GetCommand({ TableName: table.operationsTable, Key: operationKeys.agentReport(serverId) }),
+  );
+  return out.Item ? agentReportOf(out.Item) : undefined;
 }
 
 /** Every server's last agent report, by server id. */
