@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { controlClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { BRIDGE_OPTIONS } from '#cli/specs/catalog-group.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -17,7 +17,7 @@ export async function bridgeCommand({
 }: CommandInput<typeof BRIDGE_OPTIONS>): Promise<number> {
   if (!values.server) throw new OffsiteError('offsite backup bridge needs --server ID');
   const server = values.server;
-  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const client = await controlClientFrom(values.url, regionFrom(values.region, env), env);
   const before = await client.call('restorePoints', { serverId: server });
   const at = before.waiting.at;
   if (before.waiting.state !== 'gap' || !at)

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import { bucketFrom, controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { CATALOG_OPTIONS, CatalogCommand } from '#cli/specs/catalog-group.ts';
 import { STATUS_HEAD, statusFindings, statusRow } from '#cli/status-view.ts';
@@ -23,7 +23,7 @@ export async function catalogCommand(
   { values, positionals, write, env }: CommandInput<typeof CATALOG_OPTIONS>,
 ): Promise<number> {
   const iso = (value: string | undefined, flag: string) => isoOption(value, flag, values.tz);
-  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const region = regionFrom(values.region, env);
   const client = await controlClientFrom(values.url, region, env);
   const account = positionals[0] ?? '';
   const show = (body: unknown, human: () => string[]) => {

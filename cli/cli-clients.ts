@@ -3,6 +3,11 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ControlClient } from '#agent/control-client.ts';
 import { OffsiteError } from '#core/errors.ts';
 
+/** --region, else AWS_REGION, else us-east-1: the region every command signs for. */
+export function regionFrom(region: string | undefined, env: NodeJS.ProcessEnv): string {
+  return region ?? env.AWS_REGION ?? 'us-east-1';
+}
+
 /** The control API from --url or OFFSITE_CONTROL_URL, signed with the default credential chain. */
 export async function controlClientFrom(
   url: string | undefined,

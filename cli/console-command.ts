@@ -1,4 +1,4 @@
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import { bucketFrom, controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { startConsole } from '#cli/console/console-server.ts';
 import { readRestoreReport } from '#cli/restore-report.ts';
@@ -15,7 +15,7 @@ export async function consoleCommand({
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new OffsiteError(`--port takes a port number (0: any free one), not ${values.port}`);
-  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const region = regionFrom(values.region, env);
   const control = await controlClientFrom(values.url, region, env);
   const bucket = values.bucket ?? env.OFFSITE_BUCKET;
   const readReport = bucket

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
+import { regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { INIT_OPTIONS } from '#cli/specs/setup-group.ts';
 import { OffsiteError } from '#core/errors.ts';
@@ -68,7 +69,7 @@ export function agentConfigFrom(
   };
   if (!values.server) throw new OffsiteError("init needs --server ID (this mail server's id)");
   const queueUrl = need('IngestQueueUrl');
-  const region = values.region ?? regionOfQueueUrl(queueUrl) ?? env.AWS_REGION ?? 'us-east-1';
+  const region = regionFrom(values.region ?? regionOfQueueUrl(queueUrl), env);
   if ((values['ldap-url'] === undefined) !== (values['ldap-password-file'] === undefined))
     throw new OffsiteError('--ldap-url and --ldap-password-file go together');
   if ((values['db-user'] === undefined) !== (values['db-password-file'] === undefined))

@@ -1,4 +1,4 @@
-import { controlClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import type { OPS_OPTIONS, OpsCommand } from '#cli/specs/ops-group.ts';
@@ -18,7 +18,7 @@ export async function opsCommand(
   { values, positionals, write, env }: CommandInput<typeof OPS_OPTIONS>,
 ): Promise<number> {
   const kind = values.kind === undefined ? undefined : kindOf(values.kind);
-  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const client = await controlClientFrom(values.url, regionFrom(values.region, env), env);
   const arg = positionals[0] ?? '';
   const show = (body: unknown, human: string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human.join('\n')}\n`);

@@ -13,7 +13,7 @@ import { applyToZimbra, parseZimbraUrl } from '#agent/restore/apply-zimbra.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { parallelOption, preauthKeyOption, resolveOption } from '#cli/apply-options.ts';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import { bucketFrom, controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { waitForOperation } from '#cli/operation-view.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
@@ -92,7 +92,7 @@ export async function rebuildCommand({
   };
   const at = isoOption(values.at, 'at', values.tz) as string;
   const started = Date.now();
-  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const region = regionFrom(values.region, env);
   const client = await controlClientFrom(values.url, region, env);
   const s3 = s3ClientFrom(region, env);
   const bucket = bucketFrom(values.bucket, env, 'offsite rebuild');

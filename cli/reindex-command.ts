@@ -1,4 +1,4 @@
-import { controlClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import type { REINDEX_OPTIONS } from '#cli/specs/catalog-group.ts';
@@ -24,7 +24,7 @@ export async function reindexCommand({
   });
   if (!parsed.success)
     throw new OffsiteError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const client = await controlClientFrom(values.url, regionFrom(values.region, env), env);
   const created = await client.call(
     'createOperation',
     {},

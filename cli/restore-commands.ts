@@ -10,7 +10,7 @@ import { type BundleSource, directoryBundleSource, s3BundleSource } from '#agent
 import { bundleFileCount, downloadBundle } from '#agent/restore/download-bundle.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import { parallelOption, preauthKeyOption, resolveOption } from '#cli/apply-options.ts';
-import { bucketFrom, controlClientFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import { bucketFrom, controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
@@ -28,7 +28,7 @@ export async function restoreCommand(
   sub: RestoreSubcommand,
   { values, positionals, write, env }: CommandInput<typeof RESTORE_OPTIONS>,
 ): Promise<number> {
-  const region = values.region ?? env.AWS_REGION ?? 'us-east-1';
+  const region = regionFrom(values.region, env);
   const time = (value: string | undefined, flag: string) => isoOption(value, flag, values.tz);
   const show = (body: unknown, human: () => string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human().join('\n')}\n`);

@@ -1,5 +1,5 @@
 import type { ControlClient } from '#agent/control-client.ts';
-import { controlClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import type { RETENTION_OPTIONS, RetentionCommand } from '#cli/specs/retention-group.ts';
 import { textTable } from '#cli/text-table.ts';
@@ -12,7 +12,7 @@ export async function retentionCommand(
   command: RetentionCommand,
   { values, positionals, write, env }: CommandInput<typeof RETENTION_OPTIONS>,
 ): Promise<number> {
-  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const client = await controlClientFrom(values.url, regionFrom(values.region, env), env);
   const show = (body: unknown, human: string[]) =>
     write(values.json ? `${JSON.stringify(body, null, 2)}\n` : `${human.join('\n')}\n`);
   const view = () => client.call('retention', {});

@@ -1,5 +1,5 @@
 import type { ControlClient } from '#agent/control-client.ts';
-import { controlClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
 import type { TRANSFER_OPTIONS } from '#cli/specs/transfer-group.ts';
@@ -27,7 +27,7 @@ export async function transferCommand(
   } else {
     params = s3Location(positionals[0] as string, 'the export');
   }
-  const client = await controlClientFrom(values.url, values.region ?? env.AWS_REGION ?? 'us-east-1', env);
+  const client = await controlClientFrom(values.url, regionFrom(values.region, env), env);
   const created = await client.call('createOperation', {}, { body: { kind: group, params } });
   let op = values.wait ? await waitForOperation(client, created.id, values.json) : created;
   let indexed: { applied: number; rejected: ScanRow[] } | undefined;
