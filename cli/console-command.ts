@@ -1,4 +1,4 @@
-import { bucketFrom, controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
+import { controlClientFrom, regionFrom, s3ClientFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
 import { startConsole } from '#cli/console/console-server.ts';
 import { readRestoreReport } from '#cli/restore-report.ts';
@@ -18,9 +18,8 @@ export async function consoleCommand({
   const region = regionFrom(values.region, env);
   const control = await controlClientFrom(values.url, region, env);
   const bucket = values.bucket ?? env.OFFSITE_BUCKET;
-  const readReport = bucket
-    ? (id: string) => readRestoreReport(s3ClientFrom(region, env), bucketFrom(bucket, env, 'the console'), id)
-    : undefined;
+  const s3 = bucket ? s3ClientFrom(region, env) : undefined;
+  const readReport = bucket && s3 ? (id: string) => readRestoreReport(s3, bucket, id) : undefined;
   const running = await startConsole({ control, ...(readReport ? { readReport } : {}), port });
   if (values.json) write(`${JSON.stringify({ url: running.url })}\n`);
   else
