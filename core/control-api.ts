@@ -3,6 +3,7 @@
  * the CLI (and the console page) read them; neither side defines them again.
  */
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
+import type { SignedAttestation } from '#core/drill/drill-attestation.ts';
 import type { EntityState } from '#core/index/index-entity.ts';
 import type { Dispatch, Operation } from '#core/operation.ts';
 import type { LegalHold, RetentionAuditEntry, RetentionPolicy } from '#core/retention/retention-policy.ts';
@@ -225,6 +226,28 @@ export interface ServerStatus {
   behind: { bytes: number | null; seconds: number | null };
 }
 
+/** A restore drill as its attestation says, not yet verified (`offsite drill show --verify` checks it). */
+export interface DrillRow {
+  drillId: string;
+  key: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: 'passed' | 'failed';
+  reason?: string;
+  accounts: number;
+  items: number;
+  bodiesVerified: number;
+  mismatches: number;
+  keyId: string;
+}
+
+/** The public key drills are verified with (DER SubjectPublicKeyInfo as PEM). */
+export interface DrillKeyView {
+  keyId: string;
+  algorithm: string;
+  publicKey: string;
+}
+
 /**
  * Every route of the control API and of the agents' API: its method and path, with named parameters. The
  * Control and AgentControl functions route by this table (`matchRoute`) and the CLI builds its requests from it
@@ -253,6 +276,9 @@ export const CONTROL_ROUTES = {
   retentionAudit: { method: 'GET', path: '/retention/audit' },
   placeHold: { method: 'POST', path: '/holds' },
   releaseHold: { method: 'POST', path: '/holds/:accountId/release' },
+  drills: { method: 'GET', path: '/drills' },
+  drillKey: { method: 'GET', path: '/drills/public-key' },
+  drill: { method: 'GET', path: '/drills/:operationId' },
   // The agents' own routes (served by the agent API, and by the control API to operators).
   dispatches: { method: 'GET', path: '/servers/:serverId/dispatches' },
   dispatch: { method: 'GET', path: '/servers/:serverId/dispatches/:operationId' },
@@ -397,6 +423,9 @@ export interface ControlAnswers {
   retentionAudit: { audit: RetentionAuditEntry[] };
   placeHold: LegalHold & { operationId: string };
   releaseHold: { accountId: string; released: boolean; operationId: string };
+  drills: { drills: DrillRow[] };
+  drillKey: DrillKeyView;
+  drill: { key: string; envelope: SignedAttestation };
   dispatches: { dispatches: Dispatch[] };
   dispatch: DispatchedView;
   claimDispatch: { dispatch: Dispatch };

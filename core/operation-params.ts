@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { coherencyParamsSchema } from '#core/coherency/coherency-request.ts';
+import { drillParamsSchema } from '#core/drill/drill-request.ts';
 import { reindexParamsSchema } from '#core/index/reindex-request.ts';
 import { agentParamsSchemas, type OperationKind, selftestParamsSchema } from '#core/operation.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
@@ -15,5 +16,6 @@ export const OPERATION_PARAMS: Partial<Record<OperationKind, z.ZodType>> = {
   export: exportParamsSchema,
   import: importParamsSchema,
   reindex: reindexParamsSchema,
+  drill: drillParamsSchema,
   ...agentParamsSchemas,
 };

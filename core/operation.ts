@@ -56,6 +56,12 @@ export const OPERATION_KINDS = {
     runsOn: 'agent',
     summary: 'an LDAP dump now, by each agent named (or all)',
   },
+  // Restores accounts at random instants in the cloud, checks every body and item, signs the evidence.
+  drill: {
+    available: true,
+    runsOn: 'cloud',
+    summary: 'restore drill: accounts at random instants restored, checked and attested (signed)',
+  },
   reconcile: { available: false, runsOn: 'cloud', summary: 'compare S3 with the segment catalog' },
 } as const;
 

@@ -22,11 +22,21 @@ const scheduleExpression = z.string().superRefine((expression, ctx) => {
   }
 });
 
-export const SCHEDULE_JOBS = ['smartscan', 'purge', 'coherency', 'ldap-dump', 'legal-hold', 'sweep'] as const;
+export const SCHEDULE_JOBS = [
+  'smartscan',
+  'purge',
+  'coherency',
+  'ldap-dump',
+  'legal-hold',
+  'drill',
+  'sweep',
+] as const;
 export type ScheduleJob = (typeof SCHEDULE_JOBS)[number];
 
 /**
  * Defaults mirror the usual mail-backup cadence: nightly SmartScan, weekly purge, monthly coherency; a daily
+ * restore drill after the nightly scan (two accounts at random instants of the last week, restored, checked
+ * and attested; an empty index has nothing to drill and succeeds at once); a daily
  * legal-hold pass that flags what held accounts gained since (the bucket's Object Lock keeps a new object
  * meanwhile, as long as its days outnumber the days between passes); and every 30 minutes a sweep that fails
  * operations stalled past `operationStallHours` (it starts no operation). The agents dump LDAP on their own
@@ -39,6 +49,7 @@ export const DEFAULT_SCHEDULES: Record<ScheduleJob, string> = {
   coherency: 'cron(0 5 1 * ? *)',
   'ldap-dump': SCHEDULE_OFF,
   'legal-hold': 'cron(30 3 * * ? *)',
+  drill: 'cron(0 6 * * ? *)',
   sweep: 'rate(30 minutes)',
 };
 
@@ -105,6 +116,7 @@ export const stackConfigSchema = z.strictObject({
       coherency: scheduleExpression.optional(),
       'ldap-dump': scheduleExpression.optional(),
       'legal-hold': scheduleExpression.optional(),
+      drill: scheduleExpression.optional(),
       sweep: scheduleExpression.optional(),
     })
     .default({}),

@@ -61,6 +61,9 @@ const schemas = {
     ingestQueueUrl: url,
     operationRetentionDays: days,
     operationsTopicArn: name,
+    // Drills: their attestations (read) and the public key that verifies them.
+    backupBucket: name,
+    drillSigningKey: name,
   }),
   planner: z.object({
     bucketObjectLock,
@@ -86,6 +89,7 @@ const schemas = {
     backupBucket: name,
     operationRetentionDays: days,
     operationsTopicArn: name,
+    drillSigningKey: name,
   }),
   purger: z.object({
     bucketObjectLock,

@@ -38,6 +38,14 @@ export class OffsiteStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Restore drills sign their attestations with this key; only its public half ever leaves KMS.
+    const drillKey = new kms.Key(this, 'DrillSigningKey', {
+      description: 'offsite: signs restore drill attestations (ECDSA P-256)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     // --- S3 ---------------------------------------------------------------------------------------------
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -236,7 +244,10 @@ export class OffsiteStack extends Stack {
       .readsTable(ENV.indexTable, index)
       .sendsTo(ENV.planQueueUrl, planQueue)
       // Bridging a gap is the indexer's work: the control API queues it in the server's group.
-      .sendsTo(ENV.ingestQueueUrl, ingestQueue);
+      .sendsTo(ENV.ingestQueueUrl, ingestQueue)
+      // Restore drills: the signed attestations, and the public key that verifies them.
+      .readsBucket(ENV.backupBucket, backupBucket, BUCKET.drills)
+      .publishesKeyOf(ENV.drillSigningKey, drillKey);
     const controlUrl = control.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
     // The agents' own API (a function URL of its own): the operations dispatched to their servers and
@@ -306,12 +317,15 @@ export class OffsiteStack extends Stack {
       .writesBucket(ENV.backupBucket, backupBucket, BUCKET.operations)
       .readsBucket(ENV.backupBucket, backupBucket, BUCKET.blobs)
       .readsBucket(ENV.backupBucket, backupBucket, BUCKET.packs)
+      // A restore drill's last work item writes its signed attestation.
+      .writesBucket(ENV.backupBucket, backupBucket, BUCKET.drills)
+      .signsWith(ENV.drillSigningKey, drillKey)
       .consumes(workQueue, { batchSize: 1, maxConcurrency: config.restoreWorkers });
 
     const scheduler = new OffsiteFunction(this, 'Scheduler', {
       handler: 'scheduler',
       description:
-        'Turns scheduled events into operations (SmartScan, purge, coherency, legal hold, LDAP dump) and fails stalled ones',
+        'Turns scheduled events into operations (SmartScan, purge, coherency, legal hold, drill, LDAP dump) and fails stalled ones',
       timeout: Duration.seconds(30),
       logRetention,
     })
@@ -503,6 +517,24 @@ export class OffsiteStack extends Stack {
       })
       .addAlarmAction(notify);
 
+    // A restore drill that did not restore what the index holds: the backup may not be usable.
+    new cloudwatch.Metric({
+      namespace: 'Offsite',
+      metricName: 'DrillsFailed',
+      dimensionsMap: { service: 'offsite-worker' },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    })
+      .createAlarm(this, 'DrillFailedAlarm', {
+        alarmDescription:
+          'offsite: a restore drill failed (items did not restore as the index holds them); see offsite drill list',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(notify);
+
     // An agent that stops reporting is as bad as one that lags: missing data breaches.
     const lag = new cloudwatch.Metric({
       namespace: 'Offsite',
@@ -566,6 +598,11 @@ export class OffsiteStack extends Stack {
         ),
       });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
+    new CfnOutput(this, 'DrillSigningKeyArn', {
+      description:
+        'verifies restore drill attestations (aws kms get-public-key, or offsite drill show --verify)',
+      value: drillKey.keyArn,
+    });
   }
 }
 

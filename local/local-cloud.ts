@@ -3,9 +3,11 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ensureLocalSigningKey } from '#local/drill-signing-key.ts';
 import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
 import { startDynamodbLocal } from '#local/emulators/dynamodb-local.ts';
 import { startFauxqs } from '#local/emulators/fauxqs.ts';
@@ -54,6 +56,8 @@ export interface Endpoints {
   readonly sns: string;
   readonly dynamodb: string;
   readonly eventbridge?: string;
+  /** moto only: fauxqs has no KMS (drills sign with a local key pair there). */
+  readonly kms?: string;
 }
 
 export const LOCAL_REGION = 'us-east-1';
@@ -140,7 +144,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       assemblyDir: assembly.directory,
       region: LOCAL_REGION,
       account,
-      clients,
+      clients: {
+        ...clients,
+        ...(endpoints.kms
+          ? {
+              kms: new KMSClient({ region: LOCAL_REGION, endpoint: endpoints.kms, credentials: CREDENTIALS }),
+            }
+          : {}),
+      },
+      localSigningKeyFile: ensureLocalSigningKey(options.workDir),
       capabilities: { bucketControls: options.backend === 'moto' },
       senderId: LOCAL_SENDER_IDS[options.backend],
       functionUrlPorts: urlPorts,
@@ -260,7 +272,14 @@ async function startEmulators(
   };
   if (options.backend === 'moto') {
     const endpoint = track(await startMoto(options.ports?.moto || (await freePort())));
-    return { s3: endpoint, sqs: endpoint, sns: endpoint, dynamodb: endpoint, eventbridge: endpoint };
+    return {
+      s3: endpoint,
+      sqs: endpoint,
+      sns: endpoint,
+      dynamodb: endpoint,
+      eventbridge: endpoint,
+      kms: endpoint,
+    };
   }
   const [fauxqs, dynamodb] = await Promise.allSettled([
     startFauxqs(options.ports?.sqsS3 ?? 0),
@@ -294,6 +313,7 @@ function functionBaseEnv(endpoints: Endpoints): NodeJS.ProcessEnv {
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
+    ...(endpoints.kms ? { AWS_ENDPOINT_URL_KMS: endpoints.kms } : {}),
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',

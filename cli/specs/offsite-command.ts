@@ -3,6 +3,7 @@ import { AGENT_GROUP } from '#cli/specs/agent-group.ts';
 import { BACKUP_GROUP, CATALOG_COMMANDS } from '#cli/specs/catalog-group.ts';
 import { COMPLETION_COMMAND } from '#cli/specs/completion-command-spec.ts';
 import { CONSOLE_COMMAND } from '#cli/specs/console-command-spec.ts';
+import { DRILL_GROUP } from '#cli/specs/drill-group.ts';
 import { OPS_GROUP } from '#cli/specs/ops-group.ts';
 import { REBUILD_COMMAND } from '#cli/specs/rebuild-command-spec.ts';
 import { REDO_GROUP } from '#cli/specs/redo-group.ts';
@@ -43,6 +44,7 @@ export const OFFSITE_COMMAND: CommandSpec = {
     EXPORT_COMMAND,
     IMPORT_COMMAND,
     OPS_GROUP,
+    DRILL_GROUP,
     RETENTION_GROUP,
     HOLD_GROUP,
     SCHEDULE_GROUP,

@@ -19,6 +19,7 @@ export const MAY_CREATE: Readonly<Record<OperationKind, readonly PersonRole[]>> 
   reindex: ['operator'],
   'legal-hold': ['operator', 'compliance'],
   'ldap-dump': ['operator'],
+  drill: ['operator', 'compliance'],
   reconcile: ['operator'],
 };
 

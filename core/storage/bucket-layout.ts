@@ -15,4 +15,6 @@ export const BUCKET = {
   exports: 'exports/',
   /** Objects a coherency check set aside. */
   quarantine: 'quarantine/',
+  /** Restore drills' signed attestations, kept (and locked) like backups: the evidence that they restore. */
+  drills: 'drills/',
 } as const;

@@ -37,5 +37,11 @@ export const operationObjectKeys = {
     findings: (id: string) => `${root(id)}coherency/findings/`,
     report: (id: string) => `${root(id)}coherency/report.json`,
   },
+  drill: {
+    /** The accounts and instants a drill picked. */
+    plan: (id: string) => `${root(id)}drill/plan.json`,
+    /** What a work item read back from the bundle and checked. */
+    verified: (id: string, index: number) => `${root(id)}drill/verified/${pad(index)}.json`,
+  },
   legalHoldChunk: (id: string, index: number) => `${root(id)}legal-hold/${pad(index)}.json`,
 } as const;

@@ -13,6 +13,7 @@ import {
 import { BRIDGE_ROUTES } from '#functions/control/bridge-route.ts';
 import { authorize, type Caller } from '#functions/control/caller-roles.ts';
 import { DISPATCH_ROUTES } from '#functions/control/dispatch-routes.ts';
+import { DRILL_ROUTES } from '#functions/control/drill-routes.ts';
 import { QUERY_ROUTES } from '#functions/control/query-routes.ts';
 import { RETENTION_ROUTES } from '#functions/control/retention-routes.ts';
 import { ok, type RouteHandlers } from '#functions/control/route-context.ts';
@@ -45,6 +46,7 @@ const ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
   ...DISPATCH_ROUTES,
   ...BRIDGE_ROUTES,
   ...RETENTION_ROUTES,
+  ...DRILL_ROUTES,
 };
 
 /** The control API: the route the request names, once the caller's roles allow it. Errors are thrown typed. */

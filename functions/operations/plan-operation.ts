@@ -13,6 +13,7 @@ import { exportParamsSchema, importParamsSchema } from '#core/transfer/transfer-
 import { parseOrThrow } from '#core/validation.ts';
 import { sqs } from '#functions/clients/sqs.ts';
 import { planCoherency } from '#functions/coherency/run-coherency-item.ts';
+import { planDrill } from '#functions/drill/plan-drill.ts';
 import { dispatchToAgents } from '#functions/operations/agent-dispatch.ts';
 import { expireStalled, isStalled, type StallTarget } from '#functions/operations/expire-stalled.ts';
 import {
@@ -108,7 +109,9 @@ export async function planOperation(target: PlanTarget, operationId: string): Pr
       note:
         op.kind === 'legal-hold'
           ? 'nothing to do: every object is flagged as the holds need'
-          : 'nothing to do: no mailbox matched',
+          : op.kind === 'drill'
+            ? 'nothing to drill: the index holds no live account yet'
+            : 'nothing to do: no mailbox matched',
     });
   const items: WorkMessage[] = Array.from({ length: count }, (_, index) => ({
     operationId: op.id,
@@ -182,6 +185,7 @@ async function workItemsOf(target: PlanTarget, op: Operation): Promise<number> {
   if (op.kind === 'purge') return planPurge(target, op);
   if (op.kind === 'legal-hold') return planLegalHold(target, op);
   if (op.kind === 'coherency') return planCoherency(target, op);
+  if (op.kind === 'drill') return planDrill(target, op);
   return parseOrThrow(selftestParamsSchema, op.params, what).items;
 }
 

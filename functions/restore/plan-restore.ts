@@ -60,7 +60,6 @@ export async function planRestore(
     accounts: [],
     workItems: 0,
   };
-  const chunks: WorkFile[][] = [];
   if (params.mode === 'ldap') {
     const { ldif, entries, secrets } = await directoryLdif(
       target,
@@ -74,15 +73,35 @@ export async function planRestore(
       'text/plain',
     );
     summary.directory = { file: 'directory.ldif', sha256, entries, ...(secrets ? { secrets } : {}) };
-  } else {
-    const directory = cachedDirectoryReader(target.indexTable);
-    const sources = await restoreSources(target.indexTable, params, point, now, directory);
+    return writeRestorePlan(target, summary, params, []);
+  }
+  const directory = cachedDirectoryReader(target.indexTable);
+  const sources = await restoreSources(target.indexTable, params, point, now, directory);
+  return writeRestorePlan(target, summary, params, sources, now, directory);
+}
+
+/**
+ * Writes the plan of a restore whose mailboxes are resolved (each at its own point): each account's planned
+ * manifest and LDIF, the work files (messages in turns between accounts, at most `chunkItems` each) and the
+ * summary. A restore drill plans through here too, with the accounts and instants it picked.
+ */
+export async function writeRestorePlan(
+  target: RestorePlanTarget,
+  summary: RestoreSummary,
+  params: RestoreParams,
+  sources: readonly RestoreSource[],
+  now = Date.now(),
+  directory: DirectoryReader = cachedDirectoryReader(target.indexTable),
+): Promise<RestoreSummary> {
+  const operationId = summary.operationId;
+  const chunks: WorkFile[][] = [];
+  if (params.mode !== 'ldap')
     for (const [index, source] of sources.entries()) {
       const plan = await accountPlan(target, operationId, params, source, index, now, directory);
       await putJson(target.backupBucket, operationObject.accountPlan(operationId, index), plan);
       const files: WorkFile[] = [];
       const copies: WorkFile['messages'] = [
-        ...plan.messages.map((m) => ({ id: m.id, sha256: m.sha256, size: m.size })),
+        ...plan.messages.map((m) => ({ id: m.id, sha256: m.sha256, size: m.size, digest: m.digest })),
         ...plan.documents.flatMap((d) =>
           d.revisions.map((r) => ({ id: d.id, sha256: r.sha256, size: r.size, file: r.file })),
         ),
@@ -92,7 +111,6 @@ export async function planRestore(
       chunks.push(files);
       summary.accounts.push({ index, name: source.name, target: plan.target, chunks: files.length });
     }
-  }
   const interleaved = roundRobin(chunks);
   if (interleaved.length === 0) interleaved.push({ account: -1, messages: [] });
   for (const [index, file] of interleaved.entries())

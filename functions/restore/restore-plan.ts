@@ -19,7 +19,8 @@ export interface WorkFile {
   /** Index of the account in the summary; -1: nothing to copy (the item only lets the operation finish). */
   account: number;
   /** Messages (`messages/<id>.eml`) and document revisions (their `file`) to copy from the blob store. */
-  messages: { id: number; sha256: string; size: number; file?: string }[];
+  /** `digest`: the mail server's own digest of a message's blob, which a drill checks the copy against. */
+  messages: { id: number; sha256: string; size: number; file?: string; digest?: string }[];
 }
 
 export interface WorkResult {

@@ -3,6 +3,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -206,6 +207,18 @@ export class OffsiteFunction extends Construct {
     for (const prefix of [...from, BUCKET.quarantine])
       acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
     return this.allow(bucketQuarantineStatements(bucket, from));
+  }
+
+  /** Signs with the asymmetric key (restore drills' attestations): kms:Sign on that key alone. */
+  signsWith(envName: string, key: kms.IKey): this {
+    this.fn.addEnvironment(envName, key.keyArn);
+    return this.allow([new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [key.keyArn] })]);
+  }
+
+  /** Reads the public half of the signing key (to hand out for verification): kms:GetPublicKey alone. */
+  publishesKeyOf(envName: string, key: kms.IKey): this {
+    this.fn.addEnvironment(envName, key.keyArn);
+    return this.allow([new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [key.keyArn] })]);
   }
 
   /** May scan the whole table (it also needs readsTable or writesTable for the rest). */

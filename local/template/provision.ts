@@ -5,6 +5,7 @@ import {
   type GlobalSecondaryIndex,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, type KeySpec, type KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   PutBucketEncryptionCommand,
@@ -44,6 +45,8 @@ export interface ProvisionClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
+  /** A backend with KMS (moto) holds the template's signing keys; without it they are key pairs on disk. */
+  readonly kms?: KMSClient;
 }
 
 export interface ProvisionOptions {
@@ -59,6 +62,8 @@ export interface ProvisionOptions {
   readonly functionUrlPorts: readonly number[];
   /** Prefix of every physical name, so two local clouds can share one emulator. */
   readonly namePrefix: string;
+  /** Without KMS, the PEM private key that stands in for the drill signing key (see attestationSigner). */
+  readonly localSigningKeyFile?: string;
 }
 
 const IGNORED_TYPES = new Set([
@@ -191,6 +196,24 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     if (!created.TopicArn) throw new UnsupportedTemplateError(`${id}: the emulator returned no topic ARN`);
     physical.set(id, { ref: created.TopicArn, attributes: { TopicArn: created.TopicArn, TopicName: name } });
   }
+
+  // Signing keys: real ones in a backend that has KMS (the data key stays emulated by S3-managed encryption).
+  if (options.clients.kms)
+    for (const [id, resource] of entries) {
+      const p = resource.Properties ?? {};
+      if (resource.Type !== 'AWS::KMS::Key' || p.KeyUsage !== 'SIGN_VERIFY') continue;
+      const created = await options.clients.kms.send(
+        new CreateKeyCommand({
+          KeySpec: p.KeySpec as KeySpec,
+          KeyUsage: 'SIGN_VERIFY',
+          Description: String(p.Description ?? id),
+        }),
+      );
+      const meta = created.KeyMetadata;
+      if (!meta?.Arn || !meta.KeyId)
+        throw new UnsupportedTemplateError(`${id}: the emulator returned no key`);
+      physical.set(id, { ref: meta.KeyId, attributes: { Arn: meta.Arn, KeyId: meta.KeyId } });
+    }
 
   // Pass 3: functions and their triggers, with environments resolved against the created resources.
   const functions = new Map<string, LocalFunction>();
@@ -459,6 +482,12 @@ function describeFunction(
   // take a legal-hold request for the object's new body. The functions are told the truth.
   if (!options.capabilities.bucketControls && ENV.bucketObjectLock in environment)
     environment[ENV.bucketObjectLock] = 'off';
+  // No KMS: drills sign with the local key pair, through the same interface.
+  if (!options.clients.kms && ENV.drillSigningKey in environment) {
+    if (!options.localSigningKeyFile)
+      throw new UnsupportedTemplateError(`${id}: the backend has no KMS and no local signing key was given`);
+    environment[ENV.drillSigningKey] = `file:${options.localSigningKeyFile}`;
+  }
   const own = ctx.resources.get(id);
   return {
     logicalId: id,

@@ -232,6 +232,7 @@ describe('OffsiteStack', () => {
       ['purge', 'cron(0 4 ? * SUN *)'],
       ['coherency', 'cron(0 5 1 * ? *)'],
       ['legal-hold', 'cron(30 3 * * ? *)'],
+      ['drill', 'cron(0 6 * * ? *)'],
       ['sweep', 'rate(30 minutes)'],
     ]) {
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -272,6 +273,46 @@ describe('OffsiteStack', () => {
       Namespace: 'Offsite',
       Threshold: 300,
       TreatMissingData: 'breaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
+    });
+  });
+
+  it('signs drill attestations with an asymmetric KMS key only the worker may sign with, and alarms on a failed drill', () => {
+    const keys = template.findResources('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
+    const [keyId] = Object.keys(keys);
+    assert.equal(Object.keys(keys).length, 1, 'one signing key');
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const kmsActions = (role: string) =>
+      policies
+        .filter(([id]) => id.startsWith(role))
+        .flatMap(
+          ([, p]) =>
+            p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+        )
+        .filter((s) => JSON.stringify(s.Resource).includes(keyId as string))
+        .flatMap((s) => [s.Action].flat());
+    assert.deepEqual(kmsActions('WorkerRole'), ['kms:Sign']);
+    assert.deepEqual(kmsActions('ControlRole'), ['kms:GetPublicKey']);
+    // Nobody else signs: an attestation signed by the key came from a drill.
+    const signers = policies
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('kms:Sign'))
+      .map(([id]) => id);
+    assert.ok(signers.length === 1 && signers[0]?.startsWith('WorkerRole'), signers.join(', '));
+    // The worker writes the attestations under drills/, the control API reads them.
+    assert.match(bucketGrants('WorkerRole').text, /\/drills\/\*/);
+    assert.match(bucketGrants('ControlRole').text, /\/drills\/\*/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ OFFSITE_DRILL_SIGNING_KEY: { 'Fn::GetAtt': [keyId, 'Arn'] } }),
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DrillsFailed',
+      Namespace: 'Offsite',
+      Dimensions: [{ Name: 'service', Value: 'offsite-worker' }],
+      Threshold: 1,
       AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
     });
   });
