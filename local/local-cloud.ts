@@ -75,6 +75,8 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalCloud {
   readonly backend: Backend;
+  /** Where the cloud assembly and each function's log (`logs/<logical id>.log`) are. */
+  readonly workDir: string;
   readonly endpoints: Endpoints;
   readonly resources: LocalResources;
   readonly functions: ReadonlyMap<string, LambdaFunction>;
@@ -242,6 +244,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     return {
       backend: options.backend,
+      workDir: options.workDir,
       endpoints,
       resources,
       functions,

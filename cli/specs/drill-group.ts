@@ -11,7 +11,11 @@ export const DRILL_OPTIONS = {
     help: 'instants picked at random within the last D days (default: 7)',
   },
   server: { type: 'string', value: 'ID', multiple: true, help: 'only accounts of this server (repeatable)' },
-  seed: { type: 'string', value: 'N', help: 'the random seed (the same seed and index pick the same)' },
+  seed: {
+    type: 'string',
+    value: 'N',
+    help: 'the random seed (the same seed and index pick the same accounts)',
+  },
   pick: {
     type: 'string',
     value: 'ACCOUNT=TIME',

@@ -24,7 +24,7 @@ export const drillParamsSchema = z
     /** Instants are picked within the last this many days (and within each mailbox's backed-up life). */
     days: z.number().int().min(1).max(3650).default(7),
     servers: z.array(serverId).min(1).max(500).optional(),
-    /** The same seed and index picks the same accounts and instants (default: from the operation id). */
+    /** The same seed and index pick the same accounts, at the same points of their windows (default: from the id). */
     seed: z
       .number()
       .int()

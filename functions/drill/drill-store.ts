@@ -16,16 +16,20 @@ export async function listDrills(
   since: string | undefined,
   limit: number,
 ): Promise<DrillRow[]> {
-  const keys = [...(await listObjects(bucket, drillKeys.prefix)).keys()]
-    .map((key) => ({ key, parsed: parseDrillKey(key) }))
-    .filter((k) => k.parsed !== undefined && (since === undefined || k.parsed.date >= since))
-    .sort((a, b) => b.key.localeCompare(a.key))
-    .slice(0, limit);
-  const rows = new Map<string, DrillRow>();
+  const byDate = [...(await listObjects(bucket, drillKeys.prefix)).keys()]
+    .flatMap((key) => {
+      const parsed = parseDrillKey(key);
+      return parsed && (since === undefined || parsed.date >= since) ? [{ key, date: parsed.date }] : [];
+    })
+    .sort((a, b) => b.date.localeCompare(a.date));
+  // Keys order a day's drills by id, not time: every drill of the last day taken is read, then sorted.
+  const lastDate = byDate[limit - 1]?.date;
+  const keys = lastDate === undefined ? byDate : byDate.filter((k) => k.date >= lastDate);
+  const rows: DrillRow[] = [];
   await inParallel(keys, 8, async ({ key }) => {
     const envelope = await getJson<SignedAttestation>(bucket, key);
     const a = readAttestation(envelope);
-    rows.set(key, {
+    rows.push({
       drillId: a.drillId,
       key,
       startedAt: a.startedAt,
@@ -39,7 +43,7 @@ export async function listDrills(
       keyId: envelope.keyId,
     });
   });
-  return keys.flatMap(({ key }) => rows.get(key) ?? []);
+  return rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
 }
 
 /** One drill's signed attestation as stored (the caller verifies it); undefined if the bucket has none. */
