@@ -24,6 +24,8 @@ export const ENV = {
   operationRetentionDays: 'OFFSITE_OPERATION_RETENTION_DAYS',
   operationStallHours: 'OFFSITE_OPERATION_STALL_HOURS',
   operationsTopicArn: 'OFFSITE_OPERATIONS_TOPIC_ARN',
+  /** JSON list of the ARNs of the tables exported into the bucket's `index-exports/` (the replica's index). */
+  exportedTables: 'OFFSITE_EXPORTED_TABLES',
   /** The key restore drills sign their attestations with: a KMS key ARN, or `file:<path>` in the local cloud. */
   drillSigningKey: 'OFFSITE_DRILL_SIGNING_KEY',
 } as const;

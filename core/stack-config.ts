@@ -148,6 +148,38 @@ export const stackConfigSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user|root)\/?[\w+=,.@/-]*$/, 'expected an IAM ARN')
     .optional(),
+  /**
+   * A second copy in another region or account: S3 replication of the whole backup bucket (every new object
+   * version, with its Object Lock retention and legal hold when the replica has Object Lock too; purges' delete
+   * markers follow) with Replication Time Control and its metrics, and the index and operations tables exported
+   * daily into `index-exports/` (replicated with the rest). The replica bucket is made beforehand (versioned,
+   * Object Lock on, encrypted with `kmsKeyArn`); its owner allows this stack's replication role. `false`: none.
+   */
+  replica: z
+    .union([
+      z.strictObject({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
+        /** The replica's account, when it is another one: it then owns the replicas. */
+        account: z
+          .string()
+          .regex(/^\d{12}$/, 'expected a 12-digit account id')
+          .optional(),
+        /** The KMS key (in the replica's region) the replicas are encrypted with. */
+        kmsKeyArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'expected a KMS key ARN'),
+        storageClass: z
+          .enum(['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'INTELLIGENT_TIERING'])
+          .default('STANDARD'),
+        /** The replication-lag alarm fires above this (Replication Time Control replicates within 15 minutes). */
+        lagAlarmSeconds: z.number().int().min(60).max(86_400).default(900),
+        /** When the tables are exported into `index-exports/` (then replicated). */
+        indexExport: scheduleExpression.default('cron(0 7 * * ? *)'),
+      }),
+      z.literal(false),
+    ])
+    .default(false),
   /** E-mail address subscribed to the alarm topic, if any. */
   alarmEmail: z.email().optional(),
   /** E-mail address told when an operation finishes (succeeded, failed or stopped), if any. */

@@ -125,6 +125,10 @@ const schemas = {
     agentRoleIds: roleIdsByServer,
   }),
   deadLetters: z.object({ operationsTable: name, operationRetentionDays: days, operationsTopicArn: name }),
+  'index-export': z.object({
+    backupBucket: name,
+    exportedTables: json(z.array(z.string().min(1)).min(1), 'a JSON list of DynamoDB table ARNs'),
+  }),
   scheduler: z.object({
     operationsTable: name,
     planQueueUrl: url,

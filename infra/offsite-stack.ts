@@ -16,6 +16,7 @@ import { keyPrefixes } from '#core/index-keys.ts';
 import { SCHEDULE_JOBS, SCHEDULE_OFF, type StackConfig, scheduleFor } from '#core/stack-config.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { AgentIdentity, sharedAgentPolicy } from '#infra/constructs/agent-identity.ts';
+import { BucketReplica } from '#infra/constructs/bucket-replica.ts';
 import { OffsiteFunction } from '#infra/constructs/offsite-function.ts';
 import { PersonRoles } from '#infra/constructs/person-roles.ts';
 
@@ -483,6 +484,27 @@ export class OffsiteStack extends Stack {
       ),
     );
 
+    // --- The second copy: replication to another region or account, and the tables exported beside it ---
+    const replica =
+      config.replica === false
+        ? undefined
+        : new BucketReplica(this, 'Replica', backupBucket, key, config.replica);
+    if (config.replica !== false)
+      new OffsiteFunction(this, 'IndexExport', {
+        handler: 'index-export',
+        description: 'Exports the index and operations tables into index-exports/, which replication copies',
+        timeout: Duration.seconds(30),
+        logRetention,
+      })
+        .exportsTables(
+          ENV.exportedTables,
+          [indexTable, operationsTable],
+          ENV.backupBucket,
+          backupBucket,
+          BUCKET.indexExports,
+        )
+        .runsOnSchedule('index-export', config.replica.indexExport);
+
     // --- Alarms -----------------------------------------------------------------------------------------
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
@@ -499,41 +521,28 @@ export class OffsiteStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       })
       .addAlarmAction(notify);
-    // The plan and work dead-letter queues are emptied by the DeadLetters function, which counts them.
-    new cloudwatch.Metric({
-      namespace: 'Offsite',
-      metricName: 'OperationDeadLetters',
-      dimensionsMap: { service: 'offsite-dead-letters' },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    })
-      .createAlarm(this, 'OperationDeadLettersAlarm', {
-        alarmDescription:
-          'offsite: an operation failed because its plan or a work item failed on every try; see offsite ops list --state failed',
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      .addAlarmAction(notify);
-
-    // A restore drill that did not restore what the index holds: the backup may not be usable.
-    new cloudwatch.Metric({
-      namespace: 'Offsite',
-      metricName: 'DrillsFailed',
-      dimensionsMap: { service: 'offsite-worker' },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    })
-      .createAlarm(this, 'DrillFailedAlarm', {
-        alarmDescription:
-          'offsite: a restore drill failed (items did not restore as the index holds them); see offsite drill list',
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      .addAlarmAction(notify);
+    if (replica && config.replica !== false) {
+      // Nothing replicated means no data, not lag: missing data does not breach.
+      replica.latency
+        .createAlarm(this, 'ReplicationLagAlarm', {
+          alarmDescription: `offsite: the replica in ${config.replica.region} is more than ${config.replica.lagAlarmSeconds}s behind the backup bucket`,
+          threshold: config.replica.lagAlarmSeconds,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 5,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(notify);
+      replica.failures
+        .createAlarm(this, 'ReplicationFailedAlarm', {
+          alarmDescription: `offsite: objects failed to replicate to ${config.replica.bucket}; see the S3 replication failure events`,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(notify);
+    }
 
     // An agent that stops reporting is as bad as one that lags: missing data breaches.
     const lag = new cloudwatch.Metric({
@@ -551,12 +560,38 @@ export class OffsiteStack extends Stack {
     });
     lag.addAlarmAction(notify);
 
-    // Indexing that stands still (a gap, a segment that cannot be parsed), or records it had to skip.
-    for (const [id, metricName, what] of [
-      ['IndexGapAlarm', 'IndexGaps', 'a server has a gap in its redo segments; see offsite backup list'],
-      ['QuarantineAlarm', 'SegmentsQuarantined', 'a redo segment is quarantined and holds its server back'],
+    // Counts that must stay at zero: one in five minutes raises the alarm.
+    for (const [id, service, metricName, what] of [
+      // The plan and work dead-letter queues are emptied by the DeadLetters function, which counts them.
+      [
+        'OperationDeadLettersAlarm',
+        'offsite-dead-letters',
+        'OperationDeadLetters',
+        'an operation failed because its plan or a work item failed on every try; see offsite ops list --state failed',
+      ],
+      // A restore drill that did not restore what the index holds: the backup may not be usable.
+      [
+        'DrillFailedAlarm',
+        'offsite-worker',
+        'DrillsFailed',
+        'a restore drill failed (items did not restore as the index holds them); see offsite drill list',
+      ],
+      // Indexing that stands still (a gap, a segment that cannot be parsed), or records it had to skip.
+      [
+        'IndexGapAlarm',
+        'offsite-indexer',
+        'IndexGaps',
+        'a server has a gap in its redo segments; see offsite backup list',
+      ],
+      [
+        'QuarantineAlarm',
+        'offsite-indexer',
+        'SegmentsQuarantined',
+        'a redo segment is quarantined and holds its server back',
+      ],
       [
         'UndecodedRedoAlarm',
+        'offsite-indexer',
         'RedoRecordsUndecoded',
         'redo records did not decode (an op of a newer server release?): their mailboxes are uncertain until a scan; see offsite backup list',
       ],
@@ -564,7 +599,7 @@ export class OffsiteStack extends Stack {
       new cloudwatch.Metric({
         namespace: 'Offsite',
         metricName,
-        dimensionsMap: { service: 'offsite-indexer' },
+        dimensionsMap: { service },
         statistic: 'Sum',
         period: Duration.minutes(5),
       })

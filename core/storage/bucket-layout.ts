@@ -15,6 +15,8 @@ export const BUCKET = {
   exports: 'exports/',
   /** Objects a coherency check set aside. */
   quarantine: 'quarantine/',
+  /** Daily exports of the index and operations tables (DynamoDB export), replicated with the rest. */
+  indexExports: 'index-exports/',
   /** Restore drills' signed attestations, kept (and locked) like backups: the evidence that they restore. */
   drills: 'drills/',
 } as const;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +22,7 @@ import {
   namedBucketStatements,
   queueSendStatements,
   type TableAccess,
+  tableExportStatements,
   tableKeyDenial,
   tableKeyPutStatements,
   tableKeyReadStatements,
@@ -219,6 +221,20 @@ export class OffsiteFunction extends Construct {
   publishesKeyOf(envName: string, key: kms.IKey): this {
     this.fn.addEnvironment(envName, key.keyArn);
     return this.allow([new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [key.keyArn] })]);
+  }
+
+  /** Exports the tables (DynamoDB point-in-time export) into the bucket under `prefix`, and nothing more. */
+  exportsTables(
+    tablesEnv: string,
+    tables: readonly dynamodb.ITable[],
+    bucketEnv: string,
+    bucket: s3.IBucket,
+    prefix: string,
+  ): this {
+    this.fn.addEnvironment(tablesEnv, Stack.of(this).toJsonString(tables.map((t) => t.tableArn)));
+    this.fn.addEnvironment(bucketEnv, bucket.bucketName);
+    acknowledgePrefixGrant(this.fn.role ?? this, bucket, prefix);
+    return this.allow(tableExportStatements(tables, bucket, prefix));
   }
 
   /** May scan the whole table (it also needs readsTable or writesTable for the rest). */

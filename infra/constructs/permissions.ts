@@ -238,6 +238,29 @@ export function topicPublishStatements(topic: sns.ITopic): iam.PolicyStatement[]
   ];
 }
 
+/**
+ * DynamoDB point-in-time exports of the tables into the bucket under `prefix`: the export writes as the caller,
+ * so the caller may put (and abort multipart uploads) there, and nothing else of the bucket.
+ */
+export function tableExportStatements(
+  tables: readonly dynamodb.ITable[],
+  bucket: s3.IBucket,
+  prefix: string,
+): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      actions: ['dynamodb:ExportTableToPointInTime'],
+      resources: tables.map((t) => t.tableArn),
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'],
+      resources: [bucket.arnForObjects(`${prefix}*`)],
+    }),
+    ...tables.flatMap((t) => keyStatements(t.encryptionKey, false)),
+    ...keyStatements(bucket.encryptionKey, true),
+  ];
+}
+
 function keyStatements(key: kms.IKey | undefined, write: boolean): iam.PolicyStatement[] {
   if (!key) return [];
   const actions = write

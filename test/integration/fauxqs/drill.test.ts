@@ -11,10 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { ControlClient } from '#agent/control-client.ts';
-import { memoryLog } from '#agent/observability.ts';
-import { Shipper } from '#agent/ship/shipper.ts';
 import {
   type DrillAccountEvidence,
   type DrillAttestation,
@@ -31,9 +28,10 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
-import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { useLocalIndex } from '#test/support/index-checks.ts';
 import { bodyLocation, damageFrame, objectBytes } from '#test/support/packed-bodies.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
+import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 import { type TruthHistory, truthHistory } from '#test/support/truth-history.ts';
 
 const serverId = 'srv-drill';
@@ -108,20 +106,11 @@ describe('restore drills', () => {
     sim.run(100);
     sim.close();
     history = truthHistory(sim);
-    const shipper = await Shipper.open({
-      config: parseAgentConfig({
-        serverId,
-        zimbraHome: sim.hostDir,
-        stateDir: join(work, 'state'),
-        aws: { region: 'us-east-1', bucket, ingestQueueUrl: cloud.outputs.IngestQueueUrl },
-        segment: { maxMiB: 64 / 1024 },
-      }),
-      s3: cloud.clients.s3,
-      sqs: cloud.clients.sqs,
-      log: memoryLog(),
-    });
-    await shipper.shipOnce();
-    await waitForIndexed(cloud, serverId, 240_000);
+    await shipSimulatedHost(
+      cloud,
+      { serverId, hostDir: sim.hostDir, workDir: work, segmentKiB: 64 },
+      240_000,
+    );
   });
   after(async () => {
     await cloud?.stop();

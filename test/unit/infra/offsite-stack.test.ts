@@ -317,6 +317,82 @@ describe('OffsiteStack', () => {
     });
   });
 
+  it('replicates the bucket to the configured replica with RTC, exports the tables beside it, and alarms on lag', () => {
+    const replica = {
+      bucket: 'offsite-replica-eu',
+      region: 'eu-west-1',
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      lagAlarmSeconds: 600,
+    };
+    const t = synth({ replica });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [
+          Match.objectLike({
+            Id: 'offsite-replica',
+            Status: 'Enabled',
+            Filter: { Prefix: '' },
+            DeleteMarkerReplication: { Status: 'Enabled' },
+            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+            Destination: Match.objectLike({
+              Bucket: 'arn:aws:s3:::offsite-replica-eu',
+              EncryptionConfiguration: { ReplicaKmsKeyID: replica.kmsKeyArn },
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+            }),
+          }),
+        ],
+      },
+    });
+    // The replication role writes replicas in the replica bucket alone, and may read but not delete here.
+    const policies = Object.entries(t.findResources('AWS::IAM::Policy'));
+    const [, role] = policies.find(([id]) => id.startsWith('ReplicaRole')) ?? [];
+    assert.ok(role, 'a replication role policy');
+    const statements = role.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    assert.ok(actions.includes('s3:ReplicateObject') && actions.includes('s3:GetObjectRetention'));
+    assert.ok(!actions.some((a) => /^s3:(Delete|Put)/.test(a)), actions.join(', '));
+    const replicateTo = statements.find((st) => [st.Action].flat().includes('s3:ReplicateObject'));
+    assert.deepEqual(replicateTo?.Resource, 'arn:aws:s3:::offsite-replica-eu/*');
+    // The tables are exported daily into index-exports/ by a function that may do that and nothing else.
+    t.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'Offsite-index-export',
+      ScheduleExpression: 'cron(0 7 * * ? *)',
+    });
+    const [, exporter] = policies.find(([id]) => id.startsWith('IndexExportRole')) ?? [];
+    const exportText = JSON.stringify(exporter?.Properties.PolicyDocument);
+    assert.match(exportText, /dynamodb:ExportTableToPointInTime/);
+    assert.match(exportText, /\/index-exports\/\*/);
+    assert.doesNotMatch(
+      exportText,
+      /dynamodb:(PutItem|DeleteItem|UpdateItem|Query|Scan)|s3:GetObject|s3:Delete/,
+    );
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ReplicationLatency',
+      Namespace: 'AWS/S3',
+      Threshold: 600,
+      Dimensions: Match.arrayWith([
+        { Name: 'DestinationBucket', Value: 'offsite-replica-eu' },
+        { Name: 'RuleId', Value: 'offsite-replica' },
+      ]),
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('AlarmTopic') })],
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OperationsFailedReplication',
+      Threshold: 1,
+    });
+    // Without a replica: no replication, no export, no replication alarms.
+    assert.equal(JSON.stringify(template.toJSON()).includes('ReplicationConfiguration'), false);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ReplicationLatency' }, 0);
+    assert.throws(() => synth({ replica: { ...replica, region: 'Europe' } }), /expected an AWS region/);
+  });
+
   it('alarms when indexing stands still (a gap, a quarantined segment) or skips records that do not decode', () => {
     for (const metric of ['IndexGaps', 'SegmentsQuarantined', 'RedoRecordsUndecoded']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
