@@ -633,6 +633,11 @@ export class OffsiteStack extends Stack {
         ),
       });
     new CfnOutput(this, 'OperationsTopicArn', { value: operationsTopic.topicArn });
+    if (replica)
+      new CfnOutput(this, 'ReplicationRoleArn', {
+        description: "the role S3 replicates with: the replica bucket's policy allows it",
+        value: replica.role.roleArn,
+      });
     new CfnOutput(this, 'DrillSigningKeyArn', {
       description:
         'verifies restore drill attestations (aws kms get-public-key, or offsite drill show --verify)',

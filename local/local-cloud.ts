@@ -155,7 +155,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           : {}),
       },
       localSigningKeyFile: ensureLocalSigningKey(options.workDir),
-      capabilities: { bucketControls: options.backend === 'moto' },
+      capabilities: { bucketControls: options.backend === 'moto', tableBackups: options.backend === 'moto' },
       senderId: LOCAL_SENDER_IDS[options.backend],
       functionUrlPorts: urlPorts,
       namePrefix: '',

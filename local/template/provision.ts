@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
+  UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, type KeySpec, type KMSClient } from '@aws-sdk/client-kms';
@@ -38,6 +39,8 @@ import type {
 export interface BackendCapabilities {
   /** Bucket versioning, Object Lock, lifecycle and public access block are enforced (moto), not ignored. */
   readonly bucketControls: boolean;
+  /** Point-in-time recovery, which table exports need (moto); DynamoDB Local has neither. */
+  readonly tableBackups?: boolean;
 }
 
 export interface ProvisionClients {
@@ -171,7 +174,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   for (const [id, resource] of entries) {
     if (resource.Type === 'AWS::S3::Bucket') buckets.set(id, await createBucket(id, resource, ctx, options));
     if (resource.Type === 'AWS::DynamoDB::Table')
-      tables.set(id, await createTable(id, resource, ctx, options.clients.dynamodb));
+      tables.set(id, await createTable(id, resource, ctx, options.clients.dynamodb, options.capabilities));
   }
   const queueEntries = entries.filter(([, r]) => r.Type === 'AWS::SQS::Queue');
   queueEntries.sort(
@@ -392,6 +395,7 @@ async function createTable(
   resource: CfnResource,
   ctx: ResolveContext,
   dynamodb: DynamoDBClient,
+  capabilities: BackendCapabilities,
 ): Promise<string> {
   const name = ctx.resources.get(id)?.ref ?? id;
   const p = (resource.Properties ?? {}) as {
@@ -399,6 +403,7 @@ async function createTable(
     AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
     GlobalSecondaryIndexes?: GlobalSecondaryIndex[];
     TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+    PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled: boolean };
   };
   await dynamodb.send(
     new CreateTableCommand({
@@ -421,6 +426,13 @@ async function createTable(
       }),
     );
   }
+  if (capabilities.tableBackups && p.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled)
+    await dynamodb.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: name,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    );
   return name;
 }
 
