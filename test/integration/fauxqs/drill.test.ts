@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ControlClient } from '#agent/control-client.ts';
 import {
   type DrillAccountEvidence,
   type DrillAttestation,
@@ -29,6 +28,7 @@ import { startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { useLocalIndex } from '#test/support/index-checks.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { bodyLocation, damageFrame, objectBytes } from '#test/support/packed-bodies.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
@@ -61,12 +61,6 @@ describe('restore drills', () => {
   let bucket: string;
   const work = mkdtempSync(join(tmpdir(), 'offsite-drill-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
-  const control = () =>
-    new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
   async function drill<T>(...args: string[]): Promise<{ code: number; body: T; stderr: string }> {
     const out = await offsite(['drill', ...args, '--json'], env());
     assert.ok(out.code === 0 || out.code === 1, `offsite drill ${args.join(' ')}: ${out.code} ${out.stderr}`);
@@ -186,7 +180,7 @@ describe('restore drills', () => {
       { env: { ...process.env, ...LOCAL_AWS_ENV } },
     );
     const envelope = JSON.parse(raw) as SignedAttestation;
-    const { publicKey, keyId } = await control().call('drillKey', {});
+    const { publicKey, keyId } = await localControl(cloud).call('drillKey', {});
     assert.equal(envelope.keyId, keyId);
     const dir = mkdtempSync(join(work, 'openssl-'));
     writeFileSync(join(dir, 'statement'), signedStatement(Buffer.from(envelope.payload, 'base64')));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ItemState, RestorePoints } from '#core/control-api.ts';
@@ -28,6 +28,7 @@ import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { deleteEveryItem, indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { storedBodies } from '#test/support/packed-bodies.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
@@ -80,11 +81,7 @@ describe('retention and purge against the ground truth', () => {
   before(async () => {
     cloud = await startTestCloud();
     bucket = cloud.outputs.BackupBucketName as string;
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     // About a week of mail: records a few minutes apart.
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 77, accounts: 5, tickMaxMs: 600_000 });
     sim.run(700);

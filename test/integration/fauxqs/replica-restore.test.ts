@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { Operation } from '#core/operation.ts';
@@ -20,6 +19,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { replicateBucket } from '#test/support/replicate-bucket.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
@@ -36,12 +36,6 @@ describe('restore from the replica alone', () => {
   const work = mkdtempSync(join(tmpdir(), 'offsite-replica-'));
   const keyFile = join(work, 'primary-drill-key.pem');
   const env = (cloud: LocalCloud) => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
-  const control = (cloud: LocalCloud) =>
-    new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
   async function cli<T>(
     cloud: LocalCloud,
     ...args: string[]
@@ -72,7 +66,7 @@ describe('restore from the replica alone', () => {
     assert.equal(drilled.code, 0, drilled.body.error);
     primaryDrill = drilled.body;
     // An auditor keeps the primary's public key (from KMS in AWS) apart from the region.
-    writeFileSync(keyFile, (await control(primary).call('drillKey', {})).publicKey);
+    writeFileSync(keyFile, (await localControl(primary).call('drillKey', {})).publicKey);
 
     second = await startTestCloud();
     const copied = await replicateBucket(
@@ -105,7 +99,7 @@ describe('restore from the replica alone', () => {
   });
 
   it('restores every account at random instants exactly as the ground truth had them', async () => {
-    const client = control(second);
+    const client = localControl(second);
     for (const t of randomInstants(history.times, 6, seededRandom(12))) {
       if (Object.keys(sim.truthAt(t).mailboxes).length === 0) continue;
       const created = await client.request<Operation>('POST', '/operations', {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client } from 'ldapts';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
@@ -44,6 +44,7 @@ import { type Dovecot, imapListing, startDovecot } from '#test/support/dovecot.t
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { bodyLocation, damageFrame } from '#test/support/packed-bodies.ts';
 import { startRadicale } from '#test/support/radicale.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
@@ -107,11 +108,7 @@ describe('restore', () => {
     cloud = await startTestCloud();
     useLocalIndex(cloud);
     bucket = cloud.outputs.BackupBucketName as string;
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     sim = new MailHostSimulator({
       hostDir: join(work, 'host'),
       seed: 23,

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { type OpenBundle, openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
@@ -24,6 +24,7 @@ import { eventually, operationEnded, startTestCloud } from '#test/integration/ha
 import { mailboxDbConfig, offsite, writeAgentConfig } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { waitForIndexed } from '#test/support/index-checks.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
 
 const serverId = 'srv-purge-retention';
@@ -59,11 +60,7 @@ describe('a retention purge (PurgeOldMessages carries no ids)', () => {
       startTestCloud(),
       startMariaDb({ workDir: join(work, 'mariadb') }),
     ]);
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     database = await MailboxDatabase.open(mariadb.admin);
     sim = new MailHostSimulator({ hostDir: join(work, 'host'), seed: 23, accounts: 3, tickMaxMs: 60_000 });
     configFile = writeAgentConfig(join(work, 'agent.json'), cloud, {

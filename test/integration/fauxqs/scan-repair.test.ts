@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { loadAgentConfig } from '#agent/config/agent-config.ts';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
@@ -35,6 +35,7 @@ import {
 } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { readIndexCursor, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { localControl } from '#test/support/local-control.ts';
 
 const serverId = 'srv-repair';
 type Comparable = Omit<MailboxState, 'renamedTo'>;
@@ -113,11 +114,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
     ]);
     useLocalIndex(cloud);
     bucket = cloud.outputs.BackupBucketName as string;
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     database = await MailboxDatabase.open(mariadb.admin);
     sim = new MailHostSimulator({
       hostDir: join(work, 'host'),
@@ -351,11 +348,7 @@ describe('a lost segment, bridged by the operator and repaired by the nightly sm
       params: { servers: ['no-such-server'] },
     });
     // The agent API serves a server's dispatches and nothing an operator does.
-    const agentApi = new ControlClient({
-      url: cloud.outputs.AgentControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const agentApi = localControl(cloud, 'AgentControlUrl');
     await assert.rejects(
       agentApi.request('POST', '/operations', { kind: 'smartscan', params: {} }),
       /404[\s\S]*no route for POST \/operations in the agent API/,

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import mariadbClient from 'mariadb';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
@@ -39,6 +39,7 @@ import {
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { indexTable, useLocalIndex, waitForIndexed } from '#test/support/index-checks.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { storedBodies } from '#test/support/packed-bodies.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
 import { shipAndIndex } from '#test/support/ship-and-index.ts';
@@ -96,11 +97,7 @@ describe('full scan of a server with mail from before the agent', () => {
     ]);
     useLocalIndex(cloud);
     bucket = cloud.outputs.BackupBucketName as string;
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     database = await MailboxDatabase.open(mariadb.admin);
     sim = new MailHostSimulator({
       hostDir: join(work, 'host'),

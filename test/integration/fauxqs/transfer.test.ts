@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
@@ -31,6 +30,7 @@ import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { bodyLocation, damageFrame, storedBodies } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
@@ -54,12 +54,7 @@ describe('export, and import into an empty deployment', () => {
         maxBuffer: 64 * 1024 * 1024,
       })
     ).stdout;
-  const clientOf = (cloud: LocalCloud) =>
-    new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+  const clientOf = (cloud: LocalCloud) => localControl(cloud);
   async function run(cloud: LocalCloud, args: string[]): Promise<Operation> {
     const out = await offsite([...args, '--wait', '--json'], env(cloud));
     assert.ok(out.stdout, `offsite ${args.join(' ')}: ${out.stderr}`);

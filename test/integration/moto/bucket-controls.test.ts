@@ -8,7 +8,6 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ControlClient } from '#agent/control-client.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { uploadObject } from '#agent/ship/upload-object.ts';
 import { indexKeys } from '#core/index-keys.ts';
@@ -26,6 +25,7 @@ import { locateBodies, readBodies } from '#functions/storage/body-store.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
+import { localControl } from '#test/support/local-control.ts';
 
 // moto enforces what fauxqs ignores: versioning, Object Lock and conditional puts; a purge under Object Lock.
 describe('backup bucket controls on moto', () => {
@@ -284,11 +284,7 @@ describe('backup bucket controls on moto', () => {
       [purged, indexKeys.purged],
     ] as const)
       await db.send(new PutCommand({ TableName: table, Item: { pk: indexKeys.blob(sha), sk, etag: 'e' } }));
-    const api = new ControlClient({
-      url: cloud.outputs.AgentControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const api = localControl(cloud, 'AgentControlUrl');
     const answer = await api.request<{ known: string[] }>('POST', '/servers/srv-once/blobs/known', {
       sha256: [verified, purged, unknown, located],
     });

@@ -16,7 +16,7 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ControlClient } from '#agent/control-client.ts';
+import type { ControlClient } from '#agent/control-client.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { MailSnapshot } from '#core/mail-snapshot.ts';
 import type { Operation } from '#core/operation.ts';
@@ -27,6 +27,7 @@ import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
 import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 import { shipLdapDumps } from '#test/support/ldap-dumps.ts';
+import { localControl } from '#test/support/local-control.ts';
 import { bodyLocation } from '#test/support/packed-bodies.ts';
 import { shipSimulatedHost } from '#test/support/ship-and-index.ts';
 
@@ -96,11 +97,7 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
   before(async () => {
     cloud = await startTestCloud();
     bucket = cloud.outputs.BackupBucketName as string;
-    client = new ControlClient({
-      url: cloud.outputs.ControlUrl as string,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    client = localControl(cloud);
     const sim = new MailHostSimulator({
       hostDir: join(work, 'host'),
       seed: 41,

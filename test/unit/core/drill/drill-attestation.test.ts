@@ -12,7 +12,6 @@ import {
   signedStatement,
   verifyAttestation,
 } from '#core/drill/drill-attestation.ts';
-import { drillKeys, parseDrillKey } from '#core/storage/drill-keys.ts';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -96,17 +95,5 @@ describe('drill attestations', () => {
     const big = Buffer.alloc(5_000_000, 'x');
     assert.ok(signedStatement(big).length < 200);
     assert.notDeepEqual(signedStatement(big), signedStatement(Buffer.alloc(5_000_000, 'y')));
-  });
-
-  it('are kept under drills/<date>/<id>.json, and only such keys are read as drills', () => {
-    const key = drillKeys.attestation(attestation.startedAt, attestation.drillId);
-    assert.equal(key, `drills/2026-12-06/${attestation.drillId}.json`);
-    assert.deepEqual(parseDrillKey(key), { date: '2026-12-06', drillId: attestation.drillId });
-    for (const bad of [
-      'drills/2026-12-06/notes.json',
-      'drills/x/7d0e6c1a-3b1f-4c55-9a55-0f8d2c6e4b21.json',
-      'drills/2026-12-06/a/b.json',
-    ])
-      assert.equal(parseDrillKey(bad), undefined, bad);
   });
 });
