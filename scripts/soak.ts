@@ -1,6 +1,6 @@
 // `npm run soak`: the long runs `npm test` cannot afford, each bounded in count and time, on loopback, then
 // one table of their figures. `--quick` runs each with small counts (to check the suite itself).
-//   npm run soak [-- --quick] [-- --only fuzz,crash,outage]
+//   npm run soak [-- --quick] [-- --only fuzz,crash,outage,restore,drill]
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
@@ -41,6 +41,12 @@ const steps: Step[] = [
     files: ['test/integration/fauxqs/index-point-in-time.test.ts'],
     env: { OFFSITE_TEST_BACKEND: 'fauxqs', OFFSITE_INSTANTS: String(quick ? 20 : 500) },
     minutes: quick ? 15 : 90,
+  },
+  {
+    key: 'drill',
+    files: ['test/integration/fauxqs/drill.test.ts'],
+    env: { OFFSITE_TEST_BACKEND: 'fauxqs', OFFSITE_DRILLS: String(quick ? 3 : 100) },
+    minutes: quick ? 15 : 60,
   },
 ];
 const only = values.only?.split(',');
