@@ -242,9 +242,12 @@ describe('restore drills', () => {
     const human = await offsite(['drill', 'show', passed.id, '--verify'], env());
     assert.equal(human.code, 1);
     assert.match(human.stdout, /does NOT verify/);
+    // Every drill this run made (the soak makes more than the default 30).
     const listed = await drill<{ drills: { drillId: string; verified: true | string }[] }>(
       'list',
       '--verify',
+      '--limit',
+      '1000',
     );
     assert.equal(listed.code, 1);
     const row = listed.body.drills.find((d) => d.drillId === passed.id);
