@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { ControlClient } from '#agent/control-client.ts';
 import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
-import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import { describeOperation, operationIdArg, waitForOperation } from '#cli/operation-view.ts';
 import type { DRILL_OPTIONS, DrillCommand } from '#cli/specs/drill-group.ts';
 import { textTable } from '#cli/text-table.ts';
-import { timeOption } from '#cli/time-option.ts';
+import { isoOption } from '#cli/time-option.ts';
 import type { DrillRow } from '#core/control-api.ts';
 import {
   type DrillAttestation,
@@ -87,8 +87,7 @@ export async function drillCommand(
       return bad ? 1 : 0;
     }
     default: {
-      const drillId = positionals[0] ?? '';
-      if (!/^[0-9a-f-]{36}$/.test(drillId)) throw new OffsiteError(`${drillId} is not a drill id (a UUID)`);
+      const drillId = operationIdArg(positionals[0] ?? '', 'a drill id');
       const { key, envelope } = await client.call('drill', { operationId: drillId });
       if (values.verify) {
         const result = verifyAttestation(envelope, await publicKeyOf(client, values));
@@ -124,7 +123,7 @@ function paramsOf(values: Values): Record<string, unknown> {
       );
     return {
       account: text.slice(0, at),
-      at: new Date(timeOption(text.slice(at + 1), 'pick', values.tz) as number).toISOString(),
+      at: isoOption(text.slice(at + 1), 'pick', values.tz) as string,
     };
   });
   if (

@@ -1,6 +1,13 @@
 import type { ControlClient } from '#agent/control-client.ts';
 import { ProgressBar } from '#cli/progress-bar.ts';
+import { OffsiteError } from '#core/errors.ts';
 import { isFinished, type Operation } from '#core/operation.ts';
+
+/** An operation id given as an operand (`what`: what the command calls it), checked before any request. */
+export function operationIdArg(value: string, what = 'an operation id'): string {
+  if (!/^[0-9a-f-]{36}$/.test(value)) throw new OffsiteError(`${value} is not ${what} (a UUID)`);
+  return value;
+}
 
 /** Polls the operation until it finishes, drawing its progress on stderr (when it is a terminal). */
 export async function waitForOperation(

@@ -1,6 +1,6 @@
 import { controlClientFrom, regionFrom } from '#cli/cli-clients.ts';
 import type { CommandInput } from '#cli/command-spec.ts';
-import { describeOperation, waitForOperation } from '#cli/operation-view.ts';
+import { describeOperation, operationIdArg, waitForOperation } from '#cli/operation-view.ts';
 import type { OPS_OPTIONS, OpsCommand } from '#cli/specs/ops-group.ts';
 import { OffsiteError } from '#core/errors.ts';
 import {
@@ -49,12 +49,12 @@ export async function opsCommand(
       return 0;
     }
     case 'show': {
-      const op = await client.call('operation', { operationId: operationId(arg) });
+      const op = await client.call('operation', { operationId: operationIdArg(arg) });
       show(op, describeOperation(op));
       return 0;
     }
     case 'monitor': {
-      const op = await waitForOperation(client, operationId(arg), values.json);
+      const op = await waitForOperation(client, operationIdArg(arg), values.json);
       show(op, describeOperation(op));
       return op.state === 'succeeded' ? 0 : 1;
     }
@@ -73,7 +73,7 @@ export async function opsCommand(
       return !values.wait || op.state === 'succeeded' ? 0 : 1;
     }
     case 'stop': {
-      const op = await client.call('stopOperation', { operationId: operationId(arg) });
+      const op = await client.call('stopOperation', { operationId: operationIdArg(arg) });
       show(op, describeOperation(op));
       return 0;
     }
@@ -103,9 +103,4 @@ function stateOf(value: string): OperationState {
   if (!(OPERATION_STATES as readonly string[]).includes(value))
     throw new OffsiteError(`unknown state ${value}: ${OPERATION_STATES.join(', ')} or all`);
   return value as OperationState;
-}
-
-function operationId(value: string): string {
-  if (!/^[0-9a-f-]{36}$/.test(value)) throw new OffsiteError(`${value} is not an operation id (a UUID)`);
-  return value;
 }
