@@ -7,13 +7,7 @@ import type { DRILL_OPTIONS, DrillCommand } from '#cli/specs/drill-group.ts';
 import { textTable } from '#cli/text-table.ts';
 import { isoOption } from '#cli/time-option.ts';
 import type { DrillRow } from '#core/control-api.ts';
-import {
-  type DrillAttestation,
-  readAttestation,
-  type SignedAttestation,
-  type VerifyResult,
-  verifyAttestation,
-} from '#core/drill/drill-attestation.ts';
+import { type DrillAttestation, readAttestation, verifyAttestation } from '#core/drill/drill-attestation.ts';
 import { OffsiteError } from '#core/errors.ts';
 
 type Values = CommandInput<typeof DRILL_OPTIONS>['values'];
@@ -171,8 +165,12 @@ async function verifyAll(
   const key = await publicKeyOf(client, values);
   const results: (true | string)[] = [];
   for (const d of drills) {
-    const { envelope } = await client.call('drill', { operationId: d.drillId });
-    const result: VerifyResult = verifyAttestation(envelope as SignedAttestation, key);
+    const { envelope } = await client.call(
+      'drill',
+      { operationId: d.drillId },
+      { query: { date: d.startedAt.slice(0, 10) } },
+    );
+    const result = verifyAttestation(envelope, key);
     results.push(result.valid ? true : result.problem);
   }
   return results;

@@ -11,6 +11,13 @@ const listQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(30),
 });
+const drillQuery = z.strictObject({
+  /** The day the drill started, when the caller knows it: only that day is looked in. */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date, YYYY-MM-DD')
+    .optional(),
+});
 
 /** Restore drills: their signed attestations, and the public key that verifies them. */
 export const DRILL_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
@@ -18,8 +25,9 @@ export const DRILL_ROUTES: RouteHandlers<FunctionConfig<'control'>> = {
     const q = parseOrThrow(listQuery, request.query, 'query parameters');
     return ok({ drills: await listDrills(config.backupBucket, q.since, q.limit) });
   },
-  drill: async ({ config, params }) => {
-    const found = await getDrill(config.backupBucket, params.operationId as string);
+  drill: async ({ config, params, request }) => {
+    const { date } = parseOrThrow(drillQuery, request.query, 'query parameters');
+    const found = await getDrill(config.backupBucket, params.operationId as string, date);
     if (!found)
       return {
         status: 404,

@@ -46,12 +46,17 @@ export async function listDrills(
   return rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
 }
 
-/** One drill's signed attestation as stored (the caller verifies it); undefined if the bucket has none. */
+/**
+ * One drill's signed attestation as stored (the caller verifies it); undefined if the bucket has none. With
+ * the date it started (a listing gives it), only that day's keys are listed instead of every drill's.
+ */
 export async function getDrill(
   bucket: string,
   drillId: string,
+  date?: string,
 ): Promise<{ key: string; envelope: SignedAttestation } | undefined> {
-  const key = [...(await listObjects(bucket, drillKeys.prefix)).keys()].find(
+  const prefix = date === undefined ? drillKeys.prefix : drillKeys.dateStart(date);
+  const key = [...(await listObjects(bucket, prefix)).keys()].find(
     (k) => parseDrillKey(k)?.drillId === drillId,
   );
   if (!key) return undefined;
