@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,19 @@ export async function offsite(args: string[], env: NodeJS.ProcessEnv = {}): Prom
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/**
+ * `offsite … --json` that ran (exit 0, or 1 for a finding such as a failed drill), its answer parsed; a usage
+ * error or a command that could not start (exit 2) fails the test with its stderr.
+ */
+export async function offsiteJson<T>(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; body: T; stderr: string }> {
+  const out = await offsite([...args, '--json'], env);
+  assert.ok(out.code === 0 || out.code === 1, `offsite ${args.join(' ')}: exit ${out.code} ${out.stderr}`);
+  return { code: out.code, body: JSON.parse(out.stdout) as T, stderr: out.stderr };
 }
 
 /** `offsite agent run` in the background, its log (stderr) collected. */

@@ -25,7 +25,7 @@ import type { BodyLocation } from '#core/storage/body-location.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, offsite, offsiteJson } from '#test/support/agent-cli.ts';
 import { forceActions, RARE_ACTIONS } from '#test/support/forced-actions.ts';
 import { useLocalIndex } from '#test/support/index-checks.ts';
 import { localControl } from '#test/support/local-control.ts';
@@ -61,11 +61,7 @@ describe('restore drills', () => {
   let bucket: string;
   const work = mkdtempSync(join(tmpdir(), 'offsite-drill-'));
   const env = () => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
-  async function drill<T>(...args: string[]): Promise<{ code: number; body: T; stderr: string }> {
-    const out = await offsite(['drill', ...args, '--json'], env());
-    assert.ok(out.code === 0 || out.code === 1, `offsite drill ${args.join(' ')}: ${out.code} ${out.stderr}`);
-    return { code: out.code, body: JSON.parse(out.stdout) as T, stderr: out.stderr };
-  }
+  const drill = <T>(...args: string[]) => offsiteJson<T>(['drill', ...args], env());
   const show = (id: string, ...args: string[]) =>
     drill<{ key: string; verified: boolean | null; problem?: string; attestation: DrillAttestation }>(
       'show',

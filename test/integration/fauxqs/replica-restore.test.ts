@@ -17,7 +17,7 @@ import { seededRandom } from '#core/seeded-random.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { operationEnded, startTestCloud } from '#test/integration/harness.ts';
-import { LOCAL_AWS_ENV, offsite } from '#test/support/agent-cli.ts';
+import { LOCAL_AWS_ENV, offsiteJson } from '#test/support/agent-cli.ts';
 import { comparableSnapshot, snapshotOfBundle } from '#test/support/bundle-state.ts';
 import { localControl } from '#test/support/local-control.ts';
 import { randomInstants } from '#test/support/random-instants.ts';
@@ -36,14 +36,7 @@ describe('restore from the replica alone', () => {
   const work = mkdtempSync(join(tmpdir(), 'offsite-replica-'));
   const keyFile = join(work, 'primary-drill-key.pem');
   const env = (cloud: LocalCloud) => ({ OFFSITE_CONTROL_URL: cloud.outputs.ControlUrl as string });
-  async function cli<T>(
-    cloud: LocalCloud,
-    ...args: string[]
-  ): Promise<{ code: number; body: T; stderr: string }> {
-    const out = await offsite([...args, '--json'], env(cloud));
-    assert.ok(out.code === 0 || out.code === 1, `offsite ${args.join(' ')}: ${out.code} ${out.stderr}`);
-    return { code: out.code, body: JSON.parse(out.stdout) as T, stderr: out.stderr };
-  }
+  const cli = <T>(cloud: LocalCloud, ...args: string[]) => offsiteJson<T>(args, env(cloud));
 
   before(async () => {
     primary = await startTestCloud();
