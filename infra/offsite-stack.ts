@@ -489,7 +489,7 @@ export class OffsiteStack extends Stack {
       config.replica === false
         ? undefined
         : new BucketReplica(this, 'Replica', backupBucket, key, config.replica);
-    if (config.replica !== false)
+    if (replica)
       new OffsiteFunction(this, 'IndexExport', {
         handler: 'index-export',
         description: 'Exports the index and operations tables into index-exports/, which replication copies',
@@ -503,7 +503,7 @@ export class OffsiteStack extends Stack {
           backupBucket,
           BUCKET.indexExports,
         )
-        .runsOnSchedule('index-export', config.replica.indexExport);
+        .runsOnSchedule('index-export', replica.config.indexExport);
 
     // --- Alarms -----------------------------------------------------------------------------------------
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
@@ -521,28 +521,7 @@ export class OffsiteStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       })
       .addAlarmAction(notify);
-    if (replica && config.replica !== false) {
-      // Nothing replicated means no data, not lag: missing data does not breach.
-      replica.latency
-        .createAlarm(this, 'ReplicationLagAlarm', {
-          alarmDescription: `offsite: the replica in ${config.replica.region} is more than ${config.replica.lagAlarmSeconds}s behind the backup bucket`,
-          threshold: config.replica.lagAlarmSeconds,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 5,
-          datapointsToAlarm: 5,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        })
-        .addAlarmAction(notify);
-      replica.failures
-        .createAlarm(this, 'ReplicationFailedAlarm', {
-          alarmDescription: `offsite: objects failed to replicate to ${config.replica.bucket}; see the S3 replication failure events`,
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        })
-        .addAlarmAction(notify);
-    }
+    replica?.alarmTo(notify);
 
     // An agent that stops reporting is as bad as one that lags: missing data breaches.
     const lag = new cloudwatch.Metric({

@@ -154,7 +154,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             }
           : {}),
       },
-      localSigningKeyFile: ensureLocalSigningKey(options.workDir),
+      // Without KMS, drills sign with a key pair kept in the work directory.
+      ...(endpoints.kms ? {} : { localSigningKeyFile: ensureLocalSigningKey(options.workDir) }),
       capabilities: { bucketControls: options.backend === 'moto', tableBackups: options.backend === 'moto' },
       senderId: LOCAL_SENDER_IDS[options.backend],
       functionUrlPorts: urlPorts,

@@ -20,12 +20,14 @@ export const REPLICA_RULE_ID = 'offsite-replica';
  */
 export class BucketReplica extends Construct {
   readonly role: iam.Role;
+  readonly config: ReplicaConfig;
   /** Seconds behind (the most delayed object in the period); no data while nothing is replicated. */
-  readonly latency: cloudwatch.Metric;
-  readonly failures: cloudwatch.Metric;
+  private readonly latency: cloudwatch.Metric;
+  private readonly failures: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, source: s3.Bucket, sourceKey: kms.IKey, replica: ReplicaConfig) {
     super(scope, id);
+    this.config = replica;
     const region = Stack.of(this).region;
     const replicaArn = `arn:aws:s3:::${replica.bucket}`;
     this.role = new iam.Role(this, 'Role', {
@@ -125,5 +127,30 @@ export class BucketReplica extends Construct {
       statistic: 'Sum',
       period: Duration.minutes(5),
     });
+  }
+
+  /** The lag and failure alarms, notifying `action`. */
+  alarmTo(action: cloudwatch.IAlarmAction): void {
+    const { region, bucket, lagAlarmSeconds } = this.config;
+    // Nothing replicated means no data, not lag: missing data does not breach.
+    this.latency
+      .createAlarm(this, 'LagAlarm', {
+        alarmDescription: `offsite: the replica in ${region} is more than ${lagAlarmSeconds}s behind the backup bucket`,
+        threshold: lagAlarmSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(action);
+    this.failures
+      .createAlarm(this, 'FailedAlarm', {
+        alarmDescription: `offsite: objects failed to replicate to ${bucket}; see the S3 replication failure events`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      })
+      .addAlarmAction(action);
   }
 }
