@@ -25,7 +25,8 @@ import { directoryBundleSource, s3BundleSource } from '#agent/restore/bundle-sou
 import { downloadBundle } from '#agent/restore/download-bundle.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
-import { fmt, median, startBenchCloud } from '#bench/bench-helpers.ts';
+import { startBenchCloud } from '#bench/bench-helpers.ts';
+import { fmt, median } from '#bench/stats.ts';
 import type { Operation } from '#core/operation.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';

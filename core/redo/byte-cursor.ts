@@ -23,7 +23,17 @@ export interface BodyRef {
   bytes?: Buffer;
 }
 
-/** Big-endian reads over a window of a file; positions are absolute file offsets. */
+const NO_STRINGS: readonly (string | null)[] = Object.freeze([]);
+const NO_NUMBERS: readonly number[] = Object.freeze([]);
+const SKIPPED_BODY: Readonly<BodyRef> = Object.freeze({ offset: 0, length: 0 });
+
+/**
+ * Big-endian reads over a window of a file; positions are absolute file offsets.
+ *
+ * A `skipping` cursor checks every field exactly as a reading one does and moves past it, but returns
+ * placeholders instead of values (strings are not decoded, lists and bodies not built): the reader finds
+ * each record's end this way and decodes its fields only when they are asked for.
+ */
 export class ByteCursor {
   private buf: Buffer;
   private base: number;
@@ -31,12 +41,14 @@ export class ByteCursor {
   pos: number;
   /** Bodies up to this many bytes are copied out; larger ones are only located. */
   private readonly captureLimit: number;
+  private readonly skipping: boolean;
 
-  constructor(buf: Buffer, base: number, pos: number, captureLimit: number) {
+  constructor(buf: Buffer, base: number, pos: number, captureLimit: number, skipping = false) {
     this.buf = buf;
     this.base = base;
     this.pos = pos;
     this.captureLimit = captureLimit;
+    this.skipping = skipping;
   }
 
   /** Points the cursor at another window (reused across records: one cursor per read, not per record). */
@@ -99,7 +111,8 @@ export class ByteCursor {
 
   /** An i64 kept exactly (bitmasks). */
   i64Exact(): bigint {
-    return this.buf.readBigInt64BE(this.take(8));
+    const at = this.take(8);
+    return this.skipping ? 0n : this.buf.readBigInt64BE(at);
   }
 
   /** i32 byte length, then UTF-8; −1 is null. */
@@ -111,7 +124,7 @@ export class ByteCursor {
       throw new RedoFormatError(`string length ${length} is invalid`, start);
     }
     const at = this.take(length);
-    return this.buf.toString('utf8', at, at + length);
+    return this.skipping ? '' : this.buf.toString('utf8', at, at + length);
   }
 
   /** i32 count (−1 = null), then that many strings. */
@@ -119,8 +132,13 @@ export class ByteCursor {
     const start = this.pos;
     const count = this.i32();
     if (count === -1) return null;
+    const n = this.count(count, start);
+    if (this.skipping) {
+      for (let i = 0; i < n; i++) this.str();
+      return NO_STRINGS as (string | null)[];
+    }
     const out: (string | null)[] = [];
-    for (let i = 0, n = this.count(count, start); i < n; i++) out.push(this.str());
+    for (let i = 0; i < n; i++) out.push(this.str());
     return out;
   }
 
@@ -129,6 +147,7 @@ export class ByteCursor {
     const start = this.pos;
     const n = this.count(this.i32(), start);
     const at = this.take(n * 4);
+    if (this.skipping) return NO_NUMBERS as number[];
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) out[i] = this.buf.readInt32BE(at + i * 4);
     return out;
@@ -146,10 +165,12 @@ export class ByteCursor {
     if (length < 0) throw new RedoFormatError(`data length ${length} is invalid`, at);
     const offset = this.pos;
     if (length <= this.captureLimit) {
+      // Skipping or not, a body to be copied must lie in the window: it is copied from there later.
       const from = this.take(length);
+      if (this.skipping) return SKIPPED_BODY as BodyRef;
       return { offset, length, bytes: Buffer.from(this.buf.subarray(from, from + length)) };
     }
     this.pos += length;
-    return { offset, length };
+    return this.skipping ? (SKIPPED_BODY as BodyRef) : { offset, length };
   }
 }

@@ -5,20 +5,54 @@ import { decodeCustom, decodeMessageFields } from '#core/redo/message-fields.ts'
 import { OP, OP_NAMES, SHARED_CODE_OPS } from '#core/redo/op-codes.ts';
 import { type LayoutOpName, OP_LAYOUTS } from '#core/redo/op-layouts.ts';
 import type { ContactField, OpData, RecordHeader, TxnId } from '#core/redo/redo-record.ts';
-import { atLeast, formatVersion, isTooHigh, type RedoVersion } from '#core/redo/version.ts';
+import { atLeast, formatVersion, isTooHigh, LATEST_VERSION, type RedoVersion } from '#core/redo/version.ts';
 
 export const RECORD_MAGIC = 'ZMREDO';
 const MAGIC_BYTES = Buffer.from(RECORD_MAGIC, 'latin1');
 
-/** Reads and validates a record header at the cursor. */
-export function decodeRecordHeader(c: ByteCursor): RecordHeader {
+/** One object per version met (records of a log share a handful): a record costs no version object. */
+const VERSIONS = new Map<number, RedoVersion>();
+let lastVersion: RedoVersion = LATEST_VERSION;
+
+/** Reads the record magic and version at the cursor; the version must be one a release writes. */
+export function readRecordVersion(c: ByteCursor): RedoVersion {
   const start = c.pos;
   if (!c.startsWith(MAGIC_BYTES)) throw new RedoFormatError('no record magic "ZMREDO"', start);
   c.skip(MAGIC_BYTES.length);
-  const version = { major: c.i16(), minor: c.i16() };
-  if (version.major < 0 || version.minor < 0 || isTooHigh(version)) {
+  const major = c.i16();
+  const minor = c.i16();
+  if (lastVersion.major === major && lastVersion.minor === minor) return lastVersion;
+  const key = major * 0x10000 + minor;
+  const known = VERSIONS.get(key);
+  if (known) {
+    lastVersion = known;
+    return known;
+  }
+  const version = Object.freeze({ major, minor });
+  if (major < 0 || minor < 0 || isTooHigh(version)) {
     throw new RedoFormatError(`record version ${formatVersion(version)} is unknown`, start + 6);
   }
+  VERSIONS.set(key, version);
+  lastVersion = version;
+  return version;
+}
+
+/**
+ * Moves past the rest of a record header (after `readRecordVersion`) with the checks `decodeRecordHeader`
+ * makes, building nothing; returns the op code.
+ */
+export function skipRecordHeader(c: ByteCursor, version: RedoVersion): number {
+  const opCode = c.i32();
+  c.i64(); // timestamp
+  c.skip(16); // change id, change constraint, transaction id (two ints)
+  if (atLeast(version, 1, 26)) c.i64();
+  else c.skip(4);
+  return opCode;
+}
+
+/** Reads and validates a record header at the cursor. */
+export function decodeRecordHeader(c: ByteCursor): RecordHeader {
+  const version = readRecordVersion(c);
   // An op code no release writes still has this header: its record is reported (with its mailbox) and
   // skipped by the reader, never taken for corruption.
   const opCode = c.i32();
@@ -120,10 +154,10 @@ const DECODERS: Record<number, Decoder> = {
     const constraint = optionalConstraint(c);
     return { op: 'SetItemTags', ids: itemIds(c, legacyId), itemType, flags, ...tags, constraint };
   },
-  [OP.CreateMessage]: (c, v, h) => ({ op: 'CreateMessage', ...decodeMessageFields(c, v, h) }),
+  [OP.CreateMessage]: (c, v, h) => decodeMessageFields(c, v, h, { op: 'CreateMessage' as const }),
   [OP.SaveDraft]: (c, v, h) => {
     const imapId = c.i32();
-    return { op: 'SaveDraft', imapId, ...decodeMessageFields(c, v, h) };
+    return decodeMessageFields(c, v, h, { op: 'SaveDraft' as const, imapId });
   },
   [OP.StoreIncomingBlob]: (c, v) => {
     const at = c.pos;
@@ -169,6 +203,32 @@ function layoutOf(opCode: number): { name: LayoutOpName; codec: FieldCodec<objec
   const name = OP_NAMES[opCode];
   if (name === undefined || !Object.hasOwn(OP_LAYOUTS, name)) return undefined;
   return { name: name as LayoutOpName, codec: OP_LAYOUTS[name as LayoutOpName] as FieldCodec<object> };
+}
+
+/** Decoders see this header while measuring: a skipping cursor builds no value from it. */
+const NO_HEADER: RecordHeader = Object.freeze({
+  version: LATEST_VERSION,
+  opCode: 0,
+  timestamp: 0,
+  changeId: 0,
+  changeConstraint: 0,
+  txnId: Object.freeze({ time: 0, counter: 0 }),
+  mailboxId: 0,
+});
+
+/**
+ * Moves a skipping cursor past the data of an op, with every check a decode makes; false for a code no
+ * release writes (its end cannot be found).
+ */
+export function skipOpData(c: ByteCursor, version: RedoVersion, opCode: number): boolean {
+  const decoder = DECODERS[opCode];
+  if (decoder) {
+    decoder(c, version, NO_HEADER);
+    return true;
+  }
+  const layout = layoutOf(opCode);
+  layout?.codec.read(c, version, NO_HEADER);
+  return layout !== undefined;
 }
 
 /** Decodes the data of an op; undefined for a code no release writes (its end cannot be found). */

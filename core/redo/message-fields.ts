@@ -7,25 +7,25 @@ import { atLeast, type RedoVersion } from '#core/redo/version.ts';
 // CreateMessage's fields: also the tail of SaveDraft, SaveDocument, SaveWiki, AddDocumentRevision,
 // CreateChat and SaveChat, which extend it in the server.
 
-export function decodeMessageFields(c: ByteCursor, v: RedoVersion, h: RecordHeader): CreateMessageData {
-  const rcptEmail = c.str();
-  const receivedDate = atLeast(v, 1, 4) ? c.i64() : h.timestamp;
-  const shared = c.bool();
-  const digest = c.str();
-  const size = atLeast(v, 1, 42) ? c.i64() : c.i32();
-  const msgId = c.i32();
-  const folderId = c.i32();
-  const convId = c.i32();
-  const data: Partial<CreateMessageData> = {
-    rcptEmail,
-    receivedDate,
-    shared,
-    digest,
-    size,
-    msgId,
-    folderId,
-    convId,
-  };
+/**
+ * Reads the fields onto `into` (an op's own leading fields, e.g. `{ op: 'CreateMessage' }`): one object per
+ * record, its fields in the record's order, no copy.
+ */
+export function decodeMessageFields<T extends object>(
+  c: ByteCursor,
+  v: RedoVersion,
+  h: RecordHeader,
+  into: T,
+): T & CreateMessageData {
+  const data = into as T & Partial<CreateMessageData>;
+  data.rcptEmail = c.str();
+  data.receivedDate = atLeast(v, 1, 4) ? c.i64() : h.timestamp;
+  data.shared = c.bool();
+  data.digest = c.str();
+  data.size = atLeast(v, 1, 42) ? c.i64() : c.i32();
+  data.msgId = c.i32();
+  data.folderId = c.i32();
+  data.convId = c.i32();
   if (atLeast(v, 1, 5)) data.convFirstMsgId = c.i32();
   if (atLeast(v, 1, 32)) data.mergedConvIds = c.i32Array();
   data.calItemId = c.i32();
@@ -48,7 +48,7 @@ export function decodeMessageFields(c: ByteCursor, v: RedoVersion, h: RecordHead
   } else {
     throw new RedoFormatError(`message body type ${bodyType} is unknown (1 inline, 2 link)`, typeAt);
   }
-  return data as CreateMessageData;
+  return data as T & CreateMessageData;
 }
 
 export function encodeMessageFields(w: ByteWriter, v: RedoVersion, d: CreateMessageData): void {

@@ -32,7 +32,7 @@ import type { CreateMessageData } from '#core/redo/redo-record.ts';
 import type { RedoVersion } from '#core/redo/version.ts';
 
 const messageFields: FieldCodec<CreateMessageData> = {
-  read: (c, v, h) => decodeMessageFields(c, v, h),
+  read: (c, v, h) => decodeMessageFields(c, v, h, {}),
   write: (w, v, x) => encodeMessageFields(w, v, x),
 };
 

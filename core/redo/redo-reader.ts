@@ -1,8 +1,15 @@
 import { ByteCursor, NeedBytes } from '#core/redo/byte-cursor.ts';
 import type { ByteSource } from '#core/redo/byte-source.ts';
-import { decodeOpData, decodeRecordHeader, RECORD_MAGIC } from '#core/redo/decode-record.ts';
+import {
+  decodeRecordHeader,
+  RECORD_MAGIC,
+  readRecordVersion,
+  skipOpData,
+  skipRecordHeader,
+} from '#core/redo/decode-record.ts';
 import { RedoFormatError, RedoHeaderError } from '#core/redo/errors.ts';
 import { FILE_HEADER_SIZE, parseFileHeader, type RedoFileHeader } from '#core/redo/file-header.ts';
+import { LazyRedoRecord } from '#core/redo/lazy-redo-record.ts';
 import { isKnownOpCode, opName } from '#core/redo/op-codes.ts';
 import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
@@ -44,7 +51,8 @@ const HEADER_PROBE = 14; // magic + version + op code: enough to judge a candida
 
 /**
  * Streams the records of a redo log (spec §2) from any offset, one event at a time. Never holds more than
- * one read chunk of records in memory, unless captured bodies are larger. Undecodable bytes are reported as
+ * one read chunk of records in memory, unless captured bodies are larger. A record's header and data are
+ * decoded when first asked for (see `LazyRedoRecord`); the source's bytes must not change meanwhile. Undecodable bytes are reported as
  * `unparsed` ranges, never hidden; the reader always makes progress, so it cannot loop.
  */
 export async function* readRedo(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<RedoEvent> {
@@ -89,14 +97,24 @@ export async function* readRedoBatches(
 
   let win: Buffer = Buffer.alloc(0);
   let winBase = pos;
-  const cursor = new ByteCursor(win, winBase, pos, capture);
+  // Records are measured (every field checked, nothing built) and decoded when their fields are asked for.
+  const cursor = new ByteCursor(win, winBase, pos, capture, true);
   // The next chunk is read while this one is decoded (sequential reading is the common case).
   let ahead: { at: number; length: number; bytes: Promise<Buffer> } | undefined;
+  /**
+   * Bytes from `at`: `length` of them, or what a read-ahead that covers `at` holds (fewer: the caller reads
+   * again when it needs more). A located body can end past the window, so `at` may lie inside a read-ahead.
+   */
   const readAhead = async (at: number, length: number): Promise<Buffer> => {
-    const hit = ahead && ahead.at === at && ahead.length === length ? ahead.bytes : undefined;
+    const prefetched = ahead;
     ahead = undefined;
-    const bytes = await (hit ?? read(at, length));
-    const next = at + length;
+    let bytes: Buffer | undefined;
+    if (prefetched && at >= prefetched.at && at < prefetched.at + prefetched.length) {
+      const chunk = await prefetched.bytes;
+      if (at - prefetched.at < chunk.length) bytes = chunk.subarray(at - prefetched.at);
+    }
+    bytes ??= await read(at, length);
+    const next = at + bytes.length;
     if (next < limit) {
       const nextLength = Math.min(chunkSize, limit - next);
       ahead = { at: next, length: nextLength, bytes: read(next, nextLength) };
@@ -124,6 +142,10 @@ export async function* readRedoBatches(
     return -1;
   };
 
+  // A header that reads goes with whatever is wrong with the data (decoded only then: a rare path).
+  let headerRead = false;
+  const headerOf = () => (headerRead ? decodeRecordHeader(new ByteCursor(win, winBase, pos, 0)) : undefined);
+
   while (true) {
     if (pos >= limit) {
       batch.push({ kind: 'end', offset: pos });
@@ -138,17 +160,25 @@ export async function* readRedoBatches(
       | RedoEvent
       | { kind: 'beyond'; needed: number }
       | { kind: 'unmodelled'; header: RecordHeader; at: number };
-    let header: RecordHeader | undefined;
+    headerRead = false;
     try {
       cursor.reset(win, winBase, pos);
-      header = decodeRecordHeader(cursor);
-      const data = decodeOpData(cursor, header);
-      if (data === undefined) {
-        outcome = { kind: 'unmodelled', header, at: cursor.pos };
+      const version = readRecordVersion(cursor);
+      const opCode = skipRecordHeader(cursor, version);
+      headerRead = true;
+      if (!skipOpData(cursor, version, opCode)) {
+        outcome = {
+          kind: 'unmodelled',
+          header: decodeRecordHeader(new ByteCursor(win, winBase, pos, 0)),
+          at: cursor.pos,
+        };
       } else if (cursor.pos > limit) {
         outcome = { kind: 'beyond', needed: cursor.pos };
       } else {
-        outcome = { kind: 'record', record: { offset: pos, length: cursor.pos - pos, header, data } };
+        outcome = {
+          kind: 'record',
+          record: new LazyRedoRecord(win, winBase, pos, cursor.pos - pos, capture),
+        };
       }
     } catch (error) {
       if (error instanceof NeedBytes) {
@@ -160,7 +190,8 @@ export async function* readRedoBatches(
           // Grow the window (dropping what lies before this record) and decode the record again.
           const winEnd = winBase + win.length;
           const newEnd = Math.min(limit, Math.max(error.upTo, winEnd + chunkSize));
-          win = Buffer.concat([win.subarray(pos - winBase), await readAhead(winEnd, newEnd - winEnd)]);
+          const more = await readAhead(winEnd, newEnd - winEnd);
+          win = pos === winEnd ? more : Buffer.concat([win.subarray(pos - winBase), more]);
           winBase = pos;
           continue;
         }
@@ -168,6 +199,7 @@ export async function* readRedoBatches(
       } else if (error instanceof RedoFormatError) {
         const next = await findRecordStart(pos + 1);
         const end = next >= 0 ? next : final ? limit : Math.max(pos + 1, limit - HEADER_PROBE + 1);
+        const header = headerOf();
         const reason = header ? `${opName(header.opCode)} does not decode: ${error.message}` : error.message;
         batch.push({ kind: 'unparsed', offset: pos, end, reason, ...(header ? { header } : {}) });
         pos = end;
@@ -205,6 +237,7 @@ export async function* readRedoBatches(
         return;
       }
       const reason = `record claims to end at ${outcome.needed}, past the next record at ${next} (corrupt length)`;
+      const header = headerOf();
       batch.push({ kind: 'unparsed', offset: pos, end: next, reason, ...(header ? { header } : {}) });
       pos = next;
     }

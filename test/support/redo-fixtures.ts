@@ -82,8 +82,15 @@ export function sampleRecords(count: number, seed = 1): Buffer[] {
 /** Every event the reader gives for `bytes`. */
 export async function readEvents(bytes: Buffer, options: ReadOptions = {}): Promise<RedoEvent[]> {
   const events: RedoEvent[] = [];
-  for await (const e of readRedo(bufferSource(bytes), options)) events.push(e);
+  for await (const e of readRedo(bufferSource(bytes), options)) events.push(plainEvent(e));
   return events;
+}
+
+/** The event with its record decoded into a plain object, so that comparisons see every field. */
+export function plainEvent(e: RedoEvent): RedoEvent {
+  if (e.kind !== 'record') return e;
+  const { offset, length, header, data } = e.record;
+  return { kind: 'record', record: { offset, length, header, data } };
 }
 
 /** A delivery as the server logs it: a CreateMessage with `body` inline, its ids derived from `i`. */

@@ -110,6 +110,8 @@ describe('redo reader fuzz', () => {
                   `${name}: record at ${e.record.offset}, expected ${expected}`,
                 );
                 expected += e.record.length;
+                // Decoded when asked: a record the reader gave must decode (it checked every field).
+                assert.ok(e.record.data.op && e.record.header.opCode >= 0, `${name}: record without data`);
               } else if (e.kind === 'unparsed') {
                 assert.equal(e.offset, expected, `${name}: gap before unparsed range`);
                 assert.ok(e.end > e.offset && e.reason.length > 0, `${name}: empty unparsed range`);
