@@ -3,6 +3,17 @@ import { decodeOpData, decodeRecordHeader } from '#core/redo/decode-record.ts';
 import { RedoFormatError } from '#core/redo/errors.ts';
 import type { OpData, RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 
+/** A read buffer shared by the records found in it: `bytes` from absolute offset `base`. */
+export interface ReadWindow {
+  readonly bytes: Buffer;
+  readonly base: number;
+  /** Bodies up to this many bytes are copied out when the data is decoded. */
+  readonly capture: number;
+}
+
+/** Headers are decoded synchronously, one at a time: one cursor serves them all. */
+const HEADER_CURSOR = new ByteCursor(Buffer.alloc(0), 0, 0, 0);
+
 /**
  * A record the reader has found and checked field by field but not decoded: its header and data are
  * decoded from the read buffer the first time they are asked for. Shipping reads headers only, and
@@ -12,23 +23,22 @@ import type { OpData, RecordHeader, RedoRecord } from '#core/redo/redo-record.ts
 export class LazyRedoRecord implements RedoRecord {
   readonly offset: number;
   readonly length: number;
-  #bytes: Buffer | undefined;
-  readonly #base: number;
-  readonly #capture: number;
+  #window: ReadWindow | undefined;
   #header: RecordHeader | undefined;
   #data: OpData | undefined;
 
-  /** `bytes` holds the record from absolute offset `base` on; bodies up to `capture` bytes are copied out. */
-  constructor(bytes: Buffer, base: number, offset: number, length: number, capture: number) {
-    this.#bytes = bytes;
-    this.#base = base;
+  constructor(window: ReadWindow, offset: number, length: number) {
+    this.#window = window;
     this.offset = offset;
     this.length = length;
-    this.#capture = capture;
   }
 
   get header(): RecordHeader {
-    this.#header ??= decodeRecordHeader(this.#cursor());
+    if (this.#header === undefined) {
+      const window = this.#window as ReadWindow;
+      HEADER_CURSOR.reset(window.bytes, window.base, this.offset);
+      this.#header = decodeRecordHeader(HEADER_CURSOR);
+    }
     return this.#header;
   }
 
@@ -41,7 +51,7 @@ export class LazyRedoRecord implements RedoRecord {
       // The reader makes a record only of an op it could measure, so this is a broken invariant.
       if (data === undefined) throw new RedoFormatError('op has no layout', this.offset);
       this.#data = data;
-      this.#bytes = undefined;
+      this.#window = undefined;
     }
     return this.#data;
   }
@@ -52,7 +62,8 @@ export class LazyRedoRecord implements RedoRecord {
   }
 
   #cursor(): ByteCursor {
-    // Only reached before the data is decoded (the header is cached with it), so the bytes are still held.
-    return new ByteCursor(this.#bytes as Buffer, this.#base, this.offset, this.#capture);
+    // Only reached before the data is decoded (the header is cached with it), so the window is still held.
+    const window = this.#window as ReadWindow;
+    return new ByteCursor(window.bytes, window.base, this.offset, window.capture);
   }
 }

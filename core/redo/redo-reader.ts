@@ -9,7 +9,7 @@ import {
 } from '#core/redo/decode-record.ts';
 import { RedoFormatError, RedoHeaderError } from '#core/redo/errors.ts';
 import { FILE_HEADER_SIZE, parseFileHeader, type RedoFileHeader } from '#core/redo/file-header.ts';
-import { LazyRedoRecord } from '#core/redo/lazy-redo-record.ts';
+import { LazyRedoRecord, type ReadWindow } from '#core/redo/lazy-redo-record.ts';
 import { isKnownOpCode, opName } from '#core/redo/op-codes.ts';
 import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 import { LATEST_VERSION } from '#core/redo/version.ts';
@@ -123,6 +123,7 @@ export async function* readRedoBatches(
     return bytes;
   };
   let batch: RedoEvent[] = [];
+  let window: ReadWindow = { bytes: win, base: winBase, capture };
 
   /** Finds the next plausible record start in [from, limit), reading chunk by chunk; −1 if none. */
   const findRecordStart = async (from: number): Promise<number> => {
@@ -163,6 +164,7 @@ export async function* readRedoBatches(
     headerRead = false;
     try {
       cursor.reset(win, winBase, pos);
+      if (window.bytes !== win) window = { bytes: win, base: winBase, capture };
       const version = readRecordVersion(cursor);
       const opCode = skipRecordHeader(cursor, version);
       headerRead = true;
@@ -177,7 +179,7 @@ export async function* readRedoBatches(
       } else {
         outcome = {
           kind: 'record',
-          record: new LazyRedoRecord(win, winBase, pos, cursor.pos - pos, capture),
+          record: new LazyRedoRecord(window, pos, cursor.pos - pos),
         };
       }
     } catch (error) {
