@@ -5,7 +5,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseStackConfig } from '#core/stack-config.ts';
 import { OffsiteStack } from '#infra/offsite-stack.ts';
 
-export const STACK_NAME = 'Offsite';
+import { STACK_NAME } from '#infra/stack-name.ts';
+
+export { STACK_NAME };
 
 /**
  * The feature flags `cdk.json` sets: the local cloud and the tests synthesize with them too, so the template

@@ -130,8 +130,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
     const account = LOCAL_ACCOUNTS[options.backend];
     const assembly = options.assemblyCache
-      ? synthesizeCached(options.assemblyCache, options.context)
-      : synthesize(path.join(options.workDir, 'cdk.out'), options.context);
+      ? await synthesizeCached(options.assemblyCache, options.context)
+      : await synthesize(path.join(options.workDir, 'cdk.out'), options.context);
     const urlIds = Object.entries(assembly.template.Resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Url')
       .map(([id]) => id);

@@ -1,7 +1,14 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createApp, STACK_NAME } from '#infra/create-app.ts';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { STACK_NAME } from '#infra/stack-name.ts';
+
+const execFileAsync = promisify(execFile);
+/** The synthesis runs in a child process (see synth-main.ts). */
+const SYNTH_MAIN = fileURLToPath(new URL('./synth-main.ts', import.meta.url));
 
 export interface CfnResource {
   readonly Type: string;
@@ -25,11 +32,18 @@ export interface Assembly {
  * Synthesizes the real stack (same code, same esbuild bundles as `cdk deploy`) into `outdir`.
  * `context` is the CDK context, e.g. `{ offsite: { objectLock: { mode: 'GOVERNANCE', days: 1 } } }`.
  */
-export function synthesize(outdir: string, context: Record<string, unknown> = {}): Assembly {
-  // The CDK CLI sets this itself; without it the template does not say where each function's bundle is.
-  const { app } = createApp({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, ...context } });
-  const assembly = app.synth();
-  return readAssembly(assembly.directory);
+export async function synthesize(outdir: string, context: Record<string, unknown> = {}): Promise<Assembly> {
+  try {
+    await execFileAsync(process.execPath, [SYNTH_MAIN, outdir, JSON.stringify(context)], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`synthesizing the stack failed: ${stderr.trim().split('\n').slice(-20).join('\n')}`, {
+      cause: error,
+    });
+  }
+  return readAssembly(outdir);
 }
 
 export function readAssembly(directory: string): Assembly {
@@ -44,14 +58,17 @@ export function readAssembly(directory: string): Assembly {
  * from one unchanged tree: bundling every function each time costs seconds per cloud). The cache must not
  * outlive the tree it was built from: one test run owns it.
  */
-export function synthesizeCached(cacheDir: string, context: Record<string, unknown> = {}): Assembly {
+export async function synthesizeCached(
+  cacheDir: string,
+  context: Record<string, unknown> = {},
+): Promise<Assembly> {
   const directory = path.join(
     cacheDir,
     createHash('sha256').update(JSON.stringify(context)).digest('hex').slice(0, 16),
   );
   if (existsSync(directory)) return readAssembly(directory);
   const building = `${directory}.building-${process.pid}`;
-  synthesize(building, context);
+  await synthesize(building, context);
   rmSync(directory, { recursive: true, force: true });
   renameSync(building, directory);
   return readAssembly(directory);
