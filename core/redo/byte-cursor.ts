@@ -64,14 +64,6 @@ export class ByteCursor {
     this.pos = pos;
   }
 
-  /** True when the next bytes equal `expected` (does not move; false when the window ends first). */
-  startsWith(expected: Uint8Array): boolean {
-    const at = this.pos - this.base;
-    if (at + expected.length > this.buf.length) throw new NeedBytes(this.pos + expected.length);
-    for (let i = 0; i < expected.length; i++) if (this.buf[at + i] !== expected[i]) return false;
-    return true;
-  }
-
   skip(n: number): void {
     this.take(n);
   }

@@ -9,6 +9,9 @@ import { atLeast, formatVersion, isTooHigh, LATEST_VERSION, type RedoVersion } f
 
 export const RECORD_MAGIC = 'ZMREDO';
 const MAGIC_BYTES = Buffer.from(RECORD_MAGIC, 'latin1');
+// The magic read as two big-endian numbers: two loads per record instead of six byte compares.
+const MAGIC_HEAD = MAGIC_BYTES.readInt32BE(0);
+const MAGIC_TAIL = MAGIC_BYTES.readInt16BE(4);
 
 /** One object per version met (records of a log share a handful): a record costs no version object. */
 const VERSIONS = new Map<number, RedoVersion>();
@@ -17,8 +20,9 @@ let lastVersion: RedoVersion = LATEST_VERSION;
 /** Reads the record magic and version at the cursor; the version must be one a release writes. */
 export function readRecordVersion(c: ByteCursor): RedoVersion {
   const start = c.pos;
-  if (!c.startsWith(MAGIC_BYTES)) throw new RedoFormatError('no record magic "ZMREDO"', start);
-  c.skip(MAGIC_BYTES.length);
+  if (c.i32() !== MAGIC_HEAD || c.i16() !== MAGIC_TAIL) {
+    throw new RedoFormatError('no record magic "ZMREDO"', start);
+  }
   const major = c.i16();
   const minor = c.i16();
   if (lastVersion.major === major && lastVersion.minor === minor) return lastVersion;
