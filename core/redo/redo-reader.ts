@@ -52,8 +52,9 @@ const HEADER_PROBE = 14; // magic + version + op code: enough to judge a candida
 /**
  * Streams the records of a redo log (spec §2) from any offset, one event at a time. Never holds more than
  * one read chunk of records in memory, unless captured bodies are larger. A record's header and data are
- * decoded when first asked for (see `LazyRedoRecord`); the source's bytes must not change meanwhile. Undecodable bytes are reported as
- * `unparsed` ranges, never hidden; the reader always makes progress, so it cannot loop.
+ * decoded when first asked for (see `LazyRedoRecord`); the source's bytes must not change meanwhile.
+ * Undecodable bytes are reported as `unparsed` ranges, never hidden; the reader always makes progress, so
+ * it cannot loop.
  */
 export async function* readRedo(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<RedoEvent> {
   for await (const batch of readRedoBatches(source, options)) yield* batch;
@@ -169,11 +170,7 @@ export async function* readRedoBatches(
       const opCode = skipRecordHeader(cursor, version);
       headerRead = true;
       if (!skipOpData(cursor, version, opCode)) {
-        outcome = {
-          kind: 'unmodelled',
-          header: decodeRecordHeader(new ByteCursor(win, winBase, pos, 0)),
-          at: cursor.pos,
-        };
+        outcome = { kind: 'unmodelled', header: headerOf() as RecordHeader, at: cursor.pos };
       } else if (cursor.pos > limit) {
         outcome = { kind: 'beyond', needed: cursor.pos };
       } else {
