@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { itemIdOf } from '#core/index/index-entity.ts';
+import { parseOrThrow } from '#core/validation.ts';
 
 /** What purge needs of a stored head or closed version (attribute names as the index stores them). */
 export interface StoredEntity {
@@ -7,11 +9,30 @@ export interface StoredEntity {
   readonly k: string;
   readonly st?: {
     readonly kind?: string;
-    readonly sha256?: string;
+    readonly sha256?: string | null;
     readonly revisions?: readonly { readonly sha256: string }[];
   } | null;
   /** A closed version's end time (ms); absent on a head. */
   readonly tt?: number;
+}
+
+const storedEntitySchema = z.looseObject({
+  sk: z.string(),
+  k: z.string(),
+  st: z
+    .looseObject({
+      kind: z.string().optional(),
+      sha256: z.string().nullable().optional(), // a contact's is null when it has no body
+      revisions: z.array(z.looseObject({ sha256: z.string() })).optional(),
+    })
+    .nullable()
+    .optional(),
+  tt: z.number().optional(),
+});
+
+/** A head or closed version as read from the table, checked for what purge reads of it. */
+export function storedEntityOf(item: Record<string, unknown>): StoredEntity {
+  return parseOrThrow(storedEntitySchema, item, `index item ${String(item.pk)} ${String(item.sk)}`);
 }
 
 /**

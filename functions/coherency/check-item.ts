@@ -3,6 +3,7 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
@@ -173,8 +174,9 @@ async function checkBlobReferences(
       }),
     );
     for (const i of page.Items ?? []) {
-      const sha256 = (i.pk as string).slice(keyPrefixes.blob.length);
-      if (!referred.has(sha256)) referred.set(sha256, i.sk as string);
+      const { pk, sk } = storedKey(i);
+      const sha256 = pk.slice(keyPrefixes.blob.length);
+      if (!referred.has(sha256)) referred.set(sha256, sk);
     }
     start = page.LastEvaluatedKey;
   } while (start);

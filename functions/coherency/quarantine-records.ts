@@ -1,6 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import type { QuarantineRecord } from '#core/coherency/coherency-request.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -40,7 +42,16 @@ function describeQuarantine(record: QuarantineRecord): string {
   return `moved to ${record.quarantinedAs} by coherency check ${record.operationId} at ${record.at} (${record.problem}: ${record.detail})`;
 }
 
+const quarantineSchema = z.object({
+  key: z.string(),
+  quarantinedAs: z.string(),
+  operationId: z.string(),
+  problem: z.enum(['missing', 'corrupt', 'size-mismatch', 'orphan']),
+  detail: z.string(),
+  at: z.string(),
+});
+
+/** A quarantine item as read, checked (its key is not part of the record). */
 function toRecord(item: Record<string, unknown>): QuarantineRecord {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as QuarantineRecord;
+  return parseOrThrow(quarantineSchema, item, `quarantine item ${String(item.sk)}`);
 }

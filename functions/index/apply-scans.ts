@@ -1,4 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { catalogEntryOfKind, type ScanEntry } from '#core/index/catalog-entries.ts';
+import type { Item } from '#core/index/entity-items.ts';
 import { bodiesOf, itemIdOf, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { reconcileScan, type ScanChanges } from '#core/index/reconcile-scan.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
@@ -8,7 +10,6 @@ import { parseScanSnapshot, type ScanSnapshot, ScanSnapshotError } from '#core/s
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { noteRescan } from '#functions/index/bridge-gap.ts';
-import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor } from '#functions/index/index-cursor.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
@@ -19,21 +20,7 @@ import { queryAll } from '#functions/query/query-all.ts';
 import { resolveUncertain } from '#functions/query/uncertain-marks.ts';
 
 /** A catalogued scan snapshot (see record-shipment). */
-export interface ScanItem {
-  pk: string;
-  sk: string;
-  s3Key: string;
-  sha256: string;
-  codec: string;
-  seq: string;
-  offset: string;
-  position: string;
-  mailboxId: number;
-  accountId: string;
-  scanId: string;
-  takenAt: string;
-  state: 'pending' | 'applied' | 'rejected';
-}
+export type ScanItem = ScanEntry;
 
 export interface ScanResult {
   scanId: string;
@@ -74,7 +61,7 @@ async function pendingScans(target: IndexTarget, before: string | undefined): Pr
     },
     ConsistentRead: true,
   });
-  return items as unknown as ScanItem[];
+  return items.map((item) => catalogEntryOfKind('scan', item));
 }
 
 async function applyScan(

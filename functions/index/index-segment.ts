@@ -1,6 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { accountMailboxItem } from '#core/index/account-mailbox-item.ts';
 import { applyTransaction, entityNeeds, transactionOp } from '#core/index/apply-transaction.ts';
 import { catalogEntryOfKind, type SegmentEntry } from '#core/index/catalog-entries.ts';
+import type { Item } from '#core/index/entity-items.ts';
 import { IndexInputError } from '#core/index/errors.ts';
 import { bodiesOf, itemIdOf } from '#core/index/index-entity.ts';
 import { parseRedoPosition, redoPosition } from '#core/index/redo-position.ts';
@@ -16,7 +18,6 @@ import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
 import { formatVersion } from '#core/redo/version.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import type { Item } from '#functions/index/entity-items.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
 import { incomingItem, incomingRefItem, loadEntities } from '#functions/index/load-entities.ts';
@@ -247,13 +248,11 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
       items.set(`${item.pk}\0${item.sk}`, item);
     }
     if (c.state.kind === 'mailbox' && c.op === 'CreateMailbox') {
-      const item = {
-        pk: indexKeys.account(c.state.accountId),
-        sk: indexKeys.accountMailbox(serverId, c.mailboxId),
+      const item = accountMailboxItem(c.state.accountId, {
         serverId,
         mailboxId: c.mailboxId,
         createdAt: c.fromTime,
-      };
+      });
       items.set(`${item.pk}\0${item.sk}`, item);
     }
   }

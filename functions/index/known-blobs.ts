@@ -1,3 +1,4 @@
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 
@@ -18,7 +19,7 @@ export async function knownBlobs(table: string, shas: readonly string[]): Promis
     ]),
   );
   const marks = (sk: string) =>
-    new Set(items.filter((i) => i.sk === sk).map((i) => (i.pk as string).slice(keyPrefixes.blob.length)));
+    new Set(items.filter((i) => i.sk === sk).map((i) => storedKey(i).pk.slice(keyPrefixes.blob.length)));
   const verified = marks(indexKeys.verified);
   const purged = marks(indexKeys.purged);
   const located = marks(indexKeys.location);

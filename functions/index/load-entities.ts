@@ -1,12 +1,15 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import type { EntityNeed, IncomingBlob } from '#core/index/apply-transaction.ts';
+import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 import { capacity } from '#functions/index/capacity.ts';
-import { headFromItem, type Item } from '#functions/index/entity-items.ts';
 import { IndexIntegrityError } from '#functions/index/errors.ts';
 
 export interface LoadScope {
@@ -58,7 +61,7 @@ export async function loadEntities(
   for (const mailboxId of whole) {
     for (const item of await queryHeads(scope, mailboxId)) {
       const head = await startHead(scope, item, stale);
-      if (head) overlay.load(mailboxId, item.k as string, head);
+      if (head) overlay.load(mailboxId, headFromItem(item).key, head);
     }
     overlay.markComplete(mailboxId);
   }
@@ -95,26 +98,27 @@ async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> 
 
 /** The head as it was at the segment's start (null: the entity did not exist then). */
 async function startHead(scope: LoadScope, item: Item, stale: Item[]): Promise<EntityHead | null> {
-  const { mailboxId: _m, key: _k, ...head } = headFromItem(item);
+  const stored = headFromItem(item);
+  const { mailboxId: _m, key: _k, ...head } = stored;
   if (head.fromPos < scope.segmentStart) {
-    if (head.state === null) stale.push({ pk: item.pk, sk: item.sk });
+    if (head.state === null) stale.push(storedKey(item));
     return head.state === null ? null : head;
   }
   let prev = head.prevFrom;
   while (prev !== null) {
-    const version = await getVersion(scope, item, prev);
-    if ((version.fp as string) < scope.segmentStart) {
-      if ((version.tp as string) < scope.segmentStart) return null; // deleted before the segment
-      const { mailboxId: _m, key: _k, ...restored } = headFromItem(version);
-      return restored;
+    const version = versionFromItem(await getVersion(scope, stored, prev));
+    if (version.fromPos < scope.segmentStart) {
+      if (version.toPos < scope.segmentStart) return null; // deleted before the segment
+      const { state, fromPos, fromTime, prevFrom, op } = version;
+      return { state, fromPos, fromTime, prevFrom, op };
     }
-    prev = (version.pp as string | undefined) ?? null;
+    prev = version.prevFrom;
   }
   return null;
 }
 
-async function getVersion(scope: LoadScope, head: Item, fromPos: string): Promise<Item> {
-  const keys = entityKeys(scope.serverId, head.m as number, head.k as string);
+async function getVersion(scope: LoadScope, head: StoredHead, fromPos: string): Promise<Item> {
+  const keys = entityKeys(scope.serverId, head.mailboxId, head.key);
   const out = await dynamodb().send(
     new GetCommand({
       TableName: scope.table,
@@ -126,7 +130,7 @@ async function getVersion(scope: LoadScope, head: Item, fromPos: string): Promis
   capacity.addRead(out.ConsumedCapacity);
   if (!out.Item)
     throw new IndexIntegrityError(
-      `version ${keys.version(fromPos)} of ${keys.pk} is missing: the chain of ${String(head.k)} is broken`,
+      `version ${keys.version(fromPos)} of ${keys.pk} is missing: the chain of ${head.key} is broken`,
     );
   return out.Item;
 }
@@ -146,7 +150,19 @@ export function incomingRefItem(serverId: string, blob: IncomingBlob, now = Date
   };
 }
 
+const incomingSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  size: z.number(),
+  pos: z.string().optional(),
+  subject: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  attachments: z.array(z.string()).optional(),
+});
+
+/** An incoming body's item as read, checked (its key and TTL are not part of it). */
 function incomingFromItem(item: Item): IncomingBlob {
   const { pk: _pk, sk: _sk, ...blob } = item;
-  return blob as unknown as IncomingBlob;
+  return parseOrThrow(incomingSchema, blob, `incoming item ${String(item.sk)}`);
 }

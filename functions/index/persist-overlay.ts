@@ -1,9 +1,12 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { headItem, type Item, versionItem } from '#core/index/entity-items.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import type { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
-import { headItem, type Item, versionItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -52,7 +55,7 @@ export async function persistOverlay(
 }
 
 const deleteRequest = (i: Item): WriteRequest => ({
-  DeleteRequest: { Key: { pk: i.pk as string, sk: i.sk as string } },
+  DeleteRequest: { Key: storedKey(i) },
 });
 
 /** Keys of tombstones a commit at `position` leaves to delete, in items of a bounded size. */
@@ -69,6 +72,11 @@ function cleanupItems(serverId: string, position: string, tombstones: Item[]): I
   return items;
 }
 
+const cleanupSchema = z.looseObject({
+  position: z.string(),
+  keys: z.array(z.tuple([z.string(), z.string()])),
+});
+
 /**
  * Finishes the tombstone deletions of committed runs that a crash cut short (their position is at or before
  * the cursor); lists of runs not committed yet are left to their retry, which walks back through them.
@@ -81,8 +89,9 @@ export async function finishCleanups(table: string, serverId: string, cursorPosi
     ConsistentRead: true,
   });
   for (const item of items) {
-    if ((item.position as string) > cursorPosition) continue;
-    const keys = (item.keys as [string, string][]).map(([pk, sk]) => ({ pk, sk }));
+    const cleanup = parseOrThrow(cleanupSchema, item, `clean-up item ${String(item.sk)}`);
+    if (cleanup.position > cursorPosition) continue;
+    const keys = cleanup.keys.map(([pk, sk]) => ({ pk, sk }));
     await writeAll(table, keys.map(deleteRequest));
     await writeAll(table, [deleteRequest(item)]);
   }

@@ -1,8 +1,11 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { parseLdif } from '#core/ldap/ldif.ts';
 import { parseScanSnapshot, snapshotItemCount } from '#core/scan/scan-snapshot.ts';
 import { parseServerObjectKey, type ServerObject, serverPrefix } from '#core/storage/server-keys.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { recordShipment, type ShipmentMessage } from '#functions/catalog/record-shipment.ts';
 import { listObjects } from '#functions/clients/bucket-objects.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -47,7 +50,7 @@ export async function rebuildCatalog(target: IndexTarget): Promise<CatalogRebuil
         target.table,
         named.flatMap((n) => (n.sk ? [{ pk: indexKeys.server(target.serverId), sk: n.sk }] : [])),
       )
-    ).map((item) => item.sk as string),
+    ).map((item) => storedKey(item).sk),
   );
   // Scans are catalogued by their position, known only from the snapshot: an entry with their digest counts.
   const scansHeld = await catalogedScanDigests(target, named);
@@ -81,6 +84,8 @@ function catalogKey(o: ServerObject): string | undefined {
   }
 }
 
+const scanDigest = z.object({ sha256: z.string() });
+
 async function catalogedScanDigests(
   target: IndexTarget,
   named: readonly { object: ServerObject }[],
@@ -93,7 +98,7 @@ async function catalogedScanDigests(
     ProjectionExpression: 'sha256',
     ConsistentRead: true,
   });
-  return new Set(items.map((i) => i.sha256 as string));
+  return new Set(items.map((i) => parseOrThrow(scanDigest, i, 'scan item (its sha256)').sha256));
 }
 
 /** The announcement the agent sent for an object, as far as the object itself tells it. */

@@ -1,7 +1,7 @@
 import type { ItemState, MailboxRef } from '#core/control-api.ts';
+import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { itemKey } from '#core/index/index-entity.ts';
 import { entityKeys } from '#core/index-keys.ts';
-import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 /** Every state one item had, oldest first, with the ops that began and ended each. */

@@ -1,4 +1,4 @@
-import type { MailboxEntity } from '#core/index/index-entity.ts';
+import { headFromItem } from '#core/index/entity-items.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -19,8 +19,10 @@ export async function liveMailboxes(
     ConsistentRead: true,
   });
   return items
-    .filter((i) => i.st !== undefined)
-    .map((i) => ({ mailboxId: Number(i.m), accountId: (i.st as MailboxEntity).accountId }));
+    .map(headFromItem)
+    .flatMap((h) =>
+      h.state?.kind === 'mailbox' ? [{ mailboxId: h.mailboxId, accountId: h.state.accountId }] : [],
+    );
 }
 
 /**

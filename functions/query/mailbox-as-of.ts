@@ -1,7 +1,7 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
+import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
 import { entityKeys, historySortKey, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
-import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 export interface MailboxAsOf {

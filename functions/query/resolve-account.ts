@@ -1,5 +1,7 @@
 import type { MailboxRef } from '#core/control-api.ts';
 import { ValidationError } from '#core/errors.ts';
+import { accountMailboxOf } from '#core/index/account-mailbox-item.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { directoryAsOf } from '#functions/query/directory-as-of.ts';
 import { mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
@@ -25,7 +27,7 @@ export async function resolveAccount(table: string, account: string, time: numbe
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': indexKeys.account(account.toLowerCase()) },
     });
-    const refs = items.map((i) => ({ serverId: i.serverId as string, mailboxId: i.mailboxId as number }));
+    const refs = items.map(accountMailboxOf).map(({ serverId, mailboxId }) => ({ serverId, mailboxId }));
     if (refs.length === 1) return refs[0] as MailboxRef;
     if (refs.length === 0) throw new AccountNotFoundError(`no mailbox of account ${account} is indexed`);
     throw new AccountNotFoundError(
@@ -54,5 +56,5 @@ export async function listServers(table: string): Promise<string[]> {
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': indexKeys.servers },
   });
-  return items.map((i) => i.sk as string);
+  return items.map((i) => storedKey(i).sk);
 }

@@ -1,8 +1,8 @@
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import type { FoundItem, MailboxRef, SearchType } from '#core/control-api.ts';
+import { versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import { historySortKey, scopeKeys } from '#core/index-keys.ts';
-import { versionFromItem } from '#functions/index/entity-items.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 

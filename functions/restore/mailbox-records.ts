@@ -1,7 +1,8 @@
 import type { MailboxRef } from '#core/control-api.ts';
+import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { historySortKey, scopeKeys } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
-import { headFromItem, versionFromItem } from '#functions/index/entity-items.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 /** Every version and head of a mailbox's entities: what skip-deletes and single-item restores look through. */
@@ -12,7 +13,7 @@ export async function mailboxRecords(table: string, ref: MailboxRef): Promise<En
     ExpressionAttributeValues: { ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk },
   });
   return items.flatMap((item): EntityRecord[] => {
-    const sk = item.sk as string;
+    const { sk } = storedKey(item);
     if (sk.startsWith('H#')) return [headFromItem(item)];
     if (sk.startsWith('V#')) return [versionFromItem(item)];
     return [];

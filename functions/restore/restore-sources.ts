@@ -87,10 +87,12 @@ async function deletedSource(
   directory: DirectoryReader,
 ): Promise<RestoreSource> {
   const lower = account.toLowerCase();
-  const candidates = (await listAccounts(table, now, true)).filter((row) => row.deletedAt !== undefined);
+  const candidates = (await listAccounts(table, now, true)).flatMap(({ deletedAt, ...row }) =>
+    deletedAt === undefined ? [] : [{ ...row, deletedAt }],
+  );
   const matches: { ref: MailboxRef; deletedAt: number }[] = [];
   for (const row of candidates) {
-    const deletedAt = Date.parse(row.deletedAt as string);
+    const deletedAt = Date.parse(row.deletedAt);
     const ref = { serverId: row.serverId, mailboxId: row.mailboxId };
     const name = (await directory(row.serverId, deletedAt - 1)).objects.get(row.accountId)?.name;
     if (

@@ -1,3 +1,4 @@
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { Operation } from '#core/operation.ts';
 import {
@@ -7,7 +8,7 @@ import {
   legalHoldParamsSchema,
   objectsNeeded,
 } from '#core/retention/legal-hold-plan.ts';
-import { bodiesOf, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { bodiesOf, type StoredEntity, storedEntityOf } from '#core/retention/purge-plan.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
@@ -61,7 +62,7 @@ async function flaggedFor(table: string, accountId: string): Promise<Set<string>
     ExpressionAttributeValues: { ':pk': indexKeys.heldBy(accountId) },
     ConsistentRead: true,
   });
-  return new Set(items.map((i) => i.sk as string));
+  return new Set(items.map((i) => storedKey(i).sk));
 }
 
 /** Every object the account's mailboxes (on every server it had one) need. */
@@ -94,7 +95,7 @@ async function neededBy(table: string, accountId: string): Promise<Set<string>> 
         ExpressionAttributeValues: { ':pk': indexKeys.mailbox(serverId, mailboxId) },
         ConsistentRead: true,
       });
-      entities.push(...(items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[]));
+      entities.push(...items.filter((i) => /^[HV]#/.test(storedKey(i).sk)).map(storedEntityOf));
     }
     // A packed body is held by flagging its pack (a repack leaves a held pack where it is).
     const located = await locateBodies(

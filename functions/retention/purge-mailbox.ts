@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
-import { mailboxEndedBefore, planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { mailboxEndedBefore, planMailboxPurge, storedEntityOf } from '#core/retention/purge-plan.ts';
 import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
 import { operationObjectKeys } from '#core/storage/operation-keys.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
@@ -63,8 +64,8 @@ export async function purgeMailbox(
       ),
     ),
   ]);
-  const entities = items.items.filter((i) => /^[HV]#/.test(i.sk as string)) as unknown as StoredEntity[];
-  const own = mailbox.flatMap((m) => m.items) as unknown as StoredEntity[];
+  const entities = items.items.filter((i) => /^[HV]#/.test(storedKey(i).sk)).map(storedEntityOf);
+  const own = mailbox.flatMap((m) => m.items).map(storedEntityOf);
   // A mailbox deleted before the cutoff takes everything of it along, current heads included.
   const purge = planMailboxPurge(entities, cutoff, mailboxEndedBefore(own, cutoff));
   const ownPurge = planMailboxPurge(own, cutoff);

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { PACKS_PREFIX, packDigest } from '#core/storage/body-keys.ts';
 import type { BodyLocation } from '#core/storage/body-location.ts';
@@ -261,7 +262,7 @@ async function waitingPacks(table: string): Promise<Set<string>> {
     ExpressionAttributeValues: { ':pk': indexKeys.waitingPacks },
     ConsistentRead: true,
   });
-  return new Set(items.map((i) => i.sk as string));
+  return new Set(items.map((i) => storedKey(i).sk));
 }
 
 async function wait(table: string, key: string, operationId: string): Promise<void> {

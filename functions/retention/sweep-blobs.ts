@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
+import { storedKey } from '#core/index/stored-key.ts';
 import { INCOMING_REF_HOURS, indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
 import { type BodyLocation, locationItem } from '#core/storage/body-location.ts';
@@ -136,7 +137,7 @@ async function waitingBlobs(table: string): Promise<string[]> {
     ExpressionAttributeValues: { ':pk': indexKeys.waitingBlobs },
     ConsistentRead: true,
   });
-  return items.map((i) => i.sk as string);
+  return items.map((i) => storedKey(i).sk);
 }
 
 async function wait(table: string, sha256: string, until: string, operationId: string): Promise<void> {
@@ -231,9 +232,12 @@ async function references(table: string, sha256: string): Promise<string[]> {
     ConsistentRead: true,
   });
   const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
-  return items
-    .filter((i) => i.incomingAt === undefined || Date.parse(i.incomingAt as string) > since)
-    .map((i) => i.sk as string);
+  return (
+    items
+      // An incoming reference whose time does not read counts as recent: a doubt keeps the body.
+      .filter((i) => typeof i.incomingAt !== 'string' || !(Date.parse(i.incomingAt) <= since))
+      .map((i) => storedKey(i).sk)
+  );
 }
 
 async function headBlob(

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mailboxEndedBefore, planMailboxPurge, type StoredEntity } from '#core/retention/purge-plan.ts';
+import { ValidationError } from '#core/errors.ts';
+import {
+  bodiesOf,
+  mailboxEndedBefore,
+  planMailboxPurge,
+  type StoredEntity,
+  storedEntityOf,
+} from '#core/retention/purge-plan.ts';
 
 const sha = (c: string) => c.repeat(64);
 const version = (k: string, from: number, tt: number, body?: string): StoredEntity => ({
@@ -70,5 +77,44 @@ describe('planning a mailbox purge', () => {
     );
     assert.deepEqual(plan.versions, ['V#item:9#1']);
     assert.deepEqual(plan.references, []);
+  });
+});
+
+describe('stored entities as purge reads them', () => {
+  it('take heads and versions of every kind as stored, a contact without a body included', () => {
+    const message = storedEntityOf({
+      pk: 'MBX#s#7',
+      sk: 'V#item:9#1',
+      k: 'item:9',
+      tt: 5,
+      st: { kind: 'message', sha256: sha('a'), size: 3 },
+    });
+    assert.deepEqual(bodiesOf(message), [sha('a')]);
+    const contact = storedEntityOf({
+      pk: 'MBX#s#7',
+      sk: 'H#item:10',
+      k: 'item:10',
+      st: { kind: 'contact', sha256: null },
+    });
+    assert.deepEqual(bodiesOf(contact), []);
+    const tombstone = storedEntityOf({ pk: 'MBX#s#7', sk: 'H#item:11', k: 'item:11' });
+    assert.equal(tombstone.st, undefined);
+  });
+
+  it('refuse an item whose key, end time or bodies are not what the index writes, naming it', () => {
+    assert.throws(
+      () => storedEntityOf({ pk: 'MBX#s#7', sk: 'V#item:9#1', tt: '5', st: {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.match(error.message, /index item MBX#s#7 V#item:9#1/);
+        assert.match(error.message, /k\b/);
+        assert.match(error.message, /tt/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => storedEntityOf({ pk: 'p', sk: 'H#1', k: 'item:1', st: { kind: 'document', revisions: [{}] } }),
+      /revisions/,
+    );
   });
 });
