@@ -1,6 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { buildApp } from 'fauxqs';
-import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
-import { LOOPBACK } from '#local/emulators/ports.ts';
+import { type RunningEmulator, startChildEmulator } from '#local/emulators/child-emulator.ts';
+import { assertPortFree, httpAnswers, LOOPBACK } from '#local/emulators/ports.ts';
 import { LocalCloudError } from '#local/errors.ts';
 
 /** fauxqs (SQS and S3) in this process, listening on loopback only. Port 0 picks a free port. */
@@ -21,4 +22,18 @@ export async function startFauxqs(port: number): Promise<RunningEmulator> {
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   return { name: 'fauxqs', endpoint: `http://${LOOPBACK}:${actual}`, stop: () => app.close() };
+}
+
+/** fauxqs in a process of its own (see fauxqs-main.ts), listening on loopback `port`. */
+export async function startFauxqsProcess(port: number): Promise<RunningEmulator> {
+  await assertPortFree(port, 'fauxqs (SQS and S3)');
+  return startChildEmulator({
+    name: 'fauxqs',
+    command: process.execPath,
+    args: [fileURLToPath(new URL('./fauxqs-main.ts', import.meta.url)), String(port)],
+    endpoint: `http://${LOOPBACK}:${port}`,
+    ready: () => httpAnswers(`http://${LOOPBACK}:${port}/`),
+    startTimeoutMs: 30_000,
+    missingHint: 'the Node.js running this process could not be started again',
+  });
 }
