@@ -405,7 +405,8 @@ export interface ControlAnswers {
   status: { servers: ServerStatus[] };
   servers: { servers: string[] };
   serverStatus: ServerStatus;
-  restorePoints: RestorePoints;
+  /** With `?status=1`, the server's status too (one read of the index for both). */
+  restorePoints: RestorePoints & { status?: ServerStatus };
   scans: { scans: ScanRow[] };
   bridge: { requested: true; serverId: string; at: { seq: string; offset: string }; reason: string };
   accounts: { accounts: AccountRow[] };

@@ -8,7 +8,6 @@ import { listQuarantine } from '#functions/coherency/quarantine-records.ts';
 import { ok, type RouteContext, type RouteHandlers } from '#functions/control/route-context.ts';
 import { itemHistory } from '#functions/query/item-history.ts';
 import { listAccounts, listDomains } from '#functions/query/list-accounts.ts';
-import { listRestorePoints } from '#functions/query/list-restore-points.ts';
 import { listScans } from '#functions/query/list-scans.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { summarizeMailbox } from '#functions/query/mailbox-summary.ts';
@@ -27,23 +26,13 @@ type Query = RouteContext<{ readonly indexTable: string }>;
 const param = (c: Query, name: string) => c.params[name] as string;
 
 /**
- * The catalog queries (read-only): restore points, scans, accounts, a mailbox as of T, one item's history, search.
+ * The catalog queries (read-only): scans, accounts, a mailbox as of T, one item's history, search.
  * Times are ISO 8601, the Zimbra forms, or epoch ms; UTC unless they carry an offset (the CLI converts from the
  * operator's zone before asking).
  */
 export const QUERY_ROUTES: RouteHandlers<{ readonly indexTable: string }> = {
   servers: async (c) => ok({ servers: await listServers(c.config.indexTable) }),
   quarantine: async (c) => ok({ quarantined: await listQuarantine(c.config.indexTable) }),
-  restorePoints: async (c) => {
-    const from = time(c.request.query.from, 'from');
-    const to = time(c.request.query.to, 'to');
-    return ok(
-      await listRestorePoints(c.config.indexTable, param(c, 'serverId'), {
-        ...(from !== undefined ? { from: new Date(from).toISOString() } : {}),
-        ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
-      }),
-    );
-  },
   scans: async (c) => {
     const scan = parseOrThrow(scanIdQuery, c.request.query.scan, 'query parameter "scan"');
     return ok({ scans: await listScans(c.config.indexTable, param(c, 'serverId'), scan) });
@@ -131,6 +120,16 @@ export const QUERY_ROUTES: RouteHandlers<{ readonly indexTable: string }> = {
     });
   },
 };
+
+/** The window `from`/`to` query parameters give (ISO times; each optional). */
+export function timeWindow(query: Record<string, string | undefined>): { from?: string; to?: string } {
+  const from = time(query.from, 'from');
+  const to = time(query.to, 'to');
+  return {
+    ...(from !== undefined ? { from: new Date(from).toISOString() } : {}),
+    ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
+  };
+}
 
 function time(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

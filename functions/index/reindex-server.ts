@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import type { IndexReset } from '#core/announcement.ts';
 import { indexKeys } from '#core/index-keys.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import type { AdvanceOutcome } from '#functions/index/advance-server.ts';
@@ -36,6 +38,30 @@ export interface ReindexMarker {
     unreadable: { key: string; reason: string }[];
   } & CatalogReset;
 }
+
+// Loose objects: fields written later than this reader keep their values when the marker is written back.
+const reindexMarkerSchema = z.looseObject({
+  operationId: z.string(),
+  index: z.number(),
+  total: z.number(),
+  fromSeq: z.string().optional(),
+  base: z.string().optional(),
+  phase: z.enum(['wiping', 'indexing']),
+  startedAt: z.string(),
+  wiped: z.number(),
+  located: z.number().optional(),
+  relocatedThrough: z.string().optional(),
+  catalog: z
+    .looseObject({
+      objects: z.number(),
+      recorded: z.number(),
+      unreadable: z.array(z.object({ key: z.string(), reason: z.string() })),
+      segments: z.number(),
+      scans: z.number(),
+      ldapDumps: z.number(),
+    })
+    .optional(),
+});
 
 export type ResetStep =
   /** The wipe goes on in another round (it did not fit in this invocation). */
@@ -154,7 +180,7 @@ export async function readReindex(
   );
   if (!out.Item) return undefined;
   const { pk: _pk, sk: _sk, ...marker } = out.Item;
-  return marker as ReindexMarker;
+  return parseOrThrow(reindexMarkerSchema, marker, `reindex marker of ${target.serverId}`);
 }
 
 async function updateMarker(

@@ -4,7 +4,8 @@ import { countByOp } from '#core/index/undecoded-record.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
 import { awaitedMailboxes, liveMailboxIds } from '#functions/query/live-mailboxes.ts';
-import { type Item, queryAll } from '#functions/query/query-all.ts';
+import { queryAll } from '#functions/query/query-all.ts';
+import { readServerIndexState, type ServerIndexState } from '#functions/query/server-index-state.ts';
 
 /**
  * What a server can be restored to (the zmbackupquery analog): redo ranges with their times and sizes, LDAP
@@ -14,6 +15,8 @@ export async function listRestorePoints(
   table: string,
   serverId: string,
   window: { from?: string; to?: string } = {},
+  /** Where the index stands, when the caller has read it already (for the server's status too). */
+  state?: ServerIndexState,
 ): Promise<RestorePoints> {
   const pk = indexKeys.server(serverId);
   const byPrefix = (prefix: string) =>
@@ -22,16 +25,13 @@ export async function listRestorePoints(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     }).then((r) => r.items);
-  const [segments, dumps, quarantine, cursors, bridges, uncertain, reindexes] = await Promise.all([
-    listCatalog(table, serverId, 'segment'),
+  const [{ segments, cursor, reindex }, dumps, quarantine, bridges, uncertain] = await Promise.all([
+    state ?? readServerIndexState(table, serverId),
     listCatalog(table, serverId, 'ldap-dump'),
     byPrefix(keyPrefixes.quarantine),
-    byPrefix(indexKeys.cursor),
     byPrefix(keyPrefixes.bridge),
     byPrefix(keyPrefixes.uncertain),
-    byPrefix(indexKeys.reindex),
   ]);
-  const reindex = reindexes[0];
   const marks = uncertain
     .map(uncertainOf)
     .map((i) => ({
@@ -55,7 +55,6 @@ export async function listRestorePoints(
   const redo: RedoRange[] = [];
   let run: RedoRange | undefined;
   let waiting = 0;
-  const cursor: Item | undefined = cursors.find((c) => c.sk === indexKeys.cursor);
   let purged = 0;
   let purgedUntil: string | undefined;
   for (const item of segments) {
@@ -102,18 +101,14 @@ export async function listRestorePoints(
     waiting: {
       segments: waiting,
       // While a reindex runs, queries answer from the part of the index rebuilt so far.
-      state: reindex ? 'reindexing' : ((cursor?.state as string | undefined) ?? 'not started'),
+      state: reindex ? 'reindexing' : (cursor?.state ?? 'not started'),
       ...(reindex
         ? {
-            reindex: {
-              operationId: reindex.operationId as string,
-              phase: reindex.phase as string,
-              startedAt: reindex.startedAt as string,
-            },
+            reindex: { operationId: reindex.operationId, phase: reindex.phase, startedAt: reindex.startedAt },
           }
         : {}),
-      ...(cursor?.reason ? { reason: cursor.reason as string } : {}),
-      ...(cursor ? { at: { seq: cursor.seq as string, offset: cursor.offset as string } } : {}),
+      ...(cursor?.reason ? { reason: cursor.reason } : {}),
+      ...(cursor ? { at: { seq: cursor.seq, offset: cursor.offset } } : {}),
     },
     quarantined: quarantine.map(quarantineOf).map((i) => ({
       segment: i.segment,

@@ -2,8 +2,7 @@ import type { ServerStatus } from '#core/control-api.ts';
 import type { AgentReportItem } from '#core/operations/agent-reports.ts';
 import { backupCurrency } from '#core/operations/backup-currency.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
-import { readCursor } from '#functions/index/index-cursor.ts';
-import { readReindex } from '#functions/index/reindex-server.ts';
+import { readServerIndexState, type ServerIndexState } from '#functions/query/server-index-state.ts';
 
 /**
  * One server's "is my backup current?": the agent's last report against the index's cursor. The bytes in
@@ -15,11 +14,11 @@ export async function serverStatus(
   table: string,
   serverId: string,
   report: AgentReportItem | undefined,
+  /** Where the index stands, when the caller has read it already (for the restore points too). */
+  state?: ServerIndexState,
 ): Promise<ServerStatus> {
-  const [cursor, reindex, segments, seals] = await Promise.all([
-    readCursor(table, serverId),
-    readReindex({ table, serverId }),
-    listCatalog(table, serverId, 'segment'),
+  const [{ cursor, reindex, segments }, seals] = await Promise.all([
+    state ?? readServerIndexState(table, serverId),
     listCatalog(table, serverId, 'seal'),
   ]);
   const fileEnds = new Map<string, number>();

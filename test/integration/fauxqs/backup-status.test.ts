@@ -11,6 +11,7 @@ import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import type { SqsEventSource } from '#local/runtime/sqs-event-source.ts';
 import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { offsite, type RunningAgent, startAgent, writeAgentConfig } from '#test/support/agent-cli.ts';
+import { localControl } from '#test/support/local-control.ts';
 
 const SERVER = 'srv-status';
 
@@ -124,6 +125,32 @@ describe('offsite status: what was shipped against what is indexed', () => {
       const list = await offsite(['backup', 'list', '--server', SERVER, '--url', url()]);
       assert.equal(list.code, 0, list.stderr);
       assert.match(list.stdout, /agent: shipped up to .*last contact .* ago; indexed up to .*; behind: \d/);
+      // What `backup list` asks for: the restore points and the status in one request, one read of the index.
+      const control = localControl(cloud);
+      const combined = await control.call('restorePoints', { serverId: SERVER }, { query: { status: '1' } });
+      assert.ok(combined.status, 'the status comes with the restore points');
+      assert.deepEqual(combined.status.index, s.index, 'the index is held: its part does not move');
+      // The agent reports on: compare with a status asked for separately at the same report.
+      await eventually(
+        async () => {
+          const [both, alone] = await Promise.all([
+            control.call('restorePoints', { serverId: SERVER }, { query: { status: '1' } }),
+            control.call('serverStatus', { serverId: SERVER }),
+          ]);
+          return both.status?.agent?.receivedAt === alone.agent?.receivedAt &&
+            JSON.stringify(both.status) === JSON.stringify(alone)
+            ? true
+            : undefined;
+        },
+        30_000,
+        'restore points with status=1 to carry the status serverStatus gives',
+      );
+      const { status: _, ...points } = combined;
+      assert.deepEqual(points, await control.call('restorePoints', { serverId: SERVER }));
+      await assert.rejects(
+        control.call('restorePoints', { serverId: SERVER }, { query: { status: 'yes' } }),
+        /query parameter "status": expected 1/,
+      );
     } finally {
       indexer.resume();
     }
