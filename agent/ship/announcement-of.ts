@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
+import { AgentStateError } from '#agent/errors.ts';
 import type { SpoolEntry } from '#agent/ship/spool.ts';
 import type { IngestMessage } from '#core/announcement.ts';
-
-/** What a scan entry announces besides the object: which scan, which mailbox. */
-export type ScanEntryFields = NonNullable<SpoolEntry['scan']>;
 
 /** The ingest-queue message that announces an uploaded spool entry. */
 export function announcementOf(serverId: string, entry: SpoolEntry, shippedAt = new Date()): IngestMessage {
@@ -38,6 +36,10 @@ export function announcementOf(serverId: string, entry: SpoolEntry, shippedAt = 
         torn: entry.torn ?? false,
       };
     case 'scan':
+      if (!entry.scan)
+        throw new AgentStateError(
+          `spool entry ${entry.id} is a scan snapshot without its scan's identity: remove it from the spool and scan again`,
+        );
       return {
         type: 'scan-snapshot',
         ...common,
@@ -45,7 +47,7 @@ export function announcementOf(serverId: string, entry: SpoolEntry, shippedAt = 
         codec: entry.codec,
         seq: entry.sequence,
         offset: String(entry.first),
-        ...(entry.scan as ScanEntryFields),
+        ...entry.scan,
       };
     case 'pack':
       return {
