@@ -107,6 +107,24 @@ export interface Operation {
   readonly result?: Record<string, unknown>;
 }
 
+/** An operation as the operations table stores it (without its keys and bookkeeping), checked when read. */
+export const operationSchema = z.object({
+  id: z.string(),
+  kind: operationKindSchema,
+  state: z.enum(OPERATION_STATES),
+  source: z.enum(['api', 'schedule']),
+  requestedBy: z.string().optional(),
+  params: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  total: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  error: z.string().optional(),
+  progress: z.record(z.string(), z.number()).optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+}) satisfies z.ZodType<Operation>;
+
 /** Message on the plan queue. */
 export const planMessageSchema = z.strictObject({ operationId: z.uuid() });
 /** Message on the work queue. */

@@ -3,7 +3,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
-import type { Operation, OperationKind, OperationState } from '#core/operation.ts';
+import { type Operation, type OperationKind, type OperationState, operationSchema } from '#core/operation.ts';
+import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { sns } from '#functions/clients/sns.ts';
 import { OperationNotFoundError } from '#functions/errors.ts';
@@ -250,7 +251,7 @@ async function conditionalUpdate(
 
 function toOperation(item: Record<string, unknown>): Operation {
   const { pk: _pk, sk: _sk, countedItems: _seen, expiresAt: _exp, ...rest } = item;
-  return rest as unknown as Operation;
+  return parseOrThrow(operationSchema, rest, `operation item ${String(item.pk)}`);
 }
 
 const nowIso = () => new Date().toISOString();
