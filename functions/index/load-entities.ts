@@ -55,13 +55,14 @@ export async function loadEntities(
   await Promise.all(
     keyed.map(async (n) => {
       const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
-      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, item, stale) : null);
+      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, headFromItem(item), item, stale) : null);
     }),
   );
   for (const mailboxId of whole) {
     for (const item of await queryHeads(scope, mailboxId)) {
-      const head = await startHead(scope, item, stale);
-      if (head) overlay.load(mailboxId, headFromItem(item).key, head);
+      const stored = headFromItem(item);
+      const head = await startHead(scope, stored, item, stale);
+      if (head) overlay.load(mailboxId, stored.key, head);
     }
     overlay.markComplete(mailboxId);
   }
@@ -96,9 +97,13 @@ async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> 
   return items;
 }
 
-/** The head as it was at the segment's start (null: the entity did not exist then). */
-async function startHead(scope: LoadScope, item: Item, stale: Item[]): Promise<EntityHead | null> {
-  const stored = headFromItem(item);
+/** The head (`stored`, read from `item`) as it was at the segment's start (null: the entity did not exist then). */
+async function startHead(
+  scope: LoadScope,
+  stored: StoredHead,
+  item: Item,
+  stale: Item[],
+): Promise<EntityHead | null> {
   const { mailboxId: _m, key: _k, ...head } = stored;
   if (head.fromPos < scope.segmentStart) {
     if (head.state === null) stale.push(storedKey(item));
