@@ -1,6 +1,6 @@
 // `npm run package`: the agent and CLI for a mail host without a Node toolchain, as one archive to unpack
-// into /opt: offsite/bin/offsite (a shell launcher), offsite/bin/node (the pinned Node), offsite/lib/offsite.mjs
-// (the bundle, every dependency inside), offsite/share/ (the systemd unit and an example configuration).
+// into /opt: offsite/bin/offsite (a shell launcher), offsite/bin/node (the pinned Node), offsite/lib/ (the
+// bundle, every dependency inside), offsite/share/ (the systemd unit and an example configuration).
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -33,7 +33,7 @@ export async function buildHostPackage(
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(tree, 'bin'), { recursive: true });
   mkdirSync(join(tree, 'share'), { recursive: true });
-  await buildBundle(join(tree, 'lib', 'offsite.mjs'));
+  await buildBundle(join(tree, 'lib'));
   // The Node binary the project pins (the npm package `node`), not whatever runs this script.
   const node = realpathSync(createRequire(import.meta.url).resolve('node/bin/node'));
   copyFileSync(node, join(tree, 'bin', 'node'));

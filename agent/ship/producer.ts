@@ -114,7 +114,9 @@ export class Producer {
     }
     const encoded =
       output.kind === 'segment'
-        ? encodeSegment(config.serverId, output, config.segment.zstdLevel)
+        ? encodeSegment(config.serverId, output, config.segment.zstdLevel, (id) =>
+            this.deps.spool.scratch(id),
+          )
         : encodeSeal(config.serverId, output);
     // Taken in order by `spoolNext`; this only keeps a failure from counting as unhandled meanwhile.
     encoded.catch(() => undefined);
@@ -134,7 +136,7 @@ export class Producer {
       await this.spoolOutput(next.output, await next.encoded, signal);
     } catch (error) {
       // What follows cannot be spooled before this one: all of it is read again on the next run.
-      this.inFlight.length = 0;
+      for (const dropped of this.inFlight.splice(0)) void this.deps.spool.discard(dropped.encoded);
       throw error;
     }
     this.inFlight.shift();
@@ -155,12 +157,13 @@ export class Producer {
 
   private async spoolOutput(
     output: SegmentCut | FileSeal,
-    { entry, stored }: EncodedEntry,
+    encoded: EncodedEntry,
     signal: AbortSignal,
   ): Promise<void> {
     const { state, spool, report } = this.deps;
+    const { entry } = encoded;
     await this.waitForSpoolRoom(entry.storedSize, signal);
-    await spool.put(entry, stored);
+    await spool.store(encoded);
     crashPoint('spooled');
     const next =
       output.kind === 'seal'

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { constants as zlib, zstdCompress } from 'node:zlib';
 import { AgentStateError } from '#agent/errors.ts';
 import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
+import { type CompressedFile, compressToFile } from '#agent/ship/compress-to-file.ts';
 import type { FileSeal, SegmentCut } from '#agent/ship/segmenter.ts';
 import { ldapSpoolId, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
@@ -10,8 +11,11 @@ import { serverKeys } from '#core/storage/server-keys.ts';
 
 const compress = promisify(zstdCompress);
 
-/** A spool entry and the bytes stored under its key. */
-export interface EncodedEntry {
+/** A spool entry and the bytes stored under its key: in memory, or written to a scratch file of the spool. */
+export type EncodedEntry = HeldEntry | { entry: SpoolEntry; file: string };
+
+/** A spool entry whose stored bytes are in memory (small ones: a seal, a directory dump, a scan's pack). */
+export interface HeldEntry {
   entry: SpoolEntry;
   stored: Buffer;
 }
@@ -29,42 +33,47 @@ function zstd(plain: Buffer, level: number): Promise<Buffer> {
   return compress(plain, { chunkSize, params: { [zlib.ZSTD_c_compressionLevel]: level } });
 }
 
-/** Reads a segment's bytes from its file, digests and compresses them. */
+/**
+ * Compresses a segment's bytes from its file into `scratch(id)` (a file of the spool, adopted when spooled),
+ * digesting them on the way: memory does not grow with the segment's size.
+ */
 export async function encodeSegment(
   serverId: string,
   cut: SegmentCut,
   zstdLevel: number,
+  scratch: (id: string) => string,
   now = new Date(),
 ): Promise<EncodedEntry> {
   const sequence = String(cut.sequence);
-  const plain = await cut.source.read(cut.first, cut.last - cut.first);
-  if (plain.length !== cut.last - cut.first) {
-    throw new AgentStateError(
-      `redo file ${sequence} ended at ${cut.first + plain.length}, before byte ${cut.last}`,
-    );
+  const id = spoolId('segment', cut.sequence, cut.first, cut.last);
+  const file = scratch(id);
+  let compressed: CompressedFile;
+  try {
+    compressed = await compressToFile(cut.source, cut.first, cut.last - cut.first, zstdLevel, file);
+  } catch (error) {
+    if (!(error instanceof AgentStateError)) throw error;
+    throw new AgentStateError(`redo file ${sequence}: ${error.message}`, { cause: error });
   }
-  const sha256 = sha256Of(plain);
-  const stored = await zstd(plain, zstdLevel);
   const entry: SpoolEntry = {
-    id: spoolId('segment', cut.sequence, cut.first, cut.last),
+    id,
     kind: 'segment',
     sequence,
     first: cut.first,
     last: cut.last,
-    key: serverKeys.segment(serverId, sequence, cut.first, cut.last, sha256),
-    sha256,
-    size: plain.length,
-    storedSize: stored.length,
+    key: serverKeys.segment(serverId, sequence, cut.first, cut.last, compressed.sha256),
+    sha256: compressed.sha256,
+    size: compressed.size,
+    storedSize: compressed.storedSize,
     codec: 'zstd',
     ...(cut.firstOpTime !== undefined ? { firstOpTime: cut.firstOpTime } : {}),
     ...(cut.lastOpTime !== undefined ? { lastOpTime: cut.lastOpTime } : {}),
     spooledAt: now.toISOString(),
   };
-  return { entry, stored };
+  return { entry, file };
 }
 
 /** A rolled-over file's final header, so the file can be rebuilt whole. */
-export async function encodeSeal(serverId: string, seal: FileSeal, now = new Date()): Promise<EncodedEntry> {
+export async function encodeSeal(serverId: string, seal: FileSeal, now = new Date()): Promise<HeldEntry> {
   const sequence = String(seal.sequence);
   const stored = await seal.source.read(0, FILE_HEADER_SIZE);
   const sha256 = sha256Of(stored);
@@ -90,7 +99,7 @@ export async function encodeLdapDump(
   serverId: string,
   dump: DirectoryDump,
   zstdLevel: number,
-): Promise<EncodedEntry> {
+): Promise<HeldEntry> {
   const sha256 = sha256Of(dump.ldif);
   const stored = await zstd(dump.ldif, zstdLevel);
   const at = dump.dumpedAt.toISOString();
@@ -120,7 +129,7 @@ export function bodyPackEntry(
   cursor: { sequence: string; offset: number },
   pack: { bytes: Buffer; sha256: string; bodies: number },
   now = new Date(),
-): EncodedEntry {
+): HeldEntry {
   const at = now.toISOString();
   const entry: SpoolEntry = {
     id: `${spoolId('pack', cursor.sequence, cursor.offset, cursor.offset)}-${pack.sha256.slice(0, 16)}`,

@@ -2,6 +2,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { AgentStateError } from '#agent/errors.ts';
 import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
+import type { EncodedEntry } from '#agent/ship/spool-entries.ts';
+import { fileBody, type UploadBody } from '#agent/ship/upload-object.ts';
 
 /** One spooled object: a redo segment, a file seal (final header) or an LDAP dump, ready to upload and announce. */
 export interface SpoolEntry {
@@ -102,6 +104,19 @@ export class Spool {
     this.entries.set(entry.id, { ...entry, uploaded: false });
   }
 
+  /** Spools an encoded entry, whether its data is in memory or in a scratch file of the spool. */
+  store(encoded: EncodedEntry): Promise<void> {
+    return 'file' in encoded
+      ? this.adopt(encoded.entry, encoded.file)
+      : this.put(encoded.entry, encoded.stored);
+  }
+
+  /** Lets an encoding go unspooled: its scratch file, if it made one, is removed once it is done. */
+  async discard(encoding: Promise<EncodedEntry>): Promise<void> {
+    const encoded = await encoding.catch(() => undefined);
+    if (encoded && 'file' in encoded) await rm(encoded.file, { force: true });
+  }
+
   /** A path for a data file being written (see `adopt`). */
   scratch(name: string): string {
     return join(this.dir, `${name}.tmp-${process.pid}`);
@@ -112,8 +127,9 @@ export class Spool {
     return [...this.entries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  data(id: string): Promise<Buffer> {
-    return readFile(join(this.dir, id + DATA));
+  /** An entry's stored bytes, read from its file as they are sent. */
+  body(entry: SpoolEntry): UploadBody {
+    return fileBody(join(this.dir, entry.id + DATA), entry.storedSize);
   }
 
   async markUploaded(id: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -9,10 +10,20 @@ import {
 } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
 
+/**
+ * What an upload sends: its size, and its bytes read by range when they are sent, so a spooled file is
+ * never held whole (uploads in flight would hold every object they send).
+ */
+export interface UploadBody {
+  size: number;
+  /** Bytes [start, end), in chunks of at most 256 KiB. */
+  chunks(start: number, end: number): AsyncIterable<Buffer>;
+}
+
 export interface UploadRequest {
   bucket: string;
   key: string;
-  body: Buffer;
+  body: UploadBody;
   /** Plaintext digest, size and codec travel with the object so every reader can verify it. */
   metadata: Record<string, string>;
   multipartThreshold: number;
@@ -24,6 +35,28 @@ export interface UploadRequest {
 }
 
 const PACE_CHUNK = 256 * 1024;
+
+/** A body in memory. */
+export function bufferBody(bytes: Buffer): UploadBody {
+  return {
+    size: bytes.length,
+    async *chunks(start, end) {
+      for (let at = start; at < end; at += PACE_CHUNK)
+        yield bytes.subarray(at, Math.min(end, at + PACE_CHUNK));
+    },
+  };
+}
+
+/** A body read from a file of `size` bytes when it is sent. */
+export function fileBody(path: string, size: number): UploadBody {
+  return {
+    size,
+    chunks: (start, end) =>
+      end > start
+        ? createReadStream(path, { start, end: end - 1, highWaterMark: PACE_CHUNK })
+        : (async function* () {})(),
+  };
+}
 
 /** Stored now, or there already: every key is written once (If-None-Match) and names its content's digest. */
 export type UploadOutcome = 'stored' | 'exists';
@@ -40,14 +73,15 @@ export function isPreconditionFailed(error: unknown): boolean {
  */
 export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<UploadOutcome> {
   const options = r.signal ? { abortSignal: r.signal } : {};
-  if (r.body.length <= r.multipartThreshold) {
+  const size = r.body.size;
+  if (size <= r.multipartThreshold) {
     try {
       await s3.send(
         new PutObjectCommand({
           Bucket: r.bucket,
           Key: r.key,
-          Body: await paced(r.body, r.limiter, r.signal),
-          ContentLength: r.body.length,
+          Body: await paced(r.body, 0, size, r.limiter, r.signal),
+          ContentLength: size,
           Metadata: r.metadata,
           IfNoneMatch: '*',
         }),
@@ -64,14 +98,15 @@ export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<Uplo
     options,
   );
   try {
-    const count = Math.ceil(r.body.length / r.partSize);
+    const count = Math.ceil(size / r.partSize);
     const parts: { ETag: string; PartNumber: number }[] = new Array(count);
     // Parts go up `partConcurrency` at a time; the first failure stops the others from starting.
     let next = 0;
     const uploadParts = async (): Promise<void> => {
       while (next < count) {
         const n = next++;
-        const part = r.body.subarray(n * r.partSize, Math.min(r.body.length, (n + 1) * r.partSize));
+        const start = n * r.partSize;
+        const end = Math.min(size, start + r.partSize);
         try {
           const { ETag } = await s3.send(
             new UploadPartCommand({
@@ -79,8 +114,8 @@ export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<Uplo
               Key: r.key,
               UploadId,
               PartNumber: n + 1,
-              Body: await paced(part, r.limiter, r.signal),
-              ContentLength: part.length,
+              Body: await paced(r.body, start, end, r.limiter, r.signal),
+              ContentLength: end - start,
             }),
             options,
           );
@@ -117,18 +152,28 @@ export async function uploadObject(s3: S3Client, r: UploadRequest): Promise<Uplo
   }
 }
 
-async function paced(body: Buffer, limiter: RateLimiter, signal?: AbortSignal): Promise<Readable | Buffer> {
-  if (body.length <= PACE_CHUNK) {
-    await limiter.take(body.length, signal);
-    return body;
+/** Bytes [start, end) of `body`, each chunk taken from the rate limiter as it is sent. */
+async function paced(
+  body: UploadBody,
+  start: number,
+  end: number,
+  limiter: RateLimiter,
+  signal?: AbortSignal,
+): Promise<Readable | Buffer> {
+  if (end - start <= PACE_CHUNK) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.chunks(start, end)) chunks.push(chunk);
+    await limiter.take(end - start, signal);
+    return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
   }
+  // A byte stream (not an object stream) reads one chunk ahead of the socket, not sixteen.
   return Readable.from(
     (async function* () {
-      for (let at = 0; at < body.length; at += PACE_CHUNK) {
-        const chunk = body.subarray(at, Math.min(body.length, at + PACE_CHUNK));
+      for await (const chunk of body.chunks(start, end)) {
         await limiter.take(chunk.length, signal);
         yield chunk;
       }
     })(),
+    { objectMode: false, highWaterMark: PACE_CHUNK },
   );
 }

@@ -117,7 +117,7 @@ export class Uploader {
     await uploadObject(s3, {
       bucket: config.aws.bucket,
       key: entry.key,
-      body: await spool.data(entry.id),
+      body: spool.body(entry),
       metadata: { sha256: entry.sha256, codec: entry.codec, size: String(entry.size) },
       multipartThreshold: config.upload.multipartThresholdMiB * MiB,
       partSize: config.upload.partMiB * MiB,

@@ -67,6 +67,11 @@ describe('installing offsite on a mail host', () => {
     const bad = await exec(bin, ['agent', 'status', '--confg', 'x'], { env });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown option '--confg'[\s\S]*--config/);
+    // A command's code is a chunk of its own, loaded when it runs: the package holds the chunks.
+    const run = await exec(bin, ['agent', 'status', '--config', join(work, 'missing.json')], { env });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /missing\.json/);
+    assert.doesNotMatch(run.stderr, /ERR_MODULE_NOT_FOUND|Cannot find module/);
   });
 
   it('the host package (bundle and pinned Node) runs the agent on a simulated host, and its unit fits', async () => {
@@ -96,8 +101,14 @@ describe('installing offsite on a mail host', () => {
         },
       }),
     );
-    // A host's environment: credentials, and no Node of this project's on the PATH.
-    const env = { ...LOCAL_AWS_ENV, PATH: HOST_PATH };
+    // A host's environment: credentials, no Node of this project's on the PATH, and what the unit sets (Node
+    // refuses a NODE_OPTIONS it does not allow).
+    const unit = readFileSync(join(opt, 'offsite', 'share', 'offsite-agent.service'), 'utf8');
+    const unitEnv = Object.fromEntries(
+      [...unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map(([, name, value]) => [name, value]),
+    );
+    assert.ok(unitEnv.NODE_OPTIONS, 'the unit sizes the agent for memory');
+    const env = { ...LOCAL_AWS_ENV, PATH: HOST_PATH, ...unitEnv };
     const shipped = await exec(offsite, ['agent', 'ship-once', '--config', config, '--json'], { env });
     assert.equal(shipped.code, 0, shipped.stderr);
     const report = JSON.parse(shipped.stdout) as { announced: number; gaps: unknown[] };
@@ -110,7 +121,6 @@ describe('installing offsite on a mail host', () => {
     assert.equal(status.code, 0, status.stderr);
 
     // The unit shipped in the package starts this launcher; systemd accepts it as unpacked here.
-    const unit = readFileSync(join(opt, 'offsite', 'share', 'offsite-agent.service'), 'utf8');
     assert.match(
       unit,
       /^ExecStart=\/opt\/offsite\/bin\/offsite agent run --config \/etc\/offsite\/agent\.json$/m,

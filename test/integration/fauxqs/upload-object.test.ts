@@ -1,13 +1,16 @@
-// How the agent puts an object: a large one goes up in parts, several at once, and comes back intact; a
-// failed part leaves no object and no open upload behind. And upload.maxMiBps is a cap shared by all
+// How the agent puts an object: a large one goes up in parts, several at once, read from its spooled file part
+// by part, and comes back intact; a failed part leaves no object and no open upload behind. And upload.maxMiBps is a cap shared by all
 // concurrent uploads, single puts and multipart alike: the bytes reach S3 intact and never faster than the cap
 // (a lower bound on time, so a slow machine cannot fail it).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
-import { uploadObject } from '#agent/ship/upload-object.ts';
+import { bufferBody, fileBody, uploadObject } from '#agent/ship/upload-object.ts';
 import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
 import { startFauxqs } from '#local/emulators/fauxqs.ts';
 
@@ -15,6 +18,13 @@ const MiB = 1024 * 1024;
 
 let emulator: RunningEmulator;
 const clients: S3Client[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'offsite-upload-'));
+/** `body` as a file the upload reads as it sends, as the agent's spool is read. */
+function spooled(name: string, body: Buffer) {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return fileBody(path, body.length);
+}
 /** A client of the emulator (a test may add middleware to its own). */
 function client(): S3Client {
   const s3 = new S3Client({
@@ -34,6 +44,7 @@ before(async () => {
 after(async () => {
   for (const s3 of clients) s3.destroy();
   await emulator?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('multipart uploads', () => {
@@ -69,7 +80,7 @@ describe('multipart uploads', () => {
     uploadObject(s3, {
       bucket: 'uploads',
       key,
-      body,
+      body: spooled(key, body),
       metadata: { sha256: 'x' },
       multipartThreshold: 5 * MiB,
       partSize: 5 * MiB,
@@ -119,7 +130,7 @@ describe('upload pacing', () => {
         uploadObject(s3, {
           bucket: 'uploads',
           key: `object-${bodies.length}-${i}`,
-          body,
+          body: bufferBody(body),
           metadata: {},
           multipartThreshold: 5 * MiB,
           partSize: 5 * MiB,

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
-import { uploadObject } from '#agent/ship/upload-object.ts';
+import { bufferBody, uploadObject } from '#agent/ship/upload-object.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { blobKey, packKey } from '#core/storage/body-keys.ts';
 import { locationItem } from '#core/storage/body-location.ts';
@@ -240,7 +240,7 @@ describe('backup bucket controls on moto', () => {
       uploadObject(cloud.clients.s3, {
         bucket,
         key,
-        body: Buffer.from(body),
+        body: bufferBody(Buffer.from(body)),
         metadata: {},
         multipartThreshold: 1024 * 1024,
         partSize: 5 * 1024 * 1024,

@@ -33,6 +33,11 @@ function countingSource(bytes: Buffer): ByteSource & { bytesRead: number } {
       source.bytesRead += out.length;
       return out;
     },
+    readInto: async (target: Buffer, position: number) => {
+      const n = bytes.copy(target, 0, Math.min(position, bytes.length));
+      source.bytesRead += n;
+      return n;
+    },
     size: async () => bytes.length,
     close: async () => {},
   };
