@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import { attachmentsOf } from '#core/index/message-summary.ts';
 import { blobStorePath } from '#core/scan/blob-store-path.ts';
+import { DigestSet } from '#core/scan/digest-set.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { sha256OfDigest } from '#core/scan/scan-snapshot.ts';
 import { encodePack } from '#core/storage/body-pack.ts';
@@ -51,15 +52,16 @@ export interface BlobUploaderOptions {
  */
 export class BlobUploader {
   private readonly options: BlobUploaderOptions;
-  /** SHA-256s known to be stored or packed (this run). */
-  private readonly stored = new Set<string>();
+  /** SHA-256s known to be stored or packed (this run): a scan of a large server adds millions. */
+  private readonly stored = new DigestSet();
   private pending: { sha256: string; content: Buffer }[] = [];
   private pendingBytes = 0;
   private flushing: Promise<void> = Promise.resolve();
 
   /** Digests the store holds for sure (the agent API said so): not sent again. */
   markKnown(shas: Iterable<string>): void {
-    for (const sha of shas) this.stored.add(sha);
+    // An answer that is not a digest names no body this run could ask about.
+    for (const sha of shas) if (DigestSet.isDigest(sha)) this.stored.add(sha);
   }
 
   /**
