@@ -3,25 +3,33 @@ import { Client } from 'ldapts';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
 import { LdapDumpError } from '#agent/errors.ts';
 import { readDirectory } from '#agent/ldap/read-directory.ts';
-import type { DirectoryEntry } from '#core/ldap/directory-entry.ts';
 import { ldapReason } from '#core/ldap/ldap-reason.ts';
-import { formatLdif } from '#core/ldap/ldif.ts';
+import { LDIF_END, ldifRecord } from '#core/ldap/ldif.ts';
 
+/** What a dump wrote: its entries, and when it started. */
 export interface DirectoryDump {
-  ldif: Buffer;
   entries: number;
   dumpedAt: Date;
 }
 
+export interface DumpOptions {
+  now?: () => Date;
+  /** LDIF is handed on in pieces of about this many characters (default 256 Ki). */
+  pieceChars?: number;
+}
+
 /**
- * Reads the whole directory over LDAP (paged search) as LDIF. Every failure — password file, connection,
+ * Reads the whole directory over LDAP (paged search) and hands it to `write` as LDIF, a piece at a time as
+ * the pages arrive: a large directory is never held whole. Every failure — password file, connection,
  * bind, search — is an error naming the server and the step; an empty result is an error too, so a broken
- * directory is never shipped as a dump that would restore nothing.
+ * directory is never shipped as a dump that would restore nothing (what was written is then to be dropped).
  */
 export async function dumpDirectory(
   ldap: NonNullable<AgentConfig['ldap']>,
-  now: () => Date = () => new Date(),
+  write: (ldif: string) => Promise<void>,
+  options: DumpOptions = {},
 ): Promise<DirectoryDump> {
+  const pieceChars = options.pieceChars ?? 256 * 1024;
   let password: string;
   try {
     password = (await readFile(ldap.passwordFile, 'utf8')).replace(/\r?\n$/, '');
@@ -32,7 +40,7 @@ export async function dumpDirectory(
     );
   }
   const client = new Client({ url: ldap.url, connectTimeout: 10_000, timeout: 60_000 });
-  const dumpedAt = now();
+  const dumpedAt = (options.now ?? (() => new Date()))();
   try {
     const host = needsStartTls(ldap.url, ldap.insecure);
     if (host !== undefined)
@@ -52,22 +60,36 @@ export async function dumpDirectory(
         { cause: error },
       );
     }
-    const entries: DirectoryEntry[] = [];
+    let entries = 0;
+    let piece = '';
+    // Writing failed (the spool's disk), not the search: that error is passed on as it is.
+    let writeFailure: unknown;
     try {
-      for await (const entry of readDirectory(client, { base: ldap.base, pageSize: ldap.pageSize }))
-        entries.push(entry);
+      for await (const entry of readDirectory(client, { base: ldap.base, pageSize: ldap.pageSize })) {
+        piece += ldifRecord(entry, entries === 0);
+        entries++;
+        if (piece.length >= pieceChars) {
+          await write(piece).catch((error: unknown) => {
+            writeFailure = error;
+            throw error;
+          });
+          piece = '';
+        }
+      }
     } catch (error) {
+      if (error === writeFailure) throw error;
       throw new LdapDumpError(
-        `searching ${ldap.url} under "${ldap.base}" failed after ${entries.length} entries: ${ldapReason(error)}`,
+        `searching ${ldap.url} under "${ldap.base}" failed after ${entries} entries: ${ldapReason(error)}`,
         { cause: error },
       );
     }
-    if (entries.length === 0) {
+    if (entries === 0) {
       throw new LdapDumpError(
         `searching ${ldap.url} under "${ldap.base}" returned no entries; an empty dump is not shipped (check ldap.base and the bind DN's read access)`,
       );
     }
-    return { ldif: Buffer.from(formatLdif(entries), 'utf8'), entries: entries.length, dumpedAt };
+    await write(piece + LDIF_END);
+    return { entries, dumpedAt };
   } finally {
     await client.unbind().catch(() => undefined);
   }

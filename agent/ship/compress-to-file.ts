@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { createZstdCompress, constants as zlib } from 'node:zlib';
+import { createZstdCompress, type ZstdCompress, constants as zlib } from 'node:zlib';
 import { AgentStateError } from '#agent/errors.ts';
 import type { ByteSource } from '#core/redo/byte-source.ts';
 
@@ -17,12 +17,62 @@ const CHUNK = 1024 * 1024;
 const OUTPUT_CHUNK = 256 * 1024;
 
 /**
- * Compresses `length` bytes of `source` from `position` with zstd into a new file `path`, digesting the
- * plaintext on the way. Two buffers of at most 1 MiB take turns (one is read while the other is compressed on
- * the thread pool), so an encoding holds about 2.5 MiB whatever the range's size, and leaves no range-sized
- * buffer for the collector: a segment read whole, plus its compressed copy, is what kept the agent's
- * resident memory high. The frame states its content size, as a one-shot compression's does. A range that
- * ends early is an error and leaves no file.
+ * Writes a new file `path` as one zstd frame of what it is given, digesting the plaintext on the way: what
+ * the agent spools is compressed as it is produced, never held whole (a segment read whole, plus its
+ * compressed copy, is what kept the agent's resident memory high; a directory dump grows with the directory).
+ */
+export class CompressedFileWriter {
+  readonly path: string;
+  private readonly zstd: ZstdCompress;
+  private readonly written: Promise<void>;
+  private readonly hash: Hash = createHash('sha256');
+  private size = 0;
+  private storedSize = 0;
+
+  /** `pledgedSize`, when known, is stated in the frame's header (as a one-shot compression states it). */
+  constructor(path: string, level: number, pledgedSize?: number) {
+    this.path = path;
+    this.zstd = createZstdCompress({
+      chunkSize: OUTPUT_CHUNK,
+      ...(pledgedSize !== undefined ? { pledgedSrcSize: pledgedSize } : {}),
+      params: { [zlib.ZSTD_c_compressionLevel]: level },
+    });
+    this.zstd.on('data', (chunk: Buffer) => {
+      this.storedSize += chunk.length;
+    });
+    this.written = pipeline(this.zstd, createWriteStream(path, { mode: 0o600 }));
+    this.written.catch(() => undefined); // awaited by finish or abort; a failure meanwhile is taken there
+  }
+
+  /** Resolves once zstd has consumed `chunk` (done with its bytes: the buffer may be reused). */
+  write(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    return new Promise((resolve, reject) => {
+      this.zstd.write(chunk, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Ends the frame; resolves once the file is written (not yet fsynced: the spool does that). */
+  async finish(): Promise<CompressedFile> {
+    this.zstd.end();
+    await this.written;
+    return { size: this.size, sha256: this.hash.digest('hex'), storedSize: this.storedSize };
+  }
+
+  /** Gives up: nothing of the file is left. */
+  async abort(): Promise<void> {
+    this.zstd.destroy();
+    await this.written.catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+}
+
+/**
+ * Compresses `length` bytes of `source` from `position` into a new file `path`. Two buffers of at most 1 MiB
+ * take turns (one is read while the other is compressed on the thread pool), so an encoding holds about
+ * 2.5 MiB whatever the range's size and leaves no range-sized buffer for the collector. A range that ends
+ * early is an error and leaves no file.
  */
 export async function compressToFile(
   source: ByteSource,
@@ -31,18 +81,7 @@ export async function compressToFile(
   level: number,
   path: string,
 ): Promise<CompressedFile> {
-  const zstd = createZstdCompress({
-    chunkSize: OUTPUT_CHUNK,
-    pledgedSrcSize: length,
-    params: { [zlib.ZSTD_c_compressionLevel]: level },
-  });
-  let storedSize = 0;
-  zstd.on('data', (chunk: Buffer) => {
-    storedSize += chunk.length;
-  });
-  const written = pipeline(zstd, createWriteStream(path, { mode: 0o600 }));
-  written.catch(() => undefined); // awaited below; a failure meanwhile is taken there
-  const hash = createHash('sha256');
+  const writer = new CompressedFileWriter(path, level, length);
   const size = Math.min(CHUNK, length);
   let buffer = Buffer.allocUnsafe(size);
   let other = Buffer.allocUnsafe(size);
@@ -58,27 +97,15 @@ export async function compressToFile(
         );
       }
       const chunk = target.subarray(0, read);
-      hash.update(chunk);
       await compressing;
-      compressing = write(zstd, chunk);
+      compressing = writer.write(chunk);
       compressing.catch(() => undefined); // awaited on the next turn; a read failing first must not leave it unhandled
       at += read;
     }
     await compressing;
-    zstd.end();
-    await written;
+    return await writer.finish();
   } catch (error) {
-    zstd.destroy();
-    await written.catch(() => undefined);
-    await rm(path, { force: true });
+    await writer.abort();
     throw error;
   }
-  return { size: length, sha256: hash.digest('hex'), storedSize };
-}
-
-/** Resolves once the stream has consumed `chunk` (zlib is done with its bytes: the buffer may be reused). */
-function write(stream: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.write(chunk, (error) => (error ? reject(error) : resolve()));
-  });
 }

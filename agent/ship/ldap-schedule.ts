@@ -3,8 +3,9 @@ import { LdapDumpError } from '#agent/errors.ts';
 import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import type { AgentState } from '#agent/ship/agent-state.ts';
+import { type CompressedFile, CompressedFileWriter } from '#agent/ship/compress-to-file.ts';
 import type { Spool, SpoolEntry } from '#agent/ship/spool.ts';
-import { encodeLdapDump } from '#agent/ship/spool-entries.ts';
+import { ldapDumpEntry } from '#agent/ship/spool-entries.ts';
 
 export interface LdapScheduleDeps {
   config: AgentConfig;
@@ -42,12 +43,17 @@ export class LdapSchedule {
     const { config, log, state, spool } = this.deps;
     if (!config.ldap)
       throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
+    // Compressed into the spool as the directory is read: a large directory is never held whole.
+    const writer = new CompressedFileWriter(spool.scratch('ldap-dump'), config.segment.zstdLevel);
     let dump: DirectoryDump;
+    let compressed: CompressedFile;
     try {
       // The LDAP client is loaded with the first dump: an agent without an `ldap` section never loads it.
       const { dumpDirectory } = await import('#agent/ldap/dump-directory.ts');
-      dump = await dumpDirectory(config.ldap);
+      dump = await dumpDirectory(config.ldap, (ldif) => writer.write(Buffer.from(ldif, 'utf8')));
+      compressed = await writer.finish();
     } catch (error) {
+      await writer.abort();
       const message = (error as Error).message;
       log.error('LDAP dump failed; nothing shipped for it', { error: message });
       await state.update((s) => {
@@ -55,12 +61,12 @@ export class LdapSchedule {
       });
       throw error;
     }
-    const { entry, stored } = await encodeLdapDump(config.serverId, dump, config.segment.zstdLevel);
-    await spool.put(entry, stored);
+    const entry = ldapDumpEntry(config.serverId, dump, compressed);
+    await spool.adopt(entry, writer.path);
     await state.update((s) => {
       s.lastLdapError = null;
     });
-    log.info('LDAP dump spooled', { entries: dump.entries, bytes: dump.ldif.length, key: entry.key });
+    log.info('LDAP dump spooled', { entries: dump.entries, bytes: compressed.size, key: entry.key });
     this.deps.spooled();
     return entry;
   }

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { constants as zlib, zstdCompress } from 'node:zlib';
 import { AgentStateError } from '#agent/errors.ts';
 import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
 import { type CompressedFile, compressToFile } from '#agent/ship/compress-to-file.ts';
@@ -9,12 +7,10 @@ import { ldapSpoolId, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
 import { serverKeys } from '#core/storage/server-keys.ts';
 
-const compress = promisify(zstdCompress);
-
 /** A spool entry and the bytes stored under its key: in memory, or written to a scratch file of the spool. */
 export type EncodedEntry = HeldEntry | { entry: SpoolEntry; file: string };
 
-/** A spool entry whose stored bytes are in memory (small ones: a seal, a directory dump, a scan's pack). */
+/** A spool entry whose stored bytes are in memory (a seal's header, a scan's pack). */
 export interface HeldEntry {
   entry: SpoolEntry;
   stored: Buffer;
@@ -22,15 +18,6 @@ export interface HeldEntry {
 
 function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/**
- * Zstd off the event loop (libuv's thread pool): uploads and announcements go on meanwhile. The output comes
- * back in one chunk as large as the input (not 64 KiB ones: a callback and a copy each on the main thread).
- */
-function zstd(plain: Buffer, level: number): Promise<Buffer> {
-  const chunkSize = Math.min(64 * 1024 * 1024, Math.max(64 * 1024, plain.length + 1024));
-  return compress(plain, { chunkSize, params: { [zlib.ZSTD_c_compressionLevel]: level } });
 }
 
 /**
@@ -94,30 +81,23 @@ export async function encodeSeal(serverId: string, seal: FileSeal, now = new Dat
   return { entry, stored };
 }
 
-/** A directory dump, compressed. */
-export async function encodeLdapDump(
-  serverId: string,
-  dump: DirectoryDump,
-  zstdLevel: number,
-): Promise<HeldEntry> {
-  const sha256 = sha256Of(dump.ldif);
-  const stored = await zstd(dump.ldif, zstdLevel);
+/** A directory dump's entry, its LDIF compressed into a file of the spool as it was read. */
+export function ldapDumpEntry(serverId: string, dump: DirectoryDump, compressed: CompressedFile): SpoolEntry {
   const at = dump.dumpedAt.toISOString();
-  const entry: SpoolEntry = {
+  return {
     id: ldapSpoolId(dump.dumpedAt),
     kind: 'ldap',
     sequence: '',
     first: 0,
     last: 0,
-    key: serverKeys.ldapDump(serverId, at, sha256),
-    sha256,
-    size: dump.ldif.length,
-    storedSize: stored.length,
+    key: serverKeys.ldapDump(serverId, at, compressed.sha256),
+    sha256: compressed.sha256,
+    size: compressed.size,
+    storedSize: compressed.storedSize,
     codec: 'zstd',
     entries: dump.entries,
     spooledAt: at,
   };
-  return { entry, stored };
 }
 
 /**

@@ -7,15 +7,27 @@ const LINE_WIDTH = 76;
 
 /** Entries as LDIF content records (RFC 2849), values base64-encoded where the RFC requires. */
 export function formatLdif(entries: Iterable<DirectoryEntry>): string {
-  const blocks: string[] = [];
+  let text = '';
+  let first = true;
   for (const entry of entries) {
-    const lines = [line('dn', entry.dn)];
-    for (const [name, values] of Object.entries(entry.attributes))
-      for (const value of values) lines.push(line(name, value));
-    blocks.push(lines.join('\n'));
+    text += ldifRecord(entry, first);
+    first = false;
   }
-  return blocks.length === 0 ? '' : `version: 1\n\n${blocks.join('\n\n')}\n`;
+  return first ? '' : text + LDIF_END;
 }
+
+/**
+ * One entry's content record as `formatLdif` writes it, for LDIF written an entry at a time: the first
+ * record carries the version line, each later one the blank line before it, and `LDIF_END` follows the last.
+ */
+export function ldifRecord(entry: DirectoryEntry, first: boolean): string {
+  const lines = [line('dn', entry.dn)];
+  for (const [name, values] of Object.entries(entry.attributes))
+    for (const value of values) lines.push(line(name, value));
+  return (first ? 'version: 1\n\n' : '\n\n') + lines.join('\n');
+}
+
+export const LDIF_END = '\n';
 
 function line(name: string, value: string): string {
   const text = UNSAFE.test(value)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { zstdDecompressSync } from 'node:zlib';
 import { AgentStateError } from '#agent/errors.ts';
-import { compressToFile } from '#agent/ship/compress-to-file.ts';
+import { CompressedFileWriter, compressToFile } from '#agent/ship/compress-to-file.ts';
 import { bufferSource, fileSource } from '#core/redo/byte-source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'offsite-compress-'));
@@ -80,5 +80,32 @@ describe('compressToFile', () => {
     const result = await compressToFile(bufferSource(Buffer.alloc(10)), 10, 0, 3, out);
     assert.equal(result.size, 0);
     assert.equal(zstdDecompressSync(readFileSync(out)).length, 0);
+  });
+});
+
+describe('CompressedFileWriter', () => {
+  it('writes what it is given, piece by piece, as one frame with its digest and sizes', async () => {
+    const pieces = Array.from({ length: 40 }, (_, i) =>
+      Buffer.from(`dn: uid=user${i},dc=example\n`.repeat(500)),
+    );
+    const whole = Buffer.concat(pieces);
+    const writer = new CompressedFileWriter(join(dir, 'dump.zst'), 3);
+    for (const piece of pieces) await writer.write(piece);
+    const result = await writer.finish();
+    const stored = readFileSync(writer.path);
+    assert.deepEqual(result, {
+      size: whole.length,
+      sha256: createHash('sha256').update(whole).digest('hex'),
+      storedSize: stored.length,
+    });
+    assert.ok(zstdDecompressSync(stored).equals(whole));
+    assert.equal(frameContentSize(stored), undefined, 'no size was pledged');
+  });
+
+  it('leaves no file when given up', async () => {
+    const writer = new CompressedFileWriter(join(dir, 'given-up.zst'), 3);
+    await writer.write(randomBytes(100_000));
+    await writer.abort();
+    assert.equal(existsSync(writer.path), false);
   });
 });
