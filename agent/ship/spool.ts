@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AgentStateError } from '#agent/errors.ts';
 import { syncDirectory, writeDurably } from '#agent/ship/durable-file.ts';
 import type { EncodedEntry } from '#agent/ship/spool-entries.ts';
-import { fileBody, type UploadBody } from '#agent/ship/upload-object.ts';
+import { fileBody, type UploadBody } from '#agent/ship/upload-body.ts';
 
 /** One spooled object: a redo segment, a file seal (final header) or an LDAP dump, ready to upload and announce. */
 export interface SpoolEntry {

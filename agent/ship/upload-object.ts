@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -9,16 +8,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { RateLimiter } from '#agent/ship/rate-limiter.ts';
-
-/**
- * What an upload sends: its size, and its bytes read by range when they are sent, so a spooled file is
- * never held whole (uploads in flight would hold every object they send).
- */
-export interface UploadBody {
-  size: number;
-  /** Bytes [start, end), in chunks of at most 256 KiB. */
-  chunks(start: number, end: number): AsyncIterable<Buffer>;
-}
+import { PACE_CHUNK, type UploadBody } from '#agent/ship/upload-body.ts';
 
 export interface UploadRequest {
   bucket: string;
@@ -32,30 +22,6 @@ export interface UploadRequest {
   partConcurrency?: number;
   limiter: RateLimiter;
   signal?: AbortSignal;
-}
-
-const PACE_CHUNK = 256 * 1024;
-
-/** A body in memory. */
-export function bufferBody(bytes: Buffer): UploadBody {
-  return {
-    size: bytes.length,
-    async *chunks(start, end) {
-      for (let at = start; at < end; at += PACE_CHUNK)
-        yield bytes.subarray(at, Math.min(end, at + PACE_CHUNK));
-    },
-  };
-}
-
-/** A body read from a file of `size` bytes when it is sent. */
-export function fileBody(path: string, size: number): UploadBody {
-  return {
-    size,
-    chunks: (start, end) =>
-      end > start
-        ? createReadStream(path, { start, end: end - 1, highWaterMark: PACE_CHUNK })
-        : (async function* () {})(),
-  };
 }
 
 /** Stored now, or there already: every key is written once (If-None-Match) and names its content's digest. */

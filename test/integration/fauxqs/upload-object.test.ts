@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
-import { bufferBody, fileBody, uploadObject } from '#agent/ship/upload-object.ts';
+import { bufferBody, fileBody } from '#agent/ship/upload-body.ts';
+import { uploadObject } from '#agent/ship/upload-object.ts';
 import type { RunningEmulator } from '#local/emulators/child-emulator.ts';
 import { startFauxqs } from '#local/emulators/fauxqs.ts';
 

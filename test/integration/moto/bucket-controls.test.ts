@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
-import { bufferBody, uploadObject } from '#agent/ship/upload-object.ts';
+import { bufferBody } from '#agent/ship/upload-body.ts';
+import { uploadObject } from '#agent/ship/upload-object.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { blobKey, packKey } from '#core/storage/body-keys.ts';
 import { locationItem } from '#core/storage/body-location.ts';
