@@ -4,6 +4,8 @@
  * the CLI), so a crash lands exactly there on any machine however loaded, instead of where a timer hits.
  */
 export const CRASH_POINTS = [
+  /** A segment is compressed into its scratch file in the spool directory, not yet spooled. */
+  'encoded',
   /** A segment or dump is spooled durably, not uploaded. */
   'spooled',
   /** Uploaded and marked so in the spool, not announced. */

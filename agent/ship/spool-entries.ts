@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AgentStateError } from '#agent/errors.ts';
 import type { DirectoryDump } from '#agent/ldap/dump-directory.ts';
 import { type CompressedFile, compressToFile } from '#agent/ship/compress-to-file.ts';
+import { crashPoint } from '#agent/ship/crash-point.ts';
 import type { FileSeal, SegmentCut } from '#agent/ship/segmenter.ts';
 import { ldapSpoolId, type SpoolEntry, spoolId } from '#agent/ship/spool.ts';
 import { FILE_HEADER_SIZE } from '#core/redo/file-header.ts';
@@ -37,6 +38,7 @@ export async function encodeSegment(
   let compressed: CompressedFile;
   try {
     compressed = await compressToFile(cut.source, cut.first, cut.last - cut.first, zstdLevel, file);
+    crashPoint('encoded');
   } catch (error) {
     if (!(error instanceof AgentStateError)) throw error;
     throw new AgentStateError(`redo file ${sequence}: ${error.message}`, { cause: error });

@@ -22,6 +22,7 @@ import { assertShippedLikeDisk } from '#test/support/shipped-redo.ts';
 const RANDOM_TRIALS = Number(process.env.OFFSITE_CRASH_TRIALS ?? 20);
 
 interface Phase {
+  scratch: number;
   spooled: number;
   uploaded: number;
 }
@@ -65,6 +66,8 @@ describe('the agent survives SIGKILL at any instant', () => {
         names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)),
       );
       return {
+        // Scratch files of segments being compressed (removed when the agent next opens its spool).
+        scratch: names.filter((n) => n.includes('.tmp-')).length,
         spooled: entries.size,
         // Only markers of entries still spooled: a kill while an announced entry is being removed (its
         // metadata first) leaves its marker behind for a moment, which the next start clears.
@@ -89,6 +92,8 @@ describe('the agent survives SIGKILL at any instant', () => {
         assert.match(log, new RegExp(`crash point ${point} reached`), `${point}:${nth}`);
         assert.doesNotMatch(log, /"level":"ERROR"/, `${point}:${nth}: the agent logged an error`);
         const after = phase();
+        if (point === 'encoded')
+          assert.ok(after.scratch > 0, `${point}: a compressed segment is left unspooled`);
         if (point === 'spooled') assert.ok(after.spooled > after.uploaded, `${point}: a segment waits`);
         if (point === 'uploaded') assert.ok(after.uploaded > 0, `${point}: an upload is not announced`);
         pointKills++;
@@ -129,6 +134,7 @@ describe('the agent survives SIGKILL at any instant', () => {
     const report = JSON.parse(shipped.stdout) as { gaps: unknown[]; cursor: { sequence: string } };
     assert.deepEqual(report.gaps, []);
     assert.equal(BigInt(report.cursor.sequence), sim.redo.sequence);
+    assert.equal(phase().scratch, 0, 'no scratch file outlives a start of the agent');
 
     // Every file rebuilds byte for byte from segments that tile it with no hole and no overlap.
     const onDisk = listRedoLogFiles(join(sim.hostDir, 'redolog'));
