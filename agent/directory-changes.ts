@@ -40,6 +40,12 @@ export class DirectoryChanges {
     this.changed = false;
   }
 
+  /** Ends the wait in progress (or the next one) as a change would: the consumer wants to look again now. */
+  nudge(): void {
+    this.changed = true;
+    this.wake?.();
+  }
+
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;

@@ -55,6 +55,8 @@ export interface FollowOptions {
    * time in ms; the follower otherwise wakes on a change in the directory, or after `pollMs`.
    */
   wakeAt?: () => number | undefined;
+  /** A `wake` event dispatched on it ends the follower's wait at once, with an `idle` event. */
+  wake?: EventTarget;
 }
 
 /**
@@ -72,9 +74,12 @@ export async function* followRedoLog(
   await checkRedologDir(redologDir);
   let expected = startPosition(redologDir, options.from ?? 'live');
   const changes = options.once ? undefined : new DirectoryChanges(redologDir);
+  const nudge = () => changes?.nudge();
+  options.wake?.addEventListener('wake', nudge);
   try {
     yield* followFiles();
   } finally {
+    options.wake?.removeEventListener('wake', nudge);
     changes?.close();
   }
 

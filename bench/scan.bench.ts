@@ -157,7 +157,6 @@ try {
       stateDir: join(work, `state-${i}`),
       aws: { region: 'us-east-1', bucket, ingestQueueUrl: queue.QueueUrl, endpoint: proxy.url },
       metrics: { enabled: false },
-      pollMs: 20,
       mailboxDb: {
         host: db.reader.host,
         port: db.reader.port,

@@ -41,6 +41,8 @@ export class Producer {
   private spoolWarned = false;
   private liveWrittenAt = 0;
   private readonly inFlight: InFlight[] = [];
+  /** Wakes the follower's wait on a quiet log (a scan waits for its cut). */
+  private readonly wake = new EventTarget();
 
   constructor(deps: ProducerDeps) {
     this.deps = deps;
@@ -66,6 +68,7 @@ export class Producer {
         signal,
         once,
         wakeAt,
+        wake: this.wake,
       })) {
         if (event.kind === 'unparsed') {
           log.warn('redo bytes the reader cannot decode are shipped as they are', {
@@ -90,6 +93,11 @@ export class Producer {
       // Encodings started are spooled, unless reading failed; then they are let go (never half spooled).
       await this.drain(signal).catch(() => undefined);
     }
+  }
+
+  /** A scan asked for a cut: served at the next event of the log, made to come now on a quiet one. */
+  cutRequested(): void {
+    this.wake.dispatchEvent(new Event('wake'));
   }
 
   /** Spools what was read and places a barrier for each waiting scan at the position reached. */

@@ -23,16 +23,22 @@ export class ScanCuts {
   private readonly requests: CutRequest[] = [];
   private readonly barriers = new Set<string>();
   private readonly changed: () => void;
+  private readonly requested: () => void;
 
-  /** `changed` is called when a barrier goes, so announcements held behind it can go on. */
-  constructor(changed: () => void) {
+  /**
+   * `changed` is called when a barrier goes, so announcements held behind it can go on; `requested` when a
+   * scan asks for a cut, so the producer serves it without waiting for the log to change.
+   */
+  constructor(changed: () => void, requested: () => void = () => {}) {
     this.changed = changed;
+    this.requested = requested;
   }
 
   request(mailboxId: number, scanId: string, signal?: AbortSignal): Promise<ScanCut> {
     return new Promise<ScanCut>((resolve, reject) => {
       const request = { mailboxId, scanId, resolve };
       this.requests.push(request);
+      this.requested();
       signal?.addEventListener('abort', () => {
         const at = this.requests.indexOf(request);
         if (at >= 0) this.requests.splice(at, 1);

@@ -48,7 +48,7 @@ export class Shipper {
     this.spool = spool;
     const spooled = () => this.work.kick();
     const { config, log, s3, sqs } = deps;
-    this.cuts = new ScanCuts(spooled);
+    this.cuts = new ScanCuts(spooled, () => this.producer.cutRequested());
     const report = this.report;
     const cuts = this.cuts;
     this.producer = new Producer({ config, log, state, spool, cuts, report, spooled });

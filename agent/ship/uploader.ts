@@ -58,7 +58,7 @@ export class Uploader {
       const entries = spool.list();
       if (entries.length === 0) {
         if (done?.() || stopping?.aborted || signal.aborted) return;
-        await work.wait(config.pollMs * 5);
+        await work.wait(config.pollMs * 5, signal);
         continue;
       }
       try {
@@ -84,8 +84,13 @@ export class Uploader {
         }
         // Until an upload finishes or new entries are spooled. With nothing in flight, what is left waits
         // behind a scan's cut: without this wait the loop would spin and starve the scan that fills it.
-        if (inflight.size > 0) await Promise.race([...inflight.values(), work.wait(config.pollMs * 5)]);
-        else if (spool.list().length > 0) await work.wait(config.pollMs * 5);
+        if (inflight.size > 0) {
+          // The wait that loses the race is ended with it: no timer of up to five polls is left behind. (A
+          // stop ends the race anyway: the uploads in flight are aborted by it.)
+          const settled = new AbortController();
+          await Promise.race([...inflight.values(), work.wait(config.pollMs * 5, settled.signal)]);
+          settled.abort();
+        } else if (spool.list().length > 0) await work.wait(config.pollMs * 5, signal);
       } catch (error) {
         if (signal.aborted) return;
         failures++;

@@ -26,6 +26,7 @@ async function setUp(
   upload: Record<string, number> = {},
   gate?: () => Promise<void>,
   host: { deleteOnRollover?: boolean } = {},
+  agent: { pollMs?: number } = {},
 ) {
   const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
   dirs.push(work);
@@ -52,7 +53,7 @@ async function setUp(
     zimbraHome: sim.hostDir,
     stateDir: join(work, 'state'),
     aws: { region: 'us-east-1', bucket: 'backup', ingestQueueUrl: 'https://sqs.local/q.fifo' },
-    pollMs: 5,
+    pollMs: agent.pollMs ?? 5,
     segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
     upload: { concurrency: 1, ...upload },
   });
@@ -137,6 +138,29 @@ describe('the shipper', () => {
     shipper.releaseCut(cut);
     await until(() => shipper.spool.list().length === 0, 'the held segments announced');
     assert.deepEqual(announced, puts);
+    controller.abort();
+    await running;
+  });
+
+  it('serves a scan its cut at once on a quiet log, not at the next poll of it', async () => {
+    // A poll every 10 s: only a wake-up on the request serves the cut sooner.
+    const { sim, shipper } = await setUp(1, {}, undefined, {}, { pollMs: 10_000 });
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    const end = sim.redo.position();
+    await until(() => {
+      const cursor = shipper.state.data.cursor;
+      return cursor?.sequence === String(end.sequence) && cursor.offset === end.offset;
+    }, 'the log read to its end');
+    await sleep(100); // the follower is waiting for the log to change
+    const asked = performance.now();
+    const cut = await shipper.cutForScan(7, 'scan-1');
+    const waited = performance.now() - asked;
+    assert.ok(
+      waited < 5_000,
+      `the cut came after ${Math.round(waited)} ms: the follower slept through the request`,
+    );
+    shipper.releaseCut(cut);
     controller.abort();
     await running;
   });
