@@ -1,8 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createZstdCompress } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Connection } from 'mariadb';
 import type { AgentConfig } from '#agent/config/agent-config.ts';
@@ -10,6 +7,7 @@ import { ScanError } from '#agent/errors.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import { type BlobOutcome, type BlobRef, BlobUploader } from '#agent/scan/blob-uploader.ts';
 import { type ItemRow, listMailboxes, type MailboxRow, readMailbox } from '#agent/scan/mailbox-source.ts';
+import { CompressedFileWriter } from '#agent/ship/compress-to-file.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import type { ScanCut } from '#agent/ship/scan-cuts.ts';
 import type { Shipper } from '#agent/ship/shipper.ts';
@@ -42,6 +40,8 @@ const COUNTED_AS = {
 } as const;
 const PAGE = 1000;
 const MAX_PROBLEMS = 1000;
+/** Snapshot lines go to the compressor in pieces of about this many characters (one thread-pool task each). */
+const SNAPSHOT_PIECE = 64 * 1024;
 
 export interface ScanRequest {
   kind: ScanKind;
@@ -405,24 +405,18 @@ async function scanMailbox(
   await uploader.flush();
   const cut: ScanCut = await shipper.cutForScan(mailbox.mailboxId, scanId, deps.signal);
   const file = shipper.spool.scratch(`scan-${mailbox.mailboxId}`);
+  // Lines are compressed into the spool in pieces of about SNAPSHOT_PIECE characters as they are read.
+  const writer = new CompressedFileWriter(file, config.segment.zstdLevel);
   const late: ItemRow[] = [];
   try {
     const takenAt = new Date().toISOString();
-    const hash = createHash('sha256');
-    let size = 0;
-    const zstd = createZstdCompress();
-    const sink = createWriteStream(file, { mode: 0o600 });
-    const written = new Promise<void>((resolve, reject) => {
-      sink.on('finish', resolve);
-      sink.on('error', reject);
-      zstd.on('error', reject);
-    });
-    zstd.pipe(sink);
+    let pending = '';
     const write = async (line: ScanLine) => {
-      const text = `${JSON.stringify(line)}\n`;
-      hash.update(text);
-      size += Buffer.byteLength(text);
-      if (!zstd.write(text)) await new Promise((resolve) => zstd.once('drain', resolve));
+      pending += `${JSON.stringify(line)}\n`;
+      if (pending.length < SNAPSHOT_PIECE) return;
+      const piece = pending;
+      pending = '';
+      await writer.write(Buffer.from(piece, 'utf8'));
     };
     const counts = { folders: 0, tags: 0, messages: 0, contacts: 0, calendar: 0, documents: 0, notes: 0 };
     let checkpoint = 0;
@@ -501,10 +495,8 @@ async function scanMailbox(
       // Deleted since it was listed (or since an earlier scan): the snapshot says it is absent at the cut.
       await write(header({ accountName: mailbox.accountName, changeCheckpoint: 0, absent: true }));
     await write({ type: 'end', ...counts, config: configCount });
-    zstd.end();
-    await written;
-    const sha256 = hash.digest('hex');
-    const storedSize = (await stat(file)).size;
+    await writer.write(Buffer.from(pending, 'utf8'));
+    const { sha256, size, storedSize } = await writer.finish();
     await shipper.spoolScan(
       cut,
       {
@@ -569,7 +561,8 @@ async function scanMailbox(
       : undefined;
   } catch (error) {
     shipper.releaseCut(cut);
-    await rm(file, { force: true });
+    // The snapshot's file if it is not spooled yet, half written or whole (once spooled, it is not there).
+    await writer.abort();
     throw error;
   }
 }
