@@ -44,7 +44,10 @@ export class LdapSchedule {
     if (!config.ldap)
       throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
     // Compressed into the spool as the directory is read: a large directory is never held whole.
-    const writer = new CompressedFileWriter(spool.scratch('ldap-dump'), config.segment.zstdLevel);
+    const writer = new CompressedFileWriter(
+      spool.scratch(`ldap-dump-${Date.now()}`),
+      config.segment.zstdLevel,
+    );
     let dump: DirectoryDump;
     let compressed: CompressedFile;
     try {
