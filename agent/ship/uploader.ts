@@ -88,8 +88,11 @@ export class Uploader {
           // The wait that loses the race is ended with it: no timer of up to five polls is left behind. (A
           // stop ends the race anyway: the uploads in flight are aborted by it.)
           const settled = new AbortController();
-          await Promise.race([...inflight.values(), work.wait(config.pollMs * 5, settled.signal)]);
-          settled.abort();
+          try {
+            await Promise.race([...inflight.values(), work.wait(config.pollMs * 5, settled.signal)]);
+          } finally {
+            settled.abort();
+          }
         } else if (spool.list().length > 0) await work.wait(config.pollMs * 5, signal);
       } catch (error) {
         if (signal.aborted) return;
