@@ -139,12 +139,19 @@ export class Spool {
   }
 
   /** Metadata first: a crash after it leaves only data, which `open` removes. */
-  async remove(id: string): Promise<void> {
-    await rm(join(this.dir, id + META), { force: true });
-    await rm(join(this.dir, id + UPLOADED), { force: true });
-    await rm(join(this.dir, id + DATA), { force: true });
+  remove(id: string): Promise<void> {
+    return this.removeAll([id]);
+  }
+
+  /** Removes entries with one sync of the directory. */
+  async removeAll(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      await rm(join(this.dir, id + META), { force: true });
+      await rm(join(this.dir, id + UPLOADED), { force: true });
+      await rm(join(this.dir, id + DATA), { force: true });
+    }
     await syncDirectory(this.dir);
-    this.entries.delete(id);
+    for (const id of ids) this.entries.delete(id);
   }
 
   /** Bytes held (stored, compressed sizes). */

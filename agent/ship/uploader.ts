@@ -51,72 +51,83 @@ export class Uploader {
     const untilEmpty = done !== undefined;
     const { config, log, state, spool, announcer, work } = this.deps;
     const inflight = new Map<string, Promise<void>>();
+    // An upload's failure, taken by the loop (an upload may end while the loop is elsewhere, say announcing).
+    let failed: { error: unknown } | undefined;
     let failures = 0;
     // Shipping has resumed only once something got through: an upload finished or an announcement went out.
     let succeeded = false;
-    while (!signal.aborted) {
-      const entries = spool.list();
-      if (entries.length === 0) {
-        if (done?.() || stopping?.aborted || signal.aborted) return;
-        await work.wait(config.pollMs * 5, signal);
-        continue;
-      }
-      try {
-        for (const entry of entries) {
-          if (inflight.size >= config.upload.concurrency) break;
-          if (entry.uploaded || inflight.has(entry.id)) continue;
-          const upload = this.upload(entry, signal)
-            .then(() => {
-              succeeded = true;
-            })
-            .finally(() => inflight.delete(entry.id));
-          // Rejections are taken below through `Promise.race`; this marks them handled meanwhile.
-          upload.catch(() => undefined);
-          inflight.set(entry.id, upload);
+    try {
+      while (!signal.aborted) {
+        const entries = spool.list();
+        if (entries.length === 0 && inflight.size === 0) {
+          if (done?.() || stopping?.aborted || signal.aborted) return;
+          await work.wait(config.pollMs * 5, signal);
+          continue;
         }
-        if ((await announcer.announceUploaded(signal)) > 0) succeeded = true;
-        if (failures > 0 && succeeded) {
-          log.info('shipping resumed', { afterFailures: failures });
-          failures = 0;
-          await state.update((s) => {
-            s.lastError = null;
-          });
-        }
-        // Until an upload finishes or new entries are spooled. With nothing in flight, what is left waits
-        // behind a scan's cut: without this wait the loop would spin and starve the scan that fills it.
-        if (inflight.size > 0) {
-          // The wait that loses the race is ended with it: no timer of up to five polls is left behind. (A
-          // stop ends the race anyway: the uploads in flight are aborted by it.)
-          const settled = new AbortController();
-          try {
-            await Promise.race([...inflight.values(), work.wait(config.pollMs * 5, settled.signal)]);
-          } finally {
-            settled.abort();
+        try {
+          if (failed) {
+            const { error } = failed;
+            failed = undefined;
+            throw error;
           }
-        } else if (spool.list().length > 0) await work.wait(config.pollMs * 5, signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        failures++;
-        succeeded = false;
-        const { message, permanent } = describeAwsError(error, config.aws);
-        log.error('shipping failed; segments stay spooled and are retried', {
-          attempt: failures,
-          error: message,
-        });
-        await state.update((s) => {
-          s.lastError = { message, at: new Date().toISOString() };
-        });
-        // The daemon retries even these (someone may fix the bucket policy); one-shot shipping says so now.
-        if (untilEmpty && permanent) throw new ShipError(message, { cause: error });
-        if (untilEmpty && failures >= 5) {
-          throw new ShipError(`shipping failed ${failures} times, last: ${message}`, { cause: error });
+          for (const entry of entries) {
+            if (inflight.size >= config.upload.concurrency) break;
+            if (entry.uploaded || inflight.has(entry.id)) continue;
+            const upload = this.upload(entry, signal)
+              .then(
+                () => {
+                  succeeded = true;
+                },
+                (error: unknown) => {
+                  failed ??= { error };
+                },
+              )
+              .finally(() => {
+                inflight.delete(entry.id);
+                // Wakes the wait below, or the next one when this loop is busy announcing: the next upload
+                // starts then, not a timeout later.
+                work.kick();
+              });
+            inflight.set(entry.id, upload);
+          }
+          if ((await announcer.announceUploaded(signal)) > 0) succeeded = true;
+          if (failures > 0 && succeeded) {
+            log.info('shipping resumed', { afterFailures: failures });
+            failures = 0;
+            await state.update((s) => {
+              s.lastError = null;
+            });
+          }
+          // Until an upload ends or something is spooled or released (each kicks). With nothing in flight,
+          // what is left waits behind a scan's cut: without this wait the loop would spin and starve the scan.
+          if (!failed) await work.wait(config.pollMs * 5, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          failures++;
+          succeeded = false;
+          const { message, permanent } = describeAwsError(error, config.aws);
+          log.error('shipping failed; segments stay spooled and are retried', {
+            attempt: failures,
+            error: message,
+          });
+          await state.update((s) => {
+            s.lastError = { message, at: new Date().toISOString() };
+          });
+          // The daemon retries even these (someone may fix the bucket policy); one-shot shipping says so now.
+          if (untilEmpty && permanent) throw new ShipError(message, { cause: error });
+          if (untilEmpty && failures >= 5) {
+            throw new ShipError(`shipping failed ${failures} times, last: ${message}`, { cause: error });
+          }
+          // Exponential backoff with jitter; the log is still followed meanwhile.
+          const delay =
+            Math.min(config.upload.maxBackoffSeconds * 1000, 500 * 2 ** Math.min(failures, 12)) *
+            (0.5 + Math.random() / 2);
+          await sleep(delay, undefined, { signal }).catch(() => undefined);
         }
-        // Exponential backoff with jitter; the log is still followed meanwhile.
-        const delay =
-          Math.min(config.upload.maxBackoffSeconds * 1000, 500 * 2 ** Math.min(failures, 12)) *
-          (0.5 + Math.random() / 2);
-        await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
+    } finally {
+      // Nothing of this run goes on behind its caller (a stop aborts what is in flight).
+      await Promise.allSettled(inflight.values());
     }
   }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { loadAgentConfig } from '#agent/config/agent-config.ts';
 import type { ControlClient } from '#agent/control-client.ts';
 import { memoryLog } from '#agent/observability.ts';
@@ -44,11 +44,18 @@ type Comparable = Omit<MailboxState, 'renamedTo'>;
 function losingSqs(real: SQSClient, lose: (body: { type: string; key?: string }) => boolean): SQSClient {
   return {
     send: (command: unknown) => {
-      if (command instanceof SendMessageCommand) {
-        const body = JSON.parse(command.input.MessageBody ?? '{}') as { type: string; key?: string };
-        if (lose(body)) return Promise.resolve({ MessageId: 'lost' });
+      if (command instanceof SendMessageBatchCommand) {
+        const entries = command.input.Entries ?? [];
+        const kept = entries.filter(
+          (e) => !lose(JSON.parse(e.MessageBody ?? '{}') as { type: string; key?: string }),
+        );
+        const lost = entries.filter((e) => !kept.includes(e)).map((e) => ({ Id: e.Id, MessageId: 'lost' }));
+        if (kept.length === 0) return Promise.resolve({ Successful: lost, Failed: [] });
+        return real
+          .send(new SendMessageBatchCommand({ ...command.input, Entries: kept }))
+          .then((out) => ({ ...out, Successful: [...(out.Successful ?? []), ...lost] }));
       }
-      return real.send(command as SendMessageCommand);
+      return real.send(command as SendMessageBatchCommand);
     },
   } as unknown as SQSClient;
 }

@@ -26,7 +26,7 @@ async function setUp(
   upload: Record<string, number> = {},
   gate?: () => Promise<void>,
   host: { deleteOnRollover?: boolean } = {},
-  agent: { pollMs?: number } = {},
+  agent: { pollMs?: number; announceMs?: number } = {},
 ) {
   const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
   dirs.push(work);
@@ -43,9 +43,11 @@ async function setUp(
     },
   } as unknown as S3Client;
   const sqs = {
-    send: async (command: { input: { MessageBody: string } }) => {
-      announced.push((JSON.parse(command.input.MessageBody) as { key: string }).key);
-      return {};
+    send: async (command: { input: { Entries: { Id: string; MessageBody: string }[] } }) => {
+      if (agent.announceMs) await sleep(agent.announceMs);
+      for (const e of command.input.Entries)
+        announced.push((JSON.parse(e.MessageBody) as { key: string }).key);
+      return { Successful: command.input.Entries.map((e) => ({ Id: e.Id })), Failed: [] };
     },
   } as unknown as SQSClient;
   const config = parseAgentConfig({
@@ -161,6 +163,26 @@ describe('the shipper', () => {
       `the cut came after ${Math.round(waited)} ms: the follower slept through the request`,
     );
     shipper.releaseCut(cut);
+    controller.abort();
+    await running;
+  });
+
+  it('starts the next upload as soon as one ends while announcements are slow, not at the next poll', async () => {
+    // Uploads end while the uploader is busy announcing: with a 10 s poll (50 s idle waits), only a wake-up
+    // on each finished upload ships the backlog in time.
+    const { shipper, puts, announced } = await setUp(
+      1,
+      {},
+      undefined,
+      {},
+      { pollMs: 10_000, announceMs: 30 },
+    );
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await until(() => shipper.spool.list().length >= 3, 'a backlog spooled');
+    await until(() => shipper.spool.list().length === 0, 'the backlog uploaded and announced');
+    assert.ok(puts.length >= 3);
+    assert.deepEqual(announced, puts);
     controller.abort();
     await running;
   });
