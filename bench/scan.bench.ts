@@ -6,7 +6,7 @@
 // Requests are counted by an HTTP proxy both tools talk through; bytes stored are listed from S3.
 // The dedup ratio is the bytes the mailboxes refer to (a message shared by N mailboxes counts N times)
 // over the bytes stored.
-// Usage: npm run bench:scan -- [--steps 3000] [--more 600] [--runs 3]
+// Usage: npm run bench:scan -- [--steps 3000] [--more 600] [--runs 3] [--mailboxes N]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3000' },
     more: { type: 'string', default: '600' },
     runs: { type: 'string', default: '3' },
+    // Mailboxes scanned at once (scan.mailboxConcurrency); unset: the agent's default.
+    mailboxes: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -163,7 +165,10 @@ try {
         user: db.reader.user,
         passwordFile: join(work, 'db-password'),
       },
-      scan: { volumes: { '1': sim.volumePath } },
+      scan: {
+        volumes: { '1': sim.volumePath },
+        ...(values.mailboxes ? { mailboxConcurrency: Number(values.mailboxes) } : {}),
+      },
     });
     const shipper = await Shipper.open({ config, s3, sqs, log: memoryLog() });
     const shipping = new AbortController();
@@ -176,7 +181,18 @@ try {
       const before = proxy.count();
       const started = performance.now();
       const report = await runScan(
-        { config, shipper, s3, db: reader, log: memoryLog() },
+        {
+          config,
+          shipper,
+          s3,
+          db: reader,
+          connect: () =>
+            mariadb.createConnection({
+              ...db.reader,
+              password: readFileSync(join(work, 'db-password'), 'utf8'),
+            }),
+          log: memoryLog(),
+        },
         { kind, all: true },
       );
       while (shipper.spool.list().some((e) => e.kind === 'scan' || e.kind === 'pack'))

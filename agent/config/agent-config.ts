@@ -133,6 +133,8 @@ const schema = z.strictObject({
       maxMiBps: z.number().positive().optional(),
       /** Blobs uploaded at once. */
       concurrency: z.number().int().min(1).max(32).default(4),
+      /** Mailboxes scanned at once, each in a database connection of its own. */
+      mailboxConcurrency: z.number().int().min(1).max(16).default(2),
       /** A smart scan also rescans a mailbox unchanged since its last scan once that scan is this old. */
       verifyDays: z.number().positive().max(3650).default(7),
       /** A pause between two mailboxes, to give the database and disks room. */

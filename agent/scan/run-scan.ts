@@ -98,7 +98,13 @@ export interface ScanDeps {
   config: AgentConfig;
   shipper: Shipper;
   s3: S3Client;
+  /** Lists the mailboxes and scans one at a time. */
   db: Connection;
+  /**
+   * Opens one more connection to the mailbox database, so `scan.mailboxConcurrency` mailboxes are read at once
+   * (each reads in a transaction of its own); the scan closes what it opens. Without it, one at a time.
+   */
+  connect?: () => Promise<Connection>;
   log: AgentLog;
   onProgress?: (progress: ScanProgress) => void;
   signal?: AbortSignal;
@@ -226,16 +232,25 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       bytesRead: uploader.counts.bytesRead,
     });
 
-  for (const mailbox of todo) {
+  const scanOne = async (db: Connection, mailbox: MailboxRow) => {
     if (deps.signal?.aborted) throw new ScanError('the scan was stopped; run it again to resume');
     progress(mailbox.accountName);
     // A smart scan reads only the blobs written since the mailbox's last scan (older ones are stored).
     const since =
       request.kind === 'smart' ? (previous?.mailboxes[String(mailbox.mailboxId)]?.modContent ?? 0) : 0;
-    const outcome = await scanMailbox(deps, uploader, mailbox, scanId, request.kind, since, problem, (n) => {
-      items += n;
-      progress(mailbox.accountName);
-    });
+    const outcome = await scanMailbox(
+      { ...deps, db },
+      uploader,
+      mailbox,
+      scanId,
+      request.kind,
+      since,
+      problem,
+      (n) => {
+        items += n;
+        progress(mailbox.accountName);
+      },
+    );
     if (outcome === undefined) report.mailboxes.vanished++;
     else {
       report.mailboxes.scanned++;
@@ -258,6 +273,23 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     });
     progress(mailbox.accountName);
     if (config.scan.pauseMs > 0) await sleep(config.scan.pauseMs);
+  };
+  // Mailboxes are independent (each has its own cut and transaction; the uploader packs a body once whoever
+  // reads it first), so a few are scanned at once: one mailbox's scan mostly waits on the database and fsyncs.
+  const extra = await openMore(deps, Math.min(config.scan.mailboxConcurrency, todo.length) - 1);
+  try {
+    const free = [deps.db, ...extra];
+    await inParallel(todo, free.length, async (mailbox) => {
+      // A worker takes a free connection and gives it back: never more workers than connections.
+      const db = free.pop() as Connection;
+      try {
+        await scanOne(db, mailbox);
+      } finally {
+        free.push(db);
+      }
+    });
+  } finally {
+    await Promise.all(extra.map((c) => c.end().catch(() => undefined)));
   }
   await shipper.state.update((s) => {
     if (s.scan) s.scan.current = null;
@@ -265,6 +297,19 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   report.blobs = { ...uploader.counts };
   report.finishedAt = new Date().toISOString();
   return report;
+}
+
+/** Up to `count` more database connections; fewer when the database refuses some (the scan goes on slower). */
+async function openMore(deps: ScanDeps, count: number): Promise<Connection[]> {
+  const { connect } = deps;
+  if (!connect || count <= 0) return [];
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => connect()));
+  const refused = opened.find((o) => o.status === 'rejected');
+  if (refused)
+    deps.log.warn('the mailbox database refused a connection: fewer mailboxes are scanned at once', {
+      error: String((refused.reason as Error)?.message ?? refused.reason),
+    });
+  return opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
 }
 
 function select(all: MailboxRow[], request: ScanRequest): MailboxRow[] {

@@ -34,6 +34,7 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
         shipper,
         s3: deps.s3,
         db,
+        connect: () => connectMailboxDb(config),
         log: deps.log,
         signal,
         ...(api
