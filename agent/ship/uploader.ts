@@ -100,7 +100,8 @@ export class Uploader {
           }
           // Until an upload ends or something is spooled or released (each kicks). With nothing in flight,
           // what is left waits behind a scan's cut: without this wait the loop would spin and starve the scan.
-          if (!failed) await work.wait(config.pollMs * 5, signal);
+          if (!failed && (inflight.size > 0 || spool.list().length > 0))
+            await work.wait(config.pollMs * 5, signal);
         } catch (error) {
           if (signal.aborted) return;
           failures++;

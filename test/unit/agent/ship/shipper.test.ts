@@ -187,6 +187,20 @@ describe('the shipper', () => {
     await running;
   });
 
+  it('shipping once returns as soon as the last announcement is out, not a poll later', async () => {
+    // Slow uploads: the log is read (and its end signalled) long before the last announcement.
+    const { shipper, puts, announced } = await setUp(100, {}, undefined, {}, { pollMs: 10_000 });
+    const started = performance.now();
+    await shipper.shipOnce();
+    const took = performance.now() - started;
+    assert.ok(puts.length >= 3);
+    assert.deepEqual(announced, puts);
+    assert.ok(
+      took < 5_000,
+      `shipping once took ${Math.round(took)} ms: it waited after the last announcement`,
+    );
+  });
+
   it('records redo files rolled over and deleted unread as a gap, and ships what comes after them', async () => {
     const { sim, shipper, announced } = await setUp(1, {}, undefined, { deleteOnRollover: true });
     await shipper.shipOnce();
