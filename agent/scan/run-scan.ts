@@ -7,6 +7,7 @@ import { ScanError } from '#agent/errors.ts';
 import type { AgentLog } from '#agent/observability.ts';
 import { type BlobOutcome, type BlobRef, BlobUploader } from '#agent/scan/blob-uploader.ts';
 import { type ItemRow, listMailboxes, type MailboxRow, readMailbox } from '#agent/scan/mailbox-source.ts';
+import { ScanLedger } from '#agent/scan/scan-ledger.ts';
 import { CompressedFileWriter } from '#agent/ship/compress-to-file.ts';
 import { RateLimiter } from '#agent/ship/rate-limiter.ts';
 import type { ScanCut } from '#agent/ship/scan-cuts.ts';
@@ -131,14 +132,15 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   });
   const startedAt = new Date().toISOString();
   const all = await listMailboxes(db, config.mailboxDb?.groups ?? 100);
-  const previous = shipper.state.data.scan;
+  const ledger = await ScanLedger.open(config.stateDir, shipper.state);
+  const previous = ledger.data;
   const interrupted = previous?.current;
   let scanId: string;
   let todo: MailboxRow[];
   let resumed = false;
   let unchanged = 0;
   if (interrupted && !request.restart) {
-    if (interrupted.kind !== request.kind || (interrupted as { selection?: string }).selection !== selection)
+    if (interrupted.kind !== request.kind || interrupted.selection !== selection)
       throw new ScanError(
         `an interrupted ${interrupted.kind} scan (${interrupted.scanId}, ${interrupted.done.length} of ${interrupted.mailboxes.length} mailboxes done) is in the way: run it again with the same selection to resume it, or pass --restart to drop it`,
       );
@@ -183,17 +185,13 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       unchanged = before - todo.length;
     }
   }
-  await shipper.state.update((s) => {
-    s.scan ??= { current: null, mailboxes: {} };
-    const done = resumed ? (s.scan.current?.done ?? []) : [];
-    s.scan.current = {
-      scanId,
-      kind: request.kind,
-      startedAt: resumed ? (s.scan.current?.startedAt ?? startedAt) : startedAt,
-      mailboxes: resumed ? (s.scan.current?.mailboxes ?? []) : todo.map((m) => m.mailboxId),
-      done,
-      selection,
-    } as NonNullable<typeof s.scan.current>;
+  await ledger.start({
+    scanId,
+    kind: request.kind,
+    startedAt: resumed ? (interrupted?.startedAt ?? startedAt) : startedAt,
+    mailboxes: resumed ? (interrupted?.mailboxes ?? []) : todo.map((m) => m.mailboxId),
+    done: resumed ? [...(interrupted?.done ?? [])] : [],
+    selection,
   });
 
   const uploader = new BlobUploader({
@@ -257,20 +255,17 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       for (const k of ['folders', 'tags', 'messages', 'contacts', 'calendar', 'documents', 'notes'] as const)
         report.items[k] += outcome[k];
     }
-    await shipper.state.update((s) => {
-      if (!s.scan?.current) return;
-      s.scan.current.done.push(mailbox.mailboxId);
-      if (outcome)
-        s.scan.mailboxes[String(mailbox.mailboxId)] = {
-          changeCheckpoint: outcome.changeCheckpoint,
-          changeMark: outcome.changeMark,
-          modContent: outcome.modContent,
-          scanId,
-          at: new Date().toISOString(),
-          accountId: mailbox.accountId,
-        };
-      else delete s.scan.mailboxes[String(mailbox.mailboxId)];
-    });
+    await ledger.mailboxDone(
+      mailbox.mailboxId,
+      outcome && {
+        changeCheckpoint: outcome.changeCheckpoint,
+        changeMark: outcome.changeMark,
+        modContent: outcome.modContent,
+        scanId,
+        at: new Date().toISOString(),
+        accountId: mailbox.accountId,
+      },
+    );
     progress(mailbox.accountName);
     if (config.scan.pauseMs > 0) await sleep(config.scan.pauseMs);
   };
@@ -291,9 +286,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   } finally {
     await Promise.all(extra.map((c) => c.end().catch(() => undefined)));
   }
-  await shipper.state.update((s) => {
-    if (s.scan) s.scan.current = null;
-  });
+  await ledger.finish();
   report.blobs = { ...uploader.counts };
   report.finishedAt = new Date().toISOString();
   return report;

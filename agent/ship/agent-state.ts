@@ -28,7 +28,7 @@ export interface AgentStateData {
   lastLdapError: { message: string; at: string } | null;
   /** Live log size and time the follower last saw (lag = what it saw minus what was announced). */
   live: { sequence: string; offset: number; at: string } | null;
-  /** Scans of the server's database (absent until the first). */
+  /** Scans of the server's database, as agents before the scan ledger kept them (moved to it on the next scan). */
   scan?: ScanState;
 }
 
@@ -40,6 +40,8 @@ export interface ScanState {
     startedAt: string;
     mailboxes: number[];
     done: number[];
+    /** The accounts, domains or all the scan was asked for (JSON): a resume must ask for the same. */
+    selection?: string;
   } | null;
   /** Per mailbox id: its change mark when last scanned (a smart scan skips mailboxes where it is equal). */
   mailboxes: Record<

@@ -17,7 +17,7 @@ import type { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
 import type { ScanReport } from '#agent/scan/run-scan.ts';
-import type { AgentStateData } from '#agent/ship/agent-state.ts';
+import { ScanLedger } from '#agent/scan/scan-ledger.ts';
 import type { ScanRow } from '#core/control-api.ts';
 import { FLAG, ITEM_TYPE } from '#core/mail-item.ts';
 import type { MailboxState } from '#core/mail-snapshot.ts';
@@ -405,10 +405,9 @@ describe('full scan of a server with mail from before the agent', () => {
       },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const stateFile = join(work, 'state', 'state.json');
     const doneBefore = await eventually(
       async () => {
-        const done = (JSON.parse(readFileSync(stateFile, 'utf8')) as AgentStateData).scan?.current?.done;
+        const done = (await ScanLedger.peek(join(work, 'state'))).current?.done;
         return done && done.length >= 1 ? done.length : undefined;
       },
       60_000,
