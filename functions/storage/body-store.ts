@@ -213,61 +213,74 @@ export async function readBodies(
 ): Promise<boolean> {
   const limits = new Map<string, number>();
   for (const want of wants) limits.set(want.sha256, Math.max(limits.get(want.sha256) ?? 0, want.maxSize));
-  const located = await locateBodies(target.table, limits.keys());
-  const single = [...limits.keys()].filter((sha) => !located.has(sha));
   const stopped = options.stopped ?? (async () => false);
   const concurrency = options.concurrency ?? 8;
   type Job =
     | { kind: 'single'; sha256: string }
     | { kind: 'range'; range: ReturnType<typeof readRanges>[number] };
-  const jobs: Job[] = [
-    ...readRanges([...located.values()]).map((range): Job => ({ kind: 'range', range })),
-    ...single.map((sha256): Job => ({ kind: 'single', sha256 })),
-  ];
-  return inParallelUnlessStopped(
-    jobs,
-    concurrency,
-    stopped,
-    async (job) => {
-      if (job.kind === 'single') {
-        const sha256 = job.sha256;
-        await deliver(sha256, await readSingle(target, sha256, limits.get(sha256) ?? 0));
-        return;
-      }
-      const read = await readRange(target.bucket, job.range);
-      if (read === 'gone') {
-        // Moved by a repack since it was located? Read from where the index says now, or report it.
-        const again = await locateBodies(
-          target.table,
-          job.range.bodies.map((b) => b.sha256),
-        );
-        for (const body of job.range.bodies) {
-          const now = again.get(body.sha256);
-          const limit = limits.get(body.sha256) ?? 0;
-          if (now && now.pack !== body.pack) {
-            const retry = await readRange(target.bucket, {
-              pack: now.pack,
-              start: now.offset,
-              end: now.offset + now.length,
-            });
-            if (retry !== 'gone') {
-              await deliver(body.sha256, frameBody(retry, now, limit));
-              continue;
-            }
-          }
-          await deliver(body.sha256, {
-            reason: 'read-error',
-            detail: `pack ${body.pack} holding body ${body.sha256} is missing from the bucket${await quarantineNote(target.table, body.pack)}`,
+  /** The reads of a share of the bodies, once they are located (coalesced within the share). */
+  const jobsOf = async (shas: string[]): Promise<Job[]> => {
+    const located = await locateBodies(target.table, shas);
+    return [
+      ...readRanges([...located.values()]).map((range): Job => ({ kind: 'range', range })),
+      ...shas.filter((sha) => !located.has(sha)).map((sha256): Job => ({ kind: 'single', sha256 })),
+    ];
+  };
+  const run = async (job: Job): Promise<void> => {
+    if (job.kind === 'single') {
+      const sha256 = job.sha256;
+      await deliver(sha256, await readSingle(target, sha256, limits.get(sha256) ?? 0));
+      return;
+    }
+    const read = await readRange(target.bucket, job.range);
+    if (read === 'gone') {
+      // Moved by a repack since it was located? Read from where the index says now, or report it.
+      const again = await locateBodies(
+        target.table,
+        job.range.bodies.map((b) => b.sha256),
+      );
+      for (const body of job.range.bodies) {
+        const now = again.get(body.sha256);
+        const limit = limits.get(body.sha256) ?? 0;
+        if (now && now.pack !== body.pack) {
+          const retry = await readRange(target.bucket, {
+            pack: now.pack,
+            start: now.offset,
+            end: now.offset + now.length,
           });
+          if (retry !== 'gone') {
+            await deliver(body.sha256, frameBody(retry, now, limit));
+            continue;
+          }
         }
-        return;
+        await deliver(body.sha256, {
+          reason: 'read-error',
+          detail: `pack ${body.pack} holding body ${body.sha256} is missing from the bucket${await quarantineNote(target.table, body.pack)}`,
+        });
       }
-      for (const body of job.range.bodies)
-        await deliver(body.sha256, frameBody(read, body, limits.get(body.sha256) ?? 0));
-    },
-    4,
-  );
+      return;
+    }
+    for (const body of job.range.bodies)
+      await deliver(body.sha256, frameBody(read, body, limits.get(body.sha256) ?? 0));
+  };
+  // Bodies are located a share at a time, the next share while this one's ranges are read: the index's
+  // lookups and S3's reads overlap instead of adding up.
+  const shas = [...limits.keys()];
+  const shares: string[][] = [];
+  for (let at = 0; at < shas.length; at += LOCATE_SHARE) shares.push(shas.slice(at, at + LOCATE_SHARE));
+  let next = shares[0] ? jobsOf(shares[0]) : Promise.resolve([]);
+  for (let i = 0; i < shares.length; i++) {
+    const jobs = await next;
+    next = shares[i + 1] ? jobsOf(shares[i + 1] as string[]) : Promise.resolve([]);
+    // Taken on the next turn; left when this share fails or is stopped (not an unhandled rejection then).
+    next.catch(() => undefined);
+    if (await inParallelUnlessStopped(jobs, concurrency, stopped, run, 4)) return true;
+  }
+  return false;
 }
+
+/** Bodies located at once while the share before is read (three BatchGetItem requests). */
+const LOCATE_SHARE = 300;
 
 /** The bytes `[start, end)` of a pack, as far as they are there; 'gone' when the pack is not. */
 async function readRange(

@@ -25,7 +25,7 @@ import { resolveUncertain, uncertainAt } from '#functions/query/uncertain-marks.
 import { finalizeRestore } from '#functions/restore/finalize-restore.ts';
 import { planRestore } from '#functions/restore/plan-restore.ts';
 import { restoreChunk } from '#functions/restore/restore-chunk.ts';
-import { readBodies } from '#functions/storage/body-store.ts';
+import { packBodies, readBodies } from '#functions/storage/body-store.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
@@ -200,6 +200,34 @@ describe('indexing is exactly-once in effect', () => {
     // The body arrives again (the same redo, as another server's): it is located already, and read from its pack.
     for (const message of announcements) await handleIngest(as('srv-p', message), config, FAR);
     assert.deepEqual(await read(), body, 'the body is read from its pack, whatever lies under its digest');
+  });
+
+  it('reads many bodies a share at a time: each delivered once, checked, the unlocated ones reported', async () => {
+    const random = seededRandom(3);
+    // More bodies than one share of lookups, in small packs, and two the index has no location of.
+    const bodies = Array.from({ length: 700 }, (_, i) => {
+      const content = Buffer.from(`body ${i} ${'x'.repeat(Math.floor(random() * 3000))}`);
+      return { sha256: sha256Hex(content), content };
+    });
+    const bucket = config.backupBucket;
+    await packBodies({ bucket, table: config.indexTable }, bodies, 64 * 1024);
+    const absent = ['0'.repeat(64), 'f'.repeat(64)];
+    const delivered = new Map<string, Buffer | string>();
+    const stopped = await readBodies(
+      { bucket, table: config.indexTable },
+      [
+        ...bodies.map((b) => ({ sha256: b.sha256, maxSize: 1 << 20 })),
+        ...absent.map((sha256) => ({ sha256, maxSize: 10 })),
+      ],
+      async (sha256, body) => {
+        assert.equal(delivered.has(sha256), false, `${sha256} delivered twice`);
+        delivered.set(sha256, Buffer.isBuffer(body) ? body : body.reason);
+      },
+    );
+    assert.equal(stopped, false);
+    assert.equal(delivered.size, 702);
+    for (const b of bodies) assert.deepEqual(delivered.get(b.sha256), b.content);
+    for (const sha256 of absent) assert.equal(delivered.get(sha256), 'read-error');
   });
 
   it('a missing segment is a gap until it arrives; a corrupt one is quarantined and holds later ones', async () => {
