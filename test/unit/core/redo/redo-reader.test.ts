@@ -48,6 +48,19 @@ describe('redo reader framing', () => {
     }
   });
 
+  it('hands over at most 256 records a batch, however many a read chunk holds', async () => {
+    // Records a consumer still holds outlive the young generation's scavenges: a chunk's worth of small
+    // ones at once made V8 allocate them in the old generation and halved a header-reading consumer.
+    const many = Buffer.concat([fileHeaderBytes(), ...sampleRecords(600, 3)]);
+    const batches: RedoEvent[][] = [];
+    for await (const batch of readRedoBatches(bufferSource(many), { chunkSize: 1024 * 1024 }))
+      batches.push(batch);
+    const sizes = batches.map((b) => b.filter((e) => e.kind === 'record').length);
+    assert.ok(Math.max(...sizes) <= 256, `batches of ${sizes.join(', ')} records`);
+    assert.ok(sizes.filter((n) => n === 256).length >= 2, `batches of ${sizes.join(', ')} records`);
+    assert.deepEqual(batches.flat().map(plainEvent), await readEvents(many));
+  });
+
   it('resumes from any record boundary it reached before', async () => {
     const all = (await readEvents(file)).filter((e) => e.kind === 'record');
     for (const k of [0, 1, 17, records.length - 1]) {
