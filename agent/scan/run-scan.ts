@@ -133,8 +133,9 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
   const startedAt = new Date().toISOString();
   const all = await listMailboxes(db, config.mailboxDb?.groups ?? 100);
   const ledger = await ScanLedger.open(config.stateDir, shipper.state);
-  const previous = ledger.data;
-  const interrupted = previous?.current;
+  // As it was before this scan: the ledger's own data changes as mailboxes are done.
+  const previous = structuredClone(ledger.data);
+  const interrupted = previous.current;
   let scanId: string;
   let todo: MailboxRow[];
   let resumed = false;
@@ -157,7 +158,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       // the deletion, say in redo that was lost).
       const listed = new Set(all.map((m) => String(m.mailboxId)));
       const gone = new Map<string, string>();
-      for (const [id, last] of Object.entries(previous?.mailboxes ?? {}))
+      for (const [id, last] of Object.entries(previous.mailboxes ?? {}))
         if (!listed.has(id) && last.accountId) gone.set(id, last.accountId);
       for (const { mailboxId, accountId } of request.indexed ?? [])
         if (!listed.has(String(mailboxId))) gone.set(String(mailboxId), accountId);
@@ -174,7 +175,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       const before = todo.length;
       const verifyBefore = Date.now() - config.scan.verifyDays * 86_400_000;
       todo = todo.filter((m) => {
-        const last = previous?.mailboxes[String(m.mailboxId)];
+        const last = previous.mailboxes[String(m.mailboxId)];
         return (
           request.verify ||
           // A state an older agent wrote has no mark: scanned once more.
@@ -235,7 +236,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
     progress(mailbox.accountName);
     // A smart scan reads only the blobs written since the mailbox's last scan (older ones are stored).
     const since =
-      request.kind === 'smart' ? (previous?.mailboxes[String(mailbox.mailboxId)]?.modContent ?? 0) : 0;
+      request.kind === 'smart' ? (previous.mailboxes[String(mailbox.mailboxId)]?.modContent ?? 0) : 0;
     const outcome = await scanMailbox(
       { ...deps, db },
       uploader,
