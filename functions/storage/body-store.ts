@@ -269,14 +269,19 @@ export async function readBodies(
   const shares: string[][] = [];
   for (let at = 0; at < shas.length; at += LOCATE_SHARE) shares.push(shas.slice(at, at + LOCATE_SHARE));
   let next = shares[0] ? jobsOf(shares[0]) : Promise.resolve([]);
-  for (let i = 0; i < shares.length; i++) {
-    const jobs = await next;
-    next = shares[i + 1] ? jobsOf(shares[i + 1] as string[]) : Promise.resolve([]);
-    // Taken on the next turn; left when this share fails or is stopped (not an unhandled rejection then).
-    next.catch(() => undefined);
-    if (await inParallelUnlessStopped(jobs, concurrency, stopped, run, 4)) return true;
+  try {
+    for (let i = 0; i < shares.length; i++) {
+      const jobs = await next;
+      next = shares[i + 1] ? jobsOf(shares[i + 1] as string[]) : Promise.resolve([]);
+      // Taken on the next turn, or awaited below when this share fails or is stopped.
+      next.catch(() => undefined);
+      if (await inParallelUnlessStopped(jobs, concurrency, stopped, run, 4)) return true;
+    }
+    return false;
+  } finally {
+    // No lookup goes on behind a caller that has moved on.
+    await next.catch(() => undefined);
   }
-  return false;
 }
 
 /** Bodies located at once while the share before is read (three BatchGetItem requests). */
