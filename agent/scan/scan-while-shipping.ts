@@ -47,9 +47,10 @@ export async function scanWhileShipping(deps: ScanSessionDeps, request: ScanRequ
       },
       request,
     );
-    // Until its snapshots and packs are announced (a late blob's pack comes after its snapshot).
+    // Until its snapshots and packs are announced (a late blob's pack comes after its snapshot). The spool
+    // is in memory: looking often costs nothing, where a poll's 200 ms would be added to every scan.
     while (shipper.spool.list().some((e) => e.kind === 'scan' || e.kind === 'pack') && !signal.aborted)
-      await sleep(config.pollMs);
+      await sleep(Math.min(config.pollMs, 20));
     return report;
   } finally {
     await db.end().catch(() => undefined);
