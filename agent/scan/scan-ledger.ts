@@ -1,8 +1,8 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentStateError } from '#agent/errors.ts';
 import type { AgentState, ScanState } from '#agent/ship/agent-state.ts';
-import { writeDurably } from '#agent/ship/durable-file.ts';
+import { appendDurably, writeDurably } from '#agent/ship/durable-file.ts';
 
 /** What a scan keeps of a mailbox it scanned (its change mark, its highest blob revision, when). */
 export type MailboxMark = ScanState['mailboxes'][string];
@@ -113,16 +113,6 @@ function apply(state: ScanState, line: JournalLine): void {
   // A line of an earlier scan (the journal outlived a crash during a fold) moves marks, never this scan.
   const scan = state.current;
   if (scan?.scanId === line.scanId && !scan.done.includes(line.done)) scan.done.push(line.done);
-}
-
-async function appendDurably(path: string, text: string): Promise<void> {
-  const file = await open(path, 'a', 0o600);
-  try {
-    await file.appendFile(text);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
 }
 
 async function readLedger(dir: string): Promise<{ state: ScanState; lines: number; found: boolean }> {
