@@ -138,12 +138,14 @@ export class Spool {
     if (entry) entry.uploaded = true;
   }
 
-  /** Metadata first: a crash after it leaves only data, which `open` removes. */
   remove(id: string): Promise<void> {
     return this.removeAll([id]);
   }
 
-  /** Removes entries with one sync of the directory. */
+  /**
+   * Removes entries with one sync of the directory. Metadata first: a crash after it leaves only data,
+   * which `open` removes.
+   */
   async removeAll(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       await rm(join(this.dir, id + META), { force: true });
