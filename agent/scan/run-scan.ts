@@ -158,7 +158,7 @@ export async function runScan(deps: ScanDeps, request: ScanRequest): Promise<Sca
       // the deletion, say in redo that was lost).
       const listed = new Set(all.map((m) => String(m.mailboxId)));
       const gone = new Map<string, string>();
-      for (const [id, last] of Object.entries(previous.mailboxes ?? {}))
+      for (const [id, last] of Object.entries(previous.mailboxes))
         if (!listed.has(id) && last.accountId) gone.set(id, last.accountId);
       for (const { mailboxId, accountId } of request.indexed ?? [])
         if (!listed.has(String(mailboxId))) gone.set(String(mailboxId), accountId);
