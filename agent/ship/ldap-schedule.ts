@@ -14,13 +14,22 @@ export interface LdapScheduleDeps {
   spool: Spool;
   /** Called once a dump is spooled, so the uploader takes it. */
   spooled: () => void;
+  /** Reads the directory (tests give their own; by default the LDAP client, loaded with the first dump). */
+  dumpDirectory?: DumpDirectory;
 }
+
+export type DumpDirectory = (
+  ldap: NonNullable<AgentConfig['ldap']>,
+  write: (ldif: string) => Promise<void>,
+) => Promise<DirectoryDump>;
 
 /** Dumps the directory on its interval (and on request) into the spool, shipped after the redo before it. */
 export class LdapSchedule {
   private readonly deps: LdapScheduleDeps;
   private requested = false;
   private wake: (() => void) | undefined;
+  /** Dumps under way, from the schedule or not (an `ldap-dump` operation calls `dump` itself). */
+  private readonly dumping = new Set<Promise<SpoolEntry>>();
 
   constructor(deps: LdapScheduleDeps) {
     this.deps = deps;
@@ -39,7 +48,22 @@ export class LdapSchedule {
   }
 
   /** Dumps and spools the compressed LDIF. A failed bind or search throws and spools nothing. */
-  async dump(): Promise<SpoolEntry> {
+  dump(): Promise<SpoolEntry> {
+    const dumping = this.dumpOnce();
+    this.dumping.add(dumping);
+    const forget = () => {
+      this.dumping.delete(dumping);
+    };
+    dumping.then(forget, forget);
+    return dumping;
+  }
+
+  /** Once every dump under way has spooled or failed. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.dumping]);
+  }
+
+  private async dumpOnce(): Promise<SpoolEntry> {
     const { config, log, state, spool } = this.deps;
     if (!config.ldap)
       throw new LdapDumpError('no "ldap" section in the agent configuration: nothing to dump');
@@ -52,7 +76,8 @@ export class LdapSchedule {
     let compressed: CompressedFile;
     try {
       // The LDAP client is loaded with the first dump: an agent without an `ldap` section never loads it.
-      const { dumpDirectory } = await import('#agent/ldap/dump-directory.ts');
+      const dumpDirectory =
+        this.deps.dumpDirectory ?? (await import('#agent/ldap/dump-directory.ts')).dumpDirectory;
       dump = await dumpDirectory(config.ldap, (ldif) => writer.write(Buffer.from(ldif, 'utf8')));
       compressed = await writer.finish();
     } catch (error) {

@@ -6,7 +6,7 @@ import type { AgentLog } from '#agent/observability.ts';
 import { type AgentLag, agentLag } from '#agent/ship/agent-lag.ts';
 import { AgentState } from '#agent/ship/agent-state.ts';
 import { Announcer } from '#agent/ship/announcer.ts';
-import { LdapSchedule } from '#agent/ship/ldap-schedule.ts';
+import { type DumpDirectory, LdapSchedule } from '#agent/ship/ldap-schedule.ts';
 import { Producer } from '#agent/ship/producer.ts';
 import { reconcileSpool } from '#agent/ship/reconcile-spool.ts';
 import { type ScanCut, ScanCuts } from '#agent/ship/scan-cuts.ts';
@@ -23,6 +23,8 @@ export interface ShipperDeps {
   s3: S3Client;
   sqs: SQSClient;
   log: AgentLog;
+  /** Reads the LDAP directory for a dump (tests give their own). */
+  dumpDirectory?: DumpDirectory;
 }
 
 /**
@@ -62,7 +64,8 @@ export class Shipper {
       report,
     });
     this.uploader = new Uploader({ config, s3, log, state, spool, announcer, report, work: this.work });
-    this.ldap = new LdapSchedule({ config, log, state, spool, spooled });
+    const { dumpDirectory } = deps;
+    this.ldap = new LdapSchedule({ config, log, state, spool, spooled, dumpDirectory });
   }
 
   static async open(deps: ShipperDeps): Promise<Shipper> {
@@ -81,7 +84,10 @@ export class Shipper {
     // Shipping outlives a stop by a grace: what was read or dumped by then (the last segment, an LDAP dump
     // just taken) is uploaded and announced, rather than left spooled, maybe uploaded, until the next start.
     const shipping = new AbortController();
-    const uploading = this.uploader.run(shipping.signal, undefined, stop);
+    // The uploader may end once the spool is empty only after everything that spools has ended: a stop
+    // comes during an LDAP dump, say, which spools after it (and would be left behind).
+    const produced = new AbortController();
+    const uploading = this.uploader.run(shipping.signal, undefined, produced.signal);
     const ldap = this.ldap.run(stop);
     try {
       await this.producer.run(stop, false);
@@ -89,6 +95,8 @@ export class Shipper {
       local.abort();
       this.ldap.interrupt();
       await ldap;
+      await this.ldap.settled();
+      produced.abort();
       const grace = setTimeout(() => shipping.abort(), this.deps.config.upload.stopGraceSeconds * 1000);
       this.work.kick();
       await uploading;

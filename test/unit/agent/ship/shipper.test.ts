@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
+import type { DumpDirectory } from '#agent/ship/ldap-schedule.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 
@@ -26,7 +27,7 @@ async function setUp(
   upload: Record<string, number> = {},
   gate?: () => Promise<void>,
   host: { deleteOnRollover?: boolean } = {},
-  agent: { pollMs?: number; announceMs?: number } = {},
+  agent: { pollMs?: number; announceMs?: number; dumpDirectory?: DumpDirectory } = {},
 ) {
   const work = mkdtempSync(join(tmpdir(), 'offsite-shipper-'));
   dirs.push(work);
@@ -58,8 +59,17 @@ async function setUp(
     pollMs: agent.pollMs ?? 5,
     segment: { maxMiB: 4 / 1024, maxAgeSeconds: 0.05 },
     upload: { concurrency: 1, ...upload },
+    ...(agent.dumpDirectory && {
+      ldap: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=unit', passwordFile: join(work, 'absent') },
+    }),
   });
-  const shipper = await Shipper.open({ config, s3, sqs, log: memoryLog() });
+  const shipper = await Shipper.open({
+    config,
+    s3,
+    sqs,
+    log: memoryLog(),
+    dumpDirectory: agent.dumpDirectory,
+  });
   return { sim, shipper, puts, announced };
 }
 
@@ -82,6 +92,42 @@ describe('the shipper', () => {
     assert.deepEqual(shipper.spool.list(), [], 'nothing left spooled');
     assert.ok(announced.length >= 3, `${announced.length} announced`);
     assert.deepEqual(announced, puts, 'each upload announced, in order');
+  });
+
+  it('a stop during an LDAP dump waits for the dump, then ships it (it used to stay spooled)', async () => {
+    let started: () => void = () => undefined;
+    const dumping = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const { shipper, announced } = await setUp(
+      5,
+      {},
+      undefined,
+      {},
+      {
+        dumpDirectory: async (_ldap, write) => {
+          started();
+          await finished;
+          await write('dn: dc=unit\ndc: unit\n\n');
+          return { entries: 1, dumpedAt: new Date() };
+        },
+      },
+    );
+    const controller = new AbortController();
+    const running = shipper.run(controller.signal);
+    await dumping;
+    // The redo shipped meanwhile: the uploader has nothing left but what the dump will spool.
+    await until(() => shipper.spool.list().length === 0 && announced.length > 0, 'the redo shipped');
+    controller.abort();
+    await sleep(50);
+    finish();
+    await running;
+    assert.deepEqual(shipper.spool.list(), [], 'nothing left spooled');
+    assert.equal(announced.filter((key) => key.includes('/ldap/')).length, 1, 'the dump announced');
   });
 
   it('the grace bounds it: with none, what was not uploaded stays spooled for the next start', async () => {
