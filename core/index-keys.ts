@@ -42,6 +42,8 @@ export const indexKeys = {
   cursor: 'CURSOR',
   /** A reindex of the server under way (one item in the server's partition): indexing waits while it wipes. */
   reindex: 'REINDEX',
+  /** The server's closed versions are keyed by their end (one item in the server's partition, once moved). */
+  versionKeys: 'VERSIONKEYS',
   /** The time of the last LDAP dump indexed into the server's directory scope. */
   directoryCursor: 'DIRCURSOR',
   /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */
@@ -107,30 +109,49 @@ export const indexKeys = {
 } as const;
 
 /**
- * Where an entity's head (`H#…`, its newest version) and closed versions (`V#…#<fromPos>`) live. A
- * mailbox's own entity sits in the server's partition, so a server's mailboxes list in one query; every
- * other entity sits in its mailbox's partition. Closed versions are also in gsi1 by the time they ended,
- * so "as of T" reads only what was live at T or changed after it.
+ * Where an entity's head (`H#…`, its newest version) and closed versions live. A mailbox's own entity sits in
+ * the server's partition, so a server's mailboxes list in one query; every other entity sits in its
+ * mailbox's partition, its closed versions keyed by the instant they ended (`V#<toTime>#<key>#<fromPos>`):
+ * "as of T" reads the versions that ended after T as one range of the partition, with no index entry to pay
+ * for on every write. A mailbox's own versions are few and read by mailbox, so they stay keyed by it.
  */
 export function entityKeys(serverId: string, mailboxId: number, key: string) {
   const own = key === MAILBOX_KEY;
   const suffix = own ? `MBX#${pad(mailboxId, 10)}` : key;
-  const scope = scopeKeys(serverId, mailboxId);
   return {
-    pk: own ? indexKeys.server(serverId) : scope.pk,
+    pk: own ? indexKeys.server(serverId) : indexKeys.mailbox(serverId, mailboxId),
     head: `H#${suffix}`,
-    version: (fromPos: string) => `V#${suffix}#${fromPos}`,
-    historyPk: own ? `HIST#${serverId}#MBX` : scope.historyPk,
+    /** A closed version, by the instant (ms) it ended and the position it began at. */
+    version: (toTime: number, fromPos: string) =>
+      own ? `V#${suffix}#${fromPos}` : `V#${endKey(toTime)}#${suffix}#${fromPos}`,
+    /**
+     * A version keyed by its entity: how a mailbox's own are kept, and how the others were before versions
+     * were keyed by their end (read only to move them). With `fromPos` '', the prefix of them all.
+     */
+    entityVersion: (fromPos: string) => `V#${suffix}#${fromPos}`,
   };
 }
 
-/** The partition and the gsi1 history key of a scope's entities (a mailbox's items, or the directory). */
+/** The partition of a scope's entities (a mailbox's items, or the directory). */
 export function scopeKeys(serverId: string, scope: number) {
-  return { pk: indexKeys.mailbox(serverId, scope), historyPk: `HIST#${serverId}#${scope}` };
+  return { pk: indexKeys.mailbox(serverId, scope) };
 }
 
-/** gsi1 sort key of a closed version: the instant (ms) it stopped being valid. */
-export const historySortKey = (toTime: number) => pad(Math.max(0, toTime), 15);
+/** The latest end time a version key can hold (ms, 15 digits with room for the bound after it). */
+export const LATEST_END = 10 ** 15 - 2;
+
+const endKey = (time: number) => pad(Math.min(LATEST_END + 1, Math.max(0, Math.floor(time))), 15);
+
+/**
+ * Sort-key bounds (for `BETWEEN`, both inclusive) of a scope's closed versions that ended in [from, to] ms:
+ * no key lies at the upper bound itself, and the versions of the old layout (`V#<key>#…`) lie outside.
+ */
+export function versionsEnded(from: number, to = LATEST_END): { from: string; to: string } {
+  return { from: `V#${endKey(from)}#`, to: `V#${endKey(Math.min(to, LATEST_END) + 1)}#` };
+}
+
+/** The old layout's version keys in a mailbox partition (`V#` then a letter), moved by `upgradeVersionKeys`. */
+export const LEGACY_VERSION_KEYS = { from: 'V#:', to: 'V#\uffff' } as const;
 
 export const operationKeys = {
   operation: (id: string) => ({ pk: `OP#${id}`, sk: 'OP' }),

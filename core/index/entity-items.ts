@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { EntityState } from '#core/index/index-entity.ts';
 import type { EntityHead, EntityVersion } from '#core/index/version-overlay.ts';
-import { entityKeys, historySortKey } from '#core/index-keys.ts';
+import { entityKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
 // How heads and closed versions are stored: short attribute names, since every byte is paid per write.
 // k entity key, m mailbox id, st state (absent on a tombstone), fp/ft from position/time, tp/tt to
-// position/time, pp previous version's fromPos, op the op that made it, by the op that ended it, dl
+// position/time, pp/pt previous version's fromPos and toTime (its key), op the op that made it, by the op that ended it, dl
 // present when it ended in a deletion.
 
 export type Item = Record<string, unknown>;
@@ -27,6 +27,7 @@ export function headItem(serverId: string, mailboxId: number, key: string, head:
     fp: head.fromPos,
     ft: head.fromTime,
     ...(head.prevFrom !== null ? { pp: head.prevFrom } : {}),
+    ...(head.prevTo !== null ? { pt: head.prevTo } : {}),
     op: head.op,
   };
 }
@@ -35,7 +36,7 @@ export function versionItem(serverId: string, v: EntityVersion): Item {
   const keys = entityKeys(serverId, v.mailboxId, v.key);
   return {
     pk: keys.pk,
-    sk: keys.version(v.fromPos),
+    sk: keys.version(v.toTime, v.fromPos),
     k: v.key,
     m: v.mailboxId,
     st: v.state,
@@ -44,11 +45,10 @@ export function versionItem(serverId: string, v: EntityVersion): Item {
     tp: v.toPos,
     tt: v.toTime,
     ...(v.prevFrom !== null ? { pp: v.prevFrom } : {}),
+    ...(v.prevTo !== null ? { pt: v.prevTo } : {}),
     op: v.op,
     by: v.endedBy,
     ...(v.deleted ? { dl: true } : {}),
-    gsi1pk: keys.historyPk,
-    gsi1sk: historySortKey(v.toTime),
   };
 }
 
@@ -79,6 +79,7 @@ const headFields = {
   fp: z.string(),
   ft: z.number(),
   pp: z.string().optional(),
+  pt: z.number().optional(),
   op: z.string(),
 };
 const headSchema = z.looseObject({ ...headFields, st: entityState.optional() });
@@ -103,6 +104,7 @@ export function headFromItem(item: Item): StoredHead {
     fromPos: h.fp,
     fromTime: h.ft,
     prevFrom: h.pp ?? null,
+    prevTo: h.pt ?? null,
     op: h.op,
   };
 }
@@ -119,6 +121,7 @@ export function versionFromItem(item: Item): EntityVersion {
     toPos: v.tp,
     toTime: v.tt,
     prevFrom: v.pp ?? null,
+    prevTo: v.pt ?? null,
     op: v.op,
     endedBy: v.by,
     deleted: v.dl === true,

@@ -10,6 +10,11 @@ export interface EntityHead {
   fromTime: number;
   /** fromPos of the version before this one (with a tombstone: the last live one), null if none. */
   prevFrom: string | null;
+  /**
+   * When the version before this one ended (with it, its key); null if none, or stored before versions were
+   * keyed by their end. Not this version's fromTime: a tombstone's successor begins later than it ended.
+   */
+  prevTo: number | null;
   /** The op that made this version. */
   op: string;
 }
@@ -24,6 +29,7 @@ export interface EntityVersion {
   toPos: string;
   toTime: number;
   prevFrom: string | null;
+  prevTo: number | null;
   op: string;
   /** The op that ended it (moved, flagged, deleted…). */
   endedBy: string;
@@ -127,6 +133,7 @@ export class VersionOverlay implements EntityView {
         toPos: at.pos,
         toTime: at.time,
         prevFrom: current.prevFrom,
+        prevTo: current.prevTo,
         op: current.op,
         endedBy: at.op,
         deleted: state === null,
@@ -137,6 +144,7 @@ export class VersionOverlay implements EntityView {
       fromPos: at.pos,
       fromTime: at.time,
       prevFrom: current?.state ? current.fromPos : (current?.prevFrom ?? null),
+      prevTo: current?.state ? at.time : (current?.prevTo ?? null),
       op: at.op,
     });
     let keys = this.changed.get(mailboxId);

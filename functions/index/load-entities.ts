@@ -5,12 +5,13 @@ import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
-import { entityKeys, indexKeys } from '#core/index-keys.ts';
+import { entityKeys, indexKeys, versionsEnded } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 import { capacity } from '#functions/index/capacity.ts';
 import { IndexIntegrityError } from '#functions/index/errors.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 
 export interface LoadScope {
   table: string;
@@ -109,35 +110,64 @@ async function startHead(
     if (head.state === null) stale.push(storedKey(item));
     return head.state === null ? null : head;
   }
-  let prev = head.prevFrom;
-  while (prev !== null) {
-    const version = versionFromItem(await getVersion(scope, stored, prev));
+  let prev: { from: string | null; to: number | null } = { from: head.prevFrom, to: head.prevTo };
+  while (prev.from !== null) {
+    const version = versionFromItem(await getVersion(scope, stored, prev.from, prev.to));
     if (version.fromPos < scope.segmentStart) {
       if (version.toPos < scope.segmentStart) return null; // deleted before the segment
-      const { state, fromPos, fromTime, prevFrom, op } = version;
-      return { state, fromPos, fromTime, prevFrom, op };
+      const { state, fromPos, fromTime, prevFrom, prevTo, op } = version;
+      return { state, fromPos, fromTime, prevFrom, prevTo, op };
     }
-    prev = version.prevFrom;
+    prev = { from: version.prevFrom, to: version.prevTo };
   }
   return null;
 }
 
-async function getVersion(scope: LoadScope, head: StoredHead, fromPos: string): Promise<Item> {
+/** A closed version by its key; one whose end is not known was stored under the old layout's key. */
+async function getVersion(
+  scope: LoadScope,
+  head: StoredHead,
+  fromPos: string,
+  toTime: number | null,
+): Promise<Item> {
   const keys = entityKeys(scope.serverId, head.mailboxId, head.key);
+  const sk = toTime === null ? keys.entityVersion(fromPos) : keys.version(toTime, fromPos);
   const out = await dynamodb().send(
     new GetCommand({
       TableName: scope.table,
-      Key: { pk: keys.pk, sk: keys.version(fromPos) },
+      Key: { pk: keys.pk, sk },
       ConsistentRead: true,
       ReturnConsumedCapacity: 'TOTAL',
     }),
   );
   capacity.addRead(out.ConsumedCapacity);
-  if (!out.Item)
+  // A head written before versions were keyed by their end does not say when its predecessor ended: that
+  // version has been moved since (see upgradeVersionKeys), so it is looked for among the mailbox's.
+  const item =
+    out.Item ?? (toTime === null ? await findVersion(scope, keys.pk, head.key, fromPos) : undefined);
+  if (!item)
     throw new IndexIntegrityError(
-      `version ${keys.version(fromPos)} of ${keys.pk} is missing: the chain of ${head.key} is broken`,
+      `version ${sk} of ${keys.pk} is missing: the chain of ${head.key} is broken`,
     );
-  return out.Item;
+  return item;
+}
+
+async function findVersion(
+  scope: LoadScope,
+  pk: string,
+  key: string,
+  fromPos: string,
+): Promise<Item | undefined> {
+  const ended = versionsEnded(0);
+  const { items, readUnits } = await queryAll({
+    TableName: scope.table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: 'k = :k AND fp = :fp',
+    ExpressionAttributeValues: { ':pk': pk, ':from': ended.from, ':to': ended.to, ':k': key, ':fp': fromPos },
+    ConsistentRead: true,
+  });
+  capacity.addRead({ CapacityUnits: readUnits });
+  return items[0];
 }
 
 export function incomingItem(serverId: string, blob: IncomingBlob): Item {

@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DIRECTORY_SCOPE } from '#core/index/index-entity.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { writeAll } from '#functions/index/batch-requests.ts';
+import { serverScopes } from '#functions/index/server-scopes.ts';
 
 /**
  * What indexing derives in a server's own partition (the rest there is the catalog, bridges and the reindex
@@ -32,11 +32,7 @@ export async function wipeServerIndex(
   const progress: WipeProgress = { deleted: 0, done: false };
   const pk = indexKeys.server(serverId);
   // Mailbox partitions first: their ids come from the mailbox entities in the server's partition, deleted last.
-  const scopes = new Set<number>([DIRECTORY_SCOPE]);
-  for (const prefix of ['H#MBX#', 'V#MBX#'])
-    for await (const page of pages(table, pk, prefix, 'm'))
-      for (const item of page) if (typeof item.m === 'number') scopes.add(item.m);
-  for (const scope of scopes) {
+  for (const scope of await serverScopes(table, serverId)) {
     for await (const page of pages(table, indexKeys.mailbox(serverId, scope))) {
       await remove(table, page);
       progress.deleted += page.length;
@@ -58,12 +54,7 @@ export async function wipeServerIndex(
   return progress;
 }
 
-async function* pages(
-  table: string,
-  pk: string,
-  prefix?: string,
-  extra?: string,
-): AsyncGenerator<Record<string, unknown>[]> {
+async function* pages(table: string, pk: string, prefix?: string): AsyncGenerator<Record<string, unknown>[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb().send(
@@ -71,7 +62,7 @@ async function* pages(
         TableName: table,
         KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :p)',
         ExpressionAttributeValues: { ':pk': pk, ...(prefix === undefined ? {} : { ':p': prefix }) },
-        ProjectionExpression: extra ? `pk, sk, ${extra}` : 'pk, sk',
+        ProjectionExpression: 'pk, sk',
         ConsistentRead: true,
         Limit: PAGE,
         ExclusiveStartKey: start,

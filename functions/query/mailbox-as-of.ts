@@ -1,7 +1,7 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
 import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
-import { entityKeys, historySortKey, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
+import { entityKeys, indexKeys, keyPrefixes, scopeKeys, versionsEnded } from '#core/index-keys.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 export interface MailboxAsOf {
@@ -16,8 +16,8 @@ export interface MailboxAsOf {
 }
 
 /**
- * One mailbox as it was at `time` (ms): its current heads plus the versions that ended after `time` (gsi1,
- * by end time). The cost grows with the mailbox's size and with how much changed since `time`, not with
+ * One mailbox as it was at `time` (ms): its current heads plus the versions that ended after `time` (one
+ * range of its partition, keyed by end time). The cost grows with the mailbox's size and with how much changed since `time`, not with
  * its whole history. Undefined if the mailbox did not exist then.
  */
 export async function mailboxAsOf(
@@ -51,6 +51,8 @@ export async function scopeAsOf(
   time: number,
 ): Promise<{ entities: Map<string, EntityState>; itemsRead: number; readUnits: number }> {
   const keys = scopeKeys(serverId, scope);
+  // Versions that ended after `time`: none of them had ended at it (integer milliseconds).
+  const ended = versionsEnded(time + 1);
   const [heads, history] = await Promise.all([
     queryAll({
       TableName: table,
@@ -59,9 +61,8 @@ export async function scopeAsOf(
     }),
     queryAll({
       TableName: table,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :t',
-      ExpressionAttributeValues: { ':pk': keys.historyPk, ':t': historySortKey(time) },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.pk, ':from': ended.from, ':to': ended.to },
     }),
   ]);
   const candidates: TimedState[] = [

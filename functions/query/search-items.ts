@@ -2,7 +2,7 @@ import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import type { FoundItem, MailboxRef, SearchType } from '#core/control-api.ts';
 import { versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
-import { historySortKey, scopeKeys } from '#core/index-keys.ts';
+import { scopeKeys, versionsEnded } from '#core/index-keys.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -44,16 +44,15 @@ export async function searchItems(
       (found.attachments ?? []).some((a) => contains(a, filter.attachment)));
   const found: FoundItem[] = [];
   if (filter.deleted) {
-    const keys = scopeKeys(ref.serverId, ref.mailboxId);
+    const ended = versionsEnded(filter.after ?? 0, filter.before);
     const { items } = await queryAll({
       TableName: table,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
       FilterExpression: 'dl = :yes',
       ExpressionAttributeValues: {
-        ':pk': keys.historyPk,
-        ':a': historySortKey(filter.after ?? 0),
-        ':b': historySortKey(filter.before ?? 9e14),
+        ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk,
+        ':a': ended.from,
+        ':b': ended.to,
         ':yes': true,
       },
     });

@@ -1,7 +1,7 @@
 import type { MailboxRef } from '#core/control-api.ts';
 import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { storedKey } from '#core/index/stored-key.ts';
-import { historySortKey, scopeKeys } from '#core/index-keys.ts';
+import { scopeKeys, versionsEnded } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
@@ -20,21 +20,21 @@ export async function mailboxRecords(table: string, ref: MailboxRef): Promise<En
   });
 }
 
-/** The versions of a mailbox's entities that ended in [from, to] (gsi1, by end time): undelete's candidates. */
+/** The versions of a mailbox's entities that ended in [from, to] (keyed by end time): undelete's candidates. */
 export async function recordsEndedBetween(
   table: string,
   ref: MailboxRef,
   from: number,
   to: number,
 ): Promise<EntityRecord[]> {
+  const ended = versionsEnded(from, to);
   const { items } = await queryAll({
     TableName: table,
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
-      ':pk': scopeKeys(ref.serverId, ref.mailboxId).historyPk,
-      ':from': historySortKey(from),
-      ':to': historySortKey(to),
+      ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk,
+      ':from': ended.from,
+      ':to': ended.to,
     },
   });
   return items.map(versionFromItem);

@@ -54,7 +54,7 @@ export async function purgeMailbox(
       ConsistentRead: true,
     }),
     Promise.all(
-      [ownKeys.head, ownKeys.version('')].map((prefix) =>
+      [ownKeys.head, ownKeys.entityVersion('')].map((prefix) =>
         queryAll({
           TableName: target.indexTable,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',

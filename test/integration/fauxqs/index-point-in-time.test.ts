@@ -8,16 +8,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
+import { scopeKeys, versionsEnded } from '#core/index-keys.ts';
 import type { CalendarItemState, MailSnapshot } from '#core/mail-snapshot.ts';
 import { plainBlob } from '#core/scan/plain-blob.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
+import { serverScopes } from '#functions/index/server-scopes.ts';
+import { upgradeVersionKeys } from '#functions/index/upgrade-version-keys.ts';
 import { mailboxAsOf, mailboxesAsOf } from '#functions/query/mailbox-as-of.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
@@ -303,5 +309,61 @@ describe('the index answers "mailbox as of T"', () => {
     ]);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /404.*no mailbox is known as nobody@example.com/);
+  });
+
+  it('versions stored under the old layout are moved to keys by their end once, and the answers stay the same', async () => {
+    const table = indexTable(cloud);
+    const dynamo = useLocalIndex(cloud);
+    const times = sim.commitTimes();
+    const instants = randomInstants(times, 12, seededRandom(11));
+    // The index as an earlier release wrote it: versions keyed by entity with a gsi1 entry by end time, heads
+    // without their predecessor's end, no marker.
+    let converted = 0;
+    for (const scope of await serverScopes(table, serverId)) {
+      const pk = scopeKeys(serverId, scope).pk;
+      const ended = versionsEnded(0);
+      const { items } = await queryAll({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': ended.from, ':to': ended.to },
+      });
+      for (const item of items) {
+        const { pt: _pt, ...old } = item;
+        old.sk = `V#${item.k}#${item.fp}`;
+        old.gsi1pk = `HIST#${serverId}#${scope}`;
+        old.gsi1sk = String(item.tt).padStart(15, '0');
+        await dynamo.send(new PutCommand({ TableName: table, Item: old }));
+        await dynamo.send(new DeleteCommand({ TableName: table, Key: { pk, sk: item.sk } }));
+        converted++;
+      }
+    }
+    assert.ok(converted > 100, `${converted} versions in the old layout`);
+    await dynamo.send(
+      new DeleteCommand({ TableName: table, Key: { pk: `SRV#${serverId}`, sk: 'VERSIONKEYS' } }),
+    );
+    const missed = [];
+    for (const t of instants)
+      if (!isDeepStrictEqual(await snapshotAt(serverId, t), sim.truthAt(t))) missed.push(t);
+    assert.ok(missed.length > 0, 'a reader of the new layout misses the old versions');
+
+    assert.equal(await upgradeVersionKeys(table, serverId), converted);
+    for (const t of instants)
+      assert.deepEqual(
+        await snapshotAt(serverId, t),
+        sim.truthAt(t),
+        `state at ${new Date(t).toISOString()}`,
+      );
+    assert.equal(await upgradeVersionKeys(table, serverId), 0, 'once');
+    let left = 0;
+    for (const scope of await serverScopes(table, serverId)) {
+      const { items } = await queryAll({
+        TableName: table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `HIST#${serverId}#${scope}` },
+      });
+      left += items.length;
+    }
+    assert.equal(left, 0, 'no gsi1 entry of a version is left');
   });
 });

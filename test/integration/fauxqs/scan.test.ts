@@ -285,8 +285,13 @@ describe('full scan of a server with mail from before the agent', () => {
       const items = await dynamo.send(
         new QueryCommand({
           TableName: table,
-          KeyConditionExpression: 'pk = :pk AND (begins_with(sk, :v))',
-          ExpressionAttributeValues: { ':pk': `MBX#${serverId}#${mailboxId}`, ':v': `V#item:${id}#` },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          FilterExpression: 'k = :k',
+          ExpressionAttributeValues: {
+            ':pk': `MBX#${serverId}#${mailboxId}`,
+            ':v': 'V#',
+            ':k': `item:${id}`,
+          },
         }),
       );
       for (const item of [...(items.Items ?? []), { pk: `MBX#${serverId}#${mailboxId}`, sk: `H#item:${id}` }])

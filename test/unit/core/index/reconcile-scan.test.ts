@@ -62,6 +62,7 @@ function loaded(entities: [string, ReturnType<typeof message> | { kind: string; 
       fromPos: '00000000000000000001:00000000000000000512',
       fromTime: 1,
       prevFrom: null,
+      prevTo: null,
       op: 'CreateMessage',
     });
   overlay.markComplete(1);

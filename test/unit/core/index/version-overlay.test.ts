@@ -40,9 +40,21 @@ describe('VersionOverlay', () => {
       {
         mailboxId: 1,
         key: itemKey(300),
-        head: { state: null, fromPos: 'p3', fromTime: 3000, prevFrom: 'p2', op: 'DeleteItem' },
+        head: { state: null, fromPos: 'p3', fromTime: 3000, prevFrom: 'p2', prevTo: 3000, op: 'DeleteItem' },
       },
     ]);
+    // Created again: the chain goes back to the last live version, which ended at the deletion, not now.
+    overlay.begin('p4', 4000, 'CreateFolder');
+    overlay.set(1, itemKey(300), folder('d'));
+    assert.equal(overlay.versions.length, 2);
+    assert.deepEqual(overlay.changedHeads()[0]?.head, {
+      state: folder('d'),
+      fromPos: 'p4',
+      fromTime: 4000,
+      prevFrom: 'p2',
+      prevTo: 3000,
+      op: 'CreateFolder',
+    });
   });
 
   it('makes one version of several changes in one transaction, and none of deleting nothing', () => {
@@ -52,6 +64,7 @@ describe('VersionOverlay', () => {
       fromPos: 'p0',
       fromTime: 0,
       prevFrom: null,
+      prevTo: null,
       op: 'x',
     });
     overlay.load(1, itemKey(301), null);
