@@ -5,13 +5,12 @@ import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
-import { entityKeys, indexKeys, versionsEnded } from '#core/index-keys.ts';
+import { entityKeys, indexKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 import { capacity } from '#functions/index/capacity.ts';
 import { IndexIntegrityError } from '#functions/index/errors.ts';
-import { queryAll } from '#functions/query/query-all.ts';
 
 export interface LoadScope {
   table: string;
@@ -123,7 +122,10 @@ async function startHead(
   return null;
 }
 
-/** A closed version by its key; one whose end is not known was stored under the old layout's key. */
+/**
+ * A closed version by its key: its end and its start. A mailbox's own versions are keyed by the entity (its
+ * heads and versions may not know their predecessor's end: written before versions were keyed by it).
+ */
 async function getVersion(
   scope: LoadScope,
   head: StoredHead,
@@ -141,33 +143,11 @@ async function getVersion(
     }),
   );
   capacity.addRead(out.ConsumedCapacity);
-  // A head written before versions were keyed by their end does not say when its predecessor ended: that
-  // version has been moved since (see upgradeVersionKeys), so it is looked for among the mailbox's.
-  const item =
-    out.Item ?? (toTime === null ? await findVersion(scope, keys.pk, head.key, fromPos) : undefined);
-  if (!item)
+  if (!out.Item)
     throw new IndexIntegrityError(
       `version ${sk} of ${keys.pk} is missing: the chain of ${head.key} is broken`,
     );
-  return item;
-}
-
-async function findVersion(
-  scope: LoadScope,
-  pk: string,
-  key: string,
-  fromPos: string,
-): Promise<Item | undefined> {
-  const ended = versionsEnded(0);
-  const { items, readUnits } = await queryAll({
-    TableName: scope.table,
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    FilterExpression: 'k = :k AND fp = :fp',
-    ExpressionAttributeValues: { ':pk': pk, ':from': ended.from, ':to': ended.to, ':k': key, ':fp': fromPos },
-    ConsistentRead: true,
-  });
-  capacity.addRead({ CapacityUnits: readUnits });
-  return items[0];
+  return out.Item;
 }
 
 export function incomingItem(serverId: string, blob: IncomingBlob): Item {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
 import { Shipper } from '#agent/ship/shipper.ts';
@@ -319,6 +319,7 @@ describe('the index answers "mailbox as of T"', () => {
     // The index as an earlier release wrote it: versions keyed by entity with a gsi1 entry by end time, heads
     // without their predecessor's end, no marker.
     let converted = 0;
+    const chained = new Map<string, number>();
     for (const scope of await serverScopes(table, serverId)) {
       const pk = scopeKeys(serverId, scope).pk;
       const ended = versionsEnded(0);
@@ -336,7 +337,18 @@ describe('the index answers "mailbox as of T"', () => {
         await dynamo.send(new DeleteCommand({ TableName: table, Key: { pk, sk: item.sk } }));
         converted++;
       }
+      const { items: heads } = await queryAll({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+        ExpressionAttributeValues: { ':pk': pk, ':h': 'H#' },
+      });
+      for (const { pt, ...head } of heads) {
+        if (pt === undefined) continue;
+        await dynamo.send(new PutCommand({ TableName: table, Item: head }));
+        chained.set(`${pk}\n${head.sk}`, pt as number);
+      }
     }
+    assert.ok(chained.size > 10, `${chained.size} heads with a version before them`);
     assert.ok(converted > 100, `${converted} versions in the old layout`);
     await dynamo.send(
       new DeleteCommand({ TableName: table, Key: { pk: `SRV#${serverId}`, sk: 'VERSIONKEYS' } }),
@@ -354,6 +366,12 @@ describe('the index answers "mailbox as of T"', () => {
         `state at ${new Date(t).toISOString()}`,
       );
     assert.equal(await upgradeVersionKeys(table, serverId), 0, 'once');
+    // Heads know again when the version before them ended: a retried segment walks back by it.
+    for (const [at, pt] of chained) {
+      const [pk, sk] = at.split('\n');
+      const { Item } = await dynamo.send(new GetCommand({ TableName: table, Key: { pk, sk } }));
+      assert.equal(Item?.pt, pt, at);
+    }
     let left = 0;
     for (const scope of await serverScopes(table, serverId)) {
       const { items } = await queryAll({
