@@ -1,39 +1,66 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemState, MailboxRef } from '#core/control-api.ts';
-import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
+import { headFromItem, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
 import { itemKey } from '#core/index/index-entity.ts';
+import type { EntityVersion } from '#core/index/version-overlay.ts';
 import { entityKeys, versionsEnded } from '#core/index-keys.ts';
+import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 
 /** Every state one item had, oldest first, with the ops that began and ended each. */
 export async function itemHistory(table: string, ref: MailboxRef, itemId: number): Promise<ItemState[]> {
   const key = itemKey(itemId);
   const keys = entityKeys(ref.serverId, ref.mailboxId, key);
-  const ended = versionsEnded(0);
-  const [versions, head] = await Promise.all([
-    // Versions are keyed by when they ended, so one item's are found among the mailbox's (a deleted item has
-    // no head to walk back from). Read capacity is the mailbox's history; a help-desk question, not a hot path.
-    queryAll({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'k = :k',
-      ExpressionAttributeValues: { ':pk': keys.pk, ':from': ended.from, ':to': ended.to, ':k': key },
-    }),
-    queryAll({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND sk = :h',
-      ExpressionAttributeValues: { ':pk': keys.pk, ':h': keys.head },
-    }),
-  ]);
-  const out: ItemState[] = versions.items.map(versionFromItem).map((v) => ({
+  const get = async (sk: string) =>
+    (await dynamodb().send(new GetCommand({ TableName: table, Key: { pk: keys.pk, sk } }))).Item;
+  const found = await get(keys.head);
+  const head = found ? headFromItem(found) : undefined;
+  const versions =
+    (head && (await chainOf(head, keys.version, get))) ?? (await versionsOf(table, keys.pk, key));
+  const out: ItemState[] = versions.map((v) => ({
     from: new Date(v.fromTime).toISOString(),
     to: new Date(v.toTime).toISOString(),
     op: v.op,
     endedBy: v.endedBy,
     state: { ...v.state },
   }));
-  for (const item of head.items) {
-    const h = headFromItem(item);
-    if (h.state) out.push({ from: new Date(h.fromTime).toISOString(), op: h.op, state: { ...h.state } });
-  }
+  if (head?.state)
+    out.push({ from: new Date(head.fromTime).toISOString(), op: head.op, state: { ...head.state } });
   return out;
+}
+
+/**
+ * The versions before a head, oldest first, by its chain (each knows where the one before it is keyed); undefined
+ * where the chain is not whole (a retention purge took its start, or it was stored without the ends).
+ */
+async function chainOf(
+  head: StoredHead,
+  versionKey: (toTime: number, fromPos: string) => string,
+  get: (sk: string) => Promise<Record<string, unknown> | undefined>,
+): Promise<EntityVersion[] | undefined> {
+  const chain: EntityVersion[] = [];
+  for (let prev = { from: head.prevFrom, to: head.prevTo }; prev.from !== null; ) {
+    if (prev.to === null) return undefined;
+    const item = await get(versionKey(prev.to, prev.from));
+    if (!item) return undefined;
+    const version = versionFromItem(item);
+    chain.push(version);
+    prev = { from: version.prevFrom, to: version.prevTo };
+  }
+  return chain.reverse();
+}
+
+/**
+ * A deleted item has no head to walk back from: its versions are found among the mailbox's (keyed by when they
+ * ended), at the read cost of the mailbox's history. A help-desk question, not a hot path.
+ */
+async function versionsOf(table: string, pk: string, key: string): Promise<EntityVersion[]> {
+  const ended = versionsEnded(0);
+  const { items } = await queryAll({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: 'k = :k',
+    ExpressionAttributeValues: { ':pk': pk, ':from': ended.from, ':to': ended.to, ':k': key },
+  });
+  return items.map(versionFromItem);
 }

@@ -201,6 +201,25 @@ describe('the index answers "mailbox as of T"', () => {
     assert.ok(item.history.length >= 1);
     assert.equal(item.history.at(-1).to, undefined);
     assert.equal(item.history.at(-1).state.folderId, message.folderId);
+    // Each state as the truth had it when it began, each ending where the next begins; a deleted message's
+    // history (no head to walk back from) ends with its deletion.
+    type HistoryEntry = { from: string; to?: string; state: { folderId: number } };
+    const checkHistory = (history: HistoryEntry[], id: string) => {
+      for (const [i, entry] of history.entries()) {
+        const then = sim.truthAt(Date.parse(entry.from)).mailboxes[mailboxId]?.messages[id];
+        assert.equal(entry.state.folderId, then?.folderId, `message ${id} from ${entry.from}`);
+        if (i > 0) assert.ok((history[i - 1]?.to ?? '') <= entry.from, `message ${id}: in order`);
+      }
+    };
+    checkHistory(item.history, itemId);
+    const gone = Object.keys(truth.mailboxes[mailboxId]?.messages ?? {}).find(
+      (id) => !(id in (sim.current().mailboxes[mailboxId]?.messages ?? {})),
+    );
+    assert.ok(gone, 'a message of the mailbox was deleted since the middle of the workload');
+    const goneItem = await cli('item', `${serverId}:${mailboxId}`, gone, '--history');
+    assert.ok(goneItem.history.length >= 1);
+    assert.ok(goneItem.history.at(-1).to, 'its last state ended');
+    checkHistory(goneItem.history, gone);
     const file = join(work, 'message.eml');
     await cli(
       'item',
