@@ -6,8 +6,8 @@ import { parseOrThrow } from '#core/validation.ts';
 
 // How heads and closed versions are stored: short attribute names, since every byte is paid per write.
 // k entity key, m mailbox id, st state (absent on a tombstone), fp/ft from position/time, tp/tt to
-// position/time, pp/pt previous version's fromPos and toTime (its key), op the op that made it, by the op that ended it, dl
-// present when it ended in a deletion.
+// position/time, pp/pt the previous version's fromPos and toTime (its key), op the op that made it, by the
+// op that ended it, dl present when it ended in a deletion.
 
 export type Item = Record<string, unknown>;
 

@@ -123,8 +123,8 @@ async function startHead(
 }
 
 /**
- * A closed version by its key: its end and its start. A mailbox's own versions are keyed by the entity (its
- * heads and versions may not know their predecessor's end: written before versions were keyed by it).
+ * A closed version by its key (when it ended, where it began). Without the end (a link written before
+ * versions were keyed by it), by the entity: how a mailbox's own versions are keyed still.
  */
 async function getVersion(
   scope: LoadScope,
