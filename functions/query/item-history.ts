@@ -3,9 +3,9 @@ import type { ItemState, MailboxRef } from '#core/control-api.ts';
 import { headFromItem, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
 import { itemKey } from '#core/index/index-entity.ts';
 import type { EntityVersion } from '#core/index/version-overlay.ts';
-import { entityKeys, versionsEnded } from '#core/index-keys.ts';
+import { entityKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { versionsEndedIn } from '#functions/query/versions-ended.ts';
 
 /** Every state one item had, oldest first, with the ops that began and ended each. */
 export async function itemHistory(table: string, ref: MailboxRef, itemId: number): Promise<ItemState[]> {
@@ -15,8 +15,7 @@ export async function itemHistory(table: string, ref: MailboxRef, itemId: number
     (await dynamodb().send(new GetCommand({ TableName: table, Key: { pk: keys.pk, sk } }))).Item;
   const found = await get(keys.head);
   const head = found ? headFromItem(found) : undefined;
-  const versions =
-    (head && (await chainOf(head, keys.version, get))) ?? (await versionsOf(table, keys.pk, key));
+  const versions = (head && (await chainOf(head, keys.version, get))) ?? (await versionsOf(table, ref, key));
   const out: ItemState[] = versions.map((v) => ({
     from: new Date(v.fromTime).toISOString(),
     to: new Date(v.toTime).toISOString(),
@@ -54,13 +53,13 @@ async function chainOf(
  * A deleted item has no head to walk back from: its versions are found among the mailbox's (keyed by when they
  * ended), at the read cost of the mailbox's history. A help-desk question, not a hot path.
  */
-async function versionsOf(table: string, pk: string, key: string): Promise<EntityVersion[]> {
-  const ended = versionsEnded(0);
-  const { items } = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    FilterExpression: 'k = :k',
-    ExpressionAttributeValues: { ':pk': pk, ':from': ended.from, ':to': ended.to, ':k': key },
-  });
-  return items.map(versionFromItem);
+async function versionsOf(table: string, ref: MailboxRef, key: string): Promise<EntityVersion[]> {
+  const { items } = await versionsEndedIn(
+    table,
+    ref.serverId,
+    ref.mailboxId,
+    { from: 0 },
+    { expression: 'k = :k', values: { ':k': key } },
+  );
+  return items.map(versionFromItem).sort((a, b) => a.toTime - b.toTime);
 }

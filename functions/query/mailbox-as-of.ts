@@ -1,8 +1,9 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
 import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
-import { entityKeys, indexKeys, keyPrefixes, scopeKeys, versionsEnded } from '#core/index-keys.ts';
+import { entityKeys, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { versionsEndedIn } from '#functions/query/versions-ended.ts';
 
 export interface MailboxAsOf {
   serverId: string;
@@ -51,19 +52,14 @@ export async function scopeAsOf(
   time: number,
 ): Promise<{ entities: Map<string, EntityState>; itemsRead: number; readUnits: number }> {
   const keys = scopeKeys(serverId, scope);
-  // Versions that ended after `time`: none of them had ended at it (integer milliseconds).
-  const ended = versionsEnded(time + 1);
   const [heads, history] = await Promise.all([
     queryAll({
       TableName: table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
       ExpressionAttributeValues: { ':pk': keys.pk, ':h': 'H#' },
     }),
-    queryAll({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.pk, ':from': ended.from, ':to': ended.to },
-    }),
+    // Versions that ended after `time`: none of them had ended at it (integer milliseconds).
+    versionsEndedIn(table, serverId, scope, { from: Math.floor(time) + 1 }),
   ]);
   const candidates: TimedState[] = [
     ...heads.items.map((item) => ({ ...headFromItem(item) })),

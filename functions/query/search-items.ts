@@ -2,9 +2,8 @@ import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import type { FoundItem, MailboxRef, SearchType } from '#core/control-api.ts';
 import { versionFromItem } from '#core/index/entity-items.ts';
 import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
-import { scopeKeys, versionsEnded } from '#core/index-keys.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
-import { queryAll } from '#functions/query/query-all.ts';
+import { versionsEndedIn } from '#functions/query/versions-ended.ts';
 
 export interface SearchFilter {
   /** Live items as of this instant (ms); default now. Ignored with `deleted`. */
@@ -44,18 +43,13 @@ export async function searchItems(
       (found.attachments ?? []).some((a) => contains(a, filter.attachment)));
   const found: FoundItem[] = [];
   if (filter.deleted) {
-    const ended = versionsEnded(filter.after ?? 0, filter.before);
-    const { items } = await queryAll({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-      FilterExpression: 'dl = :yes',
-      ExpressionAttributeValues: {
-        ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk,
-        ':a': ended.from,
-        ':b': ended.to,
-        ':yes': true,
-      },
-    });
+    const { items } = await versionsEndedIn(
+      table,
+      ref.serverId,
+      ref.mailboxId,
+      { from: filter.after ?? 0, ...(filter.before !== undefined ? { to: filter.before } : {}) },
+      { expression: 'dl = :yes', values: { ':yes': true } },
+    );
     for (const v of items.map(versionFromItem)) {
       const item = view(itemIdOf(v.key), v.state);
       if (!item || !matches(item)) continue;

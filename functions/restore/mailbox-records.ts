@@ -1,9 +1,10 @@
 import type { MailboxRef } from '#core/control-api.ts';
 import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { storedKey } from '#core/index/stored-key.ts';
-import { scopeKeys, versionsEnded } from '#core/index-keys.ts';
+import { scopeKeys } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
 import { queryAll } from '#functions/query/query-all.ts';
+import { versionsEndedIn } from '#functions/query/versions-ended.ts';
 
 /** Every version and head of a mailbox's entities: what skip-deletes and single-item restores look through. */
 export async function mailboxRecords(table: string, ref: MailboxRef): Promise<EntityRecord[]> {
@@ -27,15 +28,6 @@ export async function recordsEndedBetween(
   from: number,
   to: number,
 ): Promise<EntityRecord[]> {
-  const ended = versionsEnded(from, to);
-  const { items } = await queryAll({
-    TableName: table,
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: {
-      ':pk': scopeKeys(ref.serverId, ref.mailboxId).pk,
-      ':from': ended.from,
-      ':to': ended.to,
-    },
-  });
+  const { items } = await versionsEndedIn(table, ref.serverId, ref.mailboxId, { from, to });
   return items.map(versionFromItem);
 }

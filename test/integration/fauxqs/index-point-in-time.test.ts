@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isDeepStrictEqual } from 'node:util';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseAgentConfig } from '#agent/config/agent-config.ts';
 import { memoryLog } from '#agent/observability.ts';
@@ -330,7 +329,7 @@ describe('the index answers "mailbox as of T"', () => {
     assert.match(wrong.stderr, /404.*no mailbox is known as nobody@example.com/);
   });
 
-  it('versions stored under the old layout are moved to keys by their end once, and the answers stay the same', async () => {
+  it('versions stored under the old layout are read as they are, then moved to keys by their end once', async () => {
     const table = indexTable(cloud);
     const dynamo = useLocalIndex(cloud);
     const times = sim.commitTimes();
@@ -372,10 +371,9 @@ describe('the index answers "mailbox as of T"', () => {
     await dynamo.send(
       new DeleteCommand({ TableName: table, Key: { pk: `SRV#${serverId}`, sk: 'VERSIONKEYS' } }),
     );
-    const missed = [];
+    // Until the indexer's next message for the server moves them, readers take the old keys too.
     for (const t of instants)
-      if (!isDeepStrictEqual(await snapshotAt(serverId, t), sim.truthAt(t))) missed.push(t);
-    assert.ok(missed.length > 0, 'a reader of the new layout misses the old versions');
+      assert.deepEqual(await snapshotAt(serverId, t), sim.truthAt(t), `before: ${new Date(t).toISOString()}`);
 
     assert.equal(await upgradeVersionKeys(table, serverId), converted);
     for (const t of instants)
