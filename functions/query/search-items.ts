@@ -47,7 +47,7 @@ export async function searchItems(
       table,
       ref.serverId,
       ref.mailboxId,
-      { from: filter.after ?? 0, ...(filter.before !== undefined ? { to: filter.before } : {}) },
+      { from: filter.after ?? 0, to: filter.before },
       { expression: 'dl = :yes', values: { ':yes': true } },
     );
     for (const v of items.map(versionFromItem)) {
