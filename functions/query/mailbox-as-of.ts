@@ -18,8 +18,8 @@ export interface MailboxAsOf {
 
 /**
  * One mailbox as it was at `time` (ms): its current heads plus the versions that ended after `time` (one
- * range of its partition, keyed by end time). The cost grows with the mailbox's size and with how much changed since `time`, not with
- * its whole history. Undefined if the mailbox did not exist then.
+ * range of its partition, keyed by end time). The cost grows with the mailbox's size and with how much
+ * changed since `time`, not with its whole history. Undefined if the mailbox did not exist then.
  */
 export async function mailboxAsOf(
   table: string,

@@ -42,13 +42,10 @@ export async function versionsEndedIn(
   const to = span.to ?? LATEST_END;
   const old = await read(LEGACY_VERSION_KEYS);
   // Mid-move a version is under both keys for a moment: the new one counts.
-  const moved = new Set(current.items.map((i) => `${String(i.k)}\n${String(i.fp)}`));
+  const id = (i: Item) => `${String(i.k)}\n${String(i.fp)}`;
+  const moved = new Set(current.items.map(id));
   const ended = old.items.filter(
-    (i) =>
-      typeof i.tt === 'number' &&
-      i.tt >= span.from &&
-      i.tt <= to &&
-      !moved.has(`${String(i.k)}\n${String(i.fp)}`),
+    (i) => typeof i.tt === 'number' && i.tt >= span.from && i.tt <= to && !moved.has(id(i)),
   );
   return { items: [...current.items, ...ended], readUnits: current.readUnits + old.readUnits };
 }
