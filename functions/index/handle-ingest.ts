@@ -15,7 +15,7 @@ import {
   readReindex,
   resetServer,
 } from '#functions/index/reindex-server.ts';
-import { ensureVersionKeys } from '#functions/index/upgrade-version-keys.ts';
+import { upgradeVersionKeys } from '#functions/index/upgrade-version-keys.ts';
 import { touchOperation } from '#functions/operations/operations-store.ts';
 
 export interface IngestResult {
@@ -72,7 +72,7 @@ export async function handleIngest(
   // Wiping: the reset goes on in its own messages; what arrived meanwhile is catalogued and indexed after.
   if (reindex?.phase === 'wiping') return result;
   // Nothing of the server's entities is written while its versions are in the old layout.
-  await ensureVersionKeys(target.table, message.serverId);
+  await upgradeVersionKeys(target.table, message.serverId);
   if (message.type === 'ldap-dump' && !reindex) {
     result.directory = await indexLdapDump(target, message);
     return result;

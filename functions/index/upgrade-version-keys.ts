@@ -71,14 +71,3 @@ export async function upgradeVersionKeys(table: string, serverId: string): Promi
   );
   return moved;
 }
-
-/** Servers this container has found moved: once moved, a server's index stays so. */
-const known = new Set<string>();
-
-/** `upgradeVersionKeys` for every indexer message: the marker is read once per server and container. */
-export async function ensureVersionKeys(table: string, serverId: string): Promise<void> {
-  const id = `${table}\n${serverId}`;
-  if (known.has(id)) return;
-  await upgradeVersionKeys(table, serverId);
-  known.add(id);
-}
