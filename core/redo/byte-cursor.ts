@@ -43,7 +43,8 @@ export class ByteCursor {
   pos: number;
   /** Bodies up to this many bytes are copied out; larger ones are only located. */
   private readonly captureLimit: number;
-  private readonly skipping: boolean;
+  /** Measuring only: every check runs, and placeholders stand for the values. */
+  readonly skipping: boolean;
 
   constructor(buf: Buffer, base: number, pos: number, captureLimit: number, skipping = false) {
     this.buf = buf;

@@ -56,7 +56,32 @@ export function skipRecordHeader(c: ByteCursor, version: RedoVersion): number {
 
 /** Reads and validates a record header at the cursor. */
 export function decodeRecordHeader(c: ByteCursor): RecordHeader {
-  const version = readRecordVersion(c);
+  return decodeHeaderAfterVersion(c, readRecordVersion(c));
+}
+
+/**
+ * The header of a record the reader has already measured (`skipRecordHeader` checked every field), read
+ * straight from its bytes at `at` (the record's first byte within `view`).
+ */
+export function checkedRecordHeader(view: DataView, at: number, version: RedoVersion): RecordHeader {
+  return {
+    version,
+    opCode: view.getInt32(at + 10),
+    timestamp: view.getInt32(at + 14) * 0x1_0000_0000 + view.getUint32(at + 18),
+    changeId: view.getInt32(at + 22),
+    changeConstraint: view.getInt32(at + 26),
+    txnId: { time: view.getInt32(at + 30), counter: view.getInt32(at + 34) },
+    mailboxId: atLeast(version, 1, 26)
+      ? view.getInt32(at + 38) * 0x1_0000_0000 + view.getUint32(at + 42)
+      : view.getInt32(at + 38),
+  };
+}
+
+/** Offset of the op code in a record: after the magic and the version, which `readRecordVersion` reads. */
+export const OP_CODE_OFFSET = 10;
+
+/** The rest of a record header, the cursor at its op code (`OP_CODE_OFFSET`) and its version known. */
+export function decodeHeaderAfterVersion(c: ByteCursor, version: RedoVersion): RecordHeader {
   // An op code no release writes still has this header: its record is reported (with its mailbox) and
   // skipped by the reader, never taken for corruption.
   const opCode = c.i32();
@@ -253,11 +278,18 @@ function itemIds(c: ByteCursor, legacyId: number): number[] {
   return legacyId > 0 ? [legacyId] : c.i32Array();
 }
 
+const NO_FIELDS: readonly ContactField[] = Object.freeze([]);
+
 function contactFields(c: ByteCursor): ContactField[] {
   const at = c.pos;
   const n = c.i16();
-  const fields: ContactField[] = [];
   // A negative count reads as "no fields" in the server (its loop does not run).
-  for (let i = 0; i < c.count(Math.max(n, 0), at); i++) fields.push([c.str(), c.str()]);
+  const count = c.count(Math.max(n, 0), at);
+  if (c.skipping) {
+    for (let i = 0; i < 2 * count; i++) c.str();
+    return NO_FIELDS as ContactField[];
+  }
+  const fields: ContactField[] = [];
+  for (let i = 0; i < count; i++) fields.push([c.str(), c.str()]);
   return fields;
 }

@@ -1,43 +1,56 @@
 import { ByteCursor } from '#core/redo/byte-cursor.ts';
-import { decodeOpData, decodeRecordHeader } from '#core/redo/decode-record.ts';
+import {
+  checkedRecordHeader,
+  decodeHeaderAfterVersion,
+  decodeOpData,
+  OP_CODE_OFFSET,
+} from '#core/redo/decode-record.ts';
 import { RedoFormatError } from '#core/redo/errors.ts';
 import type { OpData, RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
+import type { RedoVersion } from '#core/redo/version.ts';
 
 /** A read buffer shared by the records found in it: `bytes` from absolute offset `base`. */
 export interface ReadWindow {
   readonly bytes: Buffer;
+  /** The same bytes, for single loads. */
+  readonly view: DataView;
   readonly base: number;
   /** Bodies up to this many bytes are copied out when the data is decoded. */
   readonly capture: number;
 }
 
-/** Headers are decoded synchronously, one at a time: one cursor serves them all. */
-const HEADER_CURSOR = new ByteCursor(Buffer.alloc(0), 0, 0, 0);
-
 /**
  * A record the reader has found and checked field by field but not decoded: its header and data are
  * decoded from the read buffer the first time they are asked for. Shipping reads headers only, and
  * strings, lists and objects are most of what a decode costs. Every check ran when the record was found,
- * so decoding it later cannot fail. Holds the read buffer until its data has been decoded.
+ * so decoding it later cannot fail. Holds the read buffer until its data has been decoded. It is its own
+ * `record` event (`kind`, `record`): the reader makes one object per record, not two.
  */
 export class LazyRedoRecord implements RedoRecord {
+  readonly kind = 'record' as const;
   readonly offset: number;
   readonly length: number;
   #window: ReadWindow | undefined;
+  /** Read when the record was found: the header is decoded from its op code on. */
+  readonly #version: RedoVersion;
   #header: RecordHeader | undefined;
   #data: OpData | undefined;
 
-  constructor(window: ReadWindow, offset: number, length: number) {
+  constructor(window: ReadWindow, offset: number, length: number, version: RedoVersion) {
     this.#window = window;
+    this.#version = version;
     this.offset = offset;
     this.length = length;
+  }
+
+  get record(): RedoRecord {
+    return this;
   }
 
   get header(): RecordHeader {
     if (this.#header === undefined) {
       const window = this.#window as ReadWindow;
-      HEADER_CURSOR.reset(window.bytes, window.base, this.offset);
-      this.#header = decodeRecordHeader(HEADER_CURSOR);
+      this.#header = checkedRecordHeader(window.view, this.offset - window.base, this.#version);
     }
     return this.#header;
   }
@@ -45,7 +58,7 @@ export class LazyRedoRecord implements RedoRecord {
   get data(): OpData {
     if (this.#data === undefined) {
       const cursor = this.#cursor();
-      const header = decodeRecordHeader(cursor);
+      const header = decodeHeaderAfterVersion(cursor, this.#version);
       this.#header ??= header;
       const data = decodeOpData(cursor, header);
       // The reader makes a record only of an op it could measure, so this is a broken invariant.
@@ -64,6 +77,6 @@ export class LazyRedoRecord implements RedoRecord {
   #cursor(): ByteCursor {
     // Only reached before the data is decoded (the header is cached with it), so the window is still held.
     const window = this.#window as ReadWindow;
-    return new ByteCursor(window.bytes, window.base, this.offset, window.capture);
+    return new ByteCursor(window.bytes, window.base, this.offset + OP_CODE_OFFSET, window.capture);
   }
 }

@@ -4,6 +4,10 @@ import { RedoEncodeError, RedoFormatError } from '#core/redo/errors.ts';
 import type { BodyRef, CreateMessageData, CustomData, RecordHeader } from '#core/redo/redo-record.ts';
 import { atLeast, type RedoVersion } from '#core/redo/version.ts';
 
+// What a skipping cursor's decode returns as the body: measuring a record builds nothing it would drop.
+const SKIPPED_INLINE = Object.freeze({ type: 'inline', offset: 0, length: 0 }) as CreateMessageData['body'];
+const SKIPPED_LINK = Object.freeze({ type: 'link' }) as CreateMessageData['body'];
+
 // CreateMessage's fields: also the tail of SaveDraft, SaveDocument, SaveWiki, AddDocumentRevision,
 // CreateChat and SaveChat, which extend it in the server.
 
@@ -41,10 +45,11 @@ export function decodeMessageFields<T extends object>(
   const bodyType = c.i8();
   if (bodyType === 1) {
     const lengthAt = c.pos;
-    data.body = { type: 'inline', ...c.body(c.i32(), lengthAt) };
+    const body = c.body(c.i32(), lengthAt);
+    data.body = c.skipping ? SKIPPED_INLINE : { type: 'inline', ...body };
   } else if (bodyType === 2) {
     c.i16();
-    data.body = { type: 'link' };
+    data.body = c.skipping ? SKIPPED_LINK : { type: 'link' };
   } else {
     throw new RedoFormatError(`message body type ${bodyType} is unknown (1 inline, 2 link)`, typeAt);
   }

@@ -55,6 +55,12 @@ export interface ReadOptions {
  */
 const BATCH_RECORDS = 256;
 
+/**
+ * Free bytes kept before every chunk read: the unread tail of the last window (a record cut by the chunk's
+ * start) is copied there, so growing the window copies that tail and not the whole chunk after it.
+ */
+const HEADROOM = 64 * 1024;
+
 const HEADER_PROBE = 14; // magic + version + op code: enough to judge a candidate record start
 
 /**
@@ -86,6 +92,12 @@ export async function* readRedoBatches(
     throw new RangeError(`start offset ${pos} is outside the bytes [${origin}, ${limit}]`);
   }
   const read = (at: number, length: number) => source.read(at - origin, length);
+  /** Like `read`, into a buffer of its own with HEADROOM free bytes before what it returns. */
+  const readChunk = async (at: number, length: number): Promise<Buffer> => {
+    const buffer = Buffer.allocUnsafe(HEADROOM + length);
+    const filled = await source.readInto(buffer.subarray(HEADROOM), at - origin);
+    return buffer.subarray(HEADROOM, HEADROOM + filled);
+  };
 
   if (pos === 0) {
     if (limit < FILE_HEADER_SIZE) {
@@ -122,17 +134,23 @@ export async function* readRedoBatches(
       const chunk = await prefetched.bytes;
       if (at - prefetched.at < chunk.length) bytes = chunk.subarray(at - prefetched.at);
     }
-    bytes ??= await read(at, length);
+    bytes ??= await readChunk(at, length);
     const next = at + bytes.length;
     if (next < limit) {
       const nextLength = Math.min(chunkSize, limit - next);
-      ahead = { at: next, length: nextLength, bytes: read(next, nextLength) };
+      ahead = { at: next, length: nextLength, bytes: readChunk(next, nextLength) };
       ahead.bytes.catch(() => undefined); // an unused read-ahead must not become an unhandled rejection
     }
     return bytes;
   };
   let batch: RedoEvent[] = [];
-  let window: ReadWindow = { bytes: win, base: winBase, capture };
+  const windowOf = (bytes: Buffer, base: number): ReadWindow => ({
+    bytes,
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    base,
+    capture,
+  });
+  let window = windowOf(win, winBase);
 
   /** Finds the next plausible record start in [from, limit), reading chunk by chunk; −1 if none. */
   const findRecordStart = async (from: number): Promise<number> => {
@@ -173,7 +191,7 @@ export async function* readRedoBatches(
     headerRead = false;
     try {
       cursor.reset(win, winBase, pos);
-      if (window.bytes !== win) window = { bytes: win, base: winBase, capture };
+      if (window.bytes !== win) window = windowOf(win, winBase);
       const version = readRecordVersion(cursor);
       const opCode = skipRecordHeader(cursor, version);
       headerRead = true;
@@ -182,10 +200,7 @@ export async function* readRedoBatches(
       } else if (cursor.pos > limit) {
         outcome = { kind: 'beyond', needed: cursor.pos };
       } else {
-        outcome = {
-          kind: 'record',
-          record: new LazyRedoRecord(window, pos, cursor.pos - pos),
-        };
+        outcome = new LazyRedoRecord(window, pos, cursor.pos - pos, version);
       }
     } catch (error) {
       if (error instanceof NeedBytes) {
@@ -197,8 +212,7 @@ export async function* readRedoBatches(
           // Grow the window (dropping what lies before this record) and decode the record again.
           const winEnd = winBase + win.length;
           const newEnd = Math.min(limit, Math.max(error.upTo, winEnd + chunkSize));
-          const more = await readAhead(winEnd, newEnd - winEnd);
-          win = pos === winEnd ? more : Buffer.concat([win.subarray(pos - winBase), more]);
+          win = joined(win.subarray(pos - winBase), await readAhead(winEnd, newEnd - winEnd));
           winBase = pos;
           continue;
         }
@@ -253,6 +267,19 @@ export async function* readRedoBatches(
       pos = next;
     }
   }
+}
+
+/**
+ * `tail` then `more` in one buffer. `more` comes from `readChunk`: the bytes before it in its memory are
+ * free (HEADROOM, and what a read-ahead held before the offset asked for), so a tail that fits is copied
+ * there and the chunk stays where it was read.
+ */
+function joined(tail: Buffer, more: Buffer): Buffer {
+  if (tail.length === 0) return more;
+  if (tail.length > more.byteOffset) return Buffer.concat([tail, more]);
+  const both = Buffer.from(more.buffer, more.byteOffset - tail.length, tail.length + more.length);
+  tail.copy(both, 0);
+  return both;
 }
 
 /** Magic, a known version and a known op code: good enough to resume at after corruption. */

@@ -6,7 +6,13 @@ import { decodeOpData, decodeRecordHeader } from '#core/redo/decode-record.ts';
 import { encodeRecord } from '#core/redo/encode-record.ts';
 import { readRedoBatches } from '#core/redo/redo-reader.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
-import { everyLayoutOp, fileHeaderBytes, recordHeader, sampleRecords } from '#test/support/redo-fixtures.ts';
+import {
+  createMessageOp,
+  everyLayoutOp,
+  fileHeaderBytes,
+  recordHeader,
+  sampleRecords,
+} from '#test/support/redo-fixtures.ts';
 
 const file = Buffer.concat([
   fileHeaderBytes(),
@@ -33,6 +39,39 @@ describe('records decoded when asked', () => {
       assert.deepEqual(record.data, data, `record at ${record.offset}`);
       assert.equal(cursor.pos, record.offset + record.length, `${header.opCode}: measured length`);
     }
+  });
+
+  it('decode as a full decode does when records are cut by chunks and longer than the room before a chunk', async () => {
+    // A record cut by a chunk's end is joined with the next chunk: its tail goes into the room kept before
+    // the chunk (64 KiB) when it fits, and both are copied into a new buffer when it does not.
+    const bodies = [10, 70_000, 200_000, 300, 65_000, 1_000_000, 5].map((n, i) =>
+      Buffer.alloc(n, `body ${i} `),
+    );
+    const big = Buffer.concat([
+      fileHeaderBytes(),
+      ...bodies.flatMap((body, i) => {
+        const data = createMessageOp(i + 1, body);
+        return [encodeRecord(recordHeader(data, i + 1), data), ...sampleRecords(3, i)];
+      }),
+    ]);
+    for (const chunkSize of [1000, 40_000, 100_000, 1 << 20]) {
+      const records = await recordsOf(big, chunkSize, 1 << 20);
+      assert.equal(records.length, bodies.length * 7, `chunks of ${chunkSize}`);
+      for (const record of records) {
+        const cursor = new ByteCursor(big, 0, record.offset, 1 << 20);
+        const header = decodeRecordHeader(cursor);
+        assert.deepEqual(record.header, header, `header at ${record.offset}, chunks of ${chunkSize}`);
+        assert.deepEqual(record.data, decodeOpData(cursor, header), `record at ${record.offset}`);
+      }
+    }
+  });
+
+  it('are their own event: one object per record found', async () => {
+    const events = [];
+    for await (const batch of readRedoBatches(bufferSource(file))) events.push(...batch);
+    const records = events.filter((e) => e.kind === 'record');
+    assert.ok(records.length > 100);
+    for (const e of records) assert.equal(e.record, e);
   });
 
   it('decode once: the same objects every time they are asked for', async () => {

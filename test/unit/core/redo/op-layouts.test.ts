@@ -65,6 +65,7 @@ describe('op layouts', () => {
         assert.ok(first?.kind === 'record');
         assert.equal(first.record.length, bytes.length, `${version}: framing`);
         assert.equal(first.record.header.opCode, opCodeOf(sample.op));
+        assert.deepEqual(first.record.header, header, `${version}: header`);
         assert.deepEqual(encodeRecord(header, first.record.data), bytes, `${version}: written back the same`);
         if (v.minor === 42) {
           const { body: _b, ...got } = first.record.data as OpData & { body?: unknown };
