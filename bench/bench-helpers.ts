@@ -1,4 +1,10 @@
 // The local cloud a benchmark runs on, and the environment restic runs in against the local S3.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { type Backend, type LocalCloud, startLocalCloud } from '#local/local-cloud.ts';
 
 /** The local cloud on any free ports, without schedules: what a benchmark measures against. */
@@ -24,3 +30,31 @@ export const RESTIC_ENV = {
   AWS_DEFAULT_REGION: 'us-east-1',
   RESTIC_PASSWORD: 'bench',
 };
+
+/**
+ * An empty table with `table`'s keys and indexes, named `name`: a run that must pay for everything it writes
+ * (a second run into the same index finds the bodies of the first already located and writes none).
+ */
+export async function emptyTableLike(client: DynamoDBClient, table: string, name: string): Promise<string> {
+  const { Table: t } = await client.send(new DescribeTableCommand({ TableName: table }));
+  if (!t?.KeySchema || !t.AttributeDefinitions) throw new Error(`table ${table} has no key schema`);
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: t.KeySchema,
+      AttributeDefinitions: t.AttributeDefinitions,
+      ...(t.GlobalSecondaryIndexes?.length
+        ? {
+            GlobalSecondaryIndexes: t.GlobalSecondaryIndexes.map((g) => ({
+              IndexName: g.IndexName,
+              KeySchema: g.KeySchema,
+              Projection: g.Projection,
+            })),
+          }
+        : {}),
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: name });
+  return name;
+}

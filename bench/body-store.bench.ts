@@ -17,13 +17,13 @@ import { parseArgs, promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RESTIC_ENV, startBenchCloud } from '#bench/bench-helpers.ts';
+import { countCapacity } from '#bench/consumed-capacity.ts';
 import { fmt, MB, median } from '#bench/stats.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { setDynamodb } from '#functions/clients/dynamodb.ts';
 import { setS3 } from '#functions/clients/s3.ts';
-import { capacity } from '#functions/index/capacity.ts';
 import { repackPacks } from '#functions/retention/repack-packs.ts';
 import { locateBodies, packBodies, readBodies } from '#functions/storage/body-store.ts';
 
@@ -81,9 +81,11 @@ function record(what: string, seconds: number, requests: number, bytes: number):
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-store-'));
 const cloud = await startBenchCloud('moto', join(work, 'cloud'));
 setS3(cloud.clients.s3);
-setDynamodb(
-  DynamoDBDocumentClient.from(cloud.clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-);
+const documents = DynamoDBDocumentClient.from(cloud.clients.dynamodb, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+setDynamodb(documents);
+const capacity = countCapacity(documents);
 const bucket = cloud.outputs.BackupBucketName as string;
 const table = [...cloud.resources.tables.values()].find((t) => t.startsWith('IndexTable')) as string;
 // Counts requests the way S3 bills them: every call the client sends.

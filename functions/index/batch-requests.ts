@@ -1,7 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
-import { capacity } from '#functions/index/capacity.ts';
 
 type Key = Record<string, string>;
 type Item = Record<string, unknown>;
@@ -16,10 +15,7 @@ export async function writeAll(
   concurrency = 4,
 ): Promise<void> {
   await inBatches(requests, 25, concurrency, 'writes', async (pending) => {
-    const out = await dynamodb().send(
-      new BatchWriteCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
-    );
-    capacity.addWrite(out.ConsumedCapacity);
+    const out = await dynamodb().send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
     return (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
   });
 }
@@ -31,10 +27,8 @@ export async function getAll(table: string, keys: readonly Key[], concurrency = 
     const out = await dynamodb().send(
       new BatchGetCommand({
         RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    capacity.addRead(out.ConsumedCapacity);
     found.push(...(out.Responses?.[table] ?? []));
     return (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
   });

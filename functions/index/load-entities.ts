@@ -9,7 +9,6 @@ import { entityKeys, indexKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
-import { capacity } from '#functions/index/capacity.ts';
 import { IndexIntegrityError } from '#functions/index/errors.ts';
 
 export interface LoadScope {
@@ -87,10 +86,8 @@ async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> 
         ExpressionAttributeValues: { ':pk': indexKeys.mailbox(scope.serverId, mailboxId), ':h': 'H#' },
         ConsistentRead: true,
         ExclusiveStartKey: start,
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    capacity.addRead(page.ConsumedCapacity);
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -139,10 +136,8 @@ async function getVersion(
       TableName: scope.table,
       Key: { pk: keys.pk, sk },
       ConsistentRead: true,
-      ReturnConsumedCapacity: 'TOTAL',
     }),
   );
-  capacity.addRead(out.ConsumedCapacity);
   if (!out.Item)
     throw new IndexIntegrityError(
       `version ${sk} of ${keys.pk} is missing: the chain of ${head.key} is broken`,
