@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityView, IncomingBlob, StoredBody } from '#core/index/apply-transaction.ts';
 import type { EntityState } from '#core/index/index-entity.ts';
 import type { RedoRecord } from '#core/redo/redo-record.ts';
@@ -123,6 +124,9 @@ export class VersionOverlay implements EntityView {
       return;
     }
     if (state === null && !current?.state) return;
+    // A change to what it already is (a flag set again, a move to the same folder: clients send these, and the
+    // server logs them) is no new version: no write, and the entity's change time stays, as in the server.
+    if (state !== null && current?.state && isDeepStrictEqual(current.state, state)) return;
     if (current?.state) {
       this.versions.push({
         mailboxId,

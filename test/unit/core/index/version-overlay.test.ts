@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { itemKey, MAILBOX_KEY, type MessageEntity } from '#core/index/index-entity.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { MailHostSimulator } from '#local/mail-host/mail-host-simulator.ts';
@@ -78,6 +78,42 @@ describe('VersionOverlay', () => {
       overlay.changedHeads().map((h) => [h.key, (h.head.state as { name: string }).name]),
       [[itemKey(300), 'c']],
     );
+  });
+
+  it('makes no version of a change to what the entity already is, and keeps when it last changed', () => {
+    const overlay = new VersionOverlay();
+    const message: MessageEntity = {
+      kind: 'message',
+      folderId: 2,
+      flags: 1,
+      tags: ['a'],
+      digest: 'd',
+      size: 10,
+      sha256: 'a'.repeat(64),
+      receivedDate: 1_795_000_000_000,
+    };
+    overlay.load(1, itemKey(400), {
+      state: message,
+      fromPos: 'p0',
+      fromTime: 500,
+      prevFrom: null,
+      prevTo: null,
+      op: 'CreateMessage',
+    });
+    overlay.begin('p1', 1000, 'AlterItemTag');
+    overlay.set(1, itemKey(400), { ...message, tags: ['a'] });
+    overlay.begin('p2', 2000, 'MoveItem');
+    overlay.set(1, itemKey(400), { ...message, folderId: 2 });
+    assert.equal(overlay.versions.length, 0);
+    assert.deepEqual(overlay.changedHeads(), []);
+    assert.equal(overlay.changedAt(1, itemKey(400)), 500);
+    overlay.begin('p3', 3000, 'MoveItem');
+    overlay.set(1, itemKey(400), { ...message, folderId: 5 });
+    assert.deepEqual(
+      overlay.versions.map((v) => [v.fromPos, v.toPos, v.endedBy]),
+      [['p0', 'p3', 'MoveItem']],
+    );
+    assert.equal(overlay.changedAt(1, itemKey(400)), 3000);
   });
 
   it('records where the earliest body it linked a message to was stored, among bodies stored before it', () => {
