@@ -5,6 +5,7 @@ import {
   type DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backend, type LocalCloud, startLocalCloud } from '#local/local-cloud.ts';
 
 /** The local cloud on any free ports, without schedules: what a benchmark measures against. */
@@ -57,4 +58,42 @@ export async function emptyTableLike(client: DynamoDBClient, table: string, name
   );
   await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: name });
   return name;
+}
+
+/** The items of `table` and their size as DynamoDB bills storage (names and values; ~100 bytes of overhead each). */
+export async function tableSize(
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<{ items: number; bytes: number }> {
+  let items = 0;
+  let bytes = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      items++;
+      bytes += 100 + valueSize(item);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return { items, bytes };
+}
+
+/** DynamoDB's size of a value: strings and binaries by their bytes, numbers ~1 byte per two digits. */
+function valueSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return Math.ceil(String(value).length / 2) + 1;
+  if (value === null || typeof value === 'boolean') return 1;
+  if (value instanceof Uint8Array) return value.length;
+  if (value instanceof Set) return [...value].reduce((n: number, v) => n + valueSize(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
+  if (typeof value === 'object')
+    return (
+      3 +
+      Object.entries(value as Record<string, unknown>).reduce(
+        (n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueSize(v),
+        0,
+      )
+    );
+  return 0;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { emptyTableLike, startBenchCloud } from '#bench/bench-helpers.ts';
+import { emptyTableLike, startBenchCloud, tableSize } from '#bench/bench-helpers.ts';
 import { countCapacity } from '#bench/consumed-capacity.ts';
 import { fmt, median } from '#bench/stats.ts';
 import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
@@ -44,7 +44,8 @@ const sizes = values.sizes.split(',').map(Number);
 const work = mkdtempSync(join(tmpdir(), 'offsite-bench-index-'));
 const cloud = await startBenchCloud('fauxqs', work);
 try {
-  const capacity = countCapacity(useLocalIndex(cloud));
+  const documents = useLocalIndex(cloud);
+  const capacity = countCapacity(documents);
   setS3(cloud.clients.s3);
   const table = indexTable(cloud);
   const config = await privateIndexerConfig(cloud, 'bench-announcements');
@@ -60,6 +61,7 @@ try {
   sim.close();
   const rows: string[] = [];
   const indexed: { ms: number; ops: number; wcu: number; rcu: number; segments: number }[] = [];
+  let lastRunTable = table;
   for (let r = 0; r < runs; r++) {
     const serverId = `bench-${r}`;
     // Each run into an empty index: bodies the run before stored are new again (the first time a server
@@ -68,6 +70,7 @@ try {
       ...config,
       indexTable: await emptyTableLike(cloud.clients.dynamodb, table, `${table}-run${r}`),
     };
+    lastRunTable = runConfig.indexTable;
     const messages = await shipAndCollect(cloud, config, {
       serverId,
       hostDir: sim.hostDir,
@@ -94,6 +97,7 @@ try {
   }
   const replay: number[] = [];
   let replayOps = 0;
+  let deliveries = 0;
   for (let r = 0; r < runs; r++) {
     const start = performance.now();
     const txns = await simulatedTransactions(sim.hostDir);
@@ -101,6 +105,10 @@ try {
     for (const { txn } of txns) replayer.apply(txn);
     replay.push(performance.now() - start);
     replayOps = txns.reduce((sum, { txn }) => sum + txn.ops.length, 0);
+    deliveries = txns.reduce(
+      (sum, { txn }) => sum + txn.ops.filter((o) => o.data.op === 'CreateMessage').length,
+      0,
+    );
   }
   const ops = indexed[0]?.ops ?? 0;
   const indexMs = median(indexed.map((i) => i.ms));
@@ -112,6 +120,14 @@ try {
     `\nIndexer throughput: ${steps} simulator steps, 20 accounts, median of ${runs} runs\n\n` +
       '| path | redo ops | segments | ops/s | WCU per 1k ops | RCU per 1k ops |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' +
       `${rows.join('\n')}\n`,
+  );
+  // What the index costs a mailbox per message it receives, with what happens to it after (moves, flags,
+  // deletes, folders, contacts, calendars): every write of the log over its deliveries.
+  const wcuPerMessage = median(indexed.map((i) => i.wcu)) / deliveries;
+  const kept = await tableSize(documents, lastRunTable);
+  process.stdout.write(
+    `\nEvery write of the log over its ${fmt(deliveries)} deliveries: ${fmt(wcuPerMessage, 2)} write units per message received; ` +
+      `the index kept ${fmt(kept.items)} items, ${fmt(kept.bytes / deliveries)} bytes per message.\n`,
   );
 
   // --- 2. mailbox as of T ------------------------------------------------------------------------------
