@@ -130,6 +130,9 @@ export class OffsiteStack extends Stack {
     const indexTable = new dynamodb.Table(this, 'IndexTable', {
       ...tableDefaults,
       timeToLiveAttribute: 'expiresAt',
+      ...(config.indexTableClass === 'STANDARD_INFREQUENT_ACCESS'
+        ? { tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS }
+        : {}),
     });
     indexTable.addGlobalSecondaryIndex({
       indexName: 'gsi1',

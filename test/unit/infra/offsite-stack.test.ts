@@ -82,6 +82,23 @@ describe('OffsiteStack', () => {
     assert.ok(!JSON.stringify(off).includes('cold-packs'), 'no transition when turned off');
   });
 
+  it('keeps the index table in the standard class unless told to store it as infrequently accessed', () => {
+    const classes = (t: Template) =>
+      Object.entries(t.findResources('AWS::DynamoDB::Table')).map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        (r.Properties as { TableClass?: string }).TableClass ?? 'STANDARD',
+      ]);
+    assert.deepEqual(classes(template), [
+      ['IndexTable', 'STANDARD'],
+      ['OperationsTable', 'STANDARD'],
+    ]);
+    assert.deepEqual(classes(synth({ indexTableClass: 'STANDARD_INFREQUENT_ACCESS' })), [
+      ['IndexTable', 'STANDARD_INFREQUENT_ACCESS'],
+      ['OperationsTable', 'STANDARD'],
+    ]);
+    assert.throws(() => synth({ indexTableClass: 'GLACIER' }), /indexTableClass/);
+  });
+
   it('turns Object Lock on by default (GOVERNANCE, 30 days), with the chosen mode and days, or off', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
