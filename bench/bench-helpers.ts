@@ -13,9 +13,11 @@ export function startBenchCloud(
   backend: Backend,
   workDir: string,
   context?: Record<string, unknown>,
+  tablesOnDynamodbLocal = false,
 ): Promise<LocalCloud> {
   return startLocalCloud({
     backend,
+    tablesOnDynamodbLocal,
     workDir,
     ports: { sqsS3: 0, dynamodb: 0, moto: 0, functionUrl: 0 },
     schedules: false,
