@@ -46,8 +46,10 @@ export interface EntityView {
   set(mailboxId: number, key: string, state: EntityState | null): void;
   /** Every live entity of the mailbox but the mailbox itself. Only asked for after an `all` need. */
   list(mailboxId: number): Iterable<readonly [string, EntityState]>;
-  incoming(path: string): IncomingBlob | undefined;
-  storeIncoming(blob: IncomingBlob): void;
+  /** The incoming blob at `path`, linked by a message of `mailboxId`. */
+  incoming(path: string, mailboxId: number): IncomingBlob | undefined;
+  /** A body stored for a shared delivery to these mailboxes (Zimbra's list; empty before redo 1.0). */
+  storeIncoming(blob: IncomingBlob, mailboxIds: readonly number[]): void;
   storeBody(body: StoredBody): void;
   warn(message: string): void;
   /** When the entity last changed (ms, its current version's start), if the view knows. */
@@ -186,7 +188,10 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     checkDigest(data.digest, content, record);
     const sha256 = sha256Hex(content);
     view.storeBody({ sha256, content });
-    view.storeIncoming({ path: data.path, sha256, size: content.length, ...summarizeMessage(content) });
+    view.storeIncoming(
+      { path: data.path, sha256, size: content.length, ...summarizeMessage(content) },
+      data.mailboxIds,
+    );
     return;
   }
   if (data.op === 'CreateMailbox') {

@@ -24,7 +24,7 @@ export function messageBody(
     view.storeBody({ sha256: stored.sha256, content });
     return stored;
   }
-  return data.path === null ? undefined : view.incoming(data.path);
+  return data.path === null ? undefined : view.incoming(data.path, record.header.mailboxId);
 }
 
 export function bodyBytes(body: BodyRef, record: RedoRecord): Buffer {

@@ -57,7 +57,9 @@ export class VersionOverlay implements EntityView {
   private position: { pos: string; time: number; op: string } | undefined;
   readonly versions: EntityVersion[] = [];
   readonly bodies: StoredBody[] = [];
-  readonly newIncoming: IncomingBlob[] = [];
+  private readonly storedIncoming: IncomingBlob[] = [];
+  /** Per incoming blob stored here, the mailboxes its delivery named that have not linked it yet. */
+  private readonly awaitingLinks = new Map<string, Set<number>>();
   /**
    * The earliest position at which a body this batch linked a message to was stored, among bodies stored by
    * earlier batches: redo must not be cut between the two (see cleanCut).
@@ -165,18 +167,30 @@ export class VersionOverlay implements EntityView {
     for (const [key, head] of this.heads.get(mailboxId) ?? []) if (head?.state) yield [key, head.state];
   }
 
-  incoming(path: string): IncomingBlob | undefined {
+  incoming(path: string, mailboxId: number): IncomingBlob | undefined {
+    this.awaitingLinks.get(path)?.delete(mailboxId);
     const blob = this.incomingBlobs.get(path);
     const pos = this.loadedIncoming.has(path) ? blob?.pos : undefined;
     if (pos !== undefined && (this.linkedFrom === undefined || pos < this.linkedFrom)) this.linkedFrom = pos;
     return blob;
   }
 
-  storeIncoming(blob: IncomingBlob): void {
+  storeIncoming(blob: IncomingBlob, mailboxIds: readonly number[]): void {
     const stored = this.position ? { ...blob, pos: this.position.pos } : blob;
     this.incomingBlobs.set(blob.path, stored);
     this.loadedIncoming.delete(blob.path);
-    this.newIncoming.push(stored);
+    this.storedIncoming.push(stored);
+    if (mailboxIds.length > 0) this.awaitingLinks.set(blob.path, new Set(mailboxIds));
+    else this.awaitingLinks.delete(blob.path);
+  }
+
+  /**
+   * Incoming blobs stored here that a later batch may still link: every one but those each mailbox its
+   * delivery named has linked already (the server links a shared delivery's body from those mailboxes only).
+   * The others need no item of their own: the messages that hold them refer to their bodies.
+   */
+  get newIncoming(): IncomingBlob[] {
+    return this.storedIncoming.filter((blob) => this.awaitingLinks.get(blob.path)?.size !== 0);
   }
 
   storeBody(body: StoredBody): void {

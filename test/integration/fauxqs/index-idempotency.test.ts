@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
+import { indexKeys } from '#core/index-keys.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
@@ -35,6 +37,10 @@ import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { bodiesInPack } from '#test/support/packed-bodies.ts';
 import { readEvents } from '#test/support/redo-fixtures.ts';
 import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
+import { simulatedTransactions } from '#test/support/simulated-transactions.ts';
+
+/** A StoreIncomingBlob's bytes are gzip when their length differs from the message size. */
+const gunzipIf = (bytes: Buffer, size: number) => (bytes.length === size ? bytes : gunzipSync(bytes));
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -107,6 +113,65 @@ describe('indexing is exactly-once in effect', () => {
     assert.equal(cursor?.segments, segments.length);
     assert.equal(cursor?.offset, segments.at(-1)?.lastOffset);
   });
+
+  it("keeps a shared delivery's body for later segments only while a mailbox it names has not linked it", async () => {
+    // The clean run: a full segment is cut after the big StoreIncomingBlob record, before its commit, so
+    // most deliveries commit and link within one segment. A server cut after every record: none does.
+    const split = new MailHostSimulator({ hostDir: join(work, 'split-host'), seed: 5, accounts: 5 });
+    split.run(120);
+    split.close();
+    for (const message of await shipAndCollect(cloud, config, {
+      serverId: 'srv-split',
+      hostDir: split.hostDir,
+      stateDir: join(work, 'split-state'),
+      segmentMiB: 1 / 1024 / 1024,
+    }))
+      await handleIngest(message, config, FAR);
+    const whole = await incomingOf('srv-a', join(work, 'host'));
+    assert.ok(whole.linked > whole.stored, 'shared deliveries to several mailboxes');
+    assert.ok(whole.kept < whole.stored, 'a body every named mailbox linked within its segment is not kept');
+    const cut = await incomingOf('srv-split', split.hostDir);
+    assert.ok(cut.stored > 0 && cut.kept === cut.stored, 'a body whose links come in later segments is kept');
+  });
+
+  /**
+   * The incoming bodies a server's index keeps for later segments (each checked to have its reference), and
+   * every message that linked one checked to refer to its body, which is located.
+   */
+  async function incomingOf(serverId: string, hostDir: string) {
+    const ops = (await simulatedTransactions(hostDir)).flatMap(({ txn }) => txn.ops);
+    const shaOf = new Map<string, string>();
+    for (const { data } of ops)
+      if (data.op === 'StoreIncomingBlob' && data.path !== null && data.body.bytes)
+        shaOf.set(data.path, sha256Hex(gunzipIf(data.body.bytes, data.size)));
+    const { Items: kept = [] } = await client.send(
+      new QueryCommand({
+        TableName: config.indexTable,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inc)',
+        ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':inc': 'INC#' },
+      }),
+    );
+    const get = async (pk: string, sk: string) =>
+      (await client.send(new GetCommand({ TableName: config.indexTable, Key: { pk, sk } }))).Item;
+    for (const item of kept) {
+      const ref = await get(indexKeys.blob(item.sha256), indexKeys.incomingRef(serverId, item.path));
+      assert.ok(ref?.incomingAt, `the kept body ${item.path} has its incoming reference`);
+    }
+    let linked = 0;
+    for (const { data, header } of ops) {
+      if (data.op !== 'CreateMessage' || data.body.type !== 'link' || data.path === null) continue;
+      const sha256 = shaOf.get(data.path);
+      assert.ok(sha256, `message ${data.msgId} links a stored body`);
+      const where = `message ${data.msgId} of mailbox ${header.mailboxId} on ${serverId}`;
+      assert.ok(
+        await get(indexKeys.blob(sha256), indexKeys.blobRef(serverId, header.mailboxId, data.msgId)),
+        `${where} refers to its body`,
+      );
+      assert.ok(await get(indexKeys.blob(sha256), indexKeys.location), `${where}: its body is located`);
+      linked++;
+    }
+    return { stored: shaOf.size, kept: kept.length, linked };
+  }
 
   it('crashes at any write, shuffled and repeated announcements: the same index as the clean run', async () => {
     const random = seededRandom(99);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ControlClient } from '#agent/control-client.ts';
 import { s3BundleSource } from '#agent/restore/bundle-source.ts';
 import { openBundle } from '#agent/restore/open-bundle.ts';
@@ -133,28 +133,6 @@ describe('retention and purge against the ground truth', () => {
   after(async () => {
     await cloud?.stop();
     rmSync(work, { recursive: true, force: true });
-  });
-
-  it('the indexer holds every body a StoreIncomingBlob carried by a reference of its own (linked later)', async () => {
-    const db = useLocalIndex(cloud);
-    const table = indexTable(cloud);
-    const { Items = [] } = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inc)',
-        ExpressionAttributeValues: { ':pk': `SRV#${serverId}`, ':inc': 'INC#' },
-      }),
-    );
-    assert.ok(Items.length > 0, 'the workload delivers shared messages through incoming blobs');
-    for (const item of Items) {
-      const ref = await db.send(
-        new GetCommand({
-          TableName: table,
-          Key: { pk: indexKeys.blob(item.sha256), sk: indexKeys.incomingRef(serverId, item.path) },
-        }),
-      );
-      assert.ok(ref.Item?.incomingAt, `incoming body ${item.path} has its reference`);
-    }
   });
 
   it('shows the policy and the hold as set', async () => {

@@ -122,16 +122,40 @@ describe('VersionOverlay', () => {
     overlay.loadIncoming({ path: '/b', sha256: 'b', size: 1, pos: 'P1' });
     overlay.loadIncoming({ path: '/old', sha256: 'o', size: 1 });
     overlay.begin('P5', 5, 'StoreIncomingBlob');
-    overlay.storeIncoming({ path: '/c', sha256: 'c', size: 1 });
+    overlay.storeIncoming({ path: '/c', sha256: 'c', size: 1 }, []);
     assert.equal(overlay.newIncoming[0]?.pos, 'P5', 'a body stored here says where');
-    overlay.incoming('/c');
-    overlay.incoming('/old');
+    overlay.incoming('/c', 1);
+    overlay.incoming('/old', 1);
     assert.equal(overlay.linkedFrom, undefined, 'its own bodies, and ones stored before positions were kept');
-    overlay.incoming('/a');
+    overlay.incoming('/a', 1);
     assert.equal(overlay.linkedFrom, 'P2');
-    overlay.incoming('/b');
-    overlay.incoming('/a');
+    overlay.incoming('/b', 1);
+    overlay.incoming('/a', 1);
     assert.equal(overlay.linkedFrom, 'P1');
+  });
+
+  it('keeps an incoming blob for later batches unless every mailbox its delivery named linked it here', () => {
+    const overlay = new VersionOverlay();
+    overlay.begin('P1', 1, 'StoreIncomingBlob');
+    overlay.storeIncoming({ path: '/all', sha256: 'a', size: 1 }, [1, 2, 2]);
+    overlay.storeIncoming({ path: '/some', sha256: 's', size: 1 }, [1, 3]);
+    overlay.storeIncoming({ path: '/unlisted', sha256: 'u', size: 1 }, []);
+    overlay.storeIncoming({ path: '/none', sha256: 'n', size: 1 }, [4]);
+    overlay.begin('P2', 2, 'CreateMessage');
+    for (const mailboxId of [1, 2]) overlay.incoming('/all', mailboxId);
+    overlay.incoming('/some', 1);
+    overlay.incoming('/some', 9);
+    overlay.incoming('/unlisted', 1);
+    assert.deepEqual(
+      overlay.newIncoming.map((b) => b.path),
+      ['/some', '/unlisted', '/none'],
+      'the blob every named mailbox linked needs no item; one a named mailbox has not linked, or with no list, does',
+    );
+    overlay.storeIncoming({ path: '/all', sha256: 'a', size: 1 }, [5]);
+    assert.ok(
+      overlay.newIncoming.some((b) => b.path === '/all'),
+      'stored again for another delivery: awaited again',
+    );
   });
 
   it('refuses to read what was not loaded, so a missing need cannot pass silently', () => {
