@@ -3,6 +3,8 @@
 // 72 times a day, each announced); the daily drill of an empty index has nothing to restore and succeeds,
 // saying so. No mail server is enrolled here: what agents do with their dispatches is tested with the agents.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Operation } from '#core/operation.ts';
 import type { LocalCloud } from '#local/local-cloud.ts';
@@ -11,6 +13,24 @@ import { eventually, startTestCloud } from '#test/integration/harness.ts';
 import { offsite } from '#test/support/agent-cli.ts';
 
 const DAY = 86_400_000;
+
+/** The local cloud's queues and the ends of its functions' logs: what a stuck operation left behind. */
+function diagnosisOf(cloud: LocalCloud): string {
+  const queues = cloud.eventSources.map(
+    (s) =>
+      `${s.mapping.functionName}: ${s.stats.batches} batches, ${s.stats.deleted} deleted, ${s.stats.failed} failed`,
+  );
+  const logs = join(cloud.workDir, 'logs');
+  const tails = readdirSync(logs)
+    .filter((f) => /Auditor|Worker|Planner|Purger/.test(f))
+    .map((f) => {
+      // Its last log lines but metrics, each cut short.
+      const lines = readFileSync(join(logs, f), 'utf8').split('\n');
+      const last = lines.filter((l) => l && !l.startsWith('{"_aws"')).slice(-8);
+      return `--- ${f}\n${last.map((l) => l.slice(0, 400)).join('\n')}`;
+    });
+  return `\nevent sources:\n${queues.join('\n')}\n${tails.join('\n')}`;
+}
 
 describe('a week of the default schedules', () => {
   // A Wednesday: the week ahead holds a Sunday (the purge) and the first of a month (the coherency check).
@@ -23,6 +43,8 @@ describe('a week of the default schedules', () => {
   after(async () => {
     await cloud?.stop();
   });
+
+  const diagnosis = () => diagnosisOf(cloud);
 
   it('fires every rule when due and ends with no failed operation', async () => {
     const expected = {
@@ -75,8 +97,14 @@ describe('a week of the default schedules', () => {
       180_000,
       'every scheduled operation to end',
     ).catch(() => false);
-    const seen = operations.map((o) => `${o.kind} ${o.state}${o.error ? ` (${o.error})` : ''}`);
-    assert.ok(ended, `${operations.length} of ${scheduled} operations, not all ended: ${seen.join('; ')}`);
+    const seen = operations.map(
+      (o) =>
+        `${o.kind} ${o.state}${o.state === 'running' ? ` ${o.done}+${o.failed} failed of ${o.total}` : ''}${o.error ? ` (${o.error})` : ''}`,
+    );
+    assert.ok(
+      ended,
+      `${operations.length} of ${scheduled} operations, not all ended: ${seen.join('; ')}${ended ? '' : diagnosis()}`,
+    );
     const kinds: Record<string, number> = {};
     for (const op of operations) {
       assert.equal(op.state, 'succeeded', `${op.kind} ${op.id}: ${op.error}`);

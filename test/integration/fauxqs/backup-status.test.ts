@@ -57,22 +57,29 @@ describe('offsite status: what was shipped against what is indexed', () => {
     const body = JSON.parse(out.stdout) as { servers: ServerStatus[] };
     return body.servers[0] as ServerStatus;
   }
-  /** What the agent itself says it announced, once it has shipped everything the log holds. */
+  /**
+   * What the agent itself says it announced, once it has announced everything the log holds now. Its lag
+   * alone cannot tell: the live position it counts from is written every few seconds, so right after the
+   * log grew the agent may still say "nothing waits" with the announcement before.
+   */
   async function shippedAll(): Promise<{ sequence: string; offset: number }> {
+    const end = sim.redo.position();
+    const logEnd = { sequence: String(end.sequence), offset: end.offset };
     return eventually(
       async () => {
         const out = await offsite(['agent', 'status', '--config', configFile, '--json']);
         const s = JSON.parse(out.stdout) as {
-          lagBytes: number;
           spool: { entries: number };
           announced: { sequence: string; offset: number } | null;
         };
-        return s.lagBytes === 0 && s.spool.entries === 0 && s.announced
-          ? { sequence: s.announced.sequence, offset: s.announced.offset }
+        return s.spool.entries === 0 &&
+          s.announced?.sequence === logEnd.sequence &&
+          s.announced.offset === logEnd.offset
+          ? logEnd
           : undefined;
       },
       60_000,
-      'the agent to ship what the log holds',
+      `the agent to announce the log up to ${logEnd.sequence}:${logEnd.offset}`,
     );
   }
   const reported = (announced: { sequence: string; offset: number }) =>
