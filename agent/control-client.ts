@@ -20,18 +20,28 @@ export class ControlApiError extends OffsiteError {
   }
 }
 
+/**
+ * How long a request may go unanswered: the API's functions end within 29 s, so this leaves room for a cold
+ * start. Without it a connection that goes silent holds its caller for good (an agent's reports and
+ * operation polls stop, and nothing says why).
+ */
+export const CONTROL_TIMEOUT_MS = 60_000;
+
 /** Calls the control API (a Lambda function URL with AWS_IAM auth), signing each request with SigV4. */
 export class ControlClient {
   private readonly baseUrl: URL;
   private readonly signer: SignatureV4;
+  private readonly timeoutMs: number;
 
   constructor(options: {
     url: string;
     region: string;
     /** Fixed, or a provider (a daemon's role credentials are refreshed). */
     credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+    timeoutMs?: number;
   }) {
     this.baseUrl = new URL(options.url);
+    this.timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
     this.signer = new SignatureV4({
       service: 'lambda',
       region: options.region,
@@ -66,8 +76,24 @@ export class ControlClient {
       headers: { host: url.host, 'content-type': 'application/json' },
       body: payload,
     });
-    const response = await fetch(url, { method, headers: signed.headers, body: payload });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: signed.headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'TimeoutError') throw error;
+      throw new ControlApiError(
+        `control API ${method} ${url.pathname}: no answer within ${this.timeoutMs / 1000} s (is the control URL reachable?)`,
+        0,
+        { cause: error },
+      );
+    }
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!response.ok) {
       const message = (parsed as { message?: string } | undefined)?.message ?? text;
