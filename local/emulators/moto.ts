@@ -1,5 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startChildEmulator } from '#local/emulators/child-emulator.ts';
 import { assertPortFree, httpAnswers, LOOPBACK } from '#local/emulators/ports.ts';
+
+/** moto's server, started so that each DynamoDB request is applied atomically (see the script). */
+const MOTO_SERVER = fileURLToPath(new URL('moto-server.py', import.meta.url));
 
 /** The moto server (Python): S3 with versioning and Object Lock, SQS, DynamoDB, EventBridge in one endpoint. */
 export async function startMoto(
@@ -10,7 +14,7 @@ export async function startMoto(
   return startChildEmulator({
     name: 'moto server',
     command: python,
-    args: ['-m', 'moto.server', '-H', LOOPBACK, '-p', String(port)],
+    args: [MOTO_SERVER, '-H', LOOPBACK, '-p', String(port)],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
     endpoint: `http://${LOOPBACK}:${port}`,
     ready: () => httpAnswers(`http://${LOOPBACK}:${port}/moto-api/`),
