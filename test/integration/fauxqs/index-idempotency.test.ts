@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
+import { bodyBytes, inflate } from '#core/index/message-body.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
@@ -38,9 +38,6 @@ import { bodiesInPack } from '#test/support/packed-bodies.ts';
 import { readEvents } from '#test/support/redo-fixtures.ts';
 import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
 import { simulatedTransactions } from '#test/support/simulated-transactions.ts';
-
-/** A StoreIncomingBlob's bytes are gzip when their length differs from the message size. */
-const gunzipIf = (bytes: Buffer, size: number) => (bytes.length === size ? bytes : gunzipSync(bytes));
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -141,9 +138,11 @@ describe('indexing is exactly-once in effect', () => {
   async function incomingOf(serverId: string, hostDir: string) {
     const ops = (await simulatedTransactions(hostDir)).flatMap(({ txn }) => txn.ops);
     const shaOf = new Map<string, string>();
-    for (const { data } of ops)
-      if (data.op === 'StoreIncomingBlob' && data.path !== null && data.body.bytes)
-        shaOf.set(data.path, sha256Hex(gunzipIf(data.body.bytes, data.size)));
+    for (const record of ops) {
+      const { data } = record;
+      if (data.op === 'StoreIncomingBlob' && data.path !== null)
+        shaOf.set(data.path, sha256Hex(inflate(bodyBytes(data.body, record), data.size, record)));
+    }
     const { Items: kept = [] } = await client.send(
       new QueryCommand({
         TableName: config.indexTable,
