@@ -44,8 +44,6 @@ describe('a week of the default schedules', () => {
     await cloud?.stop();
   });
 
-  const diagnosis = () => diagnosisOf(cloud);
-
   it('fires every rule when due and ends with no failed operation', async () => {
     const expected = {
       'Offsite-sweep': 7 * 48,
@@ -103,7 +101,7 @@ describe('a week of the default schedules', () => {
     );
     assert.ok(
       ended,
-      `${operations.length} of ${scheduled} operations, not all ended: ${seen.join('; ')}${ended ? '' : diagnosis()}`,
+      `${operations.length} of ${scheduled} operations, not all ended: ${seen.join('; ')}${ended ? '' : diagnosisOf(cloud)}`,
     );
     const kinds: Record<string, number> = {};
     for (const op of operations) {
