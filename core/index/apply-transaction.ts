@@ -3,6 +3,14 @@ import { applyDocumentOp, documentIdOf } from '#core/index/apply-document-op.ts'
 import { applyFolderOp, folderAttributes, folderOpNeeds, isFolderOp } from '#core/index/apply-folder-op.ts';
 import { applyNoteOp, deleteCommentsOf, noteIdOf } from '#core/index/apply-note-op.ts';
 import {
+  actionTargets,
+  conversationMessages,
+  folderInTrash,
+  inConversation,
+  namesConversation,
+  threadDelivery,
+} from '#core/index/conversations.ts';
+import {
   configKey,
   configSectionOf,
   type EntityState,
@@ -17,7 +25,7 @@ import {
 } from '#core/index/index-entity.ts';
 import { bodyBytes, checkDigest, inflate, messageBody } from '#core/index/message-body.ts';
 import { hintsOf, type MessageSummary, summarizeMessage } from '#core/index/message-summary.ts';
-import { FLAG_NAMES, FOLDER_ID } from '#core/mail-item.ts';
+import { FLAG, FLAG_NAMES, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 import { type FolderState, SECRET_CONFIG_SECTIONS, systemFolders } from '#core/mail-snapshot.ts';
 import { RESULT_NOT_RECORDED } from '#core/redo/op-effects.ts';
 import type { BodyRef, CreateMessageData, OpData, RedoRecord } from '#core/redo/redo-record.ts';
@@ -59,12 +67,18 @@ export interface EntityView {
    * uncertain from this transaction until a scan restates it.
    */
   uncertain(record: RedoRecord, reason: string): void;
+  /** Whether `get` may be asked for the entity (a view that holds everything leaves this out). */
+  isLoaded?(mailboxId: number, key: string): boolean;
 }
 
-/** What applying a transaction reads: one entity, every entity of a mailbox, or an incoming blob. */
+/**
+ * What applying a transaction reads: one entity, every entity of a mailbox, a folder and its ancestors (as
+ * they stood when the segment began), or an incoming blob.
+ */
 export type EntityNeed =
   | { mailboxId: number; key: string }
   | { mailboxId: number; all: true }
+  | { mailboxId: number; folderChain: number }
   | { incoming: string };
 
 /** The entities `applyTransaction` will read, so a store can fetch them in one round before applying. */
@@ -95,6 +109,10 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'SaveChat':
         needs.push({ mailboxId, key: itemKey(data.msgId) });
         if (data.body.type === 'link' && data.path !== null) needs.push({ incoming: data.path });
+        if (data.convFirstMsgId !== undefined && data.convFirstMsgId > 0)
+          needs.push({ mailboxId, key: itemKey(data.convFirstMsgId) });
+        // Conversations merged into this one: their messages are found among the whole mailbox's.
+        if (data.convId > 0 && (data.mergedConvIds ?? []).length > 0) needs.push({ mailboxId, all: true });
         break;
       case 'CreateContact':
       case 'ModifyContact':
@@ -103,7 +121,12 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'MoveItem':
       case 'AlterItemTag':
       case 'SetItemTags':
-        for (const id of data.ids) needs.push({ mailboxId, key: itemKey(id) });
+        // A conversation's messages are those that name it: finding them needs the whole mailbox.
+        if (data.ids.some((id) => namesConversation(data.itemType, id) && id > 0))
+          needs.push({ mailboxId, all: true });
+        for (const id of data.ids) needs.push({ mailboxId, key: itemKey(Math.abs(id)) });
+        // A move's destination tells whether the move goes to Trash (which marks the messages read).
+        if (data.op === 'MoveItem') needs.push({ mailboxId, folderChain: data.destFolderId });
         break;
       case 'DeleteItem':
         // Deleting a folder takes its subtree: that needs the whole mailbox. Which ids are folders is only
@@ -113,6 +136,8 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'CopyItem':
       case 'ImapCopyItem':
       case 'RecoverItem':
+        // A conversation copied: which copies came from its messages needs its members.
+        if (data.itemType === ITEM_TYPE.conversation) needs.push({ mailboxId, all: true });
         for (const copy of data.copies)
           needs.push({ mailboxId, key: itemKey(copy.sourceId) }, { mailboxId, key: itemKey(copy.newId) });
         break;
@@ -247,16 +272,11 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       createMessage(mailboxId, data, record, view);
       return;
     case 'MoveItem':
-      for (const id of data.ids) {
-        const item = view.get(mailboxId, itemKey(id));
-        if (isFiled(item)) view.set(mailboxId, itemKey(id), { ...item, folderId: data.destFolderId });
-        else if (item?.kind === 'folder')
-          view.set(mailboxId, itemKey(id), { ...item, parentId: data.destFolderId });
-      }
+      moveItems(mailboxId, data, record, view);
       return;
     case 'DeleteItem': {
       const documents = new Set<number>();
-      for (const id of data.ids) {
+      for (const id of targetsOf(mailboxId, data, record, view)) {
         const item = view.get(mailboxId, itemKey(id));
         if (item?.kind === 'folder') deleteFolder(mailboxId, id, view, documents);
         else if (isFiled(item)) {
@@ -274,7 +294,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       return;
     }
     case 'AlterItemTag':
-      for (const id of data.ids) {
+      for (const id of targetsOf(mailboxId, data, record, view)) {
         const msg = view.get(mailboxId, itemKey(id));
         if (!isTagged(msg)) continue;
         const name = data.tagName ?? null;
@@ -293,7 +313,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
       }
       return;
     case 'SetItemTags':
-      for (const id of data.ids) {
+      for (const id of targetsOf(mailboxId, data, record, view)) {
         const msg = view.get(mailboxId, itemKey(id));
         if (!isTagged(msg)) continue;
         view.set(mailboxId, itemKey(id), { ...msg, flags: data.flags, tags: tagNames(data.tags) });
@@ -320,16 +340,7 @@ function applyOp(record: RedoRecord, view: EntityView): void {
     case 'CopyItem':
     case 'ImapCopyItem':
     case 'RecoverItem':
-      for (const { sourceId, newId } of data.copies) {
-        const source = view.get(mailboxId, itemKey(sourceId));
-        // A copy keeps the source's body (the same blob) and metadata under its new id, in the destination.
-        if (source?.kind === 'message' || source?.kind === 'contact' || source?.kind === 'note')
-          view.set(mailboxId, itemKey(newId), { ...source, folderId: data.destFolderId });
-        else
-          view.warn(
-            `${data.op} at ${record.offset}: source item ${sourceId} of mailbox ${mailboxId} is not known${data.op === 'RecoverItem' ? ' (the dumpster is not kept)' : ''}`,
-          );
-      }
+      copyItems(mailboxId, data, record, view);
       return;
     case 'SetCalendarItem':
     case 'CreateInvite':
@@ -503,7 +514,98 @@ function createMessage(
     ...hintsOf(stored),
   };
   const custom = data.custom ? withCustomSection(undefined, data.custom.key, data.custom.value) : undefined;
-  view.set(mailboxId, itemKey(data.msgId), custom ? { ...message, custom } : message);
+  view.set(
+    mailboxId,
+    itemKey(data.msgId),
+    inConversation(custom ? { ...message, custom } : message, data.convId),
+  );
+  threadDelivery(view, mailboxId, data);
+}
+
+/** The items an item action reaches (a conversation's messages for a conversation). */
+function targetsOf(
+  mailboxId: number,
+  data: { ids: number[]; itemType: number; constraint: string | null; op: string },
+  record: RedoRecord,
+  view: EntityView,
+): number[] {
+  return actionTargets(view, mailboxId, data, (problem) =>
+    view.warn(`${data.op} at ${record.offset}: ${problem}; every message of the conversation is taken`),
+  );
+}
+
+/**
+ * Moves items (MailItem.move, Conversation.move): a message moved into Trash from outside it is read from
+ * then on; one moved alone into Junk leaves its conversation (a conversation moved there stays one).
+ */
+function moveItems(
+  mailboxId: number,
+  data: OpDataOf<'MoveItem'>,
+  record: RedoRecord,
+  view: EntityView,
+): void {
+  const dest = data.destFolderId;
+  const toTrash = folderInTrash(view, mailboxId, dest);
+  for (const id of targetsOf(mailboxId, data, record, view)) {
+    const item = view.get(mailboxId, itemKey(id));
+    if (item?.kind === 'message') {
+      if (item.folderId === dest) continue;
+      let moved: MessageEntity = { ...item, folderId: dest };
+      if (toTrash && !folderInTrash(view, mailboxId, item.folderId))
+        moved = { ...moved, flags: moved.flags & ~FLAG.unread };
+      if (dest === FOLDER_ID.junk && !namesConversation(data.itemType, id))
+        moved = inConversation(moved, undefined);
+      view.set(mailboxId, itemKey(id), moved);
+    } else if (isFiled(item)) view.set(mailboxId, itemKey(id), { ...item, folderId: dest });
+    else if (item?.kind === 'folder') view.set(mailboxId, itemKey(id), { ...item, parentId: dest });
+  }
+}
+
+/**
+ * Copies (MailItem.copy, Mailbox.copy): the copy keeps the source's body (the same blob) and metadata under
+ * its new id, in the destination. A copied message stays in its source's conversation unless it is a draft
+ * or goes into or out of Junk; the messages of a copied conversation are copied alone, then put in a new
+ * conversation (the pair that names it, when more than one was copied). An IMAP copy takes the source's
+ * place in its conversation: the source stands alone from then on.
+ */
+function copyItems(
+  mailboxId: number,
+  data: OpDataOf<'CopyItem' | 'ImapCopyItem' | 'RecoverItem'>,
+  record: RedoRecord,
+  view: EntityView,
+): void {
+  const ofConversation = data.itemType === ITEM_TYPE.conversation;
+  const copied = new Map<number, number>();
+  for (const { sourceId, newId } of data.copies) {
+    if (ofConversation && !isFiled(view.get(mailboxId, itemKey(sourceId)))) {
+      // The conversation's own pair, after its messages': the copies of its messages form the new one.
+      for (const member of conversationMessages(view, mailboxId, sourceId)) {
+        const copyId = copied.get(member);
+        const copy = copyId === undefined ? null : view.get(mailboxId, itemKey(copyId));
+        if (copyId !== undefined && copy?.kind === 'message')
+          view.set(mailboxId, itemKey(copyId), inConversation(copy, newId));
+      }
+      continue;
+    }
+    const source = view.get(mailboxId, itemKey(sourceId));
+    if (source?.kind === 'message') {
+      const imap = data.op === 'ImapCopyItem';
+      const detached =
+        ofConversation ||
+        (source.flags & FLAG.draft) !== 0 ||
+        (source.folderId === FOLDER_ID.junk) !== (data.destFolderId === FOLDER_ID.junk);
+      const copy: MessageEntity = { ...source, folderId: data.destFolderId };
+      view.set(mailboxId, itemKey(newId), detached && !imap ? inConversation(copy, undefined) : copy);
+      if (imap && source.conv !== undefined)
+        view.set(mailboxId, itemKey(sourceId), inConversation(source, undefined));
+      copied.set(sourceId, newId);
+    } else if (source?.kind === 'contact' || source?.kind === 'note')
+      view.set(mailboxId, itemKey(newId), { ...source, folderId: data.destFolderId });
+    else
+      view.warn(
+        `${data.op} at ${record.offset}: source item ${sourceId} of mailbox ${mailboxId} is not known${data.op === 'RecoverItem' ? ' (the dumpster is not kept)' : ''}`,
+      );
+  }
 }
 
 /** A contact's blob (its vCard) goes to the blob store like a message body; its SHA-256, or null. */

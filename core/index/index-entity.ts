@@ -37,6 +37,8 @@ export interface TagEntity {
 /** A message as the snapshot knows it, plus what search needs (from its headers, when the body was seen). */
 export interface MessageEntity extends MessageState, MessageSummary {
   kind: 'message';
+  /** The (real) conversation it is in; absent when it stands alone (its own virtual conversation). */
+  conv?: number;
 }
 
 export interface ContactEntity extends ContactState {

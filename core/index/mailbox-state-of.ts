@@ -38,7 +38,7 @@ export function mailboxStateOf(
         state.config[configSectionOf(key) as string] = entity.metadata;
         break;
       case 'message': {
-        const { kind: _kind, subject: _s, from: _f, to: _t, attachments: _a, ...message } = entity;
+        const { kind: _kind, subject: _s, from: _f, to: _t, attachments: _a, conv: _c, ...message } = entity;
         state.messages[String(id)] = message;
         break;
       }

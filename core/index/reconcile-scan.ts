@@ -161,6 +161,8 @@ function keepRedoDetail(current: EntityState, scanned: EntityState): EntityState
   return {
     ...scanned,
     ...hintsOf(current),
+    // A scan does not read threads: the conversation the redo log put the message in stays.
+    ...(current.conv !== undefined ? { conv: current.conv } : {}),
     receivedDate:
       Math.floor(current.receivedDate / 1000) === Math.floor(scanned.receivedDate / 1000)
         ? current.receivedDate

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { EntityNeed, IncomingBlob } from '#core/index/apply-transaction.ts';
 import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
-import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
@@ -32,31 +32,42 @@ export async function loadEntities(
   const whole = new Set<number>();
   const single = new Map<string, { mailboxId: number; key: string }>();
   const paths = new Set<string>();
+  let chains: { mailboxId: number; folderId: number }[] = [];
   for (const need of needs) {
     if ('incoming' in need) paths.add(need.incoming);
     else if ('all' in need) whole.add(need.mailboxId);
   }
   for (const need of needs) {
     if ('incoming' in need || 'all' in need) continue;
-    if (whole.has(need.mailboxId) && need.key !== MAILBOX_KEY) continue; // comes with the whole mailbox
-    single.set(`${need.mailboxId}\0${need.key}`, need);
+    if (whole.has(need.mailboxId) && !('key' in need && need.key === MAILBOX_KEY)) continue; // comes with it
+    if ('folderChain' in need) {
+      chains.push({ mailboxId: need.mailboxId, folderId: need.folderChain });
+      single.set(`${need.mailboxId}\0${itemKey(need.folderChain)}`, {
+        mailboxId: need.mailboxId,
+        key: itemKey(need.folderChain),
+      });
+    } else single.set(`${need.mailboxId}\0${need.key}`, need);
   }
   const stale: Item[] = [];
-  const keyed = [...single.values()].map((n) => ({
-    ...n,
-    keys: entityKeys(scope.serverId, n.mailboxId, n.key),
-  }));
-  const found = await getAll(
-    scope.table,
-    keyed.map((n) => ({ pk: n.keys.pk, sk: n.keys.head })),
-  );
-  const byKey = new Map(found.map((item) => [`${item.pk}\0${item.sk}`, item]));
-  await Promise.all(
-    keyed.map(async (n) => {
-      const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
-      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, headFromItem(item), item, stale) : null);
-    }),
-  );
+  await loadHeads(scope, overlay, [...single.values()], stale);
+  // A folder's ancestors, one level a round: a user folder is in Trash when one of them is Trash.
+  for (let depth = 0; depth < MAX_FOLDER_DEPTH && chains.length > 0; depth++) {
+    const parents = chains.flatMap(({ mailboxId, folderId }) => {
+      const folder = overlay.get(mailboxId, itemKey(folderId));
+      return folder?.kind === 'folder' && folder.parentId > HIGHEST_SYSTEM_ID && folder.parentId !== folderId
+        ? [{ mailboxId, folderId: folder.parentId }]
+        : [];
+    });
+    await loadHeads(
+      scope,
+      overlay,
+      parents
+        .filter((p) => !overlay.isLoaded(p.mailboxId, itemKey(p.folderId)))
+        .map((p) => ({ mailboxId: p.mailboxId, key: itemKey(p.folderId) })),
+      stale,
+    );
+    chains = parents;
+  }
   for (const mailboxId of whole) {
     for (const item of await queryHeads(scope, mailboxId)) {
       const stored = headFromItem(item);
@@ -73,6 +84,33 @@ export async function loadEntities(
     for (const item of blobs) overlay.loadIncoming(incomingFromItem(item));
   }
   return stale;
+}
+
+/** Zimbra's highest system item id: system folders sit at the top, under the root. */
+const HIGHEST_SYSTEM_ID = 255;
+/** Folders deeper than this are not followed up (the server's own limit on depth is far below). */
+const MAX_FOLDER_DEPTH = 64;
+
+/** Loads these entities' heads as they stood when the segment began. */
+async function loadHeads(
+  scope: LoadScope,
+  overlay: VersionOverlay,
+  entities: readonly { mailboxId: number; key: string }[],
+  stale: Item[],
+): Promise<void> {
+  if (entities.length === 0) return;
+  const keyed = entities.map((n) => ({ ...n, keys: entityKeys(scope.serverId, n.mailboxId, n.key) }));
+  const found = await getAll(
+    scope.table,
+    keyed.map((n) => ({ pk: n.keys.pk, sk: n.keys.head })),
+  );
+  const byKey = new Map(found.map((item) => [`${item.pk}\0${item.sk}`, item]));
+  await Promise.all(
+    keyed.map(async (n) => {
+      const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
+      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, headFromItem(item), item, stale) : null);
+    }),
+  );
 }
 
 async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> {

@@ -509,8 +509,12 @@ export class MailHostSimulator {
       uidNext: -1,
     };
     this.single(OP.MoveItem, mbox, data, (s) => {
-      const m = s.mailboxes[mbox]?.messages[id];
-      if (m) m.folderId = dest;
+      const state = s.mailboxes[mbox];
+      const m = state?.messages[id];
+      if (!state || !m || m.folderId === dest) return;
+      // The server marks a message moved into Trash read (MailItem.move).
+      if (inTrash(state, dest) && !inTrash(state, m.folderId)) m.flags &= ~FLAG.unread;
+      m.folderId = dest;
     });
   }
 
@@ -2358,6 +2362,17 @@ function stableUuid(namespace: string, name: string): string {
 
 /** A v4-shaped UUID from the seeded generator (reproducible ids). */
 /** Ids of a mailbox's folders that hold items (not saved searches or mountpoints). */
+/** Whether a folder is Trash or lies under it (MailItem.inTrash: system folders other than Trash never are). */
+function inTrash(state: MailboxState, folderId: number): boolean {
+  for (let id = folderId, depth = 0; depth < 64; depth++) {
+    if (id === FOLDER_ID.trash) return true;
+    const parent = id > 255 ? state.folders[id]?.parentId : undefined;
+    if (parent === undefined || parent === id) return false;
+    id = parent;
+  }
+  return false;
+}
+
 function plainFolderIds(state: MailboxState): number[] {
   return Object.entries(state.folders)
     .filter(([, f]) => !f.search && !f.mount)

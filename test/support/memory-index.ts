@@ -5,7 +5,7 @@ import {
   transactionOp,
 } from '#core/index/apply-transaction.ts';
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
-import { DIRECTORY_SCOPE, MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { DIRECTORY_SCOPE, itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { type EntityHead, type EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
@@ -42,6 +42,16 @@ export class MemoryIndex {
         if ('all' in need) {
           for (const [key, head] of heads ?? []) overlay.load(need.mailboxId, key, head);
           overlay.markComplete(need.mailboxId);
+        } else if ('folderChain' in need) {
+          // The folder and its ancestors, as the indexer loads them.
+          for (let id = need.folderChain, depth = 0; depth < 64; depth++) {
+            const head = heads?.get(itemKey(id)) ?? null;
+            if (!overlay.isLoaded(need.mailboxId, itemKey(id)))
+              overlay.load(need.mailboxId, itemKey(id), head);
+            if (head?.state?.kind !== 'folder' || head.state.parentId <= 255 || head.state.parentId === id)
+              break;
+            id = head.state.parentId;
+          }
         } else if (!overlay.isLoaded(need.mailboxId, need.key)) {
           overlay.load(need.mailboxId, need.key, heads?.get(need.key) ?? null);
         }
