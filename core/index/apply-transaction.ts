@@ -514,11 +514,10 @@ function createMessage(
     ...hintsOf(stored),
   };
   const custom = data.custom ? withCustomSection(undefined, data.custom.key, data.custom.value) : undefined;
-  view.set(
-    mailboxId,
-    itemKey(data.msgId),
-    inConversation(custom ? { ...message, custom } : message, data.convId),
-  );
+  // A draft saved again stays in its thread (the record names a conversation only when it makes one).
+  const before = view.get(mailboxId, itemKey(data.msgId));
+  const convId = data.convId > 0 || before?.kind !== 'message' ? data.convId : before.conv;
+  view.set(mailboxId, itemKey(data.msgId), inConversation(custom ? { ...message, custom } : message, convId));
   threadDelivery(view, mailboxId, data);
 }
 

@@ -62,6 +62,7 @@ type Mutation = (state: MailSnapshot) => void;
 /** The actions of the simulator's workload (the names its counts use). */
 export type SimulatorAction =
   | 'deliver'
+  | 'conversation'
   | 'move'
   | 'flag'
   | 'read'
@@ -196,6 +197,12 @@ export class MailHostSimulator {
   private changeId = 1000;
   private nextMailboxId = 1;
   private readonly nextItemId = new Map<number, number>();
+  /**
+   * The real conversation each threaded message is in (`mailbox:message` → conversation id), as the server's
+   * threading decided; a message not here stands alone. Entries of deleted messages are left (ids are never
+   * reused).
+   */
+  private readonly convOf = new Map<string, number>();
   private readonly truth: MailSnapshot = { mailboxes: {} };
   private readonly commits: Commit[] = [];
   private readonly blobFiles = new Map<string, string>();
@@ -305,6 +312,7 @@ export class MailHostSimulator {
   private actions(): [SimulatorAction, number, () => void][] {
     return [
       ['deliver', 35, () => this.deliver()],
+      ['conversation', 8, () => this.conversationAction()],
       ['move', 10, () => this.move()],
       ['flag', 8, () => this.alterFlag('\\Flagged')],
       ['read', 8, () => this.alterFlag('\\Unread')],
@@ -424,6 +432,7 @@ export class MailHostSimulator {
     if (recipients.length === 1) {
       const mbox = (recipients[0] as Account).mailboxId;
       const data = this.messageData(mbox, this.allocId(mbox), FOLDER_ID.inbox, content, true, receivedDate);
+      Object.assign(data, this.threadFor(mbox, data.msgId));
       // Every so often (by change number, not by chance) the message is an invitation: the server files it
       // in the Calendar in the same transaction, with the invitation's MIME (no draw from the random stream).
       const invite = this.changeId % 13 === 0 ? this.invitation(mbox, data.msgId) : undefined;
@@ -500,6 +509,9 @@ export class MailHostSimulator {
   }
 
   private moveTo(mbox: number, id: number, dest: number): void {
+    // A message moved alone into Junk leaves its conversation (MailItem.move → Message.detach).
+    if (dest === FOLDER_ID.junk && this.truth.mailboxes[mbox]?.messages[id]?.folderId !== FOLDER_ID.junk)
+      this.convOf.delete(`${mbox}:${id}`);
     const data: OpData = {
       op: 'MoveItem',
       ids: [id],
@@ -518,6 +530,130 @@ export class MailHostSimulator {
     });
   }
 
+  /**
+   * Where the server threads a delivery: now and then into the thread of a message already in the mailbox
+   * (a new conversation made with it when it stood alone), sometimes joining a second thread to it.
+   */
+  private threadFor(
+    mbox: number,
+    msgId: number,
+  ): { convId: number; convFirstMsgId: number; mergedConvIds: number[] } | undefined {
+    if (this.random() >= 0.4) return undefined;
+    const messages = this.truth.mailboxes[mbox]?.messages ?? {};
+    const candidates = Object.entries(messages)
+      .filter(([, m]) => m.folderId !== FOLDER_ID.junk && !(m.flags & FLAG.draft))
+      .map(([id]) => Number(id));
+    const other = candidates[Math.floor(this.random() * candidates.length)];
+    if (other === undefined) return undefined;
+    let convId = this.convOf.get(`${mbox}:${other}`);
+    let first = -1;
+    if (convId === undefined) {
+      convId = this.allocId(mbox);
+      first = other;
+      this.convOf.set(`${mbox}:${other}`, convId);
+    }
+    const merged: number[] = [];
+    const threads = this.threadsOf(mbox);
+    threads.delete(convId);
+    const joined = [...threads.keys()][Math.floor(this.random() * threads.size)];
+    if (joined !== undefined && this.random() < 0.15) {
+      merged.push(joined);
+      for (const id of threads.get(joined) ?? []) this.convOf.set(`${mbox}:${id}`, convId);
+    }
+    this.convOf.set(`${mbox}:${msgId}`, convId);
+    this.count('deliver-threaded');
+    return { convId, convFirstMsgId: first, mergedConvIds: merged };
+  }
+
+  /** The mailbox's live conversations and their live messages, in id order. */
+  private threadsOf(mbox: number): Map<number, number[]> {
+    const messages = this.truth.mailboxes[mbox]?.messages ?? {};
+    const threads = new Map<number, number[]>();
+    for (const [key, conv] of this.convOf) {
+      const [m, id] = key.split(':').map(Number) as [number, number];
+      if (m !== mbox || !messages[id]) continue;
+      threads.set(conv, [...(threads.get(conv) ?? []), id]);
+    }
+    for (const ids of threads.values()) ids.sort((a, b) => a - b);
+    return threads;
+  }
+
+  /**
+   * An action in the web client's conversation view (ConvActionRequest): on a thread, or on a message alone
+   * (its virtual conversation, −its id), with a target constraint such as the client's "-dtjs". The server
+   * applies it to the thread's messages the constraint lets in.
+   */
+  private conversationAction(): void {
+    const account = this.liveMailbox();
+    const state = account && this.truth.mailboxes[account.mailboxId];
+    if (!account || !state) return;
+    const mbox = account.mailboxId;
+    const threads = this.threadsOf(mbox);
+    const alone = Object.keys(state.messages)
+      .map(Number)
+      .filter((id) => !this.convOf.has(`${mbox}:${id}`));
+    let convId: number;
+    let members: number[];
+    const thread = [...threads.keys()][Math.floor(this.random() * threads.size)];
+    if (thread !== undefined && this.random() < 0.8) {
+      convId = thread;
+      members = threads.get(thread) ?? [];
+    } else {
+      const id = alone[Math.floor(this.random() * alone.length)];
+      if (id === undefined) return;
+      convId = -id;
+      members = [id];
+    }
+    const constraint =
+      CONVERSATION_CONSTRAINTS[Math.floor(this.random() * CONVERSATION_CONSTRAINTS.length)] ?? null;
+    const reached = (id: number) => {
+      const folderId = state.messages[id]?.folderId ?? FOLDER_ID.inbox;
+      const where = {
+        trash: inTrash(state, folderId),
+        junk: folderId === FOLDER_ID.junk,
+        sent: folderId === FOLDER_ID.sent,
+        drafts: folderId === FOLDER_ID.drafts,
+      };
+      if (constraint === '-dtjs') return !where.trash && !where.junk && !where.sent && !where.drafts;
+      if (constraint === '-tj') return !where.trash && !where.junk;
+      if (constraint === 't') return where.trash;
+      return true;
+    };
+    const targets = members.filter(reached);
+    const base = { ids: [convId], itemType: ITEM_TYPE.conversation, constraint };
+    const draw = this.random();
+    if (draw < 0.45) {
+      const folders = plainFolderIds(state).filter((f) => f !== 1 && !NON_MAIL_FOLDERS.has(f));
+      const dest = folders[Math.floor(this.random() * folders.length)] ?? FOLDER_ID.inbox;
+      this.single(OP.MoveItem, mbox, { op: 'MoveItem', ...base, destFolderId: dest, uidNext: -1 }, (s) => {
+        const m = s.mailboxes[mbox];
+        for (const id of targets) {
+          const message = m?.messages[id];
+          if (!m || !message || message.folderId === dest) continue;
+          if (inTrash(m, dest) && !inTrash(m, message.folderId)) message.flags &= ~FLAG.unread;
+          message.folderId = dest;
+        }
+      });
+    } else if (draw < 0.9) {
+      const flagName = draw < 0.75 ? '\\Unread' : '\\Flagged';
+      const bit = FLAG_NAMES[flagName] as number;
+      const tagged = this.random() < (flagName === '\\Unread' ? 0.2 : 0.6);
+      const data: OpData = { op: 'AlterItemTag', ...base, tagName: flagName, tagged };
+      this.single(OP.AlterItemTag, mbox, data, (s) => {
+        for (const id of targets) {
+          const message = s.mailboxes[mbox]?.messages[id];
+          if (message) message.flags = tagged ? message.flags | bit : message.flags & ~bit;
+        }
+      });
+    } else {
+      this.single(OP.DeleteItem, mbox, { op: 'DeleteItem', ...base }, (s) => {
+        for (const id of targets) delete s.mailboxes[mbox]?.messages[id];
+      });
+      for (const id of targets) this.removeBlob(mbox, id);
+    }
+    this.count('conversation');
+  }
+
   /** A copy by the web client (CopyItem) or by IMAP COPY (ImapCopyItem): the same body under a new id. */
   private copy(op: 'CopyItem' | 'ImapCopyItem'): void {
     const pick = this.pickMessage();
@@ -532,6 +668,20 @@ export class MailHostSimulator {
         ? { op, itemType: ITEM_TYPE.message, destFolderId: dest, copies, fromDumpster: false }
         : { op, itemType: ITEM_TYPE.message, destFolderId: dest, copies };
     this.linkBlob(mbox, sourceId, newId);
+    const conv = this.convOf.get(`${mbox}:${sourceId}`);
+    const source = state.messages[sourceId];
+    if (conv !== undefined && source) {
+      // An IMAP copy takes the source's place in its thread; a copy joins it unless it is a draft or goes
+      // into or out of Junk (MailItem.icopy, MailItem.copy).
+      if (op === 'ImapCopyItem') {
+        this.convOf.delete(`${mbox}:${sourceId}`);
+        this.convOf.set(`${mbox}:${newId}`, conv);
+      } else if (
+        !(source.flags & FLAG.draft) &&
+        (source.folderId === FOLDER_ID.junk) === (dest === FOLDER_ID.junk)
+      )
+        this.convOf.set(`${mbox}:${newId}`, conv);
+    }
     this.single(OP_CODE[op], mbox, data, (s) => {
       const source = s.mailboxes[mbox]?.messages[sourceId];
       const m = s.mailboxes[mbox];
@@ -2372,6 +2522,9 @@ function inTrash(state: MailboxState, folderId: number): boolean {
   }
   return false;
 }
+
+/** Target constraints of conversation actions: none, the web client's usual one, and two others. */
+const CONVERSATION_CONSTRAINTS: readonly (string | null)[] = [null, '-dtjs', '-dtjs', '-tj', 't'];
 
 function plainFolderIds(state: MailboxState): number[] {
   return Object.entries(state.folders)

@@ -185,7 +185,9 @@ describe('VersionOverlay', () => {
       'move',
       'rename-folder',
       'purge-imap',
+      'conversation',
     ]);
+    assert.ok((sim.counts['deliver-threaded'] ?? 0) > 0, 'some deliveries are threaded');
     sim.close();
     const days = (sim.time() - (sim.commitTimes()[0] ?? 0)) / 86_400_000;
     assert.ok(days > 2, `the workload spans ${days.toFixed(1)} days`);

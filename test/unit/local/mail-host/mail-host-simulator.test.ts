@@ -58,6 +58,8 @@ function replayUpTo(committed: CommittedTxn[], time: number) {
 const EVERY_ACTION = [
   'deliver',
   'deliver-shared',
+  'deliver-threaded',
+  'conversation',
   'move',
   'trash',
   'empty-trash',
@@ -89,7 +91,7 @@ describe('mail-host simulator round trip', () => {
     sim.run(1500);
     // Whatever the seed drew, every action happens (forceActions throws when one cannot).
     // (Shared deliveries, invites and cancels are kinds of what other actions draw, counted apart.)
-    const kinds = ['deliver-shared', 'invite', 'cancel-invite'];
+    const kinds = ['deliver-shared', 'deliver-threaded', 'invite', 'cancel-invite'];
     forceActions(sim, [
       ...(EVERY_ACTION.filter((a) => !kinds.includes(a)) as SimulatorAction[]),
       ...RARE_ACTIONS,
