@@ -841,11 +841,9 @@ describe('restore', () => {
       for (const account of bundle.accounts) {
         const mailbox = zimbra.mailboxes.get(account.target);
         const state = truth.mailboxes[account.account.mailboxId] as MailboxState;
-        assert.equal(
-          mailbox?.messages.length,
-          Object.keys(state.messages).length,
-          `messages of ${account.target}`,
-        );
+        // Zimbra's import keeps one of two messages with the same digest in one folder (a copy moved next to
+        // its source, as a conversation's move does): what it can hold is one per folder and digest.
+        assert.equal(mailbox?.messages.length, importable(state), `messages of ${account.target}`);
         assert.equal(mailbox?.calendar.size, account.calendar.length, `calendar items of ${account.target}`);
         assert.equal(mailbox?.contacts.length, account.contacts.length, `contacts of ${account.target}`);
         assert.equal(
@@ -872,7 +870,7 @@ describe('restore', () => {
         const state = truth.mailboxes[account.account.mailboxId] as MailboxState;
         assert.equal(
           zimbra.mailboxes.get(account.target)?.messages.length,
-          Object.keys(state.messages).length,
+          importable(state),
           `resolve=skip: ${account.target} gained nothing`,
         );
       }
@@ -921,9 +919,13 @@ describe('restore', () => {
     const t = history.times.at(-1) as number;
     const truth = sim.truthAt(t);
     const all = Object.values(truth.mailboxes).flatMap((m) => Object.values(m.messages));
+    // Document revisions' bodies lie in the same packs: a lost pack fails them the same way.
+    const revisions = Object.values(truth.mailboxes).flatMap((m) =>
+      Object.values(m.documents).flatMap((d) => d.revisions),
+    );
     const shas = [...new Set(all.map((m) => m.sha256))];
     const located = new Map<string, BodyLocation>();
-    for (const sha256 of shas) {
+    for (const sha256 of new Set([...shas, ...revisions.map((r) => r.sha256)])) {
       const at = await bodyLocation(cloud, sha256);
       assert.ok(at, `body ${sha256} is located`);
       located.set(sha256, at);
@@ -932,7 +934,7 @@ describe('restore', () => {
     assert.ok(packs.length >= 2, 'the bodies are in several packs');
     // One pack gone: every body located there is lost. In another pack, one frame damaged: only that body.
     const lostPack = packs[0] as string;
-    const lost = new Set(shas.filter((s) => located.get(s)?.pack === lostPack));
+    const lost = new Set([...located].filter(([, l]) => l.pack === lostPack).map(([s]) => s));
     const sharedPack = shas.filter((s) => !lost.has(s)).map((s) => located.get(s)?.pack);
     const damagedPack = sharedPack.find((p) => sharedPack.filter((q) => q === p).length >= 2) as string;
     assert.ok(damagedPack, 'a pack holding two bodies of the instant');
@@ -944,8 +946,12 @@ describe('restore', () => {
     assert.equal(op.state, 'succeeded', op.error);
     const report = await cli<RestoreReport>('report', op.id);
     const failed = report.accounts.flatMap((a) => a.unrestored);
-    const expected = all.filter((m) => lost.has(m.sha256) || m.sha256 === damaged);
-    assert.equal(failed.length, expected.length, JSON.stringify(failed.slice(0, 3)));
+    const expected = [...all, ...revisions].filter((m) => lost.has(m.sha256) || m.sha256 === damaged);
+    assert.equal(
+      failed.length,
+      expected.length,
+      `unrestored ${JSON.stringify(failed.map((u) => [u.id, u.kind, u.reason]))}, expected the items with bodies ${JSON.stringify(expected.map((m) => m.sha256.slice(0, 12)))}`,
+    );
     for (const u of failed) {
       if (u.reason === 'read-error')
         assert.match(u.detail, new RegExp(`pack ${lostPack} holding body .* is missing`));
@@ -959,9 +965,6 @@ describe('restore', () => {
       expected.filter((m) => lost.has(m.sha256)).length,
     );
     // Restored counts every body copied: messages and document revisions.
-    const revisions = Object.values(truth.mailboxes).flatMap((m) =>
-      Object.values(m.documents).flatMap((d) => d.revisions),
-    );
     assert.equal(report.totals.restored, all.length + revisions.length - expected.length);
     const bundle = await bundleOf(op);
     const restored = new Set(bundle.accounts.flatMap((a) => a.messages.map((m) => m.sha256)));
@@ -986,3 +989,11 @@ describe('restore', () => {
     assert.match(target.stderr, /unknown target "ftp:\/\/host"/);
   });
 });
+
+/**
+ * The messages Zimbra's import can hold: it keeps one of two with the same digest in one folder (a copy moved
+ * next to its source, as moving their conversation does), so one per folder and digest.
+ */
+function importable(state: MailboxState): number {
+  return new Set(Object.values(state.messages).map((m) => `${m.folderId} ${m.digest}`)).size;
+}
