@@ -20,6 +20,7 @@ export const keyPrefixes = {
   mailbox: 'MBX#',
   blob: 'BLOB#',
   blobRef: 'REF#',
+  conversation: 'CONV#',
 } as const;
 
 const uncertainPrefix = (mailboxId: number) =>
@@ -66,6 +67,15 @@ export const indexKeys = {
   /** Where an operator let indexing go on past a gap (redo lost between the cursor then and the next segment). */
   bridge: (seq: string, offset: string) => `${keyPrefixes.bridge}${pad(seq)}#${pad(offset)}`,
   mailbox: (serverId: string, mailboxId: number) => `${keyPrefixes.mailbox}${serverId}#${mailboxId}`,
+  /**
+   * In a mailbox's partition: a message joined a conversation (one item per join, never changed). The
+   * messages that joined a conversation are a superset of those in it: a conversation's messages are read
+   * from these, then checked against their own heads.
+   */
+  conversationMember: (convId: number, messageId: number) =>
+    `${keyPrefixes.conversation}${pad(convId, 10)}#${pad(messageId, 10)}`,
+  /** The prefix of a conversation's join items. */
+  conversationMembers: (convId: number) => `${keyPrefixes.conversation}${pad(convId, 10)}#`,
   /** The mailboxes an account (zimbraId) has had. */
   account: (accountId: string) => `ACCT#${accountId}`,
   accountMailbox: (serverId: string, mailboxId: number) => `${keyPrefixes.mailbox}${serverId}#${mailboxId}`,

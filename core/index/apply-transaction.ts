@@ -4,9 +4,11 @@ import { applyFolderOp, folderAttributes, folderOpNeeds, isFolderOp } from '#cor
 import { applyNoteOp, deleteCommentsOf, noteIdOf } from '#core/index/apply-note-op.ts';
 import {
   actionTargets,
+  CONVERSATION_TYPES,
   conversationMessages,
   folderInTrash,
   inConversation,
+  joinConversation,
   namesConversation,
   threadDelivery,
 } from '#core/index/conversations.ts';
@@ -69,6 +71,13 @@ export interface EntityView {
   uncertain(record: RedoRecord, reason: string): void;
   /** Whether `get` may be asked for the entity (a view that holds everything leaves this out). */
   isLoaded?(mailboxId: number, key: string): boolean;
+  /**
+   * The live entities the view holds for the mailbox: every one after an `all` need, else what the needs
+   * loaded and the transactions made. A view that holds everything leaves this out (`list` then).
+   */
+  held?(mailboxId: number): Iterable<readonly [string, EntityState]>;
+  /** A message joined a conversation: a store keeps the joins, to load a conversation's messages later. */
+  joinConversation?(mailboxId: number, convId: number, messageId: number): void;
 }
 
 /**
@@ -79,6 +88,7 @@ export type EntityNeed =
   | { mailboxId: number; key: string }
   | { mailboxId: number; all: true }
   | { mailboxId: number; folderChain: number }
+  | { mailboxId: number; conversation: number }
   | { incoming: string };
 
 /** The entities `applyTransaction` will read, so a store can fetch them in one round before applying. */
@@ -111,8 +121,10 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
         if (data.body.type === 'link' && data.path !== null) needs.push({ incoming: data.path });
         if (data.convFirstMsgId !== undefined && data.convFirstMsgId > 0)
           needs.push({ mailboxId, key: itemKey(data.convFirstMsgId) });
-        // Conversations merged into this one: their messages are found among the whole mailbox's.
-        if (data.convId > 0 && (data.mergedConvIds ?? []).length > 0) needs.push({ mailboxId, all: true });
+        // Conversations merged into this one: their messages move to it.
+        if (data.convId > 0)
+          for (const merged of data.mergedConvIds ?? [])
+            if (merged > 0) needs.push({ mailboxId, conversation: merged });
         break;
       case 'CreateContact':
       case 'ModifyContact':
@@ -121,23 +133,25 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
       case 'MoveItem':
       case 'AlterItemTag':
       case 'SetItemTags':
-        // A conversation's messages are those that name it: finding them needs the whole mailbox.
-        if (data.ids.some((id) => namesConversation(data.itemType, id) && id > 0))
-          needs.push({ mailboxId, all: true });
-        for (const id of data.ids) needs.push({ mailboxId, key: itemKey(Math.abs(id)) });
+        needs.push(...itemActionNeeds(mailboxId, data));
         // A move's destination tells whether the move goes to Trash (which marks the messages read).
         if (data.op === 'MoveItem') needs.push({ mailboxId, folderChain: data.destFolderId });
         break;
       case 'DeleteItem':
-        // Deleting a folder takes its subtree: that needs the whole mailbox. Which ids are folders is only
-        // known once loaded, so a DeleteItem always asks for everything (deletes are rarer than deliveries).
-        needs.push({ mailboxId, all: true });
+        // Deleting a folder takes its subtree, and a document its comments: that needs the whole mailbox,
+        // unless the record's type says the ids are items that hold nothing (the server refuses an id of
+        // another type).
+        if (LEAF_TYPES.has(data.itemType) || CONVERSATION_TYPES.has(data.itemType))
+          needs.push(...itemActionNeeds(mailboxId, data));
+        else needs.push({ mailboxId, all: true });
         break;
       case 'CopyItem':
       case 'ImapCopyItem':
       case 'RecoverItem':
-        // A conversation copied: which copies came from its messages needs its members.
-        if (data.itemType === ITEM_TYPE.conversation) needs.push({ mailboxId, all: true });
+        // A conversation copied: its own pair (the last) names it, and the copies of its messages join the new one.
+        for (const copy of data.copies)
+          if (data.itemType === ITEM_TYPE.conversation)
+            needs.push({ mailboxId, conversation: copy.sourceId });
         for (const copy of data.copies)
           needs.push({ mailboxId, key: itemKey(copy.sourceId) }, { mailboxId, key: itemKey(copy.newId) });
         break;
@@ -194,6 +208,24 @@ export function entityNeeds(txn: CommittedTxn): EntityNeed[] {
     }
   }
   return needs;
+}
+
+/** Item types whose items hold no others: deleting one deletes just it. */
+const LEAF_TYPES: ReadonlySet<number> = new Set([
+  ITEM_TYPE.message,
+  ITEM_TYPE.contact,
+  ITEM_TYPE.appointment,
+  ITEM_TYPE.task,
+  ITEM_TYPE.chat,
+]);
+
+/** What an item action reads: the items it names, or the conversations (and a move's destination). */
+function itemActionNeeds(mailboxId: number, data: { ids: number[]; itemType: number }): EntityNeed[] {
+  return data.ids.map((id) =>
+    namesConversation(data.itemType, id) && id > 0
+      ? { mailboxId, conversation: id }
+      : { mailboxId, key: itemKey(Math.abs(id)) },
+  );
 }
 
 /**
@@ -518,6 +550,8 @@ function createMessage(
   const before = view.get(mailboxId, itemKey(data.msgId));
   const convId = data.convId > 0 || before?.kind !== 'message' ? data.convId : before.conv;
   view.set(mailboxId, itemKey(data.msgId), inConversation(custom ? { ...message, custom } : message, convId));
+  if (convId !== undefined && convId > 0 && (before?.kind !== 'message' || before.conv !== convId))
+    view.joinConversation?.(mailboxId, convId, data.msgId);
   threadDelivery(view, mailboxId, data);
 }
 
@@ -582,7 +616,7 @@ function copyItems(
         const copyId = copied.get(member);
         const copy = copyId === undefined ? null : view.get(mailboxId, itemKey(copyId));
         if (copyId !== undefined && copy?.kind === 'message')
-          view.set(mailboxId, itemKey(copyId), inConversation(copy, newId));
+          joinConversation(view, mailboxId, copyId, copy, newId);
       }
       continue;
     }
@@ -595,6 +629,8 @@ function copyItems(
         (source.folderId === FOLDER_ID.junk) !== (data.destFolderId === FOLDER_ID.junk);
       const copy: MessageEntity = { ...source, folderId: data.destFolderId };
       view.set(mailboxId, itemKey(newId), detached && !imap ? inConversation(copy, undefined) : copy);
+      if ((!detached || imap) && source.conv !== undefined)
+        view.joinConversation?.(mailboxId, source.conv, newId);
       if (imap && source.conv !== undefined)
         view.set(mailboxId, itemKey(sourceId), inConversation(source, undefined));
       copied.set(sourceId, newId);

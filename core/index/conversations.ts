@@ -77,7 +77,7 @@ function passes(inclusions: number, view: EntityView, mailboxId: number, folderI
   );
 }
 
-const CONVERSATION_TYPES: ReadonlySet<number> = new Set([
+export const CONVERSATION_TYPES: ReadonlySet<number> = new Set([
   ITEM_TYPE.conversation,
   ITEM_TYPE.virtualConversation,
 ]);
@@ -98,7 +98,7 @@ export function conversationMessages(view: EntityView, mailboxId: number, convId
     return message?.kind === 'message' && message.conv === undefined ? [-convId] : [];
   }
   const members: number[] = [];
-  for (const [key, entity] of view.list(mailboxId))
+  for (const [key, entity] of view.held ? view.held(mailboxId) : view.list(mailboxId))
     if (entity.kind === 'message' && entity.conv === convId) members.push(itemIdOf(key) as number);
   return members;
 }
@@ -132,6 +132,18 @@ export function actionTargets(
   return targets;
 }
 
+/** A message joins a conversation: its state names it, and the view hears of the join. */
+export function joinConversation(
+  view: EntityView,
+  mailboxId: number,
+  messageId: number,
+  message: MessageEntity,
+  convId: number,
+): void {
+  view.set(mailboxId, itemKey(messageId), inConversation(message, convId));
+  if (message.conv !== convId) view.joinConversation?.(mailboxId, convId, messageId);
+}
+
 /** A message with its conversation set (a real one, id > 0) or cleared. */
 export function inConversation(message: MessageEntity, convId: number | undefined): MessageEntity {
   const { conv: _conv, ...rest } = message;
@@ -153,11 +165,11 @@ export function threadDelivery(
   if (first > 0) {
     const message = view.get(mailboxId, itemKey(first));
     if (message?.kind === 'message' && message.conv === undefined)
-      view.set(mailboxId, itemKey(first), inConversation(message, data.convId));
+      joinConversation(view, mailboxId, first, message, data.convId);
   }
   const merged = new Set((data.mergedConvIds ?? []).filter((id) => id > 0 && id !== data.convId));
   if (merged.size === 0) return;
-  for (const [key, entity] of [...view.list(mailboxId)])
+  for (const [key, entity] of [...(view.held ? view.held(mailboxId) : view.list(mailboxId))])
     if (entity.kind === 'message' && entity.conv !== undefined && merged.has(entity.conv))
-      view.set(mailboxId, key, inConversation(entity, data.convId));
+      joinConversation(view, mailboxId, itemIdOf(key) as number, entity, data.convId);
 }

@@ -9,6 +9,7 @@ import {
   type DocumentEntity,
   type EntityState,
   type FolderEntity,
+  itemIdOf,
   itemKey,
   MAILBOX_KEY,
   type MessageEntity,
@@ -105,13 +106,18 @@ export function reconcileScan(snapshot: ScanSnapshot, view: EntityView): ScanCha
     const current = view.get(mailboxId, key);
     if (!current) {
       view.set(mailboxId, key, state);
+      if (state.kind === 'message' && state.conv !== undefined)
+        view.joinConversation?.(mailboxId, state.conv, itemIdOf(key) as number);
       note(key, 'added');
       continue;
     }
     const differ = differences(current, state);
     if (differ.length === 0) changes.unchanged++;
     else {
-      view.set(mailboxId, key, keepRedoDetail(current, state));
+      const kept = keepRedoDetail(current, state);
+      view.set(mailboxId, key, kept);
+      if (kept.kind === 'message' && kept.conv !== undefined && kept.conv !== (current as MessageEntity).conv)
+        view.joinConversation?.(mailboxId, kept.conv, itemIdOf(key) as number);
       note(key, 'changed', differ);
     }
   }
@@ -143,6 +149,9 @@ function differences(current: EntityState, scanned: EntityState): string[] {
       : current.kind === 'contact'
         ? ['folderId', 'sha256', 'fields', 'custom']
         : [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  // A snapshot that knows the message's thread (a base snapshot) restates it; a server scan does not know.
+  if (current.kind === 'message' && scanned.kind === 'message' && scanned.conv !== undefined)
+    fields.push('conv');
   return fields.filter((f) => {
     if (f === 'receivedDate')
       return Math.floor((a[f] as number) / 1000) !== Math.floor((b[f] as number) / 1000);
@@ -161,8 +170,9 @@ function keepRedoDetail(current: EntityState, scanned: EntityState): EntityState
   return {
     ...scanned,
     ...hintsOf(current),
-    // A scan does not read threads: the conversation the redo log put the message in stays.
+    // A server scan does not read threads: the conversation the redo log put the message in stays.
     ...(current.conv !== undefined ? { conv: current.conv } : {}),
+    ...(scanned.conv !== undefined ? { conv: scanned.conv } : {}),
     receivedDate:
       Math.floor(current.receivedDate / 1000) === Math.floor(scanned.receivedDate / 1000)
         ? current.receivedDate

@@ -66,6 +66,7 @@ export class VersionOverlay implements EntityView {
    */
   linkedFrom: string | undefined;
   private readonly loadedIncoming = new Set<string>();
+  private readonly joins = new Map<string, { mailboxId: number; convId: number; messageId: number }>();
   readonly warnings: string[] = [];
   /** Records whose result is not in the record, at the commit of their transaction (see EntityView). */
   readonly uncertainties: { record: RedoRecord; reason: string; pos: string; time: number }[] = [];
@@ -159,6 +160,19 @@ export class VersionOverlay implements EntityView {
       this.changed.set(mailboxId, keys);
     }
     keys.add(key);
+  }
+
+  /** Every message that joined a conversation in this batch (see `EntityView.joinConversation`). */
+  get conversationJoins(): { mailboxId: number; convId: number; messageId: number }[] {
+    return [...this.joins.values()];
+  }
+
+  joinConversation(mailboxId: number, convId: number, messageId: number): void {
+    this.joins.set(`${mailboxId} ${convId} ${messageId}`, { mailboxId, convId, messageId });
+  }
+
+  *held(mailboxId: number): Iterable<readonly [string, EntityState]> {
+    for (const [key, head] of this.heads.get(mailboxId) ?? []) if (head?.state) yield [key, head.state];
   }
 
   *list(mailboxId: number): Iterable<readonly [string, EntityState]> {

@@ -113,6 +113,11 @@ export const scanMessageSchema = z.strictObject({
   to: shortText.optional(),
   attachments: z.array(z.string().max(256)).max(50).optional(),
   custom: customSectionsSchema.optional(),
+  /**
+   * The conversation the message is in, in the mailbox's own numbering: only a base snapshot (the index's
+   * own state where a purge cut the redo) carries it; a server scan and an export do not.
+   */
+  conv: itemId.optional(),
 });
 
 export const scanContactSchema = z.strictObject({

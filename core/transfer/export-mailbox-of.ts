@@ -34,6 +34,7 @@ export interface UnexportableItem {
 export function exportMailboxOf(
   header: ExportMailboxHeader,
   entities: Iterable<readonly [string, EntityState]>,
+  options: { threads?: boolean } = {},
 ): { mailbox: ExportMailbox; unexportable: UnexportableItem[] } {
   const folders: ScanFolder[] = [];
   const tags: ScanTag[] = [];
@@ -68,7 +69,9 @@ export function exportMailboxOf(
           });
           break;
         }
-        const { kind: _kind, subject, from, to, ...message } = entity;
+        // The conversation is in the source mailbox's own numbering: only the mailbox's own base snapshot
+        // keeps it (`threads`); an export does not (an import into another mailbox must not join its threads).
+        const { kind: _kind, subject, from, to, conv, ...message } = entity;
         // Subject, sender and recipients are search hints from the headers (the body keeps them whole):
         // shortened, not lost.
         const line = scanMessageSchema.safeParse({
@@ -78,6 +81,7 @@ export function exportMailboxOf(
           ...(subject === undefined ? {} : { subject: subject.slice(0, HINT_LENGTH) }),
           ...(from === undefined ? {} : { from: from.slice(0, HINT_LENGTH) }),
           ...(to === undefined ? {} : { to: to.slice(0, HINT_LENGTH) }),
+          ...(options.threads && conv !== undefined ? { conv } : {}),
         });
         if (line.success) messages.push(line.data);
         else unexportable.push(cannotCarry(id as number, 'message', line.error.issues[0]?.message));

@@ -10,6 +10,7 @@ import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { getAll } from '#functions/index/batch-requests.ts';
 import { IndexIntegrityError } from '#functions/index/errors.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 
 export interface LoadScope {
   table: string;
@@ -33,6 +34,7 @@ export async function loadEntities(
   const single = new Map<string, { mailboxId: number; key: string }>();
   const paths = new Set<string>();
   let chains: { mailboxId: number; folderId: number }[] = [];
+  const conversations = new Map<string, { mailboxId: number; convId: number }>();
   for (const need of needs) {
     if ('incoming' in need) paths.add(need.incoming);
     else if ('all' in need) whole.add(need.mailboxId);
@@ -40,7 +42,12 @@ export async function loadEntities(
   for (const need of needs) {
     if ('incoming' in need || 'all' in need) continue;
     if (whole.has(need.mailboxId) && !('key' in need && need.key === MAILBOX_KEY)) continue; // comes with it
-    if ('folderChain' in need) {
+    if ('conversation' in need) {
+      conversations.set(`${need.mailboxId} ${need.conversation}`, {
+        mailboxId: need.mailboxId,
+        convId: need.conversation,
+      });
+    } else if ('folderChain' in need) {
       chains.push({ mailboxId: need.mailboxId, folderId: need.folderChain });
       single.set(`${need.mailboxId}\0${itemKey(need.folderChain)}`, {
         mailboxId: need.mailboxId,
@@ -49,6 +56,13 @@ export async function loadEntities(
     } else single.set(`${need.mailboxId}\0${need.key}`, need);
   }
   const stale: Item[] = [];
+  // A conversation's messages: those that joined it (a superset: each one's head says where it is now).
+  const members = await Promise.all(
+    [...conversations.values()].map(async ({ mailboxId, convId }) =>
+      (await conversationJoins(scope, mailboxId, convId)).map((id) => ({ mailboxId, key: itemKey(id) })),
+    ),
+  );
+  for (const member of members.flat()) single.set(`${member.mailboxId}\0${member.key}`, member);
   await loadHeads(scope, overlay, [...single.values()], stale);
   // A folder's ancestors, one level a round: a user folder is in Trash when one of them is Trash.
   for (let depth = 0; depth < MAX_FOLDER_DEPTH && chains.length > 0; depth++) {
@@ -111,6 +125,21 @@ async function loadHeads(
       overlay.load(n.mailboxId, n.key, item ? await startHead(scope, headFromItem(item), item, stale) : null);
     }),
   );
+}
+
+/** The ids of the messages that ever joined a conversation (its join items). */
+async function conversationJoins(scope: LoadScope, mailboxId: number, convId: number): Promise<number[]> {
+  const { items } = await queryAll({
+    TableName: scope.table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+    ExpressionAttributeValues: {
+      ':pk': indexKeys.mailbox(scope.serverId, mailboxId),
+      ':c': indexKeys.conversationMembers(convId),
+    },
+    ProjectionExpression: 'pk, sk',
+    ConsistentRead: true,
+  });
+  return items.map((i) => Number(storedKey(i).sk.slice(indexKeys.conversationMembers(convId).length)));
 }
 
 async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> {

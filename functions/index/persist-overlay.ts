@@ -13,7 +13,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 
 /**
  * Writes what an overlay recorded, in the order that lets a retry recompute the same writes: closed
- * versions (with `extra` items that are as idempotent), then heads, then `commit` (the cursor move, one
+ * versions and conversation joins (with `extra` items that are as idempotent), then heads, then `commit` (the cursor move, one
  * transaction), then the clean-up of tombstones and of `stale` ones earlier runs left behind.
  */
 export async function persistOverlay(
@@ -40,6 +40,13 @@ export async function persistOverlay(
     options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, tombstones);
   await writeAll(table, [
     ...overlay.versions.map((v) => put(versionItem(serverId, v))),
+    // Before the heads that name the conversations: whoever looks for a conversation's messages finds them.
+    ...overlay.conversationJoins.map(({ mailboxId, convId, messageId }) =>
+      put({
+        pk: indexKeys.mailbox(serverId, mailboxId),
+        sk: indexKeys.conversationMember(convId, messageId),
+      }),
+    ),
     ...(options.extra ?? []).map(put),
     ...cleanups.map(put),
   ]);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
-import { entityKeys, indexKeys } from '#core/index-keys.ts';
+import { entityKeys, indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { mailboxEndedBefore, planMailboxPurge, storedEntityOf } from '#core/retention/purge-plan.ts';
 import type { PurgeEntry, PurgePlan } from '#core/retention/purge-request.ts';
 import { operationObjectKeys } from '#core/storage/operation-keys.ts';
@@ -67,7 +67,12 @@ export async function purgeMailbox(
   const entities = items.items.filter((i) => /^[HV]#/.test(storedKey(i).sk)).map(storedEntityOf);
   const own = mailbox.flatMap((m) => m.items).map(storedEntityOf);
   // A mailbox deleted before the cutoff takes everything of it along, current heads included.
-  const purge = planMailboxPurge(entities, cutoff, mailboxEndedBefore(own, cutoff));
+  const ended = mailboxEndedBefore(own, cutoff);
+  const purge = planMailboxPurge(entities, cutoff, ended);
+  // A mailbox gone takes its conversations' join items along (they say nothing without its messages).
+  const joins = ended
+    ? items.items.map((i) => storedKey(i).sk).filter((sk) => sk.startsWith(keyPrefixes.conversation))
+    : [];
   const ownPurge = planMailboxPurge(own, cutoff);
   const candidates: PurgeCandidate[] = purge.references.map((r) => ({
     sha256: r.sha256,
@@ -87,7 +92,7 @@ export async function purgeMailbox(
       candidates.map((c) => ({ DeleteRequest: { Key: { pk: indexKeys.blob(c.sha256), sk: c.ref } } })),
     );
     await writeAll(target.indexTable, [
-      ...deletes(partition, purge.versions),
+      ...deletes(partition, [...purge.versions, ...joins]),
       ...deletes(ownKeys.pk, ownPurge.versions),
     ]);
   }

@@ -47,6 +47,8 @@ export async function writeBaseSnapshot(
       time: takenAt,
     },
     [...state.entities].sort(([a], [b]) => a.localeCompare(b)),
+    // The index's own state, read back only into this mailbox: its threads come back with it.
+    { threads: true },
   );
   const scanId = baseScanId(serverCut);
   const header: ScanHeader = {

@@ -28,6 +28,8 @@ export class MemoryIndex {
   readonly heads = new Map<number, Map<string, EntityHead>>();
   readonly versions: EntityVersion[] = [];
   readonly incoming = new Map<string, IncomingBlob>();
+  /** The messages that joined each conversation (`mailbox conv` → ids), as the index keeps its join items. */
+  readonly joins = new Map<string, Set<number>>();
 
   applyBatch(batch: readonly PlacedTxn[]): VersionOverlay {
     const overlay = new VersionOverlay();
@@ -42,6 +44,10 @@ export class MemoryIndex {
         if ('all' in need) {
           for (const [key, head] of heads ?? []) overlay.load(need.mailboxId, key, head);
           overlay.markComplete(need.mailboxId);
+        } else if ('conversation' in need) {
+          for (const id of this.joins.get(`${need.mailboxId} ${need.conversation}`) ?? [])
+            if (!overlay.isLoaded(need.mailboxId, itemKey(id)))
+              overlay.load(need.mailboxId, itemKey(id), heads?.get(itemKey(id)) ?? null);
         } else if ('folderChain' in need) {
           // The folder and its ancestors, as the indexer loads them.
           for (let id = need.folderChain, depth = 0; depth < 64; depth++) {
@@ -79,6 +85,10 @@ export class MemoryIndex {
   private commit(overlay: VersionOverlay): void {
     this.versions.push(...overlay.versions);
     for (const blob of overlay.newIncoming) this.incoming.set(blob.path, blob);
+    for (const { mailboxId, convId, messageId } of overlay.conversationJoins) {
+      const key = `${mailboxId} ${convId}`;
+      this.joins.set(key, new Set([...(this.joins.get(key) ?? []), messageId]));
+    }
     for (const { mailboxId, key, head } of overlay.changedHeads()) {
       let map = this.heads.get(mailboxId);
       if (!map) {

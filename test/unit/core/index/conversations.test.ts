@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyTransaction, entityNeeds } from '#core/index/apply-transaction.ts';
 import { parseTargetConstraint } from '#core/index/conversations.ts';
+import { itemKey } from '#core/index/index-entity.ts';
+import { VersionOverlay } from '#core/index/version-overlay.ts';
 import { FLAG, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
-import type { CreateMessageData, OpData } from '#core/redo/redo-record.ts';
+import type { CreateMessageData, OpData, RecordHeader } from '#core/redo/redo-record.ts';
 import { MailStateReplayer } from '#core/redo/replay-mail-state.ts';
 import { zimbraDigest } from '#core/zimbra-digest.ts';
 import { createMessageOp } from '#test/support/redo-fixtures.ts';
@@ -226,5 +229,73 @@ describe('conversations', () => {
     applyOps(r, convAction('MoveItem', [500], 'x'));
     assert.equal(folderOf(r, 402), ARCHIVE);
     assert.match(r.warnings.join('\n'), /target constraint "x" does not parse/);
+  });
+
+  it('a conversation action reads the conversation, not the whole mailbox; a delete of messages neither', () => {
+    const needsOf = (data: OpData) =>
+      entityNeeds({
+        txnId: { time: 1, counter: 1 },
+        commitTime: 1,
+        commit: {} as never,
+        ops: [{ offset: 0, length: 0, header: { mailboxId: 1 } as never, data }],
+      });
+    const move = needsOf(convAction('MoveItem', [500, -404], '-dtjs'));
+    assert.ok(move.some((n) => 'conversation' in n && n.conversation === 500));
+    assert.ok(
+      move.some((n) => 'key' in n && n.key === itemKey(404)),
+      'a message alone is read by its id',
+    );
+    assert.ok(!move.some((n) => 'all' in n));
+    const deleted = needsOf({ op: 'DeleteItem', ids: [400], itemType: ITEM_TYPE.message, constraint: null });
+    assert.ok(!deleted.some((n) => 'all' in n));
+    for (const itemType of [ITEM_TYPE.folder, ITEM_TYPE.document, ITEM_TYPE.unknown])
+      assert.ok(
+        needsOf({ op: 'DeleteItem', ids: [400], itemType, constraint: null }).some((n) => 'all' in n),
+        `a delete of type ${itemType} may take a subtree or comments`,
+      );
+  });
+
+  it('every message that joins a conversation is recorded for the store, once', () => {
+    const overlay = new VersionOverlay();
+    overlay.load(1, 'mailbox', {
+      state: { kind: 'mailbox', accountId: 'a', renamedTo: null },
+      fromPos: 'P0',
+      fromTime: 0,
+      prevFrom: null,
+      prevTo: null,
+      op: 'CreateMailbox',
+    });
+    overlay.markComplete(1);
+    let pos = 1;
+    const apply = (data: OpData) => {
+      overlay.begin(`P${pos++}`, pos, data.op);
+      const record = { offset: pos * 10, length: 10, header: { mailboxId: 1 } as RecordHeader, data };
+      applyTransaction(
+        { txnId: { time: 1, counter: pos }, commitTime: pos, commit: record, ops: [record] },
+        overlay,
+      );
+    };
+    apply(deliver(400));
+    apply(deliver(401, { convId: 500, convFirstMsgId: 400 }));
+    apply(deliver(405));
+    apply(deliver(406, { convId: 600, convFirstMsgId: 405 }));
+    apply(deliver(407, { convId: 500, mergedConvIds: [600] }));
+    apply({
+      op: 'CopyItem',
+      itemType: ITEM_TYPE.message,
+      destFolderId: FOLDER_ID.inbox,
+      copies: [{ sourceId: 401, newId: 410 }],
+    });
+    apply(convAction('AlterItemTag', [500], null));
+    assert.deepEqual(overlay.conversationJoins.map((j) => `${j.convId}:${j.messageId}`).sort(), [
+      '500:400',
+      '500:401',
+      '500:405',
+      '500:406',
+      '500:407',
+      '500:410',
+      '600:405',
+      '600:406',
+    ]);
   });
 });

@@ -105,6 +105,29 @@ describe('reconciling a mailbox with a scan', () => {
     assert.equal(overlay.versions.length, 2, 'the two changes close two versions, nothing else');
   });
 
+  it("keeps a message's conversation through a server scan; a base snapshot restates it and records the join", () => {
+    const overlay = loaded([
+      [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
+      [itemKey(300), message(2, { conv: 500 })],
+      [itemKey(301), message(2, { conv: 500 })],
+    ]);
+    reconcileScan(
+      snapshot([scanned(300, 3), scanned(301, 2, { conv: 600 }), scanned(302, 2, { conv: 600 })]),
+      overlay,
+    );
+    assert.equal(
+      (overlay.get(1, itemKey(300)) as MessageEntity).conv,
+      500,
+      'a server scan does not know threads',
+    );
+    assert.equal((overlay.get(1, itemKey(301)) as MessageEntity).conv, 600);
+    assert.equal((overlay.get(1, itemKey(302)) as MessageEntity).conv, 600);
+    assert.deepEqual(overlay.conversationJoins.map((j) => `${j.convId}:${j.messageId}`).sort(), [
+      '600:301',
+      '600:302',
+    ]);
+  });
+
   it('ends a mailbox the server no longer has (an absent snapshot), and leaves an unknown one alone', () => {
     const overlay = loaded([
       [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
