@@ -22,7 +22,10 @@ export interface ItemRow {
   id: number;
   type: 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'wiki' | 'note' | 'comment';
   folderId: number;
-  /** A comment's document (`parent_id`); null for other items. */
+  /**
+   * `parent_id`: a comment's document, or the real conversation a message is in (a message alone, in its
+   * virtual conversation, has none); null for other items.
+   */
   parentId: number | null;
   /** The flag bits with unread folded back in (the server keeps unread in a column of its own). */
   flags: number;
@@ -296,7 +299,11 @@ export async function readMailbox(
         id: r.id,
         type: ROW_TYPES[r.type] ?? 'message',
         folderId: r.folder_id,
-        parentId: r.type === ITEM_TYPE.comment ? r.parent_id : null,
+        parentId:
+          r.type === ITEM_TYPE.comment ||
+          ((r.type === ITEM_TYPE.message || r.type === ITEM_TYPE.chat) && (r.parent_id ?? 0) > 0)
+            ? r.parent_id
+            : null,
         flags: r.flags | ((r.unread ?? 0) > 0 ? FLAG.unread : 0),
         tags: tagIds
           .map((t) => tagNames.get(t))

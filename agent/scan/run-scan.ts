@@ -670,6 +670,7 @@ function itemLine(
     ...(item.sender !== null ? { from: item.sender.slice(0, 1024) } : {}),
     ...(item.recipients ? { to: item.recipients.slice(0, 1024) } : {}),
     ...(attachments.has(item.id) ? { attachments: attachments.get(item.id) } : {}),
+    ...(item.parentId !== null && item.parentId > 0 ? { conv: item.parentId } : {}),
     ...extra,
   };
 }

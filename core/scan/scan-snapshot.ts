@@ -114,8 +114,8 @@ export const scanMessageSchema = z.strictObject({
   attachments: z.array(z.string().max(256)).max(50).optional(),
   custom: customSectionsSchema.optional(),
   /**
-   * The conversation the message is in, in the mailbox's own numbering: only a base snapshot (the index's
-   * own state where a purge cut the redo) carries it; a server scan and an export do not.
+   * The real conversation the message is in, in the mailbox's own numbering (a server scan reads the row's
+   * `parent_id`; a base snapshot keeps the index's); an export leaves it out.
    */
   conv: itemId.optional(),
 });

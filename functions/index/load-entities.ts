@@ -112,8 +112,10 @@ async function loadHeads(
   entities: readonly { mailboxId: number; key: string }[],
   stale: Item[],
 ): Promise<void> {
-  if (entities.length === 0) return;
-  const keyed = entities.map((n) => ({ ...n, keys: entityKeys(scope.serverId, n.mailboxId, n.key) }));
+  // Two needs may name one entity (two folders' parent): BatchGetItem refuses a key twice.
+  const unique = [...new Map(entities.map((n) => [`${n.mailboxId}\0${n.key}`, n])).values()];
+  if (unique.length === 0) return;
+  const keyed = unique.map((n) => ({ ...n, keys: entityKeys(scope.serverId, n.mailboxId, n.key) }));
   const found = await getAll(
     scope.table,
     keyed.map((n) => ({ pk: n.keys.pk, sk: n.keys.head })),

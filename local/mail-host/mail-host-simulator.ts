@@ -2420,6 +2420,11 @@ export class MailHostSimulator {
     };
   }
 
+  /** The real conversation a message is in now (the server's `parent_id`), if it is in one. */
+  conversationOf(mailboxId: number, messageId: number): number | undefined {
+    return this.convOf.get(`${mailboxId}:${messageId}`);
+  }
+
   /** The blob file of an item (message or contact) and the revision (mod_content) in its name. */
   blobOf(mailboxId: number, itemId: number): { path: string; modContent: number } | undefined {
     const path = this.blobFiles.get(`${mailboxId}:${itemId}`);

@@ -182,7 +182,8 @@ export class MailboxDatabase {
         id: Number(id),
         // What the simulator writes into Chats is a chat (CreateChat/SaveChat), stored with its own type.
         type: message.folderId === FOLDER_ID.chats ? ITEM_TYPE.chat : ITEM_TYPE.message,
-        parent_id: null,
+        // Its real conversation, as the server keeps it; a message alone has none.
+        parent_id: sim.conversationOf(mailboxId, Number(id)) ?? null,
         folder_id: message.folderId,
         date: Math.floor(message.receivedDate / 1000),
         size: message.size,
