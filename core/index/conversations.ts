@@ -1,6 +1,6 @@
 import type { EntityView } from '#core/index/apply-transaction.ts';
 import { itemIdOf, itemKey, type MessageEntity } from '#core/index/index-entity.ts';
-import { FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
+import { FIRST_USER_ID, FOLDER_ID, ITEM_TYPE } from '#core/mail-item.ts';
 
 // Conversations as the redo log shows them (Zimbra's Conversation and MailItem.TargetConstraint): a message
 // delivered into a thread names its conversation (CreateMessage convId, −1 when it stands alone); actions in
@@ -17,8 +17,11 @@ const CODES: Readonly<Record<string, number>> = {
   o: INCLUDE.others,
 };
 
-/** Zimbra's highest system item id: a folder at or below it is in Trash only if it is Trash. */
-const HIGHEST_SYSTEM_ID = 255;
+/** How many folders up a Trash walk follows (the server's own limit on nesting is far below). */
+export const MAX_FOLDER_DEPTH = 64;
+
+/** Whether a folder id is a user folder (whose ancestors decide whether it is in Trash), not a system one. */
+export const isUserFolder = (folderId: number): boolean => folderId >= FIRST_USER_ID;
 
 /**
  * A target constraint as the record carries it ("-dtjs": everything but Drafts, Trash, Junk and Sent) as
@@ -46,9 +49,9 @@ export function parseTargetConstraint(encoded: string | null): number | null | u
 /** Whether a folder is Trash or lies under it (a user folder's ancestors are followed, as the server does). */
 export function folderInTrash(view: EntityView, mailboxId: number, folderId: number): boolean {
   let id = folderId;
-  for (let depth = 0; depth < 64; depth++) {
+  for (let depth = 0; depth < MAX_FOLDER_DEPTH; depth++) {
     if (id === FOLDER_ID.trash) return true;
-    if (id <= HIGHEST_SYSTEM_ID) return false;
+    if (!isUserFolder(id)) return false;
     // An ancestor the view does not hold (a folder created under an unloaded one in the same segment).
     if (view.isLoaded && !view.isLoaded(mailboxId, itemKey(id))) return false;
     const folder = view.get(mailboxId, itemKey(id));
@@ -98,10 +101,14 @@ export function conversationMessages(view: EntityView, mailboxId: number, convId
     return message?.kind === 'message' && message.conv === undefined ? [-convId] : [];
   }
   const members: number[] = [];
-  for (const [key, entity] of view.held ? view.held(mailboxId) : view.list(mailboxId))
+  for (const [key, entity] of heldEntities(view, mailboxId))
     if (entity.kind === 'message' && entity.conv === convId) members.push(itemIdOf(key) as number);
   return members;
 }
+
+/** What the view holds of the mailbox: enough to find a conversation's messages once its joins are loaded. */
+const heldEntities = (view: EntityView, mailboxId: number) =>
+  view.held ? view.held(mailboxId) : view.list(mailboxId);
 
 /**
  * The items an item action (MoveItem, AlterItemTag, SetItemTags, DeleteItem) reaches: the ids it names, and
@@ -169,7 +176,7 @@ export function threadDelivery(
   }
   const merged = new Set((data.mergedConvIds ?? []).filter((id) => id > 0 && id !== data.convId));
   if (merged.size === 0) return;
-  for (const [key, entity] of [...(view.held ? view.held(mailboxId) : view.list(mailboxId))])
+  for (const [key, entity] of [...heldEntities(view, mailboxId)])
     if (entity.kind === 'message' && entity.conv !== undefined && merged.has(entity.conv))
       joinConversation(view, mailboxId, itemIdOf(key) as number, entity, data.convId);
 }

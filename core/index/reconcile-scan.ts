@@ -149,7 +149,8 @@ function differences(current: EntityState, scanned: EntityState): string[] {
       : current.kind === 'contact'
         ? ['folderId', 'sha256', 'fields', 'custom']
         : [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  // A snapshot that knows the message's thread (a base snapshot) restates it; a server scan does not know.
+  // A snapshot that names the message's thread (a scan reads `parent_id`, a base snapshot keeps it) restates
+  // it; one without (an older agent's scan) says nothing about it.
   if (current.kind === 'message' && scanned.kind === 'message' && scanned.conv !== undefined)
     fields.push('conv');
   return fields.filter((f) => {
@@ -170,7 +171,7 @@ function keepRedoDetail(current: EntityState, scanned: EntityState): EntityState
   return {
     ...scanned,
     ...hintsOf(current),
-    // A server scan does not read threads: the conversation the redo log put the message in stays.
+    // A snapshot that does not name a thread (an older agent's scan) leaves the one the redo log gave it.
     ...(current.conv !== undefined ? { conv: current.conv } : {}),
     ...(scanned.conv !== undefined ? { conv: scanned.conv } : {}),
     receivedDate:

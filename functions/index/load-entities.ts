@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { EntityNeed, IncomingBlob } from '#core/index/apply-transaction.ts';
+import { isUserFolder, MAX_FOLDER_DEPTH } from '#core/index/conversations.ts';
 import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
 import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
@@ -68,7 +69,7 @@ export async function loadEntities(
   for (let depth = 0; depth < MAX_FOLDER_DEPTH && chains.length > 0; depth++) {
     const parents = chains.flatMap(({ mailboxId, folderId }) => {
       const folder = overlay.get(mailboxId, itemKey(folderId));
-      return folder?.kind === 'folder' && folder.parentId > HIGHEST_SYSTEM_ID && folder.parentId !== folderId
+      return folder?.kind === 'folder' && isUserFolder(folder.parentId) && folder.parentId !== folderId
         ? [{ mailboxId, folderId: folder.parentId }]
         : [];
     });
@@ -99,11 +100,6 @@ export async function loadEntities(
   }
   return stale;
 }
-
-/** Zimbra's highest system item id: system folders sit at the top, under the root. */
-const HIGHEST_SYSTEM_ID = 255;
-/** Folders deeper than this are not followed up (the server's own limit on depth is far below). */
-const MAX_FOLDER_DEPTH = 64;
 
 /** Loads these entities' heads as they stood when the segment began. */
 async function loadHeads(

@@ -4,6 +4,7 @@ import {
   type IncomingBlob,
   transactionOp,
 } from '#core/index/apply-transaction.ts';
+import { isUserFolder, MAX_FOLDER_DEPTH } from '#core/index/conversations.ts';
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
 import { DIRECTORY_SCOPE, itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { mailboxStateOf } from '#core/index/mailbox-state-of.ts';
@@ -50,11 +51,15 @@ export class MemoryIndex {
               overlay.load(need.mailboxId, itemKey(id), heads?.get(itemKey(id)) ?? null);
         } else if ('folderChain' in need) {
           // The folder and its ancestors, as the indexer loads them.
-          for (let id = need.folderChain, depth = 0; depth < 64; depth++) {
+          for (let id = need.folderChain, depth = 0; depth < MAX_FOLDER_DEPTH; depth++) {
             const head = heads?.get(itemKey(id)) ?? null;
             if (!overlay.isLoaded(need.mailboxId, itemKey(id)))
               overlay.load(need.mailboxId, itemKey(id), head);
-            if (head?.state?.kind !== 'folder' || head.state.parentId <= 255 || head.state.parentId === id)
+            if (
+              head?.state?.kind !== 'folder' ||
+              !isUserFolder(head.state.parentId) ||
+              head.state.parentId === id
+            )
               break;
             id = head.state.parentId;
           }

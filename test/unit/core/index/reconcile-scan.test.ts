@@ -105,7 +105,7 @@ describe('reconciling a mailbox with a scan', () => {
     assert.equal(overlay.versions.length, 2, 'the two changes close two versions, nothing else');
   });
 
-  it("keeps a message's conversation through a server scan; a base snapshot restates it and records the join", () => {
+  it("keeps a message's conversation through a snapshot that names none; one that names it restates it and records the join", () => {
     const overlay = loaded([
       [MAILBOX_KEY, { kind: 'mailbox', accountId: 'acct-1', renamedTo: null }],
       [itemKey(300), message(2, { conv: 500 })],
@@ -118,7 +118,7 @@ describe('reconciling a mailbox with a scan', () => {
     assert.equal(
       (overlay.get(1, itemKey(300)) as MessageEntity).conv,
       500,
-      'a server scan does not know threads',
+      'a snapshot that names no thread keeps the one the index has',
     );
     assert.equal((overlay.get(1, itemKey(301)) as MessageEntity).conv, 600);
     assert.equal((overlay.get(1, itemKey(302)) as MessageEntity).conv, 600);
