@@ -5,10 +5,16 @@ import { FRAME_VERSION, type FrameCodec, type PackedBody } from '#core/storage/b
 /** Where a body is stored: the key of its pack and its frame there. */
 export interface BodyLocation extends PackedBody {
   readonly pack: string;
+  /** The reference the location item holds (read only: `locationItem` writes what it is given). */
+  readonly firstRef?: string;
 }
 
-/** The index item (`BLOB#<sha256>` / `LOC`) that records a body's location. */
-export function locationItem(location: BodyLocation, at: string): Record<string, unknown> {
+/**
+ * The index item (`BLOB#<sha256>` / `LOC`) that records a body's location. `firstRef`, when given, is the
+ * reference (a `REF#…` sort key under the blob) of the item the body was stored for: held in the location
+ * rather than in an item of its own, it costs no write, and most bodies have no other reference.
+ */
+export function locationItem(location: BodyLocation, at: string, firstRef?: string): Record<string, unknown> {
   return {
     pk: indexKeys.blob(location.sha256),
     sk: indexKeys.location,
@@ -20,7 +26,17 @@ export function locationItem(location: BodyLocation, at: string): Record<string,
     frame: FRAME_VERSION,
     keyId: location.keyId,
     at,
+    ...(firstRef !== undefined ? { [FIRST_REF]: firstRef } : {}),
   };
+}
+
+/** The attribute of a `LOC` item that holds the reference of the item its body was first stored for. */
+export const FIRST_REF = 'firstRef';
+
+/** The reference a `LOC` item holds (see `locationItem`), if any. */
+export function firstRefOf(item: Record<string, unknown>): string | undefined {
+  const ref = item[FIRST_REF];
+  return typeof ref === 'string' && ref.startsWith(keyPrefixes.blobRef) ? ref : undefined;
 }
 
 const natural = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
@@ -38,5 +54,15 @@ export function locationOf(item: Record<string, unknown>): BodyLocation | undefi
   if (!natural(offset) || !natural(length) || !natural(size)) return undefined;
   if ((codec !== 'zstd' && codec !== 'none') || frame !== FRAME_VERSION || typeof keyId !== 'string')
     return undefined;
-  return { sha256, pack, offset, length, size, codec: codec as FrameCodec, keyId };
+  const firstRef = firstRefOf(item);
+  return {
+    sha256,
+    pack,
+    offset,
+    length,
+    size,
+    codec: codec as FrameCodec,
+    keyId,
+    ...(firstRef !== undefined ? { firstRef } : {}),
+  };
 }

@@ -1,11 +1,12 @@
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CoherencyItem, CoherencyPlan, Finding } from '#core/coherency/coherency-request.ts';
 import { inParallel } from '#core/in-parallel.ts';
 import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
+import { FIRST_REF, firstRefOf } from '#core/storage/body-location.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { serverPrefix } from '#core/storage/server-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
@@ -17,6 +18,7 @@ import { quarantineNote, recordQuarantine } from '#functions/coherency/quarantin
 import { SegmentMismatchError } from '#functions/errors.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
+import { queryAll } from '#functions/query/query-all.ts';
 import { locateBodies } from '#functions/storage/body-store.ts';
 
 export interface CheckTarget {
@@ -139,15 +141,16 @@ async function checkBlobObjects(
       findings.push({ problem: 'corrupt', key, detail: problem });
       return;
     }
-    const refs = await dynamodb().send(
-      new QueryCommand({
-        TableName: target.indexTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
-        ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': keyPrefixes.blobRef },
-        Limit: 1,
-      }),
+    // A reference is an item of its own or held by the body's location; both are in the blob's partition.
+    const { items } = await queryAll({
+      TableName: target.indexTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256) },
+    });
+    const referred = items.some(
+      (i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef) || firstRefOf(i) !== undefined,
     );
-    if ((refs.Items ?? []).length === 0 && object.lastModified < graceEnd)
+    if (!referred && object.lastModified < graceEnd)
       findings.push({ problem: 'orphan', key, detail: 'no item refers to this blob' });
   });
   return { findings, objectsChecked: stored.size };
@@ -167,16 +170,19 @@ async function checkBlobReferences(
         TableName: target.indexTable,
         Segment: segment,
         TotalSegments: segments,
-        FilterExpression: 'begins_with(pk, :blob) AND begins_with(sk, :ref)',
+        // References of their own, and those bodies' locations hold.
+        FilterExpression: 'begins_with(pk, :blob) AND (begins_with(sk, :ref) OR attribute_exists(#held))',
+        ExpressionAttributeNames: { '#held': FIRST_REF },
         ExpressionAttributeValues: { ':blob': keyPrefixes.blob, ':ref': keyPrefixes.blobRef },
-        ProjectionExpression: 'pk, sk',
+        ProjectionExpression: 'pk, sk, #held',
         ExclusiveStartKey: start,
       }),
     );
     for (const i of page.Items ?? []) {
       const { pk, sk } = storedKey(i);
       const sha256 = pk.slice(keyPrefixes.blob.length);
-      if (!referred.has(sha256)) referred.set(sha256, sk);
+      const ref = sk.startsWith(keyPrefixes.blobRef) ? sk : firstRefOf(i);
+      if (ref !== undefined && !referred.has(sha256)) referred.set(sha256, ref);
     }
     start = page.LastEvaluatedKey;
   } while (start);

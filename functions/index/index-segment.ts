@@ -9,7 +9,7 @@ import { parseRedoPosition, redoPosition } from '#core/index/redo-position.ts';
 import { uncertainMark } from '#core/index/server-marks.ts';
 import { countByOp, type UndecodedRecord } from '#core/index/undecoded-record.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
-import { indexKeys } from '#core/index-keys.ts';
+import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { bufferSource } from '#core/redo/byte-source.ts';
 import { opName } from '#core/redo/op-codes.ts';
 import { isTreatedAsUnknown, opEffect } from '#core/redo/op-effects.ts';
@@ -149,7 +149,12 @@ export async function indexSegment(
 
   // Before the bodies' locations are read: a sweep that finished before this cannot have dropped one since.
   const bodiesSeenAt = Date.now();
-  const stored = await storeBodies({ bucket: target.bucket, table: target.table }, overlay.bodies);
+  const references = referenceItems(target.serverId, overlay, segmentStart);
+  const stored = await storeBodies(
+    { bucket: target.bucket, table: target.table },
+    overlay.bodies,
+    firstReferences(references),
+  );
   const bodiesWritten = stored.written;
   const heads = overlay.changedHeads();
   const pending = assembler.pending().map(
@@ -180,7 +185,11 @@ export async function indexSegment(
         incomingItem(target.serverId, blob),
         incomingRefItem(target.serverId, blob),
       ]),
-      ...referenceItems(target.serverId, overlay, segmentStart),
+      // A reference a body's location holds needs no item of its own.
+      ...references.filter((r) => {
+        const sha256 = shaOfBlob(r);
+        return sha256 === undefined || stored.heldRefs.get(sha256) !== r.sk;
+      }),
       ...[...undecoded, ...resultNotRecorded].map((u) => uncertainMark(target.serverId, segment, u)),
     ],
     commit: commitItems(target, segment, cursor, pending, committed.at(-1)?.txn.commitTime, result, opTimes),
@@ -227,9 +236,18 @@ const BODY_OPS: ReadonlySet<string> = new Set([
   'AddDocumentRevision',
 ]);
 
-/** Blob references of messages created in this segment, and the account → mailbox link of new mailboxes. */
+/**
+ * Blob references of bodies items came to hold in this segment, and the account → mailbox link of new
+ * mailboxes.
+ */
 function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart: string): Item[] {
   const items = new Map<string, Item>();
+  // What an entity held before this segment is referred to already (a document's older revisions, a
+  // contact saved again with the same photo): only bodies it did not hold get a reference.
+  const heldBefore = new Set<string>();
+  for (const v of overlay.versions)
+    if (v.fromPos < segmentStart && v.state)
+      for (const body of bodiesOf(v.state)) heldBefore.add(`${v.mailboxId}\0${v.key}\0${body.sha256}`);
   const created = [
     ...overlay.versions,
     ...overlay.changedHeads().map((h) => ({ mailboxId: h.mailboxId, key: h.key, ...h.head })),
@@ -238,6 +256,7 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
     if (c.fromPos < segmentStart || !c.state) continue;
     // Whoever holds a body refers to it: a coherency check tells orphans by the absence of references.
     for (const body of BODY_OPS.has(c.op) ? bodiesOf(c.state) : []) {
+      if (heldBefore.has(`${c.mailboxId}\0${c.key}\0${body.sha256}`)) continue;
       const itemId = itemIdOf(c.key) as number;
       const item = {
         pk: indexKeys.blob(body.sha256),
@@ -257,6 +276,23 @@ function referenceItems(serverId: string, overlay: VersionOverlay, segmentStart:
     }
   }
   return [...items.values()];
+}
+
+const shaOfBlob = (item: Item): string | undefined =>
+  typeof item.pk === 'string' && item.pk.startsWith(keyPrefixes.blob)
+    ? item.pk.slice(keyPrefixes.blob.length)
+    : undefined;
+
+/** For each body referred to, one of its references (the first by key): the one its location holds. */
+function firstReferences(references: readonly Item[]): Map<string, string> {
+  const first = new Map<string, string>();
+  for (const r of references) {
+    const sha256 = shaOfBlob(r);
+    const was = sha256 === undefined ? undefined : first.get(sha256);
+    if (sha256 !== undefined && typeof r.sk === 'string' && (was === undefined || r.sk < was))
+      first.set(sha256, r.sk);
+  }
+  return first;
 }
 
 /**

@@ -8,25 +8,37 @@ export interface StoredBodies {
   written: number;
   /** Packs written. */
   packs: number;
+  /** The reference each body's location holds (written now, or found there), by digest. */
+  heldRefs: Map<string, string>;
 }
 
 /**
  * Writes the message bodies the index has no location for into packs, each once; a body already located is
- * not written again. Only the indexer records locations, and only of packs it wrote itself from bodies it
- * hashed, so no host can make the backup keep other bytes under a message's digest.
+ * not written again. A new body's location holds the reference `firstRefs` names for it, which then needs
+ * no item of its own (`heldRefs` says which do, including those a retry finds written by its first run).
+ * Only the indexer records locations, and only of packs it wrote itself from bodies it hashed, so no host
+ * can make the backup keep other bytes under a message's digest.
  */
 export async function storeBodies(
   target: BodyStoreTarget,
   bodies: readonly StoredBody[],
+  firstRefs: ReadonlyMap<string, string> = new Map(),
 ): Promise<StoredBodies> {
   const located = await locateBodies(
     target.table,
     bodies.map((b) => b.sha256),
   );
+  const heldRefs = new Map<string, string>();
+  for (const [sha256, location] of located)
+    if (location.firstRef !== undefined) heldRefs.set(sha256, location.firstRef);
   const missing = bodies.filter((b) => !located.has(b.sha256));
-  if (missing.length === 0) return { written: 0, packs: 0 };
-  const packed = await packBodies(target, missing);
-  return { written: packed.written, packs: packed.packs.length };
+  if (missing.length === 0) return { written: 0, packs: 0, heldRefs };
+  const packed = await packBodies(target, missing, undefined, firstRefs);
+  for (const body of missing) {
+    const ref = firstRefs.get(body.sha256);
+    if (ref !== undefined) heldRefs.set(body.sha256, ref);
+  }
+  return { written: packed.written, packs: packed.packs.length, heldRefs };
 }
 
 /**

@@ -5,12 +5,12 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel } from '#core/in-parallel.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import { INCOMING_REF_HOURS, indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
-import { type BodyLocation, locationItem } from '#core/storage/body-location.ts';
+import { type BodyLocation, FIRST_REF, firstRefOf, locationItem } from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -75,14 +75,18 @@ export async function sweepBlobs(
   const mark = dryRun ? undefined : await markSweep(target.indexTable, `${operationId}#${randomUUID()}`);
   try {
     await inParallel(shas, 8, async (sha256) => {
+      const isRemoved = (ref: string) => removed.has(`${sha256} ${ref}`);
       const refs = await references(target.indexTable, sha256);
-      // A dry run removed nothing: the blob would go if every reference left is one it would remove.
-      const left = dryRun ? refs.filter((ref) => !removed.has(`${sha256} ${ref}`)) : refs;
+      // A dry run removed nothing: the blob would go if every reference left is one it would remove. A
+      // reference a location holds is never deleted by the mailbox's share: it is left here.
+      const left = liveReferences(refs, isRemoved, dryRun);
       const settled = async () => {
         if (!dryRun && waiting.has(sha256)) await stopWaiting(target.indexTable, sha256);
       };
       if (left.length > 0) {
         report.blobsKept++;
+        if (!dryRun && refs.held !== undefined && isRemoved(refs.held))
+          await releaseHeld(target.indexTable, sha256, refs.held);
         await settled();
         return;
       }
@@ -90,7 +94,8 @@ export async function sweepBlobs(
       const location = (await locateBodies(target.indexTable, [sha256])).get(sha256);
       let dropped = false;
       if (location) {
-        if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location))) return;
+        if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location, isRemoved)))
+          return;
         dropped = true;
         packs.add(location.pack);
         report.bytesFreed += location.length;
@@ -111,7 +116,7 @@ export async function sweepBlobs(
         if (!dryRun) await wait(target.indexTable, sha256, until, operationId);
         return;
       }
-      if (!dryRun && raced(report, await deleteBlob(target, sha256))) return;
+      if (!dryRun && raced(report, await deleteBlob(target, sha256, isRemoved))) return;
       report.blobsDeleted++;
       report.bytesFreed += head.size;
       await settled();
@@ -155,42 +160,61 @@ async function stopWaiting(table: string, sha256: string): Promise<void> {
   );
 }
 
-async function deleteBlob(target: PurgeTarget, sha256: string): Promise<'deleted' | 'kept' | 'restored'> {
+async function deleteBlob(
+  target: PurgeTarget,
+  sha256: string,
+  isRemoved: (ref: string) => boolean,
+): Promise<'deleted' | 'kept' | 'restored'> {
   await dynamodb().send(
     new PutCommand({
       TableName: target.indexTable,
       Item: { pk: indexKeys.blob(sha256), sk: indexKeys.purged, at: new Date().toISOString() },
     }),
   );
-  if ((await references(target.indexTable, sha256)).length > 0) return 'kept';
+  const referred = async () =>
+    liveReferences(await references(target.indexTable, sha256), isRemoved, false).length > 0;
+  if (await referred()) return 'kept';
   const key = blobKey(sha256);
   await s3().send(new DeleteObjectCommand({ Bucket: target.backupBucket, Key: key }));
-  if ((await references(target.indexTable, sha256)).length === 0) return 'deleted';
+  if (!(await referred())) return 'deleted';
   await putBack(target.backupBucket, key);
   return 'restored';
 }
 
 /**
- * Drops a body's location unless it changed since it was read (an indexer wrote it again: kept), then looks
- * at the references once more: one that appeared meanwhile puts it back (unless a new one was written).
+ * Drops a body's location unless it changed since it was read (an indexer wrote it again, or it holds a
+ * reference the purge did not remove: kept), then looks at the references once more: one that appeared
+ * meanwhile puts it back (unless a new one was written).
  */
-async function dropLocation(table: string, location: BodyLocation): Promise<'dropped' | 'kept' | 'restored'> {
+async function dropLocation(
+  table: string,
+  location: BodyLocation,
+  isRemoved: (ref: string) => boolean,
+): Promise<'dropped' | 'kept' | 'restored'> {
   const key = { pk: indexKeys.blob(location.sha256), sk: indexKeys.location };
+  const held = location.firstRef;
   try {
     await dynamodb().send(
       new DeleteCommand({
         TableName: table,
         Key: key,
-        ConditionExpression: '#pack = :pack AND #offset = :offset',
-        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset' },
-        ExpressionAttributeValues: { ':pack': location.pack, ':offset': location.offset },
+        ConditionExpression: `#pack = :pack AND #offset = :offset AND ${
+          held !== undefined && isRemoved(held) ? '#held = :held' : 'attribute_not_exists(#held)'
+        }`,
+        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset', '#held': FIRST_REF },
+        ExpressionAttributeValues: {
+          ':pack': location.pack,
+          ':offset': location.offset,
+          ...(held !== undefined && isRemoved(held) ? { ':held': held } : {}),
+        },
       }),
     );
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'kept';
     throw error;
   }
-  if ((await references(table, location.sha256)).length === 0) return 'dropped';
+  if (liveReferences(await references(table, location.sha256), isRemoved, false).length === 0)
+    return 'dropped';
   try {
     await dynamodb().send(
       new PutCommand({
@@ -223,21 +247,66 @@ async function putBack(bucket: string, key: string): Promise<void> {
   );
 }
 
-/** Who refers to the blob: messages and contacts, and bodies stored as incoming less than a day ago. */
-async function references(table: string, sha256: string): Promise<string[]> {
+/** A blob's references: items of their own, and the one its location holds. */
+interface References {
+  readonly items: string[];
+  readonly held?: string;
+}
+
+/**
+ * Who refers to the blob: messages and contacts, and bodies stored as incoming less than a day ago. Its
+ * location and its references share a partition: one query reads both.
+ */
+async function references(table: string, sha256: string): Promise<References> {
   const { items } = await queryAll({
     TableName: table,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
-    ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256), ':ref': keyPrefixes.blobRef },
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256) },
     ConsistentRead: true,
   });
   const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
-  return (
-    items
+  const held = items.map(firstRefOf).find((ref) => ref !== undefined);
+  return {
+    items: items
+      .filter((i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef))
       // An incoming reference whose time does not read counts as recent: a doubt keeps the body.
       .filter((i) => typeof i.incomingAt !== 'string' || !(Date.parse(i.incomingAt) <= since))
-      .map((i) => storedKey(i).sk)
-  );
+      .map((i) => storedKey(i).sk),
+    ...(held !== undefined ? { held } : {}),
+  };
+}
+
+/**
+ * The references that keep a blob: every item of its own (the mailboxes' shares deleted those they
+ * removed; a dry run deleted none, so its removed ones do not count), and the one its location holds unless
+ * the purge removed it (no share deletes that one).
+ */
+function liveReferences(refs: References, isRemoved: (ref: string) => boolean, dryRun: boolean): string[] {
+  return [
+    ...refs.items.filter((ref) => !(dryRun && isRemoved(ref))),
+    ...(refs.held !== undefined && !isRemoved(refs.held) ? [refs.held] : []),
+  ];
+}
+
+/**
+ * A kept blob's location lets go of a reference the purge removed (unless it holds another by now): it
+ * would keep the body for an item that no longer needs it.
+ */
+async function releaseHeld(table: string, sha256: string, held: string): Promise<void> {
+  try {
+    await dynamodb().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: indexKeys.blob(sha256), sk: indexKeys.location },
+        UpdateExpression: 'REMOVE #held',
+        ConditionExpression: '#held = :held',
+        ExpressionAttributeNames: { '#held': FIRST_REF },
+        ExpressionAttributeValues: { ':held': held },
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+  }
 }
 
 async function headBlob(

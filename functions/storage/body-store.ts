@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { inParallel, inParallelUnlessStopped } from '#core/in-parallel.ts';
 import type { StoredBody } from '#core/index/apply-transaction.ts';
 import { indexKeys } from '#core/index-keys.ts';
@@ -80,13 +80,15 @@ export interface PackedBodies {
 
 /**
  * Writes bodies into new packs (each pack closed at `targetBytes` of bodies), then records where each one
- * lies. The location is written only after its pack is durable, so a location never names a pack that
- * is not there. The caller has checked each body against its digest.
+ * lies, with the reference `firstRefs` names for it (see `locationItem`). The location is written only after
+ * its pack is durable, so a location never names a pack that is not there. The caller has checked each body
+ * against its digest.
  */
 export async function packBodies(
   target: BodyStoreTarget,
   bodies: readonly StoredBody[],
   targetBytes = PACK_TARGET_BYTES,
+  firstRefs: ReadonlyMap<string, string> = new Map(),
 ): Promise<PackedBodies> {
   const unique = [...new Map(bodies.map((b) => [b.sha256, b])).values()];
   const groups: StoredBody[][] = [];
@@ -109,7 +111,9 @@ export async function packBodies(
     const at = new Date().toISOString();
     await writeAll(
       target.table,
-      pack.bodies.map((body) => ({ PutRequest: { Item: locationItem(body, at) } })),
+      pack.bodies.map((body) => ({
+        PutRequest: { Item: locationItem(body, at, firstRefs.get(body.sha256)) },
+      })),
     );
     packs.push(pack.key);
     bytes += pack.size;
@@ -138,7 +142,7 @@ export async function putPack(
 
 /**
  * Moves a body's location from `from` to `to` unless it changed meanwhile (a purge dropped it, or another
- * move won); whether it moved.
+ * move won); whether it moved. An update, not a put: the reference the item holds stays whatever it is now.
  */
 export async function moveLocation(
   table: string,
@@ -147,13 +151,24 @@ export async function moveLocation(
   at: string,
 ): Promise<boolean> {
   try {
+    const { pk, sk, ...fields } = locationItem(to, at);
+    const names = Object.keys(fields);
     await dynamodb().send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: table,
-        Item: locationItem(to, at),
+        Key: { pk, sk },
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
         ConditionExpression: '#pack = :pack AND #offset = :offset',
-        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset' },
-        ExpressionAttributeValues: { ':pack': from.pack, ':offset': from.offset },
+        ExpressionAttributeNames: {
+          '#pack': 'pack',
+          '#offset': 'offset',
+          ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
+        },
+        ExpressionAttributeValues: {
+          ':pack': from.pack,
+          ':offset': from.offset,
+          ...Object.fromEntries(names.map((name, i) => [`:f${i}`, fields[name]])),
+        },
       }),
     );
     return true;

@@ -28,6 +28,8 @@ import type { LocalCloud } from '#local/local-cloud.ts';
 import { startTestCloud } from '#test/integration/harness.ts';
 import { indexTable, useLocalIndex } from '#test/support/index-checks.ts';
 
+type Body = { sha256: string; content: Buffer };
+
 describe('purge sweep racing the indexer', () => {
   let cloud: LocalCloud;
   let bucket: string;
@@ -194,6 +196,69 @@ describe('purge sweep racing the indexer', () => {
     assert.deepEqual(await readBack(sha256), body, 'located again, and it reads');
   });
 
+  it("a reference held by a body's location keeps it unless the purge removed it, and is let go when others keep it", async () => {
+    setS3(cloud.clients.s3);
+    const op = '00000000-0000-4000-8000-000000000008';
+    const ref = (item: number) => indexKeys.blobRef(serverId, 5, item);
+    const [alone, held, shared] = [1, 2, 3].map((i) => {
+      const content = Buffer.from(`Subject: held ${i}\r\n\r\nbody ${i}\r\n`);
+      return { sha256: sha256Hex(content), content };
+    }) as [Body, Body, Body];
+    // Each body's location holds the reference of the item it was stored for.
+    await packBodies(
+      { table, bucket },
+      [alone, held, shared],
+      undefined,
+      new Map([
+        [alone.sha256, ref(1)],
+        [held.sha256, ref(2)],
+        [shared.sha256, ref(3)],
+      ]),
+    );
+    // The purge removed the first and third items' references, and another item's (21) to the second body;
+    // a fourth item still refers to the third body by an item of its own.
+    await putJson(bucket, `${candidatesPrefix(op)}000000-test.json`, [
+      { sha256: alone.sha256, ref: ref(1) },
+      { sha256: held.sha256, ref: ref(21) },
+      { sha256: shared.sha256, ref: ref(3) },
+    ]);
+    await index.send(
+      new PutCommand({ TableName: table, Item: { pk: indexKeys.blob(shared.sha256), sk: ref(4), size: 1 } }),
+    );
+    const where = async (b: Body) => (await locateBodies(table, [b.sha256])).get(b.sha256);
+    const dry = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, true);
+    assert.deepEqual([dry.blobsDeleted, dry.blobsKept], [1, 2]);
+    assert.equal((await where(alone))?.firstRef, ref(1), 'a dry run changes nothing');
+    assert.equal((await where(shared))?.firstRef, ref(3));
+    const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false);
+    assert.deepEqual([report.blobsDeleted, report.blobsKept], [1, 2]);
+    assert.equal(await where(alone), undefined, 'its only reference removed, the body goes');
+    assert.equal((await where(held))?.firstRef, ref(2), 'a reference the purge did not remove keeps it');
+    assert.deepEqual(await readBack(held.sha256), held.content);
+    const kept = await where(shared);
+    assert.ok(kept, 'another item keeps the third body');
+    assert.equal(kept.firstRef, undefined, 'and its location lets go of the removed reference');
+    assert.deepEqual(await readBack(shared.sha256), shared.content);
+  });
+
+  it('a packed body: a location written again meanwhile, holding a new reference, keeps it', async () => {
+    setS3(cloud.clients.s3);
+    const op = '00000000-0000-4000-8000-000000000009';
+    const { sha256, body } = await packedCandidate(op);
+    // Just after the sweep dropped the location, an indexer that found the body missing stores it again for
+    // an item of its own.
+    const fresh = indexKeys.blobRef(serverId, 6, 1);
+    hookIndexDelete(async () => {
+      setDynamodb(index);
+      await packBodies({ table, bucket }, [{ sha256, content: body }], undefined, new Map([[sha256, fresh]]));
+    });
+    const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false);
+    setDynamodb(index);
+    assert.equal(report.blobsRestored, 1);
+    assert.equal((await locateBodies(table, [sha256])).get(sha256)?.firstRef, fresh);
+    assert.deepEqual(await readBack(sha256), body);
+  });
+
   it('an indexer that found a body located before the purge dropped it writes it again after its references', async () => {
     setS3(cloud.clients.s3);
     const op = '00000000-0000-4000-8000-000000000003';
@@ -226,7 +291,11 @@ describe('purge sweep racing the indexer', () => {
       const content = Buffer.from(`Subject: pack ${i}\r\n\r\n${'x'.repeat(2000 * i)}${i}\r\n`);
       return { sha256: sha256Hex(content), content };
     });
-    const packed = await packBodies({ table, bucket }, bodies);
+    const kept = bodies[3];
+    assert.ok(kept);
+    // The fourth body's reference is held by its location (the item it was stored for).
+    const keeper = indexKeys.blobRef(serverId, 4, 99);
+    const packed = await packBodies({ table, bucket }, bodies, undefined, new Map([[kept.sha256, keeper]]));
     assert.equal(packed.packs.length, 1);
     const old = packed.packs[0] as string;
     // The first three bodies lose their last reference; the fourth keeps one.
@@ -234,14 +303,6 @@ describe('purge sweep racing the indexer', () => {
       bucket,
       `${candidatesPrefix(op)}000000-test.json`,
       bodies.slice(0, 3).map((b, i) => ({ sha256: b.sha256, ref: indexKeys.blobRef(serverId, 4, i) })),
-    );
-    const kept = bodies[3];
-    assert.ok(kept);
-    await index.send(
-      new PutCommand({
-        TableName: table,
-        Item: { pk: indexKeys.blob(kept.sha256), sk: indexKeys.blobRef(serverId, 4, 99), size: 1 },
-      }),
     );
     const touched = new Set<string>();
     await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false, touched);
@@ -267,6 +328,7 @@ describe('purge sweep racing the indexer', () => {
     await assert.rejects(cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: old })));
     const moved = (await locateBodies(table, [kept.sha256])).get(kept.sha256);
     assert.ok(moved && moved.pack !== old);
+    assert.equal(moved.firstRef, keeper, 'the moved location still holds its reference');
     assert.deepEqual(await readBack(kept.sha256), kept.content, 'the live body reads from its new pack');
   });
 });
