@@ -5,16 +5,26 @@ import { FRAME_VERSION, type FrameCodec, type PackedBody } from '#core/storage/b
 /** Where a body is stored: the key of its pack and its frame there. */
 export interface BodyLocation extends PackedBody {
   readonly pack: string;
-  /** The reference the location item holds (read only: `locationItem` writes what it is given). */
-  readonly firstRef?: string;
+  /** The references the location item holds (read only: `locationItem` writes what it is given). */
+  readonly heldRefs?: readonly string[];
 }
 
+/** The most references a location holds; an item's further ones are items of their own. */
+export const MAX_HELD_REFS = 16;
+
 /**
- * The index item (`BLOB#<sha256>` / `LOC`) that records a body's location. `firstRef`, when given, is the
- * reference (a `REF#…` sort key under the blob) of the item the body was stored for: held in the location
- * rather than in an item of its own, it costs no write, and most bodies have no other reference.
+ * The index item (`BLOB#<sha256>` / `LOC`) that records a body's location. `heldRefs`, when given, are the
+ * references (`REF#…` sort keys under the blob) of the items the body was stored for: held in the location
+ * rather than in items of their own, they cost no write, and most bodies never have another reference.
  */
-export function locationItem(location: BodyLocation, at: string, firstRef?: string): Record<string, unknown> {
+export function locationItem(
+  location: BodyLocation,
+  at: string,
+  heldRefs: readonly string[] = [],
+): Record<string, unknown> {
+  if (heldRefs.length > MAX_HELD_REFS)
+    throw new RangeError(`a location holds at most ${MAX_HELD_REFS} references, not ${heldRefs.length}`);
+  const held = heldRefsValue(heldRefs);
   return {
     pk: indexKeys.blob(location.sha256),
     sk: indexKeys.location,
@@ -26,17 +36,26 @@ export function locationItem(location: BodyLocation, at: string, firstRef?: stri
     frame: FRAME_VERSION,
     keyId: location.keyId,
     at,
-    ...(firstRef !== undefined ? { [FIRST_REF]: firstRef } : {}),
+    ...(held !== undefined ? { [HELD_REFS]: held } : {}),
   };
 }
 
-/** The attribute of a `LOC` item that holds the reference of the item its body was first stored for. */
-export const FIRST_REF = 'firstRef';
+/** The attribute of a `LOC` item that holds references: one string, so a condition compares it whole. */
+export const HELD_REFS = 'refs';
 
-/** The reference a `LOC` item holds (see `locationItem`), if any. */
-export function firstRefOf(item: Record<string, unknown>): string | undefined {
-  const ref = item[FIRST_REF];
-  return typeof ref === 'string' && ref.startsWith(keyPrefixes.blobRef) ? ref : undefined;
+/** The stored value of held references (sorted, space-separated), or undefined for none. */
+export function heldRefsValue(refs: readonly string[]): string | undefined {
+  for (const ref of refs)
+    if (!ref.startsWith(keyPrefixes.blobRef) || /\s/.test(ref))
+      throw new RangeError(`not a reference a location can hold: ${ref}`);
+  return refs.length === 0 ? undefined : [...new Set(refs)].sort().join(' ');
+}
+
+/** The references a `LOC` item holds (see `locationItem`); anything else in the attribute is not one. */
+export function heldRefsOf(item: Record<string, unknown>): string[] {
+  const value = item[HELD_REFS];
+  if (typeof value !== 'string') return [];
+  return value.split(' ').filter((ref) => ref.startsWith(keyPrefixes.blobRef));
 }
 
 const natural = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
@@ -54,7 +73,7 @@ export function locationOf(item: Record<string, unknown>): BodyLocation | undefi
   if (!natural(offset) || !natural(length) || !natural(size)) return undefined;
   if ((codec !== 'zstd' && codec !== 'none') || frame !== FRAME_VERSION || typeof keyId !== 'string')
     return undefined;
-  const firstRef = firstRefOf(item);
+  const heldRefs = heldRefsOf(item);
   return {
     sha256,
     pack,
@@ -63,6 +82,6 @@ export function locationOf(item: Record<string, unknown>): BodyLocation | undefi
     size,
     codec: codec as FrameCodec,
     keyId,
-    ...(firstRef !== undefined ? { firstRef } : {}),
+    ...(heldRefs.length > 0 ? { heldRefs } : {}),
   };
 }

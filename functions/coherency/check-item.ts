@@ -6,7 +6,7 @@ import { CATALOG_KINDS, type CatalogEntry } from '#core/index/catalog-entries.ts
 import { storedKey } from '#core/index/stored-key.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
-import { FIRST_REF, firstRefOf } from '#core/storage/body-location.ts';
+import { HELD_REFS, heldRefsOf } from '#core/storage/body-location.ts';
 import { BUCKET } from '#core/storage/bucket-layout.ts';
 import { serverPrefix } from '#core/storage/server-keys.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
@@ -148,7 +148,7 @@ async function checkBlobObjects(
       ExpressionAttributeValues: { ':pk': indexKeys.blob(sha256) },
     });
     const referred = items.some(
-      (i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef) || firstRefOf(i) !== undefined,
+      (i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef) || heldRefsOf(i).length > 0,
     );
     if (!referred && object.lastModified < graceEnd)
       findings.push({ problem: 'orphan', key, detail: 'no item refers to this blob' });
@@ -172,7 +172,7 @@ async function checkBlobReferences(
         TotalSegments: segments,
         // References of their own, and those bodies' locations hold.
         FilterExpression: 'begins_with(pk, :blob) AND (begins_with(sk, :ref) OR attribute_exists(#held))',
-        ExpressionAttributeNames: { '#held': FIRST_REF },
+        ExpressionAttributeNames: { '#held': HELD_REFS },
         ExpressionAttributeValues: { ':blob': keyPrefixes.blob, ':ref': keyPrefixes.blobRef },
         ProjectionExpression: 'pk, sk, #held',
         ExclusiveStartKey: start,
@@ -181,7 +181,7 @@ async function checkBlobReferences(
     for (const i of page.Items ?? []) {
       const { pk, sk } = storedKey(i);
       const sha256 = pk.slice(keyPrefixes.blob.length);
-      const ref = sk.startsWith(keyPrefixes.blobRef) ? sk : firstRefOf(i);
+      const ref = sk.startsWith(keyPrefixes.blobRef) ? sk : heldRefsOf(i)[0];
       if (ref !== undefined && !referred.has(sha256)) referred.set(sha256, ref);
     }
     start = page.LastEvaluatedKey;

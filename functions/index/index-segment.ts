@@ -17,6 +17,7 @@ import { readRedo } from '#core/redo/redo-reader.ts';
 import type { RecordHeader, RedoRecord } from '#core/redo/redo-record.ts';
 import { type CommittedTxn, TransactionAssembler } from '#core/redo/transaction-assembler.ts';
 import { formatVersion } from '#core/redo/version.ts';
+import { MAX_HELD_REFS } from '#core/storage/body-location.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
@@ -153,7 +154,7 @@ export async function indexSegment(
   const stored = await storeBodies(
     { bucket: target.bucket, table: target.table },
     overlay.bodies,
-    firstReferences(references),
+    heldReferences(references),
   );
   const bodiesWritten = stored.written;
   const heads = overlay.changedHeads();
@@ -188,7 +189,7 @@ export async function indexSegment(
       // A reference a body's location holds needs no item of its own.
       ...references.filter((r) => {
         const sha256 = shaOfBlob(r);
-        return sha256 === undefined || stored.heldRefs.get(sha256) !== r.sk;
+        return sha256 === undefined || !stored.heldRefs.get(sha256)?.has(String(r.sk));
       }),
       ...[...undecoded, ...resultNotRecorded].map((u) => uncertainMark(target.serverId, segment, u)),
     ],
@@ -283,16 +284,19 @@ const shaOfBlob = (item: Item): string | undefined =>
     ? item.pk.slice(keyPrefixes.blob.length)
     : undefined;
 
-/** For each body referred to, one of its references (the first by key): the one its location holds. */
-function firstReferences(references: readonly Item[]): Map<string, string> {
-  const first = new Map<string, string>();
+/**
+ * For each body referred to, the references its location holds if this segment stores it: the first
+ * MAX_HELD_REFS by key (a delivery to more mailboxes than that writes the others as items).
+ */
+function heldReferences(references: readonly Item[]): Map<string, string[]> {
+  const bySha = new Map<string, string[]>();
   for (const r of references) {
     const sha256 = shaOfBlob(r);
-    const was = sha256 === undefined ? undefined : first.get(sha256);
-    if (sha256 !== undefined && typeof r.sk === 'string' && (was === undefined || r.sk < was))
-      first.set(sha256, r.sk);
+    if (sha256 === undefined || typeof r.sk !== 'string') continue;
+    bySha.set(sha256, [...(bySha.get(sha256) ?? []), r.sk]);
   }
-  return first;
+  for (const [sha256, refs] of bySha) bySha.set(sha256, [...new Set(refs)].sort().slice(0, MAX_HELD_REFS));
+  return bySha;
 }
 
 /**

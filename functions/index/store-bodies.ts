@@ -8,37 +8,38 @@ export interface StoredBodies {
   written: number;
   /** Packs written. */
   packs: number;
-  /** The reference each body's location holds (written now, or found there), by digest. */
-  heldRefs: Map<string, string>;
+  /** The references each body's location holds (written now, or found there), by digest. */
+  heldRefs: Map<string, ReadonlySet<string>>;
 }
 
 /**
  * Writes the message bodies the index has no location for into packs, each once; a body already located is
- * not written again. A new body's location holds the reference `firstRefs` names for it, which then needs
- * no item of its own (`heldRefs` says which do, including those a retry finds written by its first run).
+ * not written again. A new body's location holds the references `heldRefs` names for it (at most
+ * MAX_HELD_REFS), which then need no items of their own (the result's `heldRefs` says which do, including
+ * those a retry finds written by its first run).
  * Only the indexer records locations, and only of packs it wrote itself from bodies it hashed, so no host
  * can make the backup keep other bytes under a message's digest.
  */
 export async function storeBodies(
   target: BodyStoreTarget,
   bodies: readonly StoredBody[],
-  firstRefs: ReadonlyMap<string, string> = new Map(),
+  heldRefs: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<StoredBodies> {
   const located = await locateBodies(
     target.table,
     bodies.map((b) => b.sha256),
   );
-  const heldRefs = new Map<string, string>();
+  const held = new Map<string, ReadonlySet<string>>();
   for (const [sha256, location] of located)
-    if (location.firstRef !== undefined) heldRefs.set(sha256, location.firstRef);
+    if (location.heldRefs !== undefined) held.set(sha256, new Set(location.heldRefs));
   const missing = bodies.filter((b) => !located.has(b.sha256));
-  if (missing.length === 0) return { written: 0, packs: 0, heldRefs };
-  const packed = await packBodies(target, missing, undefined, firstRefs);
+  if (missing.length === 0) return { written: 0, packs: 0, heldRefs: held };
+  const packed = await packBodies(target, missing, undefined, heldRefs);
   for (const body of missing) {
-    const ref = firstRefs.get(body.sha256);
-    if (ref !== undefined) heldRefs.set(body.sha256, ref);
+    const refs = heldRefs.get(body.sha256);
+    if (refs !== undefined) held.set(body.sha256, new Set(refs));
   }
-  return { written: packed.written, packs: packed.packs.length, heldRefs };
+  return { written: packed.written, packs: packed.packs.length, heldRefs: held };
 }
 
 /**

@@ -10,7 +10,13 @@ import { inParallel } from '#core/in-parallel.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import { INCOMING_REF_HOURS, indexKeys, keyPrefixes } from '#core/index-keys.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
-import { type BodyLocation, FIRST_REF, firstRefOf, locationItem } from '#core/storage/body-location.ts';
+import {
+  type BodyLocation,
+  HELD_REFS,
+  heldRefsOf,
+  heldRefsValue,
+  locationItem,
+} from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
@@ -85,8 +91,8 @@ export async function sweepBlobs(
       };
       if (left.length > 0) {
         report.blobsKept++;
-        if (!dryRun && refs.held !== undefined && isRemoved(refs.held))
-          await releaseHeld(target.indexTable, sha256, refs.held);
+        if (!dryRun && refs.held.some(isRemoved))
+          await releaseHeld(target.indexTable, sha256, refs.held, isRemoved);
         await settled();
         return;
       }
@@ -192,20 +198,22 @@ async function dropLocation(
   isRemoved: (ref: string) => boolean,
 ): Promise<'dropped' | 'kept' | 'restored'> {
   const key = { pk: indexKeys.blob(location.sha256), sk: indexKeys.location };
-  const held = location.firstRef;
+  const held = heldRefsValue(location.heldRefs ?? []);
+  if (!(location.heldRefs ?? []).every(isRemoved)) return 'kept';
   try {
     await dynamodb().send(
       new DeleteCommand({
         TableName: table,
         Key: key,
+        // Only the references read, all removed: one held since keeps it.
         ConditionExpression: `#pack = :pack AND #offset = :offset AND ${
-          held !== undefined && isRemoved(held) ? '#held = :held' : 'attribute_not_exists(#held)'
+          held !== undefined ? '#held = :held' : 'attribute_not_exists(#held)'
         }`,
-        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset', '#held': FIRST_REF },
+        ExpressionAttributeNames: { '#pack': 'pack', '#offset': 'offset', '#held': HELD_REFS },
         ExpressionAttributeValues: {
           ':pack': location.pack,
           ':offset': location.offset,
-          ...(held !== undefined && isRemoved(held) ? { ':held': held } : {}),
+          ...(held !== undefined ? { ':held': held } : {}),
         },
       }),
     );
@@ -250,7 +258,7 @@ async function putBack(bucket: string, key: string): Promise<void> {
 /** A blob's references: items of their own, and the one its location holds. */
 interface References {
   readonly items: string[];
-  readonly held?: string;
+  readonly held: readonly string[];
 }
 
 /**
@@ -265,14 +273,14 @@ async function references(table: string, sha256: string): Promise<References> {
     ConsistentRead: true,
   });
   const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
-  const held = items.map(firstRefOf).find((ref) => ref !== undefined);
+  const held = items.flatMap(heldRefsOf);
   return {
     items: items
       .filter((i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef))
       // An incoming reference whose time does not read counts as recent: a doubt keeps the body.
       .filter((i) => typeof i.incomingAt !== 'string' || !(Date.parse(i.incomingAt) <= since))
       .map((i) => storedKey(i).sk),
-    ...(held !== undefined ? { held } : {}),
+    held,
   };
 }
 
@@ -284,24 +292,33 @@ async function references(table: string, sha256: string): Promise<References> {
 function liveReferences(refs: References, isRemoved: (ref: string) => boolean, dryRun: boolean): string[] {
   return [
     ...refs.items.filter((ref) => !(dryRun && isRemoved(ref))),
-    ...(refs.held !== undefined && !isRemoved(refs.held) ? [refs.held] : []),
+    ...refs.held.filter((ref) => !isRemoved(ref)),
   ];
 }
 
 /**
- * A kept blob's location lets go of a reference the purge removed (unless it holds another by now): it
- * would keep the body for an item that no longer needs it.
+ * A kept blob's location lets go of the references the purge removed (unless what it holds changed since it
+ * was read): they would keep the body for items that no longer need it.
  */
-async function releaseHeld(table: string, sha256: string, held: string): Promise<void> {
+async function releaseHeld(
+  table: string,
+  sha256: string,
+  held: readonly string[],
+  isRemoved: (ref: string) => boolean,
+): Promise<void> {
+  const keep = heldRefsValue(held.filter((ref) => !isRemoved(ref)));
   try {
     await dynamodb().send(
       new UpdateCommand({
         TableName: table,
         Key: { pk: indexKeys.blob(sha256), sk: indexKeys.location },
-        UpdateExpression: 'REMOVE #held',
+        UpdateExpression: keep === undefined ? 'REMOVE #held' : 'SET #held = :keep',
         ConditionExpression: '#held = :held',
-        ExpressionAttributeNames: { '#held': FIRST_REF },
-        ExpressionAttributeValues: { ':held': held },
+        ExpressionAttributeNames: { '#held': HELD_REFS },
+        ExpressionAttributeValues: {
+          ':held': heldRefsValue(held),
+          ...(keep !== undefined ? { ':keep': keep } : {}),
+        },
       }),
     );
   } catch (error) {

@@ -80,7 +80,7 @@ export interface PackedBodies {
 
 /**
  * Writes bodies into new packs (each pack closed at `targetBytes` of bodies), then records where each one
- * lies, with the reference `firstRefs` names for it (see `locationItem`). The location is written only after
+ * lies, with the references `heldRefs` names for it (see `locationItem`). The location is written only after
  * its pack is durable, so a location never names a pack that is not there. The caller has checked each body
  * against its digest.
  */
@@ -88,7 +88,7 @@ export async function packBodies(
   target: BodyStoreTarget,
   bodies: readonly StoredBody[],
   targetBytes = PACK_TARGET_BYTES,
-  firstRefs: ReadonlyMap<string, string> = new Map(),
+  heldRefs: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<PackedBodies> {
   const unique = [...new Map(bodies.map((b) => [b.sha256, b])).values()];
   const groups: StoredBody[][] = [];
@@ -112,7 +112,7 @@ export async function packBodies(
     await writeAll(
       target.table,
       pack.bodies.map((body) => ({
-        PutRequest: { Item: locationItem(body, at, firstRefs.get(body.sha256)) },
+        PutRequest: { Item: locationItem(body, at, heldRefs.get(body.sha256)) },
       })),
     );
     packs.push(pack.key);
@@ -142,7 +142,7 @@ export async function putPack(
 
 /**
  * Moves a body's location from `from` to `to` unless it changed meanwhile (a purge dropped it, or another
- * move won); whether it moved. An update, not a put: the reference the item holds stays whatever it is now.
+ * move won); whether it moved. An update, not a put: the references the item holds stay whatever they are now.
  */
 export async function moveLocation(
   table: string,

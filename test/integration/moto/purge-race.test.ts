@@ -196,49 +196,58 @@ describe('purge sweep racing the indexer', () => {
     assert.deepEqual(await readBack(sha256), body, 'located again, and it reads');
   });
 
-  it("a reference held by a body's location keeps it unless the purge removed it, and is let go when others keep it", async () => {
+  it("references held by a body's location keep it unless the purge removed them, and are let go when others keep it", async () => {
     setS3(cloud.clients.s3);
     const op = '00000000-0000-4000-8000-000000000008';
     const ref = (item: number) => indexKeys.blobRef(serverId, 5, item);
-    const [alone, held, shared] = [1, 2, 3].map((i) => {
+    const [alone, held, shared, partly] = [1, 2, 3, 4].map((i) => {
       const content = Buffer.from(`Subject: held ${i}\r\n\r\nbody ${i}\r\n`);
       return { sha256: sha256Hex(content), content };
-    }) as [Body, Body, Body];
-    // Each body's location holds the reference of the item it was stored for.
+    }) as [Body, Body, Body, Body];
+    // Each body's location holds the references of the items it was stored for.
     await packBodies(
       { table, bucket },
-      [alone, held, shared],
+      [alone, held, shared, partly],
       undefined,
       new Map([
-        [alone.sha256, ref(1)],
-        [held.sha256, ref(2)],
-        [shared.sha256, ref(3)],
+        [alone.sha256, [ref(1)]],
+        [held.sha256, [ref(2)]],
+        [shared.sha256, [ref(3), ref(5)]],
+        [partly.sha256, [ref(6), ref(7)]],
       ]),
     );
-    // The purge removed the first and third items' references, and another item's (21) to the second body;
-    // a fourth item still refers to the third body by an item of its own.
+    // The purge removed: the first body's reference, another item's (21) to the second body, both held
+    // references of the third (a further item, 4, refers to it by an item of its own), one of the fourth's.
     await putJson(bucket, `${candidatesPrefix(op)}000000-test.json`, [
       { sha256: alone.sha256, ref: ref(1) },
       { sha256: held.sha256, ref: ref(21) },
       { sha256: shared.sha256, ref: ref(3) },
+      { sha256: shared.sha256, ref: ref(5) },
+      { sha256: partly.sha256, ref: ref(6) },
     ]);
     await index.send(
       new PutCommand({ TableName: table, Item: { pk: indexKeys.blob(shared.sha256), sk: ref(4), size: 1 } }),
     );
     const where = async (b: Body) => (await locateBodies(table, [b.sha256])).get(b.sha256);
     const dry = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, true);
-    assert.deepEqual([dry.blobsDeleted, dry.blobsKept], [1, 2]);
-    assert.equal((await where(alone))?.firstRef, ref(1), 'a dry run changes nothing');
-    assert.equal((await where(shared))?.firstRef, ref(3));
+    assert.deepEqual([dry.blobsDeleted, dry.blobsKept], [1, 3]);
+    assert.deepEqual((await where(alone))?.heldRefs, [ref(1)], 'a dry run changes nothing');
+    assert.deepEqual((await where(shared))?.heldRefs, [ref(3), ref(5)]);
     const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false);
-    assert.deepEqual([report.blobsDeleted, report.blobsKept], [1, 2]);
+    assert.deepEqual([report.blobsDeleted, report.blobsKept], [1, 3]);
     assert.equal(await where(alone), undefined, 'its only reference removed, the body goes');
-    assert.equal((await where(held))?.firstRef, ref(2), 'a reference the purge did not remove keeps it');
+    assert.deepEqual(
+      (await where(held))?.heldRefs,
+      [ref(2)],
+      'a reference the purge did not remove keeps it',
+    );
     assert.deepEqual(await readBack(held.sha256), held.content);
     const kept = await where(shared);
     assert.ok(kept, 'another item keeps the third body');
-    assert.equal(kept.firstRef, undefined, 'and its location lets go of the removed reference');
+    assert.equal(kept.heldRefs, undefined, 'and its location lets go of the removed references');
     assert.deepEqual(await readBack(shared.sha256), shared.content);
+    assert.deepEqual((await where(partly))?.heldRefs, [ref(7)], 'the fourth keeps the one not removed');
+    assert.deepEqual(await readBack(partly.sha256), partly.content);
   });
 
   it('a packed body: a location written again meanwhile, holding a new reference, keeps it', async () => {
@@ -250,12 +259,17 @@ describe('purge sweep racing the indexer', () => {
     const fresh = indexKeys.blobRef(serverId, 6, 1);
     hookIndexDelete(async () => {
       setDynamodb(index);
-      await packBodies({ table, bucket }, [{ sha256, content: body }], undefined, new Map([[sha256, fresh]]));
+      await packBodies(
+        { table, bucket },
+        [{ sha256, content: body }],
+        undefined,
+        new Map([[sha256, [fresh]]]),
+      );
     });
     const report = await sweepBlobs({ indexTable: table, backupBucket: bucket }, op, false);
     setDynamodb(index);
     assert.equal(report.blobsRestored, 1);
-    assert.equal((await locateBodies(table, [sha256])).get(sha256)?.firstRef, fresh);
+    assert.deepEqual((await locateBodies(table, [sha256])).get(sha256)?.heldRefs, [fresh]);
     assert.deepEqual(await readBack(sha256), body);
   });
 
@@ -295,7 +309,7 @@ describe('purge sweep racing the indexer', () => {
     assert.ok(kept);
     // The fourth body's reference is held by its location (the item it was stored for).
     const keeper = indexKeys.blobRef(serverId, 4, 99);
-    const packed = await packBodies({ table, bucket }, bodies, undefined, new Map([[kept.sha256, keeper]]));
+    const packed = await packBodies({ table, bucket }, bodies, undefined, new Map([[kept.sha256, [keeper]]]));
     assert.equal(packed.packs.length, 1);
     const old = packed.packs[0] as string;
     // The first three bodies lose their last reference; the fourth keeps one.
@@ -328,7 +342,7 @@ describe('purge sweep racing the indexer', () => {
     await assert.rejects(cloud.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: old })));
     const moved = (await locateBodies(table, [kept.sha256])).get(kept.sha256);
     assert.ok(moved && moved.pack !== old);
-    assert.equal(moved.firstRef, keeper, 'the moved location still holds its reference');
+    assert.deepEqual(moved.heldRefs, [keeper], 'the moved location still holds its reference');
     assert.deepEqual(await readBack(kept.sha256), kept.content, 'the live body reads from its new pack');
   });
 });
