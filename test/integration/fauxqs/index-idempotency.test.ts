@@ -13,7 +13,7 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { IngestMessage, SegmentAnnouncement } from '#core/announcement.ts';
 import { bodyBytes, inflate } from '#core/index/message-body.ts';
-import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
+import { indexKeys } from '#core/index-keys.ts';
 import { restoreParamsSchema } from '#core/restore/restore-request.ts';
 import { seededRandom } from '#core/seeded-random.ts';
 import { blobKey } from '#core/storage/body-keys.ts';
@@ -37,7 +37,7 @@ import { privateIndexerConfig, shipAndCollect } from '#test/support/collected-an
 import { readIndexCursor, useLocalIndex } from '#test/support/index-checks.ts';
 import { bodiesInPack } from '#test/support/packed-bodies.ts';
 import { readEvents } from '#test/support/redo-fixtures.ts';
-import { assertSameItems, sortKeys } from '#test/support/same-items.ts';
+import { assertSameItems, referenceLines, sortKeys } from '#test/support/same-items.ts';
 import { simulatedTransactions } from '#test/support/simulated-transactions.ts';
 
 const FAR = Number.MAX_SAFE_INTEGER;
@@ -90,13 +90,10 @@ describe('indexing is exactly-once in effect', () => {
       for (const found of page.Items ?? []) {
         // A reference counts by its key, whether an item of its own or held by the body's location (the
         // first server to store a body holds its references there; another that finds it stored cannot).
-        const refs = String(found.sk).startsWith(keyPrefixes.blobRef)
-          ? [String(found.sk)]
-          : heldRefsOf(found);
-        if (refs.length > 0) {
-          for (const ref of refs)
-            if (ref.includes(`#${serverId}#`))
-              items.push(`reference ${found.pk} ${ref.replaceAll(serverId, 'SERVER')}`);
+        const refs = referenceLines(found);
+        if (refs !== undefined) {
+          for (const line of refs)
+            if (line.includes(`#${serverId}#`)) items.push(line.replaceAll(serverId, 'SERVER'));
           continue;
         }
         // When an incoming body's reference was written (and so when it expires) is the indexer's clock.
