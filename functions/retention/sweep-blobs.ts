@@ -16,6 +16,7 @@ import {
   heldRefsOf,
   heldRefsValue,
   locationItem,
+  locationOf,
 } from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -27,7 +28,6 @@ import {
   type PurgeCandidate,
   type PurgeTarget,
 } from '#functions/retention/purge-mailbox.ts';
-import { locateBodies } from '#functions/storage/body-store.ts';
 import { markSweep } from '#functions/storage/sweep-marks.ts';
 
 export interface SweepReport {
@@ -97,7 +97,7 @@ export async function sweepBlobs(
         return;
       }
       // A packed body: its location goes (the pack's bytes go when a repack finds nothing there is live).
-      const location = (await locateBodies(target.indexTable, [sha256])).get(sha256);
+      const location = refs.location;
       let dropped = false;
       if (location) {
         if (raced(report, dryRun ? 'dropped' : await dropLocation(target.indexTable, location, isRemoved)))
@@ -255,15 +255,17 @@ async function putBack(bucket: string, key: string): Promise<void> {
   );
 }
 
-/** A blob's references: items of their own, and the one its location holds. */
+/** A blob's references (items of their own, and those its location holds), and its location. */
 interface References {
   readonly items: string[];
   readonly held: readonly string[];
+  readonly location?: BodyLocation;
 }
 
 /**
  * Who refers to the blob: messages and contacts, and bodies stored as incoming less than a day ago. Its
- * location and its references share a partition: one query reads both.
+ * location and its references share a partition: one query reads both, and the location it reads is the
+ * one a drop is conditioned on.
  */
 async function references(table: string, sha256: string): Promise<References> {
   const { items } = await queryAll({
@@ -274,6 +276,7 @@ async function references(table: string, sha256: string): Promise<References> {
   });
   const since = Date.now() - INCOMING_REF_HOURS * 3_600_000;
   const held = items.flatMap(heldRefsOf);
+  const location = items.map(locationOf).find((l) => l !== undefined);
   return {
     items: items
       .filter((i) => storedKey(i).sk.startsWith(keyPrefixes.blobRef))
@@ -281,13 +284,14 @@ async function references(table: string, sha256: string): Promise<References> {
       .filter((i) => typeof i.incomingAt !== 'string' || !(Date.parse(i.incomingAt) <= since))
       .map((i) => storedKey(i).sk),
     held,
+    ...(location !== undefined ? { location } : {}),
   };
 }
 
 /**
  * The references that keep a blob: every item of its own (the mailboxes' shares deleted those they
- * removed; a dry run deleted none, so its removed ones do not count), and the one its location holds unless
- * the purge removed it (no share deletes that one).
+ * removed; a dry run deleted none, so its removed ones do not count), and those its location holds unless
+ * the purge removed them (no share deletes those).
  */
 function liveReferences(refs: References, isRemoved: (ref: string) => boolean, dryRun: boolean): string[] {
   return [
