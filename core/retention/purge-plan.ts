@@ -36,15 +36,13 @@ export function storedEntityOf(item: Record<string, unknown>): StoredEntity {
 }
 
 /**
- * The blobs a version refers to: messages and document revisions hold blob references (contact bodies are
- * kept: nothing counts who shares them).
+ * The blobs a version refers to: what the indexer writes references for (a message's body, a contact's,
+ * a document's revisions; `bodiesOf` in core/index/index-entity.ts), read from the stored form.
  */
 export function bodiesOf(e: StoredEntity): string[] {
-  return e.st?.kind === 'message' && e.st.sha256
-    ? [e.st.sha256]
-    : e.st?.kind === 'document'
-      ? (e.st.revisions ?? []).map((r) => r.sha256)
-      : [];
+  const kind = e.st?.kind;
+  if ((kind === 'message' || kind === 'contact') && e.st?.sha256) return [e.st.sha256];
+  return kind === 'document' ? (e.st?.revisions ?? []).map((r) => r.sha256) : [];
 }
 
 export interface MailboxPurge {

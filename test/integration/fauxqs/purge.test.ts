@@ -209,7 +209,10 @@ describe('retention and purge against the ground truth', () => {
     const after = await storedBlobs();
     const needed = new Set<string>();
     const shaOf = (s: MailSnapshot) =>
-      Object.values(s.mailboxes).flatMap((m) => Object.values(m.messages).map((x) => x.sha256));
+      Object.values(s.mailboxes).flatMap((m) => [
+        ...Object.values(m.messages).map((x) => x.sha256),
+        ...Object.values(m.contacts).flatMap((c) => (c.sha256 ? [c.sha256] : [])),
+      ]);
     for (const t of [
       cutoff,
       ...randomInstants(
@@ -238,8 +241,28 @@ describe('retention and purge against the ground truth', () => {
       }
     const shared = [...purgedBodies].filter((sha) => needed.has(sha));
     for (const sha of shared) assert.ok(after.has(sha));
+    // A contact's body goes like a message's: one it held only before the cutoff (a vCard saved again since,
+    // each save's bytes being unique here) is deleted, unless its account is kept.
+    const keptAccounts = new Set([forever, held]);
+    const atCutoff = new Set(shaOf(sim.truthAt(cutoff)));
+    const oldCards = new Set<string>();
+    for (const t of randomInstants(
+      sim.commitTimes().filter((x) => x < cutoff),
+      30,
+      seededRandom(5),
+    ))
+      for (const mailbox of Object.values(sim.truthAt(t).mailboxes))
+        if (!keptAccounts.has(mailbox.accountId))
+          for (const contact of Object.values(mailbox.contacts))
+            if (contact.sha256 && !atCutoff.has(contact.sha256) && !needed.has(contact.sha256))
+              oldCards.add(contact.sha256);
+    assert.ok(oldCards.size > 0, 'some contact was saved again before the cutoff');
+    for (const sha of oldCards) {
+      assert.ok(blobsBefore.has(sha), `contact body ${sha} was stored`);
+      assert.ok(!after.has(sha), `contact body ${sha}, needed by nothing retained, is deleted`);
+    }
     process.stdout.write(
-      `# ${deletedBlobs.length} blobs deleted; ${shared.length} bodies of purged items kept for retained ones\n`,
+      `# ${deletedBlobs.length} blobs deleted (${oldCards.size} old contact bodies); ${shared.length} bodies of purged items kept for retained ones\n`,
     );
   });
 

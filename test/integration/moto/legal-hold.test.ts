@@ -73,10 +73,13 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
     );
     return readTrailer(bytes, bytes.length).map((b) => b.sha256);
   }
-  /** The bodies of the account's messages now, by the simulator. */
+  /** The bodies of the account's messages and contacts now, by the simulator. */
   function bodiesOfAccount(accountId: string): string[] {
     const mailbox = Object.values(current.mailboxes).find((m) => m.accountId === accountId);
-    return Object.values(mailbox?.messages ?? {}).map((m) => m.sha256);
+    return [
+      ...Object.values(mailbox?.messages ?? {}).map((m) => m.sha256),
+      ...Object.values(mailbox?.contacts ?? {}).flatMap((c) => (c.sha256 ? [c.sha256] : [])),
+    ];
   }
   async function listKeys(prefix: string): Promise<string[]> {
     const out = await cloud.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
@@ -138,7 +141,11 @@ describe('legal holds as S3 legal-hold flags (Object Lock on, the default)', () 
     assert.ok(heldPacks.length > 0, 'message bodies are held');
     const inHeld = new Set((await Promise.all(heldPacks.map(bodiesIn))).flat());
     const mine = bodiesOfAccount(first);
-    assert.ok(mine.length > 0);
+    const cards = Object.values(current.mailboxes).find((m) => m.accountId === first)?.contacts ?? {};
+    assert.ok(
+      Object.values(cards).some((c) => c.sha256),
+      'the account has contacts with bodies: they are held too',
+    );
     for (const sha256 of mine) assert.ok(inHeld.has(sha256), `body ${sha256} is in a held pack`);
     assert.equal(op.progress?.objectsHeld, flagged.length);
     assert.equal(op.progress?.objectsMissing ?? 0, 0);

@@ -33,6 +33,7 @@ describe('objectsNeeded', () => {
           st: { kind: 'document', revisions: [{ sha256: sha('c') }, { sha256: sha('d') }] },
         },
         { sk: 'H#item:301', k: 'item:301', st: { kind: 'contact' } },
+        { sk: 'H#item:303', k: 'item:303', st: { kind: 'contact', sha256: sha('e') } },
         { sk: 'V#item:302#1', k: 'item:302', st: null, tt: 9 },
       ],
     );
@@ -43,6 +44,7 @@ describe('objectsNeeded', () => {
         blobKey(sha('b')),
         blobKey(sha('c')),
         blobKey(sha('d')),
+        blobKey(sha('e')),
         'servers/s/ldap/20261205T000000Z.c',
         'servers/s/redo/1/0-10.a',
         'servers/s/redo/1/sealed-10.b',

@@ -70,13 +70,19 @@ describe('planning a mailbox purge', () => {
     assert.deepEqual(plan.references, [{ sha256: sha('draft1'), itemId: 7 }]);
   });
 
-  it('never lets a contact body go: nothing counts who shares it', () => {
+  it("lets a contact's old body go like a message's, and keeps the one its head still holds", () => {
+    const contact = (sk: string, body: string, tt?: number): StoredEntity => ({
+      sk,
+      k: 'item:9',
+      ...(tt !== undefined ? { tt } : {}),
+      st: { kind: 'contact', sha256: sha(body) },
+    });
     const plan = planMailboxPurge(
-      [{ sk: 'V#item:9#1', k: 'item:9', tt: 1, st: { kind: 'contact', sha256: sha('v') } }],
+      [contact('V#item:9#1', 'v1', 100), contact('V#item:9#2', 'v2', 200), contact('H#item:9', 'v2')],
       cutoff,
     );
-    assert.deepEqual(plan.versions, ['V#item:9#1']);
-    assert.deepEqual(plan.references, []);
+    assert.deepEqual(plan.versions.sort(), ['V#item:9#1', 'V#item:9#2']);
+    assert.deepEqual(plan.references, [{ sha256: sha('v1'), itemId: 9 }]);
   });
 });
 
@@ -97,6 +103,14 @@ describe('stored entities as purge reads them', () => {
       st: { kind: 'contact', sha256: null },
     });
     assert.deepEqual(bodiesOf(contact), []);
+    const photo = storedEntityOf({
+      pk: 'MBX#s#7',
+      sk: 'V#item:12#1',
+      k: 'item:12',
+      tt: 5,
+      st: { kind: 'contact', sha256: sha('c') },
+    });
+    assert.deepEqual(bodiesOf(photo), [sha('c')], "a contact's body is referred to like a message's");
     const tombstone = storedEntityOf({ pk: 'MBX#s#7', sk: 'H#item:11', k: 'item:11' });
     assert.equal(tombstone.st, undefined);
   });
