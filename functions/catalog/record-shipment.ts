@@ -1,10 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge, IndexContinue, IndexReset, IngestMessage } from '#core/announcement.ts';
 import { catalogItem } from '#core/index/catalog-entries.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { SegmentConflictError, SegmentMismatchError } from '#functions/errors.ts';
 
@@ -39,7 +38,7 @@ export async function recordShipment(
     );
     return 'recorded';
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionFailed(error)) throw error;
   }
   const key = { pk: item.pk, sk: item.sk };
   const existing = await dynamodb().send(

@@ -16,3 +16,11 @@ export function dynamodb(): DynamoDBDocumentClient {
 export function setDynamodb(replacement: DynamoDBDocumentClient | undefined): void {
   client = replacement;
 }
+
+/**
+ * Whether a write was refused by its condition. By name, not class: an error may come from another copy of the
+ * SDK (a bundle's, a test's stub), where `instanceof` says no.
+ */
+export function isConditionFailed(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}

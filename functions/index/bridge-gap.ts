@@ -1,10 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IndexBridge } from '#core/announcement.ts';
 import { redoPosition } from '#core/index/redo-position.ts';
 import { type BridgeFields, bridgeMark } from '#core/index/server-marks.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { readCursor } from '#functions/index/index-cursor.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
 import { nextSegment } from '#functions/index/next-segment.ts';
@@ -65,10 +64,7 @@ export async function bridgeGap(target: IndexTarget, request: IndexBridge): Prom
     );
   } catch (error) {
     // The cursor moved meanwhile (a redelivered bridge, or the missing segment arrived): nothing to do.
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      (error as Error).name === 'TransactionCanceledException'
-    )
+    if (isConditionFailed(error) || (error as Error).name === 'TransactionCanceledException')
       return { state: 'refused', reason: `the cursor left ${at} meanwhile` };
     throw error;
   }

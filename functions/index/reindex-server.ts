@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { IndexReset } from '#core/announcement.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { listCatalog } from '#functions/catalog/catalog-store.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import type { AdvanceOutcome } from '#functions/index/advance-server.ts';
 import { baseStart, startAtBase } from '#functions/index/base-start.ts';
 import { indexLdapDump } from '#functions/index/index-ldap-dump.ts';
@@ -299,7 +298,7 @@ export async function finishReindex(
       }),
     );
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionFailed(error)) throw error;
   }
   return summary;
 }

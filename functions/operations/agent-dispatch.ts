@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { indexKeys, keyPrefixes, operationKeys } from '#core/index-keys.ts';
 import {
@@ -11,7 +10,7 @@ import {
 } from '#core/operation.ts';
 import { dispatchItem, dispatchItemOf, dispatchOf } from '#core/operations/dispatch-items.ts';
 import { parseOrThrow } from '#core/validation.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { ConflictError, OperationNotFoundError } from '#functions/errors.ts';
 import {
   getOperation,
@@ -73,7 +72,7 @@ export async function dispatchToAgents(target: DispatchTarget, op: Operation): P
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
   return servers.length;
@@ -152,7 +151,7 @@ export async function claimDispatch(
     await touchOperation(table, op.id);
     return dispatchOf(out.Attributes ?? {});
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException)
+    if (isConditionFailed(error))
       throw new OperationNotFoundError(
         `operation ${op.id} has no share for server ${serverId} (or it was reported)`,
       );

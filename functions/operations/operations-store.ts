@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { operationKeys } from '#core/index-keys.ts';
 import { type Operation, type OperationKind, type OperationState, operationSchema } from '#core/operation.ts';
 import { parseOrThrow } from '#core/validation.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { sns } from '#functions/clients/sns.ts';
 import { OperationNotFoundError } from '#functions/errors.ts';
 import { logger } from '#functions/observability.ts';
@@ -139,7 +138,7 @@ export async function countWorkItem(
     const item = result.Attributes ?? {};
     return { done: Number(item.done ?? 0), failed: Number(item.failed ?? 0), total: Number(item.total ?? 0) };
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
+    if (isConditionFailed(error)) return undefined;
     throw error;
   }
 }
@@ -196,7 +195,7 @@ export async function finishOperation(
     );
     finished = toOperation(out.Attributes ?? {});
   } catch (caught) {
-    if (caught instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(caught)) return false;
     throw caught;
   }
   if (table.operationsTopicArn) await announceFinished(table.operationsTopicArn, finished);
@@ -244,7 +243,7 @@ async function conditionalUpdate(
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }

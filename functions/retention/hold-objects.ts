@@ -4,7 +4,7 @@ import { inParallel } from '#core/in-parallel.ts';
 import { indexKeys } from '#core/index-keys.ts';
 import type { LegalHoldChunk } from '#core/retention/legal-hold-plan.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 
 export interface HoldTarget {
@@ -155,7 +155,7 @@ async function conditional(command: UpdateCommand | DeleteCommand): Promise<bool
     await dynamodb().send(command as never);
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CatalogEntry } from '#core/index/catalog-entries.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import type { PurgeTarget } from '#functions/retention/purge-mailbox.ts';
 
@@ -40,7 +40,7 @@ export async function purgeCatalogEntry(
       }),
     )
     .catch((error: Error) => {
-      if (error.name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailed(error)) throw error;
     });
   return { outcome: 'purged' };
 }

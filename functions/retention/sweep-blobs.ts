@@ -19,7 +19,7 @@ import {
   locationOf,
 } from '#core/storage/body-location.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { readJsonArrays } from '#functions/restore/operation-objects.ts';
@@ -218,7 +218,7 @@ async function dropLocation(
       }),
     );
   } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'kept';
+    if (isConditionFailed(error)) return 'kept';
     throw error;
   }
   if (liveReferences(await references(table, location.sha256), isRemoved, false).length === 0)
@@ -232,7 +232,7 @@ async function dropLocation(
       }),
     );
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailed(error)) throw error;
   }
   return 'restored';
 }
@@ -326,7 +326,7 @@ async function releaseHeld(
       }),
     );
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailed(error)) throw error;
   }
 }
 

@@ -20,7 +20,7 @@ import { PlaintextError, plaintextOf } from '#core/storage/plaintext.ts';
 import { readRanges } from '#core/storage/read-ranges.ts';
 import { sha256Hex } from '#core/zimbra-digest.ts';
 import { isNotFound } from '#functions/clients/bucket-objects.ts';
-import { dynamodb } from '#functions/clients/dynamodb.ts';
+import { dynamodb, isConditionFailed } from '#functions/clients/dynamodb.ts';
 import { s3 } from '#functions/clients/s3.ts';
 import { quarantineNote } from '#functions/coherency/quarantine-records.ts';
 import { getAll, writeAll } from '#functions/index/batch-requests.ts';
@@ -173,7 +173,7 @@ export async function moveLocation(
     );
     return true;
   } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }
