@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { EntityState } from '#core/index/index-entity.ts';
+import { itemSize, writeUnits } from '#core/index/item-size.ts';
+import { applyDelta, stateDelta } from '#core/index/state-delta.ts';
 import type { EntityHead, EntityVersion } from '#core/index/version-overlay.ts';
 import { entityKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
@@ -7,7 +9,13 @@ import { parseOrThrow } from '#core/validation.ts';
 // How heads and closed versions are stored: short attribute names, since every byte is paid per write.
 // k entity key, m mailbox id, st state (absent on a tombstone), fp/ft from position/time, tp/tt to
 // position/time, pp/pt the previous version's fromPos and toTime (its key), op the op that made it, by the
-// op that ended it, dl present when it ended in a deletion.
+// op that ended it, dl present when it ended in a deletion, rv the riders.
+//
+// Riders: the versions just before an item's own (a head's, or a deletion's closed version), newest first,
+// each told by how its state differs from the next newer one (d: older values, x: fields it lacked), as
+// many as fit without costing the item another write unit. A rider's end is its successor's start and the op
+// that ended it its successor's op; only the last one says where the chain goes on (pp, pt). The rest of the
+// chain are version items of their own.
 
 export type Item = Record<string, unknown>;
 
@@ -16,6 +24,13 @@ export interface StoredHead extends EntityHead {
   key: string;
 }
 
+/** An item with as many of `riders` as fit in its write units, and the riders that did not fit. */
+export interface PackedItem {
+  item: Item;
+  spilled: EntityVersion[];
+}
+
+/** A head's item (without riders: see packedHeadItem). */
 export function headItem(serverId: string, mailboxId: number, key: string, head: EntityHead): Item {
   const keys = entityKeys(serverId, mailboxId, key);
   return {
@@ -29,6 +44,75 @@ export function headItem(serverId: string, mailboxId: number, key: string, head:
     ...(head.prevFrom !== null ? { pp: head.prevFrom } : {}),
     ...(head.prevTo !== null ? { pt: head.prevTo } : {}),
     op: head.op,
+  };
+}
+
+/** A head's item carrying its riders (`head.riders`, newest first) as far as they fit; the rest spilled. */
+export function packedHeadItem(
+  serverId: string,
+  mailboxId: number,
+  key: string,
+  head: EntityHead,
+): PackedItem {
+  return packRiders(headItem(serverId, mailboxId, key, head), head.state, head.op, head.riders ?? []);
+}
+
+/** A closed version's item carrying `riders` (the versions before it, newest first) as far as they fit. */
+export function packedVersionItem(
+  serverId: string,
+  v: EntityVersion,
+  riders: readonly EntityVersion[],
+): PackedItem {
+  return packRiders(versionItem(serverId, v), v.state, v.op, riders);
+}
+
+function packRiders(
+  item: Item,
+  state: EntityState | null,
+  op: string,
+  riders: readonly EntityVersion[],
+): PackedItem {
+  if (riders.length === 0 || !state) return { item, spilled: [...riders] };
+  // A few bytes short of the units' end: the size is estimated from DynamoDB's published rules.
+  const budget = writeUnits(itemSize(item)) * 1024 - 16;
+  const top = { state, fromPos: String(item.fp), fromTime: Number(item.ft), op };
+  const stored: Item[] = [];
+  let size = itemSize({ ...item, rv: [] });
+  let newer: typeof top = top;
+  for (const rider of riders) {
+    // Riders are a chain from the item's own version back: each ended where the next newer began.
+    const follows =
+      rider.toPos === newer.fromPos && rider.toTime === newer.fromTime && rider.endedBy === newer.op;
+    const before = stored.length > 0 ? riders[stored.length - 1] : undefined;
+    const linked = !before || (before.prevFrom === rider.fromPos && before.prevTo === rider.toTime);
+    if (rider.deleted || !follows || !linked) break;
+    const form = riderForm(rider, newer.state);
+    // A list element: one byte and the map (`r` is one byte too). The chain's continuation is stored on
+    // the last rider only: room is kept for it whichever that is.
+    const cost = itemSize({ r: form });
+    const tail = itemSize({ pp: rider.prevFrom ?? '', pt: rider.prevTo ?? 0 }) + 2;
+    if (size + cost + tail > budget) break;
+    stored.push(form);
+    size += cost;
+    newer = rider;
+  }
+  if (stored.length === 0) return { item, spilled: [...riders] };
+  const last = riders[stored.length - 1] as EntityVersion;
+  Object.assign(stored[stored.length - 1] as Item, {
+    ...(last.prevFrom !== null ? { pp: last.prevFrom } : {}),
+    ...(last.prevTo !== null ? { pt: last.prevTo } : {}),
+  });
+  return { item: { ...item, rv: stored }, spilled: riders.slice(stored.length) };
+}
+
+function riderForm(rider: EntityVersion, newer: EntityState): Item {
+  const delta = stateDelta(rider.state, newer);
+  return {
+    fp: rider.fromPos,
+    ft: rider.fromTime,
+    op: rider.op,
+    ...(delta.set ? { d: delta.set } : {}),
+    ...(delta.unset ? { x: delta.unset } : {}),
   };
 }
 
@@ -82,9 +166,20 @@ const headFields = {
   pt: z.number().optional(),
   op: z.string(),
 };
-const headSchema = z.looseObject({ ...headFields, st: entityState.optional() });
+const riderSchema = z.looseObject({
+  fp: z.string(),
+  ft: z.number(),
+  op: z.string(),
+  d: z.record(z.string(), z.unknown()).optional(),
+  x: z.array(z.string()).optional(),
+  pp: z.string().optional(),
+  pt: z.number().optional(),
+});
+const riders = z.array(riderSchema).optional();
+const headSchema = z.looseObject({ ...headFields, st: entityState.optional(), rv: riders });
 const versionSchema = z.looseObject({
   ...headFields,
+  rv: riders,
   st: entityState,
   tp: z.string(),
   tt: z.number(),
@@ -94,10 +189,10 @@ const versionSchema = z.looseObject({
 
 const what = (kind: string, item: Item) => `${kind} item ${String(item.pk)} ${String(item.sk)}`;
 
-/** A head as stored, checked; a malformed one is a ValidationError naming its key. */
+/** A head as stored, checked, with its riders; a malformed one is a ValidationError naming its key. */
 export function headFromItem(item: Item): StoredHead {
   const h = parseOrThrow(headSchema, item, what('head', item));
-  return {
+  const head: StoredHead = {
     mailboxId: h.m,
     key: h.k,
     state: h.st ?? null,
@@ -107,9 +202,56 @@ export function headFromItem(item: Item): StoredHead {
     prevTo: h.pt ?? null,
     op: h.op,
   };
+  const rv = ridersOf(h.m, h.k, head, h.rv);
+  return rv.length > 0 ? { ...head, riders: rv } : head;
 }
 
-/** A closed version as stored, checked; a malformed one is a ValidationError naming its key. */
+/** The versions a head or a closed version's item carries: its riders, newest first, as whole versions. */
+function ridersOf(
+  mailboxId: number,
+  key: string,
+  top: { state: EntityState | null; fromPos: string; fromTime: number; op: string },
+  stored: z.infer<typeof riderSchema>[] | undefined,
+): EntityVersion[] {
+  const out: EntityVersion[] = [];
+  if (!stored || !top.state) return out;
+  let newer: { state: EntityState; fromPos: string; fromTime: number; op: string } = {
+    ...top,
+    state: top.state,
+  };
+  stored.forEach((r, i) => {
+    const older = stored[i + 1];
+    const version: EntityVersion = {
+      mailboxId,
+      key,
+      state: applyDelta(newer.state, { ...(r.d ? { set: r.d } : {}), ...(r.x ? { unset: r.x } : {}) }),
+      fromPos: r.fp,
+      fromTime: r.ft,
+      toPos: newer.fromPos,
+      toTime: newer.fromTime,
+      prevFrom: older ? older.fp : (r.pp ?? null),
+      prevTo: older ? r.ft : (r.pt ?? null),
+      op: r.op,
+      endedBy: newer.op,
+      deleted: false,
+    };
+    out.push(version);
+    newer = version;
+  });
+  return out;
+}
+
+/**
+ * Every closed version an item holds: a version item's own and its riders, or a head's riders (newest first).
+ * A malformed item is a ValidationError naming its key.
+ */
+export function versionsOfItem(item: Item): EntityVersion[] {
+  if (item.tp === undefined) return headFromItem(item).riders ?? [];
+  const v = versionFromItem(item);
+  return [v, ...ridersOf(v.mailboxId, v.key, v, parseOrThrow(versionSchema, item, what('version', item)).rv)];
+}
+
+/** A closed version as stored (its riders aside: see versionsOfItem), checked. */
 export function versionFromItem(item: Item): EntityVersion {
   const v = parseOrThrow(versionSchema, item, what('version', item));
   return {

@@ -18,6 +18,11 @@ export interface EntityHead {
   prevTo: number | null;
   /** The op that made this version. */
   op: string;
+  /**
+   * The versions just before this one, newest first, that may be stored in the head's item (see
+   * `packedHeadItem`): each holds the bodies its successor holds. Absent: none.
+   */
+  riders?: EntityVersion[];
 }
 
 /** A closed version: a state and the interval [fromTime, toTime) it was valid in. */
@@ -51,6 +56,7 @@ export interface ChangedHead {
  */
 export class VersionOverlay implements EntityView {
   private readonly heads = new Map<number, Map<string, EntityHead | null>>();
+  private readonly loadedRiders = new Map<string, readonly EntityVersion[]>();
   private readonly complete = new Set<number>();
   private readonly incomingBlobs = new Map<string, IncomingBlob>();
   private readonly changed = new Map<number, Set<string>>();
@@ -71,9 +77,16 @@ export class VersionOverlay implements EntityView {
   /** Records whose result is not in the record, at the commit of their transaction (see EntityView). */
   readonly uncertainties: { record: RedoRecord; reason: string; pos: string; time: number }[] = [];
 
-  /** Seeds one entity's head as stored (null: no head, or one that does not exist). */
+  /** Seeds one entity's head as stored (null: no head, or one that does not exist), riders included. */
   load(mailboxId: number, key: string, head: EntityHead | null): void {
+    if (head?.riders?.length) this.loadedRiders.set(`${mailboxId}\0${key}`, head.riders);
+    else this.loadedRiders.delete(`${mailboxId}\0${key}`);
     this.mailbox(mailboxId).set(key, head);
+  }
+
+  /** The riders the entity's head carried when it was loaded (none if it had none). */
+  ridersLoaded(mailboxId: number, key: string): readonly EntityVersion[] {
+    return this.loadedRiders.get(`${mailboxId}\0${key}`) ?? [];
   }
 
   /** Every head of the mailbox has been loaded: what is not known does not exist. */

@@ -2,10 +2,10 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { EntityNeed, IncomingBlob } from '#core/index/apply-transaction.ts';
 import { isUserFolder, MAX_FOLDER_DEPTH } from '#core/index/conversations.ts';
-import { headFromItem, type Item, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
+import { headFromItem, type Item, type StoredHead, versionsOfItem } from '#core/index/entity-items.ts';
 import { itemKey, MAILBOX_KEY } from '#core/index/index-entity.ts';
 import { storedKey } from '#core/index/stored-key.ts';
-import type { EntityHead, VersionOverlay } from '#core/index/version-overlay.ts';
+import type { EntityHead, EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
 import { entityKeys, indexKeys } from '#core/index-keys.ts';
 import { parseOrThrow } from '#core/validation.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
@@ -172,12 +172,27 @@ async function startHead(
     return head.state === null ? null : head;
   }
   let prev: { from: string | null; to: number | null } = { from: head.prevFrom, to: head.prevTo };
+  // The versions the item in hand carries after the one reached: riders first, then items of their own.
+  let carried = stored.riders ?? [];
   while (prev.from !== null) {
-    const version = versionFromItem(await getVersion(scope, stored, prev.from, prev.to));
+    let version: EntityVersion;
+    if (carried[0]?.fromPos === prev.from) [version, ...carried] = carried as [EntityVersion];
+    else
+      [version, ...carried] = versionsOfItem(await getVersion(scope, stored, prev.from, prev.to)) as [
+        EntityVersion,
+      ];
     if (version.fromPos < scope.segmentStart) {
       if (version.toPos < scope.segmentStart) return null; // deleted before the segment
       const { state, fromPos, fromTime, prevFrom, prevTo, op } = version;
-      return { state, fromPos, fromTime, prevFrom, prevTo, op };
+      return {
+        state,
+        fromPos,
+        fromTime,
+        prevFrom,
+        prevTo,
+        op,
+        ...(carried.length > 0 ? { riders: carried } : {}),
+      };
     }
     prev = { from: version.prevFrom, to: version.prevTo };
   }

@@ -1,6 +1,7 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { headItem, type Item, versionItem } from '#core/index/entity-items.ts';
+import type { Item } from '#core/index/entity-items.ts';
+import { entityWrites } from '#core/index/entity-writes.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import type { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
@@ -12,9 +13,10 @@ import { queryAll } from '#functions/query/query-all.ts';
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
- * Writes what an overlay recorded, in the order that lets a retry recompute the same writes: closed
- * versions and conversation joins (with `extra` items that are as idempotent), then heads, then `commit` (the cursor move, one
- * transaction), then the clean-up of tombstones and of `stale` ones earlier runs left behind.
+ * Writes what an overlay recorded (its items as `entityWrites` lays them out), in the order that lets a retry
+ * recompute the same writes: closed versions and conversation joins (with `extra` items that are as
+ * idempotent), then heads, then `commit` (the cursor move, one transaction), then the clean-up of tombstones
+ * and of `stale` ones earlier runs left behind.
  */
 export async function persistOverlay(
   table: string,
@@ -32,14 +34,11 @@ export async function persistOverlay(
   },
 ): Promise<void> {
   const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
-  const heads = overlay.changedHeads();
-  const tombstones = heads
-    .filter((h) => h.head.state === null)
-    .map((h) => headItem(serverId, h.mailboxId, h.key, h.head));
+  const { versions, heads, tombstones } = entityWrites(serverId, overlay);
   const cleanups =
     options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, tombstones);
   await writeAll(table, [
-    ...overlay.versions.map((v) => put(versionItem(serverId, v))),
+    ...versions.map(put),
     // Before the heads that name the conversations: whoever looks for a conversation's messages finds them.
     ...overlay.conversationJoins.map(({ mailboxId, convId, messageId }) =>
       put({
@@ -50,10 +49,7 @@ export async function persistOverlay(
     ...(options.extra ?? []).map(put),
     ...cleanups.map(put),
   ]);
-  await writeAll(
-    table,
-    heads.map(({ mailboxId, key, head }) => put(headItem(serverId, mailboxId, key, head))),
-  );
+  await writeAll(table, heads.map(put));
   if (options.commit.length > 0)
     await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
   // Tombstones only had to outlive the run (a retry walks back through them); now they can go.

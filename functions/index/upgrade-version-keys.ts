@@ -1,7 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { headFromItem, headItem, versionFromItem, versionItem } from '#core/index/entity-items.ts';
+import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
 import { storedKey } from '#core/index/stored-key.ts';
-import { indexKeys, LEGACY_VERSION_KEYS, scopeKeys } from '#core/index-keys.ts';
+import type { EntityVersion } from '#core/index/version-overlay.ts';
+import { entityKeys, indexKeys, LEGACY_VERSION_KEYS, scopeKeys } from '#core/index-keys.ts';
 import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { type WriteRequest, writeAll } from '#functions/index/batch-requests.ts';
 import { serverScopes } from '#functions/index/server-scopes.ts';
@@ -46,18 +47,24 @@ export async function upgradeVersionKeys(table: string, serverId: string): Promi
       ExpressionAttributeValues: { ':pk': pk, ':h': 'H#' },
       ConsistentRead: true,
     });
+    // Each item is written again as it is (whatever else it holds, riders included), with the end added.
     const puts: WriteRequest[] = [];
-    for (const { mailboxId, key, ...head } of heads.items.map(headFromItem)) {
-      const prevTo = endOf(key, head.prevFrom, head.prevTo);
-      if (prevTo !== null)
-        puts.push({ PutRequest: { Item: headItem(serverId, mailboxId, key, { ...head, prevTo }) } });
+    for (const item of heads.items) {
+      const { key, prevFrom, prevTo, riders } = headFromItem(item);
+      const rider = riders?.[0]?.fromPos === prevFrom ? riders?.[0] : undefined;
+      const end = endOf(key, prevFrom, prevTo) ?? rider?.toTime ?? null;
+      if (end !== null) puts.push({ PutRequest: { Item: { ...item, pt: end } } });
     }
     await writeAll(table, puts);
     await writeAll(
       table,
-      versions.map((v) => ({
-        PutRequest: { Item: versionItem(serverId, { ...v, prevTo: endOf(v.key, v.prevFrom, v.prevTo) }) },
-      })),
+      items.map((item, i) => {
+        const v = versions[i] as EntityVersion;
+        const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = item;
+        const end = endOf(v.key, v.prevFrom, v.prevTo);
+        const sk = entityKeys(serverId, v.mailboxId, v.key).version(v.toTime, v.fromPos);
+        return { PutRequest: { Item: { ...rest, sk, ...(end !== null ? { pt: end } : {}) } } };
+      }),
     );
     await writeAll(
       table,

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemState, MailboxRef } from '#core/control-api.ts';
-import { headFromItem, type StoredHead, versionFromItem } from '#core/index/entity-items.ts';
+import { headFromItem, type StoredHead, versionsOfItem } from '#core/index/entity-items.ts';
 import { itemKey } from '#core/index/index-entity.ts';
 import type { EntityVersion } from '#core/index/version-overlay.ts';
 import { entityKeys } from '#core/index-keys.ts';
@@ -38,11 +38,17 @@ async function chainOf(
   get: (sk: string) => Promise<Record<string, unknown> | undefined>,
 ): Promise<EntityVersion[] | undefined> {
   const chain: EntityVersion[] = [];
+  // Riders come with the item that carries them; the chain goes on in items of their own.
+  let carried = head.riders ?? [];
   for (let prev = { from: head.prevFrom, to: head.prevTo }; prev.from !== null; ) {
-    if (prev.to === null) return undefined;
-    const item = await get(versionKey(prev.to, prev.from));
-    if (!item) return undefined;
-    const version = versionFromItem(item);
+    let version: EntityVersion;
+    if (carried[0]?.fromPos === prev.from) [version, ...carried] = carried as [EntityVersion];
+    else {
+      if (prev.to === null) return undefined;
+      const item = await get(versionKey(prev.to, prev.from));
+      if (!item) return undefined;
+      [version, ...carried] = versionsOfItem(item) as [EntityVersion];
+    }
     chain.push(version);
     prev = { from: version.prevFrom, to: version.prevTo };
   }
@@ -61,5 +67,5 @@ async function versionsOf(table: string, ref: MailboxRef, key: string): Promise<
     { from: 0 },
     { expression: 'k = :k', values: { ':k': key } },
   );
-  return items.map(versionFromItem).sort((a, b) => a.toTime - b.toTime);
+  return items.flatMap(versionsOfItem).sort((a, b) => a.toTime - b.toTime);
 }

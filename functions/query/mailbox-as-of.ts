@@ -1,6 +1,7 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
-import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
+import { headFromItem, versionsOfItem } from '#core/index/entity-items.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
+import type { EntityVersion } from '#core/index/version-overlay.ts';
 import { entityKeys, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { versionsEndedIn } from '#functions/query/versions-ended.ts';
@@ -62,8 +63,11 @@ export async function scopeAsOf(
     versionsEndedIn(table, serverId, scope, { from: Math.floor(time) + 1 }),
   ]);
   const candidates: TimedState[] = [
-    ...heads.items.map((item) => ({ ...headFromItem(item) })),
-    ...history.items.map(versionFromItem),
+    ...heads.items.flatMap((item) => {
+      const head = headFromItem(item);
+      return [head, ...(head.riders ?? [])];
+    }),
+    ...history.items.flatMap(versionsOfItem),
   ];
   return {
     entities: entitiesAsOf(candidates, time),
@@ -101,14 +105,23 @@ export async function mailboxHistory(
       }),
     ),
   );
+  const closed = ({ mailboxId, state, fromPos, fromTime, toPos, toTime, deleted }: EntityVersion) => ({
+    mailboxId,
+    state: state as MailboxEntity,
+    fromPos,
+    fromTime,
+    toPos,
+    toTime,
+    deleted,
+  });
   const versions = pages.flatMap((page) =>
-    page.items.map((item): MailboxVersion => {
-      if (item.tp === undefined) {
-        const { mailboxId, state, fromPos, fromTime } = headFromItem(item);
-        return { mailboxId, state: state as MailboxEntity | null, fromPos, fromTime, deleted: false };
-      }
-      const { mailboxId, state, fromPos, fromTime, toPos, toTime, deleted } = versionFromItem(item);
-      return { mailboxId, state: state as MailboxEntity, fromPos, fromTime, toPos, toTime, deleted };
+    page.items.flatMap((item): MailboxVersion[] => {
+      if (item.tp !== undefined) return versionsOfItem(item).map(closed);
+      const { mailboxId, state, fromPos, fromTime, riders } = headFromItem(item);
+      return [
+        { mailboxId, state: state as MailboxEntity | null, fromPos, fromTime, deleted: false },
+        ...(riders ?? []).map(closed),
+      ];
     }),
   );
   return { versions, readUnits: pages.reduce((sum, page) => sum + page.readUnits, 0) };

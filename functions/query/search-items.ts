@@ -1,6 +1,6 @@
 import { inviteSummary } from '#core/calendar/invite-metadata.ts';
 import type { FoundItem, MailboxRef, SearchType } from '#core/control-api.ts';
-import { versionFromItem } from '#core/index/entity-items.ts';
+import { versionsOfItem } from '#core/index/entity-items.ts';
 import { type EntityState, type FiledEntity, isFiled, itemIdOf } from '#core/index/index-entity.ts';
 import { mailboxAsOf } from '#functions/query/mailbox-as-of.ts';
 import { versionsEndedIn } from '#functions/query/versions-ended.ts';
@@ -50,7 +50,8 @@ export async function searchItems(
       { from: filter.after ?? 0, to: filter.before },
       { expression: 'dl = :yes', values: { ':yes': true } },
     );
-    for (const v of items.map(versionFromItem)) {
+    // An item holding a deletion may carry the versions before it (not deletions): those are left out.
+    for (const v of items.flatMap(versionsOfItem).filter((version) => version.deleted)) {
       const item = view(itemIdOf(v.key), v.state);
       if (!item || !matches(item)) continue;
       found.push({ ...item, deletedAt: new Date(v.toTime).toISOString(), deletedBy: v.endedBy });

@@ -1,5 +1,5 @@
 import type { MailboxRef } from '#core/control-api.ts';
-import { headFromItem, versionFromItem } from '#core/index/entity-items.ts';
+import { headFromItem, versionsOfItem } from '#core/index/entity-items.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import { scopeKeys } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
@@ -15,8 +15,11 @@ export async function mailboxRecords(table: string, ref: MailboxRef): Promise<En
   });
   return items.flatMap((item): EntityRecord[] => {
     const { sk } = storedKey(item);
-    if (sk.startsWith('H#')) return [headFromItem(item)];
-    if (sk.startsWith('V#')) return [versionFromItem(item)];
+    if (sk.startsWith('H#')) {
+      const head = headFromItem(item);
+      return [head, ...(head.riders ?? [])];
+    }
+    if (sk.startsWith('V#')) return versionsOfItem(item);
     return [];
   });
 }
@@ -29,5 +32,5 @@ export async function recordsEndedBetween(
   to: number,
 ): Promise<EntityRecord[]> {
   const { items } = await versionsEndedIn(table, ref.serverId, ref.mailboxId, { from, to });
-  return items.map(versionFromItem);
+  return items.flatMap(versionsOfItem);
 }

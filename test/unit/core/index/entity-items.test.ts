@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '#core/errors.ts';
-import { headFromItem, headItem, versionFromItem, versionItem } from '#core/index/entity-items.ts';
+import {
+  headFromItem,
+  headItem,
+  packedHeadItem,
+  packedVersionItem,
+  versionFromItem,
+  versionItem,
+  versionsOfItem,
+} from '#core/index/entity-items.ts';
 import { MAILBOX_KEY } from '#core/index/index-entity.ts';
+import { itemSize } from '#core/index/item-size.ts';
 import type { EntityVersion } from '#core/index/version-overlay.ts';
 import { LATEST_END, LEGACY_VERSION_KEYS, versionsEnded } from '#core/index-keys.ts';
 
@@ -103,5 +112,108 @@ describe('head and version items', () => {
       assert.ok(old >= LEGACY_VERSION_KEYS.from && old <= LEGACY_VERSION_KEYS.to, old);
     }
     assert.equal(inside(key(5), LEGACY_VERSION_KEYS), false);
+  });
+});
+
+describe('riders', () => {
+  const pos = (n: number) => `00000000000000000003:${String(n).padStart(20, '0')}`;
+  const message = (folderId: number, flags: number) => ({
+    kind: 'message' as const,
+    folderId,
+    flags,
+    tags: [],
+    digest: 'dGVzdA==',
+    sha256: 'a'.repeat(64),
+    size: 2048,
+    receivedDate: 1_700_000_000_000,
+    subject: 'Quarterly figures, second draft',
+    from: 'Ann Example <ann@example.com>',
+  });
+  /** A message's life: delivered, then `changes` moves and flags, each its own version. */
+  function life(changes: number) {
+    const versions: EntityVersion[] = [];
+    let from = { state: message(2, 0), pos: pos(1), time: 1000, op: 'CreateMessage' };
+    let prev: { pos: string; time: number } | null = null;
+    for (let i = 1; i <= changes; i++) {
+      const next = { state: message(2 + (i % 3), i), pos: pos(1 + i), time: 1000 + i, op: `Op${i}` };
+      versions.unshift({
+        mailboxId: 7,
+        key: 'item:300',
+        state: from.state,
+        fromPos: from.pos,
+        fromTime: from.time,
+        toPos: next.pos,
+        toTime: next.time,
+        prevFrom: prev?.pos ?? null,
+        prevTo: prev?.time ?? null,
+        op: from.op,
+        endedBy: next.op,
+        deleted: false,
+      });
+      prev = { pos: from.pos, time: next.time };
+      from = next;
+    }
+    const head = {
+      state: from.state,
+      fromPos: from.pos,
+      fromTime: from.time,
+      prevFrom: versions[0]?.fromPos ?? null,
+      prevTo: versions[0]?.toTime ?? null,
+      op: from.op,
+      riders: versions,
+    };
+    return { head, versions };
+  }
+
+  it('ride in their head as far as one write unit goes, and read back as the versions they were', () => {
+    const { head, versions } = life(12);
+    const { item, spilled } = packedHeadItem('srv', 7, 'item:300', head);
+    const carried = (item.rv as unknown[]).length;
+    assert.ok(carried >= 3, `several riders fit (${carried})`);
+    assert.ok(itemSize(item) <= 1024, `one write unit (${itemSize(item)} bytes)`);
+    assert.deepEqual(spilled, versions.slice(carried), 'the older ones are spilled, in order');
+    const read = headFromItem(item);
+    assert.deepEqual(read.riders, versions.slice(0, carried));
+    assert.deepEqual(versionsOfItem(item), versions.slice(0, carried));
+    // The last rider says where the chain goes on: to the first spilled version.
+    assert.equal(read.riders?.at(-1)?.prevFrom, spilled[0]?.fromPos);
+  });
+
+  it("ride in a deletion's closed version the same way", () => {
+    const { head, versions } = life(3);
+    const deletion: EntityVersion = {
+      mailboxId: 7,
+      key: 'item:300',
+      state: head.state,
+      fromPos: head.fromPos,
+      fromTime: head.fromTime,
+      toPos: pos(99),
+      toTime: 5000,
+      prevFrom: head.prevFrom,
+      prevTo: head.prevTo,
+      op: head.op,
+      endedBy: 'DeleteItem',
+      deleted: true,
+    };
+    const { item, spilled } = packedVersionItem('srv', deletion, versions);
+    assert.deepEqual(spilled, []);
+    assert.deepEqual(versionFromItem(item), deletion);
+    assert.deepEqual(versionsOfItem(item), [deletion, ...versions]);
+  });
+
+  it('stop where the chain breaks, and never make an item cost more write units', () => {
+    const { head, versions } = life(3);
+    const broken = versions.map((v, i) => (i === 1 ? { ...v, toTime: v.toTime + 1 } : v));
+    const packed = packedHeadItem('srv', 7, 'item:300', { ...head, riders: broken });
+    assert.equal((packed.item.rv as unknown[]).length, 1);
+    assert.deepEqual(packed.spilled, broken.slice(1));
+    const big = { ...head, state: { ...head.state, subject: 'x'.repeat(1000) } };
+    const alone = headItem('srv', 7, 'item:300', big);
+    const withRiders = packedHeadItem('srv', 7, 'item:300', big).item;
+    assert.equal(Math.ceil(itemSize(withRiders) / 1024), Math.ceil(itemSize(alone) / 1024));
+    assert.deepEqual(
+      packedHeadItem('srv', 7, 'item:300', { ...head, riders: [] }).item,
+      headItem('srv', 7, 'item:300', head),
+    );
   });
 });
