@@ -15,7 +15,10 @@ export async function itemHistory(table: string, ref: MailboxRef, itemId: number
     (await dynamodb().send(new GetCommand({ TableName: table, Key: { pk: keys.pk, sk } }))).Item;
   const found = await get(keys.head);
   const head = found ? headFromItem(found) : undefined;
-  const versions = (head && (await chainOf(head, keys.version, get))) ?? (await versionsOf(table, ref, key));
+  // Where the chain is not whole, the versions are found by key, and those riding in the head are added.
+  const versions =
+    (head && (await chainOf(head, keys.version, get))) ??
+    [...(head?.riders ?? []), ...(await versionsOf(table, ref, key))].sort((a, b) => a.toTime - b.toTime);
   const out: ItemState[] = versions.map((v) => ({
     from: new Date(v.fromTime).toISOString(),
     to: new Date(v.toTime).toISOString(),
