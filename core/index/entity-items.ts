@@ -247,13 +247,17 @@ function ridersOf(
  */
 export function versionsOfItem(item: Item): EntityVersion[] {
   if (item.tp === undefined) return headFromItem(item).riders ?? [];
-  const v = versionFromItem(item);
-  return [v, ...ridersOf(v.mailboxId, v.key, v, parseOrThrow(versionSchema, item, what('version', item)).rv)];
+  const stored = parseOrThrow(versionSchema, item, what('version', item));
+  const v = versionOf(stored);
+  return [v, ...ridersOf(v.mailboxId, v.key, v, stored.rv)];
 }
 
 /** A closed version as stored (its riders aside: see versionsOfItem), checked. */
 export function versionFromItem(item: Item): EntityVersion {
-  const v = parseOrThrow(versionSchema, item, what('version', item));
+  return versionOf(parseOrThrow(versionSchema, item, what('version', item)));
+}
+
+function versionOf(v: z.infer<typeof versionSchema>): EntityVersion {
   return {
     mailboxId: v.m,
     key: v.k,
