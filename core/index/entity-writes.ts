@@ -1,21 +1,31 @@
 import { isDeepStrictEqual } from 'node:util';
-import {
-  headItem,
-  type Item,
-  type PackedItem,
-  packedHeadItem,
-  packedVersionItem,
-} from '#core/index/entity-items.ts';
+import { type Item, type PackedItem, packedHeadItem, packedVersionItem } from '#core/index/entity-items.ts';
 import { bodiesOf, type EntityState } from '#core/index/index-entity.ts';
 import type { EntityHead, EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
+import { entityKeys } from '#core/index-keys.ts';
+
+/**
+ * A deleted entity whose stored head goes: where the closed version that the deletion ended lies (its head
+ * as it was, a tombstone, said the same), so a retry of the run can walk back from it.
+ */
+export interface HeadDeletion {
+  /** The head's key. */
+  pk: string;
+  sk: string;
+  mailboxId: number;
+  key: string;
+  /** fromPos and end time of the version the deletion closed. */
+  prevFrom: string | null;
+  prevTo: number | null;
+}
 
 export interface EntityWrites {
   /** Closed versions' items (each carrying the riders that fit): written before the heads. */
   versions: Item[];
-  /** The changed entities' heads, tombstones included, each carrying its riders. */
+  /** The changed entities' heads that exist after the run, each carrying its riders. */
   heads: Item[];
-  /** The tombstones among `heads`: deleted once the run is committed. */
-  tombstones: Item[];
+  /** The heads of entities the run deleted, to delete with the heads' writes. */
+  deletions: HeadDeletion[];
 }
 
 /**
@@ -32,7 +42,7 @@ export function entityWrites(serverId: string, overlay: VersionOverlay): EntityW
     const id = `${v.mailboxId}\0${v.key}`;
     closed.set(id, [...(closed.get(id) ?? []), v]);
   }
-  const out: EntityWrites = { versions: [], heads: [], tombstones: [] };
+  const out: EntityWrites = { versions: [], heads: [], deletions: [] };
   for (const { mailboxId, key, head } of overlay.changedHeads()) {
     const chain = [
       ...(closed.get(`${mailboxId}\0${key}`) ?? []).reverse(),
@@ -40,10 +50,17 @@ export function entityWrites(serverId: string, overlay: VersionOverlay): EntityW
     ];
     const carriers: { top: EntityHead | EntityVersion; riders: EntityVersion[] }[] = [];
     if (head.state) carriers.push({ top: head, riders: [] });
-    else {
-      const tombstone = headItem(serverId, mailboxId, key, head);
-      out.heads.push(tombstone);
-      out.tombstones.push(tombstone);
+    else if (overlay.wasStored(mailboxId, key)) {
+      // No tombstone: the head goes, and the deletion's closed version (an item of its own) remains.
+      const keys = entityKeys(serverId, mailboxId, key);
+      out.deletions.push({
+        pk: keys.pk,
+        sk: keys.head,
+        mailboxId,
+        key,
+        prevFrom: head.prevFrom,
+        prevTo: head.prevTo,
+      });
     }
     let successor: EntityState | null = head.state;
     for (const v of chain) {

@@ -57,6 +57,8 @@ export interface ChangedHead {
 export class VersionOverlay implements EntityView {
   private readonly heads = new Map<number, Map<string, EntityHead | null>>();
   private readonly loadedRiders = new Map<string, readonly EntityVersion[]>();
+  /** Entities loaded with a head that exists: a deletion has a stored head to remove. */
+  private readonly stored = new Set<string>();
   private readonly complete = new Set<number>();
   private readonly incomingBlobs = new Map<string, IncomingBlob>();
   private readonly changed = new Map<number, Set<string>>();
@@ -79,14 +81,22 @@ export class VersionOverlay implements EntityView {
 
   /** Seeds one entity's head as stored (null: no head, or one that does not exist), riders included. */
   load(mailboxId: number, key: string, head: EntityHead | null): void {
-    if (head?.riders?.length) this.loadedRiders.set(`${mailboxId}\0${key}`, head.riders);
-    else this.loadedRiders.delete(`${mailboxId}\0${key}`);
+    const id = `${mailboxId}\0${key}`;
+    if (head?.riders?.length) this.loadedRiders.set(id, head.riders);
+    else this.loadedRiders.delete(id);
+    if (head?.state) this.stored.add(id);
+    else this.stored.delete(id);
     this.mailbox(mailboxId).set(key, head);
   }
 
   /** The riders the entity's head carried when it was loaded (none if it had none). */
   ridersLoaded(mailboxId: number, key: string): readonly EntityVersion[] {
     return this.loadedRiders.get(`${mailboxId}\0${key}`) ?? [];
+  }
+
+  /** Whether the entity was loaded with a head that exists (one the index stores). */
+  wasStored(mailboxId: number, key: string): boolean {
+    return this.stored.has(`${mailboxId}\0${key}`);
   }
 
   /** Every head of the mailbox has been loaded: what is not known does not exist. */

@@ -10,7 +10,7 @@ import { SegmentCorruptError } from '#functions/index/errors.ts';
 import { type IndexCursor, readCursor } from '#functions/index/index-cursor.ts';
 import { type IndexTarget, indexSegment, type SegmentResult } from '#functions/index/index-segment.ts';
 import { nextSegment } from '#functions/index/next-segment.ts';
-import { finishCleanups } from '#functions/index/persist-overlay.ts';
+import { type DeletedHead, unfinishedDeletions } from '#functions/index/persist-overlay.ts';
 
 export type AdvanceOutcome =
   /** Every catalogued segment is indexed. */
@@ -32,7 +32,16 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
   const indexed: SegmentResult[] = [];
   const scans: ScanResult[] = [];
   const first = await readCursor(target.table, target.serverId);
-  if (first) await finishCleanups(target.table, target.serverId, redoPosition(first.seq, first.offset));
+  // A run a crash cut short before its commit deleted heads: what it deleted is found by what it listed.
+  let deleted: DeletedHead[] = [
+    ...(
+      await unfinishedDeletions(
+        target.table,
+        target.serverId,
+        first ? redoPosition(first.seq, first.offset) : undefined,
+      )
+    ).values(),
+  ].flat();
   for (;;) {
     const cursor = await readCursor(target.table, target.serverId);
     if (cursor?.state === 'quarantined')
@@ -40,7 +49,7 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
     const next = await nextSegment(target, cursor);
     if (!next) {
       // The agent announces a scan after the redo before its cut: with nothing left to index, it is due.
-      scans.push(...(await applyPendingScans(target, cursor, undefined)));
+      scans.push(...(await applyPendingScans(target, cursor, undefined, deleted)));
       return { state: 'caught-up', indexed, scans };
     }
     if (next.state === 'purged') {
@@ -68,9 +77,12 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
     // At least one segment per call, however late it starts: every invocation makes progress.
     if (indexed.length > 0 && Date.now() > deadline) return { state: 'more', indexed, scans };
     // Scans cut at or before this segment's start come first: the redo after them applies on top.
-    scans.push(...(await applyPendingScans(target, cursor, redoPosition(next.seq, next.firstOffset))));
+    scans.push(
+      ...(await applyPendingScans(target, cursor, redoPosition(next.seq, next.firstOffset), deleted)),
+    );
     try {
-      indexed.push(await indexSegment(target, next, cursor));
+      indexed.push(await indexSegment(target, next, cursor, deleted));
+      deleted = []; // the run that listed them is the one just committed
     } catch (error) {
       if (!(error instanceof SegmentCorruptError)) throw error;
       await quarantine(target, cursor, next, error.message);

@@ -14,7 +14,7 @@ import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor } from '#functions/index/index-cursor.ts';
 import type { IndexTarget } from '#functions/index/index-segment.ts';
 import { loadEntities } from '#functions/index/load-entities.ts';
-import { persistOverlay } from '#functions/index/persist-overlay.ts';
+import { type DeletedHead, persistOverlay } from '#functions/index/persist-overlay.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { queryAll } from '#functions/query/query-all.ts';
 import { resolveUncertain } from '#functions/query/uncertain-marks.ts';
@@ -41,9 +41,11 @@ export async function applyPendingScans(
   target: IndexTarget,
   cursor: IndexCursor | undefined,
   before: string | undefined,
+  deleted: readonly DeletedHead[] = [],
 ): Promise<ScanResult[]> {
   const results: ScanResult[] = [];
-  for (const scan of await pendingScans(target, before)) results.push(await applyScan(target, cursor, scan));
+  for (const scan of await pendingScans(target, before))
+    results.push(await applyScan(target, cursor, scan, deleted));
   return results;
 }
 
@@ -68,6 +70,7 @@ async function applyScan(
   target: IndexTarget,
   cursor: IndexCursor | undefined,
   scan: ScanItem,
+  deleted: readonly DeletedHead[],
 ): Promise<ScanResult> {
   let snapshot: ScanSnapshot;
   try {
@@ -107,7 +110,7 @@ async function applyScan(
 
   const overlay = new VersionOverlay();
   const stale = await loadEntities(
-    { table: target.table, serverId: target.serverId, segmentStart: position },
+    { table: target.table, serverId: target.serverId, segmentStart: position, deleted },
     overlay,
     [
       { mailboxId: scan.mailboxId, key: MAILBOX_KEY },

@@ -22,7 +22,7 @@ import { dynamodb } from '#functions/clients/dynamodb.ts';
 import { SegmentCorruptError } from '#functions/index/errors.ts';
 import type { IndexCursor, PendingRef, PendingTxnRef } from '#functions/index/index-cursor.ts';
 import { incomingItem, incomingRefItem, loadEntities } from '#functions/index/load-entities.ts';
-import { persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
+import { type DeletedHead, persistOverlay, type TransactItem } from '#functions/index/persist-overlay.ts';
 import { fetchPlaintext } from '#functions/index/segment-object.ts';
 import { rewriteLostBodies, storeBodies } from '#functions/index/store-bodies.ts';
 
@@ -62,12 +62,14 @@ export interface SegmentResult {
  * Indexes one redo segment, the next one after `cursor`: parses it, completes transactions (with those
  * carried over from earlier segments), applies the committed ones to the entities they touch, and writes
  * in an order that makes a retry after a crash at any point compute the same writes again: bodies, then
- * closed versions (and incoming blobs, references), then heads, then the cursor, then tombstone clean-up.
+ * closed versions (and incoming blobs, references, the list of heads it deletes), then heads, then the
+ * cursor, then the list's clean-up. `deleted`: the heads a try of it that a crash cut short deleted.
  */
 export async function indexSegment(
   target: IndexTarget,
   segment: SegmentEntry,
   cursor: IndexCursor | undefined,
+  deleted: readonly DeletedHead[] = [],
 ): Promise<SegmentResult> {
   const segmentStart = redoPosition(segment.seq, segment.firstOffset);
   const seqOf = new WeakMap<RedoRecord, string>();
@@ -118,7 +120,7 @@ export async function indexSegment(
 
   const overlay = new VersionOverlay();
   const stale = await loadEntities(
-    { table: target.table, serverId: target.serverId, segmentStart },
+    { table: target.table, serverId: target.serverId, segmentStart, deleted },
     overlay,
     committed.flatMap(({ txn }) => entityNeeds(txn)),
   );

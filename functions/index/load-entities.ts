@@ -18,6 +18,11 @@ export interface LoadScope {
   serverId: string;
   /** Position of the segment's first byte: heads at or after it were written by an earlier try of it. */
   segmentStart: string;
+  /**
+   * Heads that a run cut short before its commit deleted, as their tombstones would read (see
+   * `unfinishedDeletions`): an entity it deleted is walked back from the version the deletion closed.
+   */
+  deleted?: readonly StoredHead[];
 }
 
 /**
@@ -57,6 +62,7 @@ export async function loadEntities(
     } else single.set(`${need.mailboxId}\0${need.key}`, need);
   }
   const stale: Item[] = [];
+  const deleted = new Map((scope.deleted ?? []).map((d) => [`${d.mailboxId}\0${d.key}`, d]));
   // A conversation's messages: those that joined it (a superset: each one's head says where it is now).
   const members = await Promise.all(
     [...conversations.values()].map(async ({ mailboxId, convId }) =>
@@ -64,7 +70,7 @@ export async function loadEntities(
     ),
   );
   for (const member of members.flat()) single.set(`${member.mailboxId}\0${member.key}`, member);
-  await loadHeads(scope, overlay, [...single.values()], stale);
+  await loadHeads(scope, overlay, [...single.values()], stale, deleted);
   // A folder's ancestors, one level a round: a user folder is in Trash when one of them is Trash.
   for (let depth = 0; depth < MAX_FOLDER_DEPTH && chains.length > 0; depth++) {
     const parents = chains.flatMap(({ mailboxId, folderId }) => {
@@ -80,14 +86,22 @@ export async function loadEntities(
         .filter((p) => !overlay.isLoaded(p.mailboxId, itemKey(p.folderId)))
         .map((p) => ({ mailboxId: p.mailboxId, key: itemKey(p.folderId) })),
       stale,
+      deleted,
     );
     chains = parents;
   }
   for (const mailboxId of whole) {
+    const found = new Set<string>();
     for (const item of await queryHeads(scope, mailboxId)) {
       const stored = headFromItem(item);
+      found.add(stored.key);
       const head = await startHead(scope, stored, item, stale);
       if (head) overlay.load(mailboxId, stored.key, head);
+    }
+    for (const gone of deleted.values()) {
+      if (gone.mailboxId !== mailboxId || found.has(gone.key) || gone.key === MAILBOX_KEY) continue;
+      const head = await startHead(scope, gone, undefined, stale);
+      if (head) overlay.load(mailboxId, gone.key, head);
     }
     overlay.markComplete(mailboxId);
   }
@@ -107,6 +121,7 @@ async function loadHeads(
   overlay: VersionOverlay,
   entities: readonly { mailboxId: number; key: string }[],
   stale: Item[],
+  deleted: ReadonlyMap<string, StoredHead>,
 ): Promise<void> {
   // Two needs may name one entity (two folders' parent): BatchGetItem refuses a key twice.
   const unique = [...new Map(entities.map((n) => [`${n.mailboxId}\0${n.key}`, n])).values()];
@@ -120,7 +135,16 @@ async function loadHeads(
   await Promise.all(
     keyed.map(async (n) => {
       const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
-      overlay.load(n.mailboxId, n.key, item ? await startHead(scope, headFromItem(item), item, stale) : null);
+      const gone = item ? undefined : deleted.get(`${n.mailboxId}\0${n.key}`);
+      overlay.load(
+        n.mailboxId,
+        n.key,
+        item
+          ? await startHead(scope, headFromItem(item), item, stale)
+          : gone
+            ? await startHead(scope, gone, undefined, stale)
+            : null,
+      );
     }),
   );
 }
@@ -159,16 +183,19 @@ async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> 
   return items;
 }
 
-/** The head (`stored`, read from `item`) as it was at the segment's start (null: the entity did not exist then). */
+/**
+ * The head (`stored`, read from `item`; without one, a head a run cut short deleted) as it was at the
+ * segment's start (null: the entity did not exist then).
+ */
 async function startHead(
   scope: LoadScope,
   stored: StoredHead,
-  item: Item,
+  item: Item | undefined,
   stale: Item[],
 ): Promise<EntityHead | null> {
   const { mailboxId: _m, key: _k, ...head } = stored;
   if (head.fromPos < scope.segmentStart) {
-    if (head.state === null) stale.push(storedKey(item));
+    if (head.state === null && item) stale.push(storedKey(item));
     return head.state === null ? null : head;
   }
   let prev: { from: string | null; to: number | null } = { from: head.prevFrom, to: head.prevTo };

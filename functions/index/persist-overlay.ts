@@ -1,7 +1,7 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { Item } from '#core/index/entity-items.ts';
-import { entityWrites } from '#core/index/entity-writes.ts';
+import type { Item, StoredHead } from '#core/index/entity-items.ts';
+import { entityWrites, type HeadDeletion } from '#core/index/entity-writes.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import type { VersionOverlay } from '#core/index/version-overlay.ts';
 import { indexKeys, keyPrefixes } from '#core/index-keys.ts';
@@ -15,8 +15,9 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /**
  * Writes what an overlay recorded (its items as `entityWrites` lays them out), in the order that lets a retry
  * recompute the same writes: closed versions and conversation joins (with `extra` items that are as
- * idempotent), then heads, then `commit` (the cursor move, one transaction), then the clean-up of tombstones
- * and of `stale` ones earlier runs left behind.
+ * idempotent, and the list of heads the run deletes), then heads (deleted entities' heads removed), then
+ * `commit` (the cursor move, one transaction), then the clean-up of the list and of `stale` tombstones earlier
+ * releases left behind.
  */
 export async function persistOverlay(
   table: string,
@@ -27,16 +28,17 @@ export async function persistOverlay(
     commit: TransactItem[];
     stale?: Item[];
     /**
-     * The redo position `commit` moves the cursor to: the tombstones to delete are listed under it first, so
-     * a crash between the commit and their deletion leaves a list the next run finishes (finishCleanups).
+     * The redo position `commit` moves the cursor to: the heads the run deletes are listed under it first,
+     * so a retry after a crash before the commit finds the deleted entities (see `unfinishedDeletions`).
+     * Without it (a scan, a directory dump) a retry finds them gone, which it reads as deleted already.
      */
     cleanupAt?: string;
   },
 ): Promise<void> {
   const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
-  const { versions, heads, tombstones } = entityWrites(serverId, overlay);
+  const { versions, heads, deletions } = entityWrites(serverId, overlay);
   const cleanups =
-    options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, tombstones);
+    options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, deletions);
   await writeAll(table, [
     ...versions.map(put),
     // Before the heads that name the conversations: whoever looks for a conversation's messages finds them.
@@ -49,53 +51,90 @@ export async function persistOverlay(
     ...(options.extra ?? []).map(put),
     ...cleanups.map(put),
   ]);
-  await writeAll(table, heads.map(put));
+  await writeAll(table, [...heads.map(put), ...deletions.map(deleteRequest)]);
   if (options.commit.length > 0)
     await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
-  // Tombstones only had to outlive the run (a retry walks back through them); now they can go.
-  await writeAll(table, [...tombstones, ...(options.stale ?? [])].map(deleteRequest));
-  await writeAll(table, cleanups.map(deleteRequest));
+  await writeAll(table, [...(options.stale ?? []), ...cleanups].map(deleteRequest));
 }
 
-const deleteRequest = (i: Item): WriteRequest => ({
-  DeleteRequest: { Key: storedKey(i) },
+const deleteRequest = (i: { pk?: unknown; sk?: unknown }): WriteRequest => ({
+  DeleteRequest: { Key: storedKey({ pk: i.pk, sk: i.sk }) },
 });
 
-/** Keys of tombstones a commit at `position` leaves to delete, in items of a bounded size. */
-function cleanupItems(serverId: string, position: string, tombstones: Item[]): Item[] {
+/** The heads a commit at `position` deletes, listed in items of a bounded size. */
+function cleanupItems(serverId: string, position: string, deletions: readonly HeadDeletion[]): Item[] {
   const PER_ITEM = 1000;
   const items: Item[] = [];
-  for (let part = 0; part * PER_ITEM < tombstones.length; part++)
+  for (let part = 0; part * PER_ITEM < deletions.length; part++)
     items.push({
       pk: indexKeys.server(serverId),
       sk: indexKeys.cleanup(position, part),
       position,
-      keys: tombstones.slice(part * PER_ITEM, (part + 1) * PER_ITEM).map((t) => [t.pk, t.sk]),
+      deleted: deletions
+        .slice(part * PER_ITEM, (part + 1) * PER_ITEM)
+        .map(({ mailboxId, key, prevFrom, prevTo }) => ({
+          m: mailboxId,
+          k: key,
+          ...(prevFrom !== null ? { pp: prevFrom } : {}),
+          ...(prevTo !== null ? { pt: prevTo } : {}),
+        })),
     });
   return items;
 }
 
 const cleanupSchema = z.looseObject({
   position: z.string(),
-  keys: z.array(z.tuple([z.string(), z.string()])),
+  /** Tombstones to delete, as releases before deleted heads wrote them. */
+  keys: z.array(z.tuple([z.string(), z.string()])).optional(),
+  deleted: z
+    .array(z.object({ m: z.number(), k: z.string(), pp: z.string().optional(), pt: z.number().optional() }))
+    .optional(),
 });
 
 /**
- * Finishes the tombstone deletions of committed runs that a crash cut short (their position is at or before
- * the cursor); lists of runs not committed yet are left to their retry, which walks back through them.
+ * A head an uncommitted run deleted, as its tombstone would have read: deleted at the run's commit position,
+ * the version before it the one the deletion closed (see `LoadScope.deleted`).
  */
-export async function finishCleanups(table: string, serverId: string, cursorPosition: string): Promise<void> {
+export type DeletedHead = StoredHead;
+
+/**
+ * Lists of runs that a crash cut short. Those committed (their position at or before the cursor, `undefined`:
+ * none is) are finished: tombstones an earlier release listed are deleted, then the list. Those not
+ * committed are returned by position: the heads their run deleted, which its retry walks back from.
+ */
+export async function unfinishedDeletions(
+  table: string,
+  serverId: string,
+  cursorPosition: string | undefined,
+): Promise<Map<string, DeletedHead[]>> {
   const { items } = await queryAll({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':prefix': keyPrefixes.cleanup },
     ConsistentRead: true,
   });
+  const pending = new Map<string, DeletedHead[]>();
   for (const item of items) {
     const cleanup = parseOrThrow(cleanupSchema, item, `clean-up item ${String(item.sk)}`);
-    if (cleanup.position > cursorPosition) continue;
-    const keys = cleanup.keys.map(([pk, sk]) => ({ pk, sk }));
+    if (cursorPosition === undefined || cleanup.position > cursorPosition) {
+      const heads = (cleanup.deleted ?? []).map(
+        (d): DeletedHead => ({
+          mailboxId: d.m,
+          key: d.k,
+          state: null,
+          fromPos: cleanup.position,
+          fromTime: 0,
+          prevFrom: d.pp ?? null,
+          prevTo: d.pt ?? null,
+          op: '',
+        }),
+      );
+      pending.set(cleanup.position, [...(pending.get(cleanup.position) ?? []), ...heads]);
+      continue;
+    }
+    const keys = (cleanup.keys ?? []).map(([pk, sk]) => ({ pk, sk }));
     await writeAll(table, keys.map(deleteRequest));
     await writeAll(table, [deleteRequest(item)]);
   }
+  return pending;
 }

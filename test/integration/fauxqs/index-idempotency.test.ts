@@ -237,6 +237,56 @@ describe('indexing is exactly-once in effect', () => {
     assertSameItems(b, a);
   });
 
+  it('a crash between the heads and the commit of every segment: the retry finds what the run deleted', async () => {
+    // The heads of deleted entities go with the heads' writes, before the commit; the retry (a new call, as
+    // a redelivery makes it) walks back from the versions the run listed, not from tombstones.
+    let heads = 0;
+    let crashes = 0;
+    const crashed = new Set<string>();
+    const faulty = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: { constructor: { name: string }; input: unknown }) => {
+          const input = JSON.stringify(command.input);
+          if (/"DeleteRequest":\{"Key":\{"pk":"[^"]*","sk":"H#/.test(input)) heads++;
+          if (command.constructor.name === 'TransactWriteCommand' && input.includes('"CURSOR"')) {
+            // Once per segment, the first time its commit comes (the cursor's offset names it).
+            const at = `${/":seq":"?(\d+)/.exec(input)?.[1]}:${/":offset":"?(\d+)/.exec(input)?.[1]}`;
+            if (!crashed.has(at)) {
+              crashed.add(at);
+              crashes++;
+              throw new Error('injected crash before the commit');
+            }
+          }
+          return target.send(command as never);
+        };
+      },
+    });
+    setDynamodb(faulty);
+    try {
+      for (const message of [
+        ...announcements.map((m) => as('srv-x', m)),
+        { type: 'index-continue', serverId: 'srv-x' } as IngestMessage,
+      ]) {
+        for (let attempt = 0; ; attempt++) {
+          assert.ok(attempt < 100, 'a message keeps failing');
+          try {
+            await handleIngest(message, config, FAR);
+            break;
+          } catch (error) {
+            if (!/injected crash/.test((error as Error).message)) throw error;
+          }
+        }
+      }
+    } finally {
+      setDynamodb(client);
+    }
+    assert.ok(crashes > 20, `${crashes} crashes injected`);
+    assert.ok(heads > 0, 'some runs deleted heads before their commit');
+    assert.equal((await readIndexCursor(cloud, 'srv-x'))?.reason, undefined);
+    assertSameItems(await indexOf('srv-x'), await indexOf('srv-a'));
+  });
+
   it('replaying every announcement again changes nothing', async () => {
     const before = await indexOf('srv-a');
     for (const message of announcements) await handleIngest(message, config, FAR);

@@ -5,6 +5,7 @@ import { entityWrites } from '#core/index/entity-writes.ts';
 import { itemKey, type MessageEntity } from '#core/index/index-entity.ts';
 import { itemSize } from '#core/index/item-size.ts';
 import { VersionOverlay } from '#core/index/version-overlay.ts';
+import { entityKeys } from '#core/index-keys.ts';
 
 const key = itemKey(300);
 const message = (folderId: number, flags: number, sha = 'a'): MessageEntity => ({
@@ -79,7 +80,8 @@ describe('entityWrites', () => {
       null,
     ]);
     const writes = entityWrites('srv', overlay);
-    assert.equal(writes.tombstones.length, 1);
+    assert.equal(writes.heads.length, 0, 'no tombstone');
+    assert.equal(writes.deletions.length, 0, 'no head stored before, none to delete');
     const versions = writes.versions.map(versionsOfItem);
     // The deletion carries the version before it (same body); the new body ended the first body's run.
     assert.deepEqual(
@@ -93,6 +95,29 @@ describe('entityWrites', () => {
           [pos(2), false],
           [pos(1), false],
         ],
+      ],
+    );
+  });
+
+  it('deletes a stored head instead of writing a tombstone, naming the version the deletion closed', () => {
+    const first = entityWrites('srv', change(fresh(), [message(2, 0)]));
+    const overlay = new VersionOverlay();
+    overlay.load(7, key, headFromItem(first.heads[0] as Record<string, unknown>));
+    change(overlay, [message(3, 0), null], 2);
+    const writes = entityWrites('srv', overlay);
+    assert.equal(writes.heads.length, 0, 'no tombstone');
+    const keys = entityKeys('srv', 7, key);
+    assert.deepEqual(writes.deletions, [
+      { pk: keys.pk, sk: keys.head, mailboxId: 7, key, prevFrom: pos(2), prevTo: 3000 },
+    ]);
+    // The version it names is stored under that key, and carries the move before it.
+    const version = writes.versions.find((v) => v.sk === keys.version(3000, pos(2)));
+    assert.ok(version, 'the closed version is an item of its own');
+    assert.deepEqual(
+      versionsOfItem(version).map((v) => [v.fromPos, v.deleted]),
+      [
+        [pos(2), true],
+        [pos(1), false],
       ],
     );
   });
