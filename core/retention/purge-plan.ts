@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateOfItem } from '#core/index/entity-items.ts';
 import { itemIdOf } from '#core/index/index-entity.ts';
 import { parseOrThrow } from '#core/validation.ts';
 
@@ -32,7 +33,9 @@ const storedEntitySchema = z.looseObject({
 
 /** A head or closed version as read from the table, checked for what purge reads of it. */
 export function storedEntityOf(item: Record<string, unknown>): StoredEntity {
-  return parseOrThrow(storedEntitySchema, item, `index item ${String(item.pk)} ${String(item.sk)}`);
+  // A state stored deflated is read as if it were not.
+  const plain = item.sz instanceof Uint8Array ? { ...item, st: stateOfItem(item) } : item;
+  return parseOrThrow(storedEntitySchema, plain, `index item ${String(item.pk)} ${String(item.sk)}`);
 }
 
 /**

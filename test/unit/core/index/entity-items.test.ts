@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import { ValidationError } from '#core/errors.ts';
 import {
   headFromItem,
   headItem,
   packedHeadItem,
   packedVersionItem,
+  stateOfItem,
   versionFromItem,
   versionItem,
   versionsOfItem,
@@ -215,5 +217,52 @@ describe('riders', () => {
       packedHeadItem('srv', 7, 'item:300', { ...head, riders: [] }).item,
       headItem('srv', 7, 'item:300', head),
     );
+  });
+});
+
+describe('states stored deflated', () => {
+  // A calendar item with a few invites of Zimbra metadata: text that deflates to well under half.
+  const invite = (n: number) =>
+    `d1:a${n}:${'ATTENDEE;CN=Ann Example;PARTSTAT=NEEDS-ACTION:mailto:ann@example.com;'.repeat(3)}e`;
+  const calendar = {
+    kind: 'calendar' as const,
+    type: 'appointment' as const,
+    folderId: 10,
+    flags: 0,
+    tags: [],
+    uid: 'c0ffee-0001@example.com',
+    invites: [invite(1), invite(2), invite(3), invite(4), invite(5), invite(6)],
+  };
+  const head = {
+    state: calendar,
+    fromPos: '00000000000000000003:00000000000000001000',
+    fromTime: 1_700_000_000_000,
+    prevFrom: null,
+    prevTo: null,
+    op: 'CreateCalendarItem',
+  };
+
+  it('a state that would cost more than a write unit is deflated when that saves units, and reads back', () => {
+    const item = headItem('srv', 7, 'item:400', head);
+    assert.equal(item.st, undefined, 'not stored as it is');
+    assert.ok(item.sz instanceof Uint8Array);
+    assert.ok(itemSize({ ...item, sz: undefined, st: calendar }) > 1024, 'it would cost two units');
+    assert.ok(itemSize(item) <= 1024, 'it costs one');
+    assert.deepEqual(headFromItem(item).state, calendar);
+    const v = { ...version, key: 'item:400', state: calendar, op: 'CreateCalendarItem' };
+    assert.deepEqual(versionFromItem(versionItem('srv', v)), v);
+    assert.deepEqual(stateOfItem(versionItem('srv', v)), calendar);
+  });
+
+  it('a small state stays as it is', () => {
+    assert.deepEqual(headItem('srv', 7, 'tag:urgent', { ...head, state: tag }).st, tag);
+  });
+
+  it('a deflated state that does not read back is a ValidationError naming the item', () => {
+    const item = { ...headItem('srv', 7, 'item:400', head), sz: new Uint8Array([1, 2, 3]) };
+    assert.throws(() => headFromItem(item), ValidationError);
+    assert.throws(() => headFromItem(item), /item:400/);
+    const notAState = { ...item, sz: deflateRawSync(JSON.stringify({ kind: 'spaceship' })) };
+    assert.throws(() => headFromItem(notAState), ValidationError);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '#core/errors.ts';
+import { headItem } from '#core/index/entity-items.ts';
 import {
   bodiesOf,
   mailboxEndedBefore,
@@ -113,6 +114,39 @@ describe('stored entities as purge reads them', () => {
     assert.deepEqual(bodiesOf(photo), [sha('c')], "a contact's body is referred to like a message's");
     const tombstone = storedEntityOf({ pk: 'MBX#s#7', sk: 'H#item:11', k: 'item:11' });
     assert.equal(tombstone.st, undefined);
+  });
+
+  it("read a document's revisions from a state stored deflated, as the indexer stores a large one", () => {
+    const revision = (n: number, body: string) => ({
+      version: n,
+      name: `Quarterly figures, draft ${n} of many, with comments from everyone in the team.ods`,
+      contentType: 'application/vnd.oasis.opendocument.spreadsheet',
+      author: 'ann@example.com',
+      date: 1_700_000_000_000 + n,
+      size: 4096,
+      digest: 'ZGlnZXN0',
+      sha256: sha(body),
+    });
+    const state = {
+      kind: 'document' as const,
+      type: 'document' as const,
+      folderId: 16,
+      flags: 0,
+      tags: [],
+      name: 'figures.ods',
+      description: '',
+      revisions: [revision(1, 'a'), revision(2, 'b'), revision(3, 'c'), revision(4, 'd'), revision(5, 'e')],
+    };
+    const stored = headItem('s', 7, 'item:13', {
+      state,
+      fromPos: '1',
+      fromTime: 1,
+      prevFrom: null,
+      prevTo: null,
+      op: 'SaveDocument',
+    });
+    assert.ok(stored.sz !== undefined && stored.st === undefined, 'stored deflated');
+    assert.deepEqual(bodiesOf(storedEntityOf(stored)), ['a', 'b', 'c', 'd', 'e'].map(sha));
   });
 
   it('refuse an item whose key, end time or bodies are not what the index writes, naming it', () => {
