@@ -240,6 +240,12 @@ export function headFromItem(item: Item): StoredHead {
   return rv.length > 0 ? { ...head, riders: rv } : head;
 }
 
+/** A head's item as every version it holds: the head, then its riders (newest first). */
+export function recordsOfHead(item: Item): (StoredHead | EntityVersion)[] {
+  const head = headFromItem(item);
+  return [head, ...(head.riders ?? [])];
+}
+
 /** The versions a head or a closed version's item carries: its riders, newest first, as whole versions. */
 function ridersOf(
   mailboxId: number,

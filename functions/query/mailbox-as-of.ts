@@ -1,5 +1,5 @@
 import { entitiesAsOf, type TimedState } from '#core/index/entities-as-of.ts';
-import { headFromItem, versionsOfItem } from '#core/index/entity-items.ts';
+import { headFromItem, recordsOfHead, versionsOfItem } from '#core/index/entity-items.ts';
 import { type EntityState, MAILBOX_KEY, type MailboxEntity } from '#core/index/index-entity.ts';
 import type { EntityVersion } from '#core/index/version-overlay.ts';
 import { entityKeys, indexKeys, keyPrefixes, scopeKeys } from '#core/index-keys.ts';
@@ -63,10 +63,7 @@ export async function scopeAsOf(
     versionsEndedIn(table, serverId, scope, { from: Math.floor(time) + 1 }),
   ]);
   const candidates: TimedState[] = [
-    ...heads.items.flatMap((item) => {
-      const head = headFromItem(item);
-      return [head, ...(head.riders ?? [])];
-    }),
+    ...heads.items.flatMap(recordsOfHead),
     ...history.items.flatMap(versionsOfItem),
   ];
   return {

@@ -1,5 +1,5 @@
 import type { MailboxRef } from '#core/control-api.ts';
-import { headFromItem, versionsOfItem } from '#core/index/entity-items.ts';
+import { recordsOfHead, versionsOfItem } from '#core/index/entity-items.ts';
 import { storedKey } from '#core/index/stored-key.ts';
 import { scopeKeys } from '#core/index-keys.ts';
 import type { EntityRecord } from '#core/restore/restore-selection.ts';
@@ -15,10 +15,7 @@ export async function mailboxRecords(table: string, ref: MailboxRef): Promise<En
   });
   return items.flatMap((item): EntityRecord[] => {
     const { sk } = storedKey(item);
-    if (sk.startsWith('H#')) {
-      const head = headFromItem(item);
-      return [head, ...(head.riders ?? [])];
-    }
+    if (sk.startsWith('H#')) return recordsOfHead(item);
     if (sk.startsWith('V#')) return versionsOfItem(item);
     return [];
   });

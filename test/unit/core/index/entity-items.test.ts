@@ -7,6 +7,7 @@ import {
   headItem,
   packedHeadItem,
   packedVersionItem,
+  recordsOfHead,
   stateOfItem,
   versionFromItem,
   versionItem,
@@ -179,6 +180,14 @@ describe('riders', () => {
     assert.deepEqual(versionsOfItem(item), versions.slice(0, carried));
     // The last rider says where the chain goes on: to the first spilled version.
     assert.equal(read.riders?.at(-1)?.prevFrom, spilled[0]?.fromPos);
+  });
+
+  it('a head item reads as every version it holds: the head, then its riders', () => {
+    const { head, versions } = life(3);
+    const { item } = packedHeadItem('srv', 7, 'item:300', { ...head, riders: versions });
+    const records = recordsOfHead(item);
+    assert.deepEqual(records[0], headFromItem(item));
+    assert.deepEqual(records.slice(1), versions);
   });
 
   it("ride in a deletion's closed version the same way", () => {
