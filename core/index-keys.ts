@@ -50,8 +50,9 @@ export const indexKeys = {
   /** A StoreIncomingBlob body by its path, for linked CreateMessage records. */
   incoming: (path: string) => `INC#${path}`,
   /**
-   * Tombstone heads a committed segment left to delete (part `part` of the list): whoever indexes next
-   * finishes the deletion if a crash cut it short, so a crash leaves no tombstone behind for good.
+   * The heads a segment's run deletes, listed before its writes (part `part` of the list): a retry after a
+   * crash before its commit walks back from them; the list goes after the commit (lists of releases that
+   * wrote tombstones name those, deleted by whoever indexes next).
    */
   cleanup: (position: string, part: number) => `${keyPrefixes.cleanup}${position}#${pad(part, 4)}`,
   /** A segment that could not be indexed, with the reason. */

@@ -29,7 +29,7 @@ export interface LoadScope {
  * Loads what a segment's transactions read into the overlay, as it stood when the segment began. A head
  * an interrupted earlier try already moved past the segment start is walked back along its version chain:
  * applying a segment again from its start then computes exactly the same writes. Returns the keys of
- * tombstones left by earlier segments (deleted entities whose head removal did not finish).
+ * tombstones that runs of earlier releases left (they wrote one for each deleted entity, then deleted it).
  */
 export async function loadEntities(
   scope: LoadScope,
