@@ -69,10 +69,15 @@ export const indexKeys = {
   bridge: (seq: string, offset: string) => `${keyPrefixes.bridge}${pad(seq)}#${pad(offset)}`,
   mailbox: (serverId: string, mailboxId: number) => `${keyPrefixes.mailbox}${serverId}#${mailboxId}`,
   /**
-   * In a mailbox's partition: a message joined a conversation (one item per join, never changed). The
-   * messages that joined a conversation are a superset of those in it: a conversation's messages are read
-   * from these, then checked against their own heads.
+   * In a mailbox's partition: the messages that joined a conversation, whose ids lie in one span of
+   * CONVERSATION_SPAN ids (`ms`, a set: a join adds to it). Messages of one thread come close together,
+   * so the joins a segment makes to one conversation are one write. The messages that joined a conversation
+   * are a superset of those in it: a conversation's messages are read from these, then checked against their
+   * own heads. (Releases before these wrote an item per join, `CONV#<conv>#<message>`: read the same way.)
    */
+  conversationSpan: (convId: number, messageId: number) =>
+    `${keyPrefixes.conversation}${pad(convId, 10)}#S${pad(Math.floor(messageId / CONVERSATION_SPAN), 8)}`,
+  /** A message that joined a conversation, as releases before the spans wrote it (read, never written). */
   conversationMember: (convId: number, messageId: number) =>
     `${keyPrefixes.conversation}${pad(convId, 10)}#${pad(messageId, 10)}`,
   /** The prefix of a conversation's join items. */
@@ -126,6 +131,9 @@ export const indexKeys = {
  * "as of T" reads the versions that ended after T as one range of the partition, with no index entry to pay
  * for on every write. A mailbox's own versions are few and read by mailbox, so they stay keyed by it.
  */
+/** Message ids a conversation span item covers: its set stays well within one write unit. */
+export const CONVERSATION_SPAN = 128;
+
 export function entityKeys(serverId: string, mailboxId: number, key: string) {
   const own = key === MAILBOX_KEY;
   const suffix = own ? `MBX#${pad(mailboxId, 10)}` : key;

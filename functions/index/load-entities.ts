@@ -149,20 +149,22 @@ async function loadHeads(
   );
 }
 
-/** The ids of the messages that ever joined a conversation (its join items). */
+/** The ids of the messages that ever joined a conversation (its span items, and join items of before). */
 async function conversationJoins(scope: LoadScope, mailboxId: number, convId: number): Promise<number[]> {
+  const prefix = indexKeys.conversationMembers(convId);
   const { items } = await queryAll({
     TableName: scope.table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-    ExpressionAttributeValues: {
-      ':pk': indexKeys.mailbox(scope.serverId, mailboxId),
-      ':c': indexKeys.conversationMembers(convId),
-    },
-    ProjectionExpression: 'pk, sk',
+    ExpressionAttributeValues: { ':pk': indexKeys.mailbox(scope.serverId, mailboxId), ':c': prefix },
     ConsistentRead: true,
   });
-  return items.map((i) => Number(storedKey(i).sk.slice(indexKeys.conversationMembers(convId).length)));
+  return items.flatMap((item) => {
+    const { ms } = parseOrThrow(joinsSchema, item, `conversation item ${String(item.sk)}`);
+    return ms ? [...ms] : [Number(storedKey(item).sk.slice(prefix.length))];
+  });
 }
+
+const joinsSchema = z.looseObject({ ms: z.set(z.number().int()).optional() });
 
 async function queryHeads(scope: LoadScope, mailboxId: number): Promise<Item[]> {
   const items: Item[] = [];

@@ -1,5 +1,6 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { inParallel } from '#core/in-parallel.ts';
 import type { Item, StoredHead } from '#core/index/entity-items.ts';
 import { entityWrites, type HeadDeletion } from '#core/index/entity-writes.ts';
 import { storedKey } from '#core/index/stored-key.ts';
@@ -39,22 +40,45 @@ export async function persistOverlay(
   const { versions, heads, deletions } = entityWrites(serverId, overlay);
   const cleanups =
     options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, deletions);
-  await writeAll(table, [
-    ...versions.map(put),
+  await Promise.all([
+    writeAll(table, [...versions.map(put), ...(options.extra ?? []).map(put), ...cleanups.map(put)]),
     // Before the heads that name the conversations: whoever looks for a conversation's messages finds them.
-    ...overlay.conversationJoins.map(({ mailboxId, convId, messageId }) =>
-      put({
-        pk: indexKeys.mailbox(serverId, mailboxId),
-        sk: indexKeys.conversationMember(convId, messageId),
-      }),
-    ),
-    ...(options.extra ?? []).map(put),
-    ...cleanups.map(put),
+    addJoins(table, serverId, overlay.conversationJoins),
   ]);
   await writeAll(table, [...heads.map(put), ...deletions.map(deleteRequest)]);
   if (options.commit.length > 0)
     await dynamodb().send(new TransactWriteCommand({ TransactItems: options.commit }));
   await writeAll(table, [...(options.stale ?? []), ...cleanups].map(deleteRequest));
+}
+
+/**
+ * Adds the messages that joined conversations to their conversations' span items: one write per span a
+ * batch touches. Adding to a set is idempotent: a retry writes the same.
+ */
+async function addJoins(
+  table: string,
+  serverId: string,
+  joins: readonly { mailboxId: number; convId: number; messageId: number }[],
+): Promise<void> {
+  const spans = new Map<string, { pk: string; sk: string; ids: Set<number> }>();
+  for (const { mailboxId, convId, messageId } of joins) {
+    const pk = indexKeys.mailbox(serverId, mailboxId);
+    const sk = indexKeys.conversationSpan(convId, messageId);
+    const span = spans.get(`${pk}\0${sk}`) ?? { pk, sk, ids: new Set<number>() };
+    span.ids.add(messageId);
+    spans.set(`${pk}\0${sk}`, span);
+  }
+  await inParallel([...spans.values()], 8, async ({ pk, sk, ids }) => {
+    await dynamodb().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk, sk },
+        UpdateExpression: 'ADD #ms :ids',
+        ExpressionAttributeNames: { '#ms': 'ms' },
+        ExpressionAttributeValues: { ':ids': ids },
+      }),
+    );
+  });
 }
 
 const deleteRequest = (i: { pk?: unknown; sk?: unknown }): WriteRequest => ({

@@ -112,6 +112,20 @@ describe('indexing is exactly-once in effect', () => {
 
   const as = (serverId: string, m: IngestMessage): IngestMessage => ({ ...m, serverId });
 
+  /** Feeds each message to the indexer, again after each injected crash, as a redelivery would. */
+  async function ingestThroughCrashes(messages: readonly IngestMessage[]): Promise<void> {
+    for (const message of messages)
+      for (let attempt = 0; ; attempt++) {
+        assert.ok(attempt < 100, 'a message keeps failing');
+        try {
+          await handleIngest(message, config, FAR);
+          break;
+        } catch (error) {
+          if (!/injected crash/.test((error as Error).message)) throw error;
+        }
+      }
+  }
+
   it('a clean run indexes every segment', async () => {
     const cursor = await readIndexCursor(cloud, 'srv-a');
     assert.equal(cursor?.state, 'ok');
@@ -216,17 +230,7 @@ describe('indexing is exactly-once in effect', () => {
       for (let i = 1; i + 1 < order.length; i++)
         if (random() < 0.2)
           [order[i], order[i + 1]] = [order[i + 1] as IngestMessage, order[i] as IngestMessage];
-      for (const message of [...order, { type: 'index-continue', serverId: 'srv-b' } as IngestMessage]) {
-        for (let attempt = 0; ; attempt++) {
-          assert.ok(attempt < 100, 'a message keeps failing');
-          try {
-            await handleIngest(message, config, FAR);
-            break;
-          } catch (error) {
-            if (!/injected crash/.test((error as Error).message)) throw error;
-          }
-        }
-      }
+      await ingestThroughCrashes([...order, { type: 'index-continue', serverId: 'srv-b' } as IngestMessage]);
     } finally {
       setDynamodb(client);
     }
@@ -264,20 +268,10 @@ describe('indexing is exactly-once in effect', () => {
     });
     setDynamodb(faulty);
     try {
-      for (const message of [
+      await ingestThroughCrashes([
         ...announcements.map((m) => as('srv-x', m)),
         { type: 'index-continue', serverId: 'srv-x' } as IngestMessage,
-      ]) {
-        for (let attempt = 0; ; attempt++) {
-          assert.ok(attempt < 100, 'a message keeps failing');
-          try {
-            await handleIngest(message, config, FAR);
-            break;
-          } catch (error) {
-            if (!/injected crash/.test((error as Error).message)) throw error;
-          }
-        }
-      }
+      ]);
     } finally {
       setDynamodb(client);
     }
