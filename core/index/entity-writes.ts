@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type Item, type PackedItem, packedHeadItem, packedVersionItem } from '#core/index/entity-items.ts';
+import {
+  headItem,
+  type Item,
+  type PackedItem,
+  packedHeadItem,
+  packedVersionItem,
+} from '#core/index/entity-items.ts';
 import { bodiesOf, type EntityState } from '#core/index/index-entity.ts';
 import type { EntityHead, EntityVersion, VersionOverlay } from '#core/index/version-overlay.ts';
 import { entityKeys } from '#core/index-keys.ts';
@@ -36,7 +42,18 @@ export interface EntityWrites {
  * on their own, and carry the older ones in turn. So a flag or a move costs one write (the head) where it
  * cost two, and a purge that keeps an item keeps no body only its riders held.
  */
-export function entityWrites(serverId: string, overlay: VersionOverlay): EntityWrites {
+export function entityWrites(
+  serverId: string,
+  overlay: VersionOverlay,
+  options: {
+    /**
+     * The writes are not a segment's run (a scan's): an entity deleted by a segment's run that a crash cut
+     * short, and deleted again here, gets a tombstone head, so that run's retry finds it deleted here and
+     * does not walk back from what it listed.
+     */
+    tombstoneUnfinished?: boolean;
+  } = {},
+): EntityWrites {
   const closed = new Map<string, EntityVersion[]>();
   for (const v of overlay.versions) {
     const id = `${v.mailboxId}\0${v.key}`;
@@ -50,6 +67,8 @@ export function entityWrites(serverId: string, overlay: VersionOverlay): EntityW
     ];
     const carriers: { top: EntityHead | EntityVersion; riders: EntityVersion[] }[] = [];
     if (head.state) carriers.push({ top: head, riders: [] });
+    else if (options.tombstoneUnfinished && overlay.isUnfinished(mailboxId, key))
+      out.heads.push(headItem(serverId, mailboxId, key, head));
     else if (overlay.wasStored(mailboxId, key)) {
       // No tombstone: the head goes, and the deletion's closed version (an item of its own) remains.
       const keys = entityKeys(serverId, mailboxId, key);

@@ -59,6 +59,8 @@ export class VersionOverlay implements EntityView {
   private readonly loadedRiders = new Map<string, readonly EntityVersion[]>();
   /** Entities loaded with a head that exists: a deletion has a stored head to remove. */
   private readonly stored = new Set<string>();
+  /** Entities loaded from the list of a run a crash cut short, which deleted their heads (see markUnfinished). */
+  private readonly unfinished = new Set<string>();
   private readonly complete = new Set<number>();
   private readonly incomingBlobs = new Map<string, IncomingBlob>();
   private readonly changed = new Map<number, Set<string>>();
@@ -92,6 +94,19 @@ export class VersionOverlay implements EntityView {
   /** The riders the entity's head carried when it was loaded (none if it had none). */
   ridersLoaded(mailboxId: number, key: string): readonly EntityVersion[] {
     return this.loadedRiders.get(`${mailboxId}\0${key}`) ?? [];
+  }
+
+  /**
+   * The entity was loaded from what a run that a crash cut short before its commit listed: that run deleted
+   * its head, and its retry will look for it in that list unless a head is stored (see entityWrites).
+   */
+  markUnfinished(mailboxId: number, key: string): void {
+    this.unfinished.add(`${mailboxId}\0${key}`);
+  }
+
+  /** Whether the entity was loaded from the list of a run a crash cut short (markUnfinished). */
+  isUnfinished(mailboxId: number, key: string): boolean {
+    return this.unfinished.has(`${mailboxId}\0${key}`);
   }
 
   /** Whether the entity was loaded with a head that exists (one the index stores). */

@@ -102,6 +102,7 @@ export async function loadEntities(
       if (gone.mailboxId !== mailboxId || found.has(gone.key) || gone.key === MAILBOX_KEY) continue;
       const head = await startHead(scope, gone, undefined, stale);
       if (head) overlay.load(mailboxId, gone.key, head);
+      overlay.markUnfinished(mailboxId, gone.key);
     }
     overlay.markComplete(mailboxId);
   }
@@ -136,6 +137,7 @@ async function loadHeads(
     keyed.map(async (n) => {
       const item = byKey.get(`${n.keys.pk}\0${n.keys.head}`);
       const gone = item ? undefined : deleted.get(`${n.mailboxId}\0${n.key}`);
+      if (gone) overlay.markUnfinished(n.mailboxId, n.key);
       overlay.load(
         n.mailboxId,
         n.key,

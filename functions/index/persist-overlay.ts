@@ -37,7 +37,9 @@ export async function persistOverlay(
   },
 ): Promise<void> {
   const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
-  const { versions, heads, deletions } = entityWrites(serverId, overlay);
+  const { versions, heads, deletions } = entityWrites(serverId, overlay, {
+    tombstoneUnfinished: options.cleanupAt === undefined,
+  });
   const cleanups =
     options.cleanupAt === undefined ? [] : cleanupItems(serverId, options.cleanupAt, deletions);
   await Promise.all([

@@ -121,4 +121,24 @@ describe('entityWrites', () => {
       ],
     );
   });
+
+  it('writes a tombstone where a scan deletes again what an unfinished run deleted, so its retry sees it', () => {
+    const first = entityWrites('srv', change(fresh(), [message(2, 0)]));
+    const deletedAgain = (tombstoneUnfinished: boolean) => {
+      const overlay = new VersionOverlay();
+      overlay.load(7, key, headFromItem(first.heads[0] as Record<string, unknown>));
+      overlay.markUnfinished(7, key);
+      return entityWrites('srv', change(overlay, [null], 2), { tombstoneUnfinished });
+    };
+    const scan = deletedAgain(true);
+    assert.equal(scan.deletions.length, 0);
+    assert.equal(scan.heads.length, 1);
+    const tombstone = headFromItem(scan.heads[0] as Record<string, unknown>);
+    assert.equal(tombstone.state, null);
+    assert.equal(tombstone.fromPos, pos(2));
+    // The segment's own retry deletes the head again, as its first run did.
+    const retry = deletedAgain(false);
+    assert.equal(retry.heads.length, 0);
+    assert.equal(retry.deletions.length, 1);
+  });
 });
