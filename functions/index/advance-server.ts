@@ -33,15 +33,11 @@ export async function advanceServer(target: IndexTarget, deadline: number): Prom
   const scans: ScanResult[] = [];
   const first = await readCursor(target.table, target.serverId);
   // A run a crash cut short before its commit deleted heads: what it deleted is found by what it listed.
-  let deleted: DeletedHead[] = [
-    ...(
-      await unfinishedDeletions(
-        target.table,
-        target.serverId,
-        first ? redoPosition(first.seq, first.offset) : undefined,
-      )
-    ).values(),
-  ].flat();
+  let deleted: DeletedHead[] = await unfinishedDeletions(
+    target.table,
+    target.serverId,
+    first ? redoPosition(first.seq, first.offset) : undefined,
+  );
   for (;;) {
     const cursor = await readCursor(target.table, target.serverId);
     if (cursor?.state === 'quarantined')

@@ -126,36 +126,37 @@ export type DeletedHead = StoredHead;
 /**
  * Lists of runs that a crash cut short. Those committed (their position at or before the cursor, `undefined`:
  * none is) are finished: tombstones an earlier release listed are deleted, then the list. Those not
- * committed are returned by position: the heads their run deleted, which its retry walks back from.
+ * committed are returned: the heads their run deleted, which its retry walks back from.
  */
 export async function unfinishedDeletions(
   table: string,
   serverId: string,
   cursorPosition: string | undefined,
-): Promise<Map<string, DeletedHead[]>> {
+): Promise<DeletedHead[]> {
   const { items } = await queryAll({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': indexKeys.server(serverId), ':prefix': keyPrefixes.cleanup },
     ConsistentRead: true,
   });
-  const pending = new Map<string, DeletedHead[]>();
+  const pending: DeletedHead[] = [];
   for (const item of items) {
     const cleanup = parseOrThrow(cleanupSchema, item, `clean-up item ${String(item.sk)}`);
     if (cursorPosition === undefined || cleanup.position > cursorPosition) {
-      const heads = (cleanup.deleted ?? []).map(
-        (d): DeletedHead => ({
-          mailboxId: d.m,
-          key: d.k,
-          state: null,
-          fromPos: cleanup.position,
-          fromTime: 0,
-          prevFrom: d.pp ?? null,
-          prevTo: d.pt ?? null,
-          op: '',
-        }),
+      pending.push(
+        ...(cleanup.deleted ?? []).map(
+          (d): DeletedHead => ({
+            mailboxId: d.m,
+            key: d.k,
+            state: null,
+            fromPos: cleanup.position,
+            fromTime: 0,
+            prevFrom: d.pp ?? null,
+            prevTo: d.pt ?? null,
+            op: '',
+          }),
+        ),
       );
-      pending.set(cleanup.position, [...(pending.get(cleanup.position) ?? []), ...heads]);
       continue;
     }
     const keys = (cleanup.keys ?? []).map(([pk, sk]) => ({ pk, sk }));
