@@ -162,10 +162,14 @@ function inflatedState(sz: Uint8Array, item: Item): EntityState {
   return parseOrThrow(entityState, state, `${what('entity', item)} (deflated state)`);
 }
 
+/** The state a checked item stores, as it is or deflated (null: a tombstone's, which has none). */
+function storedState(parsed: { st?: EntityState; sz?: Uint8Array }, item: Item): EntityState | null {
+  return parsed.sz ? inflatedState(parsed.sz, item) : (parsed.st ?? null);
+}
+
 /** The state an item stores, as it is or deflated (null: a tombstone's, which has none). */
 export function stateOfItem(item: Item): EntityState | null {
-  if (item.sz instanceof Uint8Array) return inflatedState(item.sz, item);
-  return item.st === undefined ? null : parseOrThrow(entityState, item.st, what('entity', item));
+  return storedState(parseOrThrow(stateSchema, item, what('entity', item)), item);
 }
 
 const ENTITY_KINDS = [
@@ -208,13 +212,13 @@ const riderSchema = z.looseObject({
   pt: z.number().optional(),
 });
 const riders = z.array(riderSchema).optional();
-const deflated = z.instanceof(Uint8Array).optional();
-const headSchema = z.looseObject({ ...headFields, st: entityState.optional(), sz: deflated, rv: riders });
+const stateFields = { st: entityState.optional(), sz: z.instanceof(Uint8Array).optional() };
+const stateSchema = z.looseObject(stateFields);
+const headSchema = z.looseObject({ ...headFields, ...stateFields, rv: riders });
 const versionSchema = z.looseObject({
   ...headFields,
+  ...stateFields,
   rv: riders,
-  st: entityState.optional(),
-  sz: deflated,
   tp: z.string(),
   tt: z.number(),
   by: z.string(),
@@ -229,7 +233,7 @@ export function headFromItem(item: Item): StoredHead {
   const head: StoredHead = {
     mailboxId: h.m,
     key: h.k,
-    state: h.sz ? inflatedState(h.sz, item) : (h.st ?? null),
+    state: storedState(h, item),
     fromPos: h.fp,
     fromTime: h.ft,
     prevFrom: h.pp ?? null,
@@ -298,7 +302,7 @@ export function versionFromItem(item: Item): EntityVersion {
 }
 
 function versionOf(v: z.infer<typeof versionSchema>, item: Item): EntityVersion {
-  const state = v.sz ? inflatedState(v.sz, item) : v.st;
+  const state = storedState(v, item);
   if (!state) throw new ValidationError(`${what('version', item)} has no state`);
   return {
     mailboxId: v.m,
